@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using PeerBot.Core.Configuration;
+using PeerBot.Core.Platform;
+
+namespace PeerBot.Core.People;
+
+/// <summary>
+/// The people of the configuration with their platform user ids. Ids written in config as platform ids
+/// are known at once; names (Discord usernames, Slack emails) are filled in by <see cref="SetPlatformUserId"/>
+/// once an adapter resolves them.
+/// </summary>
+public sealed class PeopleDirectory : IPeopleDirectory
+{
+    private readonly Dictionary<string, Person> _byId;
+    private readonly ConcurrentDictionary<(PlatformKind, string), string> _userIdByPerson = new();
+    private readonly ConcurrentDictionary<(PlatformKind, string), string> _personByUserId = new();
+
+    /// <summary>Creates the directory from configured people.</summary>
+    public PeopleDirectory(IEnumerable<PersonOptions> people)
+    {
+        ArgumentNullException.ThrowIfNull(people);
+        All = people.Select(p => new Person(p.Id, p.Name, p.Role, p.Pgy)).ToList();
+        _byId = All.ToDictionary(p => p.Id, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Person> All { get; }
+
+    /// <inheritdoc />
+    public Person? Find(string personId) => _byId.GetValueOrDefault(personId);
+
+    /// <inheritdoc />
+    public Person? FindByPlatformUser(PlatformKind platform, string userId) =>
+        _personByUserId.TryGetValue((platform, userId), out var personId) ? Find(personId) : null;
+
+    /// <inheritdoc />
+    public string? PlatformUserId(string personId, PlatformKind platform) =>
+        _userIdByPerson.GetValueOrDefault((platform, personId));
+
+    /// <summary>Records the platform user id of a person.</summary>
+    public void SetPlatformUserId(string personId, PlatformKind platform, string userId)
+    {
+        if (_userIdByPerson.TryGetValue((platform, personId), out var previous))
+        {
+            _personByUserId.TryRemove((platform, previous), out _);
+        }
+
+        _userIdByPerson[(platform, personId)] = userId;
+        _personByUserId[(platform, userId)] = personId;
+    }
+}

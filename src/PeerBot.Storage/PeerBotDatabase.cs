@@ -1,0 +1,114 @@
+using LiteDB;
+
+namespace PeerBot.Storage;
+
+/// <summary>
+/// The one LiteDB database of a PeerBot instance. Every store in this assembly shares it.
+/// LiteDB serialises writes itself; a single <see cref="LiteDatabase"/> per file is shared by the host.
+/// </summary>
+public sealed class PeerBotDatabase : IDisposable
+{
+    /// <summary>The schema version this build writes. Bump it with a migration in <see cref="Migrate"/>.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    private PeerBotDatabase(LiteDatabase database, string? path)
+    {
+        Database = database;
+        Path = path;
+    }
+
+    /// <summary>The LiteDB database.</summary>
+    public LiteDatabase Database { get; }
+
+    /// <summary>The file path, or null for an in-memory database.</summary>
+    public string? Path { get; }
+
+    /// <summary>The schema version recorded in the file.</summary>
+    public int SchemaVersion => Database.UserVersion;
+
+    /// <summary>
+    /// Opens (or creates, with its folder) the database file. A file that is not a LiteDB database,
+    /// or one written by a newer PeerBot, is refused with <see cref="StorageException"/>, never replaced.
+    /// </summary>
+    public static PeerBotDatabase OpenFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = System.IO.Path.GetFullPath(path);
+        var folder = System.IO.Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        LiteDatabase database;
+        try
+        {
+            database = new LiteDatabase(new ConnectionString
+            {
+                Filename = full,
+                Connection = ConnectionType.Direct,
+            });
+
+            // Touch the file so a damaged header is found now, not on first use.
+            _ = database.GetCollectionNames().ToList();
+        }
+        catch (Exception ex) when (ex is LiteException or IOException or InvalidCastException or ArgumentException or InvalidOperationException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            throw new StorageException(
+                $"The database file '{full}' could not be opened: {ex.Message}. It was left as it is; restore it from a backup or move it aside to start afresh.",
+                ex);
+        }
+
+        return Initialise(database, full);
+    }
+
+    /// <summary>Opens a fresh in-memory database (tests, offline verbs).</summary>
+    public static PeerBotDatabase OpenInMemory() => Initialise(new LiteDatabase(new MemoryStream()), null);
+
+    private static PeerBotDatabase Initialise(LiteDatabase database, string? path)
+    {
+        try
+        {
+            Migrate(database, path);
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+
+        return new PeerBotDatabase(database, path);
+    }
+
+    private static void Migrate(LiteDatabase database, string? path)
+    {
+        var version = database.UserVersion;
+        if (version > CurrentSchemaVersion)
+        {
+            throw new StorageException(
+                $"The database '{path ?? "(memory)"}' has schema version {version}, newer than this PeerBot understands ({CurrentSchemaVersion}). Upgrade PeerBot.");
+        }
+
+        if (version == 0)
+        {
+            // A new database: nothing to migrate, just record the version.
+            database.UserVersion = CurrentSchemaVersion;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Database.Dispose();
+}
+
+/// <summary>The database cannot be used; the message says what to do.</summary>
+public sealed class StorageException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public StorageException() { }
+
+    /// <summary>Creates the exception.</summary>
+    public StorageException(string message) : base(message) { }
+
+    /// <summary>Creates the exception.</summary>
+    public StorageException(string message, Exception innerException) : base(message, innerException) { }
+}

@@ -1,0 +1,108 @@
+namespace PeerBot.Core.Safety;
+
+/// <summary>What the safety engine found in one message. Reasons are readable by a facilitator.</summary>
+/// <param name="Fatalistic">Whether the message is fatalistic.</param>
+/// <param name="Fatalism">Score 0..1.</param>
+/// <param name="Crisis">Whether the message is crisis talk.</param>
+/// <param name="Reasons">The phrases and categories behind the decision, e.g. <c>futility: "what's the point"</c>.</param>
+public sealed record MessageAssessment(bool Fatalistic, double Fatalism, bool Crisis, IReadOnlyList<string> Reasons);
+
+/// <summary>Classifies one message, offline, with reasons.</summary>
+public interface IMessageClassifier
+{
+    /// <summary>Classifies a message's text.</summary>
+    MessageAssessment Classify(string text);
+}
+
+/// <summary>A message in a group, as the safety engine sees it.</summary>
+/// <param name="GroupId">The group.</param>
+/// <param name="AuthorKey">Who wrote it, for counting distinct people: a person id, or an anonymity handle for anonymous posts.
+/// Never a platform id of an anonymous author.</param>
+/// <param name="AuthorPersonId">The author's person id, or null for an anonymous post.</param>
+/// <param name="Timestamp">When it was written; spirals are measured on these, not the clock.</param>
+/// <param name="Text">The text.</param>
+public sealed record ObservedMessage(
+    string GroupId,
+    string AuthorKey,
+    string? AuthorPersonId,
+    DateTimeOffset Timestamp,
+    string Text);
+
+/// <summary>Kinds of facilitator alert.</summary>
+public enum AlertKind
+{
+    /// <summary>A fatalistic spiral in a group.</summary>
+    Spiral,
+
+    /// <summary>Crisis talk.</summary>
+    Crisis,
+}
+
+/// <summary>Where an alert stands.</summary>
+public enum AlertStatus
+{
+    /// <summary>Nobody has acknowledged it yet.</summary>
+    Open,
+
+    /// <summary>A facilitator has seen it.</summary>
+    Acknowledged,
+
+    /// <summary>Closed, with an optional note.</summary>
+    Resolved,
+}
+
+/// <summary>What observing one message led to.</summary>
+/// <param name="Assessment">The classification.</param>
+/// <param name="Alert">The alert raised at this message, if any.</param>
+public sealed record SafetyOutcome(MessageAssessment Assessment, AlertSummary? Alert);
+
+/// <summary>An alert as facilitators see it.</summary>
+/// <param name="Id">Short id for <c>/peer ack</c> and <c>/peer resolve</c>.</param>
+/// <param name="GroupId">The group.</param>
+/// <param name="Kind">Spiral or crisis.</param>
+/// <param name="Status">Where it stands.</param>
+/// <param name="RaisedAt">When it was raised.</param>
+/// <param name="MessageCount">Fatalistic messages in the spiral (1 for crisis).</param>
+/// <param name="PeopleCount">Distinct people among them.</param>
+/// <param name="Excerpts">Short excerpts (purged after the retention period).</param>
+/// <param name="Reasons">Why it was raised.</param>
+/// <param name="SuggestedPrompt">A reframing prompt ready to post.</param>
+public sealed record AlertSummary(
+    string Id,
+    string GroupId,
+    AlertKind Kind,
+    AlertStatus Status,
+    DateTimeOffset RaisedAt,
+    int MessageCount,
+    int PeopleCount,
+    IReadOnlyList<string> Excerpts,
+    IReadOnlyList<string> Reasons,
+    string? SuggestedPrompt);
+
+/// <summary>
+/// The live safety path: classify, track spirals per group, record alerts and deliver them privately
+/// to the group's facilitators (psychologist first for crisis), and reply privately with crisis
+/// resources to a non-anonymous author. For an anonymous author the caller replies, since only it
+/// can reach them.
+/// </summary>
+public interface ISafetyMonitor
+{
+    /// <summary>Observes one group message or anonymous post.</summary>
+    Task<SafetyOutcome> ObserveAsync(ObservedMessage message, CancellationToken cancellationToken);
+}
+
+/// <summary>Facilitators' view of alerts (<c>/peer flags</c>, <c>ack</c>, <c>resolve</c>).</summary>
+public interface IAlertService
+{
+    /// <summary>Alerts of the given groups, newest first; only open and acknowledged ones unless <paramref name="includeResolved"/>.</summary>
+    Task<IReadOnlyList<AlertSummary>> ListAsync(IReadOnlyCollection<string> groupIds, bool includeResolved, CancellationToken cancellationToken);
+
+    /// <summary>The alert with this id, or null.</summary>
+    Task<AlertSummary?> FindAsync(string alertId, CancellationToken cancellationToken);
+
+    /// <summary>Marks an alert acknowledged by a person.</summary>
+    Task<OperationResult<AlertSummary>> AcknowledgeAsync(string alertId, string actorPersonId, CancellationToken cancellationToken);
+
+    /// <summary>Resolves an alert with an optional note.</summary>
+    Task<OperationResult<AlertSummary>> ResolveAsync(string alertId, string actorPersonId, string? note, CancellationToken cancellationToken);
+}

@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using PeerBot.Core.Platform;
+
+namespace PeerBot.Testing;
+
+/// <summary>
+/// An in-memory chat platform that records every call, keeps channels, members and messages,
+/// and fails on demand. Thread-safe.
+/// </summary>
+public sealed class FakeChatPlatform : IChatPlatform
+{
+    private readonly object _gate = new();
+    private readonly List<PlatformCall> _calls = [];
+    private readonly Dictionary<string, FakeChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<Func<PlatformCall, Exception?>> _failures = new();
+    private readonly Dictionary<string, string> _users = new(StringComparer.OrdinalIgnoreCase);
+    private int _nextId;
+
+    public FakeChatPlatform(PlatformKind kind = PlatformKind.Sandbox) => Kind = kind;
+
+    public PlatformKind Kind { get; }
+
+    /// <summary>Every call made, in order.</summary>
+    public IReadOnlyList<PlatformCall> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _calls.ToList();
+            }
+        }
+    }
+
+    /// <summary>Channels by id.</summary>
+    public IReadOnlyDictionary<string, FakeChannel> Channels
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, FakeChannel>(_channels);
+            }
+        }
+    }
+
+    /// <summary>Direct messages sent, by user id.</summary>
+    public IReadOnlyList<(string UserId, OutgoingMessage Message)> DirectMessages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _channels.Values.Where(c => c.DirectUserId is not null)
+                    .SelectMany(c => c.Messages.Select(m => (c.DirectUserId!, m.Content)))
+                    .ToList();
+            }
+        }
+    }
+
+    /// <summary>Makes a user resolvable by a name (username, email) for <see cref="ResolveUserAsync"/>.</summary>
+    public void AddUser(string nameOrId, string userId)
+    {
+        lock (_gate)
+        {
+            _users[nameOrId] = userId;
+        }
+    }
+
+    /// <summary>Fails the next call whose operation matches with the given exception (once).</summary>
+    public void FailNext(string operation, Exception? exception = null) =>
+        _failures.Enqueue(call => call.Operation == operation
+            ? exception ?? new PlatformException(PlatformErrorKind.Unavailable, $"Injected failure of {operation}.")
+            : null);
+
+    /// <summary>Messages posted in a channel, in order.</summary>
+    public IReadOnlyList<FakeMessage> MessagesIn(string channelId)
+    {
+        lock (_gate)
+        {
+            return _channels.TryGetValue(channelId, out var channel) ? channel.Messages.ToList() : [];
+        }
+    }
+
+    public Task<ChannelRef> EnsurePrivateChannelAsync(PrivateChannelSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        lock (_gate)
+        {
+            Record(new PlatformCall("EnsurePrivateChannel", spec.Existing?.Id ?? spec.Name, spec.Name));
+            FakeChannel channel;
+            if (spec.Existing is not null && _channels.TryGetValue(spec.Existing.Id, out var existing))
+            {
+                channel = existing;
+                channel.Name = spec.Name;
+                channel.Topic = spec.Topic;
+            }
+            else
+            {
+                channel = new FakeChannel(NextId("C"), spec.Name, spec.Topic, null);
+                _channels[channel.Id] = channel;
+            }
+
+            channel.Members.Clear();
+            channel.Members.UnionWith(spec.UserIds);
+            return Task.FromResult(new ChannelRef(Kind, channel.Id));
+        }
+    }
+
+    public Task AddMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        lock (_gate)
+        {
+            Record(new PlatformCall("AddMember", channel.Id, userId));
+            Channel(channel.Id).Members.Add(userId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        lock (_gate)
+        {
+            Record(new PlatformCall("RemoveMember", channel.Id, userId));
+            Channel(channel.Id).Members.Remove(userId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ArchiveChannelAsync(ChannelRef channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        lock (_gate)
+        {
+            Record(new PlatformCall("ArchiveChannel", channel.Id, null));
+            Channel(channel.Id).Archived = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<MessageRef> PostMessageAsync(ChannelRef channel, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_gate)
+        {
+            Record(new PlatformCall("PostMessage", channel.Id, message.ToPlainText(), message));
+            return Task.FromResult(Append(Channel(channel.Id), message));
+        }
+    }
+
+    public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_gate)
+        {
+            Record(new PlatformCall("SendDirectMessage", userId, message.ToPlainText(), message));
+            var id = "D-" + userId;
+            if (!_channels.TryGetValue(id, out var dm))
+            {
+                dm = new FakeChannel(id, id, "", userId);
+                _channels[id] = dm;
+            }
+
+            return Task.FromResult(Append(dm, message));
+        }
+    }
+
+    public Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_gate)
+        {
+            Record(new PlatformCall("DeleteMessage", message.Channel.Id, message.Id));
+            if (_channels.TryGetValue(message.Channel.Id, out var channel))
+            {
+                channel.Messages.RemoveAll(m => m.Id == message.Id);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateMessageAsync(MessageRef message, OutgoingMessage content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(content);
+        lock (_gate)
+        {
+            Record(new PlatformCall("UpdateMessage", message.Channel.Id, content.ToPlainText(), content));
+            var channel = Channel(message.Channel.Id);
+            var index = channel.Messages.FindIndex(m => m.Id == message.Id);
+            if (index < 0)
+            {
+                throw new PlatformException(PlatformErrorKind.NotFound, $"No message {message.Id}.");
+            }
+
+            channel.Messages[index] = channel.Messages[index] with { Content = content };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<string?> ResolveUserAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Record(new PlatformCall("ResolveUser", nameOrId, null));
+            return Task.FromResult(_users.TryGetValue(nameOrId, out var id) ? id : null);
+        }
+    }
+
+    private MessageRef Append(FakeChannel channel, OutgoingMessage message)
+    {
+        if (message.IdempotencyKey is not null)
+        {
+            var duplicate = channel.Messages.FirstOrDefault(m => m.Content.IdempotencyKey == message.IdempotencyKey);
+            if (duplicate is not null)
+            {
+                return new MessageRef(new ChannelRef(Kind, channel.Id), duplicate.Id);
+            }
+        }
+
+        var posted = new FakeMessage(NextId("M"), message);
+        channel.Messages.Add(posted);
+        return new MessageRef(new ChannelRef(Kind, channel.Id), posted.Id);
+    }
+
+    private FakeChannel Channel(string id) =>
+        _channels.TryGetValue(id, out var channel)
+            ? channel
+            : throw new PlatformException(PlatformErrorKind.NotFound, $"No channel {id}.");
+
+    private void Record(PlatformCall call)
+    {
+        _calls.Add(call);
+        var pending = _failures.Count;
+        for (var i = 0; i < pending && _failures.TryDequeue(out var failure); i++)
+        {
+            var exception = failure(call);
+            if (exception is not null)
+            {
+                throw exception;
+            }
+
+            _failures.Enqueue(failure);
+        }
+    }
+
+    private string NextId(string prefix) => prefix + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>One recorded call.</summary>
+public sealed record PlatformCall(string Operation, string Target, string? Detail, OutgoingMessage? Message = null);
+
+/// <summary>A channel of the fake platform.</summary>
+public sealed class FakeChannel(string id, string name, string topic, string? directUserId)
+{
+    public string Id { get; } = id;
+
+    public string Name { get; set; } = name;
+
+    public string Topic { get; set; } = topic;
+
+    /// <summary>For a DM, the user it is with.</summary>
+    public string? DirectUserId { get; } = directUserId;
+
+    public bool Archived { get; set; }
+
+    public HashSet<string> Members { get; } = new(StringComparer.Ordinal);
+
+    public List<FakeMessage> Messages { get; } = [];
+}
+
+/// <summary>A message of the fake platform.</summary>
+public sealed record FakeMessage(string Id, OutgoingMessage Content);

@@ -1,1 +1,4 @@
-return 0;
+using PeerBot.Cli;
+
+var cli = new PeerBotCli(Console.Out, Console.Error, TimeProvider.System);
+return await cli.RunAsync(args, CancellationToken.None).ConfigureAwait(false);

@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Time.Testing;
+using PeerBot.Cli;
+
+namespace PeerBot.Tests;
+
+public class CliTests : IDisposable
+{
+    // Sunday 22 November 2026, 12:00 in New York.
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 17, 0, 0, TimeSpan.Zero));
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerbot-cli-tests", Guid.NewGuid().ToString("N"));
+
+    public CliTests() => Directory.CreateDirectory(_folder);
+
+    public void Dispose()
+    {
+        Directory.Delete(_folder, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await new PeerBotCli(output, error, _time).RunAsync(args, CancellationToken.None);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private string WriteConfig(string json)
+    {
+        var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public async Task CheckConfig_ExampleConfiguration_PrintsSummaryAndExitsZero()
+    {
+        var (exit, output, error) = await RunAsync("check-config", "--config", Path.Combine(AppContext.BaseDirectory, "appsettings.example.json"));
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("Configuration is valid.", output, StringComparison.Ordinal);
+        Assert.Contains("People (16): 12 residents, 2 alumni, 1 psychologist, 1 coordinator", output, StringComparison.Ordinal);
+        Assert.Contains("Tuesday Circle", output, StringComparison.Ordinal);
+        Assert.Contains("Facilitators: Dr. Sam Lee (dr-lee, Alumni), Dr. Jo Kim (dr-kim, Psychologist)", output, StringComparison.Ordinal);
+        Assert.Contains("next Tue 19:00 America/New_York, in 2 days", output, StringComparison.Ordinal);
+        Assert.Contains("next Sat 07:30 America/Chicago, in 5 days", output, StringComparison.Ordinal);
+        Assert.Contains("4 residents in no explicit group", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckConfig_SeveralMistakes_ListsAllWithPathsAndExitsTwo()
+    {
+        var config = WriteConfig("""
+            { "PeerBot": {
+              "TimeZone": "Mars/Olympus",
+              "Slack": { "BotToken": "xoxp-personal-secret-token", "AppToken": "xapp-1-abc" },
+              "People": [
+                { "Id": "ana", "Name": "Ana", "Role": "Resident", "Pgy": 1, "Slack": "U0ANA" },
+                { "Id": "ben", "Name": "Ben", "Role": "Resident", "Slack": "U0BEN" },
+                { "Id": "dr-lee", "Name": "Dr. Lee", "Role": "Alumni", "Slack": "U0LEE" }
+              ],
+              "Groups": [
+                { "Name": "Tuesday Circle", "Members": ["ana", "ben", "bne"], "Facilitators": ["dr-lee"], "Schedule": "0 25 * * TUE" }
+              ]
+            } }
+            """);
+
+        var (exit, output, error) = await RunAsync("check-config", "--config", config);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains("The configuration has 5 problems; nothing was started:", error, StringComparison.Ordinal);
+        Assert.Contains("PeerBot:TimeZone: unknown time zone \"Mars/Olympus\"", error, StringComparison.Ordinal);
+        Assert.Contains("PeerBot:Slack:BotToken: does not look like a bot token", error, StringComparison.Ordinal);
+        Assert.Contains("PeerBot:People:1:Pgy: required for a resident", error, StringComparison.Ordinal);
+        Assert.Contains("PeerBot:Groups:0:Members:2: no person with id \"bne\"", error, StringComparison.Ordinal);
+        Assert.Contains("PeerBot:Groups:0:Schedule: \"0 25 * * TUE\" is not a cron schedule", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("personal-secret", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckConfig_ConfigFileMissing_ExitsTwoNamingTheFile()
+    {
+        var (exit, _, error) = await RunAsync("check-config", "--config", Path.Combine(_folder, "nope.json"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("nope.json", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckConfig_MalformedJson_ExitsTwoWithClearError()
+    {
+        var (exit, _, error) = await RunAsync("check-config", "--config", WriteConfig("{ \"PeerBot\": { \"TimeZone\": } "));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("not valid JSON", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("--verbose")]
+    [InlineData("check-config", "--config")]
+    [InlineData("check-config", "extra")]
+    [InlineData("run", "--json")]
+    public async Task Run_BadArguments_ExitTwoWithMessage(params string[] args)
+    {
+        var (exit, output, error) = await RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.StartsWith("peerbot: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_ListsEveryVerb()
+    {
+        var (exit, output, _) = await RunAsync("--help");
+
+        Assert.Equal(0, exit);
+        foreach (var (verb, _, _) in CommandLine.Verbs)
+        {
+            Assert.Contains(verb, output, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using PeerBot.Core.Configuration;
+using PeerBot.Core.People;
+using PeerBot.Core.Platform;
+using PeerBot.Storage;
+
+namespace PeerBot.Tests;
+
+public class HostCompositionTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerbot-host-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    private HostApplicationBuilder Builder(Dictionary<string, string?> extra)
+    {
+        var example = Path.Combine(AppContext.BaseDirectory, "appsettings.example.json");
+        return PeerBotHost.CreateBuilder(example, builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(extra)
+            {
+                ["PeerBot:Storage:Path"] = Path.Combine(_folder, "peerbot.db"),
+                ["PeerBot:Anonymity:KeyPath"] = Path.Combine(_folder, "anonymity.key"),
+            });
+        });
+    }
+
+    [Fact]
+    public void Build_RealContainer_ValidatesScopesAndEveryRegistration()
+    {
+        // The builder turns on ValidateOnBuild and ValidateScopes: Build() throws on any registration it cannot satisfy.
+        using var host = Builder([]).Build();
+
+        Assert.NotNull(host.Services.GetRequiredService<IOptions<PeerBotOptions>>().Value);
+        Assert.Equal(16, host.Services.GetRequiredService<IPeopleDirectory>().All.Count);
+        Assert.NotNull(host.Services.GetRequiredService<IPlatformRegistry>());
+        Assert.Equal(PeerBotDatabase.CurrentSchemaVersion, host.Services.GetRequiredService<PeerBotDatabase>().SchemaVersion);
+        Assert.Same(TimeProvider.System, host.Services.GetRequiredService<TimeProvider>());
+    }
+
+    [Fact]
+    public async Task Start_InvalidOptions_FailsBeforeAnythingRuns()
+    {
+        using var host = Builder(new() { ["PeerBot:Safety:SpiralMinMessages"] = "1" }).Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.StartsWith("PeerBot:Safety:SpiralMinMessages", StringComparison.Ordinal));
+    }
+}

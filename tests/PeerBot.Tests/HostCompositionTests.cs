@@ -47,6 +47,9 @@ public class HostCompositionTests : IDisposable
         Assert.NotNull(host.Services.GetRequiredService<IPlatformRegistry>());
         Assert.Equal(PeerBotDatabase.CurrentSchemaVersion, host.Services.GetRequiredService<PeerBotDatabase>().SchemaVersion);
         Assert.Same(TimeProvider.System, host.Services.GetRequiredService<TimeProvider>());
+
+        // Ctrl-C and SIGTERM stop the host gracefully.
+        Assert.Equal("ConsoleLifetime", host.Services.GetRequiredService<IHostLifetime>().GetType().Name);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.People;
@@ -26,6 +27,9 @@ public static class CoreRegistration
         services.TryAddSingleton(sp => new PeopleDirectory(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.People));
         services.TryAddSingleton<IPeopleDirectory>(sp => sp.GetRequiredService<PeopleDirectory>());
         services.TryAddSingleton<IPlatformRegistry, PlatformRegistry>();
+
+        // Registered first so that every later hosted service (reconciliation, schedulers) sees resolved people.
+        services.AddHostedService<PeopleResolutionService>();
         return services;
     }
 

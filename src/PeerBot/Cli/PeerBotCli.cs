@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.People;
 using PeerBot.Storage;
 
 namespace PeerBot.Cli;
@@ -101,6 +102,11 @@ internal sealed class PeerBotCli(TextWriter output, TextWriter error, TimeProvid
                 await error.WriteLineAsync($"  {failure}").ConfigureAwait(false);
             }
 
+            return Invalid;
+        }
+        catch (PeopleResolutionException ex)
+        {
+            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return Invalid;
         }
         catch (StorageException ex)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Humanizer;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PeerBot.Core.Commands;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
@@ -52,6 +53,7 @@ public sealed partial class AnonymousSharingService : IDisposable
     private readonly IPlatformRegistry _platforms;
     private readonly ISafetyMonitor _safety;
     private readonly IDelayJitter _jitter;
+    private readonly IStatsCounters _stats;
     private readonly TimeProvider _time;
     private readonly IOptions<PeerBotOptions> _options;
     private readonly ILogger<AnonymousSharingService> _logger;
@@ -67,6 +69,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         IPlatformRegistry platforms,
         ISafetyMonitor safety,
         IDelayJitter jitter,
+        IStatsCounters stats,
         TimeProvider time,
         IOptions<PeerBotOptions> options,
         ILogger<AnonymousSharingService> logger)
@@ -79,6 +82,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         _platforms = platforms;
         _safety = safety;
         _jitter = jitter;
+        _stats = stats;
         _time = time;
         _options = options;
         _logger = logger;
@@ -576,6 +580,7 @@ public sealed partial class AnonymousSharingService : IDisposable
 
         _posts.Update(sending with { State = AnonymousPostState.Delivered, Text = "", DueAt = null, Delivered = posted });
         LogDelivered(post.Id, group.Id, sending.Attempts);
+        _stats.Increment(group.Id, StatKind.AnonymousPosts, _time.GetUtcNow());
 
         // The note is best effort and after the fact: a crash here loses the note, never the post.
         await NotifyAuthorAsync(post, OutgoingMessage.Plain($"Your anonymous post is now up in {group.Name}."), cancellationToken).ConfigureAwait(false);

@@ -86,7 +86,7 @@ public static class AnonymityKey
 
         var full = Path.GetFullPath(path);
         byte[] key;
-        if (File.Exists(full))
+        if (File.Exists(full) || Directory.Exists(full))
         {
             key = Read(full);
         }

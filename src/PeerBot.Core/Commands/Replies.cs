@@ -20,7 +20,17 @@ public static class Replies
     }
 
     /// <summary><c>in 2 days</c> or <c>2 hours ago</c>.</summary>
-    public static string Ago(DateTimeOffset at, DateTimeOffset now) => at.Humanize(now, Culture);
+    public static string Ago(DateTimeOffset at, DateTimeOffset now)
+    {
+        var span = at - now;
+        if (span.Duration() < TimeSpan.FromMinutes(1))
+        {
+            return "just now";
+        }
+
+        var words = span.Duration().Humanize(precision: 1, culture: Culture);
+        return span > TimeSpan.Zero ? "in " + words : words + " ago";
+    }
 
     /// <summary><c>3 open flags</c>.</summary>
     public static string Count(int count, string noun) => noun.ToQuantity(count);

@@ -134,7 +134,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         if (mutedUntil is { } until && until > now)
         {
             return OperationResult<ShareReceipt>.Failure(
-                $"Your anonymous sharing is paused until {until.ToUniversalTime():ddd d MMM HH:mm} UTC ({until.Humanize(now, CultureInfo.InvariantCulture)}). You can still talk in your group as yourself.");
+                $"Your anonymous sharing is paused until {until.ToUniversalTime():ddd d MMM HH:mm} UTC ({Replies.Ago(until, now)}). You can still talk in your group as yourself.");
         }
 
         var lastDay = _posts.ListByAuthor(handle).Count(p => p.CreatedAt > now - TimeSpan.FromDays(1) && p.State != AnonymousPostState.Withheld);

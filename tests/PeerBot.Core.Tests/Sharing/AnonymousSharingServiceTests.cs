@@ -376,8 +376,8 @@ public sealed class AnonymousSharingServiceTests : IDisposable
         Assert.Contains("only the facilitators of Tuesday Circle", reply.Reply!.ToPlainText(), StringComparison.Ordinal);
         Assert.Contains("Sorry", resident.Reply!.ToPlainText(), StringComparison.Ordinal);
         Assert.Equal(AnonymousPostState.AwaitingReview, _world.Posts.Find(result.Value.PostId)!.State);
-        Assert.Contains(_world.Audit.ByActor(SharingWorld.Kim), e => e.Action == "anon approve" && e.Outcome == Commands.AuditOutcome.Refused);
-        Assert.Contains(_world.Audit.ByActor(SharingWorld.Ben), e => e.Outcome == Commands.AuditOutcome.Refused);
+        Assert.Contains(_world.Audit.ByActor(SharingWorld.Kim), e => e.Action == "anon approve" && e.Outcome == PeerBot.Core.Commands.AuditOutcome.Refused);
+        Assert.Contains(_world.Audit.ByActor(SharingWorld.Ben), e => e.Outcome == PeerBot.Core.Commands.AuditOutcome.Refused);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class SharingWorld : IDisposable
         IAuthorMuteStore? mutes = null,
         IAuditLog? audit = null,
         IStatsCounters? stats = null,
-        IAuthorHandles? handles = null,
+        Func<PeopleDirectory, IAuthorHandles>? handles = null,
         Action<AnonymityOptions>? configure = null)
     {
         Options.People =
@@ -71,7 +71,7 @@ public sealed class SharingWorld : IDisposable
         Mutes = mutes ?? new InMemoryAuthorMuteStore();
         Audit = audit ?? new InMemoryAuditLog();
         Stats = stats ?? new InMemoryStatsCounters();
-        Handles = handles ?? new AuthorHandles(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray(), People);
+        Handles = handles?.Invoke(People) ?? new AuthorHandles(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray(), People);
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         Registry = new PlatformRegistry([Platform]);
         Sharing = NewSharing();

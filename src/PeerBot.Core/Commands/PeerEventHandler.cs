@@ -276,6 +276,11 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             _drafts.TryRemove(stale.Key, out _);
         }
 
+        if (!_sharing.Enabled)
+        {
+            return OutgoingMessage.Plain("Anonymous sharing is turned off in this program. /peer help shows what you can do.");
+        }
+
         var mine = _groups.GroupsOfMember(person.Id);
         if (mine.Count == 0)
         {

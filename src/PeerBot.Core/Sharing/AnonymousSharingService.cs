@@ -204,6 +204,9 @@ public sealed partial class AnonymousSharingService : IDisposable
             : OperationResult<GroupInfo>.Success(chosen);
     }
 
+    /// <summary>Whether anonymous sharing is turned on.</summary>
+    public bool Enabled => Options.Enabled;
+
     /// <summary>The post with this id, or null.</summary>
     public AnonymousPost? FindPost(string postId) => _posts.Find(postId);
 
@@ -421,7 +424,7 @@ public sealed partial class AnonymousSharingService : IDisposable
                     ]),
                 ],
                 [],
-                $"crisis-contact:{post.Id}:{contact.Id}");
+                $"C{post.Id}{contacts.IndexOf(contact)}");
             try
             {
                 await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
@@ -503,8 +506,9 @@ public sealed partial class AnonymousSharingService : IDisposable
         var asked = 0;
         if (group is not null && platform is not null)
         {
-            foreach (var facilitatorId in group.FacilitatorIds)
+            for (var index = 0; index < group.FacilitatorIds.Count; index++)
             {
+                var facilitatorId = group.FacilitatorIds[index];
                 var userId = _people.PlatformUserId(facilitatorId, group.Platform);
                 if (userId is null)
                 {
@@ -521,7 +525,7 @@ public sealed partial class AnonymousSharingService : IDisposable
                         new MessageButton("Approve", "anon:approve:" + post.Id, ButtonStyle.Primary),
                         new MessageButton("Decline", "anon:decline:" + post.Id, ButtonStyle.Danger),
                     ],
-                    $"review:{post.Id}:{facilitatorId}");
+                    $"R{post.Id}{index}");
                 try
                 {
                     await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
@@ -536,7 +540,7 @@ public sealed partial class AnonymousSharingService : IDisposable
 
         if (asked == 0)
         {
-            Retry(post, "no facilitator could be asked to review");
+            await RetryAsync(post, "no facilitator could be asked to review", cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -551,14 +555,14 @@ public sealed partial class AnonymousSharingService : IDisposable
         var group = _groups.Find(post.GroupId);
         if (group?.Channel is null)
         {
-            Retry(sending, "its group or channel is not available");
+            await RetryAsync(sending, "its group or channel is not available", cancellationToken).ConfigureAwait(false);
             return;
         }
 
         var platform = _platforms.Find(group.Platform);
         if (platform is null)
         {
-            Retry(sending, "its platform is not connected");
+            await RetryAsync(sending, "its platform is not connected", cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -574,7 +578,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         }
         catch (PlatformException ex)
         {
-            Retry(sending, ex.Kind.ToString());
+            await RetryAsync(sending, ex.Kind.ToString(), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -586,13 +590,16 @@ public sealed partial class AnonymousSharingService : IDisposable
         await NotifyAuthorAsync(post, OutgoingMessage.Plain($"Your anonymous post is now up in {group.Name}."), cancellationToken).ConfigureAwait(false);
     }
 
-    private void Retry(AnonymousPost post, string why)
+    private async Task RetryAsync(AnonymousPost post, string why, CancellationToken cancellationToken)
     {
         var attempts = Math.Max(post.Attempts, 1);
         if (attempts >= MaxAttempts)
         {
             _posts.Update(post with { State = AnonymousPostState.Failed, Text = "", DueAt = null });
             LogGaveUp(post.Id, attempts, why);
+            var groupName = _groups.Find(post.GroupId)?.Name ?? "your group";
+            await NotifyAuthorAsync(post, OutgoingMessage.Plain(
+                $"Sorry, your anonymous post for {groupName} could not be posted after several tries, so it was discarded. Please share it again later."), cancellationToken).ConfigureAwait(false);
             return;
         }
 

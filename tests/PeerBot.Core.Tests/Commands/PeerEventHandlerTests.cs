@@ -637,6 +637,30 @@ public sealed class PeerEventHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task ForgetMe_WhilePaused_PauseBecomesOpenEnded()
+    {
+        await _world.CommandAsync(W.AnaUser, "pause 1");
+        var pausedUntil = _world.Pauses.PausedUntil(W.Ana);
+
+        var reply = Text(await _world.CommandAsync(W.AnaUser, "forget-me confirm"));
+
+        Assert.True(_world.Pauses.PausedUntil(W.Ana) > pausedUntil);
+        Assert.Contains("You've left your group", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DirectMessage_SharingDisabled_SaysSoWithoutDraft()
+    {
+        _world.Options.Anonymity.Enabled = false;
+
+        await _world.Handler.HandleMessageAsync(new IncomingMessage(PlatformKind.Slack, "D1", "m1", W.AnaUser, "hello", _world.Time.GetUtcNow(), true), default);
+
+        var reply = Assert.Single(_world.DirectMessagesTo(W.AnaUser));
+        Assert.Contains("turned off", reply.ToPlainText(), StringComparison.Ordinal);
+        Assert.Empty(reply.Buttons);
+    }
+
+    [Fact]
     public async Task ForgetMe_Facilitator_ErasesAuditEntriesNoCoordinatorNote()
     {
         await _world.CommandAsync(W.LeeUser, "groups");

@@ -273,6 +273,7 @@ public sealed class AnonymousSharingServiceTests : IDisposable
         Assert.Equal(AnonymousPostState.Failed, post.State);
         Assert.Null(post.DueAt);
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
+        Assert.Contains(_world.DirectMessagesTo(SharingWorld.AnaUser), m => Text(m).Contains("could not be posted after several tries", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -329,6 +330,7 @@ public sealed class AnonymousSharingServiceTests : IDisposable
 
         await _world.DeliverDueAsync();
         var request = Assert.Single(_world.DirectMessagesTo(SharingWorld.LeeUser));
+        Assert.InRange(request.IdempotencyKey!.Length, 1, 25);
         Assert.Contains("please review", Text(request), StringComparison.Ordinal);
         Assert.DoesNotContain("Ana", Text(request), StringComparison.Ordinal);
         Assert.Equal(["anon:approve:" + result.Value.PostId, "anon:decline:" + result.Value.PostId], request.Buttons.Select(b => b.ActionId));

@@ -280,16 +280,18 @@ public sealed partial class ForgetMeCommand(
         var posts = await sharing.ForgetAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
         var actions = audit.DeleteByActor(context.Actor.Id);
         var now = time.GetUtcNow();
-        if (memberOf.Count > 0)
+        var paused = pauses.PausedUntil(context.Actor.Id) is { } pausedUntil && pausedUntil > now;
+        if (memberOf.Count > 0 || paused)
         {
             // Leaving is recorded as an open-ended pause, so reconciliation keeps them out of the channel
             // until a coordinator takes them out of the configuration.
             await pauses.PauseAsync(context.Actor.Id, now.AddYears(100), cancellationToken).ConfigureAwait(false);
-            await TellCoordinatorsAsync(memberOf, context.Actor.Id, cancellationToken).ConfigureAwait(false);
         }
 
+        // Only a change to a group is worth a coordinator's note (a paused person already left the channel).
+        await TellCoordinatorsAsync(memberOf, context.Actor.Id, cancellationToken).ConfigureAwait(false);
         return Replies.Text($"Done. Erased {Replies.Count(posts, "anonymous post")} and {Replies.Count(actions, "audit entry")}."
-            + (memberOf.Count > 0 ? " You've left your group; the coordinator is told only that someone left." : "")
+            + (memberOf.Count > 0 || paused ? " You've left your group; the coordinator is told only that someone left." : "")
             + " Take care.");
     }
 

@@ -115,7 +115,16 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
         var text = submission.Values.GetValueOrDefault(ShareCommand.TextField) ?? "";
         var group = submission.Values.GetValueOrDefault(ShareCommand.GroupField);
         var result = await _sharing.SubmitAsync(new ShareRequest(person, group, text), cancellationToken).ConfigureAwait(false);
-        return result.Succeeded ? InteractionResponse.Message(result.Value!.Reply) : Replies.Text(result.Error!);
+        if (result.Succeeded)
+        {
+            return InteractionResponse.Message(result.Value!.Reply);
+        }
+
+        // The form is gone once submitted: give the words back so nothing typed is lost.
+        return string.IsNullOrWhiteSpace(text)
+            ? Replies.Text(result.Error!)
+            : InteractionResponse.Message(new OutgoingMessage(
+                [new ParagraphBlock(result.Error!), new ParagraphBlock("Here is what you wrote, so you can copy it:"), new QuoteBlock(text)], []));
     }
 
     /// <inheritdoc />

@@ -134,7 +134,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         if (mutedUntil is { } until && until > now)
         {
             return OperationResult<ShareReceipt>.Failure(
-                $"Your anonymous sharing is paused until {until.ToUniversalTime():ddd d MMM HH:mm} UTC ({Replies.Ago(until, now)}). You can still talk in your group as yourself.");
+                $"Your anonymous sharing is paused until {Replies.When(until, now, group.TimeZone)}. You can still talk in your group as yourself.");
         }
 
         var lastDay = _posts.ListByAuthor(handle).Count(p => p.CreatedAt > now - TimeSpan.FromDays(1) && p.State != AnonymousPostState.Withheld);
@@ -372,7 +372,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         _mutes.Mute(post.AuthorHandle, until);
         LogMuted(post.Id, days);
         await NotifyAuthorAsync(post, OutgoingMessage.Plain(
-            $"A facilitator has paused your anonymous sharing for {"day".ToQuantity(days)}, until {until.ToUniversalTime():ddd d MMM HH:mm} UTC. "
+            $"A facilitator has paused your anonymous sharing for {"day".ToQuantity(days)}, until {Replies.When(until, now, _groups.Find(post.GroupId)?.TimeZone)}. "
             + "Nobody was told who you are. You can still talk in your group as yourself."), cancellationToken).ConfigureAwait(false);
         return OperationResult<DateTimeOffset>.Success(until);
     }

@@ -320,7 +320,7 @@ public sealed partial class AnonymousSharingService : IDisposable
             var post = _posts.Find(postId);
             if (post is null)
             {
-                return OperationResult<AnonymousPost>.Failure($"There's no anonymous post {postId}. Post ids look like P7KQ2M; they are shown under each anonymous post's review and in the audit.");
+                return OperationResult<AnonymousPost>.Failure($"There's no anonymous post {postId}. Post ids look like P7KQ2M and are shown under each anonymous post.");
             }
 
             if (post.State == AnonymousPostState.Removed)
@@ -567,7 +567,13 @@ public sealed partial class AnonymousSharingService : IDisposable
         }
 
         var message = new OutgoingMessage(
-            [new ParagraphBlock([new TextSpan(AnonymousLabel, SpanStyle.Bold)]), new QuoteBlock(post.Text)],
+            [
+                new ParagraphBlock([new TextSpan(AnonymousLabel, SpanStyle.Bold)]),
+                new QuoteBlock(post.Text),
+
+                // The random post id lets facilitators point at the post (/peer anon remove|mute); it reveals nothing.
+                new ParagraphBlock([new TextSpan("post ", SpanStyle.Italic), new TextSpan(post.Id, SpanStyle.Code)]),
+            ],
             [],
             post.Id);
         MessageRef posted;

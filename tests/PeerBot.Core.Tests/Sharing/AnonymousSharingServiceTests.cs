@@ -74,6 +74,7 @@ public sealed class AnonymousSharingServiceTests : IDisposable
         Assert.StartsWith(AnonymousSharingService.AnonymousLabel, Text(message), StringComparison.Ordinal);
         Assert.DoesNotContain("<!channel>", Text(message), StringComparison.Ordinal);
         Assert.DoesNotContain("@here", Text(message), StringComparison.Ordinal);
+        Assert.EndsWith("post " + postId, Text(message), StringComparison.Ordinal);
         Assert.Empty(message.Buttons);
         var stored = _world.Posts.Find(postId)!;
         Assert.Equal(AnonymousPostState.Delivered, stored.State);

@@ -154,6 +154,56 @@ public sealed class PeerEventHandlerTests : IDisposable
         Assert.Equal(AuditOutcome.Done, Assert.Single(_world.Audit.ByActor(W.Mo)).Outcome);
     }
 
+    [Theory]
+    [InlineData(W.KimUser, "groups", "groups")]
+    [InlineData(W.KimUser, "prompt now", "prompt now")]
+    [InlineData(W.KimUser, "prompt skip", "prompt skip")]
+    [InlineData(W.KimUser, "prompt preview", "prompt preview")]
+    [InlineData(W.KimUser, "reframe", "reframe")]
+    [InlineData(W.KimUser, "checkin", "checkin")]
+    [InlineData(W.KimUser, "flags", "flags")]
+    [InlineData(W.KimUser, "ack B1", "ack")]
+    [InlineData(W.KimUser, "resolve B1", "resolve")]
+    [InlineData(W.KimUser, "stats", "stats")]
+    [InlineData(W.MoUser, "groups", "groups")]
+    [InlineData(W.MoUser, "prompt now \"Night Owls\"", "prompt now")]
+    [InlineData(W.MoUser, "prompt skip g-tue", "prompt skip")]
+    [InlineData(W.MoUser, "prompt preview \"Tuesday Circle\"", "prompt preview")]
+    [InlineData(W.MoUser, "reframe \"Tuesday Circle\"", "reframe")]
+    [InlineData(W.MoUser, "checkin \"Tuesday Circle\"", "checkin")]
+    [InlineData(W.MoUser, "flags", "flags")]
+    [InlineData(W.MoUser, "ack A1", "ack")]
+    [InlineData(W.MoUser, "resolve A1 ok", "resolve")]
+    [InlineData(W.MoUser, "stats", "stats")]
+    public async Task StaffCommand_AllowedRole_DoneAndAudited(string user, string command, string action)
+    {
+        AddAlerts();
+
+        var reply = Text(await _world.CommandAsync(user, command));
+
+        Assert.DoesNotContain("Sorry", reply, StringComparison.Ordinal);
+        var actor = user == W.KimUser ? W.Kim : W.Mo;
+        var entry = Assert.Single(_world.Audit.ByActor(actor));
+        Assert.Equal((AuditOutcome.Done, action), (entry.Outcome, entry.Action));
+    }
+
+    [Theory]
+    [InlineData(W.KimUser, W.Kim)]
+    [InlineData(W.MoUser, W.Mo)]
+    public async Task AnonCommands_AllowedRole_DoneAndAudited(string user, string actor)
+    {
+        var group = user == W.KimUser ? W.Owls : W.Tuesday;
+        var author = user == W.KimUser ? W.Cy : W.Ana;
+        var first = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(author), group, "one"), default);
+
+        var mute = Text(await _world.CommandAsync(user, "anon mute " + first.Value!.PostId + " 2"));
+        var remove = Text(await _world.CommandAsync(user, "anon remove " + first.Value.PostId));
+
+        Assert.Contains("can't share anonymously until", mute, StringComparison.Ordinal);
+        Assert.StartsWith("Removed anonymous post", remove, StringComparison.Ordinal);
+        Assert.Equal(["anon mute", "anon remove"], _world.Audit.ByActor(actor).Where(e => e.Outcome == AuditOutcome.Done).Select(e => e.Action).Order());
+    }
+
     [Fact]
     public async Task Prompt_OperationFails_ReplyAndFailureAudited()
     {

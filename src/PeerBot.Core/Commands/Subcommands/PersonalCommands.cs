@@ -1,0 +1,328 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PeerBot.Core.Configuration;
+using PeerBot.Core.Groups;
+using PeerBot.Core.People;
+using PeerBot.Core.Platform;
+using PeerBot.Core.Sharing;
+
+namespace PeerBot.Core.Commands.Subcommands;
+
+/// <summary><c>/peer share</c>: opens the anonymous share form.</summary>
+public sealed class ShareCommand(IGroupDirectory groups, IOptions<PeerBotOptions> options) : IPeerSubcommand
+{
+    /// <summary>The form's id.</summary>
+    public const string FormId = "share";
+
+    /// <summary>The id of the text field.</summary>
+    public const string TextField = "text";
+
+    /// <summary>The id of the group choice field.</summary>
+    public const string GroupField = "group";
+
+    /// <inheritdoc />
+    public string Name => "share";
+
+    /// <inheritdoc />
+    public string Usage => "share";
+
+    /// <inheritdoc />
+    public string Summary => "share something with your group anonymously";
+
+    /// <inheritdoc />
+    public CommandAudience Audience => CommandAudience.Everyone;
+
+    /// <inheritdoc />
+    public Task<InteractionResponse> ExecuteAsync(CommandContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var anonymity = options.Value.Anonymity;
+        if (!anonymity.Enabled)
+        {
+            return Task.FromResult(Replies.Text("Anonymous sharing is turned off in this program."));
+        }
+
+        var mine = groups.GroupsOfMember(context.Actor.Id);
+        if (mine.Count == 0)
+        {
+            return Task.FromResult(Replies.Text("You're not a member of any group yet, so there's nowhere to share anonymously. Your coordinator can add you."));
+        }
+
+        var fields = new List<FormField>();
+        if (mine.Count > 1)
+        {
+            fields.Add(new FormField(GroupField, "Which group?", FormFieldKind.Choice, Choices: mine.Select(g => new FormChoice(g.Id, g.Name)).ToList()));
+        }
+
+        fields.Add(new FormField(TextField, "What would you like to share?", FormFieldKind.LongText, MaxLength: anonymity.MaxLength,
+            Placeholder: "It will appear as \"Anonymous member\". No files or images."));
+        return Task.FromResult(InteractionResponse.OpenForm(new FormSpec(FormId, "Share anonymously", fields, "Share")));
+    }
+}
+
+/// <summary><c>/peer pause [weeks]</c>: a resident steps out of their groups for a while.</summary>
+public sealed class PauseCommand(IGroupDirectory groups, IMemberPauses pauses, TimeProvider time) : IPeerSubcommand
+{
+    /// <inheritdoc />
+    public string Name => "pause";
+
+    /// <inheritdoc />
+    public string Usage => "pause [weeks]";
+
+    /// <inheritdoc />
+    public string Summary => "step out of your group for a while (1 week unless you say, up to 12)";
+
+    /// <inheritdoc />
+    public CommandAudience Audience => CommandAudience.Everyone;
+
+    /// <inheritdoc />
+    public async Task<InteractionResponse> ExecuteAsync(CommandContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Count > 1)
+        {
+            return Replies.Text("/peer pause takes at most one thing, the number of weeks, like /peer pause 2.");
+        }
+
+        var weeks = 1;
+        if (args.Count == 1)
+        {
+            var parsed = CommandLine.WholeNumber(args[0], 1, 12, "weeks", "/peer pause 2");
+            if (!parsed.Succeeded)
+            {
+                return Replies.Text(parsed.Error!);
+            }
+
+            weeks = parsed.Value;
+        }
+
+        var mine = groups.GroupsOfMember(context.Actor.Id);
+        var now = time.GetUtcNow();
+        if (mine.Count == 0 && pauses.PausedUntil(context.Actor.Id) is not { } existing)
+        {
+            return Replies.Text("You're not a member of any group right now, so there's nothing to pause.");
+        }
+
+        var until = now + TimeSpan.FromDays(7 * weeks);
+        await pauses.PauseAsync(context.Actor.Id, until, cancellationToken).ConfigureAwait(false);
+        var where = mine.Count == 0 ? "your group" : string.Join(" and ", mine.Select(g => g.Name));
+        return Replies.Text($"You've stepped out of {where} until {Replies.When(until, now, (mine.Count > 0 ? mine[0].TimeZone : null))}. "
+            + "Take the time you need; /peer resume brings you back any time.");
+    }
+}
+
+/// <summary><c>/peer resume</c>: back into one's groups after a pause.</summary>
+public sealed class ResumeCommand(IMemberPauses pauses, TimeProvider time) : IPeerSubcommand
+{
+    /// <inheritdoc />
+    public string Name => "resume";
+
+    /// <inheritdoc />
+    public string Usage => "resume";
+
+    /// <inheritdoc />
+    public string Summary => "come back to your group after a pause";
+
+    /// <inheritdoc />
+    public CommandAudience Audience => CommandAudience.Everyone;
+
+    /// <inheritdoc />
+    public async Task<InteractionResponse> ExecuteAsync(CommandContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Count > 0)
+        {
+            return Replies.Text("/peer resume takes nothing after it.");
+        }
+
+        if (pauses.PausedUntil(context.Actor.Id) is not { } until || until <= time.GetUtcNow())
+        {
+            return Replies.Text("You're not paused, so there's nothing to resume.");
+        }
+
+        await pauses.ResumeAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
+        return Replies.Text("Welcome back. You'll be back in your group in a moment.");
+    }
+}
+
+/// <summary><c>/peer my-data</c>: everything PeerBot stores about the person asking.</summary>
+public sealed class MyDataCommand(
+    IGroupDirectory groups,
+    IMemberPauses pauses,
+    AnonymousSharingService sharing,
+    IAuditLog audit,
+    IOptions<PeerBotOptions> options,
+    TimeProvider time) : IPeerSubcommand
+{
+    /// <inheritdoc />
+    public string Name => "my-data";
+
+    /// <inheritdoc />
+    public string Usage => "my-data";
+
+    /// <inheritdoc />
+    public string Summary => "see everything PeerBot stores about you";
+
+    /// <inheritdoc />
+    public CommandAudience Audience => CommandAudience.Everyone;
+
+    /// <inheritdoc />
+    public Task<InteractionResponse> ExecuteAsync(CommandContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var me = context.Actor;
+        var now = time.GetUtcNow();
+        var blocks = new List<MessageBlock>
+        {
+            new HeadingBlock("What PeerBot stores about you"),
+            new ParagraphBlock($"From the program's configuration: {me.Name} (id {me.Id}), {me.Role}{(me.Pgy is { } pgy ? $", PGY-{pgy}" : "")}."),
+        };
+
+        var memberOf = groups.GroupsOfMember(me.Id);
+        var facilitates = groups.GroupsFacilitatedBy(me.Id);
+        var items = new List<IReadOnlyList<TextSpan>>();
+        if (memberOf.Count > 0)
+        {
+            items.Add([new TextSpan("Member of: "), new TextSpan(string.Join(", ", memberOf.Select(g => g.Name)), SpanStyle.Bold)]);
+        }
+
+        if (facilitates.Count > 0)
+        {
+            items.Add([new TextSpan("Facilitator of: "), new TextSpan(string.Join(", ", facilitates.Select(g => g.Name)), SpanStyle.Bold)]);
+        }
+
+        if (pauses.PausedUntil(me.Id) is { } paused && paused > now)
+        {
+            items.Add([new TextSpan($"Paused until {Replies.When(paused, now, (memberOf.Count > 0 ? memberOf[0].TimeZone : null))}.")]);
+        }
+
+        var data = sharing.DataOf(me.Id);
+        var pending = data.Posts.Where(p => p.IsPending).ToList();
+        items.Add([new TextSpan(data.Posts.Count == 0
+            ? "Anonymous posts: none stored."
+            : $"Anonymous posts stored under your private handle: {data.Posts.Count} ({pending.Count} still to appear). Posted ones keep no text.")]);
+        if (data.MutedUntil is { } muted && muted > now)
+        {
+            items.Add([new TextSpan($"Anonymous sharing paused until {Replies.When(muted, now, null)}.")]);
+        }
+
+        var actions = audit.ByActor(me.Id);
+        if (actions.Count > 0)
+        {
+            items.Add([new TextSpan($"Facilitator actions in the audit log: {actions.Count}, the latest {Replies.Ago(actions[0].At, now)} ({actions[0].Action}).")]);
+        }
+
+        blocks.Add(new ListBlock(items));
+        foreach (var post in pending)
+        {
+            blocks.Add(new ParagraphBlock([new TextSpan($"Pending post "), new TextSpan(post.Id, SpanStyle.Code), new TextSpan($" ({AnonymousSharingService.Describe(post.State)}):")]));
+            blocks.Add(new QuoteBlock(post.Text));
+        }
+
+        blocks.Add(new ParagraphBlock(
+            "Not stored: the text of your group messages (safety flags keep short excerpts for "
+            + $"{Replies.Count((int)options.Value.Safety.ExcerptRetention.TotalDays, "day")}), and stats, which are counts with no names. "
+            + "/peer forget-me erases what is listed here."));
+        return Task.FromResult(InteractionResponse.Message(new OutgoingMessage(blocks, [])));
+    }
+}
+
+/// <summary><c>/peer forget-me</c>: erases what PeerBot stores about the person (after a confirmation).</summary>
+public sealed partial class ForgetMeCommand(
+    IGroupDirectory groups,
+    IMemberPauses pauses,
+    AnonymousSharingService sharing,
+    IAuditLog audit,
+    IPeopleDirectory people,
+    IPlatformRegistry platforms,
+    TimeProvider time,
+    ILogger<ForgetMeCommand> logger) : IPeerSubcommand
+{
+    /// <summary>The action id of the confirmation button.</summary>
+    public const string ConfirmAction = "forget:confirm";
+
+    /// <inheritdoc />
+    public string Name => "forget-me";
+
+    /// <inheritdoc />
+    public string Usage => "forget-me";
+
+    /// <inheritdoc />
+    public string Summary => "erase what PeerBot stores about you and leave your group";
+
+    /// <inheritdoc />
+    public CommandAudience Audience => CommandAudience.Everyone;
+
+    /// <inheritdoc />
+    public async Task<InteractionResponse> ExecuteAsync(CommandContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(args);
+        var memberOf = groups.GroupsOfMember(context.Actor.Id);
+        if (args.Count == 0)
+        {
+            var leaving = memberOf.Count == 0 ? "" : $" You will also leave {string.Join(" and ", memberOf.Select(g => g.Name))}.";
+            return InteractionResponse.Message(new OutgoingMessage(
+                [
+                    new HeadingBlock("Forget me?"),
+                    new ParagraphBlock($"This erases your anonymous posts (including any not yet posted), any sharing pause and your facilitator actions in the audit log.{leaving} It can't be undone."),
+                ],
+                [new MessageButton("Yes, forget me", ConfirmAction, ButtonStyle.Danger)]));
+        }
+
+        if (args.Count != 1 || !string.Equals(args[0], "confirm", StringComparison.OrdinalIgnoreCase))
+        {
+            return Replies.Text("To go ahead, run /peer forget-me confirm (or press the button /peer forget-me shows).");
+        }
+
+        var posts = await sharing.ForgetAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
+        var actions = audit.DeleteByActor(context.Actor.Id);
+        var now = time.GetUtcNow();
+        var paused = pauses.PausedUntil(context.Actor.Id) is { } pausedUntil && pausedUntil > now;
+        if (memberOf.Count > 0 || paused)
+        {
+            // Leaving is recorded as an open-ended pause, so reconciliation keeps them out of the channel
+            // until a coordinator takes them out of the configuration.
+            await pauses.PauseAsync(context.Actor.Id, now.AddYears(100), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Only a change to a group is worth a coordinator's note (a paused person already left the channel).
+        await TellCoordinatorsAsync(memberOf, context.Actor.Id, cancellationToken).ConfigureAwait(false);
+        return Replies.Text($"Done. Erased {Replies.Count(posts, "anonymous post")} and {Replies.Count(actions, "audit entry")}."
+            + (memberOf.Count > 0 || paused ? " You've left your group; the coordinator is told only that someone left." : "")
+            + " Take care.");
+    }
+
+    private async Task TellCoordinatorsAsync(IReadOnlyList<GroupInfo> left, string leaverId, CancellationToken cancellationToken)
+    {
+        foreach (var coordinator in people.All.Where(p => p.Role == Configuration.PersonRole.Coordinator && p.Id != leaverId))
+        {
+            foreach (var group in left)
+            {
+                var platform = platforms.Find(group.Platform);
+                var userId = people.PlatformUserId(coordinator.Id, group.Platform);
+                if (platform is null || userId is null)
+                {
+                    continue;
+                }
+
+                var remaining = group.MemberIds.Count(id => !string.Equals(id, leaverId, StringComparison.OrdinalIgnoreCase));
+                try
+                {
+                    await platform.SendDirectMessageAsync(userId, OutgoingMessage.Plain(
+                        $"Someone has left {group.Name} and asked PeerBot to forget their data. The group now has {Replies.Count(remaining, "member")}."), cancellationToken).ConfigureAwait(false);
+                }
+                catch (PlatformException ex)
+                {
+                    // A coordinator who can't be messaged still sees the change in the group's channel.
+                    LogCoordinatorUnreachable(logger, group.Id, ex.Kind);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A coordinator could not be told that someone left group {GroupId} ({Kind}).")]
+    private static partial void LogCoordinatorUnreachable(ILogger logger, string groupId, PlatformErrorKind kind);
+}

@@ -1,0 +1,725 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Humanizer;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PeerBot.Core.Commands;
+using PeerBot.Core.Configuration;
+using PeerBot.Core.Groups;
+using PeerBot.Core.People;
+using PeerBot.Core.Platform;
+using PeerBot.Core.Safety;
+
+namespace PeerBot.Core.Sharing;
+
+/// <summary>A request to share anonymously.</summary>
+/// <param name="Author">Who shares (never stored: only their handle is).</param>
+/// <param name="GroupId">The group chosen; null when the author is in exactly one group.</param>
+/// <param name="Text">The text as written.</param>
+/// <param name="HasAttachments">True when files or images came with it.</param>
+public sealed record ShareRequest(Person Author, string? GroupId, string Text, bool HasAttachments = false);
+
+/// <summary>What sharing led to.</summary>
+/// <param name="PostId">The stored post.</param>
+/// <param name="Withheld">True when the post was crisis talk and will not appear.</param>
+/// <param name="Reply">The private reply to the author.</param>
+public sealed record ShareReceipt(string PostId, bool Withheld, OutgoingMessage Reply);
+
+/// <summary>What PeerBot stores about a person's anonymous sharing, for <c>/peer my-data</c>.</summary>
+/// <param name="Posts">Their posts, by handle.</param>
+/// <param name="MutedUntil">Until when they are muted, or null.</param>
+public sealed record AuthorData(IReadOnlyList<AnonymousPost> Posts, DateTimeOffset? MutedUntil);
+
+/// <summary>
+/// Anonymous sharing: accepts posts from members in private, checks them with the safety engine, keeps them
+/// durably (the outbox) and delivers each exactly once after a random delay, and lets facilitators review,
+/// remove and mute without learning who wrote a post. Logs name posts by id, never their author.
+/// </summary>
+public sealed partial class AnonymousSharingService : IDisposable
+{
+    /// <summary>Deliveries give up after this many failed attempts.</summary>
+    public const int MaxAttempts = 12;
+
+    /// <summary>The label anonymous posts appear under.</summary>
+    public const string AnonymousLabel = "Anonymous member";
+
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IAnonymousPostStore _posts;
+    private readonly IAuthorMuteStore _mutes;
+    private readonly IAuthorHandles _handles;
+    private readonly IGroupDirectory _groups;
+    private readonly IPeopleDirectory _people;
+    private readonly IPlatformRegistry _platforms;
+    private readonly ISafetyMonitor _safety;
+    private readonly IDelayJitter _jitter;
+    private readonly IStatsCounters _stats;
+    private readonly TimeProvider _time;
+    private readonly IOptions<PeerBotOptions> _options;
+    private readonly ILogger<AnonymousSharingService> _logger;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Creates the service.</summary>
+    public AnonymousSharingService(
+        IAnonymousPostStore posts,
+        IAuthorMuteStore mutes,
+        IAuthorHandles handles,
+        IGroupDirectory groups,
+        IPeopleDirectory people,
+        IPlatformRegistry platforms,
+        ISafetyMonitor safety,
+        IDelayJitter jitter,
+        IStatsCounters stats,
+        TimeProvider time,
+        IOptions<PeerBotOptions> options,
+        ILogger<AnonymousSharingService> logger)
+    {
+        _posts = posts;
+        _mutes = mutes;
+        _handles = handles;
+        _groups = groups;
+        _people = people;
+        _platforms = platforms;
+        _safety = safety;
+        _jitter = jitter;
+        _stats = stats;
+        _time = time;
+        _options = options;
+        _logger = logger;
+    }
+
+    private AnonymityOptions Options => _options.Value.Anonymity;
+
+    /// <summary>
+    /// Accepts a post: checks membership, attachments, length, mute and the daily limit, passes it through the
+    /// safety engine, and stores it before answering. Crisis talk is withheld and answered with crisis resources.
+    /// </summary>
+    public async Task<OperationResult<ShareReceipt>> SubmitAsync(ShareRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Options.Enabled)
+        {
+            return OperationResult<ShareReceipt>.Failure("Anonymous sharing is turned off in this program.");
+        }
+
+        var groupResult = ChooseGroup(request.Author, request.GroupId);
+        if (!groupResult.Succeeded)
+        {
+            return OperationResult<ShareReceipt>.Failure(groupResult.Error!);
+        }
+
+        var group = groupResult.Value!;
+        if (request.HasAttachments)
+        {
+            return OperationResult<ShareReceipt>.Failure(
+                "Anonymous posts can't carry files or images, because they can reveal who shared them. Please send your words as text only; nothing was posted.");
+        }
+
+        var text = (request.Text ?? "").Trim();
+        if (text.Length == 0)
+        {
+            return OperationResult<ShareReceipt>.Failure("There was nothing to share. Write what you'd like to say and send it again.");
+        }
+
+        if (text.Length > Options.MaxLength)
+        {
+            return OperationResult<ShareReceipt>.Failure(
+                $"That's {text.Length.ToString("N0", CultureInfo.InvariantCulture)} characters; anonymous posts can be at most {Options.MaxLength.ToString("N0", CultureInfo.InvariantCulture)}. "
+                + "Please shorten it (or split it in two) and send it again; nothing was posted.");
+        }
+
+        var handle = _handles.HandleOf(request.Author.Id);
+        var now = _time.GetUtcNow();
+        var mutedUntil = _mutes.MutedUntil(handle);
+        if (mutedUntil is { } until && until > now)
+        {
+            return OperationResult<ShareReceipt>.Failure(
+                $"Your anonymous sharing is paused until {Replies.When(until, now, group.TimeZone)}. You can still talk in your group as yourself.");
+        }
+
+        var lastDay = _posts.ListByAuthor(handle).Count(p => p.CreatedAt > now - TimeSpan.FromDays(1) && p.State != AnonymousPostState.Withheld);
+        if (lastDay >= Options.MaxPerDay)
+        {
+            return OperationResult<ShareReceipt>.Failure(
+                $"You've shared {"anonymous post".ToQuantity(lastDay)} in the last day, the most allowed. Please try again tomorrow; nothing was posted.");
+        }
+
+        SafetyOutcome safety;
+        try
+        {
+            safety = await _safety.ObserveAsync(new ObservedMessage(group.Id, handle, null, now, text), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSafetyFailed(ex.GetType().Name, group.Id);
+            return OperationResult<ShareReceipt>.Failure("Something went wrong checking your post, so it was not posted. Please try again in a minute.");
+        }
+
+        var id = NewPostId();
+        if (safety.Assessment.Crisis)
+        {
+            var token = RandomToken();
+            _posts.Insert(new AnonymousPost(id, group.Id, handle, "", AnonymousPostState.Withheld, now, null, CrisisToken: token, AlertId: safety.Alert?.Id));
+            LogWithheld(id, group.Id);
+            return OperationResult<ShareReceipt>.Success(new ShareReceipt(id, true, CrisisReply(token)));
+        }
+
+        var neutral = MentionNeutralizer.Neutralize(text);
+        var post = Options.Review
+            ? new AnonymousPost(id, group.Id, handle, neutral, AnonymousPostState.AwaitingReview, now, now)
+            : new AnonymousPost(id, group.Id, handle, neutral, AnonymousPostState.Scheduled, now, now + _jitter.Pick(Options.MinDelay, Options.MaxDelay));
+
+        // Durable before the author hears "accepted": from here the outbox guarantees delivery.
+        _posts.Insert(post);
+        LogAccepted(id, group.Id, post.State);
+        Wake();
+
+        var reply = Options.Review
+            ? $"Saved. {group.Name}'s facilitators look at anonymous posts before they appear; I'll tell you privately what they decide. They won't see who you are."
+            : $"Saved. Your post will appear in {group.Name} as \"{AnonymousLabel}\" {Window()}. I'll tell you privately when it's up. Nobody in the group is told who shared it.";
+        return OperationResult<ShareReceipt>.Success(new ShareReceipt(id, false, OutgoingMessage.Plain(reply)));
+    }
+
+    /// <summary>Resolves the group a person shares to: the one named, or their only group.</summary>
+    public OperationResult<GroupInfo> ChooseGroup(Person author, string? groupId)
+    {
+        ArgumentNullException.ThrowIfNull(author);
+        var mine = _groups.GroupsOfMember(author.Id);
+        if (mine.Count == 0)
+        {
+            return OperationResult<GroupInfo>.Failure("You're not a member of any group yet, so there's nowhere to share anonymously. Your coordinator can add you.");
+        }
+
+        if (string.IsNullOrWhiteSpace(groupId))
+        {
+            return mine.Count == 1
+                ? OperationResult<GroupInfo>.Success(mine[0])
+                : OperationResult<GroupInfo>.Failure($"You're in several groups; choose one: {string.Join(", ", mine.Select(g => g.Name))}.");
+        }
+
+        var chosen = mine.FirstOrDefault(g => string.Equals(g.Id, groupId, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(g.Name, groupId, StringComparison.OrdinalIgnoreCase));
+        return chosen is null
+            ? OperationResult<GroupInfo>.Failure($"Only members of a group can share in it. Your groups: {string.Join(", ", mine.Select(g => g.Name))}.")
+            : OperationResult<GroupInfo>.Success(chosen);
+    }
+
+    /// <summary>Whether anonymous sharing is turned on.</summary>
+    public bool Enabled => Options.Enabled;
+
+    /// <summary>The post with this id, or null.</summary>
+    public AnonymousPost? FindPost(string postId) => _posts.Find(postId);
+
+    /// <summary>The earliest time the worker has something to do, or null.</summary>
+    public DateTimeOffset? NextDueAt() => _posts.NextDueAt();
+
+    /// <summary>Waits until a new post may be due (or the token fires).</summary>
+    public async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(timeout, _time, timeoutSource.Token);
+        var wake = _wake.WaitAsync(timeoutSource.Token);
+        await Task.WhenAny(delay, wake).ConfigureAwait(false);
+        await timeoutSource.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Does everything due now: asks facilitators to review, delivers scheduled posts (again, with the same
+    /// idempotency key, for one a crash left in <see cref="AnonymousPostState.Sending"/>), retries with backoff.
+    /// </summary>
+    /// <returns>How many posts were acted on.</returns>
+    public async Task<int> ProcessDueAsync(CancellationToken cancellationToken)
+    {
+        var due = _posts.ListDue(_time.GetUtcNow());
+        var done = 0;
+        foreach (var candidate in due)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // Re-read under the gate: a facilitator may have removed it meanwhile.
+                var post = _posts.Find(candidate.Id);
+                if (post?.DueAt is null || post.DueAt > _time.GetUtcNow())
+                {
+                    continue;
+                }
+
+                switch (post.State)
+                {
+                    case AnonymousPostState.AwaitingReview:
+                        await RequestReviewAsync(post, cancellationToken).ConfigureAwait(false);
+                        done++;
+                        break;
+                    case AnonymousPostState.Scheduled or AnonymousPostState.Sending:
+                        await DeliverAsync(post, cancellationToken).ConfigureAwait(false);
+                        done++;
+                        break;
+                    default:
+                        _posts.Update(post with { DueAt = null });
+                        break;
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        return done;
+    }
+
+    /// <summary>A facilitator's review decision on a post.</summary>
+    /// <param name="postId">The post.</param>
+    /// <param name="approve">True to let it appear.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public async Task<OperationResult<AnonymousPost>> DecideReviewAsync(string postId, bool approve, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        AnonymousPost updated;
+        try
+        {
+            var post = _posts.Find(postId);
+            if (post is null)
+            {
+                return OperationResult<AnonymousPost>.Failure($"There's no anonymous post {postId}; it may have been withdrawn.");
+            }
+
+            if (post.State is not (AnonymousPostState.AwaitingReview or AnonymousPostState.ReviewRequested))
+            {
+                return OperationResult<AnonymousPost>.Failure($"Post {post.Id} was already dealt with ({Describe(post.State)}).");
+            }
+
+            var now = _time.GetUtcNow();
+            updated = approve
+                ? post with { State = AnonymousPostState.Scheduled, DueAt = now + _jitter.Pick(Options.MinDelay, Options.MaxDelay) }
+                : post with { State = AnonymousPostState.Declined, Text = "", DueAt = null };
+            _posts.Update(updated);
+            LogReviewed(post.Id, approve);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        Wake();
+        var groupName = _groups.Find(updated.GroupId)?.Name ?? "your group";
+        await NotifyAuthorAsync(updated, OutgoingMessage.Plain(approve
+            ? $"Your anonymous post for {groupName} was approved and will appear {Window()}."
+            : $"The facilitators of {groupName} decided not to post your anonymous share. It has been discarded. If you'd like to talk about it, you can message a facilitator directly."), cancellationToken).ConfigureAwait(false);
+        return OperationResult<AnonymousPost>.Success(updated);
+    }
+
+    /// <summary>Removes a post: deletes it from the group when it is up, or stops it when it is pending.</summary>
+    public async Task<OperationResult<AnonymousPost>> RemoveAsync(string postId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var post = _posts.Find(postId);
+            if (post is null)
+            {
+                return OperationResult<AnonymousPost>.Failure($"There's no anonymous post {postId}. Post ids look like P7KQ2M and are shown under each anonymous post.");
+            }
+
+            if (post.State == AnonymousPostState.Removed)
+            {
+                return OperationResult<AnonymousPost>.Failure($"Post {post.Id} was already removed.");
+            }
+
+            if (post.State == AnonymousPostState.Delivered && post.Delivered is { } message)
+            {
+                var platform = _platforms.Find(message.Channel.Platform);
+                if (platform is null)
+                {
+                    return OperationResult<AnonymousPost>.Failure($"Post {post.Id} is on {message.Channel.Platform}, which isn't connected right now. Try again later.");
+                }
+
+                try
+                {
+                    await platform.DeleteMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PlatformException ex)
+                {
+                    LogRemoveFailed(post.Id, ex.Kind);
+                    return OperationResult<AnonymousPost>.Failure($"{message.Channel.Platform} didn't let me delete post {post.Id} ({ex.Kind.Humanize(LetterCasing.LowerCase)}). Try again in a minute.");
+                }
+            }
+
+            var removed = post with { State = AnonymousPostState.Removed, Text = "", DueAt = null };
+            _posts.Update(removed);
+            LogRemoved(post.Id);
+            return OperationResult<AnonymousPost>.Success(removed);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Mutes the author of a post for some days and tells them privately; nobody learns who it is.</summary>
+    public async Task<OperationResult<DateTimeOffset>> MuteAuthorAsync(string postId, int days, CancellationToken cancellationToken)
+    {
+        var post = _posts.Find(postId);
+        if (post is null)
+        {
+            return OperationResult<DateTimeOffset>.Failure($"There's no anonymous post {postId}.");
+        }
+
+        var now = _time.GetUtcNow();
+        var until = now + TimeSpan.FromDays(days);
+        _mutes.Mute(post.AuthorHandle, until);
+        LogMuted(post.Id, days);
+        await NotifyAuthorAsync(post, OutgoingMessage.Plain(
+            $"A facilitator has paused your anonymous sharing for {"day".ToQuantity(days)}, until {Replies.When(until, now, _groups.Find(post.GroupId)?.TimeZone)}. "
+            + "Nobody was told who you are. You can still talk in your group as yourself."), cancellationToken).ConfigureAwait(false);
+        return OperationResult<DateTimeOffset>.Success(until);
+    }
+
+    /// <summary>
+    /// The anonymous author of a withheld crisis post chose to let the psychologist contact them:
+    /// the one moment their identity is revealed, to the group's psychologists (or facilitators when it has none).
+    /// </summary>
+    public async Task<OperationResult<string>> RequestCrisisContactAsync(string token, Person presser, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(presser);
+        var post = _posts.FindByCrisisToken(token);
+        if (post is null || !string.Equals(post.AuthorHandle, _handles.HandleOf(presser.Id), StringComparison.Ordinal))
+        {
+            return OperationResult<string>.Failure("That button has expired. If you'd like someone to reach out, message your group's psychologist or facilitator directly, or call or text 988 any time.");
+        }
+
+        var group = _groups.Find(post.GroupId);
+        if (group is null)
+        {
+            return OperationResult<string>.Failure("Your group isn't running right now. Please message a facilitator directly, or call or text 988 any time.");
+        }
+
+        var facilitators = group.FacilitatorIds.Select(_people.Find).OfType<Person>().ToList();
+        var contacts = facilitators.Where(p => p.Role == PersonRole.Psychologist).ToList();
+        if (contacts.Count == 0)
+        {
+            contacts = facilitators;
+        }
+
+        var platform = _platforms.Find(group.Platform);
+        var reached = new List<string>();
+        foreach (var contact in contacts)
+        {
+            var userId = _people.PlatformUserId(contact.Id, group.Platform);
+            if (platform is null || userId is null)
+            {
+                continue;
+            }
+
+            var message = new OutgoingMessage(
+                [
+                    new HeadingBlock("Someone asked you to contact them"),
+                    new ParagraphBlock([
+                        new TextSpan(presser.Name, SpanStyle.Bold),
+                        new TextSpan($" wrote the anonymous post in {group.Name} that was held back as crisis talk"),
+                        new TextSpan(post.AlertId is null ? "" : $" (alert {post.AlertId})"),
+                        new TextSpan(". They chose to let you reach out to them privately. Please contact them soon."),
+                    ]),
+                ],
+                [],
+                $"C{post.Id}{contacts.IndexOf(contact)}");
+            try
+            {
+                await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
+                reached.Add(contact.Name);
+            }
+            catch (PlatformException ex)
+            {
+                LogContactFailed(post.Id, ex.Kind);
+            }
+        }
+
+        if (reached.Count == 0)
+        {
+            return OperationResult<string>.Failure("I couldn't reach your group's psychologist just now. Please message them directly, or call or text 988 any time.");
+        }
+
+        _posts.Update(post with { CrisisToken = null });
+        return OperationResult<string>.Success(
+            $"Thank you for letting us in. {reached.Humanize()} will reach out to you privately. If you're in danger right now, call 911 or go to the nearest emergency department.");
+    }
+
+    /// <summary>What is stored about a person's anonymous sharing.</summary>
+    public AuthorData DataOf(string personId)
+    {
+        var handle = _handles.HandleOf(personId);
+        return new AuthorData(_posts.ListByAuthor(handle), _mutes.MutedUntil(handle));
+    }
+
+    /// <summary>Erases everything stored about a person's anonymous sharing (posts, pending or not, and mutes).</summary>
+    /// <returns>How many posts were erased.</returns>
+    public async Task<int> ForgetAsync(string personId, CancellationToken cancellationToken)
+    {
+        var handle = _handles.HandleOf(personId);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _mutes.Unmute(handle);
+            return _posts.DeleteByAuthor(handle);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _wake.Dispose();
+    }
+
+    /// <summary>How a post state reads to a person.</summary>
+    public static string Describe(AnonymousPostState state) => state switch
+    {
+        AnonymousPostState.AwaitingReview or AnonymousPostState.ReviewRequested => "waiting for review",
+        AnonymousPostState.Scheduled => "scheduled",
+        AnonymousPostState.Sending => "being posted",
+        AnonymousPostState.Delivered => "posted",
+        AnonymousPostState.Declined => "declined in review",
+        AnonymousPostState.Removed => "removed by a facilitator",
+        AnonymousPostState.Withheld => "held back (crisis resources sent)",
+        AnonymousPostState.Failed => "could not be posted",
+        _ => state.ToString(),
+    };
+
+    private OutgoingMessage CrisisReply(string token) => new(
+        [
+            new ParagraphBlock(_options.Value.Safety.CrisisMessage),
+            new ParagraphBlock("Your post was not shared with the group. If you'd like, the group's psychologist can reach out to you privately. "
+                + "They will only learn who you are if you press the button below."),
+        ],
+        [new MessageButton("Let the psychologist contact me", "crisis:contact:" + token, ButtonStyle.Primary)]);
+
+    private async Task RequestReviewAsync(AnonymousPost post, CancellationToken cancellationToken)
+    {
+        var group = _groups.Find(post.GroupId);
+        var platform = group is null ? null : _platforms.Find(group.Platform);
+        var asked = 0;
+        if (group is not null && platform is not null)
+        {
+            for (var index = 0; index < group.FacilitatorIds.Count; index++)
+            {
+                var facilitatorId = group.FacilitatorIds[index];
+                var userId = _people.PlatformUserId(facilitatorId, group.Platform);
+                if (userId is null)
+                {
+                    continue;
+                }
+
+                var message = new OutgoingMessage(
+                    [
+                        new HeadingBlock($"Anonymous post for {group.Name} awaiting review"),
+                        new QuoteBlock(post.Text),
+                        new ParagraphBlock([new TextSpan("Post "), new TextSpan(post.Id, SpanStyle.Code), new TextSpan(". Nobody, including you, is told who wrote it.")]),
+                    ],
+                    [
+                        new MessageButton("Approve", "anon:approve:" + post.Id, ButtonStyle.Primary),
+                        new MessageButton("Decline", "anon:decline:" + post.Id, ButtonStyle.Danger),
+                    ],
+                    $"R{post.Id}{index}");
+                try
+                {
+                    await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
+                    asked++;
+                }
+                catch (PlatformException ex)
+                {
+                    LogReviewRequestFailed(post.Id, ex.Kind);
+                }
+            }
+        }
+
+        if (asked == 0)
+        {
+            await RetryAsync(post, "no facilitator could be asked to review", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        _posts.Update(post with { State = AnonymousPostState.ReviewRequested, DueAt = null });
+    }
+
+    private async Task DeliverAsync(AnonymousPost post, CancellationToken cancellationToken)
+    {
+        var sending = post with { State = AnonymousPostState.Sending, Attempts = post.Attempts + 1 };
+        _posts.Update(sending);
+
+        var group = _groups.Find(post.GroupId);
+        if (group?.Channel is null)
+        {
+            await RetryAsync(sending, "its group or channel is not available", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var platform = _platforms.Find(group.Platform);
+        if (platform is null)
+        {
+            await RetryAsync(sending, "its platform is not connected", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var message = new OutgoingMessage(
+            [
+                new ParagraphBlock([new TextSpan(AnonymousLabel, SpanStyle.Bold)]),
+                new QuoteBlock(post.Text),
+
+                // The random post id lets facilitators point at the post (/peer anon remove|mute); it reveals nothing.
+                new ParagraphBlock([new TextSpan("post ", SpanStyle.Italic), new TextSpan(post.Id, SpanStyle.Code)]),
+            ],
+            [],
+            post.Id);
+        MessageRef posted;
+        try
+        {
+            // The post id is the idempotency key: a re-send after a crash cannot post twice.
+            posted = await platform.PostMessageAsync(group.Channel, message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PlatformException ex)
+        {
+            await RetryAsync(sending, ex.Kind.ToString(), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        _posts.Update(sending with { State = AnonymousPostState.Delivered, Text = "", DueAt = null, Delivered = posted });
+        LogDelivered(post.Id, group.Id, sending.Attempts);
+        _stats.Increment(group.Id, StatKind.AnonymousPosts, _time.GetUtcNow());
+
+        // The note is best effort and after the fact: a crash here loses the note, never the post.
+        await NotifyAuthorAsync(post, OutgoingMessage.Plain($"Your anonymous post is now up in {group.Name}."), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RetryAsync(AnonymousPost post, string why, CancellationToken cancellationToken)
+    {
+        var attempts = Math.Max(post.Attempts, 1);
+        if (attempts >= MaxAttempts)
+        {
+            _posts.Update(post with { State = AnonymousPostState.Failed, Text = "", DueAt = null });
+            LogGaveUp(post.Id, attempts, why);
+            var groupName = _groups.Find(post.GroupId)?.Name ?? "your group";
+            await NotifyAuthorAsync(post, OutgoingMessage.Plain(
+                $"Sorry, your anonymous post for {groupName} could not be posted after several tries, so it was discarded. Please share it again later."), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var backoff = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, 5 * Math.Pow(2, attempts - 1)));
+        var next = _time.GetUtcNow() + backoff;
+        _posts.Update(post with { DueAt = next, Attempts = attempts });
+        LogRetry(post.Id, attempts, why, backoff);
+    }
+
+    private async Task NotifyAuthorAsync(AnonymousPost post, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        var author = _handles.FindAuthor(post.AuthorHandle);
+        var group = _groups.Find(post.GroupId);
+        if (author is null || group is null)
+        {
+            LogNoteUndeliverable(post.Id);
+            return;
+        }
+
+        var platforms = new[] { group.Platform }.Concat(_platforms.Platforms.Select(p => p.Kind)).Distinct();
+        foreach (var kind in platforms)
+        {
+            var platform = _platforms.Find(kind);
+            var userId = _people.PlatformUserId(author.Id, kind);
+            if (platform is null || userId is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (PlatformException ex)
+            {
+                LogNoteFailed(post.Id, ex.Kind);
+            }
+        }
+
+        LogNoteUndeliverable(post.Id);
+    }
+
+    private string Window() =>
+        Options.MaxDelay <= Options.MinDelay
+            ? $"in about {Options.MinDelay.Humanize(culture: CultureInfo.InvariantCulture)}"
+            : $"within {Options.MaxDelay.Humanize(culture: CultureInfo.InvariantCulture)}";
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled; one wake-up is enough.
+        }
+    }
+
+    private string NewPostId()
+    {
+        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        while (true)
+        {
+            var id = "P" + RandomNumberGenerator.GetString(alphabet, 6);
+            if (_posts.Find(id) is null)
+            {
+                return id;
+            }
+        }
+    }
+
+    private static string RandomToken() => AuthorHandles.Base64Url(RandomNumberGenerator.GetBytes(18));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} accepted for group {GroupId} ({State}).")]
+    private partial void LogAccepted(string postId, string groupId, AnonymousPostState state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Anonymous post {PostId} for group {GroupId} was crisis talk: withheld, crisis resources sent to its author.")]
+    private partial void LogWithheld(string postId, string groupId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The safety check of an anonymous post for group {GroupId} failed ({ExceptionType}); the post was refused.")]
+    private partial void LogSafetyFailed(string exceptionType, string groupId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} delivered to group {GroupId} (attempt {Attempt}).")]
+    private partial void LogDelivered(string postId, string groupId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Anonymous post {PostId} not delivered ({Why}), attempt {Attempt}; retrying in {Backoff}.")]
+    private partial void LogRetry(string postId, int attempt, string why, TimeSpan backoff);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Anonymous post {PostId} given up after {Attempts} attempts ({Why}).")]
+    private partial void LogGaveUp(string postId, int attempts, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} reviewed: approved {Approved}.")]
+    private partial void LogReviewed(string postId, bool approved);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A facilitator could not be asked to review anonymous post {PostId} ({Kind}).")]
+    private partial void LogReviewRequestFailed(string postId, PlatformErrorKind kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} removed.")]
+    private partial void LogRemoved(string postId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Anonymous post {PostId} could not be deleted from its group ({Kind}).")]
+    private partial void LogRemoveFailed(string postId, PlatformErrorKind kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The author of anonymous post {PostId} was muted for {Days} days.")]
+    private partial void LogMuted(string postId, int days);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A private note about anonymous post {PostId} could not be sent ({Kind}).")]
+    private partial void LogNoteFailed(string postId, PlatformErrorKind kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The author of anonymous post {PostId} could not be reached for a private note.")]
+    private partial void LogNoteUndeliverable(string postId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A psychologist could not be told that the author of post {PostId} asked for contact ({Kind}).")]
+    private partial void LogContactFailed(string postId, PlatformErrorKind kind);
+}

@@ -1,0 +1,122 @@
+using PeerBot.Core.Platform;
+using PeerBot.Core.Sharing;
+using PeerBot.Storage.Sharing;
+
+namespace PeerBot.Storage.Tests.Sharing;
+
+public sealed class LiteSharingStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 2, 12, 0, 0, TimeSpan.Zero);
+    private readonly PeerBotDatabase _db = PeerBotDatabase.OpenInMemory();
+
+    private static AnonymousPost Post(string id, string handle = "h_a", DateTimeOffset? due = null, AnonymousPostState state = AnonymousPostState.Scheduled) =>
+        new(id, "g-tue", handle, "text " + id, state, T0, due);
+
+    [Fact]
+    public void InsertFindUpdate_RoundTripsEveryField()
+    {
+        var store = new LiteAnonymousPostStore(_db);
+        var post = new AnonymousPost("PABC234", "g-tue", "h_x", "hello", AnonymousPostState.Delivered, T0, T0.AddMinutes(1), 3,
+            new MessageRef(new ChannelRef(PlatformKind.Discord, "C1"), "M1"), "tok", "A7");
+
+        store.Insert(post);
+
+        Assert.Equal(post, store.Find("pabc234"));
+        var updated = post with { State = AnonymousPostState.Removed, Text = "", DueAt = null, Delivered = null, CrisisToken = null, AlertId = null };
+        store.Update(updated);
+        Assert.Equal(updated, store.Find("PABC234"));
+    }
+
+    [Fact]
+    public void Insert_DuplicateId_Throws()
+    {
+        var store = new LiteAnonymousPostStore(_db);
+        store.Insert(Post("P1"));
+
+        Assert.ThrowsAny<Exception>(() => store.Insert(Post("P1")));
+    }
+
+    [Fact]
+    public void Update_Missing_Throws()
+    {
+        var store = new LiteAnonymousPostStore(_db);
+
+        Assert.Throws<InvalidOperationException>(() => store.Update(Post("P404")));
+    }
+
+    [Fact]
+    public void ListDueAndNextDueAt_IgnorePostsWithNothingDue()
+    {
+        var store = new LiteAnonymousPostStore(_db);
+        store.Insert(Post("P1", due: T0.AddMinutes(2)));
+        store.Insert(Post("P2", due: T0.AddMinutes(1)));
+        store.Insert(Post("P3", due: null, state: AnonymousPostState.Delivered));
+        store.Insert(Post("P4", due: T0.AddMinutes(5)));
+
+        Assert.Equal(["P2", "P1"], store.ListDue(T0.AddMinutes(2)).Select(p => p.Id));
+        Assert.Empty(store.ListDue(T0));
+        Assert.Equal(T0.AddMinutes(1), store.NextDueAt());
+    }
+
+    [Fact]
+    public void NextDueAt_NothingDue_Null()
+    {
+        var store = new LiteAnonymousPostStore(_db);
+        store.Insert(Post("P3", due: null, state: AnonymousPostState.Delivered));
+
+        Assert.Null(store.NextDueAt());
+        Assert.True(store.Any());
+    }
+
+    [Fact]
+    public void ByAuthor_ListsAndDeletesOnlyThatHandle()
+    {
+        var store = new LiteAnonymousPostStore(_db);
+        store.Insert(Post("P1", "h_a"));
+        store.Insert(Post("P2", "h_b"));
+        store.Insert(Post("P3", "h_a"));
+
+        Assert.Equal(["P1", "P3"], store.ListByAuthor("h_a").Select(p => p.Id).Order());
+        Assert.Equal(2, store.DeleteByAuthor("h_a"));
+        Assert.Equal(["P2"], store.ListDue(T0.AddYears(1)).Select(p => p.Id).Concat(store.ListByAuthor("h_b").Select(p => p.Id)).Distinct());
+    }
+
+    [Fact]
+    public void FindByCrisisToken_FindsWithheldPost()
+    {
+        var store = new LiteAnonymousPostStore(_db);
+        store.Insert(Post("P1", state: AnonymousPostState.Withheld) with { CrisisToken = "tok-1" });
+
+        Assert.Equal("P1", store.FindByCrisisToken("tok-1")!.Id);
+        Assert.Null(store.FindByCrisisToken("tok-2"));
+    }
+
+    [Fact]
+    public void Mutes_MuteUnmute()
+    {
+        var mutes = new LiteAuthorMuteStore(_db);
+        Assert.False(mutes.Any());
+
+        mutes.Mute("h_a", T0.AddDays(3));
+        mutes.Mute("h_a", T0.AddDays(5));
+
+        Assert.Equal(T0.AddDays(5), mutes.MutedUntil("h_a"));
+        Assert.Null(mutes.MutedUntil("h_b"));
+        Assert.True(mutes.Unmute("h_a"));
+        Assert.False(mutes.Unmute("h_a"));
+        Assert.False(mutes.Any());
+    }
+
+    [Fact]
+    public void KeyRecord_RecordsFingerprint()
+    {
+        var record = new LiteAnonymityKeyRecord(_db);
+        Assert.Null(record.Fingerprint);
+
+        record.RecordFingerprint("fp1");
+
+        Assert.Equal("fp1", new LiteAnonymityKeyRecord(_db).Fingerprint);
+    }
+
+    public void Dispose() => _db.Dispose();
+}

@@ -409,9 +409,10 @@ public static class GroupPlanner
             }
         }
 
+        string NextId() => FormedIdPrefix + (nextNumber++).ToString(CultureInfo.InvariantCulture);
         if (groups.Count == 0)
         {
-            return Deal(newcomers, size, rank, () => FormedIdPrefix + (nextNumber++).ToString(CultureInfo.InvariantCulture));
+            return Deal(newcomers, size, rank, NextId);
         }
 
         // A group that fell below the minimum is dissolved into the others.
@@ -420,6 +421,21 @@ public static class GroupPlanner
             var smallest = groups.Where(g => g.Value.Count < MinGroupSize).OrderBy(g => g.Value.Count).ThenBy(g => FormedNumber(g.Key)).First();
             groups.Remove(smallest.Key);
             newcomers.AddRange(smallest.Value);
+        }
+
+        // Enough newcomers for whole new groups (a cohort arriving, or a group dissolved into many): they form their own,
+        // so residents already in groups stay where they are.
+        var wantedCount = GroupCount(residents.Count, size);
+        var extra = Math.Min(wantedCount - groups.Count, newcomers.Count / MinGroupSize);
+        if (extra > 0)
+        {
+            var cohort = newcomers.OrderBy(id => rank[id]).Take(Math.Min(newcomers.Count, extra * size)).ToList();
+            foreach (var (groupId, members) in Deal(cohort, size, rank, NextId, extra))
+            {
+                groups[groupId] = members;
+            }
+
+            newcomers.RemoveAll(cohort.Contains);
         }
 
         bool IsSenior(string id) => pgy[id] >= 2;
@@ -438,12 +454,21 @@ public static class GroupPlanner
         var limit = Math.Max((2 * size) - 1, size + 3);
         foreach (var (groupId, members) in groups.Where(g => g.Value.Count > limit).ToList())
         {
-            var halves = Deal(members, size, rank, () => FormedIdPrefix + (nextNumber++).ToString(CultureInfo.InvariantCulture));
-            var ordered = halves.OrderBy(h => FormedNumber(h.Key)).ToList();
-            groups[groupId] = ordered[0].Value;
-            foreach (var extra in ordered.Skip(1))
+            var first = true;
+            string KeepThenNext()
             {
-                groups[extra.Key] = extra.Value;
+                if (first)
+                {
+                    first = false;
+                    return groupId;
+                }
+
+                return NextId();
+            }
+
+            foreach (var (splitId, splitMembers) in Deal(members, size, rank, KeepThenNext))
+            {
+                groups[splitId] = splitMembers;
             }
         }
 
@@ -485,7 +510,12 @@ public static class GroupPlanner
         }
     }
 
-    private static Dictionary<string, List<string>> Deal(List<string> residents, int size, Dictionary<string, int> rank, Func<string> newId)
+    private static int GroupCount(int residents, int size) =>
+        residents < MinGroupSize
+            ? 1
+            : Math.Max(1, Math.Min((int)Math.Round(residents / (double)size, MidpointRounding.AwayFromZero), residents / MinGroupSize));
+
+    private static Dictionary<string, List<string>> Deal(List<string> residents, int size, Dictionary<string, int> rank, Func<string> newId, int? groupCount = null)
     {
         var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (residents.Count == 0)
@@ -493,10 +523,7 @@ public static class GroupPlanner
             return result;
         }
 
-        var n = residents.Count;
-        var count = n < MinGroupSize
-            ? 1
-            : Math.Max(1, Math.Min((int)Math.Round(n / (double)size, MidpointRounding.AwayFromZero), n / MinGroupSize));
+        var count = groupCount ?? GroupCount(residents.Count, size);
         var lists = Enumerable.Range(0, count).Select(_ => new List<string>()).ToList();
         var ordered = residents.OrderBy(id => rank[id]).ToList();
         for (var i = 0; i < ordered.Count; i++)

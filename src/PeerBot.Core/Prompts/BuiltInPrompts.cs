@@ -56,7 +56,7 @@ public static class BuiltInPrompts
         P("family-and-friends", "How are things with the people outside work, like family, friends or partners? Is residency making those harder, and is there anything helping?", B, N),
         P("feedback-sting", "Has any feedback stung lately? Seniors and alumni: how did you learn to take the useful part and let go of the rest?", T, S),
         P("good-teacher", "Who taught you something this week, and what was it?", G),
-        P("control-circle", "Draw two circles in your head: what you can change and what you cannot. Put this week's worries in them. What lands in the first one, and what is one step on it?", S),
+        P("control-circle", "Draw two circles in your head: what is in your control and what is not. Put this week's worries in them. What lands in the first one, and what is one step on it?", S),
         P("sunday-scaries", "How do you feel the night before a new rotation or a new block? What helps you start it well?", N, R, S),
         P("looking-back-a-year", "Where were you a year ago, and what have you learned since that you would not have believed then?", T, G),
         P("kindness-received", "Tell us about a kindness you received from a stranger or a patient recently.", G, B),

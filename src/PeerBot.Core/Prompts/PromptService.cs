@@ -197,7 +197,7 @@ public sealed class PromptService : IDisposable
             var now = _time.GetUtcNow();
             try
             {
-                await SendAsync(group, prompt, heading, $"prompt:{groupId}:{how}:{now.UtcTicks}", cancellationToken).ConfigureAwait(false);
+                await SendAsync(group, prompt, heading, $"prompt:{groupId}:{how}:{prompt.Id}:{now.UtcTicks}", cancellationToken).ConfigureAwait(false);
             }
             catch (PlatformException ex)
             {

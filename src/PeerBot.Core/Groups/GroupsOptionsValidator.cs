@@ -19,10 +19,11 @@ public sealed class GroupsOptionsValidator : IValidateOptions<PeerBotOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>(GroupPlanner.Plan(options).Errors);
-        Check("Prompts.Schedule", options.Prompts.Schedule, options.TimeZone, "TimeZone");
+        CheckZone("TimeZone", options.TimeZone);
+        CheckCron("Prompts.Schedule", options.Prompts.Schedule);
         if (options.Prompts.CheckInSchedule is not null)
         {
-            Check("Prompts.CheckInSchedule", options.Prompts.CheckInSchedule, options.TimeZone, "TimeZone");
+            CheckCron("Prompts.CheckInSchedule", options.Prompts.CheckInSchedule);
         }
 
         if (options.Prompts.CheckInWindow <= TimeSpan.Zero)
@@ -33,25 +34,34 @@ public sealed class GroupsOptionsValidator : IValidateOptions<PeerBotOptions>
         for (var i = 0; i < options.Groups.Count; i++)
         {
             var group = options.Groups[i];
-            if (group.Schedule is not null || group.TimeZone is not null)
+            if (group.Schedule is not null)
             {
-                Check($"Groups[{i}].Schedule", group.Schedule ?? options.Prompts.Schedule, group.TimeZone ?? options.TimeZone, $"Groups[{i}].TimeZone");
+                CheckCron($"Groups[{i}].Schedule", group.Schedule);
+            }
+
+            if (group.TimeZone is not null)
+            {
+                CheckZone($"Groups[{i}].TimeZone", group.TimeZone);
             }
         }
 
         return errors;
 
-        void Check(string path, string cron, string zone, string zonePath)
+        void CheckCron(string path, string cron)
         {
-            var parsed = CronSchedule.Parse(cron, zone);
+            var parsed = CronSchedule.Parse(cron, "UTC");
             if (!parsed.Succeeded)
             {
-                var where = parsed.Error!.Contains("time zone", StringComparison.Ordinal) ? zonePath : path;
-                var error = $"{where}: {parsed.Error}";
-                if (!errors.Contains(error))
-                {
-                    errors.Add(error);
-                }
+                errors.Add($"{path}: {parsed.Error}");
+            }
+        }
+
+        void CheckZone(string path, string zone)
+        {
+            var parsed = CronSchedule.Parse("0 0 * * *", zone);
+            if (!parsed.Succeeded)
+            {
+                errors.Add($"{path}: {parsed.Error}");
             }
         }
     }

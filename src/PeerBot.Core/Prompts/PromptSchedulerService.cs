@@ -66,12 +66,14 @@ public sealed class PromptSchedulerService : BackgroundService
 
             var wait = next is { } at ? at - _time.GetUtcNow() : MaxWait;
             wait = wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxWait ? MaxWait : wait;
-            PassCompleted?.Invoke(this, _time.GetUtcNow() + wait);
             try
             {
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 var delay = Task.Delay(wait, _time, linked.Token);
                 var signal = _signal.WaitAsync(linked.Token);
+
+                // Raised once the timer is set, so an observer moving the clock cannot race it.
+                PassCompleted?.Invoke(this, _time.GetUtcNow() + wait);
                 await Task.WhenAny(delay, signal).ConfigureAwait(false);
                 await linked.CancelAsync().ConfigureAwait(false);
                 stoppingToken.ThrowIfCancellationRequested();

@@ -178,6 +178,9 @@ public sealed class FormationOptions
 
     /// <summary>Target group size, 3 to 8.</summary>
     public int GroupSize { get; set; } = 5;
+
+    /// <summary>Ground rules posted when a formed group's channel opens (one per line); defaults to the built-in rules.</summary>
+    public string? GroundRules { get; set; }
 }
 
 /// <summary>Prompt settings.</summary>

@@ -23,7 +23,16 @@ public sealed class GroupDirectory : IGroupDirectory
     public event EventHandler? Changed;
 
     /// <inheritdoc />
-    public IReadOnlyList<GroupInfo> All() => _snapshot ?? Refresh();
+    public IReadOnlyList<GroupInfo> All()
+    {
+        var snapshot = _snapshot ?? Refresh();
+        var now = _time.GetUtcNow();
+
+        // A pause that ran out since the snapshot was taken reads as no pause.
+        return snapshot.Any(g => g.PausedUntil <= now)
+            ? snapshot.Select(g => g.PausedUntil <= now ? g with { PausedUntil = null } : g).ToList()
+            : snapshot;
+    }
 
     /// <inheritdoc />
     public GroupInfo? Find(string groupId) => All().FirstOrDefault(g => string.Equals(g.Id, groupId, StringComparison.Ordinal));

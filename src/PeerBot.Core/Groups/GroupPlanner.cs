@@ -212,7 +212,7 @@ public static class GroupPlanner
                     facilitatorsByGroup[groupId],
                     options.TimeZone,
                     options.Prompts.Schedule,
-                    GroundRules: null));
+                    formation.GroundRules));
                 foreach (var member in members)
                 {
                     assignments[member] = groupId;

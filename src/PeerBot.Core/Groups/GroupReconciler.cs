@@ -191,7 +191,8 @@ public sealed class GroupReconciler : IDisposable
             }
             else if (wanted.Contains(personId, StringComparer.OrdinalIgnoreCase))
             {
-                run.Warn($"'{personId}' has no {record.Platform} user; they are not added to '{record.Name}'.");
+                // Retried: adapters may still be resolving names to user ids when the first run starts.
+                run.Problem($"'{personId}' has no {record.Platform} user (yet); they are not added to '{record.Name}'.");
             }
         }
 
@@ -295,7 +296,12 @@ public sealed class GroupReconciler : IDisposable
                 await platform.ArchiveChannelAsync(record.Channel!, cancellationToken).ConfigureAwait(false);
                 run.Calls++;
             }
-            catch (PlatformException ex) when (ex.Kind != PlatformErrorKind.NotFound)
+            catch (PlatformException ex) when (ex.Kind == PlatformErrorKind.NotFound)
+            {
+                // Someone removed the channel already; there is nothing left to archive.
+                _logger.LogWarning("The channel of group {GroupId} was already gone when it was archived", record.Id);
+            }
+            catch (PlatformException ex)
             {
                 run.Problem($"Archiving '{record.Name}' on {record.Platform}: {ex.Kind}: {ex.Message}");
                 _logger.LogWarning(ex, "Archiving group {GroupId} failed; it is retried later", record.Id);

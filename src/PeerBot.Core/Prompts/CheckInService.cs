@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Groups;
+using PeerBot.Core.People;
 using PeerBot.Core.Platform;
 
 namespace PeerBot.Core.Prompts;
@@ -44,6 +45,7 @@ public sealed class CheckInService : ICheckInService, IDisposable
     private static readonly string[] Labels = ["1 · Running on empty", "2 · Rough", "3 · Getting by", "4 · Steady", "5 · Good"];
 
     private readonly IPromptStore _store;
+    private readonly IPeopleDirectory _people;
     private readonly IGroupDirectory _groups;
     private readonly IPlatformRegistry _platforms;
     private readonly IOptionsMonitor<PeerBotOptions> _options;
@@ -52,9 +54,10 @@ public sealed class CheckInService : ICheckInService, IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Creates the service.</summary>
-    public CheckInService(IPromptStore store, IGroupDirectory groups, IPlatformRegistry platforms, IOptionsMonitor<PeerBotOptions> options, TimeProvider time, ILogger<CheckInService> logger)
+    public CheckInService(IPromptStore store, IPeopleDirectory people, IGroupDirectory groups, IPlatformRegistry platforms, IOptionsMonitor<PeerBotOptions> options, TimeProvider time, ILogger<CheckInService> logger)
     {
         _store = store;
+        _people = people;
         _groups = groups;
         _platforms = platforms;
         _options = options;
@@ -201,6 +204,28 @@ public sealed class CheckInService : ICheckInService, IDisposable
             $"Thanks, your answer is in. Only the group's total is shared, once at least {MinAnswersToShare} people have answered; nobody sees yours.");
     }
 
+    /// <summary>
+    /// Answers a pressed check-in button for the <c>/peer</c> dispatcher: null when the button is not a check-in's,
+    /// otherwise the private reply for the person who pressed it.
+    /// </summary>
+    public async Task<InteractionResponse?> TryHandleButtonAsync(ButtonPress press, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(press);
+        if (!TryParseAction(press.ActionId, out var checkInId, out var score))
+        {
+            return null;
+        }
+
+        var person = _people.FindByPlatformUser(press.Platform, press.UserId);
+        if (person is null)
+        {
+            return InteractionResponse.Text("This check-in is for the group's members.");
+        }
+
+        var result = await RecordAnswerAsync(checkInId, person.Id, score, cancellationToken).ConfigureAwait(false);
+        return InteractionResponse.Text(result.Succeeded ? result.Value! : result.Error!);
+    }
+
     /// <inheritdoc />
     public async Task CloseDueAsync(CancellationToken cancellationToken)
     {
@@ -252,7 +277,12 @@ public sealed class CheckInService : ICheckInService, IDisposable
                 new OutgoingMessage([new HeadingBlock("Reset check-in (closed)"), new ParagraphBlock(Question)], []),
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (PlatformException ex) when (ex.Kind != PlatformErrorKind.NotFound)
+        catch (PlatformException ex) when (ex.Kind == PlatformErrorKind.NotFound)
+        {
+            // The channel or the message is gone; the check-in is closed all the same.
+            _logger.LogWarning("Check-in {CheckInId} closed without its total: its message or channel is gone", checkIn.Id);
+        }
+        catch (PlatformException ex)
         {
             _logger.LogWarning(ex, "Closing check-in {CheckInId} failed ({Kind}); it is retried", checkIn.Id, ex.Kind);
             return;

@@ -281,4 +281,60 @@ public sealed class GroupReconcilerTests : IDisposable
         Assert.Equal(5, changes.Count(c => c.Kind == "welcomed"));
         Assert.Single(changes, c => c.Kind == "intro-posted");
     }
+
+    [Fact]
+    public async Task ReconcileAsync_CrashAfterChannelCreatedBeforeStoreSaved_ReusesTheChannel()
+    {
+        _slack.ReuseChannelsByName = true;
+        _store.CrashOnSave = r => r.Id == "tuesday-circle" && r.ChannelId is not null;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _reconciler.ReconcileAsync(default));
+        Build();
+        var result = await _reconciler.ReconcileAsync(default);
+
+        Assert.True(result.Complete, string.Join("; ", result.Problems));
+        var creates = _slack.Calls.Where(c => c.Operation == "EnsurePrivateChannel").ToList();
+        Assert.Equal(2, creates.Count);
+        Assert.All(creates, c => Assert.Equal("peer-tuesday-circle", c.Detail));
+        Assert.Single(_slack.Channels.Values, c => c.DirectUserId is null);
+        Assert.Single(_slack.MessagesIn(_directory.Find("tuesday-circle")!.Channel!.Id));
+    }
+
+    [Fact]
+    public async Task ReconcileAsync_PersonNotResolvedYet_IncompleteThenAddedOnceResolved()
+    {
+        _people = new PeopleDirectory(_options.CurrentValue.People);
+        foreach (var person in _options.CurrentValue.People.Where(p => p.Id != "ben"))
+        {
+            _people.SetPlatformUserId(person.Id, PlatformKind.Discord, "D-" + person.Id);
+            _people.SetPlatformUserId(person.Id, PlatformKind.Slack, "S-" + person.Id);
+        }
+
+        _reconciler.Dispose();
+        _reconciler = new GroupReconciler(_options, _store, _people, new PlatformRegistry([_discord, _slack]), _directory, _time, NullLogger<GroupReconciler>.Instance);
+
+        var first = await _reconciler.ReconcileAsync(default);
+        _people.SetPlatformUserId("ben", PlatformKind.Slack, "S-ben");
+        var second = await _reconciler.ReconcileAsync(default);
+
+        Assert.False(first.Complete);
+        Assert.Contains(first.Problems, p => p.StartsWith("'ben' has no Slack user", StringComparison.Ordinal));
+        Assert.True(second.Complete);
+        var channel = _directory.Find("tuesday-circle")!.Channel!;
+        Assert.Contains(new PlatformCall("AddMember", channel.Id, "S-ben"), _slack.Calls);
+        Assert.Single(_slack.DirectMessages, d => d.UserId == "S-ben");
+    }
+
+    [Fact]
+    public async Task ReconcileAsync_ArchivedChannelAlreadyGone_StillMarksArchived()
+    {
+        await _reconciler.ReconcileAsync(default);
+        _options.CurrentValue.Groups.RemoveAt(1);
+        _discord.FailNext("ArchiveChannel", new PlatformException(PlatformErrorKind.NotFound, "Unknown channel"));
+
+        var result = await _reconciler.ReconcileAsync(default);
+
+        Assert.True(result.Complete);
+        Assert.True(_store.FindGroup("night-float")!.Archived);
+    }
 }

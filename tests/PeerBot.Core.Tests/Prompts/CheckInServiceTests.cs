@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PeerBot.Core.Platform;
 using PeerBot.Core.Prompts;
 
 namespace PeerBot.Core.Tests.Prompts;
@@ -158,5 +159,27 @@ public class CheckInServiceTests
     public void Tally_Counts_SaysHowManyHadARoughWeek(int[] counts, string expected)
     {
         Assert.Equal(expected, CheckInService.Tally(counts));
+    }
+}
+
+public class CheckInButtonTests
+{
+    [Fact]
+    public async Task TryHandleButtonAsync_CheckInButton_RecordsTheAnswerForThePresser()
+    {
+        using var fixture = new PromptFixture(new DateTimeOffset(2026, 11, 2, 14, 0, 0, TimeSpan.Zero));
+        await fixture.Operations.PostCheckInAsync("g1", default);
+        var message = fixture.Platform.MessagesIn(fixture.Channel.Id)[0];
+        var button = message.Content.Buttons[1];
+
+        var reply = await fixture.CheckIns.TryHandleButtonAsync(new ButtonPress(PlatformKind.Sandbox, "U-m2", button.ActionId, new MessageRef(fixture.Channel, message.Id)), default);
+        var other = await fixture.CheckIns.TryHandleButtonAsync(new ButtonPress(PlatformKind.Sandbox, "U-m2", "ack:A1", null), default);
+        var unknown = await fixture.CheckIns.TryHandleButtonAsync(new ButtonPress(PlatformKind.Sandbox, "U-nobody", button.ActionId, null), default);
+
+        Assert.StartsWith("Thanks, your answer is in.", reply!.Reply!.ToPlainText(), StringComparison.Ordinal);
+        Assert.Null(other);
+        Assert.Equal("This check-in is for the group's members.", unknown!.Reply!.ToPlainText());
+        Assert.True(CheckInService.TryParseAction(button.ActionId, out var id, out _));
+        Assert.Equal([0, 1, 0, 0, 0], fixture.PromptStore.FindCheckIn(id)!.Counts);
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Groups;
+using PeerBot.Core.People;
 using PeerBot.Core.Platform;
 using PeerBot.Core.Prompts;
 using PeerBot.Testing;
@@ -19,6 +20,16 @@ internal sealed class PromptFixture : IDisposable
         Library = library ?? PromptLibrary.BuiltIn;
         var channel = Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "peer-g1", "", ["U1"], null), default).GetAwaiter().GetResult();
         Channel = channel;
+        var people = Enumerable.Range(1, members).Select(i => new PersonOptions { Id = $"m{i}", Name = $"M{i}", Role = PersonRole.Resident, Pgy = 1 })
+            .Append(new PersonOptions { Id = "dr-lee", Name = "Dr. Lee", Role = PersonRole.Alumni })
+            .Append(new PersonOptions { Id = "stranger", Name = "S", Role = PersonRole.Resident, Pgy = 2 })
+            .ToList();
+        People = new PeopleDirectory(people);
+        foreach (var person in people)
+        {
+            People.SetPlatformUserId(person.Id, PlatformKind.Sandbox, "U-" + person.Id);
+        }
+
         GroupStore.SaveGroup(new GroupRecord
         {
             Id = "g1",
@@ -35,6 +46,9 @@ internal sealed class PromptFixture : IDisposable
     }
 
     public FakeTimeProvider Time { get; }
+
+    /// <summary>Members m1..mN, the facilitator dr-lee, and a stranger; platform user ids are U-&lt;id&gt;.</summary>
+    public PeopleDirectory People { get; private set; } = null!;
 
     public FakeChatPlatform Platform { get; } = new(PlatformKind.Sandbox);
 
@@ -69,7 +83,7 @@ internal sealed class PromptFixture : IDisposable
         Directory = new GroupDirectory(GroupStore, Time);
         var registry = new PlatformRegistry([Platform]);
         Prompts = new PromptService(Library, PromptStore, Directory, registry, Time, NullLogger<PromptService>.Instance);
-        CheckIns = new CheckInService(PromptStore, Directory, registry, Options, Time, NullLogger<CheckInService>.Instance);
+        CheckIns = new CheckInService(PromptStore, People, Directory, registry, Options, Time, NullLogger<CheckInService>.Instance);
         Scheduler = new PromptScheduler(Prompts, CheckIns, Directory, PromptStore, Options, Time, NullLogger<PromptScheduler>.Instance);
         Operations = new GroupOperations(Prompts, CheckIns, Directory, GroupStore, Time, NullLogger<GroupOperations>.Instance);
     }

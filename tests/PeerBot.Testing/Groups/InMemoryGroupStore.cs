@@ -15,6 +15,9 @@ public sealed class InMemoryGroupStore : IGroupStore
     /// <summary>When set, the next <see cref="SaveGroup"/> throws it (simulates a crash midway).</summary>
     public Exception? FailNextSave { get; set; }
 
+    /// <summary>When set, the next <see cref="SaveGroup"/> of a record it matches throws (simulates a crash at that step).</summary>
+    public Func<GroupRecord, bool>? CrashOnSave { get; set; }
+
     public IReadOnlyList<GroupRecord> AllGroups()
     {
         lock (_gate)
@@ -40,6 +43,12 @@ public sealed class InMemoryGroupStore : IGroupStore
             {
                 FailNextSave = null;
                 throw failure;
+            }
+
+            if (CrashOnSave is { } crash && crash(group))
+            {
+                CrashOnSave = null;
+                throw new InvalidOperationException("Simulated crash while saving " + group.Id);
             }
 
             _groups[group.Id] = JsonSerializer.Serialize(group);

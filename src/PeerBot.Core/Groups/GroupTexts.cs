@@ -33,8 +33,8 @@ public static class GroupTexts
             [
                 new HeadingBlock($"Welcome to {groupName}"),
                 new ParagraphBlock(opening),
-                new ParagraphBlock([new TextSpan("What PeerBot keeps: ", SpanStyle.Bold), new TextSpan("who is in which group, which prompts a group has seen, counts of check-in answers, and short excerpts of messages flagged for a facilitator (deleted after a while).")]),
-                new ParagraphBlock([new TextSpan("What it never keeps: ", SpanStyle.Bold), new TextSpan("the text of your conversations, and who wrote an anonymous post.")]),
+                new ParagraphBlock([new TextSpan("What PeerBot keeps: ", SpanStyle.Bold), new TextSpan("who is in which group, which prompts a group has seen, counts of check-in answers, anonymous posts only until they are delivered, and short excerpts of messages flagged for a facilitator (deleted after a while).")]),
+                new ParagraphBlock([new TextSpan("What it never keeps: ", SpanStyle.Bold), new TextSpan("the text of your conversations, who wrote an anonymous post, or how you answered a check-in.")]),
                 new ParagraphBlock([new TextSpan("Sharing anonymously: ", SpanStyle.Bold), new TextSpan("use /peer share. Your words appear in the group as \"Anonymous member\" after a short random delay, and nothing in the group shows who wrote them.")]),
                 new ParagraphBlock([new TextSpan("Taking a break: ", SpanStyle.Bold), new TextSpan("/peer pause takes you out of your group for a while; /peer resume brings you back. /peer help lists everything else.")]),
                 new ParagraphBlock([new TextSpan("If things get heavy: ", SpanStyle.Bold), new TextSpan(crisisMessage)]),

@@ -187,8 +187,8 @@ public static class GroupPlanner
                 .DistinctBy(p => p.Id, StringComparer.OrdinalIgnoreCase)
                 .ToList();
             var active = residents.Where(p => !paused.Contains(p.Id)).ToList();
-            var formed = Form(active, size, state);
-            if (formed.Count > 0 && formed.Any(g => g.Value.Count < MinGroupSize))
+            var formed = Form(active, residents.Where(p => paused.Contains(p.Id)).ToList(), size, state);
+            if (active.Count is > 0 and < MinGroupSize)
             {
                 warnings.Add($"Formation: only {active.Count} resident(s) to form, fewer than {MinGroupSize}; they make one small group.");
             }
@@ -376,7 +376,7 @@ public static class GroupPlanner
         return ids.Select(id => id!).ToArray();
     }
 
-    private static Dictionary<string, List<string>> Form(List<PersonOptions> residents, int size, PlanningState state)
+    private static Dictionary<string, List<string>> Form(List<PersonOptions> residents, List<PersonOptions> pausedResidents, int size, PlanningState state)
     {
         var rank = residents
             .OrderByDescending(p => p.Pgy ?? 1)
@@ -409,6 +409,23 @@ public static class GroupPlanner
             }
         }
 
+        // A paused resident keeps their seat: a pause is temporary, and the group should not be reshuffled around it.
+        var held = new Dictionary<string, int>(StringComparer.Ordinal);
+        var heldSenior = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var person in pausedResidents)
+        {
+            if (state.FormationAssignments.TryGetValue(person.Id, out var groupId) && FormedNumber(groupId) > 0 && !archived.Contains(groupId))
+            {
+                held[groupId] = held.GetValueOrDefault(groupId) + 1;
+                groups.TryAdd(groupId, []);
+                if ((person.Pgy ?? 1) >= 2)
+                {
+                    heldSenior.Add(groupId);
+                }
+            }
+        }
+
+        int Seats(KeyValuePair<string, List<string>> group) => group.Value.Count + held.GetValueOrDefault(group.Key);
         string NextId() => FormedIdPrefix + (nextNumber++).ToString(CultureInfo.InvariantCulture);
         if (groups.Count == 0)
         {
@@ -416,16 +433,17 @@ public static class GroupPlanner
         }
 
         // A group that fell below the minimum is dissolved into the others.
-        while (groups.Count > 1 && groups.Any(g => g.Value.Count < MinGroupSize))
+        while (groups.Count > 1 && groups.Any(g => Seats(g) < MinGroupSize))
         {
-            var smallest = groups.Where(g => g.Value.Count < MinGroupSize).OrderBy(g => g.Value.Count).ThenBy(g => FormedNumber(g.Key)).First();
+            var smallest = groups.Where(g => Seats(g) < MinGroupSize).OrderBy(Seats).ThenBy(g => FormedNumber(g.Key)).First();
             groups.Remove(smallest.Key);
+            held.Remove(smallest.Key);
             newcomers.AddRange(smallest.Value);
         }
 
         // Enough newcomers for whole new groups (a cohort arriving, or a group dissolved into many): they form their own,
         // so residents already in groups stay where they are.
-        var wantedCount = GroupCount(residents.Count, size);
+        var wantedCount = GroupCount(residents.Count + held.Values.Sum(), size);
         var extra = Math.Min(wantedCount - groups.Count, newcomers.Count / MinGroupSize);
         if (extra > 0)
         {
@@ -443,7 +461,7 @@ public static class GroupPlanner
         {
             var target = groups
                 .OrderBy(g => IsSenior(newcomer) && !g.Value.Any(IsSenior) ? 0 : 1)
-                .ThenBy(g => g.Value.Count)
+                .ThenBy(Seats)
                 .ThenBy(g => g.Value.Count(m => pgy[m] == pgy[newcomer]))
                 .ThenBy(g => FormedNumber(g.Key))
                 .First();
@@ -452,7 +470,7 @@ public static class GroupPlanner
 
         // A group grown past its limit is split in two; only its own members move.
         var limit = Math.Max((2 * size) - 1, size + 3);
-        foreach (var (groupId, members) in groups.Where(g => g.Value.Count > limit).ToList())
+        foreach (var (groupId, members) in groups.Where(g => Seats(g) > limit && g.Value.Count >= 2 * MinGroupSize).ToList())
         {
             var first = true;
             string KeepThenNext()
@@ -472,7 +490,7 @@ public static class GroupPlanner
             }
         }
 
-        RepairYearMix(groups, pgy, rank);
+        RepairYearMix(groups, pgy, rank, heldSenior);
         foreach (var members in groups.Values)
         {
             members.Sort((a, b) => rank[a].CompareTo(rank[b]));
@@ -481,16 +499,17 @@ public static class GroupPlanner
         return groups;
     }
 
-    private static void RepairYearMix(Dictionary<string, List<string>> groups, Dictionary<string, int> pgy, Dictionary<string, int> rank)
+    private static void RepairYearMix(Dictionary<string, List<string>> groups, Dictionary<string, int> pgy, Dictionary<string, int> rank, HashSet<string> heldSenior)
     {
         bool IsSenior(string id) => pgy[id] >= 2;
         var seniors = groups.Values.Sum(g => g.Count(IsSenior));
-        if (seniors < groups.Count)
+        if (seniors < groups.Values.Count(g => g.Count > 0))
         {
             return;
         }
 
-        foreach (var (_, lacking) in groups.Where(g => !g.Value.Any(IsSenior)).OrderBy(g => FormedNumber(g.Key)).ToList())
+        // A group whose senior is only paused is left alone: they are coming back.
+        foreach (var (_, lacking) in groups.Where(g => g.Value.Count > 0 && !g.Value.Any(IsSenior) && !heldSenior.Contains(g.Key)).OrderBy(g => FormedNumber(g.Key)).ToList())
         {
             var donor = groups.Values
                 .Where(g => g.Count(IsSenior) >= 2)

@@ -189,6 +189,59 @@ public class GroupPlannerTests
         Assert.Equal(Describe(before), Describe(resumed));
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Plan_OneResidentPaused_NobodyElseMoves(int seed)
+    {
+        var random = new Random(seed);
+        var options = RandomRoster(random, random.Next(3, 201), random.Next(0, 4), random.Next(0, 3), random.Next(3, 9));
+        var before = GroupPlanner.Plan(options);
+        var residents = options.People.Where(p => p.Role == PersonRole.Resident).ToList();
+        var pausing = residents[random.Next(residents.Count)].Id;
+
+        var during = GroupPlanner.Plan(options, StateAfter(before, [pausing]));
+        var after = GroupPlanner.Plan(options, StateAfter(during));
+
+        Assert.Empty(during.Errors);
+        Assert.DoesNotContain(during.Groups, g => g.MemberIds.Contains(pausing));
+        Assert.Equal(before.FormationAssignments, during.FormationAssignments);
+        Assert.Equal(before.FormationAssignments, after.FormationAssignments);
+        Assert.Equal(before.Groups.Select(g => g.Id), during.Groups.Select(g => g.Id));
+    }
+
+    [Fact]
+    public void Plan_OnlySeniorOfAGroupPaused_NoSeniorIsMovedIn()
+    {
+        var options = new PeerBotOptions { Formation = new FormationOptions { GroupSize = 3 } };
+        string[] ids = ["a", "b", "c", "d", "e", "f"];
+        int[] years = [3, 1, 1, 2, 2, 1];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            options.People.Add(new PersonOptions { Id = ids[i], Name = ids[i], Role = PersonRole.Resident, Pgy = years[i] });
+        }
+
+        var before = GroupPlanner.Plan(options);
+        var lone = before.Groups.Single(g => g.MemberIds.Count(m => years[Array.IndexOf(ids, m)] >= 2) == 1);
+        var senior = lone.MemberIds.Single(m => years[Array.IndexOf(ids, m)] >= 2);
+
+        var during = GroupPlanner.Plan(options, StateAfter(before, [senior]));
+
+        Assert.Equal(before.FormationAssignments, during.FormationAssignments);
+    }
+
+    [Fact]
+    public void Plan_WholeGroupPaused_GroupIsKeptEmptyForTheirReturn()
+    {
+        var options = RandomRoster(new Random(3), 9, 1, 0, 3);
+        var before = GroupPlanner.Plan(options);
+        var group = before.Groups[1];
+
+        var during = GroupPlanner.Plan(options, StateAfter(before, group.MemberIds));
+
+        Assert.Empty(during.Groups.Single(g => g.Id == group.Id).MemberIds);
+        Assert.Equal(before.Groups.Where(g => g.Id != group.Id).Select(g => g.MemberIds), during.Groups.Where(g => g.Id != group.Id).Select(g => g.MemberIds));
+    }
+
     [Fact]
     public void Plan_OnlyJuniorsAndFewSeniors_SpreadsTheSeniors()
     {

@@ -109,11 +109,34 @@ public class GroupPlannerTests
     public void Plan_RandomRoster_MeetsFormationProperties(int seed)
     {
         var random = new Random(seed);
-        var options = RandomRoster(random, random.Next(3, 201), random.Next(0, 5), random.Next(0, 3), random.Next(3, 9));
+
+        // Every other seed has no alumni, every third no psychologist.
+        var alumni = seed % 2 == 0 ? 0 : random.Next(1, 6);
+        var psychologists = seed % 3 == 0 ? 0 : random.Next(1, 4);
+        var options = RandomRoster(random, random.Next(3, 201), alumni, psychologists, random.Next(3, 9));
 
         var plan = GroupPlanner.Plan(options);
 
         AssertFormationProperties(options, plan, fresh: true);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(17)]
+    [InlineData(199)]
+    [InlineData(200)]
+    public void Plan_BoundaryRosterSizes_MeetFormationPropertiesForEveryGroupSize(int residents)
+    {
+        for (var size = GroupPlanner.MinGroupSize; size <= GroupPlanner.MaxGroupSize; size++)
+        {
+            var options = RandomRoster(new Random((residents * 10) + size), residents, 2, 1, size);
+
+            AssertFormationProperties(options, GroupPlanner.Plan(options), fresh: true);
+        }
     }
 
     [Theory]

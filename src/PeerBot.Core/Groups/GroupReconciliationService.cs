@@ -38,6 +38,9 @@ public sealed class GroupReconciliationService : BackgroundService
         _optionsSubscription = options.OnChange((_, _) => RequestReconcile());
     }
 
+    /// <summary>Raised after each run, once the service waits for the next one (tests follow it).</summary>
+    public event EventHandler<ReconcileResult>? Idle;
+
     /// <summary>Asks for a run soon; returns a task that completes with the result of the next run.</summary>
     public Task<ReconcileResult> RequestReconcile()
     {
@@ -92,19 +95,15 @@ public sealed class GroupReconciliationService : BackgroundService
             var wait = NextWait(failures);
             try
             {
-                if (wait is { } delay)
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    var delayTask = Task.Delay(delay, _time, timeout.Token);
-                    var signalTask = _signal.WaitAsync(timeout.Token);
-                    await Task.WhenAny(delayTask, signalTask).ConfigureAwait(false);
-                    await timeout.CancelAsync().ConfigureAwait(false);
-                    stoppingToken.ThrowIfCancellationRequested();
-                }
-                else
-                {
-                    await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
-                }
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var delayTask = Task.Delay(wait ?? Timeout.InfiniteTimeSpan, _time, timeout.Token);
+                var signalTask = _signal.WaitAsync(timeout.Token);
+
+                // Raised once the timer is set, so an observer moving the clock cannot race it.
+                Idle?.Invoke(this, result);
+                await Task.WhenAny(delayTask, signalTask).ConfigureAwait(false);
+                await timeout.CancelAsync().ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -222,7 +222,7 @@ public static class GroupPlanner
             // Paused residents keep their place so they come back to the same people.
             foreach (var resident in residents.Where(p => paused.Contains(p.Id)))
             {
-                if (state.FormationAssignments.TryGetValue(resident.Id, out var previous))
+                if (state.FormationAssignments.TryGetValue(resident.Id, out var previous) && formed.ContainsKey(previous))
                 {
                     assignments[resident.Id] = previous;
                 }

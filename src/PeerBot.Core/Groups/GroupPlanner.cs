@@ -193,7 +193,11 @@ public static class GroupPlanner
                 warnings.Add($"Formation: only {active.Count} resident(s) to form, fewer than {MinGroupSize}; they make one small group.");
             }
 
-            var facilitatorPool = options.People.Where(p => p.Role is PersonRole.Alumni or PersonRole.Psychologist && !string.IsNullOrWhiteSpace(p.Id)).ToList();
+            // Facilitators who cannot be reached on the formation platform are left out of its groups.
+            var facilitatorPool = options.People
+                .Where(p => p.Role is PersonRole.Alumni or PersonRole.Psychologist && !string.IsNullOrWhiteSpace(p.Id))
+                .Where(p => CanReach(options, p, platform))
+                .ToList();
             var orderedGroups = formed.OrderBy(g => FormedNumber(g.Key)).ToList();
             var facilitatorsByGroup = SpreadFacilitators(orderedGroups.Select(g => g.Key).ToList(), facilitatorPool);
             if (orderedGroups.Count > 0 && !facilitatorPool.Any(p => p.Role == PersonRole.Alumni))
@@ -237,7 +241,37 @@ public static class GroupPlanner
             }
         }
 
+        foreach (var group in groups)
+        {
+            var unreachable = group.MemberIds.Concat(group.FacilitatorIds)
+                .Where(id => people.TryGetValue(id, out var person) && !CanReach(options, person, group.Platform))
+                .ToList();
+            if (unreachable.Count > 0)
+            {
+                warnings.Add($"{group.Name}: {string.Join(", ", unreachable)} ha{(unreachable.Count == 1 ? "s" : "ve")} no {group.Platform} id or name in config, so cannot be added to its channel.");
+            }
+        }
+
         return new GroupPlan(groups, assignments, errors, warnings);
+    }
+
+    /// <summary>
+    /// Whether a person is named on a platform. When nobody in the config is named on it (a sandbox, or a config
+    /// written before handles were added), everyone counts as reachable, so planning still works.
+    /// </summary>
+    public static bool CanReach(PeerBotOptions options, PersonOptions person, PlatformKind platform)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(person);
+        Func<PersonOptions, string?> handle = platform switch
+        {
+            PlatformKind.Discord => p => p.Discord,
+            PlatformKind.Slack => p => p.Slack,
+            _ => _ => null,
+        };
+        return platform == PlatformKind.Sandbox
+            || !string.IsNullOrWhiteSpace(handle(person))
+            || options.People.All(p => string.IsNullOrWhiteSpace(handle(p)));
     }
 
     /// <summary>The number of a formed group id (<c>formed-3</c> is 3), or 0 for another id.</summary>

@@ -316,6 +316,26 @@ public class GroupPlannerTests
     }
 
     [Fact]
+    public void Plan_FacilitatorNotOnFormationPlatform_IsNotAssignedThere()
+    {
+        var options = GroupPlannerTests.ExampleOptions();
+        foreach (var person in options.People)
+        {
+            person.Discord = person.Id == "dr-lee" ? null : "name-" + person.Id;
+            person.Slack = "U-" + person.Id;
+        }
+
+        options.People.Single(p => p.Id == "jo").Discord = null;
+        var plan = GroupPlanner.Plan(options);
+
+        var formed = plan.Groups.Where(g => g.IsFormed).ToList();
+        Assert.All(formed, g => Assert.DoesNotContain("dr-lee", g.FacilitatorIds));
+        Assert.All(formed, g => Assert.Contains("dr-ortiz", g.FacilitatorIds));
+        Assert.Contains(plan.Warnings, w => w.Contains("jo has no Discord id or name", StringComparison.Ordinal));
+        Assert.Empty(plan.Errors);
+    }
+
+    [Fact]
     public void Plan_ExplicitGroupRenamed_KeepsItsId()
     {
         var options = ExampleOptions();

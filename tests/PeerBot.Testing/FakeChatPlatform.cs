@@ -20,6 +20,12 @@ public sealed class FakeChatPlatform : IChatPlatform
 
     public PlatformKind Kind { get; }
 
+    /// <summary>
+    /// When true, creating a channel whose name an open channel already has returns that channel, as the real adapters
+    /// do (Discord: a channel of that name in the category; Slack: <c>name_taken</c>, then the existing conversation).
+    /// </summary>
+    public bool ReuseChannelsByName { get; set; }
+
     /// <summary>Every call made, in order.</summary>
     public IReadOnlyList<PlatformCall> Calls
     {
@@ -93,6 +99,11 @@ public sealed class FakeChatPlatform : IChatPlatform
             {
                 channel = existing;
                 channel.Name = spec.Name;
+                channel.Topic = spec.Topic;
+            }
+            else if (ReuseChannelsByName && _channels.Values.FirstOrDefault(c => c.DirectUserId is null && !c.Archived && c.Name == spec.Name) is { } named)
+            {
+                channel = named;
                 channel.Topic = spec.Topic;
             }
             else

@@ -142,6 +142,12 @@ public sealed class PersonOptions
 /// <summary>An explicit group.</summary>
 public sealed class GroupOptions
 {
+    /// <summary>
+    /// Optional stable id (letters, digits, hyphens). When set, the group keeps its channel whatever its name becomes;
+    /// when left out, the id is derived from the name the first time and followed through renames by the store.
+    /// </summary>
+    public string? Id { get; set; }
+
     /// <summary>Display name, unique.</summary>
     public string Name { get; set; } = "";
 
@@ -172,6 +178,9 @@ public sealed class FormationOptions
 
     /// <summary>Target group size, 3 to 8.</summary>
     public int GroupSize { get; set; } = 5;
+
+    /// <summary>Ground rules posted when a formed group's channel opens (one per line); defaults to the built-in rules.</summary>
+    public string? GroundRules { get; set; }
 }
 
 /// <summary>Prompt settings.</summary>
@@ -182,6 +191,12 @@ public sealed class PromptOptions
 
     /// <summary>A JSON prompt library replacing or extending the built-in one; null for built-in only.</summary>
     public string? LibraryPath { get; set; }
+
+    /// <summary>Cron schedule of reset check-ins for every group; null for none (facilitators can still post one).</summary>
+    public string? CheckInSchedule { get; set; }
+
+    /// <summary>How long a check-in stays open before its tally is shared.</summary>
+    public TimeSpan CheckInWindow { get; set; } = TimeSpan.FromDays(2);
 }
 
 /// <summary>Anonymous sharing settings.</summary>

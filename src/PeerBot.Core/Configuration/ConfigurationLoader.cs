@@ -1,4 +1,7 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using PeerBot.Core.Groups;
+using PeerBot.Core.Prompts;
 
 namespace PeerBot.Core.Configuration;
 
@@ -13,7 +16,7 @@ public sealed record ConfigurationResult(PeerBotOptions? Options, IReadOnlyList<
 }
 
 /// <summary>Reads and validates the <c>PeerBot</c> section: shape first, then the domain rules.</summary>
-public static class ConfigurationLoader
+public static partial class ConfigurationLoader
 {
     /// <summary>Binds and validates; every problem is collected.</summary>
     public static ConfigurationResult Load(IConfiguration configuration, Func<string, bool>? fileExists = null)
@@ -28,6 +31,42 @@ public static class ConfigurationLoader
 
         var options = new PeerBotOptions();
         section.Bind(options);
-        return new ConfigurationResult(options, PeerBotOptionsValidator.Validate(options, fileExists), warnings);
+        var errors = PeerBotOptionsValidator.Validate(options, fileExists).ToList();
+        if (errors.Count == 0)
+        {
+            // The features' own rules (group planning, the prompt library file) run once the basics hold,
+            // so that one mistake is not reported twice in two wordings.
+            errors.AddRange(GroupsOptionsValidator.Errors(options).Select(FromFeatureMessage));
+            var library = PromptLibrary.Load(options.Prompts);
+            if (!library.Succeeded)
+            {
+                errors.AddRange(library.Error!.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(FromFeatureMessage));
+            }
+        }
+
+        return new ConfigurationResult(options, errors, warnings);
     }
+
+    /// <summary>
+    /// Features word their problems as <c>Groups[2].Members: …</c>; this turns the path into the configuration
+    /// path <c>PeerBot:Groups:2:Members</c>. Lines about a file's content (the prompt library's
+    /// <c>prompts[3].text</c>) are placed under <c>PeerBot:Prompts:LibraryPath</c>.
+    /// </summary>
+    internal static ConfigProblem FromFeatureMessage(string message)
+    {
+        var match = FeaturePath().Match(message);
+        if (match.Success && TopLevelKeys.Contains(match.Groups["path"].Value.Split('.', '[')[0]))
+        {
+            var path = match.Groups["path"].Value.Replace("[", ":", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal).Replace('.', ':');
+            return new ConfigProblem($"{PeerBotOptions.SectionName}:{path}", match.Groups["message"].Value.Trim());
+        }
+
+        return new ConfigProblem($"{PeerBotOptions.SectionName}:Prompts:LibraryPath", message.Trim());
+    }
+
+    private static readonly HashSet<string> TopLevelKeys = new(
+        typeof(PeerBotOptions).GetProperties().Select(p => p.Name), StringComparer.Ordinal);
+
+    [GeneratedRegex(@"^(?<path>[A-Za-z]+(?:\[\d+\])?(?:\.[A-Za-z]+(?:\[\d+\])?)*): (?<message>.*)$", RegexOptions.Singleline)]
+    private static partial Regex FeaturePath();
 }

@@ -117,17 +117,18 @@ public static class GroupPlanner
                 {
                     errors.Add($"{path}.Members: '{id}' is not one of the configured People.");
                 }
-                else if (!inExplicit.Add(person.Id))
-                {
-                    errors.Add($"{path}.Members: '{person.Id}' is already a member of another group.");
-                }
                 else if (person.Role != PersonRole.Resident)
                 {
                     errors.Add($"{path}.Members: '{person.Id}' is {person.Role}; members are residents (name facilitators under Facilitators).");
                 }
-                else if (!paused.Contains(person.Id))
+                else
                 {
-                    members.Add(person.Id);
+                    // A resident may belong to several explicit groups (they choose the group when sharing).
+                    inExplicit.Add(person.Id);
+                    if (!paused.Contains(person.Id))
+                    {
+                        members.Add(person.Id);
+                    }
                 }
             }
 
@@ -299,19 +300,20 @@ public static class GroupPlanner
 
     private static PlatformKind ResolvePlatform(PeerBotOptions options, PlatformKind? configured, string path, List<string> errors)
     {
+        // With no platform configured the sandbox stands in for every group (PlatformSelection).
+        if (options.ResolvePlatform(configured) is { } resolved)
+        {
+            return resolved;
+        }
+
         if (configured is { } kind)
         {
+            errors.Add($"{path}: {kind} is not configured.");
             return kind;
         }
 
-        var fallback = DefaultPlatform(options);
-        if (fallback is null)
-        {
-            errors.Add($"{path}: both Discord and Slack are configured; say which platform this group lives on.");
-            return PlatformKind.Discord;
-        }
-
-        return fallback.Value;
+        errors.Add($"{path}: both Discord and Slack are configured; say which platform this group lives on.");
+        return PlatformKind.Discord;
     }
 
     private static List<string> OrderFacilitators(IEnumerable<PersonOptions> facilitators) =>

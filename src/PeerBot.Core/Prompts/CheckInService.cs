@@ -11,16 +11,10 @@ using PeerBot.Core.Platform;
 namespace PeerBot.Core.Prompts;
 
 /// <summary>Reset check-ins: a one-tap question whose answers are anonymous and only shared as a group total.</summary>
-public interface ICheckInService
+public interface ICheckInService : ICheckInAnswers
 {
     /// <summary>Posts a check-in in a group now.</summary>
     Task<OperationResult<PromptOutcome>> PostCheckInAsync(string groupId, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Records a member's answer (1 to 5) to a check-in; the value is the private reply for them. A second answer
-    /// is refused, so nobody can learn an answer by watching it change.
-    /// </summary>
-    Task<OperationResult<string>> RecordAnswerAsync(string checkInId, string personId, int score, CancellationToken cancellationToken);
 
     /// <summary>Closes check-ins whose window has passed and shares their totals.</summary>
     Task CloseDueAsync(CancellationToken cancellationToken);

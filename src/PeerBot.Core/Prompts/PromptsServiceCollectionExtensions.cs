@@ -27,6 +27,7 @@ public static class PromptsServiceCollectionExtensions
         services.TryAddSingleton<PromptService>();
         services.TryAddSingleton<CheckInService>();
         services.TryAddSingleton<ICheckInService>(sp => sp.GetRequiredService<CheckInService>());
+        services.TryAddSingleton<ICheckInAnswers>(sp => sp.GetRequiredService<CheckInService>());
         services.TryAddSingleton<IGroupOperations, GroupOperations>();
         services.TryAddSingleton<PromptScheduler>();
         services.TryAddSingleton<PromptSchedulerService>();

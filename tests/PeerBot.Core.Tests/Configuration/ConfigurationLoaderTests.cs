@@ -238,4 +238,36 @@ public class ConfigurationLoaderTests
     [Fact]
     public void Load_FormationGroupSizeOutOfRange_ReportsIt() =>
         AssertOneError("PeerBot:Formation:GroupSize", "outside 3 to 8", ("Formation:GroupSize", "9"));
+
+    [Theory]
+    [InlineData("Groups[2].Members: 'x' is not one of the configured People.", "PeerBot:Groups:2:Members", "'x' is not one of the configured People.")]
+    [InlineData("Formation.GroupSize: 12 is outside 3 to 8.", "PeerBot:Formation:GroupSize", "12 is outside 3 to 8.")]
+    [InlineData("prompts[3].text: a prompt needs text.", "PeerBot:Prompts:LibraryPath", "prompts[3].text: a prompt needs text.")]
+    public void FromFeatureMessage_FeaturePath_BecomesConfigurationPath(string message, string expectedPath, string expectedMessage)
+    {
+        var problem = ConfigurationLoader.FromFeatureMessage(message);
+
+        Assert.Equal(expectedPath, problem.Path);
+        Assert.Equal(expectedMessage, problem.Message);
+    }
+
+    [Fact]
+    public void Load_PromptLibraryFileInvalid_ReportsUnderLibraryPath()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """{ "mode": "replace", "prompts": [ { "id": "p1", "text": "", "themes": ["solutions"] } ] }""");
+
+            var result = ConfigurationLoader.Load(ConfigBuilder.With(("Prompts:LibraryPath", file)));
+
+            Assert.NotEmpty(result.Errors);
+            Assert.All(result.Errors, e => Assert.Equal("PeerBot:Prompts:LibraryPath", e.Path));
+            Assert.Contains(result.Errors, e => e.Message.Contains("text", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -310,9 +310,23 @@ public class GroupPlannerTests
         var plan = GroupPlanner.Plan(options);
 
         Assert.Contains("Groups[0].Members: 'nobody' is not one of the configured People.", plan.Errors);
-        Assert.Contains("Groups[1].Members: 'ana' is already a member of another group.", plan.Errors);
+        Assert.Equal(3, plan.Errors.Count);
         Assert.Contains(plan.Errors, e => e.StartsWith("Groups[1].Facilitators: 'ben'", StringComparison.Ordinal));
         Assert.Contains(plan.Errors, e => e.StartsWith("Formation.GroupSize: 12", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Plan_ResidentInTwoExplicitGroups_IsMemberOfBoth()
+    {
+        var options = ExampleOptions();
+        var first = options.Groups[0].Members[0];
+        options.Groups[1].Members.Add(first);
+
+        var plan = GroupPlanner.Plan(options);
+
+        Assert.Empty(plan.Errors);
+        Assert.Equal(2, plan.Groups.Count(g => g.MemberIds.Contains(first)));
+        Assert.DoesNotContain(plan.Groups.Where(g => g.IsFormed), g => g.MemberIds.Contains(first));
     }
 
     [Fact]
@@ -369,6 +383,10 @@ public class GroupPlannerTests
         {
             TimeZone = "America/New_York",
             Formation = new FormationOptions { Platform = PlatformKind.Discord, GroupSize = 4 },
+
+            // Both platforms configured (with no platform configured, the sandbox hosts every group).
+            Discord = new DiscordOptions { Token = "test-token", GuildId = "123456789012345678" },
+            Slack = new SlackOptions { BotToken = "xoxb-test", AppToken = "xapp-test" },
         };
         string[] names = ["ana", "ben", "cara", "dev", "eli", "fay", "gus", "hana", "ian", "jo", "kai", "lou"];
         for (var i = 0; i < names.Length; i++)

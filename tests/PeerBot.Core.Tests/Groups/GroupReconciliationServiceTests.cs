@@ -24,6 +24,8 @@ public sealed class GroupReconciliationServiceTests : IAsyncDisposable
     public GroupReconciliationServiceTests()
     {
         var options = GroupPlannerTests.ExampleOptions();
+        options.Discord = new DiscordOptions();
+        options.Slack = new SlackOptions();
         options.Formation!.Platform = PlatformKind.Sandbox;
         options.Groups.ForEach(g => g.Platform = PlatformKind.Sandbox);
         _options = new TestOptionsMonitor<PeerBotOptions>(options);
@@ -67,6 +69,8 @@ public sealed class GroupReconciliationServiceTests : IAsyncDisposable
         NextRun();
 
         var changed = GroupPlannerTests.ExampleOptions();
+        changed.Discord = new DiscordOptions();
+        changed.Slack = new SlackOptions();
         changed.Formation!.Platform = PlatformKind.Sandbox;
         changed.Groups.ForEach(g => g.Platform = PlatformKind.Sandbox);
         changed.Groups.RemoveAt(1);

@@ -165,7 +165,7 @@ public sealed class FakeCheckInAnswers : ICheckInAnswers
 {
     public List<(string CheckInId, string PersonId, int Score)> Answers { get; } = [];
 
-    public Task<OperationResult<string>> RecordAnswerAsync(string checkInId, string personId, int score, CancellationToken ct)
+    public Task<OperationResult<string>> RecordAnswerAsync(string checkInId, string personId, int score, CancellationToken cancellationToken)
     {
         if (score is < 1 or > 5)
         {

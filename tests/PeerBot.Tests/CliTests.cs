@@ -79,6 +79,32 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task PlanGroups_ExampleConfiguration_PrintsGroupsAndExitsZero()
+    {
+        var (exit, output, error) = await RunAsync("plan-groups", "--config", Path.Combine(AppContext.BaseDirectory, "appsettings.example.json"));
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("3 group(s), 12 resident(s) placed.", output, StringComparison.Ordinal);
+        Assert.Contains("Peer Circle 1", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlanGroups_Json_ListsEachGroupsPeopleById()
+    {
+        var (exit, output, error) = await RunAsync("plan-groups", "--json", "--config", Path.Combine(AppContext.BaseDirectory, "appsettings.example.json"));
+
+        Assert.True(exit == 0, error);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        var groups = json.RootElement.GetProperty("groups").EnumerateArray().ToList();
+        Assert.Equal(3, groups.Count);
+        var tuesday = groups.Single(g => g.GetProperty("name").GetString() == "Tuesday Circle");
+        Assert.Equal(["ana", "elena", "isla", "ben"], tuesday.GetProperty("members").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(["dr-kim", "dr-lee"], tuesday.GetProperty("facilitators").EnumerateArray().Select(m => m.GetString()));
+        var placed = groups.SelectMany(g => g.GetProperty("members").EnumerateArray().Select(m => m.GetString())).ToList();
+        Assert.Equal(12, placed.Distinct().Count());
+    }
+
+    [Fact]
     public async Task CheckConfig_ConfigFileMissing_ExitsTwoNamingTheFile()
     {
         var (exit, _, error) = await RunAsync("check-config", "--config", Path.Combine(_folder, "nope.json"));

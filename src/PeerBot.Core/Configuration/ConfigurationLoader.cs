@@ -52,7 +52,7 @@ public static partial class ConfigurationLoader
     /// path <c>PeerBot:Groups:2:Members</c>. Lines about a file's content (the prompt library's
     /// <c>prompts[3].text</c>) are placed under <c>PeerBot:Prompts:LibraryPath</c>.
     /// </summary>
-    internal static ConfigProblem FromFeatureMessage(string message)
+    public static ConfigProblem FromFeatureMessage(string message)
     {
         var match = FeaturePath().Match(message);
         if (match.Success && TopLevelKeys.Contains(match.Groups["path"].Value.Split('.', '[')[0]))

@@ -9,6 +9,7 @@ internal sealed record CommandLine(string Verb, string? ConfigFile, string? Inpu
     [
         ("run", "run", "Start PeerBot with every configured platform (the default verb)."),
         ("check-config", "check-config", "Validate the configuration and print a summary. Exit 0 valid, 2 invalid."),
+        ("plan-groups", "plan-groups [--json]", "Show the groups formation would build and what would change, touching no platform."),
     ];
 
     /// <summary>Parses arguments; returns an error message for a person instead of throwing.</summary>
@@ -93,6 +94,7 @@ internal sealed record CommandLine(string Verb, string? ConfigFile, string? Inpu
 
             Options:
               --config FILE   add a JSON configuration file (over appsettings.json, under environment variables)
+              --json          plan-groups: print JSON instead of text
               --help          show this help
 
             Configuration keys live under "PeerBot" (see README.md); environment variables override them,

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Storage;
+using PeerBot.Storage.Groups;
 
 namespace PeerBot.Cli;
 
@@ -35,6 +37,7 @@ internal sealed class PeerBotCli(TextWriter output, TextWriter error, TimeProvid
         return line.Verb switch
         {
             "check-config" => await CheckConfigAsync(options).ConfigureAwait(false),
+            "plan-groups" => await PlanGroupsAsync(options, line.Json).ConfigureAwait(false),
             _ => await RunHostAsync(line, options, cancellationToken).ConfigureAwait(false),
         };
     }
@@ -71,6 +74,44 @@ internal sealed class PeerBotCli(TextWriter output, TextWriter error, TimeProvid
     private async Task<int> CheckConfigAsync(PeerBotOptions options)
     {
         await output.WriteAsync(ConfigSummary.Render(options, timeProvider.GetUtcNow())).ConfigureAwait(false);
+        return Ok;
+    }
+
+    private async Task<int> PlanGroupsAsync(PeerBotOptions options, bool json)
+    {
+        var now = timeProvider.GetUtcNow();
+        PlanningState? state = null;
+
+        // Only an existing database is read, so planning never creates or changes anything.
+        if (File.Exists(options.Storage.Path))
+        {
+            try
+            {
+                using var database = PeerBotDatabase.OpenFile(options.Storage.Path);
+                state = PlanningState.FromStore(new LiteDbGroupStore(database), now);
+            }
+            catch (StorageException ex)
+            {
+                await error.WriteLineAsync($"warning: {ex.Message} Planning from the configuration alone.").ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                await error.WriteLineAsync($"warning: the database '{options.Storage.Path}' could not be read ({ex.Message}); a running PeerBot may hold it. Planning from the configuration alone.").ConfigureAwait(false);
+            }
+        }
+
+        var report = GroupPlanReport.Build(options, state);
+        await output.WriteAsync(json ? report.RenderJson() : report.RenderText()).ConfigureAwait(false);
+        if (!report.IsValid)
+        {
+            foreach (var problem in report.Plan.Errors)
+            {
+                await error.WriteLineAsync($"  {ConfigurationLoader.FromFeatureMessage(problem)}").ConfigureAwait(false);
+            }
+
+            return Invalid;
+        }
+
         return Ok;
     }
 

@@ -135,7 +135,7 @@ public sealed class SlackHostedService : BackgroundService
         {
             try
             {
-                var response = await _api.PostAsync("auth.test", null, cancellationToken).ConfigureAwait(false);
+                var response = await _api.GetAsync("auth.test", new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
                 var userId = response.GetProperty("user_id").GetString() ?? "";
                 _identity.Set(userId, Str(response, "bot_id"), Str(response, "team_id"));
                 _logger.LogInformation("Slack bot token is valid: bot user {UserId} in workspace {Team}.", userId, Str(response, "team") ?? Str(response, "team_id"));

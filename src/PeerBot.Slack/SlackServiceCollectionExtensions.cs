@@ -29,7 +29,8 @@ public static class SlackServiceCollectionExtensions
 
         services.AddOptions<PeerBotOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PeerBotOptions>, SlackOptionsValidator>());
-        services.AddHttpClient(SlackApiClient.HttpClientName);
+        // The default HttpClient logs would write request URLs: response URLs are credentials, lookups carry emails.
+        services.AddHttpClient(SlackApiClient.HttpClientName).RemoveAllLoggers();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ExitCodeSink>();
         services.TryAddSingleton<ISlackSocketFactory, ClientWebSocketSlackSocketFactory>();

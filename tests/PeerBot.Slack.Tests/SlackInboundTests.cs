@@ -204,4 +204,19 @@ public sealed class SlackInboundTests
         Assert.Equal("Alert A12 acknowledged", updated.Text);
         Assert.DoesNotContain(updated.Blocks!.OfType<JsonObject>(), b => b["type"]?.GetValue<string>() == "actions");
     }
+
+    [Fact]
+    public async Task Interaction_Malformed_AcknowledgedLoggedAndTheAdapterCarriesOn()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+
+        await harness.Emulator.InjectRawEnvelopeAsync("interactive", new JsonObject { ["type"] = "view_submission", ["user"] = new JsonObject { ["id"] = "U0ANA" } }, acceptsResponsePayload: true);
+        await harness.Emulator.InjectRawEnvelopeAsync("interactive", new JsonObject { ["type"] = "shortcut", ["user"] = new JsonObject { ["id"] = "U0ANA" } }, acceptsResponsePayload: false);
+        await harness.Emulator.InjectRawEnvelopeAsync("slash_commands", new JsonObject { ["command"] = "/peer" }, acceptsResponsePayload: true);
+        var ack = await harness.Emulator.InjectSlashCommandAsync("U0ANA", "C0GENERAL", "help");
+
+        Assert.Equal("ok: help", ack?["text"]?.GetValue<string>());
+        Assert.Empty(harness.Recorder.Forms);
+        Assert.Contains(harness.Logs.Lines, l => l.Message.Contains("could not be handled", StringComparison.Ordinal));
+    }
 }

@@ -61,10 +61,10 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
                 _queue.Writer.TryWrite(envelope.Payload);
                 break;
             case "slash_commands":
-                Track(_interactions.HandleSlashCommandAsync(envelope, acknowledger, cancellationToken));
+                Track(GuardAsync(envelope, acknowledger, _interactions.HandleSlashCommandAsync, cancellationToken));
                 break;
             case "interactive":
-                Track(_interactions.HandleInteractiveAsync(envelope, acknowledger, cancellationToken));
+                Track(GuardAsync(envelope, acknowledger, _interactions.HandleInteractiveAsync, cancellationToken));
                 break;
             default:
                 _logger.LogDebug("Acknowledged a Socket Mode envelope of type {Type} PeerBot does not use.", envelope.Type);
@@ -100,8 +100,15 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
             }
             catch (Exception ex)
             {
-                // The text is not logged: it may be anything a resident wrote.
-                _logger.LogError(ex, "Handling Slack message {Ts} in {Channel} failed.", message.MessageId, message.ChannelId);
+                // Neither the text nor, for a DM (a possible anonymous share), where it came from is logged.
+                if (message.IsDirect)
+                {
+                    _logger.LogError(ex, "Handling a direct message from Slack failed.");
+                }
+                else
+                {
+                    _logger.LogError(ex, "Handling Slack message {Ts} in {Channel} failed.", message.MessageId, message.ChannelId);
+                }
             }
         }
     }
@@ -120,6 +127,28 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
         {
             // Slack redelivers an envelope that was not acknowledged; the duplicate is then acknowledged and dropped.
             logger?.LogWarning("Could not acknowledge Slack envelope {EnvelopeId}: {Error}", envelopeId, ex.Message);
+        }
+    }
+
+    private async Task GuardAsync(
+        SocketModeEnvelope envelope,
+        ISocketModeAcknowledger acknowledger,
+        Func<SocketModeEnvelope, ISocketModeAcknowledger, CancellationToken, Task> handle,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await handle(envelope, acknowledger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        catch (Exception ex)
+        {
+            // A malformed payload: say so, and acknowledge so Slack does not redeliver it (a second ack is harmless).
+            _logger.LogError(ex, "A Slack {Type} envelope could not be handled.", envelope.Type);
+            await AckAsync(acknowledger, envelope.EnvelopeId, null, cancellationToken, _logger).ConfigureAwait(false);
         }
     }
 

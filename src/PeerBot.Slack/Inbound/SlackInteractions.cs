@@ -260,7 +260,8 @@ public sealed class SlackInteractions
             }
             catch (PlatformException ex)
             {
-                _logger.LogWarning("An ephemeral reply in {Channel} failed ({Error}); sending a DM.", channelId, ex.Message);
+                // The channel is not logged: for a share it is the sharer's DM.
+                _logger.LogWarning("An ephemeral reply failed ({Error}); sending a DM.", ex.Message);
             }
         }
 

@@ -125,6 +125,13 @@ public sealed partial class SlackEmulator
         return pending.Id;
     }
 
+    /// <summary>Delivers any envelope (for malformed payloads); returns the acknowledgement's payload.</summary>
+    public async Task<JsonObject?> InjectRawEnvelopeAsync(string type, JsonObject payload, bool acceptsResponsePayload)
+    {
+        var pending = await DeliverAsync(type, payload, acceptsResponsePayload);
+        return await pending.Ack.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Sends an already delivered Events API event again in a new envelope (as Slack's retries do).</summary>
     public async Task<string> RedeliverEventInNewEnvelopeAsync(string envelopeId)
     {

@@ -130,4 +130,21 @@ public sealed class SocketModeResilienceTests
         Assert.InRange(delays[1], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
         Assert.Equal(4, harness.Emulator.Calls.Count(c => c.Method == "apps.connections.open"));
     }
+
+    [Fact]
+    public async Task Burst_MessagesAndSlashCommandsTogether_EveryEnvelopeAcknowledgedInTime()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+        var channel = harness.Emulator.AddChannel("circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+
+        var messages = Enumerable.Range(0, 400).Select(i => harness.Emulator.InjectMessageAsync(channel, "U0ANA", $"m{i}"));
+        var commands = Enumerable.Range(0, 100).Select(i => harness.Emulator.InjectSlashCommandAsync("U0ANA", channel, $"help {i}")).ToList();
+        await Task.WhenAll(messages);
+        var answers = await Task.WhenAll(commands);
+
+        await harness.Emulator.WaitUntilAsync(e => e.Acks.Count == 500, TimeSpan.FromSeconds(60), "500 acknowledgements");
+        Assert.All(harness.Emulator.Acks, a => Assert.True(a.Latency < TimeSpan.FromSeconds(3), $"{a.EnvelopeId} took {a.Latency}"));
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"ok: help {i}"), answers.Select(a => a?["text"]?.GetValue<string>()));
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count == 400, "400 messages", TimeSpan.FromSeconds(60));
+    }
 }

@@ -78,9 +78,9 @@ public sealed class SlackHostedService : BackgroundService
             Fail(ex);
             return;
         }
-        catch (Core.Platform.PlatformException ex) when (ex.Kind is Core.Platform.PlatformErrorKind.Unauthorized or Core.Platform.PlatformErrorKind.MissingPermission)
+        catch (Core.Platform.PlatformException ex)
         {
-            Fail(new SlackFatalException(ex.Message, ex));
+            Fail(new SlackFatalException("Resolving the configured people on Slack failed: " + ex.Message, ex));
             return;
         }
 

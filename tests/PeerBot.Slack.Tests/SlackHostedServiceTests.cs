@@ -98,6 +98,24 @@ public sealed class SlackHostedServiceTests
         Assert.Null(harness.ExitCode.Code);
     }
 
+    [Fact]
+    public async Task Start_EmailLookupLacksScope_StopsHostNamingTheScope()
+    {
+        List<PersonOptions> people = [new() { Id = "ana", Name = "Ana", Slack = "ana@hospital.org" }];
+
+        await using var harness = await SlackHarness.StartAsync(
+            e =>
+            {
+                e.AddUser("U0ANA", "ana", "ana@hospital.org");
+                e.FailNextWithError("users.lookupByEmail", "missing_scope", needed: "users:read.email");
+            },
+            people: people,
+            waitUntilConnected: false);
+        await harness.StoppingAsync();
+
+        AssertStoppedWith(harness, "'users:read.email'");
+    }
+
     [Theory]
     [InlineData("xoxp-user-token", "xapp-1", "BotToken")]
     [InlineData("xoxb-1", "xoxb-2", "AppToken")]

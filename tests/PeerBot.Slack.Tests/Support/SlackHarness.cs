@@ -59,8 +59,9 @@ public sealed class SlackHarness : IAsyncDisposable
     {
         var emulator = new SlackEmulator();
         await emulator.StartAsync();
-        setup?.Invoke(emulator);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 2, 18, 0, 0, TimeSpan.Zero));
+        emulator.Time = time;
+        setup?.Invoke(emulator);
         var logs = new ListLoggerProvider();
         var exitCode = new RecordingExitCodeSink();
         handler ??= new RecordingEventHandler();

@@ -313,7 +313,7 @@ public sealed partial class SlackEmulator
         }
         else if (reason == "warning")
         {
-            _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ => connection.CloseAsync(), TaskScheduler.Default);
+            _ = Task.Delay(TimeSpan.FromSeconds(10), Time).ContinueWith(_ => connection.CloseAsync(), TaskScheduler.Default);
         }
     }
 

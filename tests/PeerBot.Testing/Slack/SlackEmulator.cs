@@ -64,6 +64,9 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     /// <summary>Largest page <c>conversations.members</c> and <c>conversations.list</c> return, so paging is exercised.</summary>
     public int MaxPageSize { get; set; } = 2;
 
+    /// <summary>The clock of the emulator's own timers (the close after a <c>warning</c> disconnect).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     /// <summary>When true, every token is refused with <c>invalid_auth</c>.</summary>
     public bool RejectAllTokens { get; set; }
 

@@ -354,23 +354,50 @@ public sealed partial class SlackChatPlatform : IChatPlatform
 
     private async Task InviteAsync(string channelId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {
+        var failed = new List<string>();
         foreach (var batch in userIds.Where(u => u != _identity.UserId).Chunk(InviteBatch))
         {
             try
             {
                 await _api.PostAsync("conversations.invite", new JsonObject { ["channel"] = channelId, ["users"] = string.Join(',', batch) }, cancellationToken).ConfigureAwait(false);
             }
-            catch (SlackApiException ex) when (ex.Error is "already_in_channel" or "cant_invite_self")
+            catch (SlackApiException ex) when (batch.Length > 1 && !ex.IsAuthError && !ex.IsTransient && ex.Error is not ("channel_not_found" or "is_archived" or "missing_scope"))
             {
-                if (batch.Length > 1)
+                // One person already there (or not invitable) fails the whole batch; invite them one by one.
+                foreach (var user in batch)
                 {
-                    // One person already there fails the whole batch; invite the rest one by one.
-                    foreach (var user in batch)
+                    try
                     {
-                        await InviteAsync(channelId, [user], cancellationToken).ConfigureAwait(false);
+                        await InviteOneAsync(channelId, user, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (SlackApiException single) when (!single.IsAuthError && !single.IsTransient && single.Error != "missing_scope")
+                    {
+                        _logger.LogWarning("Could not invite Slack user {User} to {Channel}: {Error}", user, channelId, single.Error);
+                        failed.Add($"{user} ({single.Error})");
                     }
                 }
             }
+            catch (SlackApiException ex) when (ex.Error == "already_in_channel")
+            {
+                _logger.LogDebug("Slack user was already in channel {Channel}.", channelId);
+            }
+        }
+
+        if (failed.Count > 0)
+        {
+            throw new SlackApiException("conversations.invite", "invite_failed", $"Slack did not let PeerBot invite {string.Join(", ", failed)} to channel {channelId}; everyone else was invited.");
+        }
+    }
+
+    private async Task InviteOneAsync(string channelId, string userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _api.PostAsync("conversations.invite", new JsonObject { ["channel"] = channelId, ["users"] = userId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SlackApiException ex) when (ex.Error is "already_in_channel" or "cant_invite_self")
+        {
+            _logger.LogDebug("Slack user was already in channel {Channel}.", channelId);
         }
     }
 

@@ -215,4 +215,29 @@ public sealed class SlackChatPlatformTests
 
         Assert.Equal(PlatformErrorKind.NotFound, error.Kind);
     }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_OneUnknownPerson_OthersInvitedAndErrorNamesThatPerson()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+
+        var error = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.EnsurePrivateChannelAsync(
+            new PrivateChannelSpec("g1", "circle", "T", ["U0ANA", "U0NOBODY", "U0BEN"], null), None));
+
+        Assert.Contains("U0NOBODY (user_not_found)", error.Message, StringComparison.Ordinal);
+        var channel = Assert.Single(harness.Emulator.Channels);
+        Assert.Equal(["U0ANA", "U0BEN", SlackEmulator.BotUserId], channel.Members.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AddMember_SomeoneAlreadyThere_IsNotAnError()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+
+        await harness.Platform.AddMemberAsync(channel, "U0ANA", None);
+
+        Assert.Contains(harness.Emulator.Calls, c => c.Method == "conversations.invite" && c.Arguments["users"]!.GetValue<string>() == "U0ANA");
+        Assert.Equal(["U0ANA", SlackEmulator.BotUserId], harness.Emulator.Channel(channel.Id).Members.Order(StringComparer.Ordinal));
+    }
 }

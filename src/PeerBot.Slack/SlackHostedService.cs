@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PeerBot.Core.Platform;
 using PeerBot.Slack.Api;
 using PeerBot.Slack.Inbound;
 using PeerBot.Slack.SocketMode;
@@ -24,6 +26,7 @@ public sealed class SlackHostedService : BackgroundService
     private readonly ExitCodeSink _exitCode;
     private readonly SlackAdapterOptions _options;
     private readonly SlackTimers _timers;
+    private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<SlackHostedService> _logger;
     private volatile string? _fatalError;
     private bool _started;
@@ -38,8 +41,10 @@ public sealed class SlackHostedService : BackgroundService
         ExitCodeSink exitCode,
         IOptions<SlackAdapterOptions> options,
         SlackTimers timers,
+        IServiceScopeFactory scopes,
         ILogger<SlackHostedService> logger)
     {
+        _scopes = scopes;
         ArgumentNullException.ThrowIfNull(options);
         _api = api;
         _identity = identity;
@@ -64,6 +69,7 @@ public sealed class SlackHostedService : BackgroundService
     {
         try
         {
+            EnsureCoreIsRegistered();
             await IdentifyAsync(cancellationToken).ConfigureAwait(false);
             var problems = await _people.ResolveAsync(cancellationToken).ConfigureAwait(false);
             if (problems.Count > 0)
@@ -78,7 +84,7 @@ public sealed class SlackHostedService : BackgroundService
             Fail(ex);
             return;
         }
-        catch (Core.Platform.PlatformException ex)
+        catch (PlatformException ex)
         {
             Fail(new SlackFatalException("Resolving the configured people on Slack failed: " + ex.Message, ex));
             return;
@@ -125,6 +131,29 @@ public sealed class SlackHostedService : BackgroundService
             {
                 // The worker ends by cancellation.
             }
+        }
+    }
+
+    /// <summary>Waits (within the host's shutdown timeout) for commands and interactions being answered.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _dispatcher.WhenInteractionsDoneAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("Stopped before every Slack command and interaction was answered.");
+        }
+    }
+
+    private void EnsureCoreIsRegistered()
+    {
+        using var scope = _scopes.CreateScope();
+        if (scope.ServiceProvider.GetService<IPlatformEventHandler>() is null)
+        {
+            throw new SlackFatalException("No IPlatformEventHandler is registered, so nothing would answer Slack. Register Core's features before starting the Slack adapter.");
         }
     }
 

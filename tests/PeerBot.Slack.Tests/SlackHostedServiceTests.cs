@@ -99,6 +99,16 @@ public sealed class SlackHostedServiceTests
     }
 
     [Fact]
+    public async Task Start_NoCoreHandlerRegistered_StopsHostSayingSo()
+    {
+        await using var harness = await SlackHarness.StartAsync(waitUntilConnected: false, registerHandler: false);
+
+        await harness.StoppingAsync();
+
+        AssertStoppedWith(harness, "No IPlatformEventHandler is registered");
+    }
+
+    [Fact]
     public async Task Start_EmailLookupLacksScope_StopsHostNamingTheScope()
     {
         List<PersonOptions> people = [new() { Id = "ana", Name = "Ana", Slack = "ana@hospital.org" }];

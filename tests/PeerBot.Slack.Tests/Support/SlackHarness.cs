@@ -55,7 +55,8 @@ public sealed class SlackHarness : IAsyncDisposable
         Action<SlackAdapterOptions>? configure = null,
         IPlatformEventHandler? handler = null,
         List<PersonOptions>? people = null,
-        bool waitUntilConnected = true)
+        bool waitUntilConnected = true,
+        bool registerHandler = true)
     {
         var emulator = new SlackEmulator();
         await emulator.StartAsync();
@@ -77,7 +78,10 @@ public sealed class SlackHarness : IAsyncDisposable
         });
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton<ExitCodeSink>(exitCode);
-        builder.Services.AddSingleton(handler);
+        if (registerHandler)
+        {
+            builder.Services.AddSingleton(handler);
+        }
         builder.Services.AddSingleton<IPeopleDirectory>(new PeopleDirectory(configuredPeople));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSlack(configure);

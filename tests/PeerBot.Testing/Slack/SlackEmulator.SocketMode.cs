@@ -299,21 +299,40 @@ public sealed partial class SlackEmulator
     /// <c>refresh_requested</c>: it stays until the app closes it; <c>link_disabled</c>: closed at once.</remarks>
     public async Task SendDisconnectAsync(string reason)
     {
-        var connection = NewestConnection() ?? throw new InvalidOperationException("No Socket Mode connection is open.");
-        connection.DisconnectReason = reason;
-        await connection.SendAsync(new JsonObject
+        // The newest connection may be closing under our feet (an earlier warning); then the next newest gets it.
+        for (var attempt = 0; ; attempt++)
         {
-            ["type"] = "disconnect",
-            ["reason"] = reason,
-            ["debug_info"] = new JsonObject { ["host"] = "wss-emulated" },
-        }.ToJsonString());
-        if (reason == "link_disabled")
-        {
-            await connection.CloseAsync();
-        }
-        else if (reason == "warning")
-        {
-            _ = Task.Delay(TimeSpan.FromSeconds(10), Time).ContinueWith(_ => connection.CloseAsync(), TaskScheduler.Default);
+            var connection = NewestConnection() ?? throw new InvalidOperationException("No Socket Mode connection is open.");
+            try
+            {
+                await connection.SendAsync(new JsonObject
+                {
+                    ["type"] = "disconnect",
+                    ["reason"] = reason,
+                    ["debug_info"] = new JsonObject { ["host"] = "wss-emulated" },
+                }.ToJsonString());
+            }
+            catch (Exception ex) when (attempt < 5 && ex is WebSocketException or IOException or ObjectDisposedException)
+            {
+                lock (_gate)
+                {
+                    connection.Ended = true;
+                }
+
+                continue;
+            }
+
+            connection.DisconnectReason = reason;
+            if (reason == "link_disabled")
+            {
+                await connection.CloseAsync();
+            }
+            else if (reason == "warning")
+            {
+                _ = Task.Delay(TimeSpan.FromSeconds(10), Time).ContinueWith(_ => connection.CloseAsync(), TaskScheduler.Default);
+            }
+
+            return;
         }
     }
 

@@ -61,6 +61,14 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     /// <summary>The Web API base URL to configure as <c>PeerBot:Slack:ApiBaseUrl</c>.</summary>
     public string ApiBaseUrl => new Uri(BaseUrl, "api/").ToString();
 
+    /// <summary>The configuration that points PeerBot's Slack adapter at this emulator (for a host's in-memory configuration).</summary>
+    public IReadOnlyDictionary<string, string?> ConfigurationValues => new Dictionary<string, string?>
+    {
+        ["PeerBot:Slack:BotToken"] = BotToken,
+        ["PeerBot:Slack:AppToken"] = AppToken,
+        ["PeerBot:Slack:ApiBaseUrl"] = ApiBaseUrl,
+    };
+
     /// <summary>Largest page <c>conversations.members</c> and <c>conversations.list</c> return, so paging is exercised.</summary>
     public int MaxPageSize { get; set; } = 2;
 

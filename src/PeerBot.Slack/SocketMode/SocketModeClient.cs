@@ -206,7 +206,12 @@ public sealed class SocketModeClient
 
         try
         {
-            await connection.ConnectAsync(url, cancellationToken).ConfigureAwait(false);
+            using (var deadline = new CancellationTokenSource(_options.HelloTimeout, _timers.Time))
+            using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token))
+            {
+                await connection.ConnectAsync(url, connecting.Token).ConfigureAwait(false);
+            }
+
             connection.Start();
             using (var helloWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {

@@ -219,4 +219,31 @@ public sealed class SlackInboundTests
         Assert.Empty(harness.Recorder.Forms);
         Assert.Contains(harness.Logs.Lines, l => l.Message.Contains("could not be handled", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task ShareCommand_FormReadyTooLate_TriggerExpired_PersonAskedToRunItAgain()
+    {
+        var release = new TaskCompletionSource<InteractionResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new RecordingEventHandler { OnCommand = (_, _) => release.Task };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var ackWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Timers.DelayStarted += (_, purpose) =>
+        {
+            if (purpose == "ack-timeout")
+            {
+                ackWaiting.TrySetResult();
+            }
+        };
+
+        var ackTask = harness.Emulator.InjectSlashCommandAsync("U0ANA", "C0GENERAL", "share");
+        await ackWaiting.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        await ackTask;
+        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        release.SetResult(InteractionResponse.OpenForm(new FormSpec("share", "Share", [new FormField("text", "Text", FormFieldKind.LongText)])));
+
+        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the apology");
+        Assert.Empty(harness.Emulator.Views);
+        Assert.Contains("run the command again", harness.Emulator.Ephemerals[0].Text, StringComparison.Ordinal);
+    }
 }

@@ -372,7 +372,7 @@ public sealed partial class SlackEmulator
     private string IssueTrigger()
     {
         var trigger = "trig." + Next();
-        _triggers[trigger] = trigger;
+        _triggers[trigger] = Time.GetUtcNow();
         return trigger;
     }
 

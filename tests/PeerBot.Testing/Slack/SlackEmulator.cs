@@ -39,7 +39,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     private readonly Dictionary<string, ChannelState> _channels = new(StringComparer.Ordinal);
     private readonly List<SlackEphemeral> _ephemerals = [];
     private readonly List<SlackEmulatedView> _views = [];
-    private readonly Dictionary<string, string> _triggers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _triggers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string User, string? Channel)> _responseUrls = new(StringComparer.Ordinal);
     private readonly List<SlackApiCall> _calls = [];
     private readonly List<string> _violations = [];
@@ -638,9 +638,15 @@ public sealed partial class SlackEmulator : IAsyncDisposable
             case "views.open":
             {
                 var trigger = Arg("trigger_id") ?? "";
-                if (!_triggers.Remove(trigger))
+                if (!_triggers.Remove(trigger, out var issued))
                 {
-                    return Error("invalid_trigger_id");
+                    return Error(trigger.StartsWith("trig.", StringComparison.Ordinal) ? "exchanged_trigger_id" : "invalid_trigger_id");
+                }
+
+                // A trigger id lives three seconds.
+                if (Time.GetUtcNow() - issued > TimeSpan.FromSeconds(3))
+                {
+                    return Error("expired_trigger_id");
                 }
 
                 if (args["view"] is not JsonObject view)

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PeerBot.Core.Platform;
+using PeerBot.Slack.SocketMode;
+
+namespace PeerBot.Slack.Inbound;
+
+/// <summary>
+/// Routes Socket Mode envelopes: drops redelivered envelopes and events (acknowledging them again), acknowledges
+/// Events API envelopes at once and queues their messages for Core in order, and hands slash commands and
+/// interactions to <see cref="SlackInteractions"/>, which acknowledge within the time Slack allows.
+/// The socket's read loop is never held up by Core.
+/// </summary>
+public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
+{
+    private const int RememberedIds = 20_000;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly SlackInteractions _interactions;
+    private readonly SlackBotIdentity _identity;
+    private readonly ILogger<SlackEventDispatcher> _logger;
+    private readonly RecentIds _envelopes = new(RememberedIds);
+    private readonly RecentIds _events = new(RememberedIds);
+    private readonly Channel<JsonElement> _queue = Channel.CreateUnbounded<JsonElement>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+
+    public SlackEventDispatcher(IServiceScopeFactory scopes, SlackInteractions interactions, SlackBotIdentity identity, ILogger<SlackEventDispatcher> logger)
+    {
+        _scopes = scopes;
+        _interactions = interactions;
+        _identity = identity;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public async Task HandleEnvelopeAsync(SocketModeEnvelope envelope, ISocketModeAcknowledger acknowledger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(acknowledger);
+        if (!_envelopes.Add(envelope.EnvelopeId))
+        {
+            _logger.LogDebug("Slack redelivered envelope {EnvelopeId} (attempt {Attempt}); acknowledged again, not handled twice.", envelope.EnvelopeId, envelope.RetryAttempt);
+            await AckAsync(acknowledger, envelope.EnvelopeId, null, cancellationToken, _logger).ConfigureAwait(false);
+            return;
+        }
+
+        switch (envelope.Type)
+        {
+            case "events_api":
+                await AckAsync(acknowledger, envelope.EnvelopeId, null, cancellationToken, _logger).ConfigureAwait(false);
+                var eventId = SlackMessageEvents.Str(envelope.Payload, "event_id");
+                if (eventId is not null && !_events.Add(eventId))
+                {
+                    _logger.LogDebug("Slack delivered event {EventId} again; not handled twice.", eventId);
+                    return;
+                }
+
+                _queue.Writer.TryWrite(envelope.Payload);
+                break;
+            case "slash_commands":
+                Track(GuardAsync(envelope, acknowledger, _interactions.HandleSlashCommandAsync, cancellationToken));
+                break;
+            case "interactive":
+                Track(GuardAsync(envelope, acknowledger, _interactions.HandleInteractiveAsync, cancellationToken));
+                break;
+            default:
+                _logger.LogDebug("Acknowledged a Socket Mode envelope of type {Type} PeerBot does not use.", envelope.Type);
+                await AckAsync(acknowledger, envelope.EnvelopeId, null, cancellationToken, _logger).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <summary>Hands queued messages to Core, one at a time and in the order they arrived, until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var payload in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var message = SlackMessageEvents.Map(payload, _identity.UserId, _identity.BotId, out var ignoredBecause);
+            if (message is null)
+            {
+                _logger.LogTrace("Ignored a Slack event: {Reason}.", ignoredBecause);
+                continue;
+            }
+
+            try
+            {
+                var scope = _scopes.CreateAsyncScope();
+                await using (scope.ConfigureAwait(false))
+                {
+                    var handler = scope.ServiceProvider.GetRequiredService<IPlatformEventHandler>();
+                    await handler.HandleMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                // Neither the text nor, for a DM (a possible anonymous share), where it came from is logged.
+                if (message.IsDirect)
+                {
+                    _logger.LogError(ex, "Handling a direct message from Slack failed.");
+                }
+                else
+                {
+                    _logger.LogError(ex, "Handling Slack message {Ts} in {Channel} failed.", message.MessageId, message.ChannelId);
+                }
+            }
+        }
+    }
+
+    /// <summary>Waits for slash commands and interactions being handled (for an orderly stop).</summary>
+    public Task WhenInteractionsDoneAsync() => Task.WhenAll(_inFlight.Keys);
+
+    internal static async Task AckAsync(ISocketModeAcknowledger acknowledger, string envelopeId, JsonObject? payload, CancellationToken cancellationToken, ILogger? logger = null)
+    {
+        try
+        {
+            await acknowledger.AckAsync(envelopeId, payload, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or ObjectDisposedException or InvalidOperationException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Slack redelivers an envelope that was not acknowledged; the duplicate is then acknowledged and dropped.
+            logger?.LogWarning("Could not acknowledge Slack envelope {EnvelopeId}: {Error}", envelopeId, ex.Message);
+        }
+    }
+
+    private async Task GuardAsync(
+        SocketModeEnvelope envelope,
+        ISocketModeAcknowledger acknowledger,
+        Func<SocketModeEnvelope, ISocketModeAcknowledger, CancellationToken, Task> handle,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await handle(envelope, acknowledger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        catch (Exception ex)
+        {
+            // A malformed payload: say so, and acknowledge so Slack does not redeliver it (a second ack is harmless).
+            _logger.LogError(ex, "A Slack {Type} envelope could not be handled.", envelope.Type);
+            await AckAsync(acknowledger, envelope.EnvelopeId, null, cancellationToken, _logger).ConfigureAwait(false);
+        }
+    }
+
+    private void Track(Task task)
+    {
+        _inFlight.TryAdd(task, 0);
+        _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+}

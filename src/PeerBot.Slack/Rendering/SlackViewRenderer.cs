@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PeerBot.Core.Platform;
+
+namespace PeerBot.Slack.Rendering;
+
+/// <summary>Turns Core's <see cref="FormSpec"/> into a modal view and a <c>view_submission</c> back into values.</summary>
+public static class SlackViewRenderer
+{
+    /// <summary>Renders a form as a modal. <paramref name="privateMetadata"/> comes back with the submission.</summary>
+    public static JsonObject RenderModal(FormSpec form, string privateMetadata)
+    {
+        ArgumentNullException.ThrowIfNull(form);
+        var blocks = new JsonArray();
+        foreach (var field in form.Fields.Take(100))
+        {
+            JsonObject element;
+            if (field.Kind == FormFieldKind.Choice)
+            {
+                var options = new JsonArray();
+                foreach (var choice in (field.Choices ?? []).Take(100))
+                {
+                    options.Add(new JsonObject
+                    {
+                        ["text"] = SlackMessageRenderer.PlainText(SlackText.Truncate(choice.Label, 75)),
+                        ["value"] = choice.Value,
+                    });
+                }
+
+                element = new JsonObject { ["type"] = "static_select", ["action_id"] = field.Id, ["options"] = options };
+            }
+            else
+            {
+                element = new JsonObject
+                {
+                    ["type"] = "plain_text_input",
+                    ["action_id"] = field.Id,
+                    ["multiline"] = field.Kind == FormFieldKind.LongText,
+                };
+                if (field.MaxLength is { } max)
+                {
+                    element["max_length"] = Math.Clamp(max, 1, 3000);
+                }
+            }
+
+            if (!string.IsNullOrEmpty(field.Placeholder))
+            {
+                element["placeholder"] = SlackMessageRenderer.PlainText(SlackText.Truncate(field.Placeholder, 150));
+            }
+
+            blocks.Add(new JsonObject
+            {
+                ["type"] = "input",
+                ["block_id"] = field.Id,
+                ["optional"] = !field.Required,
+                ["label"] = SlackMessageRenderer.PlainText(SlackText.Truncate(field.Label, 2000)),
+                ["element"] = element,
+            });
+        }
+
+        return new JsonObject
+        {
+            ["type"] = "modal",
+            ["callback_id"] = form.FormId,
+            ["title"] = SlackMessageRenderer.PlainText(SlackText.Truncate(form.Title, 24)),
+            ["submit"] = SlackMessageRenderer.PlainText(SlackText.Truncate(form.SubmitLabel, 24)),
+            ["close"] = SlackMessageRenderer.PlainText("Cancel"),
+            ["private_metadata"] = SlackText.Truncate(privateMetadata, 3000),
+            ["blocks"] = blocks,
+        };
+    }
+
+    /// <summary>Reads the submitted values of a modal: block id to the input's value or the selected option.</summary>
+    public static Dictionary<string, string> ReadValues(JsonElement view)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!view.TryGetProperty("state", out var state) || !state.TryGetProperty("values", out var blocks)
+            || blocks.ValueKind != JsonValueKind.Object)
+        {
+            return values;
+        }
+
+        foreach (var block in blocks.EnumerateObject())
+        {
+            foreach (var action in block.Value.EnumerateObject())
+            {
+                var input = action.Value;
+                string? value = null;
+                if (input.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.String)
+                {
+                    value = v.GetString();
+                }
+                else if (input.TryGetProperty("selected_option", out var selected) && selected.ValueKind == JsonValueKind.Object
+                    && selected.TryGetProperty("value", out var sv))
+                {
+                    value = sv.GetString();
+                }
+
+                if (value is not null)
+                {
+                    values[block.Name] = value;
+                }
+            }
+        }
+
+        return values;
+    }
+}

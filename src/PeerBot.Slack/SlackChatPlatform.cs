@@ -1,0 +1,451 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using PeerBot.Core.Platform;
+using PeerBot.Slack.Api;
+using PeerBot.Slack.Rendering;
+
+namespace PeerBot.Slack;
+
+/// <summary>
+/// The <see cref="IChatPlatform"/> port on Slack: private channels (<c>conversations.*</c>), messages
+/// (<c>chat.*</c>) rendered as escaped mrkdwn and Block Kit, DMs through <c>conversations.open</c>.
+/// Slack errors become <see cref="PlatformException"/>s.
+/// </summary>
+public sealed partial class SlackChatPlatform : IChatPlatform
+{
+    private const int TopicMaxLength = 250;
+    private const int InviteBatch = 100;
+    private const int MaxRememberedKeys = 2048;
+    private readonly SlackApiClient _api;
+    private readonly SlackBotIdentity _identity;
+    private readonly ILogger<SlackChatPlatform> _logger;
+    private readonly ConcurrentDictionary<string, string> _dmChannels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MessageRef> _sentByKey = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _sentKeys = new();
+
+    public SlackChatPlatform(SlackApiClient api, SlackBotIdentity identity, ILogger<SlackChatPlatform> logger)
+    {
+        _api = api;
+        _identity = identity;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public PlatformKind Kind => PlatformKind.Slack;
+
+    /// <inheritdoc />
+    public async Task<ChannelRef> EnsurePrivateChannelAsync(PrivateChannelSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return await MapErrorsAsync(async () =>
+        {
+            ChannelInfo? channel = null;
+            if (spec.Existing is { } existing)
+            {
+                channel = await GetChannelAsync(existing.Id, cancellationToken).ConfigureAwait(false);
+                if (channel is { IsArchived: true })
+                {
+                    _logger.LogWarning("The Slack channel of group {GroupId} is archived; creating a new one.", spec.GroupId);
+                    channel = null;
+                }
+            }
+
+            channel ??= await CreateChannelAsync(spec, cancellationToken).ConfigureAwait(false);
+            await SetTopicAsync(channel, spec.Topic, cancellationToken).ConfigureAwait(false);
+            await ReconcileMembersAsync(channel.Id, spec.UserIds, cancellationToken).ConfigureAwait(false);
+            return new ChannelRef(PlatformKind.Slack, channel.Id);
+        }).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task AddMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return MapErrorsAsync(() => InviteAsync(channel.Id, [userId], cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public Task RemoveMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return MapErrorsAsync(() => KickAsync(channel.Id, userId, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public Task ArchiveChannelAsync(ChannelRef channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return MapErrorsAsync(async () =>
+        {
+            try
+            {
+                await _api.PostAsync("conversations.archive", new JsonObject { ["channel"] = channel.Id }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SlackApiException ex) when (ex.Error == "already_archived")
+            {
+                _logger.LogDebug("Slack channel {Channel} was already archived.", channel.Id);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public Task<MessageRef> PostMessageAsync(ChannelRef channel, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return MapErrorsAsync(() => PostAsync(channel.Id, message, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
+        MapErrorsAsync(async () =>
+        {
+            var channelId = await OpenDirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
+            return await PostAsync(channelId, message, cancellationToken).ConfigureAwait(false);
+        });
+
+    /// <inheritdoc />
+    public Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return MapErrorsAsync(async () =>
+        {
+            try
+            {
+                await _api.PostAsync("chat.delete", new JsonObject { ["channel"] = message.Channel.Id, ["ts"] = message.Id }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SlackApiException ex) when (ex.Error == "message_not_found")
+            {
+                _logger.LogDebug("Slack message {Ts} in {Channel} was already gone.", message.Id, message.Channel.Id);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public Task UpdateMessageAsync(MessageRef message, OutgoingMessage content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(content);
+        return MapErrorsAsync(async () =>
+        {
+            var rendered = SlackMessageRenderer.Render(content);
+            await _api.PostAsync(
+                "chat.update",
+                new JsonObject
+                {
+                    ["channel"] = message.Channel.Id,
+                    ["ts"] = message.Id,
+                    ["text"] = rendered.Text,
+                    ["blocks"] = rendered.Blocks,
+                },
+                cancellationToken).ConfigureAwait(false);
+        });
+    }
+
+    /// <inheritdoc />
+    public Task<string?> ResolveUserAsync(string nameOrId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrId);
+        var value = nameOrId.Trim();
+        return MapErrorsAsync(async () =>
+        {
+            try
+            {
+                JsonElement response;
+                if (value.Contains('@', StringComparison.Ordinal))
+                {
+                    response = await _api.GetAsync("users.lookupByEmail", new Dictionary<string, string> { ["email"] = value }, cancellationToken).ConfigureAwait(false);
+                }
+                else if (UserIdPattern().IsMatch(value))
+                {
+                    response = await _api.GetAsync("users.info", new Dictionary<string, string> { ["user"] = value }, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    return null;
+                }
+
+                var user = response.GetProperty("user");
+                if (user.TryGetProperty("deleted", out var deleted) && deleted.ValueKind == JsonValueKind.True)
+                {
+                    return null;
+                }
+
+                return user.GetProperty("id").GetString();
+            }
+            catch (SlackApiException ex) when (ex.Error is "users_not_found" or "user_not_found")
+            {
+                return null;
+            }
+        });
+    }
+
+    /// <summary>Sends an ephemeral message, visible only to <paramref name="userId"/>, in a channel.</summary>
+    public Task PostEphemeralAsync(string channelId, string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
+        MapErrorsAsync(async () =>
+        {
+            var rendered = SlackMessageRenderer.Render(message);
+            await _api.PostAsync(
+                "chat.postEphemeral",
+                new JsonObject { ["channel"] = channelId, ["user"] = userId, ["text"] = rendered.Text, ["blocks"] = rendered.Blocks },
+                cancellationToken).ConfigureAwait(false);
+        });
+
+    /// <summary>The id of the DM channel between the bot and a person (<c>conversations.open</c>), cached.</summary>
+    public async Task<string> OpenDirectChannelAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (_dmChannels.TryGetValue(userId, out var cached))
+        {
+            return cached;
+        }
+
+        var response = await _api.PostAsync("conversations.open", new JsonObject { ["users"] = userId }, cancellationToken).ConfigureAwait(false);
+        var id = response.GetProperty("channel").GetProperty("id").GetString()
+            ?? throw new SlackApiException("conversations.open", "invalid_response", "Slack opened a DM without a channel id.");
+        _dmChannels[userId] = id;
+        return id;
+    }
+
+    private async Task<MessageRef> PostAsync(string channelId, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+
+        // Slack has no nonce; a retried send with the same key returns the message already posted by this process.
+        if (message.IdempotencyKey is { } key && _sentByKey.TryGetValue(key, out var sent))
+        {
+            return sent;
+        }
+
+        var rendered = SlackMessageRenderer.Render(message);
+        var response = await _api.PostAsync(
+            "chat.postMessage",
+            new JsonObject
+            {
+                ["channel"] = channelId,
+                ["text"] = rendered.Text,
+                ["blocks"] = rendered.Blocks,
+                ["unfurl_links"] = false,
+                ["unfurl_media"] = false,
+            },
+            cancellationToken).ConfigureAwait(false);
+        var ts = response.GetProperty("ts").GetString()
+            ?? throw new SlackApiException("chat.postMessage", "invalid_response", "Slack posted a message without a ts.");
+        var channel = response.TryGetProperty("channel", out var c) ? c.GetString() ?? channelId : channelId;
+        var reference = new MessageRef(new ChannelRef(PlatformKind.Slack, channel), ts);
+        if (message.IdempotencyKey is { } newKey && _sentByKey.TryAdd(newKey, reference))
+        {
+            _sentKeys.Enqueue(newKey);
+            while (_sentKeys.Count > MaxRememberedKeys && _sentKeys.TryDequeue(out var old))
+            {
+                _sentByKey.TryRemove(old, out _);
+            }
+        }
+
+        return reference;
+    }
+
+    private async Task<ChannelInfo?> GetChannelAsync(string channelId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _api.GetAsync("conversations.info", new Dictionary<string, string> { ["channel"] = channelId }, cancellationToken).ConfigureAwait(false);
+            return ChannelInfo.From(response.GetProperty("channel"));
+        }
+        catch (SlackApiException ex) when (ex.Error == "channel_not_found")
+        {
+            return null;
+        }
+    }
+
+    private async Task<ChannelInfo> CreateChannelAsync(PrivateChannelSpec spec, CancellationToken cancellationToken)
+    {
+        var baseName = SlackChannelNames.Sanitize(spec.Name, spec.GroupId);
+        var name = baseName;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                var response = await _api.PostAsync("conversations.create", new JsonObject { ["name"] = name, ["is_private"] = true }, cancellationToken).ConfigureAwait(false);
+                var created = ChannelInfo.From(response.GetProperty("channel"));
+                _logger.LogInformation("Created Slack private channel #{Name} ({Channel}) for group {GroupId}.", created.Name, created.Id, spec.GroupId);
+                return created;
+            }
+            catch (SlackApiException ex) when (ex.Error == "name_taken")
+            {
+                // Perhaps our own channel from a run that stopped before it was recorded: the bot is a member of it.
+                var mine = await FindOwnPrivateChannelAsync(name, cancellationToken).ConfigureAwait(false);
+                if (mine is not null)
+                {
+                    _logger.LogInformation("Reusing Slack private channel #{Name} ({Channel}) for group {GroupId}.", mine.Name, mine.Id, spec.GroupId);
+                    return mine;
+                }
+
+                name = SlackChannelNames.WithSuffix(baseName, spec.GroupId, attempt + 1);
+                _logger.LogInformation("Slack channel name #{Taken} is taken; trying #{Name}.", baseName, name);
+            }
+        }
+
+        throw new SlackApiException("conversations.create", "name_taken", $"Every Slack channel name tried for group {spec.GroupId} is taken; rename the group.");
+    }
+
+    private async Task<ChannelInfo?> FindOwnPrivateChannelAsync(string name, CancellationToken cancellationToken)
+    {
+        var query = new Dictionary<string, string> { ["types"] = "private_channel", ["exclude_archived"] = "true" };
+        await foreach (var page in _api.GetPagesAsync("conversations.list", query, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var item in page.GetProperty("channels").EnumerateArray())
+            {
+                var channel = ChannelInfo.From(item);
+                if (channel.Name == name)
+                {
+                    return channel;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private async Task SetTopicAsync(ChannelInfo channel, string topic, CancellationToken cancellationToken)
+    {
+        var wanted = SlackText.Escape(SlackText.Truncate(topic.ReplaceLineEndings(" "), TopicMaxLength));
+        if (wanted.Length > TopicMaxLength)
+        {
+            wanted = SlackText.Escape(SlackText.Truncate(topic.ReplaceLineEndings(" "), TopicMaxLength / 2));
+        }
+
+        if (channel.Topic == wanted || SlackText.Unescape(channel.Topic ?? "") == topic)
+        {
+            return;
+        }
+
+        await _api.PostAsync("conversations.setTopic", new JsonObject { ["channel"] = channel.Id, ["topic"] = wanted }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReconcileMembersAsync(string channelId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    {
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        var query = new Dictionary<string, string> { ["channel"] = channelId };
+        await foreach (var page in _api.GetPagesAsync("conversations.members", query, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var member in page.GetProperty("members").EnumerateArray())
+            {
+                if (member.GetString() is { } id)
+                {
+                    present.Add(id);
+                }
+            }
+        }
+
+        var wanted = new HashSet<string>(userIds.Where(u => u != _identity.UserId), StringComparer.Ordinal);
+        var missing = wanted.Where(u => !present.Contains(u)).ToList();
+        if (missing.Count > 0)
+        {
+            await InviteAsync(channelId, missing, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var extra in present.Where(u => !wanted.Contains(u) && u != _identity.UserId))
+        {
+            await KickAsync(channelId, extra, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task InviteAsync(string channelId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        var failed = new List<string>();
+        foreach (var batch in userIds.Where(u => u != _identity.UserId).Chunk(InviteBatch))
+        {
+            try
+            {
+                await _api.PostAsync("conversations.invite", new JsonObject { ["channel"] = channelId, ["users"] = string.Join(',', batch) }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SlackApiException ex) when (batch.Length > 1 && !ex.IsAuthError && !ex.IsTransient && ex.Error is not ("channel_not_found" or "is_archived" or "missing_scope"))
+            {
+                // One person already there (or not invitable) fails the whole batch; invite them one by one.
+                foreach (var user in batch)
+                {
+                    try
+                    {
+                        await InviteOneAsync(channelId, user, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (SlackApiException single) when (!single.IsAuthError && !single.IsTransient && single.Error != "missing_scope")
+                    {
+                        _logger.LogWarning("Could not invite Slack user {User} to {Channel}: {Error}", user, channelId, single.Error);
+                        failed.Add($"{user} ({single.Error})");
+                    }
+                }
+            }
+            catch (SlackApiException ex) when (ex.Error == "already_in_channel")
+            {
+                _logger.LogDebug("Slack user was already in channel {Channel}.", channelId);
+            }
+        }
+
+        if (failed.Count > 0)
+        {
+            throw new SlackApiException("conversations.invite", "invite_failed", $"Slack did not let PeerBot invite {string.Join(", ", failed)} to channel {channelId}; everyone else was invited.");
+        }
+    }
+
+    private async Task InviteOneAsync(string channelId, string userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _api.PostAsync("conversations.invite", new JsonObject { ["channel"] = channelId, ["users"] = userId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SlackApiException ex) when (ex.Error is "already_in_channel" or "cant_invite_self")
+        {
+            _logger.LogDebug("Slack user was already in channel {Channel}.", channelId);
+        }
+    }
+
+    private async Task KickAsync(string channelId, string userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _api.PostAsync("conversations.kick", new JsonObject { ["channel"] = channelId, ["user"] = userId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SlackApiException ex) when (ex.Error is "not_in_channel" or "cant_kick_self")
+        {
+            _logger.LogDebug("Slack user was not in channel {Channel} ({Error}).", channelId, ex.Error);
+        }
+    }
+
+    private static async Task MapErrorsAsync(Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (SlackApiException ex)
+        {
+            throw ex.ToPlatformException();
+        }
+    }
+
+    private static async Task<T> MapErrorsAsync<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (SlackApiException ex)
+        {
+            throw ex.ToPlatformException();
+        }
+    }
+
+    [GeneratedRegex("^[UW][A-Z0-9]{2,}$")]
+    private static partial Regex UserIdPattern();
+
+    private sealed record ChannelInfo(string Id, string Name, bool IsArchived, string? Topic)
+    {
+        public static ChannelInfo From(JsonElement channel) => new(
+            channel.GetProperty("id").GetString() ?? "",
+            channel.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "",
+            channel.TryGetProperty("is_archived", out var a) && a.ValueKind == JsonValueKind.True,
+            channel.TryGetProperty("topic", out var t) && t.ValueKind == JsonValueKind.Object && t.TryGetProperty("value", out var v) ? v.GetString() : null);
+    }
+}

@@ -1,0 +1,243 @@
+using System.Text.Json.Nodes;
+using PeerBot.Core.Platform;
+using PeerBot.Slack.Tests.Support;
+using PeerBot.Testing.Slack;
+
+namespace PeerBot.Slack.Tests;
+
+public sealed class SlackChatPlatformTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private static void People(SlackEmulator e)
+    {
+        e.AddUser("U0ANA", "ana", "ana@hospital.org");
+        e.AddUser("U0BEN", "ben", "ben@hospital.org");
+        e.AddUser("U0CY", "cy");
+        e.AddUser("U0LEE", "dr-lee", "lee@hospital.org");
+        e.AddUser("U0GONE", "gone", "gone@hospital.org", deleted: true);
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_New_CreatesPrivateChannelWithTopicAndMembers()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(
+            new PrivateChannelSpec("g1", "Tuesday Circle!", "Peer support: <Tuesday> & more", ["U0ANA", "U0BEN", "U0LEE"], null), None);
+
+        var created = harness.Emulator.Channel(channel.Id);
+        Assert.Equal(PlatformKind.Slack, channel.Platform);
+        Assert.True(created.IsPrivate);
+        Assert.Equal("tuesday-circle", created.Name);
+        Assert.Equal("Peer support: &lt;Tuesday&gt; &amp; more", created.Topic);
+        Assert.Equal(["U0ANA", "U0BEN", "U0LEE", SlackEmulator.BotUserId], created.Members.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_Existing_InvitesMissingAndKicksExtraAcrossPages()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var first = await harness.Platform.EnsurePrivateChannelAsync(
+            new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0BEN", "U0CY"], null), None);
+        var creates = harness.Emulator.Calls.Count(c => c.Method == "conversations.create");
+
+        var second = await harness.Platform.EnsurePrivateChannelAsync(
+            new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0LEE"], first), None);
+
+        Assert.Equal(first, second);
+        Assert.Equal(creates, harness.Emulator.Calls.Count(c => c.Method == "conversations.create"));
+        Assert.Equal(["U0ANA", "U0LEE", SlackEmulator.BotUserId], harness.Emulator.Channel(first.Id).Members.Order(StringComparer.Ordinal));
+        Assert.True(harness.Emulator.Calls.Count(c => c.Method == "conversations.members") >= 2, "members are read page by page");
+        Assert.Single(harness.Emulator.Calls, c => c.Method == "conversations.setTopic");
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_NameTakenBySomeoneElse_UsesDeterministicSuffix()
+    {
+        await using var harness = await SlackHarness.StartAsync(e =>
+        {
+            People(e);
+            e.AddChannel("circle", isPrivate: true, "U0CY");
+        });
+
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+        var again = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+
+        var name = harness.Emulator.Channel(channel.Id).Name;
+        Assert.StartsWith("circle-", name, StringComparison.Ordinal);
+        Assert.Equal(channel, again);
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_ExistingArchived_CreatesAFreshChannel()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var first = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+        await harness.Platform.ArchiveChannelAsync(first, None);
+
+        var second = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], first), None);
+
+        Assert.NotEqual(first, second);
+        Assert.False(harness.Emulator.Channel(second.Id).IsArchived);
+        Assert.Contains("U0ANA", harness.Emulator.Channel(second.Id).Members);
+    }
+
+    [Fact]
+    public async Task MembershipAndArchive_RepeatedOperations_AreNotErrors()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+
+        await harness.Platform.AddMemberAsync(channel, "U0ANA", None);
+        await harness.Platform.AddMemberAsync(channel, "U0BEN", None);
+        await harness.Platform.RemoveMemberAsync(channel, "U0CY", None);
+        await harness.Platform.RemoveMemberAsync(channel, "U0ANA", None);
+        await harness.Platform.ArchiveChannelAsync(channel, None);
+        await harness.Platform.ArchiveChannelAsync(channel, None);
+
+        var state = harness.Emulator.Channel(channel.Id);
+        Assert.Equal(["U0BEN", SlackEmulator.BotUserId], state.Members.Order(StringComparer.Ordinal));
+        Assert.True(state.IsArchived);
+    }
+
+    [Fact]
+    public async Task PostMessage_UserText_IsEscapedNeverPingsAndHasNoPreviews()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+        var message = new OutgoingMessage(
+            [
+                new HeadingBlock("Anonymous member"),
+                new QuoteBlock("<!channel> hey <@U0ANA> & <!here>\n> not a quote"),
+                new ParagraphBlock([new TextSpan("Post "), new TextSpan("P12", SpanStyle.Code), new TextSpan(" is "), new TextSpan("new ", SpanStyle.Bold)]),
+            ],
+            []);
+
+        var posted = await harness.Platform.PostMessageAsync(channel, message, None);
+
+        var sent = harness.Emulator.Channel(channel.Id).Messages.Single(m => m.Ts == posted.Id);
+        var json = sent.Arguments.ToJsonString();
+        Assert.DoesNotContain("<!channel>", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("<!here>", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("<@U0ANA>", json, StringComparison.Ordinal);
+        Assert.False(sent.Arguments.ContainsKey("parse"));
+        Assert.False(sent.Arguments.ContainsKey("link_names"));
+        Assert.False(sent.Arguments["unfurl_links"]!.GetValue<bool>());
+        Assert.False(sent.Arguments["unfurl_media"]!.GetValue<bool>());
+        var texts = sent.Blocks!.OfType<JsonObject>().Select(b => b["text"]?["text"]?.GetValue<string>()).ToList();
+        Assert.Equal("Anonymous member", texts[0]);
+        Assert.Equal(">&lt;!channel&gt; hey &lt;@U0ANA&gt; &amp; &lt;!here&gt;\n>&gt; not a quote", texts[1]);
+        Assert.Equal("Post `P12` is *new* ", texts[2]);
+        Assert.All(sent.Blocks!.OfType<JsonObject>().Where(b => b["type"]!.GetValue<string>() == "section"), b => Assert.True(b["text"]!["verbatim"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public async Task SendDirectMessage_Twice_OpensTheDmOnceAndButtonsBecomeActions()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var message = new OutgoingMessage([new ParagraphBlock("Alert")], [new MessageButton("Acknowledge", "ack:A1", ButtonStyle.Primary), new MessageButton("Resolve", "resolve:A1", ButtonStyle.Danger)]);
+
+        var first = await harness.Platform.SendDirectMessageAsync("U0LEE", message, None);
+        var second = await harness.Platform.SendDirectMessageAsync("U0LEE", OutgoingMessage.Plain("again"), None);
+
+        Assert.Equal(first.Channel, second.Channel);
+        Assert.Single(harness.Emulator.Calls, c => c.Method == "conversations.open");
+        var actions = harness.Emulator.DirectMessagesTo("U0LEE")[0].Blocks!.OfType<JsonObject>().Single(b => b["type"]!.GetValue<string>() == "actions");
+        var buttons = actions["elements"]!.AsArray().OfType<JsonObject>().ToList();
+        Assert.Equal(["ack:A1", "resolve:A1"], buttons.Select(b => b["action_id"]!.GetValue<string>()));
+        Assert.Equal(["primary", "danger"], buttons.Select(b => b["style"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task PostMessage_SameIdempotencyKey_PostsOnce()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+
+        var first = await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("prompt", "prompt:g1:1"), None);
+        var retried = await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("prompt", "prompt:g1:1"), None);
+
+        Assert.Equal(first, retried);
+        Assert.Single(harness.Emulator.Channel(channel.Id).Messages);
+    }
+
+    [Fact]
+    public async Task DeleteAndUpdate_Message_AreAppliedAndDeletingTwiceIsFine()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+        var keep = await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("keep"), None);
+        var drop = await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("drop"), None);
+
+        await harness.Platform.UpdateMessageAsync(keep, OutgoingMessage.Plain("kept & changed"), None);
+        await harness.Platform.DeleteMessageAsync(drop, None);
+        await harness.Platform.DeleteMessageAsync(drop, None);
+
+        var messages = harness.Emulator.Channel(channel.Id).Messages;
+        Assert.Equal(["kept &amp; changed"], messages.Select(m => m.Text));
+    }
+
+    [Theory]
+    [InlineData("ana@hospital.org", "U0ANA")]
+    [InlineData("U0BEN", "U0BEN")]
+    [InlineData("nobody@hospital.org", null)]
+    [InlineData("U0NOBODY", null)]
+    [InlineData("gone@hospital.org", null)]
+    [InlineData("not an id", null)]
+    public async Task ResolveUser_ByEmailOrId_ReturnsUserIdOrNull(string nameOrId, string? expected)
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+
+        Assert.Equal(expected, await harness.Platform.ResolveUserAsync(nameOrId, None));
+    }
+
+    [Fact]
+    public async Task PostMessage_MissingScope_PlatformErrorNamesTheScope()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        harness.Emulator.FailNextWithError("conversations.open", "missing_scope", needed: "im:write");
+
+        var error = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.SendDirectMessageAsync("U0ANA", OutgoingMessage.Plain("hi"), None));
+
+        Assert.Equal(PlatformErrorKind.MissingPermission, error.Kind);
+        Assert.Contains("'im:write'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("reinstall", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostMessage_UnknownChannel_IsNotFound()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+
+        var error = await Assert.ThrowsAsync<PlatformException>(() =>
+            harness.Platform.PostMessageAsync(new ChannelRef(PlatformKind.Slack, "C0NOPE"), OutgoingMessage.Plain("hi"), None));
+
+        Assert.Equal(PlatformErrorKind.NotFound, error.Kind);
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_OneUnknownPerson_OthersInvitedAndErrorNamesThatPerson()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+
+        var error = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.EnsurePrivateChannelAsync(
+            new PrivateChannelSpec("g1", "circle", "T", ["U0ANA", "U0NOBODY", "U0BEN"], null), None));
+
+        Assert.Contains("U0NOBODY (user_not_found)", error.Message, StringComparison.Ordinal);
+        var channel = Assert.Single(harness.Emulator.Channels);
+        Assert.Equal(["U0ANA", "U0BEN", SlackEmulator.BotUserId], channel.Members.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AddMember_SomeoneAlreadyThere_IsNotAnError()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+
+        await harness.Platform.AddMemberAsync(channel, "U0ANA", None);
+
+        Assert.Contains(harness.Emulator.Calls, c => c.Method == "conversations.invite" && c.Arguments["users"]!.GetValue<string>() == "U0ANA");
+        Assert.Equal(["U0ANA", SlackEmulator.BotUserId], harness.Emulator.Channel(channel.Id).Members.Order(StringComparer.Ordinal));
+    }
+}

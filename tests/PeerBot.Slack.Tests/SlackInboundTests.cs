@@ -1,0 +1,249 @@
+using System.Text.Json.Nodes;
+using PeerBot.Core.Platform;
+using PeerBot.Slack.Tests.Support;
+using PeerBot.Testing.Slack;
+
+namespace PeerBot.Slack.Tests;
+
+public sealed class SlackInboundTests
+{
+    [Fact]
+    public async Task MessageEvent_InGroupChannel_ReachesCoreOnceWithLiteralText()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+        var channel = harness.Emulator.AddChannel("tuesday-circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+
+        var envelope = await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "a < b & c > d");
+
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count == 1, "the message");
+        var message = harness.Recorder.Messages[0];
+        Assert.Equal(PlatformKind.Slack, message.Platform);
+        Assert.Equal(channel, message.ChannelId);
+        Assert.Equal("U0ANA", message.AuthorUserId);
+        Assert.Equal("a < b & c > d", message.Text);
+        Assert.False(message.IsDirect);
+        Assert.False(message.HasAttachments);
+        await harness.Emulator.WaitUntilAsync(e => e.Acks.Any(a => a.EnvelopeId == envelope), what: "the ack");
+        Assert.True(harness.Emulator.Acks.Single(a => a.EnvelopeId == envelope).Payload is null or { Count: 0 });
+    }
+
+    [Fact]
+    public async Task MessageEvents_SubtypesBotsAndSelf_AreIgnoredButAcknowledged()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+        var channel = harness.Emulator.AddChannel("circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "edited", subtype: "message_changed");
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "joined", subtype: "channel_join");
+        await harness.Emulator.InjectMessageAsync(channel, "U0OTHERBOT", "beep", botId: "B0OTHER");
+        await harness.Emulator.InjectMessageAsync(channel, SlackEmulator.BotUserId, "my own post");
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "the real one");
+
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count >= 1, "the person's message");
+        await harness.Emulator.WaitUntilAsync(e => e.Acks.Count == 5, what: "five acknowledgements");
+        Assert.Equal(["the real one"], harness.Recorder.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task MessageEvent_DirectWithFile_IsDirectWithAttachments()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+        var dm = await harness.Platform.OpenDirectChannelAsync("U0ANA", CancellationToken.None);
+
+        await harness.Emulator.InjectMessageAsync(dm, "U0ANA", "look", subtype: "file_share", withFile: true);
+
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count == 1, "the DM");
+        Assert.True(harness.Recorder.Messages[0].IsDirect);
+        Assert.True(harness.Recorder.Messages[0].HasAttachments);
+    }
+
+    [Fact]
+    public async Task Envelope_RedeliveredSameIdOrSameEvent_HandledOnceAndAcknowledgedAgain()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+        var channel = harness.Emulator.AddChannel("circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+        var envelope = await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "once");
+        await harness.Emulator.WaitUntilAsync(e => e.Acks.Count == 1, what: "first ack");
+
+        await harness.Emulator.ResendEnvelopeAsync(envelope);
+        await harness.Emulator.RedeliverEventInNewEnvelopeAsync(envelope);
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "twice");
+
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count >= 2, "the second message");
+        await harness.Emulator.WaitUntilAsync(e => e.Acks.Count == 3 && e.DuplicateAcks == 1, what: "every envelope acknowledged");
+        Assert.Equal(["once", "twice"], harness.Recorder.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task SlashCommand_QuickAnswer_TravelsInTheAckAsEphemeral()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+
+        var ack = await harness.Emulator.InjectSlashCommandAsync("U0ANA", "C0GENERAL", "prompt now \"Tuesday <Circle>\"");
+
+        Assert.NotNull(ack);
+        Assert.Equal("ephemeral", ack["response_type"]?.GetValue<string>());
+        Assert.Equal("ok: prompt now \"Tuesday &lt;Circle&gt;\"", ack["text"]?.GetValue<string>());
+        var command = Assert.Single(harness.Recorder.Commands);
+        Assert.Equal("prompt now \"Tuesday <Circle>\"", command.Text);
+        Assert.Equal("U0ANA", command.UserId);
+        Assert.Equal("C0GENERAL", command.ChannelId);
+        Assert.False(command.IsDirect);
+    }
+
+    [Fact]
+    public async Task SlashCommand_SlowAnswer_AckedEmptyAfterTimeoutThenRepliedOnResponseUrl()
+    {
+        var release = new TaskCompletionSource<InteractionResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new RecordingEventHandler { OnCommand = (_, _) => release.Task };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var ackWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Timers.DelayStarted += (_, purpose) =>
+        {
+            if (purpose == "ack-timeout")
+            {
+                ackWaiting.TrySetResult();
+            }
+        };
+
+        var ackTask = harness.Emulator.InjectSlashCommandAsync("U0ANA", "C0GENERAL", "stats");
+        await ackWaiting.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.False(ackTask.IsCompleted);
+        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        var ack = await ackTask;
+
+        Assert.True(ack is null || ack.Count == 0);
+        release.SetResult(InteractionResponse.Text("3 open flags"));
+        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the late reply");
+        var reply = harness.Emulator.Ephemerals[0];
+        Assert.Equal("U0ANA", reply.User);
+        Assert.Equal("response_url", reply.Via);
+        Assert.Equal("3 open flags", reply.Text);
+    }
+
+    [Fact]
+    public async Task SlashCommand_HandlerThrows_AnswersPolitelyWithinTheAck()
+    {
+        var handler = new RecordingEventHandler { OnCommand = (_, _) => throw new InvalidOperationException("boom") };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+
+        var ack = await harness.Emulator.InjectSlashCommandAsync("U0ANA", "C0GENERAL", "help");
+
+        // The failure is reported after an empty ack, privately.
+        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the apology");
+        Assert.Contains("something went wrong", harness.Emulator.Ephemerals[0].Text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(harness.Logs.Lines, l => l.Message.Contains("boom", StringComparison.Ordinal));
+        Assert.True(ack is null || !ack.ContainsKey("text"));
+    }
+
+    [Fact]
+    public async Task SlashCommandInDm_IsDirect()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+        var dm = await harness.Platform.OpenDirectChannelAsync("U0ANA", CancellationToken.None);
+
+        await harness.Emulator.InjectSlashCommandAsync("U0ANA", dm, "help");
+
+        Assert.True(Assert.Single(harness.Recorder.Commands).IsDirect);
+    }
+
+    [Fact]
+    public async Task ShareCommand_OpensModal_SubmissionReachesCore_ReplyIsPrivate()
+    {
+        var form = new FormSpec("share", "Share anonymously", [
+            new FormField("text", "What would you like to share?", FormFieldKind.LongText, MaxLength: 1800),
+            new FormField("group", "Group", FormFieldKind.Choice, Choices: [new FormChoice("g1", "Tuesday Circle"), new FormChoice("g2", "Thursday")]),
+        ], "Share");
+        var handler = new RecordingEventHandler
+        {
+            OnCommand = (_, _) => Task.FromResult(InteractionResponse.OpenForm(form)),
+            OnForm = (_, _) => Task.FromResult(InteractionResponse.Text("Thanks, your post will appear in a few minutes.")),
+        };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var dm = await harness.Platform.OpenDirectChannelAsync("U0ANA", CancellationToken.None);
+
+        var ack = await harness.Emulator.InjectSlashCommandAsync("U0ANA", dm, "share");
+        Assert.True(ack is null || !ack.ContainsKey("text"));
+        await harness.Emulator.WaitUntilAsync(e => e.Views.Count == 1, what: "the modal");
+        var view = harness.Emulator.Views[0];
+        Assert.Equal("share", view.View["callback_id"]?.GetValue<string>());
+
+        var submitAck = await harness.Emulator.SubmitViewAsync(view.Id, "U0ANA", new Dictionary<string, string> { ["text"] = "I <3 my team & night shifts", ["group"] = "g2" });
+
+        Assert.True(submitAck is null || submitAck.Count == 0 || submitAck["response_action"]?.GetValue<string>() == "clear");
+        var submission = Assert.Single(harness.Recorder.Forms);
+        Assert.Equal("share", submission.FormId);
+        Assert.Equal("I <3 my team & night shifts", submission.Values["text"]);
+        Assert.Equal("g2", submission.Values["group"]);
+        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the private reply");
+        Assert.Equal("U0ANA", harness.Emulator.Ephemerals[0].User);
+    }
+
+    [Fact]
+    public async Task ButtonPress_ReachesCoreWithMessage_UpdatesOriginalAndRepliesPrivately()
+    {
+        var handler = new RecordingEventHandler
+        {
+            OnButton = (p, _) => Task.FromResult(new InteractionResponse(
+                OutgoingMessage.Plain("Acknowledged."),
+                UpdateOriginal: OutgoingMessage.Plain("Alert A12 acknowledged"))),
+        };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0LEE", "dr-lee"), handler: handler);
+        var alert = await harness.Platform.SendDirectMessageAsync(
+            "U0LEE",
+            new OutgoingMessage([new ParagraphBlock("Spiral in Tuesday Circle")], [new MessageButton("Acknowledge", "ack:A12", ButtonStyle.Primary), new MessageButton("Resolve", "resolve:A12")]),
+            CancellationToken.None);
+
+        await harness.Emulator.InjectButtonPressAsync("U0LEE", alert.Channel.Id, alert.Id, "ack:A12");
+
+        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the reply");
+        var press = Assert.Single(harness.Recorder.Buttons);
+        Assert.Equal("ack:A12", press.ActionId);
+        Assert.Equal(alert, press.Message);
+        var updated = harness.Emulator.DirectMessagesTo("U0LEE").Single(m => m.Ts == alert.Id);
+        Assert.Equal("Alert A12 acknowledged", updated.Text);
+        Assert.DoesNotContain(updated.Blocks!.OfType<JsonObject>(), b => b["type"]?.GetValue<string>() == "actions");
+    }
+
+    [Fact]
+    public async Task Interaction_Malformed_AcknowledgedLoggedAndTheAdapterCarriesOn()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+
+        await harness.Emulator.InjectRawEnvelopeAsync("interactive", new JsonObject { ["type"] = "view_submission", ["user"] = new JsonObject { ["id"] = "U0ANA" } }, acceptsResponsePayload: true);
+        await harness.Emulator.InjectRawEnvelopeAsync("interactive", new JsonObject { ["type"] = "shortcut", ["user"] = new JsonObject { ["id"] = "U0ANA" } }, acceptsResponsePayload: false);
+        await harness.Emulator.InjectRawEnvelopeAsync("slash_commands", new JsonObject { ["command"] = "/peer" }, acceptsResponsePayload: true);
+        var ack = await harness.Emulator.InjectSlashCommandAsync("U0ANA", "C0GENERAL", "help");
+
+        Assert.Equal("ok: help", ack?["text"]?.GetValue<string>());
+        Assert.Empty(harness.Recorder.Forms);
+        Assert.Contains(harness.Logs.Lines, l => l.Message.Contains("could not be handled", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ShareCommand_FormReadyTooLate_TriggerExpired_PersonAskedToRunItAgain()
+    {
+        var release = new TaskCompletionSource<InteractionResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new RecordingEventHandler { OnCommand = (_, _) => release.Task };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var ackWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Timers.DelayStarted += (_, purpose) =>
+        {
+            if (purpose == "ack-timeout")
+            {
+                ackWaiting.TrySetResult();
+            }
+        };
+
+        var ackTask = harness.Emulator.InjectSlashCommandAsync("U0ANA", "C0GENERAL", "share");
+        await ackWaiting.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        await ackTask;
+        harness.Time.Advance(TimeSpan.FromSeconds(2));
+        release.SetResult(InteractionResponse.OpenForm(new FormSpec("share", "Share", [new FormField("text", "Text", FormFieldKind.LongText)])));
+
+        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the apology");
+        Assert.Empty(harness.Emulator.Views);
+        Assert.Contains("run the command again", harness.Emulator.Ephemerals[0].Text, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PeerBot.Core.Platform;
+using PeerBot.Slack.Inbound;
+using PeerBot.Slack.Rendering;
+
+namespace PeerBot.Slack.Tests;
+
+public sealed class SlackRenderingTests
+{
+    [Theory]
+    [InlineData("Tuesday Circle", "tuesday-circle")]
+    [InlineData("  Résidents — PGY 1/2!  ", "residents-pgy-1-2")]
+    [InlineData("peer_support--group", "peer_support-group")]
+    [InlineData("UPPER lower 123", "upper-lower-123")]
+    public void Sanitize_Name_MeetsSlackRules(string name, string expected)
+    {
+        Assert.Equal(expected, SlackChannelNames.Sanitize(name, "g1"));
+    }
+
+    [Fact]
+    public void Sanitize_NothingUsable_FallsBackToStableName()
+    {
+        var name = SlackChannelNames.Sanitize("日本語 !!!", "g1");
+
+        Assert.Matches("^peer-[0-9a-f]{6}$", name);
+        Assert.Equal(name, SlackChannelNames.Sanitize("???", "g1"));
+    }
+
+    [Fact]
+    public void Sanitize_TooLong_CutTo80AndSuffixKeepsTheLimit()
+    {
+        var name = SlackChannelNames.Sanitize(new string('a', 120), "g1");
+        var suffixed = SlackChannelNames.WithSuffix(name, "g1", 1);
+        var second = SlackChannelNames.WithSuffix(name, "g1", 2);
+
+        Assert.Equal(80, name.Length);
+        Assert.True(suffixed.Length <= 80);
+        Assert.Matches("^[a-z0-9_-]{1,80}$", suffixed);
+        Assert.Equal(suffixed, SlackChannelNames.WithSuffix(name, "g1", 1));
+        Assert.NotEqual(suffixed, second);
+    }
+
+    [Theory]
+    [InlineData("<!everyone> & <@U1|x>", "&lt;!everyone&gt; &amp; &lt;@U1|x&gt;")]
+    [InlineData("plain", "plain")]
+    [InlineData("&amp;", "&amp;amp;")]
+    public void Escape_Text_OnlyTheThreeCharacters(string text, string expected)
+    {
+        Assert.Equal(expected, SlackText.Escape(text));
+        Assert.Equal(text, SlackText.Unescape(SlackText.Escape(text)));
+    }
+
+    [Fact]
+    public void RenderSpans_Styles_MarkersHugTheText()
+    {
+        var mrkdwn = SlackMessageRenderer.RenderSpans([
+            new TextSpan(" bold ", SpanStyle.Bold),
+            new TextSpan("it", SpanStyle.Italic),
+            new TextSpan(" "),
+            new TextSpan("A`12", SpanStyle.Code | SpanStyle.Bold),
+            new TextSpan("   ", SpanStyle.Bold),
+        ]);
+
+        Assert.Equal(" *bold* _it_ *`A'12`*   ", mrkdwn);
+    }
+
+    [Fact]
+    public void Render_LongParagraph_SplitIntoSectionsWithoutBreakingEntities()
+    {
+        var text = new string('x', 2998) + "&&&&" + new string('y', 10);
+
+        var rendered = SlackMessageRenderer.Render(OutgoingMessage.Plain(text));
+
+        var sections = rendered.Blocks.OfType<JsonObject>().Select(b => b["text"]!["text"]!.GetValue<string>()).ToList();
+        Assert.True(sections.Count >= 2);
+        Assert.All(sections, s => Assert.True(s.Length <= 3000));
+        Assert.Equal(SlackText.Escape(text), string.Concat(sections));
+        Assert.All(sections.Skip(1), s => Assert.StartsWith("&amp;", s.TrimStart('x'), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Render_List_Bulleted()
+    {
+        var rendered = SlackMessageRenderer.Render(new OutgoingMessage([new ListBlock([[new TextSpan("one")], [new TextSpan("two", SpanStyle.Italic)]])], []));
+
+        Assert.Equal("• one\n• _two_", rendered.Blocks[0]!["text"]!["text"]!.GetValue<string>());
+        Assert.Equal("• one\n• two", rendered.Text);
+    }
+
+    [Fact]
+    public void RenderModal_Form_InputsAndSelect()
+    {
+        var form = new FormSpec("share:abc", "A title that is far too long for Slack", [
+            new FormField("text", "Your words", FormFieldKind.LongText, MaxLength: 1800, Placeholder: "Write here"),
+            new FormField("mood", "Mood", FormFieldKind.Choice, Required: false, Choices: [new FormChoice("ok", "OK")]),
+            new FormField("name", "Name", FormFieldKind.ShortText),
+        ]);
+
+        var view = SlackViewRenderer.RenderModal(form, """{"channel":"D1"}""");
+
+        Assert.Equal("modal", view["type"]!.GetValue<string>());
+        Assert.Equal("share:abc", view["callback_id"]!.GetValue<string>());
+        Assert.True(view["title"]!["text"]!.GetValue<string>().Length <= 24);
+        var blocks = view["blocks"]!.AsArray().OfType<JsonObject>().ToList();
+        Assert.Equal(["text", "mood", "name"], blocks.Select(b => b["block_id"]!.GetValue<string>()));
+        Assert.True(blocks[0]["element"]!["multiline"]!.GetValue<bool>());
+        Assert.Equal(1800, blocks[0]["element"]!["max_length"]!.GetValue<int>());
+        Assert.Equal("static_select", blocks[1]["element"]!["type"]!.GetValue<string>());
+        Assert.True(blocks[1]["optional"]!.GetValue<bool>());
+        Assert.False(blocks[2]["element"]!["multiline"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void ReadValues_Submission_TextAndSelectedOption()
+    {
+        using var view = JsonDocument.Parse("""
+            {"state":{"values":{
+              "text":{"text":{"type":"plain_text_input","value":"hello"}},
+              "mood":{"mood":{"type":"static_select","selected_option":{"value":"ok"}}},
+              "empty":{"empty":{"type":"plain_text_input","value":null}}}}}
+            """);
+
+        var values = SlackViewRenderer.ReadValues(view.RootElement);
+
+        Assert.Equal(new Dictionary<string, string> { ["text"] = "hello", ["mood"] = "ok" }, values);
+    }
+
+    [Fact]
+    public void ParseTs_SecondsAndMicros_AsTime()
+    {
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1355517523).AddTicks(50), SlackMessageEvents.ParseTs("1355517523.000005"));
+    }
+}

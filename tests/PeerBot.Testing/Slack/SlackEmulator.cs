@@ -1,0 +1,775 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace PeerBot.Testing.Slack;
+
+/// <summary>
+/// A Slack workspace on 127.0.0.1 for adapter tests: the Web API methods PeerBot uses (checked against Slack's published
+/// description; a mismatch is recorded in <see cref="Violations"/> and answered with an error), a Socket Mode WebSocket,
+/// response URLs, and controls to inject events, send disconnects, drop sockets and answer 429s.
+/// </summary>
+public sealed partial class SlackEmulator : IAsyncDisposable
+{
+    /// <summary>The bot token the emulator accepts.</summary>
+    public const string BotToken = "xoxb-emulator-bot-token";
+
+    /// <summary>The app-level token the emulator accepts.</summary>
+    public const string AppToken = "xapp-emulator-app-token";
+
+    /// <summary>The bot's user id.</summary>
+    public const string BotUserId = "U0PEERBOT";
+
+    /// <summary>The bot id.</summary>
+    public const string BotId = "B0PEERBOT";
+
+    private static readonly Regex ChannelName = new("^[a-z0-9_-]{1,80}$", RegexOptions.Compiled);
+    private readonly object _gate = new();
+    private readonly SlackApiSpec _spec;
+    private readonly Dictionary<string, SlackUser> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChannelState> _channels = new(StringComparer.Ordinal);
+    private readonly List<SlackEphemeral> _ephemerals = [];
+    private readonly List<SlackEmulatedView> _views = [];
+    private readonly Dictionary<string, DateTimeOffset> _triggers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string User, string? Channel)> _responseUrls = new(StringComparer.Ordinal);
+    private readonly List<SlackApiCall> _calls = [];
+    private readonly List<string> _violations = [];
+    private readonly Dictionary<string, Queue<InjectedFailure>> _failures = new(StringComparer.Ordinal);
+    private WebApplication? _app;
+    private int _counter;
+    private long _ts = 1_800_000_000_000_000;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public SlackEmulator(SlackApiSpec? spec = null)
+    {
+        _spec = spec ?? SlackApiSpec.Load();
+        _users[BotUserId] = new SlackUser(BotUserId, "peerbot", null, IsBot: true);
+    }
+
+    /// <summary>The root URL, e.g. <c>http://127.0.0.1:5123/</c>.</summary>
+    public Uri BaseUrl { get; private set; } = new("http://127.0.0.1/");
+
+    /// <summary>The Web API base URL to configure as <c>PeerBot:Slack:ApiBaseUrl</c>.</summary>
+    public string ApiBaseUrl => new Uri(BaseUrl, "api/").ToString();
+
+    /// <summary>The configuration that points PeerBot's Slack adapter at this emulator (for a host's in-memory configuration).</summary>
+    public IReadOnlyDictionary<string, string?> ConfigurationValues => new Dictionary<string, string?>
+    {
+        ["PeerBot:Slack:BotToken"] = BotToken,
+        ["PeerBot:Slack:AppToken"] = AppToken,
+        ["PeerBot:Slack:ApiBaseUrl"] = ApiBaseUrl,
+    };
+
+    /// <summary>Largest page <c>conversations.members</c> and <c>conversations.list</c> return, so paging is exercised.</summary>
+    public int MaxPageSize { get; set; } = 2;
+
+    /// <summary>The clock of the emulator's own timers (the close after a <c>warning</c> disconnect).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
+    /// <summary>When true, every token is refused with <c>invalid_auth</c>.</summary>
+    public bool RejectAllTokens { get; set; }
+
+    /// <summary>Calls that broke the published description.</summary>
+    public IReadOnlyList<string> Violations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _violations];
+            }
+        }
+    }
+
+    /// <summary>Every Web API call received, in order.</summary>
+    public IReadOnlyList<SlackApiCall> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    /// <summary>Ephemeral messages, in order.</summary>
+    public IReadOnlyList<SlackEphemeral> Ephemerals
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _ephemerals];
+            }
+        }
+    }
+
+    /// <summary>Modals opened, in order.</summary>
+    public IReadOnlyList<SlackEmulatedView> Views
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _views];
+            }
+        }
+    }
+
+    /// <summary>Starts the server on a free loopback port.</summary>
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.Run(RouteAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseUrl = new Uri(address.TrimEnd('/') + "/");
+        _app = app;
+    }
+
+    /// <summary>Adds a person to the workspace.</summary>
+    public SlackUser AddUser(string id, string name, string? email = null, bool deleted = false)
+    {
+        var user = new SlackUser(id, name, email, Deleted: deleted);
+        lock (_gate)
+        {
+            _users[id] = user;
+        }
+
+        return user;
+    }
+
+    /// <summary>Adds a channel made by someone else (e.g. to take a name).</summary>
+    public string AddChannel(string name, bool isPrivate, params string[] members)
+    {
+        lock (_gate)
+        {
+            var id = "C" + Next();
+            _channels[id] = new ChannelState(id, name, isPrivate, IsIm: false) { Members = [.. members] };
+            return id;
+        }
+    }
+
+    /// <summary>The next call of <paramref name="method"/> gets an HTTP status (429 with <c>Retry-After</c>, 5xx).</summary>
+    public void FailNext(string method, int status, int? retryAfterSeconds = null, int times = 1) =>
+        Enqueue(method, new InjectedFailure(status, retryAfterSeconds, null, null), times);
+
+    /// <summary>The next call of <paramref name="method"/> gets <c>{"ok":false,"error":…}</c>.</summary>
+    public void FailNextWithError(string method, string error, int times = 1, string? needed = null) =>
+        Enqueue(method, new InjectedFailure(200, null, error, needed), times);
+
+    /// <summary>A snapshot of a conversation.</summary>
+    public SlackEmulatedChannel Channel(string id)
+    {
+        lock (_gate)
+        {
+            return _channels[id].Snapshot();
+        }
+    }
+
+    /// <summary>Snapshots of every conversation that is not a DM.</summary>
+    public IReadOnlyList<SlackEmulatedChannel> Channels
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _channels.Values.Where(c => !c.IsIm).Select(c => c.Snapshot()).ToList();
+            }
+        }
+    }
+
+    /// <summary>Messages the bot sent in its DM with a user.</summary>
+    public IReadOnlyList<SlackEmulatedMessage> DirectMessagesTo(string userId)
+    {
+        lock (_gate)
+        {
+            return _channels.Values.Where(c => c.IsIm && c.Members.Contains(userId)).SelectMany(c => c.Messages).ToList();
+        }
+    }
+
+    /// <summary>The DM channel id with a user, or null if none was opened.</summary>
+    public string? DirectChannelOf(string userId)
+    {
+        lock (_gate)
+        {
+            return _channels.Values.FirstOrDefault(c => c.IsIm && c.Members.Contains(userId))?.Id;
+        }
+    }
+
+    /// <summary>Waits (on state changes, not on a clock) until <paramref name="condition"/> holds.</summary>
+    public async Task WaitUntilAsync(Func<SlackEmulator, bool> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                changed = _changed.Task;
+            }
+
+            if (condition(this))
+            {
+                return;
+            }
+
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"The Slack emulator never reached: {what ?? "the expected state"}.");
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        AbortAllSockets();
+        if (_app is not null)
+        {
+            using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+            {
+                await _app.StopAsync(stop.Token);
+            }
+
+            await _app.DisposeAsync();
+        }
+    }
+
+    private void Changed()
+    {
+        TaskCompletionSource previous;
+        lock (_gate)
+        {
+            previous = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        previous.TrySetResult();
+    }
+
+    private void Enqueue(string method, InjectedFailure failure, int times)
+    {
+        lock (_gate)
+        {
+            if (!_failures.TryGetValue(method, out var queue))
+            {
+                _failures[method] = queue = new Queue<InjectedFailure>();
+            }
+
+            for (var i = 0; i < times; i++)
+            {
+                queue.Enqueue(failure);
+            }
+        }
+    }
+
+    private string Next() => Interlocked.Increment(ref _counter).ToString("D7", CultureInfo.InvariantCulture);
+
+    private string NextTs()
+    {
+        var micros = Interlocked.Add(ref _ts, 100);
+        return (micros / 1_000_000).ToString(CultureInfo.InvariantCulture) + "." + (micros % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+    }
+
+    private Task RouteAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        if (path.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            return HandleApiAsync(context, path["/api/".Length..]);
+        }
+
+        if (path.StartsWith("/link", StringComparison.Ordinal))
+        {
+            return HandleSocketAsync(context);
+        }
+
+        if (path.StartsWith("/response/", StringComparison.Ordinal))
+        {
+            return HandleResponseUrlAsync(context, path["/response/".Length..]);
+        }
+
+        context.Response.StatusCode = 404;
+        return Task.CompletedTask;
+    }
+
+    private async Task HandleApiAsync(HttpContext context, string method)
+    {
+        var request = context.Request;
+        var verb = request.Method.ToUpperInvariant();
+        var args = new JsonObject();
+        foreach (var (key, value) in request.Query)
+        {
+            args[key] = value.ToString();
+        }
+
+        var bodyNames = new List<string>();
+        if (verb == "POST")
+        {
+            if (request.HasFormContentType)
+            {
+                var form = await request.ReadFormAsync();
+                foreach (var (key, value) in form)
+                {
+                    args[key] = value.ToString();
+                    bodyNames.Add(key);
+                }
+            }
+            else
+            {
+                using var reader = new StreamReader(request.Body);
+                var text = await reader.ReadToEndAsync();
+                if (text.Length > 0)
+                {
+                    if (JsonNode.Parse(text) is not JsonObject body)
+                    {
+                        await WriteAsync(context, Error("invalid_json"));
+                        return;
+                    }
+
+                    foreach (var (key, value) in body)
+                    {
+                        args[key] = value?.DeepClone();
+                        bodyNames.Add(key);
+                    }
+                }
+            }
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        var token = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..] : args["token"]?.GetValue<string>();
+        var problems = _spec.Check(method, verb, args.Select(a => a.Key).ToList());
+        InjectedFailure? failure = null;
+        lock (_gate)
+        {
+            _calls.Add(new SlackApiCall(method, verb, (JsonObject)args.DeepClone(), token is null ? null : "***"));
+            _violations.AddRange(problems.Select(p => $"{verb} {method}: {p}"));
+            if (problems.Count == 0 && _failures.TryGetValue(method, out var queue) && queue.Count > 0)
+            {
+                failure = queue.Dequeue();
+            }
+        }
+
+        Changed();
+        if (problems.Count > 0)
+        {
+            await WriteAsync(context, Error("invalid_arguments"));
+            return;
+        }
+
+        if (failure is { } f)
+        {
+            if (f.Status != 200)
+            {
+                context.Response.StatusCode = f.Status;
+                if (f.RetryAfterSeconds is { } retryAfter)
+                {
+                    context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                }
+
+                await WriteAsync(context, Error(f.Status == 429 ? "ratelimited" : "internal_error"), f.Status);
+                return;
+            }
+
+            var error = Error(f.Error!);
+            if (f.Needed is not null)
+            {
+                error["needed"] = f.Needed;
+                error["provided"] = "chat:write";
+            }
+
+            await WriteAsync(context, error);
+            return;
+        }
+
+        var expected = method == "apps.connections.open" ? AppToken : BotToken;
+        if (token is null)
+        {
+            await WriteAsync(context, Error("not_authed"));
+            return;
+        }
+
+        if (RejectAllTokens || token != expected)
+        {
+            await WriteAsync(context, Error(token.StartsWith("xapp-", StringComparison.Ordinal) != (expected == AppToken) ? "not_allowed_token_type" : "invalid_auth"));
+            return;
+        }
+
+        JsonObject response;
+        lock (_gate)
+        {
+            response = Dispatch(method, args);
+        }
+
+        Changed();
+        await WriteAsync(context, response);
+    }
+
+    private JsonObject Dispatch(string method, JsonObject args)
+    {
+        string? Arg(string name) => args[name] switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonNode n => n.ToJsonString(),
+        };
+
+        switch (method)
+        {
+            case "auth.test":
+                return Ok(new JsonObject { ["url"] = "https://emulated.slack.com/", ["team"] = "Emulated", ["user"] = "peerbot", ["team_id"] = "T0EMU", ["user_id"] = BotUserId, ["bot_id"] = BotId });
+            case "apps.connections.open":
+                return Ok(new JsonObject { ["url"] = IssueSocketUrl() });
+            case "users.info":
+            {
+                var id = Arg("user") ?? "";
+                return _users.TryGetValue(id, out var user) ? Ok(new JsonObject { ["user"] = UserJson(user) }) : Error("user_not_found");
+            }
+
+            case "users.lookupByEmail":
+            {
+                var email = Arg("email") ?? "";
+                var user = _users.Values.FirstOrDefault(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase));
+                return user is null ? Error("users_not_found") : Ok(new JsonObject { ["user"] = UserJson(user) });
+            }
+
+            case "conversations.create":
+            {
+                var name = Arg("name") ?? "";
+                if (name.Length > 80)
+                {
+                    return Error("invalid_name_maxlength");
+                }
+
+                if (!ChannelName.IsMatch(name))
+                {
+                    return Error("invalid_name_specials");
+                }
+
+                if (_channels.Values.Any(c => c.Name == name))
+                {
+                    return Error("name_taken");
+                }
+
+                var isPrivate = args["is_private"] is JsonValue p && (p.TryGetValue<bool>(out var b) ? b : p.ToString() == "true");
+                var channel = new ChannelState("C" + Next(), name, isPrivate, IsIm: false) { Members = [BotUserId] };
+                _channels[channel.Id] = channel;
+                return Ok(new JsonObject { ["channel"] = channel.Json() });
+            }
+
+            case "conversations.info":
+                return WithChannel(Arg("channel"), c => Ok(new JsonObject { ["channel"] = c.Json() }));
+            case "conversations.members":
+                return WithChannel(Arg("channel"), c => Page(c.Members.Select(m => (JsonNode)JsonValue.Create(m)).ToList(), "members", Arg("cursor"), Arg("limit")));
+            case "conversations.list":
+            {
+                var types = (Arg("types") ?? "public_channel").Split(',');
+                var excludeArchived = Arg("exclude_archived") == "true";
+                var visible = _channels.Values
+                    .Where(c => !c.IsIm && ((c.IsPrivate && types.Contains("private_channel") && c.Members.Contains(BotUserId)) || (!c.IsPrivate && types.Contains("public_channel"))))
+                    .Where(c => !excludeArchived || !c.IsArchived)
+                    .Select(c => (JsonNode)c.Json())
+                    .ToList();
+                return Page(visible, "channels", Arg("cursor"), Arg("limit"));
+            }
+
+            case "conversations.invite":
+                return WithChannel(Arg("channel"), c =>
+                {
+                    var users = (Arg("users") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+                    if (users.Length == 0)
+                    {
+                        return Error("no_user");
+                    }
+
+                    if (users.Length > 1000)
+                    {
+                        return Error("too_many_users");
+                    }
+
+                    foreach (var user in users)
+                    {
+                        if (user == BotUserId)
+                        {
+                            return Error("cant_invite_self");
+                        }
+
+                        if (!_users.ContainsKey(user))
+                        {
+                            return Error("user_not_found");
+                        }
+
+                        if (c.Members.Contains(user))
+                        {
+                            return Error("already_in_channel");
+                        }
+                    }
+
+                    c.Members.AddRange(users);
+                    return Ok(new JsonObject { ["channel"] = c.Json() });
+                });
+            case "conversations.kick":
+                return WithChannel(Arg("channel"), c =>
+                {
+                    var user = Arg("user") ?? "";
+                    if (user == BotUserId)
+                    {
+                        return Error("cant_kick_self");
+                    }
+
+                    return c.Members.Remove(user) ? Ok([]) : Error("not_in_channel");
+                });
+            case "conversations.archive":
+                return WithChannel(Arg("channel"), c =>
+                {
+                    if (c.IsArchived)
+                    {
+                        return Error("already_archived");
+                    }
+
+                    c.IsArchived = true;
+                    return Ok([]);
+                });
+            case "conversations.setTopic":
+                return WithChannel(Arg("channel"), c =>
+                {
+                    var topic = Arg("topic") ?? "";
+                    if (topic.Length > 250)
+                    {
+                        return Error("too_long");
+                    }
+
+                    c.Topic = topic;
+                    return Ok(new JsonObject { ["channel"] = c.Json() });
+                });
+            case "conversations.open":
+            {
+                var users = (Arg("users") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+                if (users.Length != 1)
+                {
+                    return Error(users.Length == 0 ? "users_list_not_supplied" : "not_supported");
+                }
+
+                if (!_users.TryGetValue(users[0], out var user) || user.Deleted)
+                {
+                    return Error("user_not_found");
+                }
+
+                if (user.Id == BotUserId)
+                {
+                    return Error("cannot_dm_bot");
+                }
+
+                var im = _channels.Values.FirstOrDefault(c => c.IsIm && c.Members.Contains(user.Id));
+                if (im is null)
+                {
+                    im = new ChannelState("D" + Next(), user.Id, IsPrivate: true, IsIm: true) { Members = [BotUserId, user.Id] };
+                    _channels[im.Id] = im;
+                }
+
+                return Ok(new JsonObject { ["channel"] = new JsonObject { ["id"] = im.Id } });
+            }
+
+            case "chat.postMessage":
+                return WithWritableChannel(Arg("channel"), c =>
+                {
+                    var text = Arg("text");
+                    var blocks = args["blocks"] as JsonArray ?? (Arg("blocks") is { } b ? JsonNode.Parse(b) as JsonArray : null);
+                    if (string.IsNullOrEmpty(text) && blocks is null)
+                    {
+                        return Error("no_text");
+                    }
+
+                    var message = new SlackEmulatedMessage(NextTs(), BotUserId, text ?? "", (JsonArray?)blocks?.DeepClone(), (JsonObject)args.DeepClone());
+                    c.Messages.Add(message);
+                    return Ok(new JsonObject { ["channel"] = c.Id, ["ts"] = message.Ts, ["message"] = new JsonObject { ["ts"] = message.Ts, ["text"] = message.Text } });
+                });
+            case "chat.postEphemeral":
+                return WithWritableChannel(Arg("channel"), c =>
+                {
+                    var user = Arg("user") ?? "";
+                    if (!c.Members.Contains(user))
+                    {
+                        return Error("user_not_in_channel");
+                    }
+
+                    var blocks = args["blocks"] as JsonArray;
+                    _ephemerals.Add(new SlackEphemeral(user, c.Id, Arg("text") ?? "", (JsonArray?)blocks?.DeepClone(), "chat.postEphemeral"));
+                    return Ok(new JsonObject { ["message_ts"] = NextTs() });
+                });
+            case "chat.delete":
+                return WithChannel(Arg("channel"), c =>
+                {
+                    var removed = c.Messages.RemoveAll(m => m.Ts == Arg("ts"));
+                    return removed > 0 ? Ok(new JsonObject { ["channel"] = c.Id, ["ts"] = Arg("ts") }) : Error("message_not_found");
+                });
+            case "chat.update":
+                return WithWritableChannel(Arg("channel"), c =>
+                {
+                    var index = c.Messages.FindIndex(m => m.Ts == Arg("ts"));
+                    if (index < 0)
+                    {
+                        return Error("message_not_found");
+                    }
+
+                    var old = c.Messages[index];
+                    c.Messages[index] = old with { Text = Arg("text") ?? old.Text, Blocks = (JsonArray?)(args["blocks"] as JsonArray)?.DeepClone() ?? old.Blocks, Arguments = (JsonObject)args.DeepClone() };
+                    return Ok(new JsonObject { ["channel"] = c.Id, ["ts"] = old.Ts });
+                });
+            case "views.open":
+            {
+                var trigger = Arg("trigger_id") ?? "";
+                if (!_triggers.Remove(trigger, out var issued))
+                {
+                    return Error(trigger.StartsWith("trig.", StringComparison.Ordinal) ? "exchanged_trigger_id" : "invalid_trigger_id");
+                }
+
+                // A trigger id lives three seconds.
+                if (Time.GetUtcNow() - issued > TimeSpan.FromSeconds(3))
+                {
+                    return Error("expired_trigger_id");
+                }
+
+                if (args["view"] is not JsonObject view)
+                {
+                    return Error("invalid_arguments");
+                }
+
+                var blocks = view["blocks"] as JsonArray;
+                if (view["type"]?.GetValue<string>() != "modal" || blocks is null || blocks.Count > 100
+                    || (view["title"]?["text"]?.GetValue<string>()?.Length ?? 0) > 24)
+                {
+                    return Error("invalid_arguments");
+                }
+
+                var opened = new SlackEmulatedView("V" + Next(), trigger, (JsonObject)view.DeepClone());
+                _views.Add(opened);
+                return Ok(new JsonObject { ["view"] = new JsonObject { ["id"] = opened.Id, ["hash"] = "h" + opened.Id } });
+            }
+
+            default:
+                return Error("unknown_method");
+        }
+    }
+
+    private JsonObject WithChannel(string? id, Func<ChannelState, JsonObject> action)
+    {
+        if (id is null || !_channels.TryGetValue(id, out var channel) || (channel.IsPrivate && !channel.Members.Contains(BotUserId)))
+        {
+            return Error("channel_not_found");
+        }
+
+        return action(channel);
+    }
+
+    private JsonObject WithWritableChannel(string? id, Func<ChannelState, JsonObject> action) =>
+        WithChannel(id, c => c.IsArchived ? Error("is_archived") : !c.Members.Contains(BotUserId) ? Error("not_in_channel") : action(c));
+
+    private JsonObject Page(List<JsonNode> items, string property, string? cursor, string? limitText)
+    {
+        var offset = int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var o) ? o : 0;
+        var limit = Math.Min(MaxPageSize, int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0 ? l : 100);
+        var page = new JsonArray(items.Skip(offset).Take(limit).Select(i => i.DeepClone()).ToArray());
+        var next = offset + limit < items.Count ? (offset + limit).ToString(CultureInfo.InvariantCulture) : "";
+        return Ok(new JsonObject { [property] = page, ["response_metadata"] = new JsonObject { ["next_cursor"] = next } });
+    }
+
+    private static JsonObject UserJson(SlackUser user) => new()
+    {
+        ["id"] = user.Id,
+        ["name"] = user.Name,
+        ["real_name"] = user.Name,
+        ["deleted"] = user.Deleted,
+        ["is_bot"] = user.IsBot,
+        ["profile"] = new JsonObject { ["display_name"] = user.Name, ["email"] = user.Email },
+    };
+
+    private static JsonObject Ok(JsonObject fields)
+    {
+        var result = new JsonObject { ["ok"] = true };
+        foreach (var (key, value) in fields.ToList())
+        {
+            fields.Remove(key);
+            result[key] = value;
+        }
+
+        return result;
+    }
+
+    private static JsonObject Error(string error) => new() { ["ok"] = false, ["error"] = error };
+
+    private static async Task WriteAsync(HttpContext context, JsonObject body, int status = 200)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(body.ToJsonString());
+    }
+
+    private async Task HandleResponseUrlAsync(HttpContext context, string id)
+    {
+        (string User, string? Channel) target;
+        lock (_gate)
+        {
+            if (!_responseUrls.TryGetValue(id, out target))
+            {
+                context.Response.StatusCode = 404;
+                return;
+            }
+        }
+
+        using var reader = new StreamReader(context.Request.Body);
+        var body = JsonNode.Parse(await reader.ReadToEndAsync()) as JsonObject ?? [];
+        lock (_gate)
+        {
+            _ephemerals.Add(new SlackEphemeral(target.User, target.Channel, body["text"]?.GetValue<string>() ?? "", (JsonArray?)(body["blocks"] as JsonArray)?.DeepClone(), "response_url"));
+        }
+
+        Changed();
+        context.Response.StatusCode = 200;
+        await context.Response.WriteAsync("ok");
+    }
+
+    private sealed record InjectedFailure(int Status, int? RetryAfterSeconds, string? Error, string? Needed);
+
+    private sealed record ChannelState(string Id, string Name, bool IsPrivate, bool IsIm)
+    {
+        public List<string> Members { get; init; } = [];
+
+        public List<SlackEmulatedMessage> Messages { get; } = [];
+
+        public bool IsArchived { get; set; }
+
+        public string Topic { get; set; } = "";
+
+        public JsonObject Json() => new()
+        {
+            ["id"] = Id,
+            ["name"] = Name,
+            ["is_private"] = IsPrivate,
+            ["is_im"] = IsIm,
+            ["is_archived"] = IsArchived,
+            ["topic"] = new JsonObject { ["value"] = Topic },
+        };
+
+        public SlackEmulatedChannel Snapshot() => new(Id, Name, IsPrivate, IsIm, IsArchived, Topic, [.. Members], [.. Messages]);
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+
+namespace PeerBot.Testing.Slack;
+
+/// <summary>A user of the emulated workspace.</summary>
+public sealed record SlackUser(string Id, string Name, string? Email, bool IsBot = false, bool Deleted = false);
+
+/// <summary>A message in an emulated channel.</summary>
+/// <param name="Ts">Its ts.</param>
+/// <param name="User">Who posted it.</param>
+/// <param name="Text">Its text (fallback) as sent.</param>
+/// <param name="Blocks">Its blocks as sent, if any.</param>
+/// <param name="Arguments">Every argument of the call that posted or last updated it.</param>
+public sealed record SlackEmulatedMessage(string Ts, string User, string Text, JsonArray? Blocks, JsonObject Arguments);
+
+/// <summary>A snapshot of an emulated conversation.</summary>
+public sealed record SlackEmulatedChannel(
+    string Id,
+    string Name,
+    bool IsPrivate,
+    bool IsIm,
+    bool IsArchived,
+    string Topic,
+    IReadOnlyList<string> Members,
+    IReadOnlyList<SlackEmulatedMessage> Messages);
+
+/// <summary>An ephemeral message (chat.postEphemeral or a response URL), shown to one user.</summary>
+public sealed record SlackEphemeral(string User, string? Channel, string Text, JsonArray? Blocks, string Via);
+
+/// <summary>A modal opened with views.open.</summary>
+public sealed record SlackEmulatedView(string Id, string TriggerId, JsonObject View);
+
+/// <summary>An acknowledgement the app sent for an envelope.</summary>
+/// <param name="EnvelopeId">The envelope.</param>
+/// <param name="Type">The envelope's type.</param>
+/// <param name="Payload">The response payload, if any.</param>
+/// <param name="Latency">Time from sending the envelope to receiving its first acknowledgement.</param>
+/// <param name="Connection">The connection the acknowledgement came on.</param>
+public sealed record SlackAck(string EnvelopeId, string Type, JsonObject? Payload, TimeSpan Latency, int Connection);
+
+/// <summary>A Web API call the emulator received.</summary>
+public sealed record SlackApiCall(string Method, string Verb, JsonObject Arguments, string? Token);

@@ -27,9 +27,6 @@ public static class CoreRegistration
         services.TryAddSingleton(sp => new PeopleDirectory(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.People));
         services.TryAddSingleton<IPeopleDirectory>(sp => sp.GetRequiredService<PeopleDirectory>());
         services.TryAddSingleton<IPlatformRegistry, PlatformRegistry>();
-
-        // Registered first so that every later hosted service (reconciliation, schedulers) sees resolved people.
-        services.AddHostedService<PeopleResolutionService>();
         return services;
     }
 

@@ -111,6 +111,7 @@ internal static class Lexicon
         (Cue.Futility, 0.7, "", "makes|make|made no difference"),
         (Cue.Futility, 0.8, "", "nothing matters"),
         (Cue.Futility, 0.75, "", "none of it|this|that|these * matters|matter|helps|counts"),
+        (Cue.Permanence, 0.75, "", "none of it|this|that * change|changes|improve|improves"),
         (Cue.Futility, 0.65, "", "doesnt|dont matter what|how"),
         (Cue.Futility, 0.5, "", "no matter what|how we|i|you * do|try|say|work"),
         (Cue.Futility, 0.35, "", "wont|doesnt|never|dont|didnt help|work"),
@@ -145,7 +146,7 @@ internal static class Lexicon
         (Cue.Helplessness, 0.7, "", "voice|voices|opinion|opinions dont|doesnt|never count|matter"),
 
         // ---- Permanence: it will always be like this.
-        (Cue.Permanence, 0.8, "", "never going|gonna to? get|be? any? better|easier|different|change|improve|end|stop"),
+        (Cue.Permanence, 0.8, "", "never going|gonna to? get|be? any? better|easier|different|change|improve|end|stop|fixed"),
         (Cue.Permanence, 0.75, "", "will|itll|theyll|ill|would|wll never * get|be? better|easier|change|improve|end|listen|stop"),
         (Cue.Permanence, 0.75, "", "not going|gonna to? get|be any? better|easier"),
         (Cue.Permanence, 0.7, "", "wont ever? get|be? any? better|easier|improve|change"),

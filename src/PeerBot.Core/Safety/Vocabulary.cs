@@ -143,7 +143,7 @@ internal sealed class Vocabulary
                 return false;
             }
 
-            if (i + 1 < word.Length && j + 1 < target.Length && word[i] == target[j + 1] && word[i + 1] == target[j])
+            if (word.Length == target.Length && i + 1 < word.Length && word[i] == target[j + 1] && word[i + 1] == target[j])
             {
                 i += 2;
                 j += 2;

@@ -17,6 +17,9 @@ public static class Corpus
 
     public static IReadOnlyList<LabelledMessage> HeldOut { get; } = Load("heldout.jsonl");
 
+    /// <summary>Written after the classifier, in deliberately different phrasings; reported, not gated.</summary>
+    public static IReadOnlyList<LabelledMessage> Stress { get; } = Load("stress.jsonl");
+
     public static IReadOnlyList<string> Conversations { get; } =
         Directory.GetFiles(Path.Combine(Folder, "conversations"), "*.jsonl").OrderBy(f => f, StringComparer.Ordinal).ToList();
 

@@ -123,6 +123,17 @@ internal static class Lexicon
         (Cue.Futility, 0.55, "", "nothing will|ever? happen|happens"),
         (Cue.Futility, 0.75, "", "nothing ** ever happens|happen"),
         (Cue.Futility, 0.6, "", "nothing ever comes|came of"),
+        (Cue.Futility, 0.6, "", "the void"),
+        (Cue.Futility, 0.6, "", "to a brick? wall"),
+        (Cue.Futility, 0.55, "", "go|goes|went|going|gets|getting nowhere"),
+        (Cue.Futility, 0.6, "", "ever go|goes|went anywhere"),
+        (Cue.Futility, 0.6, "", "not getting anywhere"),
+        (Cue.Futility, 0.6, "", "doesnt|dont|never|wont move the needle"),
+        (Cue.Futility, 0.6, "", "needle doesnt|never|wont move"),
+        (Cue.Futility, 0.7, "", "changes|changed|change absolutely|literally? nothing"),
+        (Cue.Futility, 0.55, "", "nothing * gets|get through"),
+        (Cue.Futility, 0.55, "", "in one ear"),
+        (Cue.Futility, 0.5, "", "lip service"),
 
         // ---- Helplessness: nothing can be done, no control.
         (Cue.Helplessness, 0.75, "", "nothing we|i|you|anyone|anybody|they|one can|could do"),
@@ -144,6 +155,16 @@ internal static class Lexicon
         (Cue.Helplessness, 0.7, "", "no one|nobody can|could fix|change|help"),
         (Cue.Helplessness, 0.7, "", "no fixing"),
         (Cue.Helplessness, 0.7, "", "voice|voices|opinion|opinions dont|doesnt|never count|matter"),
+        (Cue.Helplessness, 0.6, "", "at the mercy of"),
+        (Cue.Helplessness, 0.6, "", "no|zero leverage|voice"),
+        (Cue.Helplessness, 0.6, "", "dont|never|doesnt have a voice"),
+        (Cue.Helplessness, 0.65, "", "hands are tied"),
+        (Cue.Helplessness, 0.65, "", "no fighting"),
+        (Cue.Helplessness, 0.6, "", "cant fight it|this|them"),
+        (Cue.Helplessness, 0.75, "", "not a thing * can|could do"),
+        (Cue.Helplessness, 0.75, "", "nothing ** can|could do"),
+        (Cue.Helplessness, 0.5, "", "along for the ride"),
+        (Cue.Helplessness, 0.45, "", "no choice"),
 
         // ---- Permanence: it will always be like this.
         (Cue.Permanence, 0.8, "", "never going|gonna to? get|be? any? better|easier|different|change|improve|end|stop|fixed"),
@@ -170,10 +191,21 @@ internal static class Lexicon
         (Cue.Permanence, 0.55, "", "get used to it"),
         (Cue.Permanence, 0.7, "", "dont|cant think|see|imagine ** ever ** change|better|improve"),
         (Cue.Permanence, 0.5, "", "stop hoping"),
+        (Cue.Permanence, 0.55, "", "always been like this|that"),
+        (Cue.Permanence, 0.55, "", "always been this way"),
+        (Cue.Permanence, 0.7, "", "always will"),
+        (Cue.Permanence, 0.75, "", "isnt|wont|not ever going|gonna to? change|improve|shift|get"),
+        (Cue.Permanence, 0.75, "", "never going|gonna to? shift|budge"),
+        (Cue.Permanence, 0.55, "", "still be this"),
+        (Cue.Permanence, 0.65, "", "dont|never expect anything|things ** different|change|better"),
+        (Cue.Permanence, 0.55, "", "be this way for"),
+        (Cue.Permanence, 0.5, "", "just as miserable|bad|broken|awful"),
+        (Cue.Permanence, 0.7, "", "dont|doesnt get|gets better|easier"),
+        (Cue.Permanence, 0.4, "", "get|getting numb"),
 
         // ---- Resignation: giving up, no hope.
         (Cue.Resignation, 0.75, "", "give|given|gave|giving up"),
-        (Cue.Resignation, 0.75, "", "stopped|stop|quit caring|trying|fighting"),
+        (Cue.Resignation, 0.75, "", "stopped|stop|quit caring|trying|fighting|expecting|hoping"),
         (Cue.Resignation, 0.7, "", "dont|doesnt even? care anymore"),
         (Cue.Resignation, 0.7, "", "done trying|fighting"),
         (Cue.Resignation, 0.75, "S", "hopeless"),
@@ -188,6 +220,13 @@ internal static class Lexicon
         (Cue.Resignation, 0.45, "", "just surviving|survive till|until"),
         (Cue.Resignation, 0.7, "R", "why should|would|do? i|we|you? even? try"),
         (Cue.Resignation, 0.6, "", "cant do this anymore"),
+        (Cue.Resignation, 0.6, "", "checked out"),
+        (Cue.Resignation, 0.7, "", "past caring"),
+        (Cue.Resignation, 0.6, "", "through the motions"),
+        (Cue.Resignation, 0.45, "", "counting down the days"),
+        (Cue.Resignation, 0.6, "", "not even trying"),
+        (Cue.Resignation, 0.55, "", "it is what it is"),
+        (Cue.Resignation, 0.45, "", "nothing left"),
 
         // ---- Crisis: ideation.
         (Cue.Ideation, 0.9, "I", "want|wanted|wish to die"),
@@ -220,12 +259,24 @@ internal static class Lexicon
         (Cue.Ideation, 0.6, "", "disappear forever"),
         (Cue.Ideation, 0.5, "", "never come back"),
         (Cue.Ideation, 0.6, "", "im|i am a burden"),
+        (Cue.Ideation, 0.85, "", "notice if i ** gone|dead|disappeared|died|wasnt|werent"),
+        (Cue.Ideation, 0.8, "", "nobody|noone would|wouldnt miss me"),
+        (Cue.Ideation, 0.8, "", "no one would|wouldnt miss me"),
+        (Cue.Ideation, 0.8, "", "and not|never wake up"),
+        (Cue.Ideation, 0.85, "", "dont|not|longer want|wanna to? wake up"),
+        (Cue.Ideation, 0.85, "", "point in|of living|existing"),
+        (Cue.Ideation, 0.85, "", "point in|of being alive"),
+        (Cue.Ideation, 0.7, "", "sleep and not|never"),
+        (Cue.Ideation, 0.7, "", "sleep forever"),
+        (Cue.Ideation, 0.7, "", "cant go on"),
 
         // ---- Crisis: plan or means.
         (Cue.PlanOrMeans, 0.9, "", "stockpiling|stockpiled|stockpile|hoarding|saving|saved * pills|meds|medication|medications|insulin|potassium"),
         (Cue.PlanOrMeans, 0.85, "", "enough pills|meds|insulin|potassium|tylenol|opioids"),
         (Cue.PlanOrMeans, 0.85, "", "how much|many pills|meds|insulin|potassium|tylenol|fentanyl|morphine * would|it * take|enough"),
         (Cue.PlanOrMeans, 0.85, "", "how much|many it|they would take"),
+        (Cue.PlanOrMeans, 0.85, "", "how much|many of my"),
+        (Cue.PlanOrMeans, 0.8, "", "researching|researched|looked|looking|googled|googling ** lethal|overdose"),
         (Cue.PlanOrMeans, 0.4, "", "have|got a plan"),
         (Cue.PlanOrMeans, 0.4, "", "the means"),
         (Cue.PlanOrMeans, 0.85, "", "know exactly? how i|id|im ** do it"),
@@ -270,6 +321,9 @@ internal static class Lexicon
         (Cue.Goodbye, 0.3, "", "im sorry"),
         (Cue.Goodbye, 0.35, "", "thank you for trying"),
         (Cue.Goodbye, 0.7, "", "tell my ** i love"),
+        (Cue.Goodbye, 0.75, "", "letter|letters|note|notes to my family|mom|dad|parents|wife|husband|kids|partner"),
+        (Cue.Goodbye, 0.75, "", "written|wrote|writing letters"),
+        (Cue.Goodbye, 0.6, "", "and goodbye"),
 
         // ---- Context: negation with a scope (may overlap the phrase it negates).
         (Cue.Negator, 0, "", "refuse|refusing to believe|accept"),
@@ -294,10 +348,14 @@ internal static class Lexicon
         (Cue.Disagree, 0, "", "the point is"),
         (Cue.Disagree, 0, "", "worst advice"),
         (Cue.Disagree, 0, "", "proved * wrong"),
+        (Cue.Disagree, 0, "", "dont|do not agree"),
+        (Cue.Disagree, 0, "", "proof|prove|proves|proved"),
+        (Cue.Disagree, 0, "", "it|they|we can"),
 
         // ---- Context: reported speech.
         (Cue.Report, 0, "", "says|said|saying|told|tells"),
         (Cue.Report, 0, "", "people|everyone|they|some say"),
+        (Cue.Report, 0, "", "act|acts|acting like"),
 
         // ---- Context: the past, and having come through it.
         (Cue.UsedTo, 0, "", "used to think|believe|feel|say"),
@@ -311,6 +369,7 @@ internal static class Lexicon
         (Cue.Past, 0, "", "felt like"),
         (Cue.Past, 0, "", "would have said|thought"),
         (Cue.Past, 0, "", "at the time"),
+        (Cue.Past, 0, "", "as a|an intern|pgy1|junior|student"),
         (Cue.Overcome, 0, "", "was|were wrong"),
         (Cue.Overcome, 0, "", "but it did"),
         (Cue.Overcome, 0, "", "it did change"),
@@ -377,7 +436,7 @@ internal static class Lexicon
             "scanner", "ct", "mri", "xray", "printer", "printers", "pager", "pagers", "epic", "cerner", "ehr", "emr", "wifi",
             "internet", "elevator", "elevators", "machine", "machines", "vending", "fax", "badge", "computer", "computers",
             "workstation", "workstations", "lab", "labs", "pharmacy", "cafeteria", "coffee", "microwave", "phone", "phones",
-            "parking", "garage", "pain", "patient", "patients", "pt", "ortho", "radiology", "order", "orders", "printer");
+            "parking", "garage", "pain", "app", "apps", "software", "portal", "paging", "bed", "beds", "patient", "patients", "pt", "ortho", "radiology", "order", "orders", "printer");
         v.Classify(WordClass.TaskGerund,
             "paging", "calling", "ordering", "charting", "consulting", "rounding", "waiting", "checking", "rechecking",
             "repeating", "sending", "printing", "faxing", "scanning", "booking", "drawing");

@@ -26,7 +26,7 @@ public sealed class RuleBasedClassifier : IMessageClassifier
 {
     private const int NegatorScope = 3;
     private const int TaskNounBefore = 6;
-    private const int TaskNounAfter = 4;
+    private const int TaskNounAfter = 6;
     private const int SpanLimit = 60;
 
     private static readonly MessageAssessment Calm = new(false, 0, false, []);
@@ -355,7 +355,8 @@ public sealed class RuleBasedClassifier : IMessageClassifier
 
         // "nothing we can do about the pharmacy delay": a task noun after the phrase counts only behind
         // about/with/for, so "helpless against the admin machine" stays fatalistic.
-        var objectFollows = hit.End < sentence.End && (tokens[hit.End].Class & WordClass.Preposition) != 0;
+        var objectFollows = (hit.End < sentence.End && (tokens[hit.End].Class & WordClass.Preposition) != 0)
+            || (flags & PatternFlags.TaskObject) != 0;
         return HasClass(b, Math.Max(sentence.Start, hit.Start - TaskNounBefore), hit.Start, WordClass.TaskNoun)
             || (objectFollows && HasClass(b, hit.End, Math.Min(sentence.End, hit.End + TaskNounAfter), WordClass.TaskNoun));
     }

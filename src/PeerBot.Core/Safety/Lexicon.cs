@@ -326,7 +326,7 @@ internal static class Lexicon
         (Cue.Goodbye, 0.6, "", "and goodbye"),
 
         // ---- Context: negation with a scope (may overlap the phrase it negates).
-        (Cue.Negator, 0, "", "refuse|refusing to believe|accept"),
+        (Cue.Negator, 0, "", "refuse|refusing|refused to"),
         (Cue.Negator, 0, "", "dont|cant|wont|never|not believe|buy|accept|agree|think"),
         (Cue.Negator, 0, "", "disagree"),
         (Cue.Negator, 0, "", "not true"),

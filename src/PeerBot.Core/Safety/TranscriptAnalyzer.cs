@@ -109,6 +109,36 @@ public static class TranscriptAnalyzer
         return Success;
     }
 
+    /// <summary>
+    /// The verb's entry point for the host: reads <paramref name="inputPath"/>, or <paramref name="standardInput"/>
+    /// when the path is null or <c>-</c>. A file that cannot be read is reported on <paramref name="error"/> with exit code 2.
+    /// </summary>
+    public static int RunFile(string? inputPath, TextReader standardInput, TextWriter output, TextWriter error, SafetyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(standardInput);
+        ArgumentNullException.ThrowIfNull(error);
+        if (inputPath is null or "-")
+        {
+            return Run(standardInput, output, error, options);
+        }
+
+        StreamReader reader;
+        try
+        {
+            reader = new StreamReader(inputPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            error.WriteLine($"--input {inputPath}: cannot be read ({ex.Message}).");
+            return BadInput;
+        }
+
+        using (reader)
+        {
+            return Run(reader, output, error, options);
+        }
+    }
+
     private static (List<TranscriptMessage> Messages, List<string> Problems) Read(TextReader input)
     {
         var messages = new List<TranscriptMessage>();

@@ -14,6 +14,12 @@ public sealed class BaselineComparisonTests(ITestOutputHelper output)
         var devBaseline = QualityFigures.Measure(Corpus.Dev, new NegativeSentimentBaseline().Classify);
         var stressEngine = QualityFigures.Measure(Corpus.Stress, new RuleBasedClassifier().Classify);
         var stressBaseline = QualityFigures.Measure(Corpus.Stress, new NegativeSentimentBaseline().Classify);
+        var stress2Engine = QualityFigures.Measure(Corpus.Stress2, new RuleBasedClassifier().Classify);
+        var stress2Baseline = QualityFigures.Measure(Corpus.Stress2, new NegativeSentimentBaseline().Classify);
+        foreach (var miss in stress2Engine.Misses)
+        {
+            output.WriteLine("stress2 engine: " + miss);
+        }
         foreach (var miss in stressEngine.Misses)
         {
             output.WriteLine("stress engine: " + miss);
@@ -23,6 +29,7 @@ public sealed class BaselineComparisonTests(ITestOutputHelper output)
                  {
                      ("held-out engine", engine), ("held-out baseline", baseline), ("dev engine", devEngine), ("dev baseline", devBaseline),
                      ("stress engine", stressEngine), ("stress baseline", stressBaseline),
+                     ("stress2 engine", stress2Engine), ("stress2 baseline", stress2Baseline),
                  })
         {
             output.WriteLine(

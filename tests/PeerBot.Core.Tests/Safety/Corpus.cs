@@ -20,6 +20,9 @@ public static class Corpus
     /// <summary>Written after the classifier, in deliberately different phrasings; reported, not gated.</summary>
     public static IReadOnlyList<LabelledMessage> Stress { get; } = Load("stress.jsonl");
 
+    /// <summary>A second stress set, sealed before the lexicon was broadened from the first; reported, not gated.</summary>
+    public static IReadOnlyList<LabelledMessage> Stress2 { get; } = Load("stress2.jsonl");
+
     public static IReadOnlyList<string> Conversations { get; } =
         Directory.GetFiles(Path.Combine(Folder, "conversations"), "*.jsonl").OrderBy(f => f, StringComparer.Ordinal).ToList();
 

@@ -131,4 +131,46 @@ public sealed class TranscriptAnalyzerTests
         var ids = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString());
         Assert.Equal(lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()), ids);
     }
+
+    [Fact]
+    public void RunFile_MissingFile_Exit2AndSaysWhich()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = TranscriptAnalyzer.RunFile(Path.Combine(Path.GetTempPath(), "no-such-transcript-" + Guid.NewGuid() + ".jsonl"), TextReader.Null, output, error, new SafetyOptions());
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", output.ToString());
+        Assert.Contains("no-such-transcript-", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunFile_NullPath_ReadsStandardInput()
+    {
+        using var stdin = new StringReader(Line("m1", "g1", "u1", "2026-11-02T18:00:00Z", "i want to die"));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = TranscriptAnalyzer.RunFile(null, stdin, output, error, new SafetyOptions());
+
+        Assert.Equal(0, exit);
+        Assert.Contains("\"alert\":\"crisis\"", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunFile_CorpusConversation_EndToEndFromDisk()
+    {
+        var path = Path.Combine(Corpus.Folder, "conversations", "spiral-03-agreement-chain.jsonl");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = TranscriptAnalyzer.RunFile(path, TextReader.Null, output, error, new SafetyOptions());
+
+        Assert.Equal(0, exit);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(File.ReadAllLines(path).Length, lines.Length);
+        Assert.Single(lines, l => l.Contains("\"alert\":\"spiral\"", StringComparison.Ordinal));
+        Assert.Contains("agreement: \\\"^ this\\\"", output.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -510,10 +510,6 @@ public sealed class RuleBasedClassifier : IMessageClassifier
         {
             sb.Append(" (reported speech, weighs ").Append(hit.Factor.ToString("0.##", CultureInfo.InvariantCulture)).Append(')');
         }
-        else if (!hit.Pattern.IsCrisis)
-        {
-            sb.Append(" (").Append(hit.Pattern.Weight.ToString("0.00", CultureInfo.InvariantCulture)).Append(')');
-        }
 
         return sb.ToString();
     }

@@ -31,7 +31,7 @@ public sealed class RuleBasedClassifierTests
         var a = _classifier.Classify("^ this. no point.");
 
         Assert.True(a.Fatalistic);
-        Assert.Contains("futility: \"no point\" (0.75)", a.Reasons);
+        Assert.Contains("futility: \"no point\"", a.Reasons);
         Assert.Contains(a.Reasons, r => r.StartsWith("agreement: \"^ this\"", StringComparison.Ordinal));
     }
 

@@ -6,7 +6,7 @@ namespace PeerBot.Core.Tests.Safety;
 public sealed class SpiralDetectorTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 2, 21, 0, 0, TimeSpan.Zero);
-    private static readonly MessageAssessment Fatal = new(true, 0.8, false, ["futility: \"no point\" (0.75)"]);
+    private static readonly MessageAssessment Fatal = new(true, 0.8, false, ["futility: \"no point\""]);
     private static readonly MessageAssessment Calm = new(false, 0, false, []);
     private static readonly MessageAssessment Crisis = new(false, 0, true, ["crisis, ideation: \"want to die\""]);
 

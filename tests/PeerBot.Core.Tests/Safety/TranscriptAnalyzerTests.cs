@@ -26,7 +26,7 @@ public sealed class TranscriptAnalyzerTests
         Assert.Equal(0, exit);
         Assert.Equal("", error);
         Assert.Equal(
-            "{\"id\":\"m1\",\"fatalistic\":true,\"fatalism\":0.8,\"crisis\":false,\"alert\":null,\"reasons\":[\"futility: \\\"what's the point\\\" (0.80)\"]}\n",
+            "{\"id\":\"m1\",\"fatalistic\":true,\"fatalism\":0.8,\"crisis\":false,\"alert\":null,\"reasons\":[\"futility: \\\"what's the point\\\"\"]}\n",
             output);
     }
 

@@ -27,7 +27,7 @@ public sealed class LiteDbAlertStoreTests : IDisposable
         MessageCount = 3,
         PeopleCount = 2,
         Excerpts = ["nothing will ever change", "what's the point"],
-        Reasons = ["permanence: \"nothing will ever change\" (0.80)", "futility: \"what's the point\" (0.80)"],
+        Reasons = ["permanence: \"nothing will ever change\"", "futility: \"what's the point\""],
         SuggestedPrompt = "What is one thing within your control?",
     };
 

@@ -417,8 +417,14 @@ internal static class Lexicon
         [
             "hopeless", "pointless", "powerless", "helpless", "useless", "meaningless", "suicide", "suicidal",
             "killing", "overdose", "difference", "anymore", "forever", "goodbye", "stockpiling", "unalive", "myself",
-            "sewerslide", "nothing",
+            "sewerslide",
         ]);
+
+        // Real words one edit away from a fuzzy target are known as themselves, so "homeless" never reads as "hopeless".
+        foreach (var word in (string[])["homeless", "overdone", "hopeful", "helpers", "killings", "suicides", "goodbyes"])
+        {
+            vocabulary.Intern(word);
+        }
         return (vocabulary, patterns);
     }
 

@@ -25,6 +25,7 @@ internal enum Cue : byte
     GenuineQuestion,
     Agreement,
     NotCrisis,
+    Accident,
 }
 
 /// <summary>How a phrase reacts to its context.</summary>
@@ -50,6 +51,9 @@ internal enum PatternFlags : byte
 
     /// <summary>A crisis phrase with no first-person word in it, so its subject must be checked (a patient, a family member).</summary>
     SubjectCheck = 32,
+
+    /// <summary>"hurt myself" at the gym is an accident; "kms" after a number is a distance.</summary>
+    Accident = 64,
 }
 
 /// <summary>One element of a compiled phrase: a set of word ids, optional or not, or a gap of a few words.</summary>
@@ -242,7 +246,9 @@ internal static class Lexicon
         (Cue.Ideation, 0.95, "", "dont|not|longer want|wanna to? be alive"),
         (Cue.Ideation, 0.85, "", "dont|not want|wanna to? be here anymore"),
         (Cue.Ideation, 0.95, "", "kill|killing|kil myself"),
-        (Cue.Ideation, 0.85, "", "kms"),
+        (Cue.Ideation, 0.85, "A", "kms"),
+        (Cue.Ideation, 0.8, "", "tired of living|existing"),
+        (Cue.Ideation, 0.8, "", "tired of being alive"),
         (Cue.Ideation, 0.95, "", "end|ending|ended|take|taking my own? life"),
         (Cue.Ideation, 0.9, "", "end|ending it all"),
         (Cue.Ideation, 0.8, "", "want|wanna|wanted to? end it"),
@@ -296,7 +302,8 @@ internal static class Lexicon
         (Cue.SelfHarm, 0.85, "", "cut|cutting my arms|arm|wrists|wrist|legs|thighs|skin"),
         (Cue.SelfHarm, 0.85, "", "relapsed * cut|cutting"),
         (Cue.SelfHarm, 0.7, "", "been|started cutting"),
-        (Cue.SelfHarm, 0.85, "", "hurt|hurting|hurts|harm|harming myself"),
+        (Cue.SelfHarm, 0.85, "A", "hurt|hurting|hurts myself"),
+        (Cue.SelfHarm, 0.85, "", "harm|harming myself"),
         (Cue.SelfHarm, 0.8, "", "hit|hitting|punch|punching myself"),
         (Cue.SelfHarm, 0.85, "", "burn|burned|burnt|burning myself"),
         (Cue.SelfHarm, 0.85, "", "burn|burned|burnt|burning my arm|arms|skin|wrist|leg"),
@@ -404,6 +411,9 @@ internal static class Lexicon
         (Cue.NotCrisis, 0, "", "cya|ttyl|vacation|conference|interview|postcall"),
         (Cue.NotCrisis, 0, "", "post call"),
         (Cue.NotCrisis, 0, "", "day off"),
+
+        // ---- Context: an accident or a sport, not self-harm.
+        (Cue.Accident, 0, "", "gym|lifting|skiing|climbing|hiking|workout|soccer|basketball|football|tennis|yoga|tripped|slipped|marathon|biking|cycling|deadlift|squats"),
     ];
 
     /// <summary>Builds the vocabulary and compiles the phrases.</summary>
@@ -499,6 +509,7 @@ internal static class Lexicon
                 'T' => PatternFlags.TaskObject,
                 'P' => PatternFlags.Place,
                 'I' => PatternFlags.IdiomProne,
+                'A' => PatternFlags.Accident,
                 _ => throw new InvalidOperationException($"Unknown pattern flag '{letter}' in \"{source}\"."),
             };
         }

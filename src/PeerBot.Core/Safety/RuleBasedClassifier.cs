@@ -247,6 +247,13 @@ public sealed class RuleBasedClassifier : IMessageClassifier
             }
         }
 
+        if ((hit.Pattern.Flags & PatternFlags.Accident) != 0
+            && (HasCueBefore(b, hits, Cue.Accident, tokens[hit.Start].Sentence, int.MaxValue)
+                || (hit.Start > 0 && char.IsDigit(b.Text[tokens[hit.Start - 1].Start]))))
+        {
+            return "an accident or a distance, not self-harm";
+        }
+
         if (hit.Pattern.Cue == Cue.Goodbye && HasCueOutside(hits, Cue.NotCrisis, 0, 0))
         {
             return "an ordinary farewell";

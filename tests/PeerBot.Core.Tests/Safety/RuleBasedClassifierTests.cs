@@ -15,6 +15,8 @@ public sealed class RuleBasedClassifierTests
     [InlineData("WHATS THE POINT", "futility")]
     [InlineData("its hopless", "resignation")]
     [InlineData("whats the point?", "futility")]
+    [InlineData("i don't think it'll ever get better", "permanence")]
+    [InlineData("why bother lol", "futility")]
     public void Classify_FatalisticMessage_FlagsWithCategoryAndPhrase(string text, string category)
     {
         var a = _classifier.Classify(text);
@@ -76,6 +78,12 @@ public sealed class RuleBasedClassifierTests
     [InlineData("i cut myself again last night", "crisis, self-harm")]
     [InlineData("this is goodbye everyone. thank you", "crisis, goodbye")]
     [InlineData("kms", "crisis, ideation")]
+    [InlineData("kms lol", "crisis, ideation")]
+    [InlineData("tired of living like this", "crisis, ideation")]
+    [InlineData("i'm not going to kill myself, don't worry, just venting", "crisis, ideation")]
+    [InlineData("i hurt myself again last night", "crisis, self-harm")]
+    [InlineData("went to the gym to cope. then i hurt myself again after", "crisis, self-harm")]
+    [InlineData("i hurt myself again, ran the code after and nobody noticed", "crisis, self-harm")]
     public void Classify_CrisisTalk_Crisis(string text, string category)
     {
         var a = _classifier.Classify(text);
@@ -94,6 +102,8 @@ public sealed class RuleBasedClassifierTests
     [InlineData("i'm not suicidal, just really tired")]
     [InlineData("goodbye everyone, see you after vacation!")]
     [InlineData("third suicidal teen this week")]
+    [InlineData("i hurt myself at the gym, pulled a hamstring")]
+    [InlineData("ran 5 kms before shift")]
     public void Classify_IdiomOrClinicalOrNegated_NotCrisis(string text)
     {
         var a = _classifier.Classify(text);

@@ -248,4 +248,10 @@ public sealed class SafetyOptions
 
     /// <summary>How long flag excerpts are kept before they are purged.</summary>
     public TimeSpan ExcerptRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Fatalism score (0..1) at or above which a message counts as fatalistic. Raise it for fewer,
+    /// surer flags; lower it to catch milder resignation.
+    /// </summary>
+    public double FatalismThreshold { get; set; } = 0.5;
 }

@@ -1,0 +1,223 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PeerBot.Core.Configuration;
+using PeerBot.Core.Groups;
+using PeerBot.Core.People;
+using PeerBot.Core.Platform;
+
+namespace PeerBot.Core.Safety;
+
+/// <summary>
+/// Delivers a stored alert privately: a DM to each of the group's facilitators, psychologists first for
+/// crisis (and, when the group has none, the roster's psychologists), and the crisis resources reply to a
+/// named author. Progress is written to the store after each send, so a retry reaches only those not yet
+/// reached, and idempotency keys stop a retried send from posting twice.
+/// </summary>
+public sealed partial class AlertDelivery
+{
+    private readonly IAlertStore _store;
+    private readonly IGroupDirectory _groups;
+    private readonly IPeopleDirectory _people;
+    private readonly IPlatformRegistry _platforms;
+    private readonly SafetyOptions _options;
+    private readonly ILogger<AlertDelivery> _logger;
+
+    /// <summary>Creates the delivery.</summary>
+    public AlertDelivery(
+        IAlertStore store,
+        IGroupDirectory groups,
+        IPeopleDirectory people,
+        IPlatformRegistry platforms,
+        IOptions<PeerBotOptions> options,
+        ILogger<AlertDelivery> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _groups = groups;
+        _people = people;
+        _platforms = platforms;
+        _options = options.Value.Safety;
+        _logger = logger;
+    }
+
+    /// <summary>Delivers what is still due for an alert; returns the updated record (delivered or not).</summary>
+    public async Task<AlertRecord> DeliverAsync(AlertRecord alert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        alert = alert with { DeliveryAttempts = alert.DeliveryAttempts + 1 };
+        var group = _groups.Find(alert.GroupId);
+        var platform = group is null ? null : _platforms.Find(group.Platform);
+        if (group is null || platform is null)
+        {
+            LogNoRoute(alert.Id, alert.GroupId);
+            await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+            return alert;
+        }
+
+        var complete = true;
+        var recipients = Recipients(alert, group);
+        var psychologistsFirst = alert.Kind == AlertKind.Crisis
+            ? recipients.TakeWhile(p => _people.Find(p)?.Role == PersonRole.Psychologist).Count()
+            : 0;
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            if (i == psychologistsFirst && alert.Kind == AlertKind.Crisis)
+            {
+                // The professional hears first; then the person in crisis gets resources at once, before the rest.
+                (alert, var replied) = await ReplyToAuthorAsync(alert, platform, cancellationToken).ConfigureAwait(false);
+                complete &= replied;
+            }
+
+            (alert, var sent) = await SendToAsync(alert, group, platform, recipients[i], cancellationToken).ConfigureAwait(false);
+            complete &= sent;
+        }
+
+        if (alert.Kind == AlertKind.Crisis && psychologistsFirst == recipients.Count)
+        {
+            (alert, var replied) = await ReplyToAuthorAsync(alert, platform, cancellationToken).ConfigureAwait(false);
+            complete &= replied;
+        }
+
+        if (alert.DeliveredTo.Count == 0)
+        {
+            LogNobodyReached(alert.Id, alert.GroupId);
+            complete = false;
+        }
+
+        alert = alert with { Delivered = complete };
+        await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+        return alert;
+    }
+
+    /// <summary>Updates the alert messages already delivered (after an acknowledgement or resolution).</summary>
+    public async Task RefreshAsync(AlertRecord alert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        var group = _groups.Find(alert.GroupId);
+        foreach (var delivered in alert.DeliveredTo)
+        {
+            var platform = _platforms.Find(delivered.Message.Channel.Platform);
+            if (platform is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert));
+                await platform.UpdateMessageAsync(delivered.Message, content, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PlatformException ex)
+            {
+                LogRefreshFailed(ex, alert.Id, delivered.PersonId, ex.Kind);
+            }
+        }
+    }
+
+    private List<string> Recipients(AlertRecord alert, GroupInfo group)
+    {
+        var facilitators = group.FacilitatorIds.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (alert.Kind != AlertKind.Crisis)
+        {
+            return facilitators;
+        }
+
+        var psychologists = facilitators.Where(IsPsychologist).ToList();
+        if (psychologists.Count == 0)
+        {
+            // A crisis must reach a professional: when the group has no psychologist, the roster's do.
+            psychologists = _people.All.Where(p => p.Role == PersonRole.Psychologist && _people.PlatformUserId(p.Id, group.Platform) is not null)
+                .Select(p => p.Id)
+                .ToList();
+        }
+
+        return psychologists.Concat(facilitators.Where(f => !psychologists.Contains(f, StringComparer.OrdinalIgnoreCase))).ToList();
+    }
+
+    private bool IsPsychologist(string personId) => _people.Find(personId)?.Role == PersonRole.Psychologist;
+
+    private string? AuthorName(AlertRecord alert) =>
+        alert.AuthorPersonId is null ? null : _people.Find(alert.AuthorPersonId)?.Name ?? alert.AuthorPersonId;
+
+    private async Task<(AlertRecord Alert, bool Sent)> SendToAsync(
+        AlertRecord alert, GroupInfo group, IChatPlatform platform, string personId, CancellationToken cancellationToken)
+    {
+        if (alert.DeliveredTo.Any(d => string.Equals(d.PersonId, personId, StringComparison.OrdinalIgnoreCase)))
+        {
+            return (alert, true);
+        }
+
+        var userId = _people.PlatformUserId(personId, group.Platform);
+        if (userId is null)
+        {
+            LogNoUserId(alert.Id, personId, group.Platform);
+            return (alert, false);
+        }
+
+        try
+        {
+            var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}");
+            var sent = await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
+            alert = alert with { DeliveredTo = [.. alert.DeliveredTo, new DeliveredAlertMessage(personId, sent)] };
+            await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+            LogDelivered(alert.Id, alert.Kind, personId);
+            return (alert, true);
+        }
+        catch (PlatformException ex)
+        {
+            LogSendFailed(ex, alert.Id, personId, ex.Kind);
+            return (alert, false);
+        }
+    }
+
+    private async Task<(AlertRecord Alert, bool Sent)> ReplyToAuthorAsync(AlertRecord alert, IChatPlatform platform, CancellationToken cancellationToken)
+    {
+        if (alert.AuthorReplied || alert.AuthorPersonId is null)
+        {
+            // Anonymous authors are answered by the sharing feature, the only part that can reach them.
+            return (alert with { AuthorReplied = true }, true);
+        }
+
+        var userId = _people.PlatformUserId(alert.AuthorPersonId, platform.Kind);
+        if (userId is null)
+        {
+            LogNoUserId(alert.Id, alert.AuthorPersonId, platform.Kind);
+            return (alert, false);
+        }
+
+        try
+        {
+            await platform.SendDirectMessageAsync(userId, OutgoingMessage.Plain(_options.CrisisMessage, $"crisis-reply-{alert.Id}"), cancellationToken)
+                .ConfigureAwait(false);
+            alert = alert with { AuthorReplied = true };
+            await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+            return (alert, true);
+        }
+        catch (PlatformException ex)
+        {
+            LogReplyFailed(ex, alert.Id, ex.Kind);
+            return (alert, false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Alert {AlertId}: group {GroupId} or its platform is not available; delivery will be retried.")]
+    private partial void LogNoRoute(string alertId, string groupId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Alert {AlertId} in group {GroupId} reached no facilitator yet; delivery will be retried.")]
+    private partial void LogNobodyReached(string alertId, string groupId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId}: {PersonId} has no user id on {Platform}.")]
+    private partial void LogNoUserId(string alertId, string personId, PlatformKind platform);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} ({Kind}) delivered to {PersonId}.")]
+    private partial void LogDelivered(string alertId, AlertKind kind, string personId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} could not be sent to {PersonId} ({Kind}); it will be retried.")]
+    private partial void LogSendFailed(Exception exception, string alertId, string personId, PlatformErrorKind kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Crisis resources for alert {AlertId} could not be sent to the author ({Kind}); it will be retried.")]
+    private partial void LogReplyFailed(Exception exception, string alertId, PlatformErrorKind kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId}: the message to {PersonId} could not be updated ({Kind}).")]
+    private partial void LogRefreshFailed(Exception exception, string alertId, string personId, PlatformErrorKind kind);
+}

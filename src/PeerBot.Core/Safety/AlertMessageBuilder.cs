@@ -1,0 +1,101 @@
+using System.Globalization;
+using PeerBot.Core.Groups;
+using PeerBot.Core.Platform;
+
+namespace PeerBot.Core.Safety;
+
+/// <summary>Renders an alert as the private message a facilitator receives.</summary>
+public static class AlertMessageBuilder
+{
+    /// <summary>The action id of the acknowledge button for an alert.</summary>
+    public static string AckAction(string alertId) => "ack:" + alertId;
+
+    /// <summary>The action id of the resolve button for an alert.</summary>
+    public static string ResolveAction(string alertId) => "resolve:" + alertId;
+
+    /// <summary>Builds the alert message.</summary>
+    /// <param name="alert">The alert.</param>
+    /// <param name="group">Its group, for the name and time zone; null when the group is no longer known.</param>
+    /// <param name="authorName">For a crisis from a named member, their display name.</param>
+    /// <param name="idempotencyKey">The key that stops a retried send from posting twice.</param>
+    public static OutgoingMessage Build(AlertRecord alert, GroupInfo? group, string? authorName, string? idempotencyKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        var groupName = group?.Name ?? alert.GroupId;
+        var when = FormatTime(alert.RaisedAt, group?.TimeZone);
+        var blocks = new List<MessageBlock>();
+        if (alert.Kind == AlertKind.Crisis)
+        {
+            blocks.Add(new HeadingBlock($"Crisis alert: {groupName}"));
+            var who = alert.AuthorAnonymous ? "An anonymous member" : authorName ?? "A member";
+            var followUp = alert.AuthorAnonymous
+                ? "They were sent crisis resources privately and offered a way to let you contact them; their identity stays hidden unless they choose otherwise."
+                : "They were sent crisis resources privately. Please reach out to them directly now.";
+            blocks.Add(new ParagraphBlock($"{who} wrote something that may mean they are in crisis ({when}). {followUp}"));
+        }
+        else
+        {
+            blocks.Add(new HeadingBlock($"Fatalistic spiral: {groupName}"));
+            blocks.Add(new ParagraphBlock(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{alert.MessageCount} fatalistic messages from {alert.PeopleCount} people, the last at {when}. Nobody in the group has been told.")));
+        }
+
+        if (alert.Excerpts.Count > 0)
+        {
+            foreach (var excerpt in alert.Excerpts)
+            {
+                blocks.Add(new QuoteBlock(excerpt));
+            }
+        }
+        else if (alert.ExcerptsPurgedAt is not null)
+        {
+            blocks.Add(new ParagraphBlock([new TextSpan("Excerpts were purged after the retention period.", SpanStyle.Italic)]));
+        }
+
+        if (alert.Reasons.Count > 0)
+        {
+            blocks.Add(new ParagraphBlock([new TextSpan("Why", SpanStyle.Bold)]));
+            blocks.Add(new ListBlock(alert.Reasons.Select(r => (IReadOnlyList<TextSpan>)[new TextSpan(r)]).ToList()));
+        }
+
+        if (alert.SuggestedPrompt is not null)
+        {
+            blocks.Add(new ParagraphBlock([new TextSpan("Suggested reframing prompt", SpanStyle.Bold), new TextSpan(" (post it with /peer reframe, or in your own words):")]));
+            blocks.Add(new QuoteBlock(alert.SuggestedPrompt));
+        }
+
+        blocks.Add(new ParagraphBlock(
+        [
+            new TextSpan("Alert "),
+            new TextSpan(alert.Id, SpanStyle.Code),
+            new TextSpan($" is {Describe(alert)}. /peer ack {alert.Id} · /peer resolve {alert.Id} [note]"),
+        ]));
+
+        IReadOnlyList<MessageButton> buttons = alert.Status == AlertStatus.Resolved
+            ? []
+            : alert.Status == AlertStatus.Acknowledged
+                ? [new MessageButton("Resolve", ResolveAction(alert.Id))]
+                : [new MessageButton("Acknowledge", AckAction(alert.Id), ButtonStyle.Primary), new MessageButton("Resolve", ResolveAction(alert.Id))];
+        return new OutgoingMessage(blocks, buttons, idempotencyKey);
+    }
+
+    private static string Describe(AlertRecord alert) => alert.Status switch
+    {
+        AlertStatus.Acknowledged => $"acknowledged by {alert.AcknowledgedBy}",
+        AlertStatus.Resolved => alert.ResolutionNote is { Length: > 0 } note ? $"resolved by {alert.ResolvedBy}: {note}" : $"resolved by {alert.ResolvedBy}",
+        _ => "open",
+    };
+
+    /// <summary>Formats a time in the group's time zone when it is known, otherwise in UTC.</summary>
+    public static string FormatTime(DateTimeOffset time, string? timeZone)
+    {
+        if (timeZone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var zone))
+        {
+            var local = TimeZoneInfo.ConvertTime(time, zone);
+            return local.ToString("ddd d MMM yyyy, HH:mm", CultureInfo.InvariantCulture) + " " + timeZone;
+        }
+
+        return time.ToUniversalTime().ToString("ddd d MMM yyyy, HH:mm", CultureInfo.InvariantCulture) + " UTC";
+    }
+}

@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Logging;
+
+namespace PeerBot.Core.Safety;
+
+/// <summary>
+/// Facilitators' handling of alerts (<c>/peer flags</c>, <c>ack</c>, <c>resolve</c>, and the alert
+/// buttons). Authorization is the command layer's job; this records who acted and when, and updates the
+/// alert messages already delivered.
+/// </summary>
+public sealed partial class AlertService : IAlertService
+{
+    private const int MaxNoteLength = 500;
+
+    private readonly IAlertStore _store;
+    private readonly AlertDelivery _delivery;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AlertService> _logger;
+
+    /// <summary>Creates the service.</summary>
+    public AlertService(IAlertStore store, AlertDelivery delivery, TimeProvider time, ILogger<AlertService> logger)
+    {
+        _store = store;
+        _delivery = delivery;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AlertSummary>> ListAsync(IReadOnlyCollection<string> groupIds, bool includeResolved, CancellationToken cancellationToken)
+    {
+        var alerts = await _store.ListAsync(groupIds, includeResolved, cancellationToken).ConfigureAwait(false);
+        return alerts.Select(a => a.ToSummary()).ToList();
+    }
+
+    /// <inheritdoc />
+    public async Task<AlertSummary?> FindAsync(string alertId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alertId);
+        var alert = await _store.FindAsync(AlertIdGenerator.Normalise(alertId), cancellationToken).ConfigureAwait(false);
+        return alert?.ToSummary();
+    }
+
+    /// <inheritdoc />
+    public async Task<OperationResult<AlertSummary>> AcknowledgeAsync(string alertId, string actorPersonId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alertId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actorPersonId);
+        var alert = await _store.FindAsync(AlertIdGenerator.Normalise(alertId), cancellationToken).ConfigureAwait(false);
+        if (alert is null)
+        {
+            return OperationResult<AlertSummary>.Failure($"There is no alert {alertId.Trim()}. /peer flags lists the open ones.");
+        }
+
+        if (alert.Status == AlertStatus.Resolved)
+        {
+            return OperationResult<AlertSummary>.Failure($"Alert {alert.Id} is already resolved by {alert.ResolvedBy}.");
+        }
+
+        if (alert.Status == AlertStatus.Acknowledged)
+        {
+            // Pressing the button twice, or two facilitators at once: not an error, the first one stands.
+            return OperationResult<AlertSummary>.Success(alert.ToSummary());
+        }
+
+        alert = alert with { Status = AlertStatus.Acknowledged, AcknowledgedBy = actorPersonId, AcknowledgedAt = _time.GetUtcNow() };
+        await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+        LogChanged(alert.Id, alert.Status, actorPersonId);
+        await _delivery.RefreshAsync(alert, cancellationToken).ConfigureAwait(false);
+        return OperationResult<AlertSummary>.Success(alert.ToSummary());
+    }
+
+    /// <inheritdoc />
+    public async Task<OperationResult<AlertSummary>> ResolveAsync(string alertId, string actorPersonId, string? note, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alertId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actorPersonId);
+        var alert = await _store.FindAsync(AlertIdGenerator.Normalise(alertId), cancellationToken).ConfigureAwait(false);
+        if (alert is null)
+        {
+            return OperationResult<AlertSummary>.Failure($"There is no alert {alertId.Trim()}. /peer flags lists the open ones.");
+        }
+
+        if (alert.Status == AlertStatus.Resolved)
+        {
+            return OperationResult<AlertSummary>.Failure($"Alert {alert.Id} is already resolved by {alert.ResolvedBy}.");
+        }
+
+        note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        if (note is { Length: > MaxNoteLength })
+        {
+            return OperationResult<AlertSummary>.Failure($"The note is {note.Length} characters; keep it under {MaxNoteLength}.");
+        }
+
+        var now = _time.GetUtcNow();
+        alert = alert with
+        {
+            Status = AlertStatus.Resolved,
+            AcknowledgedBy = alert.AcknowledgedBy ?? actorPersonId,
+            AcknowledgedAt = alert.AcknowledgedAt ?? now,
+            ResolvedBy = actorPersonId,
+            ResolvedAt = now,
+            ResolutionNote = note,
+        };
+        await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+        LogChanged(alert.Id, alert.Status, actorPersonId);
+        await _delivery.RefreshAsync(alert, cancellationToken).ConfigureAwait(false);
+        return OperationResult<AlertSummary>.Success(alert.ToSummary());
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} is now {Status} by {PersonId}.")]
+    private partial void LogChanged(string alertId, AlertStatus status, string personId);
+}

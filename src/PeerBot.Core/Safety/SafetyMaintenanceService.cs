@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PeerBot.Core.Configuration;
+
+namespace PeerBot.Core.Safety;
+
+/// <summary>
+/// Keeps alerts moving and private: retries deliveries that failed (crisis first) and purges excerpts
+/// older than <see cref="SafetyOptions.ExcerptRetention"/>. Runs at start and then every
+/// <see cref="Interval"/> on the injected <see cref="TimeProvider"/>.
+/// </summary>
+public sealed partial class SafetyMaintenanceService : BackgroundService
+{
+    /// <summary>How often the retry and purge run.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Delivery attempts after which an alert is no longer retried (it stays in the store and in <c>/peer flags</c>).</summary>
+    public const int MaxDeliveryAttempts = 1440;
+
+    private readonly IAlertStore _store;
+    private readonly AlertDelivery _delivery;
+    private readonly TimeProvider _time;
+    private readonly SafetyOptions _options;
+    private readonly ILogger<SafetyMaintenanceService> _logger;
+
+    /// <summary>Creates the service.</summary>
+    public SafetyMaintenanceService(
+        IAlertStore store,
+        AlertDelivery delivery,
+        TimeProvider time,
+        IOptions<PeerBotOptions> options,
+        ILogger<SafetyMaintenanceService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _delivery = delivery;
+        _time = time;
+        _options = options.Value.Safety;
+        _logger = logger;
+    }
+
+    /// <summary>Signalled after each pass; tests wait on it instead of sleeping.</summary>
+    public event EventHandler? PassCompleted;
+
+    /// <summary>One pass: retry undelivered alerts, then purge expired excerpts.</summary>
+    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var pending = await _store.ListUndeliveredAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var alert in pending)
+        {
+            if (alert.DeliveryAttempts >= MaxDeliveryAttempts)
+            {
+                continue;
+            }
+
+            var after = await _delivery.DeliverAsync(alert, cancellationToken).ConfigureAwait(false);
+            if (after.Delivered)
+            {
+                LogRetried(after.Id, after.DeliveryAttempts);
+            }
+            else if (after.DeliveryAttempts >= MaxDeliveryAttempts)
+            {
+                LogGaveUp(after.Id, after.DeliveryAttempts);
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        var purged = await _store.PurgeExcerptsAsync(now - _options.ExcerptRetention, now, cancellationToken).ConfigureAwait(false);
+        if (purged > 0)
+        {
+            LogPurged(purged, _options.ExcerptRetention);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, _time);
+        do
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One bad pass (a store hiccup, an adapter bug) must not stop retries of crisis alerts for good.
+                LogPassFailed(ex);
+            }
+
+            PassCompleted?.Invoke(this, EventArgs.Empty);
+        }
+        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} delivered after {Attempts} attempt(s).")]
+    private partial void LogRetried(string alertId, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Alert {AlertId} could not be delivered after {Attempts} attempts; it stays listed in /peer flags.")]
+    private partial void LogGaveUp(string alertId, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Purged the excerpts of {Count} alert(s) older than {Retention}.")]
+    private partial void LogPurged(int count, TimeSpan retention);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A safety maintenance pass failed; the next runs in a minute.")]
+    private partial void LogPassFailed(Exception exception);
+}

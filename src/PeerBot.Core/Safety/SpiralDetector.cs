@@ -1,0 +1,145 @@
+using PeerBot.Core.Configuration;
+
+namespace PeerBot.Core.Safety;
+
+/// <summary>A fatalistic message counted towards a spiral.</summary>
+/// <param name="Timestamp">When it was written.</param>
+/// <param name="AuthorKey">Who wrote it (person id or anonymity handle), for counting distinct people.</param>
+/// <param name="Excerpt">A short excerpt for the facilitator.</param>
+/// <param name="Reasons">Why it was judged fatalistic.</param>
+public sealed record SpiralEntry(DateTimeOffset Timestamp, string AuthorKey, string Excerpt, IReadOnlyList<string> Reasons);
+
+/// <summary>What the safety engine decided at one message: whether a crisis alert and/or a spiral alert fire there.</summary>
+/// <param name="Crisis">True when the message is crisis talk: a crisis alert fires.</param>
+/// <param name="Spiral">The fatalistic messages of the spiral when a spiral alert fires at this message; null otherwise.</param>
+public sealed record SafetyDecision(bool Crisis, IReadOnlyList<SpiralEntry>? Spiral)
+{
+    /// <summary>No alert.</summary>
+    public static SafetyDecision None { get; } = new(false, null);
+
+    /// <summary>The alert a transcript shows at this message: crisis before spiral, or null.</summary>
+    public AlertKind? Alert => Crisis ? AlertKind.Crisis : Spiral is not null ? AlertKind.Spiral : null;
+}
+
+/// <summary>
+/// Decides, per group, where facilitators are alerted: at every crisis message, and where at least
+/// <see cref="SafetyOptions.SpiralMinMessages"/> fatalistic messages from at least
+/// <see cref="SafetyOptions.SpiralMinPeople"/> people fall within <see cref="SafetyOptions.SpiralWindow"/>;
+/// then not again for that group until <see cref="SafetyOptions.AlertCooldown"/> has passed and a fresh
+/// spiral has built up. Driven only by message timestamps, never the clock, so the live monitor and the
+/// <c>analyze</c> verb make the same decisions. Thread-safe; memory per group is bounded by the window.
+/// </summary>
+public sealed class SpiralDetector
+{
+    /// <summary>Most fatalistic messages remembered per group, whatever the window.</summary>
+    public const int MaxEntriesPerGroup = 200;
+
+    private const int ExcerptLength = 140;
+
+    private readonly SafetyOptions _options;
+    private readonly Dictionary<string, GroupState> _groups = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    /// <summary>Creates a detector with the given settings.</summary>
+    public SpiralDetector(SafetyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
+    /// <summary>Observes one classified message of a group and says which alerts fire at it.</summary>
+    public SafetyDecision Observe(string groupId, string authorKey, DateTimeOffset timestamp, MessageAssessment assessment, string text)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        ArgumentNullException.ThrowIfNull(authorKey);
+        ArgumentNullException.ThrowIfNull(assessment);
+        ArgumentNullException.ThrowIfNull(text);
+        if (!assessment.Fatalistic)
+        {
+            return assessment.Crisis ? new SafetyDecision(true, null) : SafetyDecision.None;
+        }
+
+        IReadOnlyList<SpiralEntry>? spiral = null;
+        lock (_lock)
+        {
+            if (!_groups.TryGetValue(groupId, out var state))
+            {
+                state = new GroupState();
+                _groups[groupId] = state;
+            }
+
+            if (timestamp > state.Latest)
+            {
+                state.Latest = timestamp;
+            }
+
+            state.Entries.Enqueue(new SpiralEntry(timestamp, authorKey, Excerpt(text), assessment.Reasons));
+            while (state.Entries.Count > 0
+                && (state.Latest - state.Entries.Peek().Timestamp > _options.SpiralWindow || state.Entries.Count > MaxEntriesPerGroup))
+            {
+                state.Entries.Dequeue();
+            }
+
+            var coolingDown = state.LastAlert is { } last && timestamp - last < _options.AlertCooldown;
+            if (!coolingDown
+                && state.Entries.Count >= _options.SpiralMinMessages
+                && DistinctAuthors(state.Entries) >= _options.SpiralMinPeople)
+            {
+                spiral = state.Entries.ToArray();
+                state.Entries.Clear();
+                state.LastAlert = timestamp;
+            }
+        }
+
+        return spiral is null && !assessment.Crisis ? SafetyDecision.None : new SafetyDecision(assessment.Crisis, spiral);
+    }
+
+    /// <summary>Makes a short excerpt of a message for an alert: one line, at most 140 characters.</summary>
+    public static string Excerpt(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var oneLine = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return oneLine.Length <= ExcerptLength ? oneLine : string.Concat(oneLine.AsSpan(0, ExcerptLength - 1), "\u2026");
+    }
+
+    private static int DistinctAuthors(Queue<SpiralEntry> entries)
+    {
+        var count = 0;
+        var seen = 0;
+        foreach (var entry in entries)
+        {
+            var earlier = false;
+            var index = 0;
+            foreach (var other in entries)
+            {
+                if (index++ >= seen)
+                {
+                    break;
+                }
+
+                if (string.Equals(other.AuthorKey, entry.AuthorKey, StringComparison.Ordinal))
+                {
+                    earlier = true;
+                    break;
+                }
+            }
+
+            seen++;
+            if (!earlier)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private sealed class GroupState
+    {
+        public Queue<SpiralEntry> Entries { get; } = new();
+
+        public DateTimeOffset Latest { get; set; } = DateTimeOffset.MinValue;
+
+        public DateTimeOffset? LastAlert { get; set; }
+    }
+}

@@ -1,0 +1,167 @@
+using PeerBot.Core.Configuration;
+using PeerBot.Core.Safety;
+
+namespace PeerBot.Core.Tests.Safety;
+
+public sealed class RuleBasedClassifierTests
+{
+    private readonly RuleBasedClassifier _classifier = new();
+
+    [Theory]
+    [InlineData("what's the point", "futility")]
+    [InlineData("there's nothing we can do about any of it", "helplessness")]
+    [InlineData("this place will never change", "permanence")]
+    [InlineData("i've given up", "resignation")]
+    [InlineData("WHATS THE POINT", "futility")]
+    [InlineData("its hopless", "resignation")]
+    [InlineData("whats the point?", "futility")]
+    [InlineData("i don't think it'll ever get better", "permanence")]
+    [InlineData("why bother lol", "futility")]
+    public void Classify_FatalisticMessage_FlagsWithCategoryAndPhrase(string text, string category)
+    {
+        var a = _classifier.Classify(text);
+
+        Assert.True(a.Fatalistic, string.Join("; ", a.Reasons));
+        Assert.False(a.Crisis);
+        Assert.InRange(a.Fatalism, 0.5, 1);
+        Assert.Contains(a.Reasons, r => r.StartsWith(category + ": \"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Classify_Agreement_CarriesTheFatalismAndSaysItAgrees()
+    {
+        var a = _classifier.Classify("^ this. no point.");
+
+        Assert.True(a.Fatalistic);
+        Assert.Contains("futility: \"no point\"", a.Reasons);
+        Assert.Contains(a.Reasons, r => r.StartsWith("agreement: \"^ this\"", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("I refuse to believe none of this can change", "negated")]
+    [InlineData("it's not hopeless, it's just a hard month", "negated")]
+    [InlineData("my attending keeps saying \"nothing will ever change\" and honestly that's garbage", "quoted to disagree")]
+    [InlineData("back in intern year I was sure it was hopeless, and I was wrong", "overcome in the past")]
+    [InlineData("does it ever get better? is it hopeless to ask for a lighter block?", "a genuine question")]
+    [InlineData("the CT scanner is never going to be fixed", "about a task or equipment")]
+    [InlineData("no point paging ortho before 7", "about a task or equipment")]
+    [InlineData("i'm hopeless at central lines", "about a task or equipment")]
+    public void Classify_HardNegative_NotFatalisticAndSaysWhy(string text, string why)
+    {
+        var a = _classifier.Classify(text);
+
+        Assert.False(a.Fatalistic, string.Join("; ", a.Reasons));
+        Assert.Contains(a.Reasons, r => r.Contains("(not counted: " + why, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("worst shift of my life, i'm exhausted and i hate everything")]
+    [InlineData("the CT scanner is down every Sunday")]
+    [InlineData("so angry and sad today")]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("🙂🙂🙂")]
+    [InlineData("admitted a homeless man with frostbite, noting the changes on his feet")]
+    public void Classify_VentingOrNeutral_NothingFlagged(string text)
+    {
+        var a = _classifier.Classify(text);
+
+        Assert.False(a.Fatalistic);
+        Assert.False(a.Crisis);
+    }
+
+    [Theory]
+    [InlineData("i want to die", "crisis, ideation")]
+    [InlineData("honestly thinking about k1lling myself", "crisis, ideation")]
+    [InlineData("i keep thinking about s*icide", "crisis, ideation")]
+    [InlineData("i have enough pills saved up to do it", "crisis, plan or means")]
+    [InlineData("i cut myself again last night", "crisis, self-harm")]
+    [InlineData("this is goodbye everyone. thank you", "crisis, goodbye")]
+    [InlineData("kms", "crisis, ideation")]
+    [InlineData("kms lol", "crisis, ideation")]
+    [InlineData("tired of living like this", "crisis, ideation")]
+    [InlineData("i'm not going to kill myself, don't worry, just venting", "crisis, ideation")]
+    [InlineData("i hurt myself again last night", "crisis, self-harm")]
+    [InlineData("went to the gym to cope. then i hurt myself again after", "crisis, self-harm")]
+    [InlineData("i hurt myself again, ran the code after and nobody noticed", "crisis, self-harm")]
+    public void Classify_CrisisTalk_Crisis(string text, string category)
+    {
+        var a = _classifier.Classify(text);
+
+        Assert.True(a.Crisis, string.Join("; ", a.Reasons));
+        Assert.Contains(a.Reasons, r => r.StartsWith(category + ": \"", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("these notes are going to kill me")]
+    [InlineData("dead on my feet")]
+    [InlineData("my patient told me he'd been thinking of ending his life")]
+    [InlineData("patient in bed 4 said \"i want to kill myself\" so psych is seeing him")]
+    [InlineData("the family said she kept saying she wanted to die")]
+    [InlineData("i want to die of embarrassment, i called the attending mom")]
+    [InlineData("i'm not suicidal, just really tired")]
+    [InlineData("goodbye everyone, see you after vacation!")]
+    [InlineData("third suicidal teen this week")]
+    [InlineData("i hurt myself at the gym, pulled a hamstring")]
+    [InlineData("ran 5 kms before shift")]
+    public void Classify_IdiomOrClinicalOrNegated_NotCrisis(string text)
+    {
+        var a = _classifier.Classify(text);
+
+        Assert.False(a.Crisis, string.Join("; ", a.Reasons));
+    }
+
+    [Fact]
+    public void Classify_DiscountedCrisisPhrase_ExplainsWhy()
+    {
+        var a = _classifier.Classify("the family said she kept saying she wanted to die");
+
+        Assert.Contains(a.Reasons, r => r.Contains("not counted: talk about someone else", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Classify_ReportedWithoutDisagreement_WeighsHalf()
+    {
+        var a = _classifier.Classify("everyone says nothing will ever change");
+
+        Assert.False(a.Fatalistic);
+        Assert.Contains(a.Reasons, r => r.Contains("reported speech", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Classify_Threshold_IsConfigurable()
+    {
+        var strict = new RuleBasedClassifier(new SafetyOptions { FatalismThreshold = 0.9 });
+
+        Assert.True(_classifier.Classify("it's pointless").Fatalistic);
+        Assert.False(strict.Classify("it's pointless").Fatalistic);
+        Assert.True(strict.Classify("it's pointless, nothing will ever change, we can't do anything about it").Fatalistic);
+    }
+
+    [Fact]
+    public void Classify_VeryLongMessage_HandledAndBounded()
+    {
+        var text = string.Concat(Enumerable.Repeat("long shift today and the pager went off again. ", 400)) + "what's the point";
+
+        var a = _classifier.Classify(text);
+
+        Assert.True(a.Fatalistic);
+        Assert.All(a.Reasons, r => Assert.True(r.Length < 120));
+    }
+
+    [Fact]
+    public void Classify_ConcurrentCalls_SameAnswers()
+    {
+        var texts = Corpus.Dev.Select(m => m.Text).ToArray();
+        var expected = texts.Select(t => _classifier.Classify(t)).ToArray();
+
+        Parallel.For(0, texts.Length * 4, i =>
+        {
+            var a = _classifier.Classify(texts[i % texts.Length]);
+            var e = expected[i % texts.Length];
+            Assert.Equal(e.Fatalistic, a.Fatalistic);
+            Assert.Equal(e.Crisis, a.Crisis);
+            Assert.Equal(e.Reasons, a.Reasons);
+        });
+    }
+}

@@ -1,0 +1,173 @@
+using Microsoft.Extensions.DependencyInjection;
+using PeerBot.Core.Platform;
+using PeerBot.Core.Safety;
+using PeerBot.Storage.Safety;
+
+namespace PeerBot.Storage.Tests.Safety;
+
+public sealed class LiteDbAlertStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 2, 21, 0, 0, TimeSpan.Zero);
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerbot-safety-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private static AlertRecord Alert(string id, string group = "g1", AlertKind kind = AlertKind.Spiral, int minute = 0) => new()
+    {
+        Id = id,
+        GroupId = group,
+        Kind = kind,
+        RaisedAt = T0.AddMinutes(minute),
+        MessageCount = 3,
+        PeopleCount = 2,
+        Excerpts = ["nothing will ever change", "what's the point"],
+        Reasons = ["permanence: \"nothing will ever change\"", "futility: \"what's the point\""],
+        SuggestedPrompt = "What is one thing within your control?",
+    };
+
+    public static TheoryData<bool> OnFile() => new() { false, true };
+
+    private PeerBotDatabase Open(bool onFile) =>
+        onFile ? PeerBotDatabase.OpenFile(Path.Combine(_folder, "peerbot.db")) : PeerBotDatabase.OpenInMemory();
+
+    [Theory]
+    [MemberData(nameof(OnFile))]
+    public async Task TryAddAsync_ThenFind_RoundTripsEveryField(bool onFile)
+    {
+        using var db = Open(onFile);
+        var store = new LiteDbAlertStore(db);
+        var alert = Alert("A7K2", kind: AlertKind.Crisis) with
+        {
+            Status = AlertStatus.Resolved,
+            AuthorPersonId = "ana",
+            DeliveredTo = [new DeliveredAlertMessage("kim", new MessageRef(new ChannelRef(PlatformKind.Slack, "D1"), "1700000000.000100"))],
+            AuthorReplied = true,
+            Delivered = true,
+            DeliveryAttempts = 2,
+            AcknowledgedBy = "kim",
+            AcknowledgedAt = T0.AddMinutes(3),
+            ResolvedBy = "lee",
+            ResolvedAt = T0.AddHours(1),
+            ResolutionNote = "talked, safe",
+        };
+
+        Assert.True(await store.TryAddAsync(alert, CancellationToken.None));
+        var found = await store.FindAsync("a7k2", CancellationToken.None);
+
+        Assert.NotNull(found);
+        Assert.Equal(alert.Excerpts, found.Excerpts);
+        Assert.Equal(alert.Reasons, found.Reasons);
+        Assert.Equal(alert.DeliveredTo, found.DeliveredTo);
+        Assert.Equal(alert with { Excerpts = found.Excerpts, Reasons = found.Reasons, DeliveredTo = found.DeliveredTo }, found);
+    }
+
+    [Fact]
+    public async Task TryAddAsync_DuplicateId_False()
+    {
+        using var db = PeerBotDatabase.OpenInMemory();
+        var store = new LiteDbAlertStore(db);
+
+        Assert.True(await store.TryAddAsync(Alert("A7K2"), CancellationToken.None));
+        Assert.False(await store.TryAddAsync(Alert("A7K2", group: "g2"), CancellationToken.None));
+        Assert.Equal("g1", (await store.FindAsync("A7K2", CancellationToken.None))!.GroupId);
+    }
+
+    [Fact]
+    public async Task ListAsync_FiltersGroupsAndResolved_NewestFirst()
+    {
+        using var db = PeerBotDatabase.OpenInMemory();
+        var store = new LiteDbAlertStore(db);
+        await store.TryAddAsync(Alert("AAAA", minute: 0), CancellationToken.None);
+        await store.TryAddAsync(Alert("CCCC", minute: 10) with { Status = AlertStatus.Acknowledged }, CancellationToken.None);
+        await store.TryAddAsync(Alert("DDDD", minute: 20) with { Status = AlertStatus.Resolved }, CancellationToken.None);
+        await store.TryAddAsync(Alert("EEEE", group: "g2", minute: 30), CancellationToken.None);
+
+        var open = await store.ListAsync(["g1"], includeResolved: false, CancellationToken.None);
+        var all = await store.ListAsync(["g1", "g2"], includeResolved: true, CancellationToken.None);
+
+        Assert.Equal(["CCCC", "AAAA"], open.Select(a => a.Id));
+        Assert.Equal(["EEEE", "DDDD", "CCCC", "AAAA"], all.Select(a => a.Id));
+        Assert.Empty(await store.ListAsync([], includeResolved: true, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListUndeliveredAsync_CrisisFirstThenOldest()
+    {
+        using var db = PeerBotDatabase.OpenInMemory();
+        var store = new LiteDbAlertStore(db);
+        await store.TryAddAsync(Alert("AAAA", minute: 0), CancellationToken.None);
+        await store.TryAddAsync(Alert("CCCC", kind: AlertKind.Crisis, minute: 5), CancellationToken.None);
+        await store.TryAddAsync(Alert("DDDD", minute: 1) with { Delivered = true }, CancellationToken.None);
+
+        var pending = await store.ListUndeliveredAsync(CancellationToken.None);
+
+        Assert.Equal(["CCCC", "AAAA"], pending.Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_UnknownAlert_Throws()
+    {
+        using var db = PeerBotDatabase.OpenInMemory();
+        var store = new LiteDbAlertStore(db);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.UpdateAsync(Alert("ZZZZ"), CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(OnFile))]
+    public async Task PurgeExcerptsAsync_OlderThanCutoff_RemovesTextKeepsCounts(bool onFile)
+    {
+        using var db = Open(onFile);
+        var store = new LiteDbAlertStore(db);
+        await store.TryAddAsync(Alert("AAAA", minute: 0), CancellationToken.None);
+        await store.TryAddAsync(Alert("CCCC", minute: 60), CancellationToken.None);
+        var now = T0.AddDays(31);
+
+        var purged = await store.PurgeExcerptsAsync(T0.AddMinutes(30), now, CancellationToken.None);
+        var again = await store.PurgeExcerptsAsync(T0.AddMinutes(30), now, CancellationToken.None);
+
+        Assert.Equal(1, purged);
+        Assert.Equal(0, again);
+        var old = (await store.FindAsync("AAAA", CancellationToken.None))!;
+        Assert.Empty(old.Excerpts);
+        Assert.Equal(["permanence", "futility"], old.Reasons);
+        Assert.Equal(now, old.ExcerptsPurgedAt);
+        Assert.Equal(3, old.MessageCount);
+        Assert.NotEmpty((await store.FindAsync("CCCC", CancellationToken.None))!.Excerpts);
+    }
+
+    [Fact]
+    public async Task Store_OnFile_SurvivesReopen()
+    {
+        var path = Path.Combine(_folder, "peerbot.db");
+        using (var db = PeerBotDatabase.OpenFile(path))
+        {
+            await new LiteDbAlertStore(db).TryAddAsync(Alert("A7K2"), CancellationToken.None);
+        }
+
+        using var reopened = PeerBotDatabase.OpenFile(path);
+        var found = await new LiteDbAlertStore(reopened).FindAsync("A7K2", CancellationToken.None);
+
+        Assert.NotNull(found);
+        Assert.Equal(T0, found.RaisedAt);
+    }
+
+    [Fact]
+    public void AddLiteDbSafetyStore_ReplacesInMemoryStore()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(PeerBotDatabase.OpenInMemory());
+        services.AddSingleton<IAlertStore, InMemoryAlertStore>();
+
+        services.AddLiteDbSafetyStore();
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        Assert.IsType<LiteDbAlertStore>(provider.GetRequiredService<IAlertStore>());
+    }
+}

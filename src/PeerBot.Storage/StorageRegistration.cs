@@ -2,16 +2,25 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
+using PeerBot.Storage.Safety;
 
 namespace PeerBot.Storage;
 
-/// <summary>Registration of the LiteDB stores.</summary>
+/// <summary>Registration of the LiteDB database and every feature's store over it.</summary>
 public static class StorageRegistration
 {
-    /// <summary>Registers the shared database, opened at <c>Storage:Path</c> on first use.</summary>
+    /// <summary>
+    /// Registers the shared database, opened at <c>Storage:Path</c> on first use, and the stores of groups,
+    /// prompts, safety, sharing and commands.
+    /// </summary>
     public static IServiceCollection AddLiteDbStorage(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => PeerBotDatabase.OpenFile(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.Storage.Path));
-        return services;
+        return services
+            .AddLiteDbGroupStore()
+            .AddLiteDbPromptStore()
+            .AddLiteDbSafetyStore()
+            .AddSharingStorage()
+            .AddCommandStorage();
     }
 }

@@ -3,7 +3,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerBot.Cli;
 using PeerBot.Core;
+using Microsoft.Extensions.Configuration;
+using PeerBot.Core.Commands;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Groups;
+using PeerBot.Core.Prompts;
+using PeerBot.Core.Safety;
+using PeerBot.Core.Sharing;
+using PeerBot.Slack;
 using PeerBot.Storage;
 
 namespace PeerBot;
@@ -11,8 +18,14 @@ namespace PeerBot;
 /// <summary>Composes the worker host: configuration, logging and every feature's registration.</summary>
 internal static class PeerBotHost
 {
-    /// <summary>Creates the host builder; <paramref name="configure"/> lets tests add configuration or replace services.</summary>
-    public static HostApplicationBuilder CreateBuilder(string? configFile, Action<HostApplicationBuilder>? configure = null)
+    /// <summary>
+    /// Creates the host builder. <paramref name="configureConfiguration"/> lets tests add configuration before the
+    /// platforms are chosen; <paramref name="configure"/> lets them replace services afterwards.
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(
+        string? configFile,
+        Action<IConfigurationBuilder>? configureConfiguration = null,
+        Action<HostApplicationBuilder>? configure = null)
     {
         var environment = ConfigSources.EnvironmentName();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
@@ -21,6 +34,7 @@ internal static class PeerBotHost
             ContentRootPath = Directory.GetCurrentDirectory(),
         });
         ConfigSources.Add(builder.Configuration, configFile, environment);
+        configureConfiguration?.Invoke(builder.Configuration);
 
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddSimpleConsole(o =>
@@ -37,8 +51,25 @@ internal static class PeerBotHost
             ValidateOnBuild = true,
         }));
 
+        var options = new PeerBotOptions();
+        builder.Configuration.GetSection(PeerBotOptions.SectionName).Bind(options);
+
         builder.Services.AddPeerBotCore(builder.Configuration);
         builder.Services.AddLiteDbStorage();
+
+        // Platforms first: their hosted services check tokens and resolve people before reconciliation and
+        // the schedulers start (hosted services start in registration order).
+        if (options.Slack.Enabled)
+        {
+            builder.Services.AddSlack();
+        }
+
+        builder.Services
+            .AddSafety()
+            .AddGroups()
+            .AddPrompts()
+            .AddSharing()
+            .AddCommands();
 
         configure?.Invoke(builder);
         return builder;

@@ -26,9 +26,9 @@ public class HostCompositionTests : IDisposable
     private HostApplicationBuilder Builder(Dictionary<string, string?> extra)
     {
         var example = Path.Combine(AppContext.BaseDirectory, "appsettings.example.json");
-        return PeerBotHost.CreateBuilder(example, builder =>
+        return PeerBotHost.CreateBuilder(example, configuration =>
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(extra)
+            configuration.AddInMemoryCollection(new Dictionary<string, string?>(extra)
             {
                 ["PeerBot:Storage:Path"] = Path.Combine(_folder, "peerbot.db"),
                 ["PeerBot:Anonymity:KeyPath"] = Path.Combine(_folder, "anonymity.key"),

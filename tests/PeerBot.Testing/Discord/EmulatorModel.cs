@@ -23,8 +23,8 @@ public sealed class DiscordEmulatorOptions
     /// <summary>How long Discord accepts the first answer to an interaction.</summary>
     public TimeSpan InteractionDeadline { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>The intents Identify must ask for.</summary>
-    public int ExpectedIntents { get; set; } = 37379;
+    /// <summary>The intents Identify must ask for: GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT (no privileged GUILD_MEMBERS).</summary>
+    public int ExpectedIntents { get; set; } = 37377;
 }
 
 /// <summary>A channel in the emulated server (or a DM).</summary>

@@ -25,9 +25,34 @@ public static class MessageRenderer
     {
         ArgumentNullException.ThrowIfNull(text);
         var sb = new StringBuilder(text.Length + 8);
-        foreach (var c in text)
+        var lineStart = true;
+        for (var i = 0; i < text.Length; i++)
         {
-            if (c is '\\' or '*' or '_' or '~' or '`' or '|' or '>' or '#' or '-' or '[' or ']' or '<' or '@' or ':')
+            var c = text[i];
+            var special = c is '\\' or '*' or '_' or '~' or '`' or '|' or '[' or ']' or '<' or '@';
+            if (lineStart)
+            {
+                // Headings, quotes and lists only start a line.
+                special |= c is '#' or '>' or '-' or '+';
+                if (char.IsAsciiDigit(c))
+                {
+                    var j = i;
+                    while (j < text.Length && char.IsAsciiDigit(text[j]))
+                    {
+                        j++;
+                    }
+
+                    if (j < text.Length && text[j] == '.')
+                    {
+                        sb.Append(text, i, j - i).Append("\\.");
+                        i = j;
+                        lineStart = false;
+                        continue;
+                    }
+                }
+            }
+
+            if (special)
             {
                 sb.Append('\\');
             }
@@ -38,6 +63,8 @@ public static class MessageRenderer
                 // Even escaped, "@everyone" reads like a mention; a zero-width space breaks it.
                 sb.Append('\u200B');
             }
+
+            lineStart = c == '\n' || (lineStart && c == ' ');
         }
 
         return sb.ToString();

@@ -95,7 +95,7 @@ public sealed class InteractionResponder
         await AnswerDeferredAsync(applicationId, token, late, isButton, cancellationToken).ConfigureAwait(false);
     }
 
-    private static Task<InteractionResponse> InvokeAsync(
+    private static async Task<InteractionResponse> InvokeAsync(
         IPlatformEventHandler handler,
         int type,
         JsonElement data,
@@ -105,14 +105,16 @@ public sealed class InteractionResponder
         bool isDirect,
         CancellationToken cancellationToken)
     {
+        // Yield first so a handler that throws before its first await still fails the task, not the caller.
+        await Task.Yield();
         switch (type)
         {
             case ApplicationCommand:
                 var text = PeerCommand.ToText(data);
-                return handler.HandleCommandAsync(new CommandInvocation(PlatformKind.Discord, userId, channelId, text, isDirect), cancellationToken);
+                return await handler.HandleCommandAsync(new CommandInvocation(PlatformKind.Discord, userId, channelId, text, isDirect), cancellationToken).ConfigureAwait(false);
             case ModalSubmit:
                 var formId = data.GetProperty("custom_id").GetString() ?? "";
-                return handler.HandleFormAsync(new FormSubmission(PlatformKind.Discord, userId, formId, FormValues(data)), cancellationToken);
+                return await handler.HandleFormAsync(new FormSubmission(PlatformKind.Discord, userId, formId, FormValues(data)), cancellationToken).ConfigureAwait(false);
             default:
                 var actionId = data.GetProperty("custom_id").GetString() ?? "";
                 MessageRef? message = null;
@@ -122,7 +124,7 @@ public sealed class InteractionResponder
                     message = new MessageRef(new ChannelRef(PlatformKind.Discord, messageChannel ?? ""), mid.GetString()!);
                 }
 
-                return handler.HandleButtonAsync(new ButtonPress(PlatformKind.Discord, userId, actionId, message), cancellationToken);
+                return await handler.HandleButtonAsync(new ButtonPress(PlatformKind.Discord, userId, actionId, message), cancellationToken).ConfigureAwait(false);
         }
     }
 

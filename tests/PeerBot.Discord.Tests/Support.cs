@@ -165,7 +165,8 @@ internal sealed class AdapterHarness : IAsyncDisposable
         Action<DiscordAdapterOptions>? configure = null,
         DiscordEmulatorOptions? emulatorOptions = null,
         Action<DiscordEmulator>? prepare = null,
-        bool waitUntilConnected = true)
+        bool waitUntilConnected = true,
+        string? token = null)
     {
         var emulator = await DiscordEmulator.StartAsync(emulatorOptions);
         prepare?.Invoke(emulator);
@@ -177,7 +178,7 @@ internal sealed class AdapterHarness : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Services.Configure<PeerBotOptions>(o =>
         {
-            o.Discord.Token = emulator.Token;
+            o.Discord.Token = token ?? emulator.Token;
             o.Discord.GuildId = DiscordEmulator.GuildId;
             o.Discord.ApiBaseUrl = emulator.ApiBaseUrl;
             o.Discord.CategoryName = "Peer Support";

@@ -34,6 +34,7 @@ public sealed class DiscordHostedService : BackgroundService
     private readonly DiscordFatalError _fatal;
     private readonly DiscordAdapterOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     public DiscordHostedService(
         DiscordRestClient rest,
@@ -43,8 +44,10 @@ public sealed class DiscordHostedService : BackgroundService
         IHostApplicationLifetime lifetime,
         DiscordFatalError fatal,
         DiscordAdapterOptions options,
+        TimeProvider time,
         ILogger<DiscordHostedService> logger)
     {
+        _time = time;
         _rest = rest;
         _session = session;
         _gateway = gateway;
@@ -73,7 +76,22 @@ public sealed class DiscordHostedService : BackgroundService
                     + "right-click the server, Copy Server ID).");
             }
 
-            await PrepareAsync(stoppingToken).ConfigureAwait(false);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await PrepareAsync(stoppingToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (PlatformException ex) when (ex.IsTransient)
+                {
+                    // Discord being briefly unavailable at start is no reason to stop; try again with backoff.
+                    var delay = TimeSpan.FromTicks(Math.Min(_options.ReconnectMaxDelay.Ticks, _options.ReconnectBaseDelay.Ticks << Math.Min(attempt - 1, 16)));
+                    _logger.LogWarning("Discord is not reachable at start ({Error}); retrying in {Delay}", ex.Message, delay);
+                    await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+
             _started.TrySetResult();
             messages = _router.RunMessagesAsync(stoppingToken);
             await _gateway.RunAsync(stoppingToken).ConfigureAwait(false);

@@ -166,7 +166,8 @@ internal sealed class AdapterHarness : IAsyncDisposable
         DiscordEmulatorOptions? emulatorOptions = null,
         Action<DiscordEmulator>? prepare = null,
         bool waitUntilConnected = true,
-        string? token = null)
+        string? token = null,
+        string? guildId = null)
     {
         var emulator = await DiscordEmulator.StartAsync(emulatorOptions);
         prepare?.Invoke(emulator);
@@ -179,7 +180,7 @@ internal sealed class AdapterHarness : IAsyncDisposable
         builder.Services.Configure<PeerBotOptions>(o =>
         {
             o.Discord.Token = token ?? emulator.Token;
-            o.Discord.GuildId = DiscordEmulator.GuildId;
+            o.Discord.GuildId = guildId ?? DiscordEmulator.GuildId;
             o.Discord.ApiBaseUrl = emulator.ApiBaseUrl;
             o.Discord.CategoryName = "Peer Support";
         });

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using PeerBot.Core.Platform;
 
 namespace PeerBot.Discord.Gateway;
 
@@ -147,7 +148,13 @@ public sealed class GatewayClient
             {
                 return;
             }
-            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or HttpRequestException or IOException)
+            catch (PlatformException ex) when (ex.Kind == PlatformErrorKind.Unauthorized)
+            {
+                throw new DiscordFatalException(
+                    "Discord rejected the bot token. Set PeerBot:Discord:Token to the current token from the Developer Portal "
+                    + "(your application > Bot > Reset Token) and restart.", ex);
+            }
+            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or HttpRequestException or IOException or PlatformException)
             {
                 _logger.LogWarning("Discord gateway connection failed: {Error}", ex.Message);
                 outcome = resume ? Outcome.Resume : Outcome.NewSession;
@@ -241,16 +248,13 @@ public sealed class GatewayClient
                 return (Classify(first.CloseCode, first.CloseReason, resume), false);
             }
 
-            using (var hello = JsonDocument.Parse(first.Text!))
+            if (ReadHeartbeatInterval(first.Text!) is not { } interval)
             {
-                if (!hello.RootElement.TryGetProperty("op", out var op) || op.GetInt32() != 10)
-                {
-                    _logger.LogWarning("Discord gateway sent op {Op} before Hello", hello.RootElement.TryGetProperty("op", out var o) ? o.ToString() : "?");
-                    return (Outcome.Resume, false);
-                }
-
-                state.Interval = TimeSpan.FromMilliseconds(hello.RootElement.GetProperty("d").GetProperty("heartbeat_interval").GetDouble());
+                _logger.LogWarning("Discord gateway did not start with a valid Hello; reconnecting");
+                return (resume ? Outcome.Resume : Outcome.NewSession, false);
             }
+
+            state.Interval = interval;
 
             heartbeat = HeartbeatLoopAsync(transport, state, connection);
             if (resume)
@@ -354,10 +358,16 @@ public sealed class GatewayClient
                     var data = root.TryGetProperty("d", out var d) ? d.Clone() : default;
                     if (name == "READY")
                     {
-                        SessionId = data.GetProperty("session_id").GetString();
+                        if (!data.TryGetProperty("session_id", out var sid) || sid.ValueKind != JsonValueKind.String)
+                        {
+                            _logger.LogWarning("Discord READY without a session id; identifying again");
+                            return Outcome.InvalidSession;
+                        }
+
+                        SessionId = sid.GetString();
                         ResumeGatewayUrl = data.TryGetProperty("resume_gateway_url", out var r) ? r.GetString() : _gatewayUrl;
-                        BotUserId = data.TryGetProperty("user", out var u) ? u.GetProperty("id").GetString() : null;
-                        ApplicationId = data.TryGetProperty("application", out var a) ? a.GetProperty("id").GetString() : null;
+                        BotUserId = data.TryGetProperty("user", out var u) && u.TryGetProperty("id", out var uid) ? uid.GetString() : null;
+                        ApplicationId = data.TryGetProperty("application", out var a) && a.TryGetProperty("id", out var aid) ? aid.GetString() : null;
                         state.Established = true;
                         _logger.LogInformation("Discord gateway ready");
                     }
@@ -395,6 +405,26 @@ public sealed class GatewayClient
                     return null;
             }
         }
+    }
+
+    private static TimeSpan? ReadHeartbeatInterval(string text)
+    {
+        try
+        {
+            using var hello = JsonDocument.Parse(text);
+            var root = hello.RootElement;
+            if (root.TryGetProperty("op", out var op) && op.TryGetInt32(out var code) && code == 10
+                && root.TryGetProperty("d", out var d) && d.TryGetProperty("heartbeat_interval", out var i) && i.TryGetDouble(out var ms) && ms > 0)
+            {
+                return TimeSpan.FromMilliseconds(ms);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: treated as no Hello.
+        }
+
+        return null;
     }
 
     private async Task HeartbeatLoopAsync(IGatewayTransport transport, ConnectionState state, CancellationTokenSource connection)

@@ -277,6 +277,15 @@ public sealed partial class DiscordEmulator
 
         var type = r.Body!["type"]!.GetValue<int>();
         var data = r.Body["data"]?.DeepClone();
+        if (type is 4 or 5 && (data?["flags"] is not JsonValue flags || (flags.GetValue<int>() & 64) == 0))
+        {
+            Violation($"interaction {interaction.Id} answered with type {type} that is not ephemeral");
+        }
+
+        if (type is 4 or 7 && data is JsonObject answered && answered["allowed_mentions"] is not JsonObject)
+        {
+            Violation($"interaction {interaction.Id} answered without allowed_mentions");
+        }
         if (type == 7 && interaction.MessageId is not null && data is JsonObject edit && FindMessage(interaction.MessageChannelId!, interaction.MessageId) is { } message)
         {
             ApplyEdit(message, edit);
@@ -296,6 +305,7 @@ public sealed partial class DiscordEmulator
         }
 
         var body = r.Body!.AsObject();
+        CheckNoPings(r, body);
         if (interaction.Answer.CallbackType is 6 or 7 && interaction.MessageId is not null
             && FindMessage(interaction.MessageChannelId!, interaction.MessageId) is { } message)
         {
@@ -315,6 +325,7 @@ public sealed partial class DiscordEmulator
             return NotFound(10015, "Webhook");
         }
 
+        CheckNoPings(r, r.Body!.AsObject());
         lock (_gate)
         {
             interaction.Followups.Add(r.Body!.DeepClone());

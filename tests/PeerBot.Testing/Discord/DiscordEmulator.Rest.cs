@@ -546,6 +546,12 @@ public sealed partial class DiscordEmulator
         }
 
         var nonce = body["nonce"]?.ToString();
+        CheckNoPings(r, body);
+        if (nonce is null || body["enforce_nonce"]?.GetValue<bool>() != true)
+        {
+            Violation($"{r.Method} {r.Path}: message sent without nonce and enforce_nonce, so a retry could post it twice");
+        }
+
         EmulatedMessage message;
         lock (_gate)
         {
@@ -582,6 +588,7 @@ public sealed partial class DiscordEmulator
             return NotFound(10008, "Message");
         }
 
+        CheckNoPings(r, r.Body!.AsObject());
         ApplyEdit(message, r.Body!.AsObject());
         return (200, MessageJson(message));
     }
@@ -600,6 +607,16 @@ public sealed partial class DiscordEmulator
         }
 
         return (204, null);
+    }
+
+    /// <summary>PeerBot pings nobody: every message it sends or edits carries allowed_mentions {"parse": []}.</summary>
+    private void CheckNoPings(Request r, JsonObject body)
+    {
+        if (body["allowed_mentions"] is not JsonObject mentions || mentions["parse"] is not JsonArray { Count: 0 }
+            || mentions["users"] is JsonArray { Count: > 0 } || mentions["roles"] is JsonArray { Count: > 0 })
+        {
+            Violation($"{r.Method} {r.Path}: message without allowed_mentions {{\"parse\": []}}");
+        }
     }
 
     private void ApplyEdit(EmulatedMessage message, JsonObject body)

@@ -63,6 +63,44 @@ public sealed class RateLimiterTests
         Assert.Empty(http.Violations);
     }
 
+    [Fact]
+    public async Task Send_TwoRoutesSharingALearnedBucket_WaitTogether()
+    {
+        var http = new FakeDiscordHttp(_time) { Limit = 2, Window = TimeSpan.FromSeconds(5), ShareBucketsBySegment = true };
+        var rest = Client(http);
+        const string Edit = "/channels/111111111111111111/messages/222222222222222222";
+        const string Post = "/channels/111111111111111111/messages";
+
+        // The edit learns the bucket with one request left; the post, on the same bucket, uses it.
+        await rest.SendAsync(HttpMethod.Patch, Edit, new JsonObject { ["content"] = "a" }, null, default);
+        await rest.SendAsync(HttpMethod.Post, Post, new JsonObject { ["content"] = "b" }, null, default);
+        var blocked = rest.SendAsync(HttpMethod.Patch, Edit, new JsonObject { ["content"] = "c" }, null, default);
+
+        Assert.Equal(2, http.Requests.Count);
+        Assert.False(blocked.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.True((await blocked).IsSuccess);
+        Assert.Empty(http.Violations);
+    }
+
+    [Fact]
+    public async Task Send_RequestTimesOut_RetriesAfterBackoff()
+    {
+        var http = new FakeDiscordHttp(_time) { HangNext = 1 };
+        var rest = Client(http, retryBaseDelay: TimeSpan.Zero);
+
+        var sending = rest.SendAsync(HttpMethod.Post, "/channels/111111111111111111/messages", new JsonObject { ["content"] = "a" }, null, default);
+        await http.WaitUntilAsync(() => http.Requests.Count == 1);
+        _time.Advance(TimeSpan.FromSeconds(14));
+        Assert.Single(http.Requests);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        var response = await sending.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(response.IsSuccess);
+        Assert.Equal(2, http.Requests.Count);
+        Assert.Equal(TimeSpan.FromSeconds(15), http.Requests[1].At - http.Requests[0].At);
+    }
+
     [Theory]
     [InlineData("/channels/111111111111111111/messages/222222222222222222", "/channels/111111111111111111/messages/:id", "111111111111111111")]
     [InlineData("/guilds/111111111111111111/members/search?query=ana", "/guilds/111111111111111111/members/search", "111111111111111111")]
@@ -77,8 +115,8 @@ public sealed class RateLimiterTests
         Assert.Equal(major, info.Major);
     }
 
-    private DiscordRestClient Client(FakeDiscordHttp http) =>
+    private DiscordRestClient Client(FakeDiscordHttp http, TimeSpan? retryBaseDelay = null) =>
         new(new HttpClient(http), "https://discord.test/api/v10", "tkn",
-            new DiscordAdapterOptions { RateLimitMargin = TimeSpan.Zero, GlobalRequestsPerSecond = 100_000 },
+            new DiscordAdapterOptions { RateLimitMargin = TimeSpan.Zero, GlobalRequestsPerSecond = 100_000, RetryBaseDelay = retryBaseDelay ?? TimeSpan.FromMilliseconds(500) },
             _time, NullLogger<DiscordRestClient>.Instance);
 }

@@ -155,7 +155,15 @@ internal sealed class RateLimiter
                 var hashKey = hash + ":" + route.Major;
                 if (_buckets.TryGetValue(hashKey, out var existing) && !ReferenceEquals(existing, bucket))
                 {
+                    // Two routes turned out to share one bucket: this answer is the newest word on it.
+                    if (bucket.Remaining is { } latest)
+                    {
+                        existing.Remaining = latest;
+                        existing.ResetAt = bucket.ResetAt;
+                    }
+
                     bucket.Redirect = existing;
+                    _buckets[route.RouteKey + ":" + route.Major] = existing;
                 }
                 else
                 {

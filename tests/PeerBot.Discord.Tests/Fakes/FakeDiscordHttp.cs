@@ -27,6 +27,12 @@ internal sealed class FakeDiscordHttp : HttpMessageHandler
 
     public List<string> Violations { get; } = [];
 
+    /// <summary>When set, buckets are shared by every route under the same first path segment (as Discord's hashes can be).</summary>
+    public bool ShareBucketsBySegment { get; set; }
+
+    /// <summary>Requests that hang until cancelled (a timeout), counted down.</summary>
+    public int HangNext { get; set; }
+
     public IReadOnlyList<(HttpMethod Method, string Path, string? Body, DateTimeOffset At)> Requests
     {
         get
@@ -74,13 +80,30 @@ internal sealed class FakeDiscordHttp : HttpMessageHandler
     {
         var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
         var path = request.RequestUri!.AbsolutePath;
+        var hang = false;
+        lock (_gate)
+        {
+            if (HangNext > 0)
+            {
+                HangNext--;
+                hang = true;
+                _requests.Add((request.Method, path, body, _time.GetUtcNow()));
+            }
+        }
+
+        if (hang)
+        {
+            Pulse();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         HttpResponseMessage response;
         TaskCompletionSource old;
         lock (_gate)
         {
             var now = _time.GetUtcNow();
             _requests.Add((request.Method, path, body, now));
-            var key = request.Method + " " + path;
+            var key = ShareBucketsBySegment ? "hash-" + path.Split('/')[3] : request.Method + " " + path;
             var (remaining, resetAt) = _buckets.TryGetValue(key, out var b) ? b : (0, DateTimeOffset.MinValue);
             if (now >= resetAt)
             {
@@ -111,7 +134,7 @@ internal sealed class FakeDiscordHttp : HttpMessageHandler
             response.Headers.Add("X-RateLimit-Limit", Limit.ToString(CultureInfo.InvariantCulture));
             response.Headers.Add("X-RateLimit-Remaining", remaining.ToString(CultureInfo.InvariantCulture));
             response.Headers.Add("X-RateLimit-Reset-After", resetAfter);
-            response.Headers.Add("X-RateLimit-Bucket", "hash-" + path.Split('/')[1]);
+            response.Headers.Add("X-RateLimit-Bucket", ShareBucketsBySegment ? "hash-" + path.Split('/')[3] : "hash-" + request.Method + path.Replace('/', '-'));
             old = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

@@ -118,6 +118,17 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    /// <summary>
+    /// Configuration that points a PeerBot host at this emulator (for <c>AddInMemoryCollection</c>):
+    /// the token, the server id and the API base URL.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> HostConfiguration() => new Dictionary<string, string?>
+    {
+        ["PeerBot:Discord:Token"] = Token,
+        ["PeerBot:Discord:GuildId"] = GuildId,
+        ["PeerBot:Discord:ApiBaseUrl"] = ApiBaseUrl,
+    };
+
     /// <summary>Fails the test when anything the bot sent broke the API description or the protocol.</summary>
     public void AssertNoViolations()
     {

@@ -35,6 +35,7 @@ public sealed class DiscordHostedService : BackgroundService
     private readonly DiscordAdapterOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DiscordHostedService(
         DiscordRestClient rest,
@@ -58,10 +59,8 @@ public sealed class DiscordHostedService : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>Completes when /peer is registered and the start-up check has run.</summary>
+    /// <summary>Completes when /peer is registered and the start-up check has run (or the adapter stopped).</summary>
     public Task Started => _started.Task;
-
-    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -139,6 +139,18 @@ public sealed class GatewayClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Run_Stopped_ClosesWithNormalClosureSoTheBotGoesOffline()
+    {
+        var t = await ConnectAndIdentifyAsync();
+
+        await _stop.CancelAsync();
+        await _run!.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1000, t.ClosedWith);
+        Assert.Single(_transports.Created);
+    }
+
+    [Fact]
     public async Task Run_ServerAsksForHeartbeat_SendsOneAtOnce()
     {
         var t = await ConnectAndIdentifyAsync();

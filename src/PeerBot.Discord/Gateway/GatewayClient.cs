@@ -141,7 +141,16 @@ public sealed class GatewayClient
                 {
                     var uri = new Uri(url.TrimEnd('/') + "/?v=10&encoding=json");
                     await transport.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
-                    (outcome, established) = await RunConnectionAsync(transport, resume, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        (outcome, established) = await RunConnectionAsync(transport, resume, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        // A planned stop ends the session, so Discord shows the bot offline at once.
+                        await transport.CloseAsync(1000, "PeerBot stopping", CancellationToken.None).ConfigureAwait(false);
+                        throw;
+                    }
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -209,7 +209,13 @@ public sealed class InteractionResponder
         }
 
         var content = response.Reply ?? OutgoingMessage.Plain("Done.");
-        Check(await _rest.SendAsync(HttpMethod.Patch, original, MessageBody(content, false), null, cancellationToken).ConfigureAwait(false));
+        var parts = MessageRenderer.Split(MessageRenderer.RenderContent(content));
+        var body = MessageBody(content, false, withButtons: parts.Count == 1);
+        Check(await _rest.SendAsync(HttpMethod.Patch, original, body, null, cancellationToken).ConfigureAwait(false));
+        foreach (var extra in parts.Skip(1))
+        {
+            await FollowupAsync(applicationId, token, new OutgoingMessage([], []), cancellationToken, rawContent: extra).ConfigureAwait(false);
+        }
     }
 
     private async Task FollowupAsync(string applicationId, string token, OutgoingMessage message, CancellationToken cancellationToken, string? rawContent = null)

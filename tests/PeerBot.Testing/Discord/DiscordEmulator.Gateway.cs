@@ -680,7 +680,15 @@ public sealed partial class DiscordEmulator
         {
             if (code is null)
             {
-                Socket.Abort();
+                try
+                {
+                    Socket.Abort();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Already finished.
+                }
+
                 return;
             }
 
@@ -691,7 +699,14 @@ public sealed partial class DiscordEmulator
             }
             catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
             {
-                Socket.Abort();
+                try
+                {
+                    Socket.Abort();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Already finished.
+                }
             }
             finally
             {

@@ -111,7 +111,14 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
 
         foreach (var c in open)
         {
-            c.Socket.Abort();
+            try
+            {
+                c.Socket.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The connection finished on its own meanwhile.
+            }
         }
 
         await _app.StopAsync();

@@ -10,7 +10,7 @@ namespace PeerBot.Discord.Tests;
 public sealed class GatewayClientTests : IAsyncDisposable
 {
     private const string Hello = "{\"op\":10,\"d\":{\"heartbeat_interval\":1000}}";
-    private readonly FakeTimeProvider _time = new();
+    private readonly ObservableFakeTime _time = new(TimeSpan.FromSeconds(2));
     private readonly ScriptedTransportFactory _transports = new();
     private readonly RecordingDispatch _dispatch = new();
     private readonly CancellationTokenSource _stop = new();
@@ -62,6 +62,7 @@ public sealed class GatewayClientTests : IAsyncDisposable
 
         t.Push("{\"op\":11}");
         await Flush(t);
+        Assert.True(await _transports.WaitUntilAsync(() => _time.ShortTimers >= 2));
         _time.Advance(TimeSpan.FromMilliseconds(1000));
         Assert.True(await _transports.WaitUntilAsync(() => t.SentOp(1).Count == 2));
         Assert.Null(t.ClosedWith);
@@ -75,7 +76,7 @@ public sealed class GatewayClientTests : IAsyncDisposable
         await Flush(t);
 
         _time.Advance(TimeSpan.FromMilliseconds(500));
-        Assert.True(await _transports.WaitUntilAsync(() => t.SentOp(1).Count == 1));
+        Assert.True(await _transports.WaitUntilAsync(() => t.SentOp(1).Count == 1 && _time.ShortTimers >= 2));
         _time.Advance(TimeSpan.FromMilliseconds(1000));
 
         Assert.True(await _transports.WaitUntilAsync(() => _transports.Created.Count == 2));
@@ -225,20 +226,28 @@ public sealed class GatewayClientTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Run_FailedConnections_BackOffExponentially()
+    public async Task Run_FailedConnections_BackOffExponentiallyWithJitter()
     {
         _options.ReconnectBaseDelay = TimeSpan.FromSeconds(1);
-        var t = await ConnectAndIdentifyAsync(ready: false);
+        var t = await ConnectAndIdentifyAsync();
 
+        // With the fixed jitter 0.5: after a working connection base * 0.5; then attempt n waits base * 2^(n-1) * 0.75.
         t.PushClose(4000);
-        await AdvanceUntilAsync(() => _transports.Created.Count == 2, TimeSpan.FromMilliseconds(100));
-        var first = _time.GetUtcNow();
+        await ExpectNextConnectionAfterAsync(TimeSpan.FromMilliseconds(500), 2);
         _transports.Created[1].PushClose(4000);
-        await AdvanceUntilAsync(() => _transports.Created.Count == 3, TimeSpan.FromMilliseconds(100));
-        var second = _time.GetUtcNow();
+        await ExpectNextConnectionAfterAsync(TimeSpan.FromMilliseconds(750), 3);
+        _transports.Created[2].PushClose(4000);
+        await ExpectNextConnectionAfterAsync(TimeSpan.FromMilliseconds(1500), 4);
+    }
 
-        // Attempt n waits base * 2^(n-1) * 0.75 with the fixed jitter: 0.75 s, then 1.5 s.
-        Assert.InRange((second - first).TotalMilliseconds, 1400, 1600);
+    private async Task ExpectNextConnectionAfterAsync(TimeSpan delay, int connections)
+    {
+        var timers = _time.ShortTimers;
+        Assert.True(await _transports.WaitUntilAsync(() => _time.ShortTimers > timers));
+        _time.Advance(delay - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(connections - 1, _transports.Created.Count);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(await _transports.WaitUntilAsync(() => _transports.Created.Count == connections));
     }
 
     private async Task<ScriptedTransport> ConnectAndIdentifyAsync(bool ready = true)
@@ -280,6 +289,7 @@ public sealed class GatewayClientTests : IAsyncDisposable
             new FixedRandom(0.5),
             NullLogger<GatewayClient>.Instance);
         _dispatch.Changed = _transports.Pulse;
+        _time.Changed = _transports.Pulse;
         _run = Task.Run(() => _client.RunAsync(_stop.Token));
     }
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PeerBot.Discord.Rest;
 using PeerBot.Discord.Tests.Fakes;
 
@@ -8,12 +7,13 @@ namespace PeerBot.Discord.Tests;
 
 public sealed class RateLimiterTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly ObservableFakeTime _time = new(TimeSpan.FromSeconds(5));
 
     [Fact]
     public async Task Send_BurstOf500_SendsExactlyLimitPerWindowAndNeverOnExhaustedBucket()
     {
         var http = new FakeDiscordHttp(_time) { Limit = 5, Window = TimeSpan.FromSeconds(1) };
+        _time.Changed = http.Pulse;
         var rest = Client(http);
         var start = _time.GetUtcNow();
 
@@ -29,8 +29,8 @@ public sealed class RateLimiterTests
         var sends = Enumerable.Range(0, 500).Select(SendAsync).ToList();
         for (var window = 1; window <= 100; window++)
         {
-            // Wait until the client has read every answer of the window, so it knows the bucket is empty.
-            await http.WaitUntilAsync(() => Volatile.Read(ref completed) == window * 5);
+            // Wait until the client has read every answer of the window and the next request waits for the reset.
+            await http.WaitUntilAsync(() => Volatile.Read(ref completed) == window * 5 && (window == 100 || _time.ShortTimers == window));
             Assert.Equal(window * 5, http.Requests.Count);
             if (window < 100)
             {

@@ -68,6 +68,16 @@ public sealed class DiscordHostedService : BackgroundService
         Task messages = Task.CompletedTask;
         try
         {
+            if (!Uri.TryCreate(_rest.BaseUrl, UriKind.Absolute, out var api) || (api.Scheme != Uri.UriSchemeHttps && api.Scheme != Uri.UriSchemeHttp))
+            {
+                throw new DiscordFatalException("PeerBot:Discord:ApiBaseUrl must be an absolute http(s) URL; leave it at https://discord.com/api/v10.");
+            }
+
+            if (string.IsNullOrWhiteSpace(_session.CategoryName) || _session.CategoryName.Length > 100)
+            {
+                throw new DiscordFatalException("PeerBot:Discord:CategoryName must be 1 to 100 characters (the category group channels are created in).");
+            }
+
             if (!RouteInfo.IsSnowflake(_session.GuildId))
             {
                 throw new DiscordFatalException(

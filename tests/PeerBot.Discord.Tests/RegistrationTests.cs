@@ -41,16 +41,18 @@ public sealed class RegistrationTests
         Assert.Contains(h.Logs.Lines, l => l.Level == LogLevel.Warning && l.Text.Contains("not reachable at start", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Start_GuildIdNotANumber_StopsHostNamingTheKey()
+    [Theory]
+    [InlineData("my server", null, "PeerBot:Discord:GuildId")]
+    [InlineData(null, "not a url", "PeerBot:Discord:ApiBaseUrl")]
+    public async Task Start_BadConfiguration_StopsHostNamingTheKey(string? guildId, string? apiBaseUrl, string key)
     {
-        await using var h = await AdapterHarness.StartAsync(waitUntilConnected: false, guildId: "my server");
+        await using var h = await AdapterHarness.StartAsync(waitUntilConnected: false, guildId: guildId, apiBaseUrl: apiBaseUrl);
         var stopping = new TaskCompletionSource();
         h.Host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopping.TrySetResult());
 
         await stopping.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
-        Assert.Contains("PeerBot:Discord:GuildId", h.Fatal.Message, StringComparison.Ordinal);
+        Assert.Contains(key, h.Fatal.Message, StringComparison.Ordinal);
         Assert.Empty(h.Emulator.Requests);
     }
 }

@@ -167,7 +167,8 @@ internal sealed class AdapterHarness : IAsyncDisposable
         Action<DiscordEmulator>? prepare = null,
         bool waitUntilConnected = true,
         string? token = null,
-        string? guildId = null)
+        string? guildId = null,
+        string? apiBaseUrl = null)
     {
         var emulator = await DiscordEmulator.StartAsync(emulatorOptions);
         prepare?.Invoke(emulator);
@@ -181,7 +182,7 @@ internal sealed class AdapterHarness : IAsyncDisposable
         {
             o.Discord.Token = token ?? emulator.Token;
             o.Discord.GuildId = guildId ?? DiscordEmulator.GuildId;
-            o.Discord.ApiBaseUrl = emulator.ApiBaseUrl;
+            o.Discord.ApiBaseUrl = apiBaseUrl ?? emulator.ApiBaseUrl;
             o.Discord.CategoryName = "Peer Support";
         });
         builder.Services.AddSingleton<IPlatformEventHandler>(handler);

@@ -332,6 +332,11 @@ public sealed class GatewayClient
             {
                 // The heartbeat stops with its connection.
             }
+            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or ObjectDisposedException)
+            {
+                // The socket failed under the heartbeat; the receive side already decided what happens next.
+                _logger.LogDebug("Discord heartbeat ended: {Error}", ex.Message);
+            }
         }
     }
 

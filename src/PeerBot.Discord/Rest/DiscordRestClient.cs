@@ -50,6 +50,9 @@ public sealed class DiscordRestClient
     /// <summary>The rate limiter, for tests that inspect its state.</summary>
     internal RateLimiter Limiter => _limiter;
 
+    /// <summary>The API base URL requests go to.</summary>
+    public string BaseUrl => _baseUrl;
+
     /// <summary>The User-Agent sent with every request.</summary>
     public string UserAgent => _userAgent;
 

@@ -110,7 +110,9 @@ internal sealed class RateLimiter
                 }
                 else
                 {
-                    if (now >= _globalWindowStart + TimeSpan.FromSeconds(1))
+                    // The margin keeps our window from ending before Discord's, which starts when our first request arrives.
+                    var window = TimeSpan.FromSeconds(1) + _options.RateLimitMargin;
+                    if (now >= _globalWindowStart + window)
                     {
                         _globalWindowStart = now;
                         _globalCount = 0;
@@ -122,7 +124,7 @@ internal sealed class RateLimiter
                         return;
                     }
 
-                    wait = _globalWindowStart + TimeSpan.FromSeconds(1) - now;
+                    wait = _globalWindowStart + window - now;
                 }
             }
 

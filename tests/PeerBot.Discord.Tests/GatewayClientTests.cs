@@ -203,6 +203,8 @@ public sealed class GatewayClientTests : IAsyncDisposable
         var t = await ConnectAndIdentifyAsync();
 
         t.PushClose(code);
+        // Advance only once the close is read, or the unanswered heartbeat would end the connection first.
+        Assert.True(await _transports.WaitUntilAsync(() => _gatewayBotCalls == 2));
         await AdvanceUntilAsync(() => _transports.Created.Count == 2);
 
         var t2 = _transports.Created[1];
@@ -232,17 +234,15 @@ public sealed class GatewayClientTests : IAsyncDisposable
         var t = await ConnectAndIdentifyAsync();
 
         // With the fixed jitter 0.5: after a working connection base * 0.5; then attempt n waits base * 2^(n-1) * 0.75.
-        t.PushClose(4000);
-        await ExpectNextConnectionAfterAsync(TimeSpan.FromMilliseconds(500), 2);
-        _transports.Created[1].PushClose(4000);
-        await ExpectNextConnectionAfterAsync(TimeSpan.FromMilliseconds(750), 3);
-        _transports.Created[2].PushClose(4000);
-        await ExpectNextConnectionAfterAsync(TimeSpan.FromMilliseconds(1500), 4);
+        await ExpectNextConnectionAfterAsync(() => t.PushClose(4000), TimeSpan.FromMilliseconds(500), 2);
+        await ExpectNextConnectionAfterAsync(() => _transports.Created[1].PushClose(4000), TimeSpan.FromMilliseconds(750), 3);
+        await ExpectNextConnectionAfterAsync(() => _transports.Created[2].PushClose(4000), TimeSpan.FromMilliseconds(1500), 4);
     }
 
-    private async Task ExpectNextConnectionAfterAsync(TimeSpan delay, int connections)
+    private async Task ExpectNextConnectionAfterAsync(Action drop, TimeSpan delay, int connections)
     {
         var timers = _time.ShortTimers;
+        drop();
         Assert.True(await _transports.WaitUntilAsync(() => _time.ShortTimers > timers));
         _time.Advance(delay - TimeSpan.FromMilliseconds(1));
         Assert.Equal(connections - 1, _transports.Created.Count);

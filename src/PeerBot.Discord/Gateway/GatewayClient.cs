@@ -355,69 +355,81 @@ public sealed class GatewayClient
 
         using (doc)
         {
-            var root = doc.RootElement;
-            var op = root.TryGetProperty("op", out var o) && o.TryGetInt32(out var v) ? v : -1;
-            switch (op)
+            try
             {
-                case 0:
-                    if (root.TryGetProperty("s", out var s) && s.ValueKind == JsonValueKind.Number)
-                    {
-                        lock (_gate)
-                        {
-                            _sequence = s.GetInt64();
-                        }
-                    }
-
-                    var name = root.TryGetProperty("t", out var t) ? t.GetString() ?? "" : "";
-                    var data = root.TryGetProperty("d", out var d) ? d.Clone() : default;
-                    if (name == "READY")
-                    {
-                        if (!data.TryGetProperty("session_id", out var sid) || sid.ValueKind != JsonValueKind.String)
-                        {
-                            _logger.LogWarning("Discord READY without a session id; identifying again");
-                            return Outcome.InvalidSession;
-                        }
-
-                        SessionId = sid.GetString();
-                        ResumeGatewayUrl = data.TryGetProperty("resume_gateway_url", out var r) ? r.GetString() : _gatewayUrl;
-                        BotUserId = data.TryGetProperty("user", out var u) && u.TryGetProperty("id", out var uid) ? uid.GetString() : null;
-                        ApplicationId = data.TryGetProperty("application", out var a) && a.TryGetProperty("id", out var aid) ? aid.GetString() : null;
-                        state.Established = true;
-                        _logger.LogInformation("Discord gateway ready");
-                    }
-                    else if (name == "RESUMED")
-                    {
-                        state.Established = true;
-                        _logger.LogInformation("Discord gateway session resumed");
-                    }
-
-                    try
-                    {
-                        await _handler.OnDispatchAsync(name, data, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        _logger.LogError(ex, "Handling Discord {Event} failed", name);
-                    }
-
-                    return null;
-                case 1:
-                    await SendHeartbeatAsync(transport, cancellationToken).ConfigureAwait(false);
-                    return null;
-                case 7:
-                    _logger.LogInformation("Discord asked the bot to reconnect");
-                    return Outcome.Resume;
-                case 9:
-                    var resumable = root.TryGetProperty("d", out var rd) && rd.ValueKind == JsonValueKind.True;
-                    _logger.LogWarning("Discord invalidated the session ({Mode})", resumable ? "resumable" : "identify again");
-                    return resumable ? Outcome.Resume : Outcome.InvalidSession;
-                case 11:
-                    state.Acked = true;
-                    return null;
-                default:
-                    _logger.LogDebug("Discord gateway op {Op} ignored", op);
-                    return null;
+                return await HandlePayloadAsync(transport, doc.RootElement, state, cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException)
+            {
+                _logger.LogWarning("Discord gateway sent a payload of an unexpected shape ({Error}); ignored", ex.Message);
+                return null;
+            }
+        }
+    }
+
+    private async Task<Outcome?> HandlePayloadAsync(IGatewayTransport transport, JsonElement root, ConnectionState state, CancellationToken cancellationToken)
+    {
+        var op = root.TryGetProperty("op", out var o) && o.TryGetInt32(out var v) ? v : -1;
+        switch (op)
+        {
+            case 0:
+                if (root.TryGetProperty("s", out var s) && s.ValueKind == JsonValueKind.Number)
+                {
+                    lock (_gate)
+                    {
+                        _sequence = s.GetInt64();
+                    }
+                }
+
+                var name = root.TryGetProperty("t", out var t) ? t.GetString() ?? "" : "";
+                var data = root.TryGetProperty("d", out var d) ? d.Clone() : default;
+                if (name == "READY")
+                {
+                    if (!data.TryGetProperty("session_id", out var sid) || sid.ValueKind != JsonValueKind.String)
+                    {
+                        _logger.LogWarning("Discord READY without a session id; identifying again");
+                        return Outcome.InvalidSession;
+                    }
+
+                    SessionId = sid.GetString();
+                    ResumeGatewayUrl = data.TryGetProperty("resume_gateway_url", out var r) ? r.GetString() : _gatewayUrl;
+                    BotUserId = data.TryGetProperty("user", out var u) && u.TryGetProperty("id", out var uid) ? uid.GetString() : null;
+                    ApplicationId = data.TryGetProperty("application", out var a) && a.TryGetProperty("id", out var aid) ? aid.GetString() : null;
+                    state.Established = true;
+                    _logger.LogInformation("Discord gateway ready");
+                }
+                else if (name == "RESUMED")
+                {
+                    state.Established = true;
+                    _logger.LogInformation("Discord gateway session resumed");
+                }
+
+                try
+                {
+                    await _handler.OnDispatchAsync(name, data, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogError(ex, "Handling Discord {Event} failed", name);
+                }
+
+                return null;
+            case 1:
+                await SendHeartbeatAsync(transport, cancellationToken).ConfigureAwait(false);
+                return null;
+            case 7:
+                _logger.LogInformation("Discord asked the bot to reconnect");
+                return Outcome.Resume;
+            case 9:
+                var resumable = root.TryGetProperty("d", out var rd) && rd.ValueKind == JsonValueKind.True;
+                _logger.LogWarning("Discord invalidated the session ({Mode})", resumable ? "resumable" : "identify again");
+                return resumable ? Outcome.Resume : Outcome.InvalidSession;
+            case 11:
+                state.Acked = true;
+                return null;
+            default:
+                _logger.LogDebug("Discord gateway op {Op} ignored", op);
+                return null;
         }
     }
 

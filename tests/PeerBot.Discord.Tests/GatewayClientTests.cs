@@ -152,6 +152,22 @@ public sealed class GatewayClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Run_MalformedPayloads_AreSkippedAndTheConnectionLives()
+    {
+        var t = await ConnectAndIdentifyAsync();
+
+        t.Push("not json");
+        t.Push("{\"op\":0,\"s\":\"x\",\"t\":5,\"d\":null}");
+        t.Push("{\"op\":42}");
+        t.PushDispatch(4, "MESSAGE_CREATE", new JsonObject { ["id"] = "1" });
+        t.Push("{\"op\":1,\"d\":null}");
+
+        Assert.True(await _transports.WaitUntilAsync(() => t.SentOp(1).Count == 1 && _dispatch.Names.Contains("MESSAGE_CREATE")));
+        Assert.Single(_transports.Created);
+        Assert.Equal(4, _client!.Sequence);
+    }
+
+    [Fact]
     public async Task Run_ServerAsksForHeartbeat_SendsOneAtOnce()
     {
         var t = await ConnectAndIdentifyAsync();

@@ -222,5 +222,8 @@ internal sealed class AdapterHarness : IAsyncDisposable
         }
 
         Assert.DoesNotContain(Emulator.Token, Logs.All, StringComparison.Ordinal);
+
+        // Every request of every test is checked against the published API description and the protocol rules.
+        Emulator.AssertNoViolations();
     }
 }

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PeerBot.Core.Platform;
+using PeerBot.Discord.Gateway;
+using PeerBot.Discord.Interactions;
+
+namespace PeerBot.Discord;
+
+/// <summary>
+/// Routes gateway dispatches: messages in group channels and DMs go to Core one at a time and in order
+/// (the bot's own and other bots' are dropped), interactions are answered concurrently so none waits
+/// behind another, and channel events keep the set of group channels current.
+/// </summary>
+public sealed class DiscordEventRouter : IGatewayDispatchHandler
+{
+    private readonly DiscordSession _session;
+    private readonly InteractionResponder _responder;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger _logger;
+    private readonly Channel<IncomingMessage> _messages = Channel.CreateUnbounded<IncomingMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly object _gate = new();
+    private readonly HashSet<Task> _interactions = [];
+
+    public DiscordEventRouter(DiscordSession session, InteractionResponder responder, IServiceScopeFactory scopes, ILogger<DiscordEventRouter> logger)
+    {
+        _session = session;
+        _responder = responder;
+        _scopes = scopes;
+        _logger = logger;
+    }
+
+    /// <summary>Cancels interaction work when the adapter stops.</summary>
+    public CancellationToken Stopping { get; set; }
+
+    public Task OnDispatchAsync(string eventName, JsonElement data, CancellationToken cancellationToken)
+    {
+        switch (eventName)
+        {
+            case "READY":
+                if (data.TryGetProperty("user", out var user))
+                {
+                    _session.BotUserId = user.GetProperty("id").GetString();
+                }
+
+                if (data.TryGetProperty("application", out var app))
+                {
+                    _session.ApplicationId = app.GetProperty("id").GetString();
+                }
+
+                break;
+            case "GUILD_CREATE":
+                OnGuild(data);
+                break;
+            case "CHANNEL_CREATE":
+            case "CHANNEL_UPDATE":
+                OnChannel(data);
+                break;
+            case "CHANNEL_DELETE":
+                if (Str(data, "id") is { } deleted)
+                {
+                    _session.RemoveGroupChannel(deleted);
+                }
+
+                break;
+            case "MESSAGE_CREATE":
+                OnMessage(data);
+                break;
+            case "INTERACTION_CREATE":
+                StartInteraction(data);
+                break;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Hands queued messages to Core, in order, until cancelled.</summary>
+    public async Task RunMessagesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    using var scope = _scopes.CreateScope();
+                    var handler = scope.ServiceProvider.GetRequiredService<IPlatformEventHandler>();
+                    await handler.HandleMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The message id is enough to find it; its text and author stay out of the log.
+                    _logger.LogError(ex, "Handling Discord message {Message} failed", message.MessageId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>Waits for interactions in progress (for an orderly stop).</summary>
+    public Task DrainInteractionsAsync()
+    {
+        lock (_gate)
+        {
+            return Task.WhenAll(_interactions.ToArray());
+        }
+    }
+
+    private void OnGuild(JsonElement guild)
+    {
+        if (Str(guild, "id") != _session.GuildId || !guild.TryGetProperty("channels", out var channels))
+        {
+            return;
+        }
+
+        foreach (var c in channels.EnumerateArray())
+        {
+            if (c.GetProperty("type").GetInt32() == 4 && _session.CategoryId is null
+                && string.Equals(Str(c, "name"), _session.CategoryName, StringComparison.OrdinalIgnoreCase))
+            {
+                _session.CategoryId = Str(c, "id");
+            }
+        }
+
+        foreach (var c in channels.EnumerateArray())
+        {
+            OnChannel(c);
+        }
+    }
+
+    private void OnChannel(JsonElement channel)
+    {
+        var id = Str(channel, "id");
+        if (id is null || channel.GetProperty("type").GetInt32() != 0)
+        {
+            return;
+        }
+
+        if (_session.CategoryId is not null && Str(channel, "parent_id") == _session.CategoryId)
+        {
+            _session.AddGroupChannel(id);
+        }
+        else
+        {
+            _session.RemoveGroupChannel(id);
+        }
+    }
+
+    private void OnMessage(JsonElement data)
+    {
+        var author = data.GetProperty("author");
+        var authorId = Str(author, "id");
+        if (authorId is null || authorId == _session.BotUserId
+            || (author.TryGetProperty("bot", out var bot) && bot.ValueKind == JsonValueKind.True)
+            || data.TryGetProperty("webhook_id", out _))
+        {
+            return;
+        }
+
+        var type = data.TryGetProperty("type", out var t) ? t.GetInt32() : 0;
+        if (type is not (0 or 19))
+        {
+            return; // joins, pins and other system messages
+        }
+
+        var channelId = Str(data, "channel_id")!;
+        var guildId = Str(data, "guild_id");
+        var isDirect = guildId is null;
+        if (!isDirect && (guildId != _session.GuildId || !_session.IsGroupChannel(channelId)))
+        {
+            return;
+        }
+
+        var timestamp = DateTimeOffset.TryParse(Str(data, "timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts) ? ts : DateTimeOffset.MinValue;
+        var hasAttachments = data.TryGetProperty("attachments", out var a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0;
+        var message = new IncomingMessage(
+            PlatformKind.Discord,
+            channelId,
+            Str(data, "id")!,
+            authorId,
+            Str(data, "content") ?? "",
+            timestamp,
+            isDirect,
+            hasAttachments);
+        _messages.Writer.TryWrite(message);
+    }
+
+    private void StartInteraction(JsonElement data)
+    {
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                await _responder.HandleAsync(data, Stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogError(ex, "Answering a Discord interaction failed");
+            }
+        });
+        lock (_gate)
+        {
+            _interactions.Add(task);
+        }
+
+        task.ContinueWith(
+            t =>
+            {
+                lock (_gate)
+                {
+                    _interactions.Remove(t);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}

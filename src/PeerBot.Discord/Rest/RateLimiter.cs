@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+
+namespace PeerBot.Discord.Rest;
+
+/// <summary>
+/// Discord's rate limits as documented: per-route buckets keyed by route and major parameter,
+/// learning the <c>X-RateLimit-Bucket</c> hash from answers, and the global per-bot limit.
+/// A caller holds a bucket's lock for the whole request, so requests in one bucket go one at a time
+/// and none is sent while the bucket is exhausted.
+/// </summary>
+internal sealed class RateLimiter
+{
+    private readonly TimeProvider _time;
+    private readonly DiscordAdapterOptions _options;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, string> _hashes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RateLimitBucket> _buckets = new(StringComparer.Ordinal);
+    private DateTimeOffset _globalPausedUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _globalWindowStart = DateTimeOffset.MinValue;
+    private int _globalCount;
+
+    public RateLimiter(TimeProvider time, DiscordAdapterOptions options)
+    {
+        _time = time;
+        _options = options;
+    }
+
+    /// <summary>The bucket a request on this route goes through.</summary>
+    public RateLimitBucket Resolve(RouteInfo route)
+    {
+        lock (_gate)
+        {
+            var key = _hashes.TryGetValue(route.RouteKey, out var hash)
+                ? hash + ":" + route.Major
+                : route.RouteKey + ":" + route.Major;
+            if (!_buckets.TryGetValue(key, out var bucket))
+            {
+                bucket = new RateLimitBucket(key);
+                _buckets[key] = bucket;
+            }
+
+            return bucket;
+        }
+    }
+
+    /// <summary>Takes the bucket's turn, following it if it was merged into a learned bucket.</summary>
+    public async Task<RateLimitBucket> AcquireAsync(RouteInfo route, CancellationToken cancellationToken)
+    {
+        var bucket = Resolve(route);
+        while (true)
+        {
+            await bucket.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var next = bucket.Redirect;
+            if (next is null)
+            {
+                return bucket;
+            }
+
+            bucket.Lock.Release();
+            bucket = next;
+        }
+    }
+
+    /// <summary>Waits until the bucket has a request left (the caller holds its lock).</summary>
+    public async Task WaitForBucketAsync(RateLimitBucket bucket, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TimeSpan wait;
+            lock (_gate)
+            {
+                var now = _time.GetUtcNow();
+                if (bucket.Remaining is > 0 || bucket.Remaining is null || now >= bucket.ResetAt)
+                {
+                    if (bucket.Remaining is not null && now >= bucket.ResetAt && bucket.Remaining <= 0)
+                    {
+                        // The window has passed; the next answer tells the real count again.
+                        bucket.Remaining = null;
+                    }
+
+                    if (bucket.Remaining is > 0)
+                    {
+                        bucket.Remaining--;
+                    }
+
+                    return;
+                }
+
+                wait = bucket.ResetAt - now;
+            }
+
+            bucket.Waits++;
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for a slot in the global limit and for any global pause to end.</summary>
+    public async Task WaitForGlobalAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TimeSpan wait;
+            lock (_gate)
+            {
+                var now = _time.GetUtcNow();
+                if (now < _globalPausedUntil)
+                {
+                    wait = _globalPausedUntil - now;
+                }
+                else
+                {
+                    // The margin keeps our window from ending before Discord's, which starts when our first request arrives.
+                    var window = TimeSpan.FromSeconds(1) + _options.RateLimitMargin;
+                    if (now >= _globalWindowStart + window)
+                    {
+                        _globalWindowStart = now;
+                        _globalCount = 0;
+                    }
+
+                    if (_globalCount < _options.GlobalRequestsPerSecond)
+                    {
+                        _globalCount++;
+                        return;
+                    }
+
+                    wait = _globalWindowStart + window - now;
+                }
+            }
+
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Learns the bucket's state and hash from an answer's headers.</summary>
+    public void Update(RateLimitBucket bucket, RouteInfo route, HttpResponseHeaders headers)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var remaining = Header(headers, "X-RateLimit-Remaining");
+            var resetAfter = Header(headers, "X-RateLimit-Reset-After");
+            if (remaining is not null && int.TryParse(remaining, NumberStyles.Integer, CultureInfo.InvariantCulture, out var left))
+            {
+                // Requests in a bucket go one at a time, so the answer's count is the current one.
+                bucket.Remaining = left;
+                if (resetAfter is not null && double.TryParse(resetAfter, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+                {
+                    bucket.ResetAt = now + TimeSpan.FromSeconds(seconds) + _options.RateLimitMargin;
+                }
+            }
+
+            var hash = Header(headers, "X-RateLimit-Bucket");
+            if (hash is not null && !_hashes.ContainsKey(route.RouteKey))
+            {
+                _hashes[route.RouteKey] = hash;
+                var hashKey = hash + ":" + route.Major;
+                if (_buckets.TryGetValue(hashKey, out var existing) && !ReferenceEquals(existing, bucket))
+                {
+                    // Two routes turned out to share one bucket: this answer is the newest word on it.
+                    if (bucket.Remaining is { } latest)
+                    {
+                        existing.Remaining = latest;
+                        existing.ResetAt = bucket.ResetAt;
+                    }
+
+                    bucket.Redirect = existing;
+                    _buckets[route.RouteKey + ":" + route.Major] = existing;
+                }
+                else
+                {
+                    _buckets[hashKey] = bucket;
+                }
+            }
+        }
+    }
+
+    /// <summary>A 429 on this bucket: nothing more is sent on it until <paramref name="retryAfter"/> has passed.</summary>
+    public void OnBucketLimited(RateLimitBucket bucket, TimeSpan retryAfter)
+    {
+        lock (_gate)
+        {
+            var until = _time.GetUtcNow() + retryAfter + _options.RateLimitMargin;
+            bucket.Remaining = 0;
+            if (until > bucket.ResetAt)
+            {
+                bucket.ResetAt = until;
+            }
+        }
+    }
+
+    /// <summary>A global 429: every request waits.</summary>
+    public void OnGlobalLimited(TimeSpan retryAfter)
+    {
+        lock (_gate)
+        {
+            var until = _time.GetUtcNow() + retryAfter + _options.RateLimitMargin;
+            if (until > _globalPausedUntil)
+            {
+                _globalPausedUntil = until;
+            }
+        }
+    }
+
+    private static string? Header(HttpResponseHeaders headers, string name) =>
+        headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+}
+
+/// <summary>One rate-limit bucket; its lock is held for a whole request.</summary>
+internal sealed class RateLimitBucket
+{
+    public RateLimitBucket(string key) => Key = key;
+
+    public string Key { get; }
+
+    public SemaphoreSlim Lock { get; } = new(1, 1);
+
+    /// <summary>Requests left in the current window; null until an answer has told.</summary>
+    public int? Remaining { get; set; }
+
+    public DateTimeOffset ResetAt { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>Set when the bucket turned out to be the same as another learned one.</summary>
+    public RateLimitBucket? Redirect { get; set; }
+
+    /// <summary>How often a request waited for this bucket to reset.</summary>
+    public int Waits { get; set; }
+}

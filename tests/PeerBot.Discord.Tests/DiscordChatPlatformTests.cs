@@ -1,0 +1,224 @@
+using PeerBot.Core.Platform;
+using PeerBot.Testing.Discord;
+
+namespace PeerBot.Discord.Tests;
+
+public sealed class DiscordChatPlatformTests
+{
+    private static readonly string[] Contexts = ["0", "1"];
+
+    [Fact]
+    public async Task Start_RegistersPeerGloballyForServerAndDirectMessages()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+
+        var command = Assert.Single(h.Emulator.Commands!);
+        Assert.Equal("peer", command!["name"]!.GetValue<string>());
+        Assert.Equal(Contexts, command["contexts"]!.AsArray().Select(c => c!.ToJsonString()));
+        var names = command["options"]!.AsArray().Select(o => o!["name"]!.GetValue<string>()).ToList();
+        Assert.Equal(["help", "share", "pause", "resume", "my-data", "forget-me", "groups", "prompt", "reframe", "checkin", "flags", "ack", "resolve", "anon", "stats"], names);
+        Assert.Contains(h.Emulator.Requests, r => r.Method == "PUT" && r.Path == $"/applications/{DiscordEmulator.ApplicationId}/commands");
+        Assert.Equal(1, h.Emulator.Identifies);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_New_CreatesCategoryAndPrivateChannelWithOverwrites()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var lee = h.Emulator.AddMember("dr-lee");
+
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Tuesday Circle", "Peer support", [ana, lee], null), default);
+
+        var created = h.Emulator.FindChannel(channel.Id)!;
+        Assert.Equal("tuesday-circle", created.Name);
+        var category = h.Emulator.FindChannel(created.ParentId!)!;
+        Assert.Equal(4, category.Type);
+        Assert.Equal("Peer Support", category.Name);
+        Assert.Contains(new EmulatedOverwrite(DiscordEmulator.GuildId, 0, 0, 1024), created.Overwrites);
+        Assert.Contains(new EmulatedOverwrite(ana, 1, 68608, 0), created.Overwrites);
+        Assert.Contains(new EmulatedOverwrite(lee, 1, 68608, 0), created.Overwrites);
+        Assert.Contains(new EmulatedOverwrite(DiscordEmulator.BotUserId, 1, 68608, 0), created.Overwrites);
+        var body = h.Emulator.Requests.First(r => r.Method == "POST" && r.Path.EndsWith("/channels", StringComparison.Ordinal) && r.Body!["type"]!.GetValue<int>() == 0).Body!;
+        Assert.All(body["permission_overwrites"]!.AsArray(), o => Assert.Equal(System.Text.Json.JsonValueKind.String, o!["allow"]!.GetValueKind()));
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_Existing_AdjustsMembersWithoutDuplicating()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var ben = h.Emulator.AddMember("ben");
+        var cy = h.Emulator.AddMember("cy");
+        var first = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana, ben], null), default);
+
+        var second = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana, cy], first), default);
+        var again = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana, cy], null), default);
+
+        Assert.Equal(first, second);
+        Assert.Equal(first, again);
+        Assert.Single(h.Emulator.Channels, c => c.Type == 0);
+        var people = h.Emulator.FindChannel(first.Id)!.Overwrites.Where(o => o.Type == 1).Select(o => o.Id).ToHashSet();
+        Assert.Equal(new HashSet<string> { ana, cy, DiscordEmulator.BotUserId }, people);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task AddAndRemoveMember_ChangeOverwritesAndToleratesRepeats()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var ben = h.Emulator.AddMember("ben");
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default);
+
+        await h.Platform.AddMemberAsync(channel, ben, default);
+        await h.Platform.AddMemberAsync(channel, ben, default);
+        Assert.Contains(new EmulatedOverwrite(ben, 1, 68608, 0), h.Emulator.FindChannel(channel.Id)!.Overwrites);
+        await h.Platform.RemoveMemberAsync(channel, ben, default);
+        await h.Platform.RemoveMemberAsync(channel, ben, default);
+
+        Assert.DoesNotContain(h.Emulator.FindChannel(channel.Id)!.Overwrites, o => o.Id == ben);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task ArchiveChannel_MovesToArchiveCategoryReadOnly()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default);
+
+        await h.Platform.ArchiveChannelAsync(channel, default);
+        await h.Platform.ArchiveChannelAsync(channel, default);
+
+        var archived = h.Emulator.FindChannel(channel.Id)!;
+        Assert.Equal("Peer Support Archive", h.Emulator.FindChannel(archived.ParentId!)!.Name);
+        Assert.Contains(new EmulatedOverwrite(ana, 1, 1024 | 65536, 2048), archived.Overwrites);
+        Assert.Contains(new EmulatedOverwrite(DiscordEmulator.GuildId, 0, 0, 1024), archived.Overwrites);
+        Assert.Single(h.Emulator.Channels, c => c.Type == 0);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task PostMessage_PingsNobodySuppressesPreviewsAndEscapesText()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [], null), default);
+        var message = new OutgoingMessage(
+            [new HeadingBlock("Prompt"), new ParagraphBlock([new TextSpan("@everyone look *here* <@123> https://x.example")]), new QuoteBlock("a\nb")],
+            [new MessageButton("Acknowledge", "ack:A1", ButtonStyle.Primary)]);
+
+        var sent = await h.Platform.PostMessageAsync(channel, message, default);
+
+        var stored = Assert.Single(h.Emulator.MessagesIn(channel.Id));
+        Assert.Equal(sent.Id, stored.Id);
+        Assert.Equal("{\"parse\":[]}", stored.AllowedMentions!.ToJsonString());
+        Assert.Equal(4, stored.Flags & 4);
+        Assert.NotNull(stored.Nonce);
+        Assert.DoesNotContain("@everyone", stored.Content, StringComparison.Ordinal);
+        Assert.DoesNotContain("<@123>", stored.Content, StringComparison.Ordinal);
+        Assert.Contains("\\*here\\*", stored.Content, StringComparison.Ordinal);
+        Assert.StartsWith("**Prompt**", stored.Content, StringComparison.Ordinal);
+        Assert.Equal("ack:A1", stored.Components![0]!["components"]![0]!["custom_id"]!.GetValue<string>());
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task PostMessage_SameIdempotencyKeyTwice_PostsOnce()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [], null), default);
+
+        var a = await h.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("hello", "post-17"), default);
+        var b = await h.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("hello", "post-17"), default);
+
+        Assert.Equal(a, b);
+        Assert.Single(h.Emulator.MessagesIn(channel.Id));
+    }
+
+    [Fact]
+    public async Task PostMessage_LongerThan2000_SplitsWithButtonsOnLast()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [], null), default);
+        var text = string.Join("\n", Enumerable.Range(0, 300).Select(i => "line number " + i));
+
+        var sent = await h.Platform.PostMessageAsync(channel, new OutgoingMessage([new ParagraphBlock(text)], [new MessageButton("Ok", "ok")]), default);
+
+        var messages = h.Emulator.MessagesIn(channel.Id);
+        Assert.True(messages.Count >= 2);
+        Assert.All(messages, m => Assert.True(m.Content.Length <= 2000));
+        Assert.Equal(sent.Id, messages[^1].Id);
+        Assert.NotNull(messages[^1].Components);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task SendDirectMessage_OpensDmOnceAndPosts()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+
+        await h.Platform.SendDirectMessageAsync(ana, OutgoingMessage.Plain("one"), default);
+        await h.Platform.SendDirectMessageAsync(ana, OutgoingMessage.Plain("two"), default);
+
+        var dm = h.Emulator.DirectChannel(ana)!;
+        Assert.Equal(["one", "two"], h.Emulator.MessagesIn(dm.Id).Select(m => m.Content));
+        Assert.Single(h.Emulator.Requests, r => r.Path == "/users/@me/channels");
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task UpdateAndDeleteMessage_EditAndRemoveAndTolerateGone()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [], null), default);
+        var sent = await h.Platform.PostMessageAsync(channel, new OutgoingMessage([new ParagraphBlock("alert")], [new MessageButton("Ack", "ack:1")]), default);
+
+        await h.Platform.UpdateMessageAsync(sent, OutgoingMessage.Plain("acknowledged"), default);
+        Assert.Equal("acknowledged", h.Emulator.MessagesIn(channel.Id)[0].Content);
+        Assert.Empty(h.Emulator.MessagesIn(channel.Id)[0].Components!.AsArray());
+        await h.Platform.DeleteMessageAsync(sent, default);
+        await h.Platform.DeleteMessageAsync(sent, default);
+
+        Assert.Empty(h.Emulator.MessagesIn(channel.Id));
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task ResolveUser_IdOrUsername_ResolvesThroughMemberSearch()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana.r");
+        h.Emulator.AddMember("ana.rb");
+
+        Assert.Equal("111111111111111111", await h.Platform.ResolveUserAsync("111111111111111111", default));
+        Assert.Equal(ana, await h.Platform.ResolveUserAsync("ana.r", default));
+        Assert.Null(await h.Platform.ResolveUserAsync("nobody", default));
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_BotLacksManageChannels_NamesThePermission()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        h.Emulator.BotPermissions = 1024 | 2048;
+
+        var ex = await Assert.ThrowsAsync<PlatformException>(() => h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [], null), default));
+
+        Assert.Equal(PlatformErrorKind.MissingPermission, ex.Kind);
+        Assert.Contains("Manage Channels", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendDirectMessage_UnknownUser_IsNotFound()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<PlatformException>(() => h.Platform.SendDirectMessageAsync("999999999999999999", OutgoingMessage.Plain("x"), default));
+
+        Assert.Equal(PlatformErrorKind.NotFound, ex.Kind);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text;
+using PeerBot.Testing.Discord;
+
+namespace PeerBot.Discord.Tests;
+
+/// <summary>The emulator's own checks must be able to fail, or the adapter tests prove nothing.</summary>
+public sealed class DiscordEmulatorTests : IAsyncLifetime
+{
+    private DiscordEmulator _emulator = null!;
+    private static readonly HttpClient Http = new();
+
+    public async Task InitializeAsync()
+    {
+        _emulator = await DiscordEmulator.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _emulator.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Message_WithoutAllowedMentionsOrNonce_IsAViolation()
+    {
+        var channel = _emulator.AddChannel("c");
+
+        var status = await SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", "{\"content\":\"hi\"}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains(_emulator.Violations, v => v.Contains("allowed_mentions", StringComparison.Ordinal));
+        Assert.Contains(_emulator.Violations, v => v.Contains("nonce", StringComparison.Ordinal));
+        Assert.Throws<InvalidOperationException>(_emulator.AssertNoViolations);
+    }
+
+    [Fact]
+    public async Task Request_OnExhaustedBucket_IsAViolationAnd429()
+    {
+        var channel = _emulator.AddChannel("c");
+        _emulator.SetRouteLimit("POST /channels/{channel_id}/messages", 1, 30);
+        const string Body = "{\"content\":\"hi\",\"allowed_mentions\":{\"parse\":[]},\"nonce\":\"n1\",\"enforce_nonce\":true}";
+
+        var first = await SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", Body);
+        var second = await SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", Body.Replace("n1", "n2", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.OK, first);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second);
+        Assert.Single(_emulator.Violations, v => v.Contains("exhausted bucket", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Request_WithoutTokenOrOnUnknownRoute_IsRejected()
+    {
+        var unauthorized = await SendAsync(HttpMethod.Get, "/users/@me", null, token: "nope");
+        var unknown = await SendAsync(HttpMethod.Get, "/channels/1/pins/2/nothing", null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized);
+        Assert.Contains(_emulator.Violations, v => v.Contains("no such path", StringComparison.Ordinal));
+        Assert.NotEqual(HttpStatusCode.OK, unknown);
+    }
+
+    private async Task<HttpStatusCode> SendAsync(HttpMethod method, string path, string? body, string? token = null)
+    {
+        using var request = new HttpRequestMessage(method, _emulator.ApiBaseUrl + path);
+        request.Headers.TryAddWithoutValidation("User-Agent", "DiscordBot (https://example.test, 1.0)");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bot " + (token ?? _emulator.Token));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await Http.SendAsync(request);
+        return response.StatusCode;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+using PeerBot.Core.Platform;
+using PeerBot.Testing.Discord;
+
+namespace PeerBot.Discord.Tests;
+
+public sealed class InteractionTests
+{
+    [Fact]
+    public async Task Command_WithGroupAndQuotedOption_MapsToTextAndAnswersPrivately()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var lee = h.Emulator.AddMember("dr-lee");
+        var channel = h.Emulator.AddChannel("x");
+
+        var interaction = await h.Emulator.InjectCommandAsync(lee, channel.Id, inGuild: true,
+            DiscordEmulator.Group("prompt", DiscordEmulator.Sub("now", ("group", "Tuesday Circle"))));
+        var answer = await interaction.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(h.Handler.Commands.TryDequeue(out var command));
+        Assert.Equal(new CommandInvocation(PlatformKind.Discord, lee, channel.Id, "prompt now \"Tuesday Circle\"", false), command);
+        Assert.Equal(4, answer.CallbackType);
+        Assert.True(answer.IsEphemeral);
+        Assert.Equal("ok: prompt now \"Tuesday Circle\"", answer.Data!["content"]!.GetValue<string>());
+        Assert.Equal("{\"parse\":[]}", answer.Data["allowed_mentions"]!.ToJsonString());
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task Command_InDirectMessage_IsDirect()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var dm = h.Emulator.OpenDirectChannel(ana);
+
+        var interaction = await h.Emulator.InjectCommandAsync(ana, dm.Id, inGuild: false, DiscordEmulator.Sub("pause", ("weeks", 3)));
+        await interaction.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(h.Handler.Commands.TryDequeue(out var command));
+        Assert.Equal("pause 3", command.Text);
+        Assert.True(command.IsDirect);
+    }
+
+    [Fact]
+    public async Task Command_SlowCore_IsDeferredPrivatelyThenEdited()
+    {
+        await using var h = await AdapterHarness.StartAsync(o => o.InteractionDeferAfter = TimeSpan.FromMilliseconds(50));
+        var lee = h.Emulator.AddMember("dr-lee");
+        var release = new TaskCompletionSource();
+        h.Handler.OnCommand = async _ =>
+        {
+            await release.Task;
+            return InteractionResponse.Text("3 open flags");
+        };
+
+        var interaction = await h.Emulator.InjectCommandAsync(lee, null, inGuild: false, DiscordEmulator.Sub("flags"));
+        var first = await interaction.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(5, first.CallbackType);
+        Assert.True(first.IsEphemeral);
+        release.SetResult();
+        var final = await interaction.FinalMessage.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("3 open flags", final["content"]!.GetValue<string>());
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task Share_OpensModalAndSubmissionGoesToCore()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        h.Handler.OnCommand = _ => Task.FromResult(InteractionResponse.OpenForm(new FormSpec("share:g1", "Share anonymously",
+        [
+            new FormField("text", "What would you like to share?", FormFieldKind.LongText, MaxLength: 1800),
+            new FormField("group", "Group", FormFieldKind.Choice, Choices: [new FormChoice("g1", "Tuesday Circle")]),
+        ])));
+        h.Handler.OnForm = _ => Task.FromResult(InteractionResponse.Text("Accepted. It will appear in a few minutes."));
+
+        var command = await h.Emulator.InjectCommandAsync(ana, null, inGuild: false, DiscordEmulator.Sub("share"));
+        var modal = await command.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(9, modal.CallbackType);
+        Assert.Equal("share:g1", modal.Data!["custom_id"]!.GetValue<string>());
+        Assert.Equal(18, modal.Data["components"]![0]!["type"]!.GetValue<int>());
+        Assert.Equal(2, modal.Data["components"]![0]!["component"]!["style"]!.GetValue<int>());
+        Assert.Equal(3, modal.Data["components"]![1]!["component"]!["type"]!.GetValue<int>());
+
+        var submit = await h.Emulator.InjectModalSubmitAsync(ana, null, inGuild: false, "share:g1", new Dictionary<string, string> { ["text"] = "I froze in a code today" });
+        var reply = await submit.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(h.Handler.Forms.TryDequeue(out var form));
+        Assert.Equal("share:g1", form.FormId);
+        Assert.Equal("I froze in a code today", form.Values["text"]);
+        Assert.Equal(ana, form.UserId);
+        Assert.True(reply.IsEphemeral);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task Button_UpdateOriginal_EditsTheMessageAndRepliesPrivately()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var lee = h.Emulator.AddMember("dr-lee");
+        var alert = await h.Platform.SendDirectMessageAsync(lee, new OutgoingMessage([new ParagraphBlock("Spiral in Circle")],
+            [new MessageButton("Acknowledge", "ack:A1", ButtonStyle.Primary), new MessageButton("Resolve", "resolve:A1")]), default);
+        h.Handler.OnButton = p => Task.FromResult(new InteractionResponse(OutgoingMessage.Plain("Noted."), null, OutgoingMessage.Plain("Acknowledged by a facilitator")));
+
+        var press = await h.Emulator.InjectButtonAsync(lee, alert.Channel.Id, alert.Id, "ack:A1", inGuild: false);
+        var answer = await press.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10));
+        await h.Emulator.WaitUntilAsync(() => press.Followups.Count == 1, what: "the follow-up");
+
+        Assert.True(h.Handler.Buttons.TryDequeue(out var button));
+        Assert.Equal(new ButtonPress(PlatformKind.Discord, lee, "ack:A1", alert), button);
+        Assert.Equal(7, answer.CallbackType);
+        Assert.Equal("Acknowledged by a facilitator", h.Emulator.MessagesIn(alert.Channel.Id)[0].Content);
+        Assert.Equal(64, press.Followups[0]["flags"]!.GetValue<int>() & 64);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task Command_CoreThrows_AnswersWithApology()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        h.Handler.OnCommand = _ => throw new InvalidOperationException("boom");
+
+        var interaction = await h.Emulator.InjectCommandAsync(ana, null, inGuild: false, DiscordEmulator.Sub("help"));
+        var answer = await interaction.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(4, answer.CallbackType);
+        Assert.Contains("went wrong", answer.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(h.Logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Text.Contains("boom", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,68 @@
+using PeerBot.Core.Platform;
+
+namespace PeerBot.Discord.Tests;
+
+public sealed class MessageRendererTests
+{
+    [Theory]
+    [InlineData("plain words, no marks.", "plain words, no marks.")]
+    [InlineData("*bold* _it_ ~~s~~ `c` ||sp||", "\\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\`c\\` \\|\\|sp\\|\\|")]
+    [InlineData("# title", "\\# title")]
+    [InlineData("> quote", "\\> quote")]
+    [InlineData("- item", "\\- item")]
+    [InlineData("1. first", "1\\. first")]
+    [InlineData("well - ok", "well - ok")]
+    [InlineData("[link](https://x.example)", "\\[link\\](https://x.example)")]
+    public void Escape_Markdown_ShowsTextLiterally(string text, string expected)
+    {
+        Assert.Equal(expected, MessageRenderer.Escape(text));
+    }
+
+    [Theory]
+    [InlineData("@everyone")]
+    [InlineData("@here")]
+    [InlineData("<@123456789012345678>")]
+    [InlineData("<@&123456789012345678>")]
+    public void Escape_Mentions_CannotPing(string text)
+    {
+        var escaped = MessageRenderer.Escape(text);
+
+        Assert.DoesNotContain(text, escaped, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RenderContent_Blocks_UsesDiscordMarkdown()
+    {
+        var message = new OutgoingMessage(
+        [
+            new HeadingBlock("Flag A1"),
+            new ParagraphBlock([new TextSpan("id "), new TextSpan("A1", SpanStyle.Code), new TextSpan(" now", SpanStyle.Bold | SpanStyle.Italic)]),
+            new ListBlock([[new TextSpan("one")], [new TextSpan("two")]]),
+            new QuoteBlock("what's the point\nnothing changes"),
+        ], []);
+
+        var content = MessageRenderer.RenderContent(message);
+
+        Assert.Equal("**Flag A1**\n\nid `A1`***now***\n\n- one\n- two\n\n> what's the point\n> nothing changes".Replace("***now***", "*** now***", StringComparison.Ordinal), content);
+    }
+
+    [Fact]
+    public void RenderComponents_MoreThanFiveButtons_UsesSeveralRows()
+    {
+        var buttons = Enumerable.Range(0, 7).Select(i => new MessageButton("b" + i, "a" + i, i == 0 ? ButtonStyle.Danger : ButtonStyle.Secondary)).ToList();
+
+        var rows = MessageRenderer.RenderComponents(buttons);
+
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(5, rows[0]!["components"]!.AsArray().Count);
+        Assert.Equal(4, rows[0]!["components"]![0]!["style"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Split_LongContent_KeepsEachPartWithinLimit()
+    {
+        var parts = MessageRenderer.Split(new string('x', 4500));
+
+        Assert.Equal([2000, 2000, 500], parts.Select(p => p.Length));
+    }
+}

@@ -1,0 +1,719 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+
+namespace PeerBot.Testing.Discord;
+
+public sealed partial class DiscordEmulator
+{
+    private readonly Dictionary<string, RouteLimit> _limits = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Remaining, DateTimeOffset ResetAt, int Index)> _bucketState = new(StringComparer.Ordinal);
+    private readonly List<LimitWindow> _windows = [];
+    private readonly List<(string Method, string Route, int Status, double RetryAfter, bool Global)> _forced = [];
+    private DateTimeOffset _globalWindow = DateTimeOffset.MinValue;
+    private int _globalCount;
+
+    private delegate (int Status, JsonNode? Body) Handler(Request request);
+
+    private sealed record Request(string Method, string Path, Dictionary<string, string> Params, Dictionary<string, string> Query, JsonNode? Body);
+
+    private static readonly Regex UserAgentForm = new(@"^DiscordBot \([^,]+, [^)]+\)", RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+
+    /// <summary>Sets the rate limit of a route, e.g. <c>POST /channels/{channel_id}/messages</c>.</summary>
+    public void SetRouteLimit(string route, int limit, double resetAfterSeconds, string? bucket = null)
+    {
+        lock (_gate)
+        {
+            _limits[route] = new RouteLimit(limit, resetAfterSeconds, bucket ?? "b" + Math.Abs(route.GetHashCode(StringComparison.Ordinal)).ToString("x", CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>Answers the next <paramref name="count"/> requests on a route with a status (429 with rate-limit headers, or 5xx).</summary>
+    public void FailNext(string route, int status, int count = 1, double retryAfterSeconds = 0.05, bool global = false)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _forced.Add((route.Split(' ')[0], route[(route.IndexOf(' ', StringComparison.Ordinal) + 1)..], status, retryAfterSeconds, global));
+            }
+        }
+    }
+
+    /// <summary>Rate-limit windows seen per bucket, in order.</summary>
+    public IReadOnlyList<LimitWindow> Windows
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _windows.ToList();
+            }
+        }
+    }
+
+    private (string Method, string Template, Handler Handler)[] Routes() =>
+    [
+        ("GET", "/gateway/bot", _ => (200, new JsonObject
+        {
+            ["url"] = BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/gateway",
+            ["shards"] = 1,
+            ["session_start_limit"] = new JsonObject { ["total"] = 1000, ["remaining"] = 999, ["reset_after"] = 14400000, ["max_concurrency"] = 1 },
+        })),
+        ("GET", "/users/@me", _ => (200, UserJson(BotUserId))),
+        ("GET", "/applications/@me", _ => (200, new JsonObject { ["id"] = ApplicationId, ["name"] = "PeerBot", ["bot_public"] = false })),
+        ("PUT", "/applications/{application_id}/commands", BulkCommands),
+        ("GET", "/guilds/{guild_id}/members/search", SearchMembers),
+        ("GET", "/guilds/{guild_id}/members/{user_id}", GetMember),
+        ("GET", "/guilds/{guild_id}/roles", _ => (200, new JsonArray(
+            new JsonObject { ["id"] = GuildId, ["name"] = "@everyone", ["permissions"] = "1024" },
+            new JsonObject { ["id"] = BotRoleId, ["name"] = "PeerBot", ["permissions"] = BotPermissions.ToString(CultureInfo.InvariantCulture) }))),
+        ("GET", "/guilds/{guild_id}/channels", _ => (200, new JsonArray(Channels.Where(c => c.Type != 1).Select(c => (JsonNode)ChannelJson(c)).ToArray()))),
+        ("POST", "/guilds/{guild_id}/channels", CreateChannel),
+        ("GET", "/channels/{channel_id}", r => FindChannel(r.Params["channel_id"]) is { } c ? (200, ChannelJson(c)) : NotFound(10003, "Channel")),
+        ("PATCH", "/channels/{channel_id}", EditChannel),
+        ("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", PutOverwrite),
+        ("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", DeleteOverwrite),
+        ("POST", "/users/@me/channels", CreateDm),
+        ("POST", "/channels/{channel_id}/messages", CreateMessage),
+        ("PATCH", "/channels/{channel_id}/messages/{message_id}", EditMessage),
+        ("DELETE", "/channels/{channel_id}/messages/{message_id}", DeleteMessage),
+        ("POST", "/interactions/{interaction_id}/{interaction_token}/callback", Callback),
+        ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original", EditOriginal),
+        ("POST", "/webhooks/{webhook_id}/{webhook_token}", Followup),
+    ];
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        if (path.TrimEnd('/') is "/gateway" or "/resume")
+        {
+            await HandleGatewayAsync(context, path.TrimEnd('/') == "/resume");
+            return;
+        }
+
+        if (!path.StartsWith("/api/v10/", StringComparison.Ordinal))
+        {
+            Violation($"{context.Request.Method} {path}: not under /api/v10");
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        var relative = path["/api/v10".Length..];
+        var method = context.Request.Method;
+        string text;
+        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        {
+            text = await reader.ReadToEndAsync();
+        }
+
+        JsonNode? body = null;
+        if (text.Length > 0)
+        {
+            try
+            {
+                body = JsonNode.Parse(text);
+            }
+            catch (JsonException)
+            {
+                Violation($"{method} {relative}: body is not JSON");
+            }
+
+            if (!(context.Request.ContentType ?? "").StartsWith("application/json", StringComparison.Ordinal))
+            {
+                Violation($"{method} {relative}: Content-Type is {context.Request.ContentType}, not application/json");
+            }
+        }
+
+        var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+        var (status, response, route) = Dispatch(context, method, relative, query, body);
+        lock (_gate)
+        {
+            _requests.Add(new RecordedRequest(method, relative, route, body, Clock.GetUtcNow(), status));
+        }
+
+        Changed();
+        context.Response.StatusCode = status;
+        if (response is not null)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(response.ToJsonString());
+        }
+    }
+
+    private (int Status, JsonNode? Body, string Route) Dispatch(HttpContext context, string method, string relative, Dictionary<string, string> query, JsonNode? body)
+    {
+        var auth = context.Request.Headers.Authorization.ToString();
+        var userAgent = context.Request.Headers.UserAgent.ToString();
+        if (!UserAgentForm.IsMatch(userAgent))
+        {
+            Violation($"{method} {relative}: User-Agent '{userAgent}' is not of the form 'DiscordBot ($url, $version)'");
+        }
+
+        var problems = _validator.Validate(method, relative, query, auth.StartsWith("Bot ", StringComparison.Ordinal), body);
+        foreach (var problem in problems)
+        {
+            Violation(problem);
+        }
+
+        if (problems.Count > 0)
+        {
+            return (400, Error(50035, "Invalid Form Body: " + string.Join("; ", problems)), "?");
+        }
+
+        var segments = relative.Trim('/').Split('/');
+        foreach (var (m, template, handler) in Routes())
+        {
+            var parts = template.Trim('/').Split('/');
+            if (m != method || parts.Length != segments.Length)
+            {
+                continue;
+            }
+
+            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+            var ok = true;
+            for (var i = 0; i < parts.Length && ok; i++)
+            {
+                if (parts[i].StartsWith('{'))
+                {
+                    parameters[parts[i].Trim('{', '}')] = segments[i];
+                }
+                else
+                {
+                    ok = parts[i] == segments[i];
+                }
+            }
+
+            if (!ok)
+            {
+                continue;
+            }
+
+            var route = method + " " + template;
+            var isCallback = template.StartsWith("/interactions/", StringComparison.Ordinal);
+            if (!isCallback && auth != "Bot " + Options.Token)
+            {
+                return (401, Error(0, "401: Unauthorized"), route);
+            }
+
+            var headers = context.Response.Headers;
+            if (Forced(method, template) is { } forced)
+            {
+                if (forced.Status == 429)
+                {
+                    headers["Retry-After"] = forced.RetryAfter.ToString(CultureInfo.InvariantCulture);
+                    headers["X-RateLimit-Scope"] = forced.Global ? "global" : "user";
+                    if (forced.Global)
+                    {
+                        headers["X-RateLimit-Global"] = "true";
+                    }
+                    else
+                    {
+                        headers["X-RateLimit-Limit"] = "1";
+                        headers["X-RateLimit-Remaining"] = "0";
+                        headers["X-RateLimit-Reset-After"] = forced.RetryAfter.ToString(CultureInfo.InvariantCulture);
+                    }
+
+                    return (429, new JsonObject { ["message"] = "You are being rate limited.", ["retry_after"] = forced.RetryAfter, ["global"] = forced.Global }, route);
+                }
+
+                return (forced.Status, Error(0, "emulated failure"), route);
+            }
+
+            if (!isCallback && !TakeGlobal())
+            {
+                Violation($"{route}: more than {Options.GlobalRequestsPerSecond} requests in one second (global limit)");
+                headers["X-RateLimit-Global"] = "true";
+                headers["X-RateLimit-Scope"] = "global";
+                headers["Retry-After"] = "1";
+                return (429, new JsonObject { ["message"] = "You are being rate limited.", ["retry_after"] = 1.0, ["global"] = true }, route);
+            }
+
+            if (!isCallback && !TakeBucket(route, template, parameters, headers))
+            {
+                return (429, new JsonObject { ["message"] = "You are being rate limited.", ["retry_after"] = double.Parse(headers["Retry-After"]!, CultureInfo.InvariantCulture), ["global"] = false }, route);
+            }
+
+            var (status, response) = handler(new Request(method, relative, parameters, query, body));
+            return (status, response, route);
+        }
+
+        Violation($"{method} {relative}: the emulator does not serve this route");
+        return (404, Error(0, "404: Not Found"), "?");
+    }
+
+    private (int Status, double RetryAfter, bool Global)? Forced(string method, string template)
+    {
+        lock (_gate)
+        {
+            var index = _forced.FindIndex(f => f.Method == method && f.Route == template);
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var f = _forced[index];
+            _forced.RemoveAt(index);
+            return (f.Status, f.RetryAfter, f.Global);
+        }
+    }
+
+    private bool TakeGlobal()
+    {
+        if (Options.GlobalRequestsPerSecond <= 0)
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            var now = Clock.GetUtcNow();
+            if (now >= _globalWindow + TimeSpan.FromSeconds(1))
+            {
+                _globalWindow = now;
+                _globalCount = 0;
+            }
+
+            return ++_globalCount <= Options.GlobalRequestsPerSecond;
+        }
+    }
+
+    private bool TakeBucket(string route, string template, Dictionary<string, string> parameters, IHeaderDictionary headers)
+    {
+        lock (_gate)
+        {
+            var limit = _limits.GetValueOrDefault(route)
+                ?? new RouteLimit(Options.DefaultRouteLimit, Options.DefaultResetAfterSeconds, "d" + Math.Abs(route.GetHashCode(StringComparison.Ordinal)).ToString("x", CultureInfo.InvariantCulture));
+            var major = parameters.GetValueOrDefault("channel_id") ?? parameters.GetValueOrDefault("guild_id")
+                ?? (parameters.TryGetValue("webhook_id", out var w) ? w + "/" + parameters.GetValueOrDefault("webhook_token") : "global");
+            var key = limit.Bucket + ":" + major;
+            var now = Clock.GetUtcNow();
+            var state = _bucketState.TryGetValue(key, out var s) ? s : (Remaining: 0, ResetAt: DateTimeOffset.MinValue, Index: -1);
+            if (now >= state.ResetAt)
+            {
+                _windows.Add(new LimitWindow(key, now, 0));
+                state = (limit.Limit, now + TimeSpan.FromSeconds(limit.ResetAfterSeconds), _windows.Count - 1);
+            }
+
+            var resetAfter = Math.Max(0, (state.ResetAt - now).TotalSeconds);
+            headers["X-RateLimit-Limit"] = limit.Limit.ToString(CultureInfo.InvariantCulture);
+            headers["X-RateLimit-Bucket"] = limit.Bucket;
+            headers["X-RateLimit-Reset"] = (state.ResetAt.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", CultureInfo.InvariantCulture);
+            headers["X-RateLimit-Reset-After"] = resetAfter.ToString("0.000", CultureInfo.InvariantCulture);
+            if (state.Remaining <= 0)
+            {
+                _violations.Add($"{route} ({major}): request sent on an exhausted bucket, {resetAfter:0.000} s before its reset");
+                headers["X-RateLimit-Remaining"] = "0";
+                headers["X-RateLimit-Scope"] = "user";
+                headers["Retry-After"] = resetAfter.ToString("0.000", CultureInfo.InvariantCulture);
+                _bucketState[key] = state;
+                return false;
+            }
+
+            state.Remaining--;
+            _windows[state.Index] = _windows[state.Index] with { Requests = _windows[state.Index].Requests + 1 };
+            _bucketState[key] = state;
+            headers["X-RateLimit-Remaining"] = state.Remaining.ToString(CultureInfo.InvariantCulture);
+            _ = template;
+            return true;
+        }
+    }
+
+    private JsonObject UserJson(string id)
+    {
+        var (name, bot) = _users.TryGetValue(id, out var u) ? u : ("unknown", false);
+        var json = new JsonObject { ["id"] = id, ["username"] = name, ["global_name"] = name, ["discriminator"] = "0" };
+        if (bot)
+        {
+            json["bot"] = true;
+        }
+
+        return json;
+    }
+
+    private (int, JsonNode?) BulkCommands(Request r)
+    {
+        if (r.Params["application_id"] != ApplicationId)
+        {
+            return NotFound(10002, "Application");
+        }
+
+        var commands = (JsonArray)r.Body!.DeepClone();
+        foreach (var c in commands)
+        {
+            c!["id"] = NextId();
+            c["application_id"] = ApplicationId;
+        }
+
+        lock (_gate)
+        {
+            Commands = commands;
+        }
+
+        return (200, commands.DeepClone());
+    }
+
+    private (int, JsonNode?) SearchMembers(Request r)
+    {
+        var q = r.Query.GetValueOrDefault("query") ?? "";
+        lock (_gate)
+        {
+            var found = _members.Where(id => _users[id].Username.StartsWith(q, StringComparison.OrdinalIgnoreCase))
+                .Select(id => (JsonNode)new JsonObject { ["user"] = UserJson(id), ["roles"] = new JsonArray(), ["joined_at"] = Now() })
+                .ToArray();
+            return (200, new JsonArray(found));
+        }
+    }
+
+    private (int, JsonNode?) GetMember(Request r)
+    {
+        var id = r.Params["user_id"];
+        lock (_gate)
+        {
+            if (!_members.Contains(BotUserId))
+            {
+                return ((int)HttpStatusCode.Forbidden, Error(50001, "Missing Access"));
+            }
+
+            if (!_members.Contains(id))
+            {
+                return NotFound(10007, "Member");
+            }
+
+            var roles = id == BotUserId ? new JsonArray(BotRoleId) : new JsonArray();
+            return (200, new JsonObject { ["user"] = UserJson(id), ["roles"] = roles, ["joined_at"] = Now() });
+        }
+    }
+
+    private bool Can(long permission) => (BotPermissions & permission) == permission;
+
+    private (int, JsonNode?) CreateChannel(Request r)
+    {
+        if (!Can(16))
+        {
+            return (403, Error(50013, "Missing Permissions"));
+        }
+
+        var body = r.Body!.AsObject();
+        var channel = new EmulatedChannel
+        {
+            Id = NextId(),
+            Type = body["type"]?.GetValue<int>() ?? 0,
+            Name = body["name"]!.GetValue<string>(),
+            ParentId = body["parent_id"]?.GetValue<string>(),
+            Topic = body["topic"]?.GetValue<string>(),
+        };
+        if (body["permission_overwrites"] is JsonArray overwrites)
+        {
+            if (overwrites.Any(o => ParseBits(o!["allow"]) != 0) && !Can(1L << 28))
+            {
+                return (403, Error(50013, "Missing Permissions"));
+            }
+
+            channel.Overwrites.AddRange(overwrites.Select(o => ParseOverwrite(o!.AsObject(), o!["id"]!.GetValue<string>())));
+        }
+
+        if (channel.ParentId is not null && FindChannel(channel.ParentId) is not { Type: 4 })
+        {
+            return (400, Error(50035, "Invalid Form Body: parent_id is not a category"));
+        }
+
+        lock (_gate)
+        {
+            _channels[channel.Id] = channel;
+        }
+
+        _ = DispatchAsync("CHANNEL_CREATE", ChannelJson(channel));
+        return (201, ChannelJson(channel));
+    }
+
+    private (int, JsonNode?) EditChannel(Request r)
+    {
+        if (FindChannel(r.Params["channel_id"]) is not { } channel)
+        {
+            return NotFound(10003, "Channel");
+        }
+
+        if (!Can(16))
+        {
+            return (403, Error(50013, "Missing Permissions"));
+        }
+
+        var body = r.Body!.AsObject();
+        lock (_gate)
+        {
+            if (body["name"] is { } name)
+            {
+                channel.Name = name.GetValue<string>();
+            }
+
+            if (body.ContainsKey("parent_id"))
+            {
+                channel.ParentId = body["parent_id"]?.GetValue<string>();
+            }
+
+            if (body["topic"] is { } topic)
+            {
+                channel.Topic = topic.GetValue<string>();
+            }
+
+            if (body["permission_overwrites"] is JsonArray overwrites)
+            {
+                channel.Overwrites.Clear();
+                channel.Overwrites.AddRange(overwrites.Select(o => ParseOverwrite(o!.AsObject(), o!["id"]!.GetValue<string>())));
+            }
+        }
+
+        _ = DispatchAsync("CHANNEL_UPDATE", ChannelJson(channel));
+        return (200, ChannelJson(channel));
+    }
+
+    private (int, JsonNode?) PutOverwrite(Request r)
+    {
+        if (FindChannel(r.Params["channel_id"]) is not { } channel)
+        {
+            return NotFound(10003, "Channel");
+        }
+
+        if (!Can(1L << 28))
+        {
+            return (403, Error(50013, "Missing Permissions"));
+        }
+
+        var overwrite = ParseOverwrite(r.Body!.AsObject(), r.Params["overwrite_id"]);
+        lock (_gate)
+        {
+            channel.Overwrites.RemoveAll(o => o.Id == overwrite.Id);
+            channel.Overwrites.Add(overwrite);
+        }
+
+        return (204, null);
+    }
+
+    private (int, JsonNode?) DeleteOverwrite(Request r)
+    {
+        if (FindChannel(r.Params["channel_id"]) is not { } channel)
+        {
+            return NotFound(10003, "Channel");
+        }
+
+        lock (_gate)
+        {
+            return channel.Overwrites.RemoveAll(o => o.Id == r.Params["overwrite_id"]) > 0 ? (204, null) : NotFound(10009, "Overwrite");
+        }
+    }
+
+    private (int, JsonNode?) CreateDm(Request r)
+    {
+        var recipient = r.Body!["recipient_id"]!.GetValue<string>();
+        lock (_gate)
+        {
+            if (!_users.ContainsKey(recipient))
+            {
+                return NotFound(10013, "User");
+            }
+        }
+
+        var channel = DirectChannel(recipient);
+        if (channel is null)
+        {
+            channel = new EmulatedChannel { Id = NextId(), Type = 1, RecipientId = recipient };
+            lock (_gate)
+            {
+                _channels[channel.Id] = channel;
+            }
+        }
+
+        return (200, ChannelJson(channel));
+    }
+
+    private (int, JsonNode?) CreateMessage(Request r)
+    {
+        if (FindChannel(r.Params["channel_id"]) is not { } channel)
+        {
+            return NotFound(10003, "Channel");
+        }
+
+        var body = r.Body!.AsObject();
+        var content = body["content"]?.GetValue<string>() ?? "";
+        if (content.Length > 2000)
+        {
+            return (400, Error(50035, "Invalid Form Body: content must be 2000 or fewer in length."));
+        }
+
+        var nonce = body["nonce"]?.ToString();
+        CheckNoPings(r, body);
+        if (nonce is null || body["enforce_nonce"]?.GetValue<bool>() != true)
+        {
+            Violation($"{r.Method} {r.Path}: message sent without nonce and enforce_nonce, so a retry could post it twice");
+        }
+
+        EmulatedMessage message;
+        lock (_gate)
+        {
+            if (nonce is not null && body["enforce_nonce"]?.GetValue<bool>() == true
+                && channel.Messages.FirstOrDefault(m => m.Nonce == nonce) is { } existing)
+            {
+                return (200, MessageJson(existing));
+            }
+
+            message = new EmulatedMessage
+            {
+                Id = NextId(),
+                ChannelId = channel.Id,
+                AuthorId = BotUserId,
+                Content = content,
+                Flags = body["flags"]?.GetValue<int>() ?? 0,
+                Components = body["components"]?.DeepClone(),
+                AllowedMentions = body["allowed_mentions"]?.DeepClone(),
+                Nonce = nonce,
+            };
+            channel.Messages.Add(message);
+        }
+
+        // Discord echoes the bot's own messages on the gateway; the bot must ignore them.
+        _ = DispatchAsync("MESSAGE_CREATE", MessageJson(message, channel));
+        return (200, MessageJson(message));
+    }
+
+    private (int, JsonNode?) EditMessage(Request r)
+    {
+        var message = FindMessage(r.Params["channel_id"], r.Params["message_id"]);
+        if (message is null)
+        {
+            return NotFound(10008, "Message");
+        }
+
+        CheckNoPings(r, r.Body!.AsObject());
+        ApplyEdit(message, r.Body!.AsObject());
+        return (200, MessageJson(message));
+    }
+
+    private (int, JsonNode?) DeleteMessage(Request r)
+    {
+        var message = FindMessage(r.Params["channel_id"], r.Params["message_id"]);
+        if (message is null)
+        {
+            return NotFound(10008, "Message");
+        }
+
+        lock (_gate)
+        {
+            message.Deleted = true;
+        }
+
+        return (204, null);
+    }
+
+    /// <summary>PeerBot pings nobody: every message it sends or edits carries allowed_mentions {"parse": []}.</summary>
+    private void CheckNoPings(Request r, JsonObject body)
+    {
+        if (body["allowed_mentions"] is not JsonObject mentions || mentions["parse"] is not JsonArray { Count: 0 }
+            || mentions["users"] is JsonArray { Count: > 0 } || mentions["roles"] is JsonArray { Count: > 0 })
+        {
+            Violation($"{r.Method} {r.Path}: message without allowed_mentions {{\"parse\": []}}");
+        }
+    }
+
+    private void ApplyEdit(EmulatedMessage message, JsonObject body)
+    {
+        lock (_gate)
+        {
+            if (body["content"] is { } content)
+            {
+                message.Content = content.GetValue<string>();
+            }
+
+            if (body.ContainsKey("components"))
+            {
+                message.Components = body["components"]?.DeepClone();
+            }
+
+            if (body["allowed_mentions"] is { } mentions)
+            {
+                message.AllowedMentions = mentions.DeepClone();
+            }
+        }
+    }
+
+    private EmulatedMessage? FindMessage(string channelId, string messageId)
+    {
+        lock (_gate)
+        {
+            return _channels.TryGetValue(channelId, out var c) ? c.Messages.FirstOrDefault(m => m.Id == messageId && !m.Deleted) : null;
+        }
+    }
+
+    private static EmulatedOverwrite ParseOverwrite(JsonObject o, string id) =>
+        new(id, o["type"]?.GetValue<int>() ?? 0, ParseBits(o["allow"]), ParseBits(o["deny"]));
+
+    private static long ParseBits(JsonNode? node) => node switch
+    {
+        null => 0,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => long.Parse(v.GetValue<string>(), CultureInfo.InvariantCulture),
+        JsonValue v => v.GetValue<long>(),
+        _ => 0,
+    };
+
+    private JsonObject ChannelJson(EmulatedChannel c)
+    {
+        lock (_gate)
+        {
+            var json = new JsonObject { ["id"] = c.Id, ["type"] = c.Type };
+            if (c.Type == 1)
+            {
+                json["recipients"] = new JsonArray(UserJson(c.RecipientId!));
+                return json;
+            }
+
+            json["guild_id"] = GuildId;
+            json["name"] = c.Name;
+            json["parent_id"] = c.ParentId;
+            json["topic"] = c.Topic;
+            json["permission_overwrites"] = new JsonArray(c.Overwrites.Select(o => (JsonNode)new JsonObject
+            {
+                ["id"] = o.Id,
+                ["type"] = o.Type,
+                ["allow"] = o.Allow.ToString(CultureInfo.InvariantCulture),
+                ["deny"] = o.Deny.ToString(CultureInfo.InvariantCulture),
+            }).ToArray());
+            return json;
+        }
+    }
+
+    private JsonObject MessageJson(EmulatedMessage m, EmulatedChannel? channel = null)
+    {
+        lock (_gate)
+        {
+            var json = new JsonObject
+            {
+                ["id"] = m.Id,
+                ["channel_id"] = m.ChannelId,
+                ["author"] = UserJson(m.AuthorId),
+                ["content"] = m.Content,
+                ["timestamp"] = Now(),
+                ["type"] = 0,
+                ["flags"] = m.Flags,
+                ["mentions"] = new JsonArray(),
+                ["attachments"] = new JsonArray(),
+                ["components"] = m.Components?.DeepClone() ?? new JsonArray(),
+            };
+            channel ??= _channels.GetValueOrDefault(m.ChannelId);
+            if (channel is { Type: not 1 })
+            {
+                json["guild_id"] = GuildId;
+            }
+
+            if (m.Nonce is not null)
+            {
+                json["nonce"] = m.Nonce;
+            }
+
+            return json;
+        }
+    }
+}

@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace PeerBot.Testing.Discord;
+
+/// <summary>
+/// A Discord API v10 emulator on 127.0.0.1: the REST routes PeerBot uses and a gateway WebSocket.
+/// Every request is checked against the published API description; mismatches, requests on exhausted
+/// buckets, late interaction answers and protocol slips are collected in <see cref="Violations"/>.
+/// Tests inject messages and interactions, drop the connection, stop acking heartbeats, force 429s,
+/// and inspect channels, overwrites and messages.
+/// </summary>
+public sealed partial class DiscordEmulator : IAsyncDisposable
+{
+    public const string GuildId = "100000000000000001";
+    public const string BotUserId = "100000000000000002";
+    public const string ApplicationId = "100000000000000003";
+    public const string BotRoleId = "100000000000000004";
+
+    /// <summary>Manage Channels | View Channel | Send Messages | Read Message History | Manage Roles.</summary>
+    public const long RequiredPermissions = 268504080;
+
+    private readonly object _gate = new();
+    private readonly WebApplication _app;
+    private readonly OpenApiRequestValidator _validator = OpenApiRequestValidator.Discord;
+    private readonly Dictionary<string, EmulatedChannel> _channels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Username, bool Bot)> _users = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _members = new(StringComparer.Ordinal);
+    private readonly List<string> _violations = [];
+    private readonly List<RecordedRequest> _requests = [];
+    private readonly Dictionary<string, EmulatedInteraction> _interactions = new(StringComparer.Ordinal);
+    private long _nextId = 200000000000000000;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private DiscordEmulator(WebApplication app, DiscordEmulatorOptions options)
+    {
+        _app = app;
+        Options = options;
+        _users[BotUserId] = ("peerbot", true);
+        _members.Add(BotUserId);
+    }
+
+    public DiscordEmulatorOptions Options { get; }
+
+    /// <summary>http://127.0.0.1:port</summary>
+    public string BaseUrl { get; private set; } = "";
+
+    /// <summary>The value for PeerBot:Discord:ApiBaseUrl.</summary>
+    public string ApiBaseUrl => BaseUrl + "/api/v10";
+
+    public string Token => Options.Token;
+
+    /// <summary>Permissions of the bot's role.</summary>
+    public long BotPermissions { get; set; } = RequiredPermissions;
+
+    /// <summary>The commands last registered with the bulk overwrite.</summary>
+    public JsonArray? Commands { get; private set; }
+
+    /// <summary>Problems found in what the bot sent.</summary>
+    public IReadOnlyList<string> Violations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _violations.ToList();
+            }
+        }
+    }
+
+    public IReadOnlyList<RecordedRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _requests.ToList();
+            }
+        }
+    }
+
+    public static async Task<DiscordEmulator> StartAsync(DiscordEmulatorOptions? options = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var emulator = new DiscordEmulator(app, options ?? new DiscordEmulatorOptions());
+        app.UseWebSockets();
+        app.Run(emulator.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        emulator.BaseUrl = address.TrimEnd('/');
+        return emulator;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<GatewayConnection> open;
+        lock (_gate)
+        {
+            open = _connections.ToList();
+        }
+
+        foreach (var c in open)
+        {
+            try
+            {
+                c.Socket.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The connection finished on its own meanwhile.
+            }
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Configuration that points a PeerBot host at this emulator (for <c>AddInMemoryCollection</c>):
+    /// the token, the server id and the API base URL.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> HostConfiguration() => new Dictionary<string, string?>
+    {
+        ["PeerBot:Discord:Token"] = Token,
+        ["PeerBot:Discord:GuildId"] = GuildId,
+        ["PeerBot:Discord:ApiBaseUrl"] = ApiBaseUrl,
+    };
+
+    /// <summary>Fails the test when anything the bot sent broke the API description or the protocol.</summary>
+    public void AssertNoViolations()
+    {
+        var violations = Violations;
+        if (violations.Count > 0)
+        {
+            throw new InvalidOperationException("Discord emulator found problems:\n" + string.Join("\n", violations));
+        }
+    }
+
+    /// <summary>Adds a person to the server; returns their user id.</summary>
+    public string AddMember(string username, bool bot = false)
+    {
+        var id = NextId();
+        lock (_gate)
+        {
+            _users[id] = (username, bot);
+            _members.Add(id);
+        }
+
+        return id;
+    }
+
+    /// <summary>Takes the bot out of the server (as if never invited).</summary>
+    public void RemoveBotFromGuild()
+    {
+        lock (_gate)
+        {
+            _members.Remove(BotUserId);
+        }
+    }
+
+    /// <summary>Adds a channel as if a person made it.</summary>
+    public EmulatedChannel AddChannel(string name, int type = 0, string? parentId = null)
+    {
+        var channel = new EmulatedChannel { Id = NextId(), Type = type, Name = name, ParentId = parentId };
+        lock (_gate)
+        {
+            _channels[channel.Id] = channel;
+        }
+
+        Changed();
+        return channel;
+    }
+
+    public IReadOnlyList<EmulatedChannel> Channels
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _channels.Values.ToList();
+            }
+        }
+    }
+
+    public EmulatedChannel? FindChannel(string id)
+    {
+        lock (_gate)
+        {
+            return _channels.GetValueOrDefault(id);
+        }
+    }
+
+    public EmulatedChannel? FindChannelByName(string name)
+    {
+        lock (_gate)
+        {
+            return _channels.Values.FirstOrDefault(c => c.Name == name);
+        }
+    }
+
+    /// <summary>The DM channel between the bot and a person, if one was opened.</summary>
+    public EmulatedChannel? DirectChannel(string userId)
+    {
+        lock (_gate)
+        {
+            return _channels.Values.FirstOrDefault(c => c.Type == 1 && c.RecipientId == userId);
+        }
+    }
+
+    /// <summary>Live messages in a channel, oldest first.</summary>
+    public IReadOnlyList<EmulatedMessage> MessagesIn(string channelId)
+    {
+        lock (_gate)
+        {
+            return _channels.TryGetValue(channelId, out var c) ? c.Messages.Where(m => !m.Deleted).ToList() : [];
+        }
+    }
+
+    /// <summary>Waits for a condition on the emulator's state; state changes wake it, the timeout is a safety net.</summary>
+    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                changed = _changed.Task;
+            }
+
+            if (condition())
+            {
+                return;
+            }
+
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException("Timed out waiting for " + (what ?? "a condition") + ". Violations: " + string.Join("; ", Violations));
+            }
+        }
+    }
+
+    internal void Changed()
+    {
+        TaskCompletionSource old;
+        lock (_gate)
+        {
+            old = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        old.TrySetResult();
+    }
+
+    internal void Violation(string text)
+    {
+        lock (_gate)
+        {
+            _violations.Add(text);
+        }
+
+        Changed();
+    }
+
+    internal string NextId() => Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+
+    internal static readonly TimeProvider Clock = TimeProvider.System;
+
+    internal static string Now() => Clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+
+    private static JsonObject Error(int code, string message) => new() { ["code"] = code, ["message"] = message };
+
+    private static (int, JsonNode?) NotFound(int code, string what) => ((int)HttpStatusCode.NotFound, Error(code, "Unknown " + what));
+}

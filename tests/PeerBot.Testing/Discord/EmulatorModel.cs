@@ -1,0 +1,129 @@
+using System.Text.Json.Nodes;
+
+namespace PeerBot.Testing.Discord;
+
+/// <summary>Settings of a <see cref="DiscordEmulator"/>.</summary>
+public sealed class DiscordEmulatorOptions
+{
+    /// <summary>The token the emulator accepts.</summary>
+    public string Token { get; set; } = "emulator.bot.token";
+
+    /// <summary>The heartbeat interval sent in Hello.</summary>
+    public int HeartbeatIntervalMs { get; set; } = 41250;
+
+    /// <summary>Requests per second before a global 429 (interaction callbacks exempt); 0 for none.</summary>
+    public int GlobalRequestsPerSecond { get; set; } = 50;
+
+    /// <summary>The default per-route limit and window.</summary>
+    public int DefaultRouteLimit { get; set; } = 50;
+
+    /// <summary>The default per-route window, in seconds.</summary>
+    public double DefaultResetAfterSeconds { get; set; } = 1.0;
+
+    /// <summary>How long Discord accepts the first answer to an interaction.</summary>
+    public TimeSpan InteractionDeadline { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The intents Identify must ask for: GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT (no privileged GUILD_MEMBERS).</summary>
+    public int ExpectedIntents { get; set; } = 37377;
+}
+
+/// <summary>A channel in the emulated server (or a DM).</summary>
+public sealed class EmulatedChannel
+{
+    public required string Id { get; init; }
+
+    public required int Type { get; init; }
+
+    public string Name { get; set; } = "";
+
+    public string? ParentId { get; set; }
+
+    public string? Topic { get; set; }
+
+    public string? RecipientId { get; init; }
+
+    public List<EmulatedOverwrite> Overwrites { get; } = [];
+
+    public List<EmulatedMessage> Messages { get; } = [];
+}
+
+/// <summary>A permission overwrite as stored (strings, as Discord returns them).</summary>
+public sealed record EmulatedOverwrite(string Id, int Type, long Allow, long Deny);
+
+/// <summary>A message in a channel.</summary>
+public sealed class EmulatedMessage
+{
+    public required string Id { get; init; }
+
+    public required string ChannelId { get; init; }
+
+    public required string AuthorId { get; init; }
+
+    public string Content { get; set; } = "";
+
+    public int Flags { get; set; }
+
+    public JsonNode? Components { get; set; }
+
+    public JsonNode? AllowedMentions { get; set; }
+
+    public string? Nonce { get; init; }
+
+    public bool Deleted { get; set; }
+}
+
+/// <summary>A request the emulator received.</summary>
+public sealed record RecordedRequest(string Method, string Path, string Route, JsonNode? Body, DateTimeOffset At, int Status);
+
+/// <summary>An interaction the emulator sent, and how the bot answered it.</summary>
+public sealed class EmulatedInteraction
+{
+    private readonly TaskCompletionSource<InteractionAnswer> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<JsonNode> _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public required string Id { get; init; }
+
+    public required string Token { get; init; }
+
+    public required int Type { get; init; }
+
+    public required DateTimeOffset SentAt { get; init; }
+
+    public string? MessageId { get; init; }
+
+    public string? MessageChannelId { get; init; }
+
+    /// <summary>The first answer (callback).</summary>
+    public Task<InteractionAnswer> FirstAnswer => _first.Task;
+
+    /// <summary>The content the person finally sees: the callback's message, or the edit of @original after a deferral.</summary>
+    public Task<JsonNode> FinalMessage => _final.Task;
+
+    public List<JsonNode> Followups { get; } = [];
+
+    internal InteractionAnswer? Answer { get; private set; }
+
+    internal void SetAnswer(InteractionAnswer answer)
+    {
+        Answer = answer;
+        _first.TrySetResult(answer);
+        if (answer.CallbackType is 4 or 7 or 9 && answer.Data is not null)
+        {
+            _final.TrySetResult(answer.Data);
+        }
+    }
+
+    internal void SetFinal(JsonNode message) => _final.TrySetResult(message);
+}
+
+/// <summary>An interaction callback: its type, data and how long after the interaction it came.</summary>
+public sealed record InteractionAnswer(int CallbackType, JsonNode? Data, TimeSpan Delay)
+{
+    public bool IsEphemeral => Data?["flags"] is JsonValue f && (f.GetValue<int>() & 64) != 0;
+}
+
+/// <summary>A per-route rate limit the emulator enforces.</summary>
+public sealed record RouteLimit(int Limit, double ResetAfterSeconds, string Bucket);
+
+/// <summary>The requests of one rate-limit window of one bucket.</summary>
+public sealed record LimitWindow(string Bucket, DateTimeOffset Start, int Requests);

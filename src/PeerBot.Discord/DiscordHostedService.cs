@@ -1,3 +1,6 @@
+using PeerBot.Core.People;
+using PeerBot.Core.Configuration;
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -35,6 +38,9 @@ public sealed class DiscordHostedService : BackgroundService
     private readonly DiscordAdapterOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly DiscordChatPlatform? _platform;
+    private readonly PeopleDirectory? _people;
+    private readonly IOptions<PeerBotOptions>? _peerBotOptions;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DiscordHostedService(
@@ -46,8 +52,14 @@ public sealed class DiscordHostedService : BackgroundService
         DiscordFatalError fatal,
         DiscordAdapterOptions options,
         TimeProvider time,
-        ILogger<DiscordHostedService> logger)
+        ILogger<DiscordHostedService> logger,
+        DiscordChatPlatform? platform = null,
+        PeopleDirectory? people = null,
+        IOptions<PeerBotOptions>? peerBotOptions = null)
     {
+        _platform = platform;
+        _people = people;
+        _peerBotOptions = peerBotOptions;
         _time = time;
         _rest = rest;
         _session = session;
@@ -134,6 +146,17 @@ public sealed class DiscordHostedService : BackgroundService
     private async Task PrepareAsync(CancellationToken cancellationToken)
     {
         await DiscordStartupCheck.RunAsync(_rest, _session, _logger, cancellationToken).ConfigureAwait(false);
+        if (_platform is not null && _people is not null && _peerBotOptions is not null)
+        {
+            // Usernames in config become user ids now; anyone not found stops the adapter with their name.
+            var problems = await PeopleResolutionService.ResolveOnAsync(_peerBotOptions.Value, _platform, _people, cancellationToken).ConfigureAwait(false);
+            if (problems.Count > 0)
+            {
+                throw new DiscordFatalException("Some people in the configuration were not found on Discord:" + Environment.NewLine
+                    + string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
+            }
+        }
+
         var (_, applicationId) = await _session.GetIdentityAsync(_rest, cancellationToken).ConfigureAwait(false);
         var registered = await _rest.SendAsync(HttpMethod.Put, $"/applications/{applicationId}/commands", PeerCommand.Registration(), null, cancellationToken).ConfigureAwait(false);
         if (registered.IsSuccess)

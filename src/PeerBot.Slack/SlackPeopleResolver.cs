@@ -48,6 +48,11 @@ public sealed class SlackPeopleResolver(
         }
 
         logger.LogInformation("Resolved {Count} people on Slack.", resolved);
+        if (problems.Count == 0 && directory is PeopleDirectory resolvedDirectory)
+        {
+            resolvedDirectory.MarkResolved(PlatformKind.Slack);
+        }
+
         return problems;
     }
 }

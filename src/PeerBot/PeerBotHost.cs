@@ -10,6 +10,7 @@ using PeerBot.Core.Groups;
 using PeerBot.Core.Prompts;
 using PeerBot.Core.Safety;
 using PeerBot.Core.Sharing;
+using PeerBot.Discord;
 using PeerBot.Slack;
 using PeerBot.Storage;
 
@@ -59,6 +60,11 @@ internal static class PeerBotHost
 
         // Platforms first: their hosted services check tokens and resolve people before reconciliation and
         // the schedulers start (hosted services start in registration order).
+        if (options.Discord.Enabled)
+        {
+            builder.Services.AddDiscord();
+        }
+
         if (options.Slack.Enabled)
         {
             builder.Services.AddSlack();

@@ -17,11 +17,14 @@ public class CliTests : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    private Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => RunWithInputAsync("", args);
+
+    private async Task<(int Exit, string Out, string Err)> RunWithInputAsync(string standardInput, params string[] args)
     {
+        using var input = new StringReader(standardInput);
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await new PeerBotCli(output, error, _time).RunAsync(args, CancellationToken.None);
+        var exit = await new PeerBotCli(input, output, error, _time).RunAsync(args, CancellationToken.None);
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -102,6 +105,50 @@ public class CliTests : IDisposable
         Assert.Equal(["dr-kim", "dr-lee"], tuesday.GetProperty("facilitators").EnumerateArray().Select(m => m.GetString()));
         var placed = groups.SelectMany(g => g.GetProperty("members").EnumerateArray().Select(m => m.GetString())).ToList();
         Assert.Equal(12, placed.Distinct().Count());
+    }
+
+    private const string Transcript = """
+        {"id":"m1","channel":"g1","author":"u1","ts":"2026-11-02T18:00:00Z","text":"brutal shift, three codes and no lunch"}
+        {"id":"m2","channel":"g1","author":"u2","ts":"2026-11-02T18:02:00Z","text":"honestly what's the point, nothing we do ever changes anything"}
+        {"id":"m3","channel":"g1","author":"u3","ts":"2026-11-02T18:04:00Z","text":"yeah it's hopeless, it will always be like this"}
+        {"id":"m4","channel":"g1","author":"u1","ts":"2026-11-02T18:06:00Z","text":"no point trying anymore, nothing will ever get better"}
+        """;
+
+    [Fact]
+    public async Task Analyze_TranscriptOnStandardInput_WritesOneLinePerMessageWithSpiralAlert()
+    {
+        var (exit, output, error) = await RunWithInputAsync(Transcript, "analyze");
+
+        Assert.True(exit == 0, error);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["m1", "m2", "m3", "m4"], lines.Select(l => l.GetProperty("id").GetString()));
+        Assert.False(lines[0].GetProperty("fatalistic").GetBoolean());
+        Assert.True(lines[1].GetProperty("fatalistic").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, lines[1].GetProperty("alert").ValueKind);
+        Assert.Equal("spiral", lines[3].GetProperty("alert").GetString());
+        Assert.NotEmpty(lines[3].GetProperty("reasons").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Analyze_InputFile_ReadsTheFile()
+    {
+        var path = Path.Combine(_folder, "transcript.jsonl");
+        await File.WriteAllTextAsync(path, Transcript);
+
+        var (exit, output, error) = await RunAsync("analyze", "--input", path);
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(4, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task Analyze_MalformedLine_ReportsLineNumberAndWritesNothing()
+    {
+        var (exit, output, error) = await RunWithInputAsync(Transcript + "\n{\"id\":\"m5\",\"channel\":\"g1\"\n", "analyze");
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains("line 5", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -53,6 +53,28 @@ public class HostCompositionTests : IDisposable
     }
 
     [Fact]
+    public void Build_BothPlatformsConfigured_RegistersBothAdaptersAndEveryFeature()
+    {
+        using var host = Builder(new()
+        {
+            ["PeerBot:Discord:Token"] = "test-discord-token",
+            ["PeerBot:Slack:BotToken"] = "xoxb-test",
+            ["PeerBot:Slack:AppToken"] = "xapp-test",
+        }).Build();
+
+        var platforms = host.Services.GetRequiredService<IPlatformRegistry>().Platforms.Select(p => p.Kind).Order().ToList();
+        Assert.Equal([PlatformKind.Discord, PlatformKind.Slack], platforms);
+        Assert.NotNull(host.Services.GetRequiredService<IPlatformEventHandler>());
+        Assert.NotNull(host.Services.GetRequiredService<PeerBot.Core.Safety.ISafetyMonitor>());
+        Assert.NotNull(host.Services.GetRequiredService<PeerBot.Core.Groups.IGroupOperations>());
+
+        // Platforms start before the features, so people are resolved before groups are reconciled.
+        var hosted = host.Services.GetServices<IHostedService>().Select(s => s.GetType().Name).ToList();
+        Assert.True(hosted.IndexOf("DiscordHostedService") < hosted.IndexOf("GroupReconciliationService"), string.Join(", ", hosted));
+        Assert.True(hosted.IndexOf("SlackHostedService") < hosted.IndexOf("GroupReconciliationService"), string.Join(", ", hosted));
+    }
+
+    [Fact]
     public async Task Start_InvalidOptions_FailsBeforeAnythingRuns()
     {
         using var host = Builder(new() { ["PeerBot:Safety:SpiralMinMessages"] = "1" }).Build();

@@ -1,3 +1,4 @@
+using PeerBot.Core.People;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ public sealed class GroupReconciliationService : BackgroundService
     private readonly ILogger<GroupReconciliationService> _logger;
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly IDisposable? _optionsSubscription;
+    private readonly PeopleDirectory? _people;
     private TaskCompletionSource<ReconcileResult> _nextRun = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the service.</summary>
@@ -28,9 +30,17 @@ public sealed class GroupReconciliationService : BackgroundService
         IGroupStore store,
         IOptionsMonitor<PeerBotOptions> options,
         TimeProvider time,
-        ILogger<GroupReconciliationService> logger)
+        ILogger<GroupReconciliationService> logger,
+        PeopleDirectory? people = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _people = people;
+        if (people is not null)
+        {
+            // An adapter finishing its start-up resolution is the moment groups can be completed.
+            people.PlatformResolved += OnPlatformResolved;
+        }
+
         _reconciler = reconciler;
         _store = store;
         _time = time;
@@ -57,9 +67,16 @@ public sealed class GroupReconciliationService : BackgroundService
         return next;
     }
 
+    private void OnPlatformResolved(object? sender, Platform.PlatformKind platform) => _ = RequestReconcile();
+
     /// <inheritdoc />
     public override void Dispose()
     {
+        if (_people is not null)
+        {
+            _people.PlatformResolved -= OnPlatformResolved;
+        }
+
         _optionsSubscription?.Dispose();
         _signal.Dispose();
         base.Dispose();

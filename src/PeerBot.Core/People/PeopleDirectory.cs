@@ -37,6 +37,12 @@ public sealed class PeopleDirectory : IPeopleDirectory
     public string? PlatformUserId(string personId, PlatformKind platform) =>
         _userIdByPerson.GetValueOrDefault((platform, personId));
 
+    /// <summary>Raised when an adapter has resolved everyone on its platform, so groups can be reconciled at once.</summary>
+    public event EventHandler<PlatformKind>? PlatformResolved;
+
+    /// <summary>Tells that everyone configured has been resolved on a platform.</summary>
+    public void MarkResolved(PlatformKind platform) => PlatformResolved?.Invoke(this, platform);
+
     /// <summary>Records the platform user id of a person.</summary>
     public void SetPlatformUserId(string personId, PlatformKind platform, string userId)
     {

@@ -39,35 +39,57 @@ public sealed partial class PeopleResolutionService(
         PeopleDirectory directory,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(platforms);
-        ArgumentNullException.ThrowIfNull(directory);
         var problems = new List<string>();
         foreach (var platform in platforms.Platforms)
         {
-            for (var i = 0; i < options.People.Count; i++)
+            problems.AddRange(await ResolveOnAsync(options, platform, directory, cancellationToken).ConfigureAwait(false));
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// Resolves every person named on one platform, records their user ids and, when everyone was found,
+    /// tells the directory (<see cref="PeopleDirectory.MarkResolved"/>). Returns one line per person not found.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ResolveOnAsync(
+        PeerBotOptions options,
+        IChatPlatform platform,
+        PeopleDirectory directory,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(platform);
+        ArgumentNullException.ThrowIfNull(directory);
+        var problems = new List<string>();
+        for (var i = 0; i < options.People.Count; i++)
+        {
+            var person = options.People[i];
+            var handle = platform.Kind switch
             {
-                var person = options.People[i];
-                var handle = platform.Kind switch
-                {
-                    PlatformKind.Discord => person.Discord,
-                    PlatformKind.Slack => person.Slack,
-                    _ => person.Id,
-                };
-                if (string.IsNullOrWhiteSpace(handle))
-                {
-                    continue;
-                }
-
-                var userId = await platform.ResolveUserAsync(handle, cancellationToken).ConfigureAwait(false);
-                if (userId is null)
-                {
-                    problems.Add($"{PeerBotOptions.SectionName}:People:{i}:{platform.Kind}: {person.Name} ({person.Id}) was not found on {platform.Kind} as \"{handle}\"; check the id, username or email");
-                    continue;
-                }
-
-                directory.SetPlatformUserId(person.Id, platform.Kind, userId);
+                PlatformKind.Discord => person.Discord,
+                PlatformKind.Slack => person.Slack,
+                _ => person.Id,
+            };
+            if (string.IsNullOrWhiteSpace(handle))
+            {
+                continue;
             }
+
+            var userId = await platform.ResolveUserAsync(handle, cancellationToken).ConfigureAwait(false);
+            if (userId is null)
+            {
+                problems.Add($"{PeerBotOptions.SectionName}:People:{i}:{platform.Kind}: {person.Name} ({person.Id}) was not found on {platform.Kind} as \"{handle}\"; check the id, username or email");
+                continue;
+            }
+
+            directory.SetPlatformUserId(person.Id, platform.Kind, userId);
+        }
+
+        if (problems.Count == 0)
+        {
+            directory.MarkResolved(platform.Kind);
         }
 
         return problems;

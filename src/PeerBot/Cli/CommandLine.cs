@@ -10,6 +10,7 @@ internal sealed record CommandLine(string Verb, string? ConfigFile, string? Inpu
         ("run", "run", "Start PeerBot with every configured platform (the default verb)."),
         ("check-config", "check-config", "Validate the configuration and print a summary. Exit 0 valid, 2 invalid."),
         ("plan-groups", "plan-groups [--json]", "Show the groups formation would build and what would change, touching no platform."),
+        ("analyze", "analyze [--input FILE]", "Run the safety engine over a JSON Lines transcript (stdin by default). Exit 2 on bad input."),
     ];
 
     /// <summary>Parses arguments; returns an error message for a person instead of throwing.</summary>
@@ -95,6 +96,7 @@ internal sealed record CommandLine(string Verb, string? ConfigFile, string? Inpu
             Options:
               --config FILE   add a JSON configuration file (over appsettings.json, under environment variables)
               --json          plan-groups: print JSON instead of text
+              --input FILE    analyze: read the transcript from FILE instead of standard input
               --help          show this help
 
             Configuration keys live under "PeerBot" (see README.md); environment variables override them,

@@ -3,13 +3,14 @@ using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
+using PeerBot.Core.Safety;
 using PeerBot.Storage;
 using PeerBot.Storage.Groups;
 
 namespace PeerBot.Cli;
 
 /// <summary>The command-line verbs. Output goes to the writers given, so tests can read it.</summary>
-internal sealed class PeerBotCli(TextWriter output, TextWriter error, TimeProvider timeProvider)
+internal sealed class PeerBotCli(TextReader input, TextWriter output, TextWriter error, TimeProvider timeProvider)
 {
     public const int Ok = 0, Failed = 1, Invalid = 2;
 
@@ -38,6 +39,7 @@ internal sealed class PeerBotCli(TextWriter output, TextWriter error, TimeProvid
         {
             "check-config" => await CheckConfigAsync(options).ConfigureAwait(false),
             "plan-groups" => await PlanGroupsAsync(options, line.Json).ConfigureAwait(false),
+            "analyze" => TranscriptAnalyzer.RunFile(line.InputFile, input, output, error, options.Safety),
             _ => await RunHostAsync(line, options, cancellationToken).ConfigureAwait(false),
         };
     }

@@ -36,7 +36,8 @@ public static class SandboxRegistration
     public static IServiceCollection AddSandbox(this IServiceCollection services)
     {
         services.RemoveAll<TimeProvider>();
-        services.TryAddSingleton<SandboxClock>();
+        // The clock stands on the system clock; it must not ask the container for TimeProvider, which is itself.
+        services.TryAddSingleton(_ => new SandboxClock(TimeProvider.System));
         services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<SandboxClock>());
 
         services.RemoveAll<PeerBotDatabase>();

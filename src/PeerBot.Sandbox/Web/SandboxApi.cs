@@ -124,7 +124,7 @@ internal sealed partial class SandboxApi
             return problem;
         }
 
-        return _workspace.FindVisible(userId, channelId) is null
+        return FindChannel(userId, channelId) is null
             ? NoSuchChannel()
             : Results.Json(_workspace.Messages(channelId), Json);
     }
@@ -142,7 +142,7 @@ internal sealed partial class SandboxApi
             return problem;
         }
 
-        var channel = _workspace.FindVisible(userId, channelId);
+        var channel = FindChannel(userId, channelId);
         if (channel is null)
         {
             return NoSuchChannel();
@@ -379,6 +379,11 @@ internal sealed partial class SandboxApi
                 statusCode: StatusCodes.Status500InternalServerError);
         }
     }
+
+    private SandboxChannelDocument? FindChannel(string userId, string channelId) =>
+        channelId == SandboxWorkspace.DirectChannelId(userId)
+            ? _workspace.EnsureDirect(userId)
+            : _workspace.FindVisible(userId, channelId);
 
     private bool TryUser(string? personId, out string userId, out IResult problem)
     {

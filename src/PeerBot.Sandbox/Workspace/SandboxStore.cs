@@ -28,12 +28,10 @@ public sealed class SandboxStore
     }
 
     /// <summary>The highest message sequence number used so far.</summary>
-    public long LastMessageSeq() =>
-        _messages.Query().OrderByDescending(m => m.Seq).Limit(1).FirstOrDefault()?.Seq ?? 0;
+    public long LastMessageSeq() => _messages.Count() == 0 ? 0 : _messages.Max(m => m.Seq);
 
     /// <summary>The highest channel order used so far.</summary>
-    public long LastChannelOrder() =>
-        _channels.Query().OrderByDescending(c => c.Order).Limit(1).FirstOrDefault()?.Order ?? 0;
+    public long LastChannelOrder() => _channels.FindAll().Select(c => c.Order).DefaultIfEmpty(0).Max();
 
     /// <summary>Every channel, in creation order.</summary>
     public IReadOnlyList<SandboxChannelDocument> Channels() => _channels.FindAll().OrderBy(c => c.Order).ToList();

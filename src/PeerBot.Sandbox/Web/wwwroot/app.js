@@ -185,19 +185,19 @@ function renderChannels() {
   dms.replaceChildren();
   for (const channel of state.channels) {
     const unread = state.unread.get(channel.id) ?? 0;
-    const sigil = channel.kind === "public" ? "#" : channel.kind === "private" ? "🔒" : "●";
+    const sigil = channel.kind === "public" ? "#" : channel.kind === "private" ? "" : "●";
     const kindText = channel.kind === "private" ? ", private group" : channel.kind === "direct" ? ", direct message" : "";
     const link = el("a", {
       href: `#${channel.id}`,
       class: `channel-link${unread ? " unread" : ""}`,
       "aria-current": channel.id === state.current ? "page" : null,
       "data-channel": channel.id,
+      "aria-label": `${channelName(channel)}${kindText}${channel.archived ? ", archived" : ""}${unread ? `, ${unread} unread` : ""}`,
       onclick: (e) => { e.preventDefault(); openChannel(channel.id); },
     },
-      el("span", { class: "sigil", "aria-hidden": "true", text: sigil }),
+      el("span", { class: `sigil${channel.kind === "private" ? " lock" : ""}`, "aria-hidden": "true", text: sigil }),
       el("span", { text: channelName(channel) }),
-      el("span", { class: "visually-hidden", text: kindText + (channel.archived ? ", archived" : "") }),
-      unread ? el("span", { class: "badge", text: String(unread), "aria-label": `${unread} unread` }) : null,
+      unread ? el("span", { class: "badge", "aria-hidden": "true", text: String(unread) }) : null,
       channel.archived ? el("span", { class: "archived", "aria-hidden": "true", text: "archived" }) : null);
     (channel.kind === "direct" ? dms : rooms).append(el("li", {}, link));
   }
@@ -462,6 +462,7 @@ async function moveClock(url, body) {
 function connectEvents() {
   if (state.events) state.events.close();
   const me = state.me;
+  document.body.dataset.live = "false";
   const events = new EventSource(`/api/events?as=${encodeURIComponent(me.id)}`);
   state.events = events;
   const live = (handler) => (e) => { if (state.me === me) handler(JSON.parse(e.data)); };

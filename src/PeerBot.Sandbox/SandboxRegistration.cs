@@ -19,9 +19,24 @@ public static class SandboxRegistration
     /// Switches a host to sandbox mode: the demo roster when the configuration names nobody, then
     /// <see cref="AddSandbox"/>. Call it after the configuration sources are added.
     /// </summary>
-    public static IHostApplicationBuilder UseSandbox(this IHostApplicationBuilder builder)
+    /// <param name="builder">The host being composed.</param>
+    /// <param name="explicitly">
+    /// True for the <c>sandbox</c> verb: Discord and Slack tokens are blanked for this run, so every feature sees
+    /// no real platform (groups resolve to the sandbox) and nothing connects to Discord or Slack.
+    /// </param>
+    public static IHostApplicationBuilder UseSandbox(this IHostApplicationBuilder builder, bool explicitly = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        if (explicitly)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["PeerBot:Discord:Token"] = "",
+                ["PeerBot:Slack:BotToken"] = "",
+                ["PeerBot:Slack:AppToken"] = "",
+            });
+        }
+
         SandboxDemoRoster.AddIfNoPeople(builder.Configuration);
         builder.Services.AddSandbox();
         return builder;

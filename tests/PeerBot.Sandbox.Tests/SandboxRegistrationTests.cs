@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PeerBot.Core;
+using PeerBot.Core.Configuration;
 using PeerBot.Core.Platform;
 using PeerBot.Sandbox.Tests.Support;
 using PeerBot.Sandbox.Web;
@@ -44,6 +45,46 @@ public sealed class SandboxRegistrationTests : IDisposable
         Assert.IsType<SandboxChatPlatform>(host.Services.GetRequiredService<IPlatformRegistry>().Find(PlatformKind.Sandbox));
         Assert.Single(host.Services.GetServices<IChatPlatform>());
         Assert.Contains(host.Services.GetServices<IHostedService>(), s => s is SandboxWebHost);
+    }
+
+    [Fact]
+    public void UseSandbox_Explicitly_HidesConfiguredPlatformsForThisRun()
+    {
+        var builder = Builder(new()
+        {
+            ["PeerBot:Sandbox:StoragePath"] = _folder.File("sandbox.db"),
+            ["PeerBot:Discord:Token"] = "configured-token",
+            ["PeerBot:Discord:GuildId"] = "123456789012345678",
+        });
+
+        builder.UseSandbox(explicitly: true);
+
+        var options = new PeerBotOptions();
+        builder.Configuration.GetSection(PeerBotOptions.SectionName).Bind(options);
+        Assert.True(options.UsesSandbox());
+        Assert.Equal(PlatformKind.Sandbox, options.ResolvePlatform(PlatformKind.Discord));
+    }
+
+    [Fact]
+    public async Task Stop_WithALiveEventStreamOpen_EndsTheStream()
+    {
+        var builder = Builder(new() { ["PeerBot:Sandbox:StoragePath"] = _folder.File("sandbox.db"), ["PeerBot:Sandbox:Port"] = "0" });
+        builder.Services.AddPeerBotCore(builder.Configuration);
+        builder.UseSandbox();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var address = await host.Services.GetRequiredService<SandboxWebHost>().Started;
+        using var client = new HttpClient { BaseAddress = address };
+        using var response = await client.GetAsync("/api/events?as=ana", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("event: ready", await reader.ReadLineAsync());
+
+        await host.StopAsync();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await reader.ReadLineAsync(timeout.Token) is not null)
+        {
+        }
     }
 
     [Fact]

@@ -140,6 +140,9 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Services.Replace(ServiceDescriptor.Singleton(_loggerFactory));
+
+        // The program's host owns Ctrl-C and SIGTERM; a second console lifetime here would swallow them.
+        builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, EmbeddedLifetime>());
         builder.Services.AddRoutingCore();
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -203,6 +206,14 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
         {
             _hub.PublishToAll(new SandboxEvent("clock", _api.Clock()));
         }
+    }
+
+    /// <summary>The page's server starts and stops with the program's host, never on signals of its own.</summary>
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "PeerBot sandbox: {Address}")]

@@ -306,7 +306,7 @@ public sealed class SandboxWorkspace
     {
         lock (_gate)
         {
-            return _store.Channels().Where(c => CanSee(c, userId)).ToList();
+            return _store.Channels().Where(c => CanSee(c, userId)).OrderBy(c => c.Kind).ThenBy(c => c.Order).ToList();
         }
     }
 

@@ -174,8 +174,7 @@ async function loadChannels() {
 }
 
 function channelName(channel) {
-  if (channel.kind === "direct") return channel.name;
-  return channel.name;
+  return channel.kind === "public" ? `# ${channel.name}` : channel.name;
 }
 
 function renderChannels() {
@@ -192,11 +191,11 @@ function renderChannels() {
       class: `channel-link${unread ? " unread" : ""}`,
       "aria-current": channel.id === state.current ? "page" : null,
       "data-channel": channel.id,
-      "aria-label": `${channelName(channel)}${kindText}${channel.archived ? ", archived" : ""}${unread ? `, ${unread} unread` : ""}`,
+      "aria-label": `${channel.name}${kindText}${channel.archived ? ", archived" : ""}${unread ? `, ${unread} unread` : ""}`,
       onclick: (e) => { e.preventDefault(); openChannel(channel.id); },
     },
       el("span", { class: `sigil${channel.kind === "private" ? " lock" : ""}`, "aria-hidden": "true", text: sigil }),
-      el("span", { text: channelName(channel) }),
+      el("span", { text: channel.name }),
       unread ? el("span", { class: "badge", "aria-hidden": "true", text: String(unread) }) : null,
       channel.archived ? el("span", { class: "archived", "aria-hidden": "true", text: "archived" }) : null);
     (channel.kind === "direct" ? dms : rooms).append(el("li", {}, link));
@@ -210,10 +209,10 @@ async function openChannel(channelId) {
   state.current = channelId;
   state.unread.delete(channelId);
   renderChannels();
-  $("channel-title").textContent = channel.kind === "public" ? `# ${channel.name}` : channel.kind === "direct" ? channel.name : channel.name;
+  $("channel-title").textContent = channelName(channel);
   $("channel-topic").textContent = channel.archived ? `${channel.topic} (archived: read only)` : channel.topic;
-  $("composer-label").textContent = channel.kind === "direct" ? `Message ${channel.name}` : `Message ${channel.name}`;
-  $("composer-input").placeholder = channel.kind === "direct" ? `Message ${channel.name} privately` : `Message ${channel.kind === "public" ? "#" : ""}${channel.name}`;
+  $("composer-label").textContent = `Message ${channel.name}`;
+  $("composer-input").placeholder = channel.kind === "direct" ? `Message ${channel.name} privately` : `Message ${channelName(channel)}`;
   $("composer-input").disabled = channel.archived;
   $("send-button").disabled = channel.archived;
   $("composer-error").textContent = "";
@@ -237,8 +236,11 @@ async function openChannel(channelId) {
 
 // ---- Messages ----
 
+// A full render (opening a channel) is marked busy so screen readers do not read the whole history out;
+// live messages are appended one by one, so only they are announced.
 function renderMessages() {
   const list = $("messages");
+  list.setAttribute("aria-busy", "true");
   const messages = state.messages.get(state.current) ?? [];
   const privateReplies = state.ephemeral.get(state.current) ?? [];
   const items = [...messages.map((m) => ({ at: m.postedAt, node: () => renderMessage(m) })),
@@ -248,6 +250,14 @@ function renderMessages() {
   if (items.length === 0) {
     list.append(el("li", { class: "empty", text: "No messages yet." }));
   }
+  list.scrollTop = list.scrollHeight;
+  list.removeAttribute("aria-busy");
+}
+
+function appendToList(node) {
+  const list = $("messages");
+  list.querySelector(".empty")?.remove();
+  list.append(node);
   list.scrollTop = list.scrollHeight;
 }
 
@@ -316,17 +326,22 @@ function addEphemeral(content) {
   const list = state.ephemeral.get(state.current) ?? [];
   list.push(reply);
   state.ephemeral.set(state.current, list);
-  renderMessages();
+  appendToList(renderEphemeral(reply));
 }
 
 function upsertMessage(message) {
   const list = state.messages.get(message.channelId);
+  let known = false;
   if (list) {
     const index = list.findIndex((m) => m.id === message.id);
-    if (index >= 0) list[index] = message; else list.push(message);
+    known = index >= 0;
+    if (known) list[index] = message; else list.push(message);
   }
+  if (message.isBot) refreshClock();
   if (message.channelId === state.current) {
-    renderMessages();
+    const existing = document.getElementById(`message-${message.id}`);
+    if (existing) existing.replaceWith(renderMessage(message));
+    else if (!known) appendToList(renderMessage(message));
   } else if (!message.edited) {
     state.unread.set(message.channelId, (state.unread.get(message.channelId) ?? 0) + 1);
     renderChannels();
@@ -445,6 +460,17 @@ function renderClock() {
   $("next-prompt").disabled = !state.clock.nextPromptAt;
 }
 
+let clockRefresh = null;
+
+// A prompt or post from the bot may change when the next prompt is due.
+function refreshClock() {
+  clearTimeout(clockRefresh);
+  clockRefresh = setTimeout(async () => {
+    const { ok, data } = await api("GET", "/api/clock");
+    if (ok) setClock(data);
+  }, 300);
+}
+
 async function moveClock(url, body) {
   const status = $("clock-status");
   status.textContent = "";
@@ -466,9 +492,15 @@ function connectEvents() {
   const events = new EventSource(`/api/events?as=${encodeURIComponent(me.id)}`);
   state.events = events;
   const live = (handler) => (e) => { if (state.me === me) handler(JSON.parse(e.data)); };
+  let reconnected = false;
   events.addEventListener("ready", live((clock) => {
     setClock(clock);
     document.body.dataset.live = "true";
+    if (reconnected) {
+      // Whatever happened while the stream was down is fetched afresh.
+      loadChannels().then(() => openChannel(state.current));
+    }
+    reconnected = true;
   }));
   events.addEventListener("message", live(upsertMessage));
   events.addEventListener("deleted", live((d) => {

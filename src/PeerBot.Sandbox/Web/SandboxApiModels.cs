@@ -16,7 +16,7 @@ internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptA
 internal sealed record PostRequest(string? As, string? Text);
 
 /// <summary>A submitted form.</summary>
-internal sealed record FormRequest(string? As, string? FormId, string? ChannelId, Dictionary<string, string>? Values);
+internal sealed record FormRequest(string? As, string? FormId, Dictionary<string, string>? Values);
 
 /// <summary>A pressed button.</summary>
 internal sealed record ButtonRequest(string? As, string? ChannelId, string? MessageId, string? ActionId);

@@ -54,7 +54,7 @@ public sealed class SandboxBrowserTests : IClassFixture<ChromiumFixture>, IAsync
     [BrowserFact]
     public async Task ChooseResident_PostInTheGroup_MessageAppearsAndReachesCore()
     {
-        await OpenAsAsync("Ana R.");
+        await OpenAsAsync("Ana R.", withKeyboard: true);
 
         await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = Circle, Level = 1 })).ToBeVisibleAsync();
         await Expect(_page.GetByText("nobody signs in", new() { Exact = false })).ToBeVisibleAsync();
@@ -142,12 +142,29 @@ public sealed class SandboxBrowserTests : IClassFixture<ChromiumFixture>, IAsync
 
     private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");
 
-    private async Task OpenAsAsync(string name)
+    private async Task OpenAsAsync(string name, bool withKeyboard = false)
     {
         Assert.True(_chromium.Problem is null, _chromium.Problem);
         await _page.GotoAsync(_host.Address.ToString());
         await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "Who are you?" })).ToBeVisibleAsync();
-        await _page.GetByRole(AriaRole.Button, new() { Name = name }).ClickAsync();
+        var person = _page.GetByRole(AriaRole.Button, new() { Name = name });
+        if (withKeyboard)
+        {
+            // Tab from the top of the page until the person's button has focus, then Enter, as a keyboard user would.
+            for (var presses = 0; presses < 40 && !await person.EvaluateAsync<bool>("b => b === document.activeElement"); presses++)
+            {
+                await _page.Keyboard.PressAsync("Tab");
+            }
+
+            await Expect(person).ToBeFocusedAsync();
+            await _page.Keyboard.PressAsync("Enter");
+            await Expect(_page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false })).ToBeFocusedAsync();
+        }
+        else
+        {
+            await person.ClickAsync();
+        }
+
         await WaitUntilLiveAsync();
     }
 

@@ -53,7 +53,7 @@ async function api(method, url, body) {
   if (!response.ok && !(data && data.error)) {
     data = { error: `The sandbox answered ${response.status}.` };
   }
-  return { ok: response.ok, data };
+  return { ok: response.ok, status: response.status, data };
 }
 
 function personLabel(person) {
@@ -429,9 +429,10 @@ async function submitForm() {
     values[field.id] = value;
   }
   $("form-submit").disabled = true;
-  const { ok, data } = await api("POST", "/api/forms", { as: state.me.id, formId: form.formId, channelId: state.current, values });
+  const { status, data } = await api("POST", "/api/forms", { as: state.me.id, formId: form.formId, values });
   $("form-submit").disabled = false;
-  if (!ok && data.error && data.error.indexOf("no longer open") < 0) {
+  if (status === 400) {
+    // A value the form refuses: the dialog stays open with what was typed.
     $("form-error").textContent = data.error;
     return;
   }

@@ -37,6 +37,17 @@ public static class SandboxRegistration
             });
         }
 
+        // The anonymity key stays beside the sandbox's database unless the user named one: demo handles are
+        // never made with a real program's key.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["PeerBot:Anonymity:KeyPath"]))
+        {
+            var storage = builder.Configuration["PeerBot:Sandbox:StoragePath"] is { Length: > 0 } configured ? configured : new SandboxOptions().StoragePath;
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["PeerBot:Anonymity:KeyPath"] = Path.Combine(Path.GetDirectoryName(storage) ?? "", "sandbox-anonymity.key"),
+            });
+        }
+
         SandboxDemoRoster.AddIfNoPeople(builder.Configuration);
         builder.Services.AddSandbox();
         return builder;

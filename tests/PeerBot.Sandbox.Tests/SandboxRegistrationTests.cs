@@ -66,6 +66,26 @@ public sealed class SandboxRegistrationTests : IDisposable
     }
 
     [Fact]
+    public void UseSandbox_NoAnonymityKeyNamed_KeepsTheDemosKeyBesideTheSandboxDatabase()
+    {
+        var builder = Builder(new() { ["PeerBot:Sandbox:StoragePath"] = "demo/sandbox.db" });
+
+        builder.UseSandbox();
+
+        Assert.Equal(Path.Combine("demo", "sandbox-anonymity.key"), builder.Configuration["PeerBot:Anonymity:KeyPath"]);
+    }
+
+    [Fact]
+    public void UseSandbox_AnonymityKeyNamed_KeepsTheUsersChoice()
+    {
+        var builder = Builder(new() { ["PeerBot:Anonymity:KeyPath"] = "/secure/key" });
+
+        builder.UseSandbox();
+
+        Assert.Equal("/secure/key", builder.Configuration["PeerBot:Anonymity:KeyPath"]);
+    }
+
+    [Fact]
     public async Task Stop_WithALiveEventStreamOpen_EndsTheStream()
     {
         var builder = Builder(new() { ["PeerBot:Sandbox:StoragePath"] = _folder.File("sandbox.db"), ["PeerBot:Sandbox:Port"] = "0" });

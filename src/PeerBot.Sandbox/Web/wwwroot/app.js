@@ -66,6 +66,17 @@ function initials(name) {
   return name.replace(/^Dr\.\s*/, "").split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join("");
 }
 
+// Each person keeps one avatar colour, as in the chat apps people know.
+function avatar(name, isBot) {
+  const node = el("span", { class: `avatar${isBot ? " bot" : ""}`, "aria-hidden": "true", text: isBot ? "P" : initials(name) });
+  if (!isBot) {
+    let hash = 0;
+    for (const ch of name) hash = (hash * 31 + ch.codePointAt(0)) % 360;
+    node.style.background = `hsl(${hash}, 45%, 38%)`;
+  }
+  return node;
+}
+
 function formatTime(iso) {
   const date = new Date(iso);
   const now = sandboxNow();
@@ -132,7 +143,7 @@ function renderPicker() {
       el("ul", { class: "picker-list", "aria-labelledby": headingId },
         people.map((person) => el("li", {},
           el("button", { type: "button", class: "person-button", onclick: () => choose(person.id) },
-            el("span", { class: "avatar", "aria-hidden": "true", text: initials(person.name) }),
+            avatar(person.name, false),
             el("span", {}, el("span", { text: person.name }), el("span", { class: "person-detail", text: personLabel(person) })))))));
   }
 }
@@ -288,7 +299,7 @@ function renderMessage(message) {
   const buttons = (message.content.buttons ?? []).map((b) =>
     el("button", { type: "button", class: `button ${b.style}`, onclick: (e) => press(message, b, e.currentTarget) }, b.label));
   return el("li", { class: "message", id: `message-${message.id}`, "data-message": message.id },
-    el("div", { class: `avatar${message.isBot ? " bot" : ""}`, "aria-hidden": "true", text: message.isBot ? "P" : initials(message.authorName) }),
+    avatar(message.authorName, message.isBot),
     el("div", { class: "message-main" },
       el("div", { class: "message-meta" },
         el("span", { class: "message-author", text: message.authorName }),
@@ -301,7 +312,7 @@ function renderMessage(message) {
 
 function renderEphemeral(reply) {
   return el("li", { class: "message ephemeral", "data-ephemeral": "true" },
-    el("div", { class: "avatar bot", "aria-hidden": "true", text: "P" }),
+    avatar("PeerBot", true),
     el("div", { class: "message-main" },
       el("div", { class: "message-meta" },
         el("span", { class: "message-author", text: "PeerBot" }),

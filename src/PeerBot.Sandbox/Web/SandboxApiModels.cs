@@ -1,0 +1,58 @@
+using PeerBot.Core.Platform;
+using PeerBot.Sandbox.Workspace;
+
+namespace PeerBot.Sandbox.Web;
+
+/// <summary>A person of the roster, for the picker.</summary>
+internal sealed record PersonView(string Id, string Name, string Role, int? Pgy);
+
+/// <summary>The page's first call: who can be chosen and whether they are the demo roster.</summary>
+internal sealed record RosterView(IReadOnlyList<PersonView> People, bool DemoRoster, ClockView Clock);
+
+/// <summary>The sandbox clock.</summary>
+internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptAt, TimeSpan Offset);
+
+/// <summary>A message typed in the composer.</summary>
+internal sealed record PostRequest(string? As, string? Text);
+
+/// <summary>A submitted form.</summary>
+internal sealed record FormRequest(string? As, string? FormId, Dictionary<string, string>? Values);
+
+/// <summary>A pressed button.</summary>
+internal sealed record ButtonRequest(string? As, string? ChannelId, string? MessageId, string? ActionId);
+
+/// <summary>Moving the clock by some minutes.</summary>
+internal sealed record AdvanceRequest(int Minutes);
+
+/// <summary>What the person sees after acting: a private reply, a form to fill, or an error in words.</summary>
+internal sealed record InteractionView(SandboxContent? Reply, FormView? Form, string? Error = null)
+{
+    public static InteractionView From(InteractionResponse response) => new(
+        response.Reply is null ? null : SandboxContent.From(response.Reply),
+        response.Form is null ? null : FormView.From(response.Form));
+
+    public static InteractionView Problem(string error) => new(null, null, error);
+}
+
+/// <summary>A form as the page's dialog renders it.</summary>
+internal sealed record FormView(string FormId, string Title, string SubmitLabel, IReadOnlyList<FieldView> Fields)
+{
+    public static FormView From(FormSpec form) => new(
+        form.FormId,
+        form.Title,
+        form.SubmitLabel,
+        form.Fields.Select(f => new FieldView(
+            f.Id,
+            f.Label,
+            f.Kind switch { FormFieldKind.LongText => "long", FormFieldKind.Choice => "choice", _ => "short" },
+            f.Required,
+            f.MaxLength,
+            f.Choices?.Select(c => new ChoiceView(c.Value, c.Label)).ToList(),
+            f.Placeholder)).ToList());
+}
+
+/// <summary>A form field.</summary>
+internal sealed record FieldView(string Id, string Label, string Kind, bool Required, int? MaxLength, IReadOnlyList<ChoiceView>? Choices, string? Placeholder);
+
+/// <summary>A choice of a choice field.</summary>
+internal sealed record ChoiceView(string Value, string Label);

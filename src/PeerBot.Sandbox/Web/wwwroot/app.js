@@ -1,0 +1,534 @@
+// The PeerBot sandbox page. Everything a message says is written as text, never as markup.
+"use strict";
+
+const state = {
+  people: [],
+  me: null,
+  channels: [],
+  current: null,
+  messages: new Map(),   // channel id -> array of message views
+  ephemeral: new Map(),  // channel id -> array of private replies (never stored by the server)
+  unread: new Map(),
+  events: null,
+  clock: null,
+  clockSkew: 0,
+  openForm: null,
+};
+
+const $ = (id) => document.getElementById(id);
+const roleOrder = ["Resident", "Alumni", "Psychologist", "Coordinator"];
+const roleTitles = { Resident: "Residents", Alumni: "Alumni facilitators", Psychologist: "Psychologists", Coordinator: "Coordinators" };
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key in node && typeof value !== "string") node[key] = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(method, url, body) {
+  const options = { method, headers: {} };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch {
+    return { ok: false, data: { error: "The sandbox is not answering. Is PeerBot still running?" } };
+  }
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (!response.ok && !(data && data.error)) {
+    data = { error: `The sandbox answered ${response.status}.` };
+  }
+  return { ok: response.ok, status: response.status, data };
+}
+
+function personLabel(person) {
+  if (person.role === "Resident") return `Resident, PGY-${person.pgy}`;
+  if (person.role === "Alumni") return "Alumni facilitator";
+  return person.role;
+}
+
+function initials(name) {
+  return name.replace(/^Dr\.\s*/, "").split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join("");
+}
+
+// Each person keeps one avatar colour, as in the chat apps people know.
+function avatar(name, isBot) {
+  const node = el("span", { class: `avatar${isBot ? " bot" : ""}`, "aria-hidden": "true", text: isBot ? "P" : initials(name) });
+  if (!isBot) {
+    let hash = 0;
+    for (const ch of name) hash = (hash * 31 + ch.codePointAt(0)) % 360;
+    node.style.background = `hsl(${hash}, 45%, 38%)`;
+  }
+  return node;
+}
+
+function formatTime(iso) {
+  const date = new Date(iso);
+  const now = sandboxNow();
+  const sameDay = date.toDateString() === now.toDateString();
+  return new Intl.DateTimeFormat(undefined, sameDay
+    ? { hour: "2-digit", minute: "2-digit" }
+    : { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(date);
+}
+
+function sandboxNow() {
+  return new Date(Date.now() + state.clockSkew);
+}
+
+// ---- Choosing who you are ----
+
+async function start() {
+  const { ok, data } = await api("GET", "/api/roster");
+  if (!ok) {
+    $("picker-intro").textContent = data.error;
+    return;
+  }
+  state.people = data.people;
+  setClock(data.clock);
+  if (data.demoRoster) {
+    $("demo-note").textContent = "A local demo workspace with the example program's people (appsettings.example.json): "
+      + "nobody signs in, you simply choose who you are, and nothing leaves this computer.";
+  }
+  renderPicker();
+  const select = $("person-select");
+  for (const person of state.people) {
+    select.append(el("option", { value: person.id, text: `${person.name} (${personLabel(person)})` }));
+  }
+  select.addEventListener("change", () => choose(select.value));
+  $("composer").addEventListener("submit", (e) => { e.preventDefault(); send(); });
+  $("composer-input").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  });
+  $("composer-input").addEventListener("input", autosize);
+  $("next-prompt").addEventListener("click", () => moveClock("/api/clock/next-prompt", undefined));
+  $("skip-ahead").addEventListener("click", () => moveClock("/api/clock/advance", { minutes: 5 }));
+  $("form-cancel").addEventListener("click", () => closeForm());
+  $("form-body").addEventListener("submit", (e) => { e.preventDefault(); submitForm(); });
+  $("form-dialog").addEventListener("close", () => { state.openForm = null; });
+  setInterval(renderClock, 15000);
+
+  const wanted = new URLSearchParams(location.search).get("as");
+  if (wanted && state.people.some((p) => p.id === wanted)) {
+    choose(wanted);
+  }
+}
+
+function renderPicker() {
+  const host = $("picker-roles");
+  host.replaceChildren();
+  for (const role of roleOrder) {
+    const people = state.people.filter((p) => p.role === role);
+    if (people.length === 0) continue;
+    const headingId = `picker-${role.toLowerCase()}`;
+    host.append(
+      el("h2", { id: headingId, text: roleTitles[role] }),
+      el("ul", { class: "picker-list", "aria-labelledby": headingId },
+        people.map((person) => el("li", {},
+          el("button", { type: "button", class: "person-button", onclick: () => choose(person.id) },
+            avatar(person.name, false),
+            el("span", {}, el("span", { text: person.name }), el("span", { class: "person-detail", text: personLabel(person) })))))));
+  }
+}
+
+async function choose(personId) {
+  const person = state.people.find((p) => p.id === personId);
+  if (!person) return;
+  state.me = person;
+  state.messages.clear();
+  state.ephemeral.clear();
+  state.unread.clear();
+  state.current = null;
+  history.replaceState(null, "", `?as=${encodeURIComponent(person.id)}`);
+  $("person-select").value = person.id;
+  $("who").hidden = false;
+  $("picker").hidden = true;
+  $("sidebar").hidden = false;
+  $("conversation").hidden = false;
+  document.title = `PeerBot sandbox: ${person.name}`;
+  connectEvents();
+  await loadChannels();
+  const first = state.channels.find((c) => c.kind === "private" && !c.archived) ?? state.channels[0];
+  if (first) await openChannel(first.id);
+  $("composer-input").focus();
+}
+
+// ---- Channels ----
+
+async function loadChannels() {
+  const me = state.me;
+  const { ok, data } = await api("GET", `/api/channels?as=${encodeURIComponent(me.id)}`);
+  if (!ok || state.me !== me) return;
+  state.channels = data;
+  renderChannels();
+  if (state.current && !state.channels.some((c) => c.id === state.current)) {
+    // Taken out of the channel: go back to the lobby.
+    await openChannel(state.channels[0]?.id);
+  }
+}
+
+function channelName(channel) {
+  return channel.kind === "public" ? `# ${channel.name}` : channel.name;
+}
+
+function renderChannels() {
+  const rooms = $("channel-list");
+  const dms = $("dm-list");
+  rooms.replaceChildren();
+  dms.replaceChildren();
+  for (const channel of state.channels) {
+    const unread = state.unread.get(channel.id) ?? 0;
+    const sigil = channel.kind === "public" ? "#" : channel.kind === "private" ? "" : "●";
+    const kindText = channel.kind === "private" ? ", private group" : channel.kind === "direct" ? ", direct message" : "";
+    const link = el("a", {
+      href: `#${channel.id}`,
+      class: `channel-link${unread ? " unread" : ""}`,
+      "aria-current": channel.id === state.current ? "page" : null,
+      "data-channel": channel.id,
+      "aria-label": `${channel.name}${kindText}${channel.archived ? ", archived" : ""}${unread ? `, ${unread} unread` : ""}`,
+      onclick: (e) => { e.preventDefault(); openChannel(channel.id); },
+    },
+      el("span", { class: `sigil${channel.kind === "private" ? " lock" : ""}`, "aria-hidden": "true", text: sigil }),
+      el("span", { text: channel.name }),
+      unread ? el("span", { class: "badge", "aria-hidden": "true", text: String(unread) }) : null,
+      channel.archived ? el("span", { class: "archived", "aria-hidden": "true", text: "archived" }) : null);
+    (channel.kind === "direct" ? dms : rooms).append(el("li", {}, link));
+  }
+}
+
+async function openChannel(channelId) {
+  if (!channelId) return;
+  const channel = state.channels.find((c) => c.id === channelId);
+  if (!channel) return;
+  state.current = channelId;
+  state.unread.delete(channelId);
+  renderChannels();
+  $("channel-title").textContent = channelName(channel);
+  $("channel-topic").textContent = channel.archived ? `${channel.topic} (archived: read only)` : channel.topic;
+  $("composer-label").textContent = `Message ${channel.name}`;
+  $("composer-input").placeholder = channel.kind === "direct" ? `Message ${channel.name} privately` : `Message ${channelName(channel)}`;
+  $("composer-input").disabled = channel.archived;
+  $("send-button").disabled = channel.archived;
+  $("composer-error").textContent = "";
+  const me = state.me;
+  // Messages that arrive live while the history loads are collected here and merged in.
+  state.messages.set(channelId, []);
+  const { ok, data } = await api("GET", `/api/channels/${encodeURIComponent(channelId)}/messages?as=${encodeURIComponent(me.id)}`);
+  if (state.me !== me || state.current !== channelId) return;
+  if (!ok) {
+    $("composer-error").textContent = data.error;
+    return;
+  }
+  const merged = [...data];
+  for (const message of state.messages.get(channelId) ?? []) {
+    const index = merged.findIndex((m) => m.id === message.id);
+    if (index >= 0) merged[index] = message; else merged.push(message);
+  }
+  state.messages.set(channelId, merged);
+  renderMessages();
+}
+
+// ---- Messages ----
+
+// A full render (opening a channel) is marked busy so screen readers do not read the whole history out;
+// live messages are appended one by one, so only they are announced.
+function renderMessages() {
+  const list = $("messages");
+  list.setAttribute("aria-busy", "true");
+  const messages = state.messages.get(state.current) ?? [];
+  const privateReplies = state.ephemeral.get(state.current) ?? [];
+  const items = [...messages.map((m) => ({ at: m.postedAt, node: () => renderMessage(m) })),
+                 ...privateReplies.map((r) => ({ at: r.at, node: () => renderEphemeral(r) }))]
+    .sort((a, b) => new Date(a.at) - new Date(b.at));
+  list.replaceChildren(...items.map((i) => i.node()));
+  if (items.length === 0) {
+    list.append(el("li", { class: "empty", text: "No messages yet." }));
+  }
+  list.scrollTop = list.scrollHeight;
+  list.removeAttribute("aria-busy");
+}
+
+function appendToList(node) {
+  const list = $("messages");
+  list.querySelector(".empty")?.remove();
+  list.append(node);
+  list.scrollTop = list.scrollHeight;
+}
+
+function renderContent(content) {
+  const body = el("div", { class: "message-body" });
+  for (const block of content.blocks ?? []) {
+    switch (block.kind) {
+      case "heading": body.append(el("h3", { text: block.text })); break;
+      case "quote": body.append(el("blockquote", { text: block.text })); break;
+      case "list": body.append(el("ul", {}, (block.items ?? []).map((item) => el("li", {}, spans(item))))); break;
+      default: body.append(el("p", {}, spans(block.spans ?? [])));
+    }
+  }
+  return body;
+}
+
+function spans(list) {
+  return list.map((s) => {
+    let node = document.createTextNode(s.text);
+    if (s.code) node = el("code", {}, node);
+    if (s.italic) node = el("em", {}, node);
+    if (s.bold) node = el("strong", {}, node);
+    return node;
+  });
+}
+
+function renderMessage(message) {
+  const buttons = (message.content.buttons ?? []).map((b) =>
+    el("button", { type: "button", class: `button ${b.style}`, onclick: (e) => press(message, b, e.currentTarget) }, b.label));
+  return el("li", { class: "message", id: `message-${message.id}`, "data-message": message.id },
+    avatar(message.authorName, message.isBot),
+    el("div", { class: "message-main" },
+      el("div", { class: "message-meta" },
+        el("span", { class: "message-author", text: message.authorName }),
+        message.isBot ? el("span", { class: "bot-tag", text: "APP" }) : null,
+        el("time", { class: "message-time", datetime: message.postedAt, text: formatTime(message.postedAt) }),
+        message.edited ? el("span", { class: "message-edited", text: "(edited)" }) : null),
+      renderContent(message.content),
+      buttons.length ? el("div", { class: "message-buttons" }, buttons) : null));
+}
+
+function renderEphemeral(reply) {
+  return el("li", { class: "message ephemeral", "data-ephemeral": "true" },
+    avatar("PeerBot", true),
+    el("div", { class: "message-main" },
+      el("div", { class: "message-meta" },
+        el("span", { class: "message-author", text: "PeerBot" }),
+        el("span", { class: "bot-tag", text: "APP" }),
+        el("time", { class: "message-time", datetime: reply.at, text: formatTime(reply.at) })),
+      el("p", { class: "ephemeral-note" },
+        el("span", { text: "Only you can see this" }),
+        el("button", { type: "button", class: "link-button", onclick: () => dismiss(reply) }, "Dismiss")),
+      renderContent(reply.content)));
+}
+
+function dismiss(reply) {
+  const list = state.ephemeral.get(reply.channelId) ?? [];
+  state.ephemeral.set(reply.channelId, list.filter((r) => r !== reply));
+  renderMessages();
+  $("composer-input").focus();
+}
+
+function addEphemeral(content) {
+  if (!content || !state.current) return;
+  const reply = { channelId: state.current, at: sandboxNow().toISOString(), content };
+  const list = state.ephemeral.get(state.current) ?? [];
+  list.push(reply);
+  state.ephemeral.set(state.current, list);
+  appendToList(renderEphemeral(reply));
+}
+
+function upsertMessage(message) {
+  const list = state.messages.get(message.channelId);
+  let known = false;
+  if (list) {
+    const index = list.findIndex((m) => m.id === message.id);
+    known = index >= 0;
+    if (known) list[index] = message; else list.push(message);
+  }
+  if (message.isBot) refreshClock();
+  if (message.channelId === state.current) {
+    const existing = document.getElementById(`message-${message.id}`);
+    if (existing) existing.replaceWith(renderMessage(message));
+    else if (!known) appendToList(renderMessage(message));
+  } else if (!message.edited) {
+    state.unread.set(message.channelId, (state.unread.get(message.channelId) ?? 0) + 1);
+    renderChannels();
+  }
+}
+
+async function send() {
+  const input = $("composer-input");
+  const text = input.value.trim();
+  const error = $("composer-error");
+  error.textContent = "";
+  if (!text || !state.current || !state.me) return;
+  const channelId = state.current;
+  input.value = "";
+  autosize();
+  const { ok, data } = await api("POST", `/api/channels/${encodeURIComponent(channelId)}/messages`, { as: state.me.id, text });
+  if (!ok) {
+    if (text.length > 0 && !input.value) input.value = text;
+    error.textContent = data.error;
+    return;
+  }
+  handleInteraction(data);
+}
+
+function handleInteraction(data) {
+  if (data.error) addEphemeral({ blocks: [{ kind: "paragraph", spans: [{ text: data.error }] }], buttons: [] });
+  if (data.reply) addEphemeral(data.reply);
+  if (data.form) openForm(data.form);
+}
+
+async function press(message, button, node) {
+  node.disabled = true;
+  const { data } = await api("POST", "/api/buttons", { as: state.me.id, channelId: message.channelId, messageId: message.id, actionId: button.actionId });
+  node.disabled = false;
+  handleInteraction(data ?? {});
+}
+
+// ---- Forms ----
+
+function openForm(form) {
+  state.openForm = form;
+  $("form-title").textContent = form.title;
+  $("form-submit").textContent = form.submitLabel || "Submit";
+  $("form-error").textContent = "";
+  const fields = $("form-fields");
+  fields.replaceChildren();
+  form.fields.forEach((field, index) => {
+    const id = `form-field-${index}`;
+    const label = el("label", { for: id }, field.label, field.required ? null : el("span", { class: "field-optional", text: " (optional)" }));
+    let input;
+    if (field.kind === "choice") {
+      input = el("select", { id, name: field.id, required: field.required },
+        field.required ? el("option", { value: "", text: "Choose…" }) : el("option", { value: "", text: "None" }),
+        (field.choices ?? []).map((c) => el("option", { value: c.value, text: c.label })));
+    } else if (field.kind === "long") {
+      input = el("textarea", { id, name: field.id, required: field.required, maxLength: field.maxLength ?? undefined, placeholder: field.placeholder ?? undefined });
+    } else {
+      input = el("input", { id, name: field.id, type: "text", required: field.required, maxLength: field.maxLength ?? undefined, placeholder: field.placeholder ?? undefined });
+    }
+    fields.append(el("div", { class: "field" }, label, input));
+  });
+  const dialog = $("form-dialog");
+  if (!dialog.open) dialog.showModal();
+  fields.querySelector("input, textarea, select")?.focus();
+}
+
+function closeForm() {
+  const dialog = $("form-dialog");
+  if (dialog.open) dialog.close();
+  $("composer-input").focus();
+}
+
+async function submitForm() {
+  const form = state.openForm;
+  if (!form) return;
+  const values = {};
+  for (const field of form.fields) {
+    const input = $("form-fields").querySelector(`[name="${CSS.escape(field.id)}"]`);
+    const value = input.value.trim();
+    if (field.required && !value) {
+      $("form-error").textContent = `"${field.label}" is required.`;
+      input.focus();
+      return;
+    }
+    values[field.id] = value;
+  }
+  $("form-submit").disabled = true;
+  const { status, data } = await api("POST", "/api/forms", { as: state.me.id, formId: form.formId, values });
+  $("form-submit").disabled = false;
+  if (status === 400) {
+    // A value the form refuses: the dialog stays open with what was typed.
+    $("form-error").textContent = data.error;
+    return;
+  }
+  closeForm();
+  handleInteraction(data);
+}
+
+// ---- Clock ----
+
+function setClock(clock) {
+  state.clock = clock;
+  state.clockSkew = new Date(clock.now).getTime() - Date.now();
+  renderClock();
+}
+
+function renderClock() {
+  if (!state.clock) return;
+  const now = sandboxNow();
+  const text = new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(now);
+  const time = $("clock-now");
+  time.textContent = text;
+  time.setAttribute("datetime", now.toISOString());
+  $("clock-next").textContent = state.clock.nextPromptAt
+    ? `Next prompt: ${new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(state.clock.nextPromptAt))}`
+    : "No prompt scheduled";
+  $("next-prompt").disabled = !state.clock.nextPromptAt;
+}
+
+let clockRefresh = null;
+
+// A prompt or post from the bot may change when the next prompt is due.
+function refreshClock() {
+  clearTimeout(clockRefresh);
+  clockRefresh = setTimeout(async () => {
+    const { ok, data } = await api("GET", "/api/clock");
+    if (ok) setClock(data);
+  }, 300);
+}
+
+async function moveClock(url, body) {
+  const status = $("clock-status");
+  status.textContent = "";
+  const { ok, data } = await api("POST", url, body ?? {});
+  if (!ok) {
+    status.textContent = data.error;
+    return;
+  }
+  setClock(data);
+  status.textContent = `The sandbox clock is now ${$("clock-now").textContent}.`;
+}
+
+// ---- Live updates ----
+
+function connectEvents() {
+  if (state.events) state.events.close();
+  const me = state.me;
+  document.body.dataset.live = "false";
+  const events = new EventSource(`/api/events?as=${encodeURIComponent(me.id)}`);
+  state.events = events;
+  const live = (handler) => (e) => { if (state.me === me) handler(JSON.parse(e.data)); };
+  let reconnected = false;
+  events.addEventListener("ready", live((clock) => {
+    setClock(clock);
+    document.body.dataset.live = "true";
+    if (reconnected) {
+      // Whatever happened while the stream was down is fetched afresh.
+      loadChannels().then(() => openChannel(state.current));
+    }
+    reconnected = true;
+  }));
+  events.addEventListener("message", live(upsertMessage));
+  events.addEventListener("deleted", live((d) => {
+    const list = state.messages.get(d.channelId);
+    if (list) state.messages.set(d.channelId, list.filter((m) => m.id !== d.id));
+    if (d.channelId === state.current) renderMessages();
+  }));
+  events.addEventListener("channels", live(() => loadChannels()));
+  events.addEventListener("clock", live(setClock));
+  events.addEventListener("error", () => { document.body.dataset.live = "false"; });
+}
+
+function autosize() {
+  const input = $("composer-input");
+  input.style.height = "auto";
+  input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
+}
+
+document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,70 @@
+namespace PeerBot.Sandbox.Workspace;
+
+/// <summary>Kinds of sandbox channel.</summary>
+public enum SandboxChannelKind
+{
+    /// <summary>Everyone can see it (the lobby).</summary>
+    Public,
+
+    /// <summary>A group's private channel: its members, facilitators and the bot.</summary>
+    Private,
+
+    /// <summary>The private conversation between one person and the bot.</summary>
+    Direct,
+}
+
+/// <summary>A channel as stored.</summary>
+public sealed class SandboxChannelDocument
+{
+    /// <summary>The channel id (<c>general</c>, <c>G1</c>, <c>D-ana</c>).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The channel name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The purpose line.</summary>
+    public string Topic { get; set; } = "";
+
+    /// <summary>Who can see it.</summary>
+    public SandboxChannelKind Kind { get; set; }
+
+    /// <summary>User ids who can see a private channel; for a DM, the one person.</summary>
+    public List<string> Members { get; set; } = [];
+
+    /// <summary>The group it was made for, for private channels.</summary>
+    public string? GroupId { get; set; }
+
+    /// <summary>Archived channels are read-only.</summary>
+    public bool Archived { get; set; }
+
+    /// <summary>Creation order, for a stable sidebar.</summary>
+    public long Order { get; set; }
+}
+
+/// <summary>A message as stored. The author of a bot message is null.</summary>
+public sealed class SandboxMessageDocument
+{
+    /// <summary>The message id (<c>M17</c>).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>Sequence number across the workspace, for ordering.</summary>
+    public long Seq { get; set; }
+
+    /// <summary>The channel it is in.</summary>
+    public string ChannelId { get; set; } = "";
+
+    /// <summary>The author's user id; null for the bot.</summary>
+    public string? AuthorId { get; set; }
+
+    /// <summary>When it was posted, in sandbox time (Unix milliseconds).</summary>
+    public long PostedAtMs { get; set; }
+
+    /// <summary>The content, as the JSON of a <see cref="SandboxContent"/>.</summary>
+    public string ContentJson { get; set; } = "";
+
+    /// <summary>The idempotency key of a bot message, so a retried send posts once.</summary>
+    public string? IdempotencyKey { get; set; }
+
+    /// <summary>True once the bot replaced the content.</summary>
+    public bool Edited { get; set; }
+}

@@ -1,0 +1,66 @@
+using LiteDB;
+using PeerBot.Storage;
+
+namespace PeerBot.Sandbox.Workspace;
+
+/// <summary>
+/// The sandbox's channels and messages, in the instance's LiteDB database (in sandbox mode a file of its own,
+/// so demo data never mixes with a real program's). Not thread-safe for compound changes: the workspace
+/// serialises its calls.
+/// </summary>
+public sealed class SandboxStore
+{
+    internal const string ChannelCollection = "sandbox_channels";
+    internal const string MessageCollection = "sandbox_messages";
+
+    private readonly ILiteCollection<SandboxChannelDocument> _channels;
+    private readonly ILiteCollection<SandboxMessageDocument> _messages;
+
+    /// <summary>Opens the collections, creating their indexes.</summary>
+    public SandboxStore(PeerBotDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _channels = database.Database.GetCollection<SandboxChannelDocument>(ChannelCollection);
+        _messages = database.Database.GetCollection<SandboxMessageDocument>(MessageCollection);
+        _channels.EnsureIndex(c => c.GroupId);
+        _messages.EnsureIndex(m => m.ChannelId);
+        _messages.EnsureIndex(m => m.Seq);
+    }
+
+    /// <summary>The highest message sequence number used so far.</summary>
+    public long LastMessageSeq() => _messages.Count() == 0 ? 0 : _messages.Max(m => m.Seq);
+
+    /// <summary>The highest channel order used so far.</summary>
+    public long LastChannelOrder() => _channels.FindAll().Select(c => c.Order).DefaultIfEmpty(0).Max();
+
+    /// <summary>Every channel, in creation order.</summary>
+    public IReadOnlyList<SandboxChannelDocument> Channels() => _channels.FindAll().OrderBy(c => c.Order).ToList();
+
+    /// <summary>The channel with this id, or null.</summary>
+    public SandboxChannelDocument? FindChannel(string id) => _channels.FindById(id);
+
+    /// <summary>The channel made for a group, or null.</summary>
+    public SandboxChannelDocument? FindChannelOfGroup(string groupId) =>
+        _channels.FindOne(c => c.GroupId == groupId);
+
+    /// <summary>Inserts or replaces a channel.</summary>
+    public void SaveChannel(SandboxChannelDocument channel) => _channels.Upsert(channel);
+
+    /// <summary>The last messages of a channel, oldest first.</summary>
+    public IReadOnlyList<SandboxMessageDocument> Messages(string channelId, int limit) =>
+        _messages.Query().Where(m => m.ChannelId == channelId).OrderByDescending(m => m.Seq).Limit(limit).ToList()
+            .OrderBy(m => m.Seq).ToList();
+
+    /// <summary>The message with this id, or null.</summary>
+    public SandboxMessageDocument? FindMessage(string id) => _messages.FindById(id);
+
+    /// <summary>A message of a channel with this idempotency key, or null.</summary>
+    public SandboxMessageDocument? FindByIdempotencyKey(string channelId, string key) =>
+        _messages.FindOne(m => m.ChannelId == channelId && m.IdempotencyKey == key);
+
+    /// <summary>Inserts or replaces a message.</summary>
+    public void SaveMessage(SandboxMessageDocument message) => _messages.Upsert(message);
+
+    /// <summary>Deletes a message; true when it existed.</summary>
+    public bool DeleteMessage(string id) => _messages.Delete(id);
+}

@@ -11,10 +11,21 @@ using PeerBot.Core.Prompts;
 using PeerBot.Core.Safety;
 using PeerBot.Core.Sharing;
 using PeerBot.Discord;
+using PeerBot.Sandbox;
 using PeerBot.Slack;
 using PeerBot.Storage;
 
 namespace PeerBot;
+
+/// <summary>When the host runs the local sandbox.</summary>
+internal enum SandboxMode
+{
+    /// <summary>When no platform is configured.</summary>
+    IfNoPlatform,
+
+    /// <summary>Always, ignoring any platform tokens (the <c>sandbox</c> verb).</summary>
+    Always,
+}
 
 /// <summary>Composes the worker host: configuration, logging and every feature's registration.</summary>
 internal static class PeerBotHost
@@ -23,10 +34,18 @@ internal static class PeerBotHost
     /// Creates the host builder. <paramref name="configureConfiguration"/> lets tests add configuration before the
     /// platforms are chosen; <paramref name="configure"/> lets them replace services afterwards.
     /// </summary>
+    /// <param name="configFile">The <c>--config</c> file, if any.</param>
+    /// <param name="configureConfiguration">Adds configuration (tests).</param>
+    /// <param name="configure">Replaces services (tests).</param>
+    /// <param name="sandbox">
+    /// Run the local sandbox: <see cref="SandboxMode.IfNoPlatform"/> when no platform is configured (the default of
+    /// <c>run</c>), <see cref="SandboxMode.Always"/> for the <c>sandbox</c> verb (nothing connects to Discord or Slack).
+    /// </param>
     public static HostApplicationBuilder CreateBuilder(
         string? configFile,
         Action<IConfigurationBuilder>? configureConfiguration = null,
-        Action<HostApplicationBuilder>? configure = null)
+        Action<HostApplicationBuilder>? configure = null,
+        SandboxMode sandbox = SandboxMode.IfNoPlatform)
     {
         var environment = ConfigSources.EnvironmentName();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
@@ -52,22 +71,31 @@ internal static class PeerBotHost
             ValidateOnBuild = true,
         }));
 
-        var options = new PeerBotOptions();
-        builder.Configuration.GetSection(PeerBotOptions.SectionName).Bind(options);
-
         builder.Services.AddPeerBotCore(builder.Configuration);
         builder.Services.AddLiteDbStorage();
 
+        var options = new PeerBotOptions();
+        builder.Configuration.GetSection(PeerBotOptions.SectionName).Bind(options);
+
         // Platforms first: their hosted services check tokens and resolve people before reconciliation and
         // the schedulers start (hosted services start in registration order).
-        if (options.Discord.Enabled)
+        if (sandbox == SandboxMode.Always || options.UsesSandbox())
         {
-            builder.Services.AddDiscord();
+            // The sandbox brings its own configuration (the demo roster when there are no people), its own
+            // database file and its own clock.
+            builder.UseSandbox(explicitly: sandbox == SandboxMode.Always);
         }
-
-        if (options.Slack.Enabled)
+        else
         {
-            builder.Services.AddSlack();
+            if (options.Discord.Enabled)
+            {
+                builder.Services.AddDiscord();
+            }
+
+            if (options.Slack.Enabled)
+            {
+                builder.Services.AddSlack();
+            }
         }
 
         builder.Services

@@ -32,21 +32,26 @@ public class HostCompositionTests : IDisposable
             {
                 ["PeerBot:Storage:Path"] = Path.Combine(_folder, "peerbot.db"),
                 ["PeerBot:Anonymity:KeyPath"] = Path.Combine(_folder, "anonymity.key"),
+                ["PeerBot:Sandbox:StoragePath"] = Path.Combine(_folder, "sandbox.db"),
+                ["PeerBot:Sandbox:Port"] = "0",
             });
         });
     }
 
     [Fact]
-    public void Build_RealContainer_ValidatesScopesAndEveryRegistration()
+    public void Build_NoPlatformConfigured_RunsEverythingInTheSandbox()
     {
         // The builder turns on ValidateOnBuild and ValidateScopes: Build() throws on any registration it cannot satisfy.
         using var host = Builder([]).Build();
 
         Assert.NotNull(host.Services.GetRequiredService<IOptions<PeerBotOptions>>().Value);
         Assert.Equal(16, host.Services.GetRequiredService<IPeopleDirectory>().All.Count);
-        Assert.NotNull(host.Services.GetRequiredService<IPlatformRegistry>());
-        Assert.Equal(PeerBotDatabase.CurrentSchemaVersion, host.Services.GetRequiredService<PeerBotDatabase>().SchemaVersion);
-        Assert.Same(TimeProvider.System, host.Services.GetRequiredService<TimeProvider>());
+        var platform = Assert.Single(host.Services.GetRequiredService<IPlatformRegistry>().Platforms);
+        Assert.Equal(PlatformKind.Sandbox, platform.Kind);
+        var database = host.Services.GetRequiredService<PeerBotDatabase>();
+        Assert.Equal(PeerBotDatabase.CurrentSchemaVersion, database.SchemaVersion);
+        Assert.Equal(Path.Combine(_folder, "sandbox.db"), database.Path);
+        Assert.IsType<PeerBot.Sandbox.SandboxClock>(host.Services.GetRequiredService<TimeProvider>());
 
         // Ctrl-C and SIGTERM stop the host gracefully.
         Assert.Equal("ConsoleLifetime", host.Services.GetRequiredService<IHostLifetime>().GetType().Name);
@@ -64,6 +69,8 @@ public class HostCompositionTests : IDisposable
 
         var platforms = host.Services.GetRequiredService<IPlatformRegistry>().Platforms.Select(p => p.Kind).Order().ToList();
         Assert.Equal([PlatformKind.Discord, PlatformKind.Slack], platforms);
+        Assert.Same(TimeProvider.System, host.Services.GetRequiredService<TimeProvider>());
+        Assert.Equal(Path.Combine(_folder, "peerbot.db"), host.Services.GetRequiredService<PeerBotDatabase>().Path);
         Assert.NotNull(host.Services.GetRequiredService<IPlatformEventHandler>());
         Assert.NotNull(host.Services.GetRequiredService<PeerBot.Core.Safety.ISafetyMonitor>());
         Assert.NotNull(host.Services.GetRequiredService<PeerBot.Core.Groups.IGroupOperations>());

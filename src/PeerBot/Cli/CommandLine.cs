@@ -7,8 +7,9 @@ internal sealed record CommandLine(string Verb, string? ConfigFile, string? Inpu
 
     public static readonly IReadOnlyList<(string Verb, string Usage, string Description)> Verbs =
     [
-        ("run", "run", "Start PeerBot with every configured platform (the default verb)."),
+        ("run", "run", "Start PeerBot with every configured platform; with none configured, start the sandbox (the default verb)."),
         ("check-config", "check-config", "Validate the configuration and print a summary. Exit 0 valid, 2 invalid."),
+        ("sandbox", "sandbox", "Start the local sandbox workspace in the browser, even when platforms are configured."),
         ("plan-groups", "plan-groups [--json]", "Show the groups formation would build and what would change, touching no platform."),
         ("analyze", "analyze [--input FILE]", "Run the safety engine over a JSON Lines transcript (stdin by default). Exit 2 on bad input."),
     ];

@@ -119,21 +119,10 @@ internal sealed class PeerBotCli(TextReader input, TextWriter output, TextWriter
 
     private async Task<int> RunHostAsync(CommandLine line, PeerBotOptions options, CancellationToken cancellationToken)
     {
-        if (options.UsesSandbox())
-        {
-            await error.WriteLineAsync(
-                """
-                No chat platform is configured, so there is nothing to connect to yet.
-                To run PeerBot on Discord, set PeerBot:Discord:Token and PeerBot:Discord:GuildId (docs/discord-setup.md);
-                on Slack, set PeerBot:Slack:BotToken and PeerBot:Slack:AppToken (docs/slack-setup.md).
-                Environment variables work too: PeerBot__Discord__Token=... dotnet run --project src/PeerBot
-                """).ConfigureAwait(false);
-            return Invalid;
-        }
-
         try
         {
-            using var host = PeerBotHost.CreateBuilder(line.ConfigFile).Build();
+            var sandbox = line.Verb == "sandbox" ? SandboxMode.Always : SandboxMode.IfNoPlatform;
+            using var host = PeerBotHost.CreateBuilder(line.ConfigFile, sandbox: sandbox).Build();
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
             return Environment.ExitCode;
         }

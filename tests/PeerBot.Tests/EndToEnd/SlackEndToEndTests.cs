@@ -1,0 +1,374 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using PeerBot.Slack;
+using PeerBot.Slack.SocketMode;
+using PeerBot.Testing.Slack;
+
+namespace PeerBot.Tests.EndToEnd;
+
+/// <summary>
+/// The real host (every feature, LiteDB on disk, the Slack adapter) against the Slack emulator, through the scenario
+/// the Discord adapter runs: groups become private channels, a prompt is posted on schedule, an anonymous share through
+/// the modal appears without a trace of its author, a spiral reaches the facilitators with working buttons, and a
+/// facilitator's command is answered in time while a resident's is refused.
+/// </summary>
+#pragma warning disable CA1001 // The emulator and the log collector are disposed in DisposeAsync (IAsyncLifetime).
+public sealed class SlackEndToEndTests : IAsyncLifetime
+#pragma warning restore CA1001
+{
+    private const string Ana = "U0ANA";
+    private const string Benjamin = "U0BENJ";
+    private const string BenjaminEmail = "benjamin.tran@hospital.org";
+    private const string Cy = "U0CY";
+    private const string Lee = "U0LEE";
+    private const string Kim = "U0KIM";
+
+    // Monday 2 November 2026, 18:00 UTC; the group's prompts are due on Tuesdays at 19:00 UTC.
+    private static readonly DateTimeOffset Start = new(2026, 11, 2, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset PromptDue = new(2026, 11, 3, 19, 0, 0, TimeSpan.Zero);
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerbot-e2e-slack", Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _time = new(Start);
+    private readonly LogCollector _logs = new();
+    private readonly SlackEmulator _emulator = new();
+    private IHost? _host;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        await _emulator.StartAsync();
+        _emulator.AddUser(Ana, "ana.r", "ana.r@hospital.org");
+        _emulator.AddUser(Benjamin, "benjamin.tran", BenjaminEmail);
+        _emulator.AddUser(Cy, "cy.m", "cy.m@hospital.org");
+        _emulator.AddUser(Lee, "dr.lee", "sam.lee@hospital.org");
+        _emulator.AddUser(Kim, "dr.kim", "jo.kim@hospital.org");
+
+        var configFile = Path.Combine(_folder, "peerbot.json");
+        await File.WriteAllTextAsync(configFile, Config(Path.Combine(_folder, "peerbot.db"), Path.Combine(_folder, "anonymity.key")));
+
+        var builder = PeerBotHost.CreateBuilder(
+            configFile,
+            configuration => configuration.AddInMemoryCollection(_emulator.ConfigurationValues),
+            b =>
+            {
+                b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time));
+                b.Services.Replace(ServiceDescriptor.Singleton<ExitCodeSink>(new RecordingExitCodeSink()));
+
+                // The test jumps the fake clock a day ahead to reach the prompt. Real Slack keeps a Socket Mode link busy
+                // with pings, but under a fake clock a jump looks like a day of silence and the idle watchdog would
+                // replace the connection mid-scenario. Its period stays within what a timer accepts (IdleTimeout / 4).
+                // The other adapter timers need no care: the ack timeout and request timeouts only run while a
+                // command or a call is in flight, and the clock is only moved when nothing is.
+                b.Services.Configure<SlackAdapterOptions>(o => o.IdleTimeout = TimeSpan.FromDays(30));
+                b.Logging.AddProvider(_logs);
+            });
+        _host = builder.Build();
+        await _host.StartAsync();
+        await _host.Services.GetRequiredService<SocketModeClient>().Ready.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+
+        await _emulator.DisposeAsync();
+        _logs.Dispose();
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Host_GroupsPromptShareSpiralCommands_WorkEndToEndOnSlack()
+    {
+        // Groups: reconciliation makes a private channel with the residents (one found by email) and facilitators.
+        await WaitForAsync(() => _emulator.Channels.Any(c => c.Members.Count == 6), "the group's private channel with its members");
+        var group = _emulator.Channels.Single();
+        Assert.True(group.IsPrivate);
+        Assert.Equal(
+            new[] { Ana, Benjamin, Cy, Kim, Lee, SlackEmulator.BotUserId }.Order(StringComparer.Ordinal),
+            group.Members.Order(StringComparer.Ordinal));
+        var create = _emulator.Calls.Single(c => c.Method == "conversations.create");
+        Assert.Equal("true", Arg(create, "is_private"));
+        Assert.Contains(_emulator.Calls, c => c.Method == "users.lookupByEmail" && Arg(c, "email") == BenjaminEmail);
+        await WaitForAsync(() => _emulator.Channel(group.Id).Messages.Count > 0, "the ground rules");
+
+        // A prompt: nothing before the schedule says so, then one post once the clock reaches Tuesday 19:00.
+        var before = _emulator.Channel(group.Id).Messages.Count;
+        await QuiesceAsync();
+        Assert.Equal(before, _emulator.Channel(group.Id).Messages.Count);
+        _time.SetUtcNow(PromptDue);
+        await WaitForAsync(() => _emulator.Channel(group.Id).Messages.Count > before, "the scheduled prompt");
+        var prompt = _emulator.Channel(group.Id).Messages[before];
+        Assert.Equal(SlackEmulator.BotUserId, prompt.User);
+        Assert.False(string.IsNullOrWhiteSpace(prompt.Text));
+
+        // Anonymous share through the modal, started from the author's DM with the bot.
+        var callsBeforeShare = _emulator.Calls.Count;
+        var logsBeforeShare = _logs.Count;
+        var shareAck = await _emulator.InjectSlashCommandAsync(Benjamin, group.Id, "share");
+        Assert.True(shareAck is null || !shareAck.ContainsKey("text"), shareAck?.ToJsonString());
+        await WaitForAsync(() => _emulator.Views.Count == 1, "the share modal (views.open)");
+        Assert.Contains(_emulator.Calls, c => c.Method == "views.open");
+        const string Shared = "I froze during a code today and felt completely alone afterwards";
+        var submitAck = await _emulator.SubmitViewAsync(_emulator.Views[0].Id, Benjamin, new Dictionary<string, string> { ["text"] = Shared });
+        Assert.True(submitAck is null || submitAck["response_action"]?.GetValue<string>() != "errors", submitAck?.ToJsonString());
+        await AdvanceUntilAsync(
+            () => _emulator.Channel(group.Id).Messages.Any(m => m.Arguments.ToJsonString().Contains("froze during a code", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(2),
+            "the anonymous post");
+        var post = _emulator.Channel(group.Id).Messages.Single(m => m.Arguments.ToJsonString().Contains("froze during a code", StringComparison.Ordinal));
+        Assert.Equal(SlackEmulator.BotUserId, post.User);
+        Assert.Contains("Anonymous member", post.Arguments.ToJsonString(), StringComparison.Ordinal);
+        AssertNoTraceOfBenjamin(post.Arguments.ToJsonString(), "the anonymous post");
+
+        // Every call since the share that is not addressed to the author alone (the modal, a private note to them)
+        // carries no trace of them; the logs neither.
+        var authorDm = _emulator.DirectChannelOf(Benjamin);
+        foreach (var call in _emulator.Calls.Skip(callsBeforeShare))
+        {
+            var toAuthorAlone = call.Method == "views.open"
+                || (call.Method == "conversations.open" && Arg(call, "users") == Benjamin)
+                || (call.Method == "chat.postEphemeral" && Arg(call, "user") == Benjamin)
+                || (authorDm is not null && Arg(call, "channel") == authorDm);
+            if (!toAuthorAlone)
+            {
+                AssertNoTraceOfBenjamin(call.Arguments.ToJsonString(), $"{call.Method} after the share");
+            }
+
+            if (call.Arguments.ToJsonString().Contains("froze during a code", StringComparison.Ordinal))
+            {
+                AssertNoTraceOfBenjamin(call.Arguments.ToJsonString(), $"{call.Method} carrying the shared text");
+            }
+        }
+
+        foreach (var line in _logs.Lines.Skip(logsBeforeShare))
+        {
+            AssertNoTraceOfBenjamin(line, "a log line after the share");
+        }
+
+        // A spiral: three fatalistic messages from two residents reach both facilitators privately, with buttons.
+        // (Everyone already has a welcome DM from when the channel opened.)
+        var dmsBefore = new[] { Ana, Benjamin, Cy, Lee, Kim }.ToDictionary(u => u, u => _emulator.DirectMessagesTo(u).Count);
+        await _emulator.InjectMessageAsync(group.Id, Ana, "nothing will ever change here");
+        await _emulator.InjectMessageAsync(group.Id, Cy, "i've given up honestly");
+        await _emulator.InjectMessageAsync(group.Id, Ana, "it's hopeless");
+        await WaitForAsync(
+            () => _emulator.DirectMessagesTo(Lee).Count > dmsBefore[Lee] && _emulator.DirectMessagesTo(Kim).Count > dmsBefore[Kim],
+            "the spiral alert to both facilitators");
+        var alert = _emulator.DirectMessagesTo(Lee).Skip(dmsBefore[Lee]).Single();
+        Assert.Contains("Tuesday Circle", alert.Text, StringComparison.Ordinal);
+        var buttons = alert.Blocks!.OfType<JsonObject>().Single(b => b["type"]!.GetValue<string>() == "actions")["elements"]!.AsArray()
+            .OfType<JsonObject>().ToList();
+        Assert.All(buttons, b => Assert.Equal("button", b["type"]!.GetValue<string>()));
+        var actionIds = buttons.Select(b => b["action_id"]!.GetValue<string>()).ToList();
+        Assert.Equal(2, actionIds.Count);
+        Assert.StartsWith("ack:", actionIds[0], StringComparison.Ordinal);
+        Assert.StartsWith("resolve:", actionIds[1], StringComparison.Ordinal);
+        Assert.Equal(["Acknowledge", "Resolve"], buttons.Select(b => b["text"]!["text"]!.GetValue<string>()));
+        var alertId = actionIds[0]["ack:".Length..];
+        var kimAlert = _emulator.DirectMessagesTo(Kim).Skip(dmsBefore[Kim]).Single();
+        Assert.Contains(alertId, kimAlert.Arguments.ToJsonString(), StringComparison.Ordinal);
+
+        // The residents are told nothing about the alert.
+        Assert.Equal(dmsBefore[Ana], _emulator.DirectMessagesTo(Ana).Count);
+        Assert.Equal(dmsBefore[Cy], _emulator.DirectMessagesTo(Cy).Count);
+
+        var updatesBefore = _emulator.Calls.Count(c => c.Method == "chat.update");
+        var leeDm = _emulator.DirectChannelOf(Lee)!;
+        await _emulator.InjectButtonPressAsync(Lee, leeDm, alert.Ts, actionIds[0]);
+        await WaitForAsync(
+            () => _emulator.Calls.Any(c => c.Method == "chat.update" && Arg(c, "channel") == leeDm && Arg(c, "ts") == alert.Ts),
+            "the acknowledged alert (chat.update)");
+        Assert.True(_emulator.Calls.Count(c => c.Method == "chat.update") > updatesBefore);
+        var updated = _emulator.DirectMessagesTo(Lee).Single(m => m.Ts == alert.Ts);
+        Assert.Contains("acknowledged", updated.Arguments.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+
+        // A facilitator's command is answered privately within Slack's three seconds; a resident is refused politely.
+        var clock = Stopwatch.StartNew();
+        var flags = await ReplyToCommandAsync(Lee, group.Id, "flags");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"answered after {clock.Elapsed}");
+        Assert.Contains(alertId, flags, StringComparison.Ordinal);
+
+        var refused = await ReplyToCommandAsync(Ana, group.Id, "flags");
+        Assert.StartsWith("Sorry, ", refused, StringComparison.Ordinal);
+        Assert.Contains("facilitators", refused, StringComparison.Ordinal);
+        Assert.DoesNotContain(alertId, refused, StringComparison.Ordinal);
+
+        // Everything was acknowledged in time, nothing broke Slack's published description, and the host kept running.
+        Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
+        Assert.All(_emulator.Acks, a => Assert.True(a.Latency < TimeSpan.FromSeconds(3), $"{a.Type} acknowledged after {a.Latency}"));
+        Assert.Empty(_emulator.Violations);
+        Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+    }
+
+    /// <summary>Runs a command and returns its ephemeral reply, from the acknowledgement or, if late, the response URL.</summary>
+    private async Task<string> ReplyToCommandAsync(string user, string channel, string text)
+    {
+        var ephemeralsBefore = _emulator.Ephemerals.Count;
+        var ack = await _emulator.InjectSlashCommandAsync(user, channel, text);
+        if (ack?["text"] is { } inAck)
+        {
+            Assert.Equal("ephemeral", ack["response_type"]?.GetValue<string>());
+            return inAck.GetValue<string>();
+        }
+
+        await WaitForAsync(() => _emulator.Ephemerals.Skip(ephemeralsBefore).Any(e => e.User == user), $"the reply to /peer {text}", TimeSpan.FromSeconds(3));
+        return _emulator.Ephemerals.Skip(ephemeralsBefore).First(e => e.User == user).Text;
+    }
+
+    private static void AssertNoTraceOfBenjamin(string text, string where)
+    {
+        foreach (var trace in new[] { Benjamin, BenjaminEmail, "benjamin" })
+        {
+            Assert.False(text.Contains(trace, StringComparison.OrdinalIgnoreCase), $"{where} names the author ('{trace}'): {text}");
+        }
+    }
+
+    private static string? Arg(SlackApiCall call, string name) => call.Arguments[name] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        JsonNode n => n.ToJsonString(),
+    };
+
+    /// <summary>Waits on emulator state changes (not a fixed sleep) until the condition holds.</summary>
+    private Task WaitForAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        _emulator.WaitUntilAsync(_ => condition(), timeout ?? TimeSpan.FromSeconds(20), what);
+
+    /// <summary>
+    /// Moves the fake clock in steps until the condition holds. Between steps it waits briefly on the emulator for the
+    /// effect, so a worker that read the clock just before a step and sets its timer just after is moved by the next one.
+    /// </summary>
+    private async Task AdvanceUntilAsync(Func<bool> condition, TimeSpan step, string what)
+    {
+        for (var moved = TimeSpan.Zero; moved <= TimeSpan.FromMinutes(10); moved += step)
+        {
+            if (condition())
+            {
+                return;
+            }
+
+            _time.Advance(step);
+            try
+            {
+                await WaitForAsync(condition, what, TimeSpan.FromMilliseconds(250));
+                return;
+            }
+            catch (TimeoutException)
+            {
+                // Not yet: move on.
+            }
+        }
+
+        throw new TimeoutException($"Never reached: {what}. Log:\n{string.Join("\n", _logs.Lines)}");
+    }
+
+    /// <summary>Waits until the host has gone quiet: no Web API call for a while, so the clock can jump safely.</summary>
+    private async Task QuiesceAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            var calls = _emulator.Calls.Count;
+            try
+            {
+                await _emulator.WaitUntilAsync(e => e.Calls.Count != calls, TimeSpan.FromMilliseconds(300));
+            }
+            catch (TimeoutException)
+            {
+                return;
+            }
+        }
+
+        throw new TimeoutException("The host never went quiet.");
+    }
+
+    private static string Config(string storagePath, string keyPath) => new JsonObject
+    {
+        ["PeerBot"] = new JsonObject
+        {
+            ["Storage"] = new JsonObject { ["Path"] = storagePath },
+            ["TimeZone"] = "UTC",
+            ["People"] = new JsonArray(
+                Person("ana", "Ana R.", "Resident", 1, Ana),
+                Person("benjamin", "Benjamin Tran", "Resident", 2, BenjaminEmail),
+                Person("cy", "Cy M.", "Resident", 3, Cy),
+                Person("dr-lee", "Dr. Sam Lee", "Alumni", null, Lee),
+                Person("dr-kim", "Dr. Jo Kim", "Psychologist", null, "jo.kim@hospital.org")),
+            ["Groups"] = new JsonArray(new JsonObject
+            {
+                ["Id"] = "tuesday",
+                ["Name"] = "Tuesday Circle",
+                ["Platform"] = "Slack",
+                ["Members"] = new JsonArray("ana", "benjamin", "cy"),
+                ["Facilitators"] = new JsonArray("dr-lee", "dr-kim"),
+                ["Schedule"] = "0 19 * * TUE",
+            }),
+            ["Anonymity"] = new JsonObject
+            {
+                ["KeyPath"] = keyPath,
+                ["MinDelay"] = "00:00:05",
+                ["MaxDelay"] = "00:00:10",
+            },
+        },
+    }.ToJsonString();
+
+    private static JsonObject Person(string id, string name, string role, int? pgy, string slack)
+    {
+        var person = new JsonObject { ["Id"] = id, ["Name"] = name, ["Role"] = role, ["Slack"] = slack };
+        if (pgy is { } year)
+        {
+            person["Pgy"] = year;
+        }
+
+        return person;
+    }
+
+    private sealed class RecordingExitCodeSink : ExitCodeSink
+    {
+        public override void Set(int exitCode)
+        {
+            // A fatal Slack error would otherwise set the test process's exit code; the test sees it in the log instead.
+        }
+    }
+
+    /// <summary>Keeps every log line, as "Level Category: message".</summary>
+    private sealed class LogCollector : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public int Count => _lines.Count;
+
+        public IReadOnlyList<string> Lines => [.. _lines];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(LogCollector owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " | " + exception)}");
+        }
+    }
+}

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using PeerBot.Core.Prompts;
 using PeerBot.Slack;
 using PeerBot.Slack.SocketMode;
 using PeerBot.Testing.Slack;
@@ -43,6 +44,9 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_folder);
+
+        // Message ts values follow the same fake clock as the host, as Slack's follow real time.
+        _emulator.Time = _time;
         await _emulator.StartAsync();
         _emulator.AddUser(Ana, "ana.r", "ana.r@hospital.org");
         _emulator.AddUser(Benjamin, "benjamin.tran", BenjaminEmail);
@@ -105,15 +109,31 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         Assert.Contains(_emulator.Calls, c => c.Method == "users.lookupByEmail" && Arg(c, "email") == BenjaminEmail);
         await WaitForAsync(() => _emulator.Channel(group.Id).Messages.Count > 0, "the ground rules");
 
-        // A prompt: nothing before the schedule says so, then one post once the clock reaches Tuesday 19:00.
-        var before = _emulator.Channel(group.Id).Messages.Count;
+        // A prompt: none a minute before the schedule says so, then one at Tuesday 19:00. The scheduler reports each
+        // pass once its timer is set, so the clock is moved only when the scheduler is waiting for that exact time.
         await QuiesceAsync();
+        var before = _emulator.Channel(group.Id).Messages.Count;
+        var scheduler = _host!.Services.GetRequiredService<PromptSchedulerService>();
+        var waitingForPrompt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnPass(object? sender, DateTimeOffset next)
+        {
+            if (next == PromptDue && _time.GetUtcNow() >= PromptDue - TimeSpan.FromMinutes(1))
+            {
+                waitingForPrompt.TrySetResult();
+            }
+        }
+
+        scheduler.PassCompleted += OnPass;
+        _time.SetUtcNow(PromptDue - TimeSpan.FromMinutes(1));
+        await waitingForPrompt.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        scheduler.PassCompleted -= OnPass;
         Assert.Equal(before, _emulator.Channel(group.Id).Messages.Count);
         _time.SetUtcNow(PromptDue);
         await WaitForAsync(() => _emulator.Channel(group.Id).Messages.Count > before, "the scheduled prompt");
         var prompt = _emulator.Channel(group.Id).Messages[before];
         Assert.Equal(SlackEmulator.BotUserId, prompt.User);
-        Assert.False(string.IsNullOrWhiteSpace(prompt.Text));
+        Assert.StartsWith("This week's prompt", prompt.Text, StringComparison.Ordinal);
+        Assert.Contains("Answer here, or share anonymously with /peer share.", prompt.Text, StringComparison.Ordinal);
 
         // Anonymous share through the modal, started from the author's DM with the bot.
         var callsBeforeShare = _emulator.Calls.Count;
@@ -154,6 +174,12 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
             }
         }
 
+        // The author alone is told privately that the post is up.
+        await WaitForAsync(
+            () => _emulator.DirectMessagesTo(Benjamin).Any(m => m.Text.Contains("anonymous post is now up", StringComparison.Ordinal)),
+            "the author's private note");
+        Assert.DoesNotContain(new[] { Ana, Cy, Lee, Kim }, u => _emulator.DirectMessagesTo(u).Any(m => m.Text.Contains("is now up", StringComparison.Ordinal)));
+
         foreach (var line in _logs.Lines.Skip(logsBeforeShare))
         {
             AssertNoTraceOfBenjamin(line, "a log line after the share");
@@ -169,7 +195,9 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
             () => _emulator.DirectMessagesTo(Lee).Count > dmsBefore[Lee] && _emulator.DirectMessagesTo(Kim).Count > dmsBefore[Kim],
             "the spiral alert to both facilitators");
         var alert = _emulator.DirectMessagesTo(Lee).Skip(dmsBefore[Lee]).Single();
-        Assert.Contains("Tuesday Circle", alert.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Fatalistic spiral: Tuesday Circle", alert.Text, StringComparison.Ordinal);
+        Assert.Contains("3 fatalistic messages from 2 people", alert.Text, StringComparison.Ordinal);
+        Assert.Contains("it's hopeless", alert.Text, StringComparison.Ordinal);
         var buttons = alert.Blocks!.OfType<JsonObject>().Single(b => b["type"]!.GetValue<string>() == "actions")["elements"]!.AsArray()
             .OfType<JsonObject>().ToList();
         Assert.All(buttons, b => Assert.Equal("button", b["type"]!.GetValue<string>()));
@@ -194,7 +222,10 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
             "the acknowledged alert (chat.update)");
         Assert.True(_emulator.Calls.Count(c => c.Method == "chat.update") > updatesBefore);
         var updated = _emulator.DirectMessagesTo(Lee).Single(m => m.Ts == alert.Ts);
-        Assert.Contains("acknowledged", updated.Arguments.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"Alert {alertId} is acknowledged", updated.Text, StringComparison.Ordinal);
+        var actions = updated.Blocks?.OfType<JsonObject>().SingleOrDefault(b => b["type"]!.GetValue<string>() == "actions");
+        Assert.DoesNotContain("ack:", actions?.ToJsonString() ?? "", StringComparison.Ordinal);
+        await WaitForAsync(() => _emulator.Ephemerals.Any(e => e.User == Lee && e.Text.StartsWith($"Acknowledged {alertId}", StringComparison.Ordinal)), "the reply to the button");
 
         // A facilitator's command is answered privately within Slack's three seconds; a resident is refused politely.
         var clock = Stopwatch.StartNew();

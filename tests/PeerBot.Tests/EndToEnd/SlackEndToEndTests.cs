@@ -251,6 +251,46 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Host_ShareByDirectMessageAndButton_PostsAnonymouslyAndReplacesTheDraft()
+    {
+        await WaitForAsync(() => _emulator.Channels.Any(c => c.Members.Count == 6), "the group's private channel with its members");
+        var group = _emulator.Channels.Single();
+        await WaitForAsync(() => _emulator.DirectChannelOf(Benjamin) is not null, "the welcome DM");
+        await QuiesceAsync();
+        var dm = _emulator.DirectChannelOf(Benjamin)!;
+        var fromBot = () => _emulator.DirectMessagesTo(Benjamin).Where(m => m.User == SlackEmulator.BotUserId).ToList();
+        var dmsBefore = fromBot().Count;
+
+        // A DM to the bot becomes a draft with a button per group; nothing is shared until it is pressed.
+        await _emulator.InjectMessageAsync(dm, Benjamin, "Night shifts & I feel like I'm failing everyone");
+        await WaitForAsync(() => fromBot().Count > dmsBefore, "the draft");
+        var draft = fromBot()[dmsBefore];
+        var share = draft.Blocks!.OfType<JsonObject>().Single(b => b["type"]!.GetValue<string>() == "actions")["elements"]!.AsArray()
+            .OfType<JsonObject>().Select(b => b["action_id"]!.GetValue<string>()).First(a => !a.EndsWith(":cancel", StringComparison.Ordinal));
+        Assert.Contains("Night shifts &amp; I feel like", draft.Text, StringComparison.Ordinal);
+        var callsBeforeShare = _emulator.Calls.Count;
+
+        await _emulator.InjectButtonPressAsync(Benjamin, dm, draft.Ts, share);
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Benjamin).Single(m => m.Ts == draft.Ts).Text == "(shared)", "the draft replaced");
+        await WaitForAsync(() => _emulator.Ephemerals.Any(e => e.User == Benjamin && e.Text.StartsWith("Saved.", StringComparison.Ordinal)), "the confirmation");
+        await AdvanceUntilAsync(
+            () => _emulator.Channel(group.Id).Messages.Any(m => m.Text.Contains("feel like I'm failing everyone", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(2),
+            "the anonymous post");
+
+        var post = _emulator.Channel(group.Id).Messages.Single(m => m.Text.Contains("feel like I'm failing everyone", StringComparison.Ordinal));
+        Assert.Contains("Anonymous member", post.Text, StringComparison.Ordinal);
+        Assert.Contains("Night shifts &amp; I feel", post.Text, StringComparison.Ordinal);
+        foreach (var call in _emulator.Calls.Skip(callsBeforeShare).Where(c => Arg(c, "channel") != dm && Arg(c, "users") != Benjamin && Arg(c, "user") != Benjamin))
+        {
+            AssertNoTraceOfBenjamin(call.Arguments.ToJsonString(), $"{call.Method} after the share");
+        }
+
+        Assert.Empty(_emulator.Violations);
+        Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
+    }
+
     /// <summary>Runs a command and returns its ephemeral reply, from the acknowledgement or, if late, the response URL.</summary>
     private async Task<string> ReplyToCommandAsync(string user, string channel, string text)
     {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using PeerBot.Core.Groups;
 using PeerBot.Core.Prompts;
 using PeerBot.Slack;
 using PeerBot.Slack.SocketMode;
@@ -39,7 +40,10 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(Start);
     private readonly LogCollector _logs = new();
     private readonly SlackEmulator _emulator = new();
+    private readonly string _configFile;
     private IHost? _host;
+
+    public SlackEndToEndTests() => _configFile = Path.Combine(_folder, "peerbot.json");
 
     public async Task InitializeAsync()
     {
@@ -54,9 +58,13 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         _emulator.AddUser(Lee, "dr.lee", "sam.lee@hospital.org");
         _emulator.AddUser(Kim, "dr.kim", "jo.kim@hospital.org");
 
-        var configFile = Path.Combine(_folder, "peerbot.json");
-        await File.WriteAllTextAsync(configFile, Config(Path.Combine(_folder, "peerbot.db"), Path.Combine(_folder, "anonymity.key")));
+        await File.WriteAllTextAsync(_configFile, Config(Path.Combine(_folder, "peerbot.db"), Path.Combine(_folder, "anonymity.key")));
 
+        _host = await StartHostAsync(_configFile);
+    }
+
+    private async Task<IHost> StartHostAsync(string configFile)
+    {
         var builder = PeerBotHost.CreateBuilder(
             configFile,
             configuration => configuration.AddInMemoryCollection(_emulator.ConfigurationValues),
@@ -73,9 +81,10 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
                 b.Services.Configure<SlackAdapterOptions>(o => o.IdleTimeout = TimeSpan.FromDays(30));
                 b.Logging.AddProvider(_logs);
             });
-        _host = builder.Build();
-        await _host.StartAsync();
-        await _host.Services.GetRequiredService<SocketModeClient>().Ready.WaitAsync(TimeSpan.FromSeconds(20));
+        var host = builder.Build();
+        await host.StartAsync();
+        await host.Services.GetRequiredService<SocketModeClient>().Ready.WaitAsync(TimeSpan.FromSeconds(20));
+        return host;
     }
 
     public async Task DisposeAsync()
@@ -289,6 +298,36 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
 
         Assert.Empty(_emulator.Violations);
         Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
+    }
+
+    [Fact]
+    public async Task Host_RestartOnSameStorage_KeepsTheChannelAndWelcomesNobodyTwice()
+    {
+        await WaitForAsync(() => _emulator.Channels.Any(c => c.Members.Count == 6), "the group's private channel with its members");
+        await WaitForAsync(() => new[] { Ana, Benjamin, Cy, Lee, Kim }.All(u => _emulator.DirectMessagesTo(u).Count > 0), "the welcome DMs");
+        await QuiesceAsync();
+        var group = _emulator.Channels.Single();
+        var messages = _emulator.Channel(group.Id).Messages.Count;
+        var welcomes = new[] { Ana, Benjamin, Cy, Lee, Kim }.Sum(u => _emulator.DirectMessagesTo(u).Count);
+        await _host!.StopAsync();
+        _host.Dispose();
+        var callsBeforeRestart = _emulator.Calls.Count;
+
+        _host = await StartHostAsync(_configFile);
+
+        // The restarted host reconciles from what the store says was applied: a full run with nothing left to do.
+        var run = await _host.Services.GetRequiredService<GroupReconciliationService>().RequestReconcile().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(run.Complete, string.Join("; ", run.Problems));
+        Assert.Equal(0, run.PlatformCalls);
+        await QuiesceAsync();
+
+        Assert.Single(_emulator.Channels);
+        Assert.Equal(6, _emulator.Channel(group.Id).Members.Count);
+        Assert.Equal(messages, _emulator.Channel(group.Id).Messages.Count);
+        Assert.Equal(welcomes, new[] { Ana, Benjamin, Cy, Lee, Kim }.Sum(u => _emulator.DirectMessagesTo(u).Count));
+        Assert.DoesNotContain(_emulator.Calls.Skip(callsBeforeRestart), c => c.Method is "conversations.create" or "conversations.invite" or "chat.postMessage");
+        Assert.Empty(_emulator.Violations);
+        Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Warning", StringComparison.Ordinal));
     }
 
     /// <summary>Runs a command and returns its ephemeral reply, from the acknowledgement or, if late, the response URL.</summary>

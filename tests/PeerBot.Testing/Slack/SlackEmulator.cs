@@ -624,8 +624,9 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                     }
 
                     var blocks = args["blocks"] as JsonArray;
-                    _ephemerals.Add(new SlackEphemeral(user, c.Id, Arg("text") ?? "", (JsonArray?)blocks?.DeepClone(), "chat.postEphemeral"));
-                    return Ok(new JsonObject { ["message_ts"] = NextTs() });
+                    var ts = NextTs();
+                    _ephemerals.Add(new SlackEphemeral(user, c.Id, Arg("text") ?? "", (JsonArray?)blocks?.DeepClone(), "chat.postEphemeral", ts));
+                    return Ok(new JsonObject { ["message_ts"] = ts });
                 });
             case "chat.delete":
                 return WithChannel(Arg("channel"), c =>

@@ -330,6 +330,51 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Warning", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Host_AnonymousCrisisShare_WithheldAndPsychologistAlertedWithoutTheAuthor()
+    {
+        await WaitForAsync(() => _emulator.Channels.Any(c => c.Members.Count == 6), "the group's private channel with its members");
+        await WaitForAsync(() => new[] { Ana, Benjamin, Cy, Lee, Kim }.All(u => _emulator.DirectMessagesTo(u).Count > 0), "the welcome DMs");
+        await QuiesceAsync();
+        var group = _emulator.Channels.Single();
+        var groupMessages = _emulator.Channel(group.Id).Messages.Count;
+        var kimBefore = _emulator.DirectMessagesTo(Kim).Count;
+        var callsBeforeShare = _emulator.Calls.Count;
+
+        await _emulator.InjectSlashCommandAsync(Benjamin, group.Id, "share");
+        await WaitForAsync(() => _emulator.Views.Count == 1, "the share modal");
+        await _emulator.SubmitViewAsync(_emulator.Views[0].Id, Benjamin, new Dictionary<string, string> { ["text"] = "honestly i want to die, i have a plan" });
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Count > kimBefore, "the crisis alert to the psychologist");
+        await WaitForAsync(() => _emulator.Ephemerals.Any(e => e.User == Benjamin && e.Text.Contains("988", StringComparison.Ordinal)), "the crisis resources to the author");
+        await QuiesceAsync();
+
+        // Nothing appears in the group; the psychologist hears of "an anonymous member" only.
+        var alert = _emulator.DirectMessagesTo(Kim).Skip(kimBefore).Single();
+        Assert.StartsWith("Crisis alert: Tuesday Circle", alert.Text, StringComparison.Ordinal);
+        Assert.Contains("An anonymous member", alert.Text, StringComparison.Ordinal);
+        Assert.Equal(groupMessages, _emulator.Channel(group.Id).Messages.Count);
+        var resources = _emulator.Ephemerals.Single(e => e.User == Benjamin && e.Text.Contains("988", StringComparison.Ordinal));
+        foreach (var call in _emulator.Calls.Skip(callsBeforeShare).Where(c => c.Method != "views.open" && Arg(c, "user") != Benjamin))
+        {
+            AssertNoTraceOfBenjamin(call.Arguments.ToJsonString(), $"{call.Method} before the author chose to be contacted");
+        }
+
+        // Only when the author presses the button does the psychologist learn who it is.
+        var contact = resources.Blocks!.OfType<JsonObject>().Single(b => b["type"]!.GetValue<string>() == "actions")["elements"]!.AsArray()
+            .OfType<JsonObject>().Select(b => b["action_id"]!.GetValue<string>()).Single();
+        Assert.StartsWith("crisis:contact:", contact, StringComparison.Ordinal);
+        var kimBeforeContact = _emulator.DirectMessagesTo(Kim).Count;
+        var ephemeralsBeforeContact = _emulator.Ephemerals.Count;
+        await _emulator.InjectEphemeralButtonPressAsync(resources, contact);
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Count > kimBeforeContact, "the contact request to the psychologist");
+        Assert.Contains("Benjamin Tran", _emulator.DirectMessagesTo(Kim)[kimBeforeContact].Text, StringComparison.Ordinal);
+        await WaitForAsync(() => _emulator.Ephemerals.Skip(ephemeralsBeforeContact).Any(e => e.User == Benjamin), "the reply to the author");
+        Assert.DoesNotContain(_emulator.DirectMessagesTo(Lee), m => m.Text.Contains("Benjamin Tran", StringComparison.Ordinal));
+        Assert.Equal(groupMessages, _emulator.Channel(group.Id).Messages.Count);
+        Assert.Empty(_emulator.Violations);
+        Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
+    }
+
     /// <summary>Runs a command and returns its ephemeral reply, from the acknowledgement or, if late, the response URL.</summary>
     private async Task<string> ReplyToCommandAsync(string user, string channel, string text)
     {

@@ -115,6 +115,9 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
             group.Members.Order(StringComparer.Ordinal));
         var create = _emulator.Calls.Single(c => c.Method == "conversations.create");
         Assert.Equal("true", Arg(create, "is_private"));
+        var invited = _emulator.Calls.Where(c => c.Method == "conversations.invite" && Arg(c, "channel") == group.Id)
+            .SelectMany(c => Arg(c, "users")!.Split(',')).Order(StringComparer.Ordinal);
+        Assert.Equal(new[] { Ana, Benjamin, Cy, Kim, Lee }.Order(StringComparer.Ordinal), invited);
         Assert.Contains(_emulator.Calls, c => c.Method == "users.lookupByEmail" && Arg(c, "email") == BenjaminEmail);
         await WaitForAsync(() => _emulator.Channel(group.Id).Messages.Count > 0, "the ground rules");
 

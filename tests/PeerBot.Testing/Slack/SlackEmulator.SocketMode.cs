@@ -238,6 +238,58 @@ public sealed partial class SlackEmulator
         return await pending.Ack.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// Presses a button on an ephemeral message the bot posted with chat.postEphemeral; returns the acknowledgement's
+    /// payload. As Slack does, the payload marks the container ephemeral and carries no <c>message</c>.
+    /// </summary>
+    public async Task<JsonObject?> InjectEphemeralButtonPressAsync(SlackEphemeral ephemeral, string actionId)
+    {
+        ArgumentNullException.ThrowIfNull(ephemeral);
+        if (ephemeral.Ts is null || ephemeral.Channel is null)
+        {
+            throw new InvalidOperationException("Only an ephemeral message posted with chat.postEphemeral has buttons to press.");
+        }
+
+        var hasButton = ephemeral.Blocks?.OfType<JsonObject>().Any(b => b["type"]?.GetValue<string>() == "actions"
+            && b["elements"] is JsonArray elements && elements.OfType<JsonObject>().Any(e => e["action_id"]?.GetValue<string>() == actionId)) == true;
+        if (!hasButton)
+        {
+            throw new InvalidOperationException($"Ephemeral message {ephemeral.Ts} has no button {actionId}.");
+        }
+
+        string triggerId;
+        string responseId;
+        lock (_gate)
+        {
+            triggerId = IssueTrigger();
+            responseId = Next();
+            _responseUrls[responseId] = (ephemeral.User, ephemeral.Channel);
+        }
+
+        var payload = new JsonObject
+        {
+            ["type"] = "block_actions",
+            ["user"] = new JsonObject { ["id"] = ephemeral.User, ["username"] = ephemeral.User, ["team_id"] = "T0EMU" },
+            ["api_app_id"] = "A0EMU",
+            ["token"] = "verification-token",
+            ["container"] = new JsonObject { ["type"] = "message", ["message_ts"] = ephemeral.Ts, ["channel_id"] = ephemeral.Channel, ["is_ephemeral"] = true },
+            ["trigger_id"] = triggerId,
+            ["team"] = new JsonObject { ["id"] = "T0EMU", ["domain"] = "emulated" },
+            ["channel"] = new JsonObject { ["id"] = ephemeral.Channel },
+            ["response_url"] = new Uri(BaseUrl, "response/" + responseId).ToString(),
+            ["actions"] = new JsonArray(new JsonObject
+            {
+                ["action_id"] = actionId,
+                ["block_id"] = "actions",
+                ["type"] = "button",
+                ["value"] = actionId,
+                ["action_ts"] = NextTs(),
+            }),
+        };
+        var pending = await DeliverAsync("interactive", payload, acceptsResponsePayload: false);
+        return await pending.Ack.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Submits an opened modal with values by block id; returns the acknowledgement's payload.</summary>
     public async Task<JsonObject?> SubmitViewAsync(string viewId, string userId, IReadOnlyDictionary<string, string> values)
     {

@@ -46,7 +46,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     private readonly Dictionary<string, Queue<InjectedFailure>> _failures = new(StringComparer.Ordinal);
     private WebApplication? _app;
     private int _counter;
-    private long _ts = 1_800_000_000_000_000;
+    private long _ts;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public SlackEmulator(SlackApiSpec? spec = null)
@@ -72,7 +72,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     /// <summary>Largest page <c>conversations.members</c> and <c>conversations.list</c> return, so paging is exercised.</summary>
     public int MaxPageSize { get; set; } = 2;
 
-    /// <summary>The clock of the emulator's own timers (the close after a <c>warning</c> disconnect).</summary>
+    /// <summary>The clock of the emulator: message <c>ts</c> values, trigger id expiry and its own timers (the close after a <c>warning</c> disconnect).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
     /// <summary>When true, every token is refused with <c>invalid_auth</c>.</summary>
@@ -286,7 +286,18 @@ public sealed partial class SlackEmulator : IAsyncDisposable
 
     private string NextTs()
     {
-        var micros = Interlocked.Add(ref _ts, 100);
+        // Like Slack's, a ts is the time of the message on the emulator's clock (so a fake clock moves it too), unique
+        // and increasing even when the clock stands still.
+        var now = (Time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
+        long micros;
+        long previous;
+        do
+        {
+            previous = Volatile.Read(ref _ts);
+            micros = Math.Max(previous + 100, now);
+        }
+        while (Interlocked.CompareExchange(ref _ts, micros, previous) != previous);
+
         return (micros / 1_000_000).ToString(CultureInfo.InvariantCulture) + "." + (micros % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
     }
 
@@ -613,8 +624,9 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                     }
 
                     var blocks = args["blocks"] as JsonArray;
-                    _ephemerals.Add(new SlackEphemeral(user, c.Id, Arg("text") ?? "", (JsonArray?)blocks?.DeepClone(), "chat.postEphemeral"));
-                    return Ok(new JsonObject { ["message_ts"] = NextTs() });
+                    var ts = NextTs();
+                    _ephemerals.Add(new SlackEphemeral(user, c.Id, Arg("text") ?? "", (JsonArray?)blocks?.DeepClone(), "chat.postEphemeral", ts));
+                    return Ok(new JsonObject { ["message_ts"] = ts });
                 });
             case "chat.delete":
                 return WithChannel(Arg("channel"), c =>

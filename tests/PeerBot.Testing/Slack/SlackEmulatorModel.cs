@@ -25,7 +25,13 @@ public sealed record SlackEmulatedChannel(
     IReadOnlyList<SlackEmulatedMessage> Messages);
 
 /// <summary>An ephemeral message (chat.postEphemeral or a response URL), shown to one user.</summary>
-public sealed record SlackEphemeral(string User, string? Channel, string Text, JsonArray? Blocks, string Via);
+/// <param name="User">Who sees it.</param>
+/// <param name="Channel">Where it shows.</param>
+/// <param name="Text">Its text (fallback) as sent.</param>
+/// <param name="Blocks">Its blocks as sent, if any.</param>
+/// <param name="Via"><c>chat.postEphemeral</c> or <c>response_url</c>.</param>
+/// <param name="Ts">The <c>message_ts</c> chat.postEphemeral returned; null for a response URL.</param>
+public sealed record SlackEphemeral(string User, string? Channel, string Text, JsonArray? Blocks, string Via, string? Ts = null);
 
 /// <summary>A modal opened with views.open.</summary>
 public sealed record SlackEmulatedView(string Id, string TriggerId, JsonObject View);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
 namespace PeerBot.Core.Configuration;
@@ -13,7 +14,7 @@ public sealed record ConfigurationResult(PeerBotOptions? Options, IReadOnlyList<
 }
 
 /// <summary>Reads and validates the <c>PeerBot</c> section: shape first, then the domain rules.</summary>
-public static class ConfigurationLoader
+public static partial class ConfigurationLoader
 {
     /// <summary>Binds and validates; every problem is collected.</summary>
     public static ConfigurationResult Load(IConfiguration configuration, Func<string, bool>? fileExists = null)
@@ -27,7 +28,21 @@ public static class ConfigurationLoader
         }
 
         var options = new PeerBotOptions();
-        section.Bind(options);
+        try
+        {
+            section.Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The shape check should have caught every value the binder refuses; if one slips past, it is still a
+            // problem with a path, not a crash. The binder's message quotes the value, so only the path is kept.
+            var at = BinderPath().Match(ex.Message);
+            return new ConfigurationResult(null, [new ConfigProblem(at.Success ? at.Groups["path"].Value : PeerBotOptions.SectionName, "this value could not be read; check its type")], warnings);
+        }
+
         return new ConfigurationResult(options, PeerBotOptionsValidator.Validate(options, fileExists), warnings);
     }
+
+    [GeneratedRegex(@" at '(?<path>[^']*)'", RegexOptions.CultureInvariant)]
+    private static partial Regex BinderPath();
 }

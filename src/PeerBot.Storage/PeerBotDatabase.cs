@@ -96,6 +96,20 @@ public sealed class PeerBotDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Call after erasing personal words or ids (a post's text emptied, a person forgotten, excerpts purged).
+    /// LiteDB writes every change to its log file (<c>*-log.db</c>) first and copies pages into the data file only at
+    /// a checkpoint, so until then the page as it was before the erasure, words included, is still on disk. The
+    /// checkpoint copies the new pages over the old and empties the log.
+    /// </summary>
+    public void FlushErasures()
+    {
+        if (Path is not null)
+        {
+            Database.Checkpoint();
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => Database.Dispose();
 }

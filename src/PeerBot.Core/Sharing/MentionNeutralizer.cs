@@ -23,11 +23,16 @@ public static partial class MentionNeutralizer
             var next = NeutralizeOnce(text);
             if (next == text)
             {
-                return text;
+                break;
             }
 
             text = next;
         }
+
+        // What is left of an unclosed "<!" or "<@" could still be closed by a ">" that comes later: the next line
+        // of a quote as rendered ("> "), or text an adapter appends. Break the opener itself.
+        return text.Replace("<!", "<" + ZeroWidthSpace + "!", StringComparison.Ordinal)
+            .Replace("<@", "<" + ZeroWidthSpace + "@", StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -122,7 +122,7 @@ public sealed class ConfigFuzzTests : IDisposable
             }
 
             var bytes = Encoding.UTF8.GetBytes(text);
-            if (random.Next(10) == 0)
+            if (random.Next(10) == 0 && bytes.Length > 0)
             {
                 // Bytes that are not UTF-8 at all.
                 bytes[random.Next(bytes.Length)] = (byte)random.Next(0x80, 0x100);
@@ -180,6 +180,19 @@ public sealed class ConfigFuzzTests : IDisposable
 
         Assert.Equal(2, exit);
         Assert.Contains($"PeerBot:{section}:{key}: empty; give {expected}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckConfig_ValueWithLineBreaks_EachProblemStaysOnOneLine()
+    {
+        var config = ValidConfig();
+        config["PeerBot"]!["People"]![0]!["Discord"] = "ana\n  PeerBot:Fake: forged line\r\u2028";
+
+        var (exit, _, error) = await CheckConfigAsync(config.ToJsonString());
+
+        Assert.Equal(2, exit);
+        Assert.Contains("PeerBot:People:0:Discord: \"ana\\n  PeerBot:Fake: forged line\\r\\u2028\" is neither", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Lines(error), l => l.StartsWith("  PeerBot:Fake", StringComparison.Ordinal));
     }
 
     [Theory]

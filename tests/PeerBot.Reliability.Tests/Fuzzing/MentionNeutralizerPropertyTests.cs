@@ -59,6 +59,10 @@ public class MentionNeutralizerPropertyTests
             var neutral = MentionNeutralizer.Neutralize(text);
 
             AssertPingsNobody(neutral, $"case {i}: {text}");
+
+            // Not even an unclosed opener survives, which a later ">" (a quote's next line) could close.
+            Assert.DoesNotContain("<!", neutral, StringComparison.Ordinal);
+            Assert.DoesNotContain("<@", neutral, StringComparison.Ordinal);
             Assert.Equal(neutral, MentionNeutralizer.Neutralize(neutral));
         }
     }
@@ -86,6 +90,17 @@ public class MentionNeutralizerPropertyTests
     public void Neutralize_NestedOrRunOnMention_NothingPings(string text)
     {
         AssertPingsNobody(MentionNeutralizer.Neutralize(text), text);
+    }
+
+    [Theory]
+    [InlineData("see <!chan <!channe\nl>")]
+    [InlineData("<!here\nthere")]
+    [InlineData("<@U0ANA99182\nx>")]
+    public void Neutralize_UnclosedMentionAcrossLines_QuotedStillPingsNobody(string text)
+    {
+        var quoted = new Core.Platform.QuoteBlock(MentionNeutralizer.Neutralize(text)).ToPlainText();
+
+        AssertPingsNobody(quoted, text);
     }
 
     [Fact]

@@ -114,7 +114,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
 
         if (!string.Equals(submission.FormId, ShareCommand.FormId, StringComparison.Ordinal))
         {
-            LogUnknownForm(submission.FormId);
+            LogUnknownForm(InboundText.ForLog(submission.FormId));
             return Replies.Text("That form has expired. Please start again.");
         }
 
@@ -171,7 +171,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             case ["share", var token, var choice]:
                 return await ShareDraftAsync(person, token, choice, cancellationToken).ConfigureAwait(false);
             default:
-                LogUnknownButton(press.ActionId.Split(':')[0]);
+                LogUnknownButton(InboundText.ForLog(press.ActionId.Split(':')[0]));
                 return Replies.Text("That button has expired. /peer help shows what you can do.");
         }
     }

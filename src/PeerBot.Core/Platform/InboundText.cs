@@ -44,6 +44,27 @@ public static class InboundText
         return clean.ToString();
     }
 
+    /// <summary>
+    /// Someone's text made fit for a log line: at most <paramref name="maxLength"/> characters, with line breaks and
+    /// control characters escaped, so it can neither flood the log nor forge a line of its own.
+    /// </summary>
+    public static string ForLog(string? text, int maxLength = 64)
+    {
+        var clean = Clean(text);
+        var line = new StringBuilder(Math.Min(clean.Length, maxLength) + 8);
+        foreach (var c in clean)
+        {
+            if (line.Length >= maxLength)
+            {
+                return line.Append('…').ToString();
+            }
+
+            line.Append(char.IsControl(c) || c is '\u2028' or '\u2029' ? $"\\u{(int)c:X4}" : c.ToString());
+        }
+
+        return line.ToString();
+    }
+
     private static int FirstBroken(string text)
     {
         for (var i = 0; i < text.Length; i++)

@@ -90,6 +90,19 @@ public sealed class BadInputEdgeCaseTests : IDisposable
         Assert.Contains("Saved", reply.Reply!.ToPlainText(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task UnknownFormAndButton_LineBreaksAndHugeIds_LoggedOnOneShortLine()
+    {
+        await _world.Handler.HandleFormAsync(new FormSubmission(PlatformKind.Slack, W.AnaUser, "x\nError PeerBot: forged " + Huge, new Dictionary<string, string>()), default);
+        await _world.PressAsync(W.AnaUser, "y\r\nCritical forged" + Huge + ":1");
+
+        var logged = _world.Logs.Lines.Where(l => l.Contains("unknown", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, logged.Count);
+        Assert.All(logged, l => Assert.DoesNotContain('\n', l));
+        Assert.All(logged, l => Assert.True(l.Length < 1_000, l));
+        Assert.Contains(logged, l => l.Contains("x\\u000AError PeerBot: forged", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("I don't know /peer @everyone", "@everyone")]
     [InlineData("unknown <!channel>", "<!channel>")]

@@ -64,6 +64,9 @@ public sealed class CommandFuzzTests : IDisposable
 
     private void AssertNoErrorLogged()
     {
+        // Whatever was typed, a log line stays one short line: no flooding, no forged lines.
+        Assert.All(_world.Logs.Lines, l => Assert.True(!l.Contains('\n', StringComparison.Ordinal) && l.Length < 1_000, "log line: " + Shorten(l)));
+
         var errors = _world.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 0, "errors were logged: " + string.Join("\n", errors.Take(3)));
     }

@@ -43,6 +43,11 @@ public sealed class PeerBotDatabase : IDisposable
         LiteDatabase database;
         try
         {
+            if (CutShort(full) is { } problem)
+            {
+                throw new StorageException(Refusal(full, problem));
+            }
+
             database = new LiteDatabase(new ConnectionString
             {
                 Filename = full,
@@ -54,13 +59,63 @@ public sealed class PeerBotDatabase : IDisposable
         }
         catch (Exception ex) when (ex is LiteException or IOException or InvalidCastException or ArgumentException or InvalidOperationException or UnauthorizedAccessException or IndexOutOfRangeException)
         {
-            throw new StorageException(
-                $"The database file '{full}' could not be opened: {ex.Message}. It was left as it is; restore it from a backup or move it aside to start afresh.",
-                ex);
+            throw new StorageException(Refusal(full, ex.Message), ex);
         }
 
         return Initialise(database, full);
     }
+
+    private static string Refusal(string path, string problem) =>
+        $"The database file '{path}' could not be opened: {problem.TrimEnd('.')}. It was left as it is; restore it from a backup or move it aside to start afresh.";
+
+    /// <summary>
+    /// LiteDB opens a file cut short without complaint (it even starts afresh in one shorter than a page), and the
+    /// pages that are gone are found missing only later, or never. A LiteDB file is a whole number of pages, and its
+    /// header names its last page, so a short file is known before LiteDB touches it.
+    /// </summary>
+    private static string? CutShort(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var header = new byte[LastPageIdOffset + sizeof(uint)];
+        long length;
+        int read;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            length = file.Length;
+            read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+
+        if (length == 0)
+        {
+            // An empty file holds nothing to lose: LiteDB makes it a new database, as on a first run.
+            return null;
+        }
+
+        if (length % PageSize != 0)
+        {
+            return $"its size ({length} bytes) is not a whole number of {PageSize}-byte pages, so it was cut short or is not a PeerBot database";
+        }
+
+        if (read == header.Length && System.Text.Encoding.ASCII.GetString(header, HeaderInfoOffset, HeaderInfo.Length) == HeaderInfo)
+        {
+            var expected = ((long)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(LastPageIdOffset)) + 1) * PageSize;
+            if (expected > length)
+            {
+                return $"it holds {length / PageSize} pages but its header names {expected / PageSize}, so it was cut short";
+            }
+        }
+
+        return null;
+    }
+
+    // LiteDB 5's data file layout: 8 KB pages; page 0 is the header, with its signature at byte 32 and the id of the
+    // last page at byte 64.
+    private const int PageSize = 8192, HeaderInfoOffset = 32, LastPageIdOffset = 64;
+    private const string HeaderInfo = "** This is a LiteDB file **";
 
     /// <summary>Opens a fresh in-memory database (tests, offline verbs).</summary>
     public static PeerBotDatabase OpenInMemory() => Initialise(new LiteDatabase(new MemoryStream()), null);
@@ -93,6 +148,20 @@ public sealed class PeerBotDatabase : IDisposable
         {
             // A new database: nothing to migrate, just record the version.
             database.UserVersion = CurrentSchemaVersion;
+        }
+    }
+
+    /// <summary>
+    /// Call after erasing personal words or ids (a post's text emptied, a person forgotten, excerpts purged).
+    /// LiteDB writes every change to its log file (<c>*-log.db</c>) first and copies pages into the data file only at
+    /// a checkpoint, so until then the page as it was before the erasure, words included, is still on disk. The
+    /// checkpoint copies the new pages over the old and empties the log.
+    /// </summary>
+    public void FlushErasures()
+    {
+        if (Path is not null)
+        {
+            Database.Checkpoint();
         }
     }
 

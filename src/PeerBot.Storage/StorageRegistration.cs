@@ -10,12 +10,14 @@ namespace PeerBot.Storage;
 public static class StorageRegistration
 {
     /// <summary>
-    /// Registers the shared database, opened at <c>Storage:Path</c> on first use, and the stores of groups,
-    /// prompts, safety, sharing and commands.
+    /// Registers the shared database, opened at <c>Storage:Path</c>; <see cref="StorageStartCheck"/>, which opens it
+    /// as the host starts so that a damaged file stops the start; and the stores of groups, prompts, safety,
+    /// sharing and commands.
     /// </summary>
     public static IServiceCollection AddLiteDbStorage(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => PeerBotDatabase.OpenFile(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.Storage.Path));
+        services.AddHostedService<StorageStartCheck>();
         return services
             .AddLiteDbGroupStore()
             .AddLiteDbPromptStore()

@@ -66,7 +66,10 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
     }
 
     /// <inheritdoc />
-    public async Task<InteractionResponse> HandleCommandAsync(CommandInvocation command, CancellationToken cancellationToken)
+    public async Task<InteractionResponse> HandleCommandAsync(CommandInvocation command, CancellationToken cancellationToken) =>
+        PingsNobody(await DispatchCommandAsync(Clean(command), cancellationToken).ConfigureAwait(false));
+
+    private async Task<InteractionResponse> DispatchCommandAsync(CommandInvocation command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         var person = _people.FindByPlatformUser(command.Platform, command.UserId);
@@ -97,7 +100,10 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
     }
 
     /// <inheritdoc />
-    public async Task<InteractionResponse> HandleFormAsync(FormSubmission submission, CancellationToken cancellationToken)
+    public async Task<InteractionResponse> HandleFormAsync(FormSubmission submission, CancellationToken cancellationToken) =>
+        PingsNobody(await DispatchFormAsync(Clean(submission), cancellationToken).ConfigureAwait(false));
+
+    private async Task<InteractionResponse> DispatchFormAsync(FormSubmission submission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(submission);
         var person = _people.FindByPlatformUser(submission.Platform, submission.UserId);
@@ -108,7 +114,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
 
         if (!string.Equals(submission.FormId, ShareCommand.FormId, StringComparison.Ordinal))
         {
-            LogUnknownForm(submission.FormId);
+            LogUnknownForm(InboundText.ForLog(submission.FormId));
             return Replies.Text("That form has expired. Please start again.");
         }
 
@@ -128,7 +134,10 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
     }
 
     /// <inheritdoc />
-    public async Task<InteractionResponse> HandleButtonAsync(ButtonPress press, CancellationToken cancellationToken)
+    public async Task<InteractionResponse> HandleButtonAsync(ButtonPress press, CancellationToken cancellationToken) =>
+        PingsNobody(await DispatchButtonAsync(Clean(press), cancellationToken).ConfigureAwait(false));
+
+    private async Task<InteractionResponse> DispatchButtonAsync(ButtonPress press, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(press);
         var person = _people.FindByPlatformUser(press.Platform, press.UserId);
@@ -162,7 +171,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             case ["share", var token, var choice]:
                 return await ShareDraftAsync(person, token, choice, cancellationToken).ConfigureAwait(false);
             default:
-                LogUnknownButton(press.ActionId.Split(':')[0]);
+                LogUnknownButton(InboundText.ForLog(press.ActionId.Split(':')[0]));
                 return Replies.Text("That button has expired. /peer help shows what you can do.");
         }
     }
@@ -171,6 +180,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
     public async Task HandleMessageAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        message = message with { Text = InboundText.Clean(message.Text) };
         if (message.IsDirect)
         {
             await HandleDirectMessageAsync(message, cancellationToken).ConfigureAwait(false);
@@ -195,6 +205,40 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             LogSafetyFailed(group.Id, ex.GetType().Name);
         }
     }
+
+    // Everything typed reaches stores (audit targets, posts, notes), which refuse broken UTF-16.
+    private static CommandInvocation Clean(CommandInvocation command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return command with { Text = InboundText.Clean(command.Text) };
+    }
+
+    private static FormSubmission Clean(FormSubmission submission)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in submission.Values)
+        {
+            // Two broken keys may clean to the same key: the last one wins rather than failing.
+            values[InboundText.Clean(key)] = InboundText.Clean(value);
+        }
+
+        return submission with { FormId = InboundText.Clean(submission.FormId), Values = values };
+    }
+
+    private static ButtonPress Clean(ButtonPress press)
+    {
+        ArgumentNullException.ThrowIfNull(press);
+        return press with { ActionId = InboundText.Clean(press.ActionId) };
+    }
+
+    // Replies echo what people typed (an unknown subcommand, a group name, a post id, the words of a refused share):
+    // whatever they typed, nothing in a reply may ping anyone, on any platform, whatever the adapter escapes.
+    private static InteractionResponse PingsNobody(InteractionResponse response) => response with
+    {
+        Reply = response.Reply is null ? null : MentionNeutralizer.Neutralize(response.Reply),
+        UpdateOriginal = response.UpdateOriginal is null ? null : MentionNeutralizer.Neutralize(response.UpdateOriginal),
+    };
 
     private async Task<InteractionResponse> RunAsync(IPeerSubcommand subcommand, CommandContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -269,7 +313,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
 
         try
         {
-            await platform.SendDirectMessageAsync(message.AuthorUserId, reply, cancellationToken).ConfigureAwait(false);
+            await platform.SendDirectMessageAsync(message.AuthorUserId, MentionNeutralizer.Neutralize(reply), cancellationToken).ConfigureAwait(false);
         }
         catch (PlatformException ex)
         {

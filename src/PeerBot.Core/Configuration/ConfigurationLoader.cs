@@ -30,7 +30,18 @@ public static partial class ConfigurationLoader
         }
 
         var options = new PeerBotOptions();
-        section.Bind(options);
+        try
+        {
+            section.Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The shape check should have caught every value the binder refuses; if one slips past, it is still a
+            // problem with a path, not a crash. The binder's message quotes the value, so only the path is kept.
+            var at = BinderPath().Match(ex.Message);
+            return new ConfigurationResult(null, [new ConfigProblem(at.Success ? at.Groups["path"].Value : PeerBotOptions.SectionName, "this value could not be read; check its type")], warnings);
+        }
+
         var errors = PeerBotOptionsValidator.Validate(options, fileExists).ToList();
         if (errors.Count == 0)
         {
@@ -69,4 +80,7 @@ public static partial class ConfigurationLoader
 
     [GeneratedRegex(@"^(?<path>[A-Za-z]+(?:\[\d+\])?(?:\.[A-Za-z]+(?:\[\d+\])?)*): (?<message>.*)$", RegexOptions.Singleline)]
     private static partial Regex FeaturePath();
+
+    [GeneratedRegex(@" at '(?<path>[^']*)'", RegexOptions.CultureInvariant)]
+    private static partial Regex BinderPath();
 }

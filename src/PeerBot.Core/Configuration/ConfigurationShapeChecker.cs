@@ -13,6 +13,9 @@ namespace PeerBot.Core.Configuration;
 /// </summary>
 public static class ConfigurationShapeChecker
 {
+    /// <summary>The longest list the configuration may hold (people, groups, members).</summary>
+    public const int MaxListLength = 2_000;
+
     /// <summary>Checks <paramref name="section"/> against <typeparamref name="T"/>.</summary>
     /// <returns>Errors (values that cannot be converted) and warnings (unknown keys).</returns>
     public static (IReadOnlyList<ConfigProblem> Errors, IReadOnlyList<ConfigProblem> Warnings) Check<T>(IConfigurationSection section)
@@ -65,8 +68,20 @@ public static class ConfigurationShapeChecker
             }
 
             var raw = section.Value;
-            if (string.IsNullOrEmpty(raw) || underlying == typeof(string))
+            if (raw is null || underlying == typeof(string))
             {
+                return;
+            }
+
+            if (raw.Length == 0)
+            {
+                // The binder cannot turn an empty value into a number, duration, switch or choice; only an optional
+                // value may be left empty.
+                if (Nullable.GetUnderlyingType(type) is null)
+                {
+                    errors.Add(new ConfigProblem(section.Path, $"empty; give {Describe(underlying)}, or remove the key to use the default"));
+                }
+
                 return;
             }
 
@@ -87,7 +102,16 @@ public static class ConfigurationShapeChecker
                 return;
             }
 
-            foreach (var item in section.GetChildren())
+            var items = section.GetChildren().ToList();
+            if (items.Count > MaxListLength)
+            {
+                // Reading each entry of a configuration list costs a scan of every key, so a list this long would take
+                // minutes to check; no program has that many people or groups.
+                errors.Add(new ConfigProblem(section.Path, $"{items.Count.ToString("N0", CultureInfo.InvariantCulture)} entries; at most {MaxListLength.ToString("N0", CultureInfo.InvariantCulture)} are supported"));
+                return;
+            }
+
+            foreach (var item in items)
             {
                 if (!int.TryParse(item.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
                 {

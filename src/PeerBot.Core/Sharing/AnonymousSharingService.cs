@@ -115,7 +115,7 @@ public sealed partial class AnonymousSharingService : IDisposable
                 "Anonymous posts can't carry files or images, because they can reveal who shared them. Please send your words as text only; nothing was posted.");
         }
 
-        var text = (request.Text ?? "").Trim();
+        var text = InboundText.Clean(request.Text).Trim();
         if (text.Length == 0)
         {
             return OperationResult<ShareReceipt>.Failure("There was nothing to share. Write what you'd like to say and send it again.");

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using PeerBot.Core.Platform;
 
 namespace PeerBot.Core.Sharing;
 
@@ -15,6 +16,47 @@ public static partial class MentionNeutralizer
     {
         ArgumentNullException.ThrowIfNull(text);
 
+        // A mention's label can itself hold mention syntax (<!x|<!here>>, <@U1|<@U2>>), which one pass would
+        // leave behind as a live mention; each pass shortens the text, so repeating until nothing changes ends.
+        while (true)
+        {
+            var next = NeutralizeOnce(text);
+            if (next == text)
+            {
+                break;
+            }
+
+            text = next;
+        }
+
+        // What is left of an unclosed "<!" or "<@" could still be closed by a ">" that comes later: the next line
+        // of a quote as rendered ("> "), or text an adapter appends. Break the opener itself.
+        return text.Replace("<!", "<" + ZeroWidthSpace + "!", StringComparison.Ordinal)
+            .Replace("<@", "<" + ZeroWidthSpace + "@", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The message with every piece of text a person sees (headings, paragraphs, lists, quotes, button labels)
+    /// neutralised: for replies that echo what someone typed.
+    /// </summary>
+    public static OutgoingMessage Neutralize(OutgoingMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        static IReadOnlyList<TextSpan> Spans(IReadOnlyList<TextSpan> spans) => spans.Select(s => s with { Text = Neutralize(s.Text) }).ToList();
+        var blocks = message.Blocks.Select(block => block switch
+        {
+            HeadingBlock heading => heading with { Text = Neutralize(heading.Text) },
+            ParagraphBlock paragraph => paragraph with { Spans = Spans(paragraph.Spans) },
+            ListBlock list => list with { Items = list.Items.Select(Spans).ToList() },
+            QuoteBlock quote => quote with { Text = Neutralize(quote.Text) },
+            _ => block,
+        }).ToList();
+        var buttons = message.Buttons.Select(b => b with { Label = Neutralize(b.Label) }).ToList();
+        return message with { Blocks = blocks, Buttons = buttons };
+    }
+
+    private static string NeutralizeOnce(string text)
+    {
         // Slack special mentions: <!channel>, <!here>, <!everyone>, <!subteam^S123|@team>, <!date^...|fallback>.
         text = SlackSpecial().Replace(text, m =>
         {
@@ -31,7 +73,8 @@ public static partial class MentionNeutralizer
             return "@" + ZeroWidthSpace + label;
         });
 
-        // Bare @everyone, @here, @channel typed as words.
+        // @everyone, @here, @channel typed as words. Discord finds them anywhere in the text, even inside a longer
+        // word ("@hereby"), so no word boundary is required after them.
         return BareMass().Replace(text, m => "@" + ZeroWidthSpace + m.Groups["word"].Value);
     }
 
@@ -41,6 +84,6 @@ public static partial class MentionNeutralizer
     [GeneratedRegex(@"<@(?<role>[!&]?)(?<id>[A-Za-z0-9]+)(\|(?<label>[^>]*))?>", RegexOptions.CultureInvariant)]
     private static partial Regex UserOrRole();
 
-    [GeneratedRegex(@"@(?<word>everyone|here|channel)\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"@(?<word>everyone|here|channel)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex BareMass();
 }

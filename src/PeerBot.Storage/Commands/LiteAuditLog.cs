@@ -6,12 +6,14 @@ namespace PeerBot.Storage.Commands;
 /// <summary>The audit log in LiteDB (collection <c>audit</c>).</summary>
 public sealed class LiteAuditLog : IAuditLog
 {
+    private readonly PeerBotDatabase _database;
     private readonly ILiteCollection<BsonDocument> _entries;
 
     /// <summary>Creates the log over the shared database.</summary>
     public LiteAuditLog(PeerBotDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
+        _database = database;
         _entries = database.Database.GetCollection("audit");
         _entries.EnsureIndex("Actor");
         _entries.EnsureIndex("At");
@@ -44,7 +46,16 @@ public sealed class LiteAuditLog : IAuditLog
         _entries.Find(Query.All("At", Query.Descending), limit: count).Select(FromDocument).ToList();
 
     /// <inheritdoc />
-    public int DeleteByActor(string personId) => _entries.DeleteMany(Query.EQ("Actor", personId.ToUpperInvariant()));
+    public int DeleteByActor(string personId)
+    {
+        var deleted = _entries.DeleteMany(Query.EQ("Actor", personId.ToUpperInvariant()));
+        if (deleted > 0)
+        {
+            _database.FlushErasures();
+        }
+
+        return deleted;
+    }
 
     private static AuditEntry FromDocument(BsonDocument doc) => new(
         doc["_id"].AsString,

@@ -12,12 +12,14 @@ namespace PeerBot.Storage.Sharing;
 public sealed class LiteAnonymousPostStore : IAnonymousPostStore
 {
     private const string CollectionName = "anon_posts";
+    private readonly PeerBotDatabase _database;
     private readonly ILiteCollection<BsonDocument> _posts;
 
     /// <summary>Creates the store over the shared database.</summary>
     public LiteAnonymousPostStore(PeerBotDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
+        _database = database;
         _posts = database.Database.GetCollection(CollectionName);
         _posts.EnsureIndex("DueAt");
         _posts.EnsureIndex("Author");
@@ -35,9 +37,16 @@ public sealed class LiteAnonymousPostStore : IAnonymousPostStore
     public void Update(AnonymousPost post)
     {
         ArgumentNullException.ThrowIfNull(post);
-        if (!_posts.Update(ToDocument(post)))
+        var before = _posts.FindById(post.Id.ToUpperInvariant());
+        if (before is null || !_posts.Update(ToDocument(post)))
         {
             throw new InvalidOperationException($"Anonymous post {post.Id} is not in the store.");
+        }
+
+        // Delivered, removed, declined or given up: the words must not stay behind in the log file.
+        if (post.Text.Length == 0 && before["Text"].AsString.Length > 0)
+        {
+            _database.FlushErasures();
         }
     }
 
@@ -84,7 +93,16 @@ public sealed class LiteAnonymousPostStore : IAnonymousPostStore
         _posts.Find(Query.EQ("Author", authorHandle)).Select(FromDocument).OrderBy(p => p.CreatedAt).ToList();
 
     /// <inheritdoc />
-    public int DeleteByAuthor(string authorHandle) => _posts.DeleteMany(Query.EQ("Author", authorHandle));
+    public int DeleteByAuthor(string authorHandle)
+    {
+        var deleted = _posts.DeleteMany(Query.EQ("Author", authorHandle));
+        if (deleted > 0)
+        {
+            _database.FlushErasures();
+        }
+
+        return deleted;
+    }
 
     /// <inheritdoc />
     public bool Any() => _posts.Count() > 0;

@@ -42,7 +42,8 @@ public sealed class SharingWorld : IDisposable
         IAuditLog? audit = null,
         IStatsCounters? stats = null,
         Func<PeopleDirectory, IAuthorHandles>? handles = null,
-        Action<AnonymityOptions>? configure = null)
+        Action<AnonymityOptions>? configure = null,
+        Action<List<PersonOptions>>? roster = null)
     {
         Options.People =
         [
@@ -54,6 +55,7 @@ public sealed class SharingWorld : IDisposable
             new PersonOptions { Id = Kim, Name = "Dr Kim", Role = PersonRole.Alumni, Slack = KimUser },
             new PersonOptions { Id = Mo, Name = "Mo C.", Role = PersonRole.Coordinator, Slack = MoUser },
         ];
+        roster?.Invoke(Options.People);
         Options.Anonymity.KeyPath = "unused.key";
         configure?.Invoke(Options.Anonymity);
         People = new PeopleDirectory(Options.People);

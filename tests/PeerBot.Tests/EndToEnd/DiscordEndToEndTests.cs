@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using PeerBot.Core.Groups;
+using PeerBot.Core.Prompts;
+using PeerBot.Discord;
+using PeerBot.Testing.Discord;
+using PeerBot.Testing.Sharing;
+
+namespace PeerBot.Tests.EndToEnd;
+
+/// <summary>
+/// The real host (every feature, LiteDB in a temp folder, the Discord adapter) against the Discord emulator.
+/// Time in the host is a <see cref="FakeTimeProvider"/>: the prompt schedule and the anonymous-share delay are
+/// reached by moving the clock, never by sleeping. The emulator keeps real time, because it is "Discord" and
+/// measures the 3-second interaction deadline on the wall clock.
+/// </summary>
+#pragma warning disable CA1001 // Disposed in DisposeAsync (xunit's IAsyncLifetime).
+public sealed class DiscordEndToEndTests : IAsyncLifetime
+#pragma warning restore CA1001
+{
+    // Tuesday 24 November 2026, 18:30 UTC: half an hour before the group's "0 19 * * TUE" prompt.
+    private static readonly DateTimeOffset Start = new(2026, 11, 24, 18, 30, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset PromptTime = new(2026, 11, 24, 19, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerbot-e2e-discord", Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _clock = new(Start);
+    private readonly ListLoggerProvider _logs = new();
+    private DiscordEmulator _discord = null!;
+    private IHost? _host;
+
+    public async Task InitializeAsync()
+    {
+        // Heartbeats run on the host's (fake) clock. With Discord's usual 41 s interval, moving the clock half an hour
+        // to the prompt would fire many heartbeats in one jump, faster than the emulator can ack them, and the adapter
+        // would rightly take the connection for a zombie. A ten-day interval means at most one heartbeat while the
+        // test moves the clock (the first comes at a random fraction of the interval), and one is always acked in time.
+        _discord = await DiscordEmulator.StartAsync(new DiscordEmulatorOptions { HeartbeatIntervalMs = (int)TimeSpan.FromDays(10).TotalMilliseconds });
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            if (_host is not null)
+            {
+                await _host.StopAsync();
+                _host.Dispose();
+            }
+        }
+        finally
+        {
+            await _discord.DisposeAsync();
+            _logs.Dispose();
+            if (Directory.Exists(_folder))
+            {
+                Directory.Delete(_folder, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RealHost_GroupPromptShareSpiralAndCommands_WorkEndToEndOnDiscord()
+    {
+        var e = _discord;
+        var ana = e.AddMember("ana.r");
+        var ben = e.AddMember("ben.t");
+        var chloe = e.AddMember("chloe.m");
+        var lee = e.AddMember("drlee");
+        var kim = e.AddMember("drkim");
+        var host = BuildHost(new()
+        {
+            ["ana"] = (ana, "Ana R.", "Resident", 1),
+            ["ben"] = (ben, "Ben T.", "Resident", 2),
+            ["chloe"] = (chloe, "Chloe M.", "Resident", 3),
+            ["dr-lee"] = (lee, "Dr. Sam Lee", "Alumni", null),
+            ["dr-kim"] = (kim, "Dr. Jo Kim", "Psychologist", null),
+        });
+
+        // The scheduler reports, after each pass, when it will look again; the test moves the clock only once the
+        // scheduler has set its timer for the prompt, so the jump cannot race it.
+        var scheduler = host.Services.GetRequiredService<PromptSchedulerService>();
+        var promptArmed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        scheduler.PassCompleted += (_, next) =>
+        {
+            if (next == PromptTime)
+            {
+                promptArmed.TrySetResult();
+            }
+        };
+        var reconciled = new TaskCompletionSource<ReconcileResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Services.GetRequiredService<GroupReconciliationService>().Idle += (_, result) =>
+        {
+            if (result.Complete)
+            {
+                reconciled.TrySetResult(result);
+            }
+        };
+
+        await host.StartAsync();
+        await host.Services.GetRequiredService<DiscordHostedService>().Started.WaitAsync(Generous);
+        await e.WaitUntilAsync(() => e.IsConnected && e.Commands is not null, Generous, "the bot to connect and register /peer");
+        await reconciled.Task.WaitAsync(Generous);
+
+        // 1. The group became a private channel under the category, with the right overwrites.
+        var category = Assert.Single(e.Channels, c => c.Type == 4 && c.Name == "Peer Support");
+        var group = e.FindChannelByName("peer-tuesday-circle");
+        Assert.NotNull(group);
+        Assert.Equal(category.Id, group.ParentId);
+        Assert.Contains(new EmulatedOverwrite(DiscordEmulator.GuildId, 0, 0, ViewChannel), group.Overwrites);
+        foreach (var id in new[] { ana, ben, chloe, lee, kim, DiscordEmulator.BotUserId })
+        {
+            var overwrite = Assert.Single(group.Overwrites, o => o.Id == id);
+            Assert.Equal(1, overwrite.Type);
+            Assert.Equal(ViewChannel, overwrite.Allow & ViewChannel);
+            Assert.Equal(SendMessages, overwrite.Allow & SendMessages);
+            Assert.Equal(0, overwrite.Deny);
+        }
+
+        Assert.Equal(7, group.Overwrites.Count);
+        var created = Assert.Single(e.Requests, r => r.Route == "POST /guilds/{guild_id}/channels" && r.Body?["name"]?.GetValue<string>() == "peer-tuesday-circle");
+        foreach (var overwrite in created.Body!["permission_overwrites"]!.AsArray())
+        {
+            // Discord documents permission bit sets as strings (they outgrow 53 bits).
+            Assert.Equal(JsonValueKind.String, overwrite!["allow"]!.GetValueKind());
+            Assert.Equal(JsonValueKind.String, overwrite["deny"]!.GetValueKind());
+        }
+
+        // The group's channel opens with the bot's introduction, and everyone is welcomed privately.
+        await e.WaitUntilAsync(
+            () => e.MessagesIn(group.Id).Count == 1 && new[] { ana, ben, chloe, lee, kim }.All(p => e.DirectChannel(p) is { } d && e.MessagesIn(d.Id).Count == 1),
+            Generous,
+            "the group's introduction and welcomes");
+        var intro = e.MessagesIn(group.Id).Single();
+        Assert.Equal(DiscordEmulator.BotUserId, intro.AuthorId);
+        Assert.Contains("Welcome to Tuesday Circle", intro.Content, StringComparison.Ordinal);
+
+        // 2. A prompt is posted on schedule: nothing before 19:00, the prompt once the clock reaches it.
+        await promptArmed.Task.WaitAsync(Generous);
+        Assert.Single(e.MessagesIn(group.Id));
+        _clock.Advance(PromptTime - _clock.GetUtcNow());
+        await e.WaitUntilAsync(() => e.MessagesIn(group.Id).Count == 2, Generous, "the scheduled prompt");
+        var prompt = e.MessagesIn(group.Id)[1];
+        Assert.Contains("This week's prompt", prompt.Content, StringComparison.Ordinal);
+        Assert.Contains("/peer share", prompt.Content, StringComparison.Ordinal);
+        Assert.Equal(DiscordEmulator.BotUserId, prompt.AuthorId);
+
+        // 3. A resident shares anonymously through the modal.
+        var shareLogStart = _logs.Lines.Count;
+        var shareRequestStart = e.Requests.Count;
+        var share = await e.InjectCommandAsync(ana, group.Id, inGuild: true, DiscordEmulator.Sub("share"));
+        var modal = await share.FirstAnswer.WaitAsync(Generous);
+        Assert.Equal(9, modal.CallbackType);
+        Assert.Equal("share", modal.Data!["custom_id"]!.GetValue<string>());
+        var textInput = modal.Data["components"]!.AsArray().Select(c => c!["component"]!).Single(c => c["custom_id"]!.GetValue<string>() == "text");
+        Assert.Equal(2, textInput["style"]!.GetValue<int>());
+
+        const string Shared = "I froze during my first code and I still think about it every shift.";
+        var submit = await e.InjectModalSubmitAsync(ana, group.Id, inGuild: true, "share", new Dictionary<string, string> { ["text"] = Shared });
+        var accepted = await submit.FirstAnswer.WaitAsync(Generous);
+        Assert.Equal(4, accepted.CallbackType);
+        Assert.True(accepted.IsEphemeral);
+
+        // The post waits for its random delay (1 to 2 s on the host's clock): nothing appears until the clock moves.
+        Assert.DoesNotContain(e.MessagesIn(group.Id), m => m.Content.Contains("Anonymous member", StringComparison.Ordinal));
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        await e.WaitUntilAsync(() => e.MessagesIn(group.Id).Any(m => m.Content.Contains("Anonymous member", StringComparison.Ordinal)), Generous, "the anonymous post");
+        var post = e.MessagesIn(group.Id).Single(m => m.Content.Contains("Anonymous member", StringComparison.Ordinal));
+        Assert.Contains(Shared, post.Content, StringComparison.Ordinal);
+        Assert.Equal(DiscordEmulator.BotUserId, post.AuthorId);
+
+        // The author hears it is up, privately (after the welcome she got when the group opened).
+        var anaDm = e.DirectChannel(ana)!;
+        await e.WaitUntilAsync(() => e.MessagesIn(anaDm.Id).Count == 2, Generous, "the note to the author");
+        Assert.Contains("Your anonymous post is now up in Tuesday Circle", e.MessagesIn(anaDm.Id)[1].Content, StringComparison.Ordinal);
+
+        // No trace of the author: not in the post, and not in anything sent since the share, except what went to
+        // the author herself (her interaction answers, her DM channel and the note in it).
+        AssertNoTraceOf(post.Content, ana, "ana.r", "Ana R.", "\"ana\"");
+        var sinceShare = e.Requests.Skip(shareRequestStart)
+            .Where(r => !r.Path.Contains(share.Token, StringComparison.Ordinal) && !r.Path.Contains(submit.Token, StringComparison.Ordinal))
+            .Where(r => r.Path != $"/channels/{anaDm.Id}/messages")
+            .ToList();
+        Assert.Contains(sinceShare, r => r.Path == $"/channels/{group.Id}/messages");
+        foreach (var request in sinceShare)
+        {
+            AssertNoTraceOf(request.Method + " " + request.Path + " " + request.Body?.ToJsonString(), ana, "ana.r", "Ana R.", "\"ana\"");
+        }
+
+        foreach (var line in _logs.Lines.Skip(shareLogStart))
+        {
+            AssertNoTraceOf(line, ana, "ana.r", "Ana R.", "=ana;", "=ana]");
+        }
+
+        // 4. A spiral in the group reaches the facilitators by DM with working buttons.
+        await e.InjectMessageAsync(group.Id, ana, "what's the point of any of this");
+        await e.InjectMessageAsync(group.Id, ben, "honestly no point, nothing ever changes here");
+        await e.InjectMessageAsync(group.Id, chloe, "it's pointless, nothing will ever change, we can't do anything about it");
+        await e.WaitUntilAsync(
+            () => new[] { lee, kim }.All(f => e.MessagesIn(e.DirectChannel(f)!.Id).Count == 2),
+            Generous,
+            "the spiral alert to both facilitators");
+        var leeDm = e.DirectChannel(lee)!;
+        var alert = e.MessagesIn(leeDm.Id)[1];
+        Assert.Contains("Fatalistic spiral: Tuesday Circle", alert.Content, StringComparison.Ordinal);
+        Assert.Contains("3 fatalistic messages from 3 people", alert.Content, StringComparison.Ordinal);
+        var buttons = alert.Components![0]!["components"]!.AsArray();
+        Assert.Equal(["Acknowledge", "Resolve"], buttons.Select(b => b!["label"]!.GetValue<string>()));
+        var ackId = buttons[0]!["custom_id"]!.GetValue<string>();
+        Assert.StartsWith("ack:", ackId, StringComparison.Ordinal);
+        var alertId = ackId["ack:".Length..];
+        Assert.Equal("resolve:" + alertId, buttons[1]!["custom_id"]!.GetValue<string>());
+        Assert.Contains("Fatalistic spiral: Tuesday Circle", e.MessagesIn(e.DirectChannel(kim)!.Id)[1].Content, StringComparison.Ordinal);
+
+        // Residents heard nothing of it.
+        Assert.All(new[] { ana, ben, chloe }, p => Assert.DoesNotContain(e.MessagesIn(e.DirectChannel(p)!.Id), m => m.Content.Contains("spiral", StringComparison.OrdinalIgnoreCase)));
+
+        // Nobody in the group was told.
+        Assert.Equal(3 + 3, e.MessagesIn(group.Id).Count);
+
+        var press = await e.InjectButtonAsync(lee, leeDm.Id, alert.Id, ackId, inGuild: false);
+        var pressed = await press.FirstAnswer.WaitAsync(Generous);
+        Assert.True(pressed.Delay < TimeSpan.FromSeconds(3), pressed.Delay.ToString());
+        Assert.Contains("Acknowledged", pressed.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(pressed.IsEphemeral);
+
+        // The alert itself now says who is on it and keeps only Resolve, in both facilitators' DMs.
+        foreach (var facilitator in new[] { lee, kim })
+        {
+            var dm = e.DirectChannel(facilitator)!;
+            await e.WaitUntilAsync(() => e.MessagesIn(dm.Id)[1].Content.Contains("acknowledged by", StringComparison.Ordinal), Generous, "the alert to update");
+            Assert.Equal(2, e.MessagesIn(dm.Id).Count);
+            var updated = e.MessagesIn(dm.Id)[1];
+            Assert.Contains("acknowledged by dr-lee", updated.Content, StringComparison.Ordinal);
+            Assert.Equal(["resolve:" + alertId], updated.Components![0]!["components"]!.AsArray().Select(b => b!["custom_id"]!.GetValue<string>()));
+        }
+
+        // 5. A facilitator's command is answered in time and privately; a resident's is refused, politely and privately.
+        var byLee = await e.InjectCommandAsync(lee, group.Id, inGuild: true, DiscordEmulator.Sub("flags"));
+        var leeAnswer = await byLee.FirstAnswer.WaitAsync(Generous);
+        Assert.Equal(4, leeAnswer.CallbackType);
+        Assert.True(leeAnswer.Delay < TimeSpan.FromSeconds(3), leeAnswer.Delay.ToString());
+        Assert.True(leeAnswer.IsEphemeral);
+        Assert.Contains(alertId, leeAnswer.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var preview = await e.InjectCommandAsync(kim, group.Id, inGuild: true, DiscordEmulator.Group("prompt", DiscordEmulator.Sub("preview")));
+        var previewAnswer = await preview.FirstAnswer.WaitAsync(Generous);
+        Assert.True(previewAnswer.Delay < TimeSpan.FromSeconds(3), previewAnswer.Delay.ToString());
+        Assert.True(previewAnswer.IsEphemeral);
+
+        var byAna = await e.InjectCommandAsync(ana, group.Id, inGuild: true, DiscordEmulator.Sub("flags"));
+        var anaAnswer = await byAna.FirstAnswer.WaitAsync(Generous);
+        Assert.True(anaAnswer.IsEphemeral);
+        Assert.StartsWith("Sorry, ", anaAnswer.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(alertId, anaAnswer.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The group channel saw nothing of the commands.
+        Assert.Equal(6, e.MessagesIn(group.Id).Count);
+        Assert.DoesNotContain(e.Token, string.Join("\n", _logs.Lines), StringComparison.Ordinal);
+        e.AssertNoViolations();
+    }
+
+    private const long ViewChannel = 1 << 10;
+    private const long SendMessages = 1 << 11;
+
+    private static void AssertNoTraceOf(string text, params string[] traces)
+    {
+        foreach (var trace in traces)
+        {
+            Assert.False(text.Contains(trace, StringComparison.OrdinalIgnoreCase), $"'{trace}' found in: {text}");
+        }
+    }
+
+    private IHost BuildHost(Dictionary<string, (string DiscordId, string Name, string Role, int? Pgy)> people)
+    {
+        var settings = new Dictionary<string, string?>(_discord.HostConfiguration())
+        {
+            ["PeerBot:Storage:Path"] = Path.Combine(_folder, "peerbot.db"),
+            ["PeerBot:Anonymity:KeyPath"] = Path.Combine(_folder, "anonymity.key"),
+            ["PeerBot:Anonymity:MinDelay"] = "00:00:01",
+            ["PeerBot:Anonymity:MaxDelay"] = "00:00:02",
+            ["PeerBot:TimeZone"] = "UTC",
+            ["PeerBot:Discord:CategoryName"] = "Peer Support",
+            ["PeerBot:Groups:0:Name"] = "Tuesday Circle",
+            ["PeerBot:Groups:0:Platform"] = "Discord",
+            ["PeerBot:Groups:0:Schedule"] = "0 19 * * TUE",
+            ["PeerBot:Groups:0:Facilitators:0"] = "dr-lee",
+            ["PeerBot:Groups:0:Facilitators:1"] = "dr-kim",
+        };
+        var i = 0;
+        var member = 0;
+        foreach (var (id, (discordId, name, role, pgy)) in people)
+        {
+            var prefix = $"PeerBot:People:{i++}:";
+            settings[prefix + "Id"] = id;
+            settings[prefix + "Name"] = name;
+            settings[prefix + "Role"] = role;
+            settings[prefix + "Discord"] = discordId;
+            if (pgy is { } year)
+            {
+                settings[prefix + "Pgy"] = year.ToString(CultureInfo.InvariantCulture);
+                settings[$"PeerBot:Groups:0:Members:{member++}"] = id;
+            }
+        }
+
+        var builder = PeerBotHost.CreateBuilder(
+            configFile: null,
+            configuration => configuration.AddInMemoryCollection(settings),
+            b =>
+            {
+                b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock));
+                b.Logging.ClearProviders();
+                b.Logging.AddProvider(_logs);
+                b.Logging.SetMinimumLevel(LogLevel.Debug);
+            });
+        _host = builder.Build();
+        return _host;
+    }
+}

@@ -33,8 +33,10 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerbot-e2e-discord", Guid.NewGuid().ToString("N"));
     private readonly FakeTimeProvider _clock = new(Start);
     private readonly ListLoggerProvider _logs = new();
+    private readonly List<IHost> _hosts = [];
     private DiscordEmulator _discord = null!;
-    private IHost? _host;
+    private TaskCompletionSource _promptArmed = new();
+    private string _ana = "", _ben = "", _chloe = "", _lee = "", _kim = "";
 
     public async Task InitializeAsync()
     {
@@ -43,16 +45,21 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         // would rightly take the connection for a zombie. A ten-day interval means at most one heartbeat while the
         // test moves the clock (the first comes at a random fraction of the interval), and one is always acked in time.
         _discord = await DiscordEmulator.StartAsync(new DiscordEmulatorOptions { HeartbeatIntervalMs = (int)TimeSpan.FromDays(10).TotalMilliseconds });
+        _ana = _discord.AddMember("ana.r");
+        _ben = _discord.AddMember("ben.t");
+        _chloe = _discord.AddMember("chloe.m");
+        _lee = _discord.AddMember("drlee");
+        _kim = _discord.AddMember("drkim");
     }
 
     public async Task DisposeAsync()
     {
         try
         {
-            if (_host is not null)
+            foreach (var host in _hosts)
             {
-                await _host.StopAsync();
-                _host.Dispose();
+                await host.StopAsync();
+                host.Dispose();
             }
         }
         finally
@@ -70,53 +77,11 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
     public async Task RealHost_GroupPromptShareSpiralAndCommands_WorkEndToEndOnDiscord()
     {
         var e = _discord;
-        var ana = e.AddMember("ana.r");
-        var ben = e.AddMember("ben.t");
-        var chloe = e.AddMember("chloe.m");
-        var lee = e.AddMember("drlee");
-        var kim = e.AddMember("drkim");
-        var host = BuildHost(new()
-        {
-            ["ana"] = (ana, "Ana R.", "Resident", 1),
-            ["ben"] = (ben, "Ben T.", "Resident", 2),
-            ["chloe"] = (chloe, "Chloe M.", "Resident", 3),
-            ["dr-lee"] = (lee, "Dr. Sam Lee", "Alumni", null),
-            ["dr-kim"] = (kim, "Dr. Jo Kim", "Psychologist", null),
-        });
-
-        // The scheduler reports, after each pass, when it will look again; the test moves the clock only once the
-        // scheduler has set its timer for the prompt, so the jump cannot race it.
-        var scheduler = host.Services.GetRequiredService<PromptSchedulerService>();
-        var promptArmed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        scheduler.PassCompleted += (_, next) =>
-        {
-            if (next == PromptTime)
-            {
-                promptArmed.TrySetResult();
-            }
-        };
-        // The run that opens the group: once it is idle, every request it made has had its answer, so moving the
-        // clock cannot time one out (request timeouts run on the host's clock too).
-        var reconciled = new TaskCompletionSource<ReconcileResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        host.Services.GetRequiredService<GroupReconciliationService>().Idle += (_, result) =>
-        {
-            if (result.PlatformCalls > 0)
-            {
-                reconciled.TrySetResult(result);
-            }
-        };
-
-        await host.StartAsync();
-        await host.Services.GetRequiredService<DiscordHostedService>().Started.WaitAsync(Generous);
-        await e.WaitUntilAsync(() => e.IsConnected && e.Commands is not null, Generous, "the bot to connect and register /peer");
-        var reconciliation = await reconciled.Task.WaitAsync(Generous);
-        Assert.True(reconciliation.Complete, string.Join("; ", reconciliation.Problems));
-        Assert.Empty(reconciliation.Problems);
+        var (ana, ben, chloe, lee, kim) = (_ana, _ben, _chloe, _lee, _kim);
+        var group = await StartHostAsync();
 
         // 1. The group became a private channel under the category, with the right overwrites.
         var category = Assert.Single(e.Channels, c => c.Type == 4 && c.Name == "Peer Support");
-        var group = e.FindChannelByName("peer-tuesday-circle");
-        Assert.NotNull(group);
         Assert.Equal(category.Id, group.ParentId);
         Assert.Contains(new EmulatedOverwrite(DiscordEmulator.GuildId, 0, 0, ViewChannel), group.Overwrites);
         foreach (var id in new[] { ana, ben, chloe, lee, kim, DiscordEmulator.BotUserId })
@@ -130,11 +95,10 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
 
         Assert.Equal(7, group.Overwrites.Count);
 
-        // The channel is made once the bot's place in the server is checked and /peer registered, in one request
+        // The channel is made once the bot's place in the server is checked and people are resolved, in one request
         // that already lets every member in (nobody resolved late, no second pass of overwrites).
         var requests = e.Requests.ToList();
         var created = Assert.Single(requests, r => r.Route == "POST /guilds/{guild_id}/channels" && r.Body?["name"]?.GetValue<string>() == "peer-tuesday-circle");
-        Assert.True(requests.IndexOf(created) > requests.FindIndex(r => r.Route == "PUT /applications/{application_id}/commands"));
         Assert.True(requests.FindIndex(r => r.Route == "POST /guilds/{guild_id}/channels") > requests.FindIndex(r => r.Route == "GET /guilds/{guild_id}/members/{user_id}"));
         Assert.Equal(7, created.Body!["permission_overwrites"]!.AsArray().Count);
         Assert.DoesNotContain(requests, r => r.Route == "PUT /channels/{channel_id}/permissions/{overwrite_id}");
@@ -145,17 +109,14 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
             Assert.Equal(JsonValueKind.String, overwrite["deny"]!.GetValueKind());
         }
 
-        // The group's channel opens with the bot's introduction, and everyone is welcomed privately.
-        await e.WaitUntilAsync(
-            () => e.MessagesIn(group.Id).Count == 1 && new[] { ana, ben, chloe, lee, kim }.All(p => e.DirectChannel(p) is { } d && e.MessagesIn(d.Id).Count == 1),
-            Generous,
-            "the group's introduction and welcomes");
+        // The group's channel opened with the bot's introduction, and everyone was welcomed privately.
         var intro = e.MessagesIn(group.Id).Single();
         Assert.Equal(DiscordEmulator.BotUserId, intro.AuthorId);
         Assert.Contains("Welcome to Tuesday Circle", intro.Content, StringComparison.Ordinal);
+        Assert.All(Everyone, p => Assert.Contains("Welcome to Tuesday Circle", e.MessagesIn(e.DirectChannel(p)!.Id).Single().Content, StringComparison.Ordinal));
 
         // 2. A prompt is posted on schedule: nothing before 19:00, the prompt once the clock reaches it.
-        await promptArmed.Task.WaitAsync(Generous);
+        await _promptArmed.Task.WaitAsync(Generous);
         Assert.Single(e.MessagesIn(group.Id));
         _clock.Advance(PromptTime - _clock.GetUtcNow());
         await e.WaitUntilAsync(() => e.MessagesIn(group.Id).Count == 2, Generous, "the scheduled prompt");
@@ -266,6 +227,8 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         var previewAnswer = await preview.FirstAnswer.WaitAsync(Generous);
         Assert.True(previewAnswer.Delay < TimeSpan.FromSeconds(3), previewAnswer.Delay.ToString());
         Assert.True(previewAnswer.IsEphemeral);
+        Assert.Equal(4, previewAnswer.CallbackType);
+        Assert.DoesNotContain("Sorry", previewAnswer.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var byAna = await e.InjectCommandAsync(ana, group.Id, inGuild: true, DiscordEmulator.Sub("flags"));
         var anaAnswer = await byAna.FirstAnswer.WaitAsync(Generous);
@@ -275,9 +238,94 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
 
         // The group channel saw nothing of the commands.
         Assert.Equal(6, e.MessagesIn(group.Id).Count);
-        Assert.DoesNotContain(e.Token, string.Join("\n", _logs.Lines), StringComparison.Ordinal);
-        Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
-        e.AssertNoViolations();
+        AssertCleanRun();
+    }
+
+    [Fact]
+    public async Task RealHost_CrisisInGroupAndShareByDirectMessage_ReachThePsychologistFirstAndPostAnonymously()
+    {
+        var e = _discord;
+        var group = await StartHostAsync();
+        var (kimDm, leeDm, benDm, chloeDm) = (e.DirectChannel(_kim)!, e.DirectChannel(_lee)!, e.DirectChannel(_ben)!, e.DirectChannel(_chloe)!);
+
+        // Crisis talk in the group: the psychologist hears first, then the author gets resources privately, then the alumnus.
+        await e.InjectMessageAsync(group.Id, _ben, "honestly some nights i want to die");
+        await e.WaitUntilAsync(
+            () => e.MessagesIn(kimDm.Id).Count == 2 && e.MessagesIn(benDm.Id).Count == 2 && e.MessagesIn(leeDm.Id).Count == 2,
+            Generous,
+            "the crisis alert and the resources");
+        var toKim = e.MessagesIn(kimDm.Id)[1];
+        Assert.Contains("Crisis alert: Tuesday Circle", toKim.Content, StringComparison.Ordinal);
+        Assert.Contains("Ben T.", toKim.Content, StringComparison.Ordinal);
+        Assert.Contains("988", e.MessagesIn(benDm.Id)[1].Content, StringComparison.Ordinal);
+        Assert.Contains("Crisis alert: Tuesday Circle", e.MessagesIn(leeDm.Id)[1].Content, StringComparison.Ordinal);
+        var order = e.Requests.Where(r => r.Method == "POST" && r.Body?["content"] is not null).Select(r => r.Path).ToList();
+        Assert.True(order.LastIndexOf($"/channels/{kimDm.Id}/messages") < order.LastIndexOf($"/channels/{benDm.Id}/messages"));
+        Assert.True(order.LastIndexOf($"/channels/{benDm.Id}/messages") < order.LastIndexOf($"/channels/{leeDm.Id}/messages"));
+        Assert.DoesNotContain(e.MessagesIn(group.Id), m => m.AuthorId == DiscordEmulator.BotUserId && m != e.MessagesIn(group.Id)[0]);
+
+        // A resident writes to the bot privately and shares with the button the bot answers with.
+        const string Shared = "Night shifts are getting to me more than I admit to anyone.";
+        var requestsBefore = e.Requests.Count;
+        await e.InjectMessageAsync(chloeDm.Id, _chloe, Shared);
+        await e.WaitUntilAsync(() => e.MessagesIn(chloeDm.Id).Count == 3, Generous, "the share confirmation");
+        var confirm = e.MessagesIn(chloeDm.Id)[2];
+        Assert.Contains("Share this anonymously in Tuesday Circle?", confirm.Content, StringComparison.Ordinal);
+        var buttons = confirm.Components![0]!["components"]!.AsArray();
+        Assert.Equal(["Share in Tuesday Circle", "Cancel"], buttons.Select(b => b!["label"]!.GetValue<string>()));
+
+        var press = await e.InjectButtonAsync(_chloe, chloeDm.Id, confirm.Id, buttons[0]!["custom_id"]!.GetValue<string>(), inGuild: false);
+        var answer = await press.FirstAnswer.WaitAsync(Generous);
+        Assert.Equal(7, answer.CallbackType);
+        Assert.True(answer.Delay < TimeSpan.FromSeconds(3), answer.Delay.ToString());
+        Assert.Equal("(shared)", answer.Data!["content"]!.GetValue<string>());
+        await e.WaitUntilAsync(() => press.Followups.Count == 1, Generous, "the private confirmation");
+        Assert.StartsWith("Saved.", press.Followups[0]["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("(shared)", e.MessagesIn(chloeDm.Id)[2].Content);
+
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        await e.WaitUntilAsync(() => e.MessagesIn(group.Id).Count == 3, Generous, "the anonymous post");
+        var post = e.MessagesIn(group.Id)[2];
+        Assert.Contains("Anonymous member", post.Content, StringComparison.Ordinal);
+        Assert.Contains(Shared, post.Content, StringComparison.Ordinal);
+        foreach (var request in e.Requests.Skip(requestsBefore).Where(r => !r.Path.Contains(chloeDm.Id, StringComparison.Ordinal) && !r.Path.Contains(press.Token, StringComparison.Ordinal)))
+        {
+            AssertNoTraceOf(request.Path + " " + request.Body?.ToJsonString(), _chloe, "chloe.m", "Chloe M.", "\"chloe\"");
+        }
+
+        AssertCleanRun();
+    }
+
+    [Fact]
+    public async Task RealHost_Restarted_KeepsItsChannelAndDeliversTheShareLeftPending()
+    {
+        var e = _discord;
+        var group = await StartHostAsync();
+        var submit = await e.InjectModalSubmitAsync(_ana, group.Id, inGuild: true, "share", new Dictionary<string, string> { ["text"] = "Saying this before the bot restarts." });
+        Assert.True((await submit.FirstAnswer.WaitAsync(Generous)).IsEphemeral);
+
+        // Stopped before the post is due: it is in the outbox, in the database, and nowhere else.
+        await StopHostAsync(_hosts[0]);
+        Assert.Single(e.MessagesIn(group.Id));
+        var requestsBefore = e.Requests.Count;
+        var messagesBefore = e.Channels.ToDictionary(c => c.Id, c => e.MessagesIn(c.Id).Count);
+
+        var again = await StartHostAsync();
+        await e.WaitUntilAsync(() => e.Identifies == 2 && e.IsConnected, Generous, "the restarted bot to connect");
+
+        // Same channel, nothing created, nobody welcomed twice, no overwrite rewritten.
+        Assert.Equal(group.Id, again.Id);
+        var afterRestart = e.Requests.Skip(requestsBefore).ToList();
+        Assert.DoesNotContain(afterRestart, r => r.Method != "GET" && r.Route != "PUT /applications/{application_id}/commands");
+        Assert.All(e.Channels, c => Assert.Equal(messagesBefore[c.Id], e.MessagesIn(c.Id).Count));
+
+        // The pending share goes out once, from the new process, with the key the first one created.
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        await e.WaitUntilAsync(() => e.MessagesIn(group.Id).Count == 2, Generous, "the anonymous post");
+        Assert.Contains("Saying this before the bot restarts.", e.MessagesIn(group.Id)[1].Content, StringComparison.Ordinal);
+        await e.WaitUntilAsync(() => e.MessagesIn(e.DirectChannel(_ana)!.Id).Count == 2, Generous, "the note to the author");
+        Assert.Single(e.Requests, r => r.Path == $"/channels/{group.Id}/messages" && r.Body!.ToJsonString().Contains("before the bot restarts", StringComparison.Ordinal));
+        AssertCleanRun();
     }
 
     private const long ViewChannel = 1 << 10;
@@ -291,7 +339,61 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         }
     }
 
-    private IHost BuildHost(Dictionary<string, (string DiscordId, string Name, string Role, int? Pgy)> people)
+    private string[] Everyone => [_ana, _ben, _chloe, _lee, _kim];
+
+    /// <summary>
+    /// Starts a host on the temp folder and waits until it is connected, has resolved people and has reconciled:
+    /// from then on every request of the opening is answered, so moving the clock cannot time one out
+    /// (request timeouts run on the host's clock too). Returns the group's channel.
+    /// </summary>
+    private async Task<EmulatedChannel> StartHostAsync()
+    {
+        var e = _discord;
+        var host = BuildHost();
+        var runs = new System.Collections.Concurrent.ConcurrentQueue<ReconcileResult>();
+        host.Services.GetRequiredService<GroupReconciliationService>().Idle += (_, result) => runs.Enqueue(result);
+
+        // The scheduler reports, after each pass, when it will look again; the test moves the clock to the prompt
+        // only once the scheduler has set its timer for it, so the jump cannot race it.
+        _promptArmed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var armed = _promptArmed;
+        host.Services.GetRequiredService<PromptSchedulerService>().PassCompleted += (_, next) =>
+        {
+            if (next == PromptTime)
+            {
+                armed.TrySetResult();
+            }
+        };
+
+        await host.StartAsync();
+        await host.Services.GetRequiredService<DiscordHostedService>().Started.WaitAsync(Generous);
+        await e.WaitUntilAsync(() => e.IsConnected && e.Commands is not null, Generous, "the bot to connect and register /peer");
+
+        // Started means people are resolved; a run requested now starts after that, and after any run before it.
+        var last = await host.Services.GetRequiredService<GroupReconciliationService>().RequestReconcile().WaitAsync(Generous);
+        Assert.True(last.Complete, string.Join("; ", last.Problems));
+        Assert.All(runs, r => Assert.Empty(r.Problems));
+
+        var group = e.FindChannelByName("peer-tuesday-circle");
+        Assert.NotNull(group);
+        return group;
+    }
+
+    private async Task StopHostAsync(IHost host)
+    {
+        await host.StopAsync();
+        host.Dispose();
+        _hosts.Remove(host);
+    }
+
+    private void AssertCleanRun()
+    {
+        Assert.DoesNotContain(_discord.Token, string.Join("\n", _logs.Lines), StringComparison.Ordinal);
+        Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+        _discord.AssertNoViolations();
+    }
+
+    private IHost BuildHost()
     {
         var settings = new Dictionary<string, string?>(_discord.HostConfiguration())
         {
@@ -307,11 +409,19 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
             ["PeerBot:Groups:0:Facilitators:0"] = "dr-lee",
             ["PeerBot:Groups:0:Facilitators:1"] = "dr-kim",
         };
-        var i = 0;
-        var member = 0;
-        foreach (var (id, (discordId, name, role, pgy)) in people)
+        var people = new (string Id, string DiscordId, string Name, string Role, int? Pgy)[]
         {
-            var prefix = $"PeerBot:People:{i++}:";
+            ("ana", _ana, "Ana R.", "Resident", 1),
+            ("ben", _ben, "Ben T.", "Resident", 2),
+            ("chloe", _chloe, "Chloe M.", "Resident", 3),
+            ("dr-lee", _lee, "Dr. Sam Lee", "Alumni", null),
+            ("dr-kim", _kim, "Dr. Jo Kim", "Psychologist", null),
+        };
+        var member = 0;
+        for (var i = 0; i < people.Length; i++)
+        {
+            var (id, discordId, name, role, pgy) = people[i];
+            var prefix = $"PeerBot:People:{i}:";
             settings[prefix + "Id"] = id;
             settings[prefix + "Name"] = name;
             settings[prefix + "Role"] = role;
@@ -333,7 +443,8 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
                 b.Logging.AddProvider(_logs);
                 b.Logging.SetMinimumLevel(LogLevel.Debug);
             });
-        _host = builder.Build();
-        return _host;
+        var host = builder.Build();
+        _hosts.Add(host);
+        return host;
     }
 }

@@ -20,6 +20,13 @@ namespace PeerBot.Tests.EndToEnd;
 /// Time in the host is a <see cref="FakeTimeProvider"/>: the prompt schedule and the anonymous-share delay are
 /// reached by moving the clock, never by sleeping. The emulator keeps real time, because it is "Discord" and
 /// measures the 3-second interaction deadline on the wall clock.
+/// <para>
+/// The adapter's own timers run on the fake clock too, so the clock is only moved when nothing is in flight:
+/// request timeouts (15 s) would otherwise fire on a jump, and the 2-second interaction deferral would defer an
+/// answer the handler has not finished. As the clock stands still while an interaction is handled, answers are
+/// never deferred here, and the emulator checks they still come within Discord's 3 seconds of real time.
+/// The global rate limit (50 a second of host time) is far above what a scenario sends between two moves.
+/// </para>
 /// </summary>
 #pragma warning disable CA1001 // Disposed in DisposeAsync (xunit's IAsyncLifetime).
 public sealed class DiscordEndToEndTests : IAsyncLifetime
@@ -40,10 +47,10 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Heartbeats run on the host's (fake) clock. With Discord's usual 41 s interval, moving the clock half an hour
-        // to the prompt would fire many heartbeats in one jump, faster than the emulator can ack them, and the adapter
-        // would rightly take the connection for a zombie. A ten-day interval means at most one heartbeat while the
-        // test moves the clock (the first comes at a random fraction of the interval), and one is always acked in time.
+        // Heartbeats run on the host's (fake) clock: each move of the clock past a heartbeat sends one, and a second
+        // move past the next before the emulator's ack is back (in real time) would make the adapter take the
+        // connection for a zombie and reconnect. A ten-day interval keeps them out of the way: at most one is sent
+        // in a test (the first comes at a random fraction of the interval), and it is acked like any other.
         _discord = await DiscordEmulator.StartAsync(new DiscordEmulatorOptions { HeartbeatIntervalMs = (int)TimeSpan.FromDays(10).TotalMilliseconds });
         _ana = _discord.AddMember("ana.r");
         _ben = _discord.AddMember("ben.t");
@@ -325,6 +332,32 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         Assert.Contains("Saying this before the bot restarts.", e.MessagesIn(group.Id)[1].Content, StringComparison.Ordinal);
         await e.WaitUntilAsync(() => e.MessagesIn(e.DirectChannel(_ana)!.Id).Count == 2, Generous, "the note to the author");
         Assert.Single(e.Requests, r => r.Path == $"/channels/{group.Id}/messages" && r.Body!.ToJsonString().Contains("before the bot restarts", StringComparison.Ordinal));
+        AssertCleanRun();
+    }
+
+    [Fact]
+    public async Task RealHost_ResidentPausesThenResumes_LeavesAndRejoinsTheChannel()
+    {
+        var e = _discord;
+        var group = await StartHostAsync();
+        var anaDm = e.DirectChannel(_ana)!;
+
+        var pause = await e.InjectCommandAsync(_ana, anaDm.Id, inGuild: false, DiscordEmulator.Sub("pause", ("weeks", 2)));
+        var paused = await pause.FirstAnswer.WaitAsync(Generous);
+        Assert.True(paused.IsEphemeral);
+        Assert.StartsWith("You've stepped out of Tuesday Circle until", paused.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        await e.WaitUntilAsync(() => e.FindChannel(group.Id)!.Overwrites.All(o => o.Id != _ana), Generous, "the paused resident to leave the channel");
+        Assert.Contains(e.Requests, r => r.Route == "DELETE /channels/{channel_id}/permissions/{overwrite_id}" && r.Path.EndsWith("/" + _ana, StringComparison.Ordinal));
+        Assert.Equal(6, e.FindChannel(group.Id)!.Overwrites.Count);
+
+        var resume = await e.InjectCommandAsync(_ana, anaDm.Id, inGuild: false, DiscordEmulator.Sub("resume"));
+        var resumed = await resume.FirstAnswer.WaitAsync(Generous);
+        Assert.True(resumed.IsEphemeral);
+        Assert.StartsWith("Welcome back.", resumed.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        await e.WaitUntilAsync(() => e.FindChannel(group.Id)!.Overwrites.Any(o => o.Id == _ana), Generous, "the resident to be back in the channel");
+        var back = e.FindChannel(group.Id)!.Overwrites.Single(o => o.Id == _ana);
+        Assert.Equal(ViewChannel, back.Allow & ViewChannel);
+        Assert.Equal(0, back.Deny);
         AssertCleanRun();
     }
 

@@ -361,6 +361,52 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         AssertCleanRun();
     }
 
+    [Fact]
+    public async Task RealHost_FacilitatorTools_PostInTheGroupAndResidentsAnswerWithButtons()
+    {
+        var e = _discord;
+        var group = await StartHostAsync();
+
+        // A prompt now, from the channel itself (the group is implied).
+        var now = await e.InjectCommandAsync(_lee, group.Id, inGuild: true, DiscordEmulator.Group("prompt", DiscordEmulator.Sub("now")));
+        var posted = await now.FirstAnswer.WaitAsync(Generous);
+        Assert.True(posted.IsEphemeral);
+        Assert.True(posted.Delay < TimeSpan.FromSeconds(3), posted.Delay.ToString());
+        await e.WaitUntilAsync(() => e.MessagesIn(group.Id).Count == 2, Generous, "the prompt posted now");
+        Assert.Contains("/peer share", e.MessagesIn(group.Id)[1].Content, StringComparison.Ordinal);
+
+        // A check-in: a message with score buttons that residents press in the channel.
+        var checkIn = await e.InjectCommandAsync(_kim, group.Id, inGuild: true, DiscordEmulator.Sub("checkin"));
+        Assert.True((await checkIn.FirstAnswer.WaitAsync(Generous)).IsEphemeral);
+        await e.WaitUntilAsync(() => e.MessagesIn(group.Id).Count == 3, Generous, "the check-in");
+        var question = e.MessagesIn(group.Id)[2];
+        var scores = question.Components!.AsArray().SelectMany(row => row!["components"]!.AsArray()).Select(b => b!["custom_id"]!.GetValue<string>()).ToList();
+        Assert.NotEmpty(scores);
+        Assert.All(scores, id => Assert.StartsWith("checkin:", id, StringComparison.Ordinal));
+
+        var press = await e.InjectButtonAsync(_ben, group.Id, question.Id, scores[^1], inGuild: true);
+        var thanks = await press.FirstAnswer.WaitAsync(Generous);
+        Assert.True(thanks.Delay < TimeSpan.FromSeconds(3), thanks.Delay.ToString());
+        Assert.True(thanks.IsEphemeral);
+        Assert.Equal(4, thanks.CallbackType);
+
+        // Nobody's answer shows in the channel, and the question is unchanged.
+        Assert.Equal(3, e.MessagesIn(group.Id).Count);
+        Assert.Equal(question.Content, e.MessagesIn(group.Id)[2].Content);
+
+        // The facilitators' overview commands answer privately, in time.
+        foreach (var command in new[] { DiscordEmulator.Sub("groups"), DiscordEmulator.Sub("stats"), DiscordEmulator.Sub("help") })
+        {
+            var asked = await e.InjectCommandAsync(_lee, group.Id, inGuild: true, command);
+            var answer = await asked.FirstAnswer.WaitAsync(Generous);
+            Assert.True(answer.IsEphemeral);
+            Assert.True(answer.Delay < TimeSpan.FromSeconds(3), answer.Delay.ToString());
+            Assert.DoesNotContain("Sorry", answer.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        AssertCleanRun();
+    }
+
     private const long ViewChannel = 1 << 10;
     private const long SendMessages = 1 << 11;
 

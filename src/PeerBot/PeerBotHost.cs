@@ -59,7 +59,9 @@ internal static class PeerBotHost
         builder.Services.AddLiteDbStorage();
 
         // Platforms first: their hosted services check tokens and resolve people before reconciliation and
-        // the schedulers start (hosted services start in registration order).
+        // the schedulers start (hosted services start in registration order). Slack does it in StartAsync;
+        // Discord does it in the background (it retries while Discord is unreachable) and, until it is done,
+        // reconciliation leaves Discord's groups alone (PeopleDirectory.ExpectResolution).
         if (options.Discord.Enabled)
         {
             builder.Services.AddDiscord();

@@ -5,9 +5,9 @@ using PeerBot.Core.Platform;
 namespace PeerBot.Core.People;
 
 /// <summary>
-/// The people of the configuration with their platform user ids. Ids written in config as platform ids
-/// are known at once; names (Discord usernames, Slack emails) are filled in by <see cref="SetPlatformUserId"/>
-/// once an adapter resolves them.
+/// The people of the configuration with their platform user ids. Every platform user id, whether written in
+/// config as an id or as a name (Discord username, Slack email), is filled in by <see cref="SetPlatformUserId"/>
+/// when the platform's adapter resolves the configured people at start.
 /// </summary>
 public sealed class PeopleDirectory : IPeopleDirectory
 {

@@ -243,6 +243,19 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         Assert.StartsWith("Sorry, ", anaAnswer.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain(alertId, anaAnswer.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
 
+        // The other facilitator closes the flag from her copy of the alert: both copies lose their buttons.
+        var kimDm = e.DirectChannel(kim)!;
+        var kimAlert = e.MessagesIn(kimDm.Id)[1];
+        var resolve = await e.InjectButtonAsync(kim, kimDm.Id, kimAlert.Id, "resolve:" + alertId, inGuild: false);
+        var resolved = await resolve.FirstAnswer.WaitAsync(Generous);
+        Assert.True(resolved.IsEphemeral);
+        Assert.True(resolved.Delay < TimeSpan.FromSeconds(3), resolved.Delay.ToString());
+        foreach (var dm in new[] { leeDm, kimDm })
+        {
+            await e.WaitUntilAsync(() => e.MessagesIn(dm.Id)[1].Content.Contains("resolved by dr-kim", StringComparison.Ordinal), Generous, "the alert to show it is resolved");
+            Assert.True(e.MessagesIn(dm.Id)[1].Components is not JsonArray rows || rows.Count == 0);
+        }
+
         // The group channel saw nothing of the commands.
         Assert.Equal(6, e.MessagesIn(group.Id).Count);
         AssertCleanRun();

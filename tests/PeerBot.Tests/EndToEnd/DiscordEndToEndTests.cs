@@ -106,7 +106,10 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         // that already lets every member in (nobody resolved late, no second pass of overwrites).
         var requests = e.Requests.ToList();
         var created = Assert.Single(requests, r => r.Route == "POST /guilds/{guild_id}/channels" && r.Body?["name"]?.GetValue<string>() == "peer-tuesday-circle");
-        Assert.True(requests.FindIndex(r => r.Route == "POST /guilds/{guild_id}/channels") > requests.FindIndex(r => r.Route == "GET /guilds/{guild_id}/members/{user_id}"));
+        var firstChannel = requests.FindIndex(r => r.Route == "POST /guilds/{guild_id}/channels");
+        Assert.True(firstChannel > requests.FindIndex(r => r.Route == "GET /guilds/{guild_id}/members/{user_id}"));
+        var search = requests.FindIndex(r => r.Route == "GET /guilds/{guild_id}/members/search");
+        Assert.InRange(search, 0, firstChannel);
         Assert.Equal(7, created.Body!["permission_overwrites"]!.AsArray().Count);
         Assert.DoesNotContain(requests, r => r.Route == "PUT /channels/{channel_id}/permissions/{overwrite_id}");
         foreach (var overwrite in created.Body!["permission_overwrites"]!.AsArray())
@@ -506,7 +509,8 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
             ("ana", _ana, "Ana R.", "Resident", 1),
             ("ben", _ben, "Ben T.", "Resident", 2),
             ("chloe", _chloe, "Chloe M.", "Resident", 3),
-            ("dr-lee", _lee, "Dr. Sam Lee", "Alumni", null),
+            // Named by username, as docs/discord-setup.md allows: the adapter looks the id up at start.
+            ("dr-lee", "drlee", "Dr. Sam Lee", "Alumni", null),
             ("dr-kim", _kim, "Dr. Jo Kim", "Psychologist", null),
         };
         var member = 0;

@@ -60,6 +60,12 @@ public sealed class DiscordHostedService : BackgroundService
         _platform = platform;
         _people = people;
         _peerBotOptions = peerBotOptions;
+        if (platform is not null && peerBotOptions is not null)
+        {
+            // People are resolved in the background (start-up retries must not hold the host); until then, groups
+            // on Discord are left alone (hosted services are all created before the first one starts).
+            people?.ExpectResolution(PlatformKind.Discord);
+        }
         _time = time;
         _rest = rest;
         _session = session;

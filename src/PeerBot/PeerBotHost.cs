@@ -78,7 +78,9 @@ internal static class PeerBotHost
         builder.Configuration.GetSection(PeerBotOptions.SectionName).Bind(options);
 
         // Platforms first: their hosted services check tokens and resolve people before reconciliation and
-        // the schedulers start (hosted services start in registration order).
+        // the schedulers start (hosted services start in registration order). Slack does it in StartAsync;
+        // Discord does it in the background (it retries while Discord is unreachable) and, until it is done,
+        // reconciliation leaves Discord's groups alone (PeopleDirectory.ExpectResolution).
         if (sandbox == SandboxMode.Always || options.UsesSandbox())
         {
             // The sandbox brings its own configuration (the demo roster when there are no people), its own

@@ -28,6 +28,7 @@ public sealed class GroupReconciler : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<GroupReconciler> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly PeopleDirectory? _resolution;
 
     /// <summary>Creates the reconciler.</summary>
     public GroupReconciler(
@@ -37,8 +38,10 @@ public sealed class GroupReconciler : IDisposable
         IPlatformRegistry platforms,
         GroupDirectory directory,
         TimeProvider time,
-        ILogger<GroupReconciler> logger)
+        ILogger<GroupReconciler> logger,
+        PeopleDirectory? resolution = null)
     {
+        _resolution = resolution;
         _options = options;
         _store = store;
         _people = people;
@@ -91,6 +94,11 @@ public sealed class GroupReconciler : IDisposable
                 continue;
             }
 
+            if (IsStarting(record.Platform))
+            {
+                continue;
+            }
+
             try
             {
                 await ApplyAsync(record, platform, options, run, cancellationToken).ConfigureAwait(false);
@@ -103,7 +111,7 @@ public sealed class GroupReconciler : IDisposable
         }
 
         var plannedIds = new HashSet<string>(plan.Groups.Select(g => g.Id), StringComparer.Ordinal);
-        foreach (var record in _store.AllGroups().Where(g => !g.Archived && !plannedIds.Contains(g.Id)))
+        foreach (var record in _store.AllGroups().Where(g => !g.Archived && !plannedIds.Contains(g.Id) && !IsStarting(g.Platform)))
         {
             await ArchiveAsync(record, run, cancellationToken).ConfigureAwait(false);
         }
@@ -115,6 +123,22 @@ public sealed class GroupReconciler : IDisposable
         }
 
         return new ReconcileResult(!run.Failed, run.Calls, run.Problems);
+    }
+
+    /// <summary>
+    /// True while the platform's adapter is still checking the server and resolving people in the background: acting
+    /// now would create channels before the bot's access is checked and without the members (the run that
+    /// <see cref="PeopleDirectory.PlatformResolved"/> triggers does the work).
+    /// </summary>
+    private bool IsStarting(PlatformKind platform)
+    {
+        if (_resolution?.IsResolutionPending(platform) != true)
+        {
+            return false;
+        }
+
+        _logger.LogDebug("Groups on {Platform} wait until its adapter has resolved the configured people", platform);
+        return true;
     }
 
     private Dictionary<string, GroupRecord> PrepareRecords(GroupPlan plan, DateTimeOffset now)

@@ -13,7 +13,7 @@ namespace PeerBot.Core.Safety;
 /// named author. Progress is written to the store after each send, so a retry reaches only those not yet
 /// reached, and idempotency keys stop a retried send from posting twice.
 /// </summary>
-public sealed partial class AlertDelivery
+public sealed partial class AlertDelivery : IDisposable
 {
     private readonly IAlertStore _store;
     private readonly IGroupDirectory _groups;
@@ -21,6 +21,7 @@ public sealed partial class AlertDelivery
     private readonly IPlatformRegistry _platforms;
     private readonly SafetyOptions _options;
     private readonly ILogger<AlertDelivery> _logger;
+    private readonly SemaphoreSlim _writes = new(1, 1);
 
     /// <summary>Creates the delivery.</summary>
     public AlertDelivery(
@@ -40,18 +41,19 @@ public sealed partial class AlertDelivery
         _logger = logger;
     }
 
+    /// <inheritdoc />
+    public void Dispose() => _writes.Dispose();
+
     /// <summary>Delivers what is still due for an alert; returns the updated record (delivered or not).</summary>
     public async Task<AlertRecord> DeliverAsync(AlertRecord alert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        alert = alert with { DeliveryAttempts = alert.DeliveryAttempts + 1 };
         var group = _groups.Find(alert.GroupId);
         var platform = group is null ? null : _platforms.Find(group.Platform);
         if (group is null || platform is null)
         {
             LogNoRoute(alert.Id, alert.GroupId);
-            await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
-            return alert;
+            return await ChangeAsync(alert, a => a with { DeliveryAttempts = a.DeliveryAttempts + 1 }, cancellationToken).ConfigureAwait(false);
         }
 
         var complete = true;
@@ -84,9 +86,31 @@ public sealed partial class AlertDelivery
             complete = false;
         }
 
-        alert = alert with { Delivered = complete };
-        await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
-        return alert;
+        return await ChangeAsync(alert, a => a with { Delivered = complete, DeliveryAttempts = a.DeliveryAttempts + 1 }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Applies a change to the stored alert (or to <paramref name="alert"/> when the store no longer has it) and
+    /// writes it. Changes go one at a time and each starts from the stored record, so delivery progress and a
+    /// facilitator's acknowledgement or resolution, which can happen while the alert is still being sent, never
+    /// overwrite each other.
+    /// </summary>
+    public async Task<AlertRecord> ChangeAsync(AlertRecord alert, Func<AlertRecord, AlertRecord> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        ArgumentNullException.ThrowIfNull(change);
+        await _writes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = await _store.FindAsync(alert.Id, cancellationToken).ConfigureAwait(false) ?? alert;
+            var changed = change(current);
+            await _store.UpdateAsync(changed, cancellationToken).ConfigureAwait(false);
+            return changed;
+        }
+        finally
+        {
+            _writes.Release();
+        }
     }
 
     /// <summary>Updates the alert messages already delivered (after an acknowledgement or resolution).</summary>
@@ -96,21 +120,26 @@ public sealed partial class AlertDelivery
         var group = _groups.Find(alert.GroupId);
         foreach (var delivered in alert.DeliveredTo)
         {
-            var platform = _platforms.Find(delivered.Message.Channel.Platform);
-            if (platform is null)
-            {
-                continue;
-            }
+            await RefreshOneAsync(alert, group, delivered, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
-            try
-            {
-                var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert));
-                await platform.UpdateMessageAsync(delivered.Message, content, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PlatformException ex)
-            {
-                LogRefreshFailed(ex, alert.Id, delivered.PersonId, ex.Kind);
-            }
+    private async Task RefreshOneAsync(AlertRecord alert, GroupInfo? group, DeliveredAlertMessage delivered, CancellationToken cancellationToken)
+    {
+        var platform = _platforms.Find(delivered.Message.Channel.Platform);
+        if (platform is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert));
+            await platform.UpdateMessageAsync(delivered.Message, content, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PlatformException ex)
+        {
+            LogRefreshFailed(ex, alert.Id, delivered.PersonId, ex.Kind);
         }
     }
 
@@ -157,10 +186,17 @@ public sealed partial class AlertDelivery
         try
         {
             var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}");
+            var sentWith = alert.Status;
             var sent = await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
-            alert = alert with { DeliveredTo = [.. alert.DeliveredTo, new DeliveredAlertMessage(personId, sent)] };
-            await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+            var delivered = new DeliveredAlertMessage(personId, sent);
+            alert = await ChangeAsync(alert, a => a with { DeliveredTo = [.. a.DeliveredTo, delivered] }, cancellationToken).ConfigureAwait(false);
             LogDelivered(alert.Id, alert.Kind, personId);
+            if (alert.Status != sentWith)
+            {
+                // Someone acknowledged or resolved it while this copy was on its way: it must not offer stale buttons.
+                await RefreshOneAsync(alert, group, delivered, cancellationToken).ConfigureAwait(false);
+            }
+
             return (alert, true);
         }
         catch (PlatformException ex)
@@ -189,8 +225,7 @@ public sealed partial class AlertDelivery
         {
             await platform.SendDirectMessageAsync(userId, OutgoingMessage.Plain(_options.CrisisMessage, $"crisis-reply-{alert.Id}"), cancellationToken)
                 .ConfigureAwait(false);
-            alert = alert with { AuthorReplied = true };
-            await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+            alert = await ChangeAsync(alert, a => a with { AuthorReplied = true }, cancellationToken).ConfigureAwait(false);
             return (alert, true);
         }
         catch (PlatformException ex)

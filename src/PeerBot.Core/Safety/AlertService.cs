@@ -62,8 +62,9 @@ public sealed partial class AlertService : IAlertService
             return OperationResult<AlertSummary>.Success(alert.ToSummary());
         }
 
-        alert = alert with { Status = AlertStatus.Acknowledged, AcknowledgedBy = actorPersonId, AcknowledgedAt = _time.GetUtcNow() };
-        await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        alert = await _delivery.ChangeAsync(alert, a => a.Status != AlertStatus.Open ? a : a with { Status = AlertStatus.Acknowledged, AcknowledgedBy = actorPersonId, AcknowledgedAt = now }, cancellationToken)
+            .ConfigureAwait(false);
         LogChanged(alert.Id, alert.Status, actorPersonId);
         await _delivery.RefreshAsync(alert, cancellationToken).ConfigureAwait(false);
         return OperationResult<AlertSummary>.Success(alert.ToSummary());
@@ -92,16 +93,15 @@ public sealed partial class AlertService : IAlertService
         }
 
         var now = _time.GetUtcNow();
-        alert = alert with
+        alert = await _delivery.ChangeAsync(alert, a => a.Status == AlertStatus.Resolved ? a : a with
         {
             Status = AlertStatus.Resolved,
-            AcknowledgedBy = alert.AcknowledgedBy ?? actorPersonId,
-            AcknowledgedAt = alert.AcknowledgedAt ?? now,
+            AcknowledgedBy = a.AcknowledgedBy ?? actorPersonId,
+            AcknowledgedAt = a.AcknowledgedAt ?? now,
             ResolvedBy = actorPersonId,
             ResolvedAt = now,
             ResolutionNote = note,
-        };
-        await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         LogChanged(alert.Id, alert.Status, actorPersonId);
         await _delivery.RefreshAsync(alert, cancellationToken).ConfigureAwait(false);
         return OperationResult<AlertSummary>.Success(alert.ToSummary());

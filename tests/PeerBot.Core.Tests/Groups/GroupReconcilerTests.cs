@@ -59,6 +59,34 @@ public sealed class GroupReconcilerTests : IDisposable
     }
 
     [Fact]
+    public async Task ReconcileAsync_PlatformStillResolvingPeople_LeavesItsGroupsUntilResolved()
+    {
+        _reconciler.Dispose();
+        _reconciler = new GroupReconciler(_options, _store, _people, new PlatformRegistry([_discord, _slack]), _directory, _time, NullLogger<GroupReconciler>.Instance, _people);
+        _people.ExpectResolution(PlatformKind.Discord);
+        var resolvedRaised = false;
+        _people.PlatformResolved += (_, platform) => resolvedRaised = platform == PlatformKind.Discord && !_people.IsResolutionPending(PlatformKind.Discord);
+
+        var early = await _reconciler.ReconcileAsync(default);
+
+        // Nothing is done on Discord while its adapter is still checking the server and resolving people; Slack goes ahead.
+        Assert.True(early.Complete, string.Join("; ", early.Problems));
+        Assert.Empty(early.Problems);
+        Assert.Empty(_discord.Calls);
+        Assert.NotEmpty(_slack.Calls);
+        Assert.All(_directory.All().Where(g => g.Platform == PlatformKind.Discord), g => Assert.Null(g.Channel));
+
+        _people.MarkResolved(PlatformKind.Discord);
+        var late = await _reconciler.ReconcileAsync(default);
+
+        Assert.True(resolvedRaised);
+        Assert.True(late.Complete, string.Join("; ", late.Problems));
+        var discordGroups = _directory.All().Where(g => g.Platform == PlatformKind.Discord).ToList();
+        Assert.NotEmpty(discordGroups);
+        Assert.All(discordGroups, g => Assert.True(_discord.Channels.ContainsKey(g.Channel!.Id)));
+    }
+
+    [Fact]
     public async Task ReconcileAsync_FirstRun_WelcomesEachPersonOnceAndIntroducesEachGroup()
     {
         await _reconciler.ReconcileAsync(default);

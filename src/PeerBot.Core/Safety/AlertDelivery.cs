@@ -104,7 +104,7 @@ public sealed partial class AlertDelivery
 
             try
             {
-                var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert));
+                var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert), personName: PersonName);
                 await platform.UpdateMessageAsync(delivered.Message, content, cancellationToken).ConfigureAwait(false);
             }
             catch (PlatformException ex)
@@ -136,6 +136,8 @@ public sealed partial class AlertDelivery
 
     private bool IsPsychologist(string personId) => _people.Find(personId)?.Role == PersonRole.Psychologist;
 
+    private string? PersonName(string personId) => _people.Find(personId)?.Name;
+
     private string? AuthorName(AlertRecord alert) =>
         alert.AuthorPersonId is null ? null : _people.Find(alert.AuthorPersonId)?.Name ?? alert.AuthorPersonId;
 
@@ -156,7 +158,7 @@ public sealed partial class AlertDelivery
 
         try
         {
-            var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}");
+            var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}", PersonName);
             var sent = await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
             alert = alert with { DeliveredTo = [.. alert.DeliveredTo, new DeliveredAlertMessage(personId, sent)] };
             await _store.UpdateAsync(alert, cancellationToken).ConfigureAwait(false);

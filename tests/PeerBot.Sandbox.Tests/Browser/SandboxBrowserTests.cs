@@ -59,18 +59,30 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await OpenGroupAsync();
         await Expect(_page.GetByText("nobody signs in", new() { Exact = false })).ToBeVisibleAsync();
 
-        // The group's first scheduled prompt, posted by the real scheduler once the clock reaches it.
-        await _page.GetByRole(AriaRole.Button, new() { Name = "Jump to next prompt" }).ClickAsync();
-        await Expect(Messages().Filter(new() { HasText = "PeerBot" })).Not.ToHaveCountAsync(0);
-        var prompt = Messages().Last;
-        await Expect(prompt).ToContainTextAsync("PeerBot");
+        // The group's scheduled prompt (Tuesdays), posted by the real scheduler once the clock reaches it; the other
+        // demo groups' prompts (Saturday, Wednesday) may come first, depending on today's weekday.
+        var prompt = Messages().Filter(new() { HasText = "Answer here, or share anonymously with /peer share." });
+        var next = _page.Locator("#clock-next");
+        for (var jumps = 0; jumps < 3 && await prompt.CountAsync() == 0; jumps++)
+        {
+            var before = await next.InnerTextAsync();
+            await _page.GetByRole(AriaRole.Button, new() { Name = "Jump to next prompt" }).ClickAsync();
+            if (before.Contains("Tue", StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            await Expect(next).Not.ToHaveTextAsync(before);
+        }
+
+        await Expect(prompt.First).ToContainTextAsync("PeerBot");
 
         await SwitchToAsync("elena");
         await OpenGroupAsync();
-        await SendAsync("Nights were rough at first. Sleep hygiene saved me, and asking for help early.");
+        await SendAsync("Foggy. Three nights in a row, but the team carried me through the worst of it.");
         await SwitchToAsync("ana");
         await OpenGroupAsync();
-        await SendAsync("Thanks Elena, that helps. Nights start for me next week.");
+        await SendAsync("A storm rolling in: nights start for me next week. Thanks Elena, that helps.");
         await Expect(Messages().Filter(new() { HasText = "Nights start for me next week" })).ToContainTextAsync("Ana R.");
 
         await SendAsync("/peer share");

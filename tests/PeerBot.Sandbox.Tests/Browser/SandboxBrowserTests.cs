@@ -169,7 +169,7 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
     [GeneratedRegex("tuesday-circle")]
     private static partial Regex CircleChannel();
 
-    [GeneratedRegex("facilitator", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"Sorry, .*/peer flags .*facilitators")]
     private static partial Regex FacilitatorsOnly();
 
     private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");

@@ -136,6 +136,10 @@ public sealed partial class AlertDelivery
 
     private bool IsPsychologist(string personId) => _people.Find(personId)?.Role == PersonRole.Psychologist;
 
+    /// <summary>The display name of a person id for a facilitator to read (the id itself when nobody has it).</summary>
+    /// <param name="personId">The person's id.</param>
+    public string DisplayName(string personId) => PersonName(personId) ?? personId;
+
     private string? PersonName(string personId) => _people.Find(personId)?.Name;
 
     private string? AuthorName(AlertRecord alert) =>

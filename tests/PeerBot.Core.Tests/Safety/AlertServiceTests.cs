@@ -70,7 +70,7 @@ public sealed class AlertServiceTests
         var ack = await h.Alerts.AcknowledgeAsync(id, "lee", CancellationToken.None);
 
         Assert.False(again.Succeeded);
-        Assert.Contains("already resolved by kim", again.Error, StringComparison.Ordinal);
+        Assert.Contains("already resolved by Dr Kim", again.Error, StringComparison.Ordinal);
         Assert.False(ack.Succeeded);
     }
 

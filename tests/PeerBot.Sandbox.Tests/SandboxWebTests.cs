@@ -177,24 +177,6 @@ public sealed class SandboxWebTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ShareForm_Submitted_PostsAnonymouslyOnceTheSandboxClockPassesTheDelay()
-    {
-        await InteractAsync("/api/channels/D-ana/messages", new { @as = "ana", text = "/peer share" });
-        await InteractAsync("/api/forms", new { @as = "ana", formId = ScriptedEventHandler.ShareFormId, values = new { text = "I froze at a code today." } });
-        Assert.False(_host.Handler.AnonymousPosted.Task.IsCompleted);
-
-        var clock = await InteractAsync("/api/clock/advance", new { minutes = 5 });
-
-        var posted = await _host.Handler.AnonymousPosted.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        var messages = await _client.GetFromJsonAsync<JsonElement>($"/api/channels/{_host.GroupChannel.Id}/messages?as=elena");
-        var last = messages.EnumerateArray().Last();
-        Assert.Equal(posted.Id, last.GetProperty("id").GetString());
-        Assert.Equal("Anonymous member\n\nI froze at a code today.", Text(last.GetProperty("content")));
-        Assert.True(last.GetProperty("isBot").GetBoolean());
-        Assert.Equal(TimeSpan.FromMinutes(5), clock.GetProperty("offset").Deserialize<TimeSpan>());
-    }
-
-    [Fact]
     public async Task Button_Pressed_ReachesCoreAndUpdatesTheMessageInPlace()
     {
         var alert = await _host.Platform.SendDirectMessageAsync("dr-lee", new OutgoingMessage(

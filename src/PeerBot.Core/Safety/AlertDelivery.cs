@@ -134,7 +134,7 @@ public sealed partial class AlertDelivery : IDisposable
 
         try
         {
-            var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert));
+            var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert), personName: PersonName);
             await platform.UpdateMessageAsync(delivered.Message, content, cancellationToken).ConfigureAwait(false);
         }
         catch (PlatformException ex)
@@ -165,6 +165,12 @@ public sealed partial class AlertDelivery : IDisposable
 
     private bool IsPsychologist(string personId) => _people.Find(personId)?.Role == PersonRole.Psychologist;
 
+    /// <summary>The display name of a person id for a facilitator to read (the id itself when nobody has it).</summary>
+    /// <param name="personId">The person's id.</param>
+    public string DisplayName(string personId) => PersonName(personId) ?? personId;
+
+    private string? PersonName(string personId) => _people.Find(personId)?.Name;
+
     private string? AuthorName(AlertRecord alert) =>
         alert.AuthorPersonId is null ? null : _people.Find(alert.AuthorPersonId)?.Name ?? alert.AuthorPersonId;
 
@@ -185,7 +191,7 @@ public sealed partial class AlertDelivery : IDisposable
 
         try
         {
-            var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}");
+            var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}", PersonName);
             var sentWith = alert.Status;
             var sent = await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
             var delivered = new DeliveredAlertMessage(personId, sent);

@@ -18,7 +18,11 @@ public static class AlertMessageBuilder
     /// <param name="group">Its group, for the name and time zone; null when the group is no longer known.</param>
     /// <param name="authorName">For a crisis from a named member, their display name.</param>
     /// <param name="idempotencyKey">The key that stops a retried send from posting twice.</param>
-    public static OutgoingMessage Build(AlertRecord alert, GroupInfo? group, string? authorName, string? idempotencyKey = null)
+    /// <param name="personName">
+    /// The display name of a person id (who acknowledged or resolved it); null, or a null answer, shows the id.
+    /// </param>
+    public static OutgoingMessage Build(
+        AlertRecord alert, GroupInfo? group, string? authorName, string? idempotencyKey = null, Func<string, string?>? personName = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var groupName = group?.Name ?? alert.GroupId;
@@ -69,7 +73,7 @@ public static class AlertMessageBuilder
         [
             new TextSpan("Alert "),
             new TextSpan(alert.Id, SpanStyle.Code),
-            new TextSpan($" is {Describe(alert)}. /peer ack {alert.Id} · /peer resolve {alert.Id} [note]"),
+            new TextSpan($" is {Describe(alert, personName)}. /peer ack {alert.Id} · /peer resolve {alert.Id} [note]"),
         ]));
 
         IReadOnlyList<MessageButton> buttons = alert.Status == AlertStatus.Resolved
@@ -80,12 +84,16 @@ public static class AlertMessageBuilder
         return new OutgoingMessage(blocks, buttons, idempotencyKey);
     }
 
-    private static string Describe(AlertRecord alert) => alert.Status switch
+    private static string Describe(AlertRecord alert, Func<string, string?>? personName)
     {
-        AlertStatus.Acknowledged => $"acknowledged by {alert.AcknowledgedBy}",
-        AlertStatus.Resolved => alert.ResolutionNote is { Length: > 0 } note ? $"resolved by {alert.ResolvedBy}: {note}" : $"resolved by {alert.ResolvedBy}",
-        _ => "open",
-    };
+        string Name(string? personId) => personId is null ? "" : personName?.Invoke(personId) ?? personId;
+        return alert.Status switch
+        {
+            AlertStatus.Acknowledged => $"acknowledged by {Name(alert.AcknowledgedBy)}",
+            AlertStatus.Resolved => alert.ResolutionNote is { Length: > 0 } note ? $"resolved by {Name(alert.ResolvedBy)}: {note}" : $"resolved by {Name(alert.ResolvedBy)}",
+            _ => "open",
+        };
+    }
 
     /// <summary>Formats a time in the group's time zone when it is known, otherwise in UTC.</summary>
     public static string FormatTime(DateTimeOffset time, string? timeZone)

@@ -53,7 +53,7 @@ public sealed partial class AlertService : IAlertService
 
         if (alert.Status == AlertStatus.Resolved)
         {
-            return OperationResult<AlertSummary>.Failure($"Alert {alert.Id} is already resolved by {alert.ResolvedBy}.");
+            return OperationResult<AlertSummary>.Failure($"Alert {alert.Id} is already resolved by {_delivery.DisplayName(alert.ResolvedBy ?? "")}.");
         }
 
         if (alert.Status == AlertStatus.Acknowledged)
@@ -83,7 +83,7 @@ public sealed partial class AlertService : IAlertService
 
         if (alert.Status == AlertStatus.Resolved)
         {
-            return OperationResult<AlertSummary>.Failure($"Alert {alert.Id} is already resolved by {alert.ResolvedBy}.");
+            return OperationResult<AlertSummary>.Failure($"Alert {alert.Id} is already resolved by {_delivery.DisplayName(alert.ResolvedBy ?? "")}.");
         }
 
         note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();

@@ -58,7 +58,7 @@ public sealed class AlertDeliveryTests
         var leeCopy = Assert.Single(fake.MessagesIn("D-U-lee")).Content;
         Assert.All(new[] { kimCopy, leeCopy }, copy =>
         {
-            Assert.Contains("acknowledged by kim", copy.ToPlainText(), StringComparison.Ordinal);
+            Assert.Contains("acknowledged by Dr Kim", copy.ToPlainText(), StringComparison.Ordinal);
             Assert.Equal(["resolve:" + id], copy.Buttons.Select(b => b.ActionId));
         });
     }

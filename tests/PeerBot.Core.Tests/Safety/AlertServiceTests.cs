@@ -26,7 +26,7 @@ public sealed class AlertServiceTests
         Assert.Equal(SafetyHarness.Start.AddMinutes(3), stored.AcknowledgedAt);
         var updates = h.Platform.Calls.Where(c => c.Operation == "UpdateMessage").ToList();
         Assert.Equal(2, updates.Count);
-        Assert.All(updates, u => Assert.Contains("acknowledged by kim", u.Detail, StringComparison.Ordinal));
+        Assert.All(updates, u => Assert.Contains("acknowledged by Dr Kim", u.Detail, StringComparison.Ordinal));
         Assert.All(updates, u => Assert.Equal(["resolve:" + id], u.Message!.Buttons.Select(b => b.ActionId)));
     }
 
@@ -56,7 +56,8 @@ public sealed class AlertServiceTests
         Assert.Equal("kim", stored.AcknowledgedBy);
         Assert.Empty(await h.Alerts.ListAsync(["g1"], includeResolved: false, CancellationToken.None));
         Assert.Single(await h.Alerts.ListAsync(["g1"], includeResolved: true, CancellationToken.None));
-        Assert.Contains(h.Platform.Calls, c => c.Operation == "UpdateMessage" && c.Message!.Buttons.Count == 0);
+        Assert.Contains(h.Platform.Calls, c => c.Operation == "UpdateMessage" && c.Message!.Buttons.Count == 0
+            && c.Detail!.Contains("resolved by Dr Kim: spoke with her, safety plan in place", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -69,7 +70,7 @@ public sealed class AlertServiceTests
         var ack = await h.Alerts.AcknowledgeAsync(id, "lee", CancellationToken.None);
 
         Assert.False(again.Succeeded);
-        Assert.Contains("already resolved by kim", again.Error, StringComparison.Ordinal);
+        Assert.Contains("already resolved by Dr Kim", again.Error, StringComparison.Ordinal);
         Assert.False(ack.Succeeded);
     }
 

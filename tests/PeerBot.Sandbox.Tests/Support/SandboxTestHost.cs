@@ -10,9 +10,9 @@ using PeerBot.Storage;
 namespace PeerBot.Sandbox.Tests.Support;
 
 /// <summary>
-/// A real generic host in sandbox mode, composed the way the program composes it (Core's registration,
-/// storage, then the sandbox with the demo roster), with the scripted handler in Core's place and the page
-/// on a free loopback port. The demo group "Tuesday Circle" gets its channel as reconciliation would make it.
+/// A generic host with the sandbox alone (Core's options, storage, the sandbox with the demo roster), the
+/// scripted handler in Core's place and the page on a free loopback port: for the sandbox's own API tests.
+/// The program's full host is <see cref="RealSandboxHost"/>. The demo group "Tuesday Circle" gets its channel as reconciliation would make it.
 /// </summary>
 internal sealed class SandboxTestHost : IAsyncDisposable
 {
@@ -87,6 +87,5 @@ internal sealed class SandboxTestHost : IAsyncDisposable
         GroupChannel = await Platform.EnsurePrivateChannelAsync(
             new PrivateChannelSpec("g-tuesday", "Tuesday Circle", "A peer-support group: what is said here stays here.", TuesdayCircle, null),
             CancellationToken.None);
-        Handler.GroupChannel = GroupChannel;
     }
 }

@@ -221,7 +221,7 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
             await e.WaitUntilAsync(() => e.MessagesIn(dm.Id)[1].Content.Contains("acknowledged by", StringComparison.Ordinal), Generous, "the alert to update");
             Assert.Equal(2, e.MessagesIn(dm.Id).Count);
             var updated = e.MessagesIn(dm.Id)[1];
-            Assert.Contains("acknowledged by dr-lee", updated.Content, StringComparison.Ordinal);
+            Assert.Contains("acknowledged by Dr. Sam Lee", updated.Content, StringComparison.Ordinal);
             Assert.Equal(["resolve:" + alertId], updated.Components![0]!["components"]!.AsArray().Select(b => b!["custom_id"]!.GetValue<string>()));
         }
 
@@ -255,7 +255,7 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         Assert.True(resolved.Delay < TimeSpan.FromSeconds(3), resolved.Delay.ToString());
         foreach (var dm in new[] { leeDm, kimDm })
         {
-            await e.WaitUntilAsync(() => e.MessagesIn(dm.Id)[1].Content.Contains("resolved by dr-kim", StringComparison.Ordinal), Generous, "the alert to show it is resolved");
+            await e.WaitUntilAsync(() => e.MessagesIn(dm.Id)[1].Content.Contains("resolved by Dr. Jo Kim", StringComparison.Ordinal), Generous, "the alert to show it is resolved");
             Assert.True(e.MessagesIn(dm.Id)[1].Components is not JsonArray rows || rows.Count == 0);
         }
 

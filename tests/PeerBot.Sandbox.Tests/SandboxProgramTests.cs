@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PeerBot.Sandbox.Tests.Support;
+
+namespace PeerBot.Sandbox.Tests;
+
+/// <summary>
+/// The program itself in sandbox mode: the built <c>peerbot</c> entry point as a person starts it, and the
+/// program's host with the demo roster and the real Core.
+/// </summary>
+public sealed partial class SandboxProgramTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task Run_NoConfiguration_PrintsTheSandboxAddressAndThePageAnswers()
+    {
+        using var folder = new TempFolder();
+        using var process = StartProgram(folder, new Dictionary<string, string>
+        {
+            ["PeerBot__Sandbox__Port"] = "0",
+            ["PeerBot__Sandbox__StoragePath"] = folder.File("sandbox.db"),
+            ["PeerBot__Storage__Path"] = folder.File("peerbot.db"),
+            ["PeerBot__Anonymity__KeyPath"] = folder.File("anonymity.key"),
+        });
+        var printed = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        try
+        {
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var exited = process.WaitForExitAsync();
+
+            var first = await Task.WhenAny(printed.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+            Assert.True(first == printed.Task, $"The program did not print its address. It wrote:\n{string.Join('\n', output)}");
+            var address = await printed.Task;
+
+            using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+            var page = await client.GetStringAsync("/");
+            Assert.Contains("PeerBot sandbox", page, StringComparison.Ordinal);
+            var roster = await client.GetFromJsonAsync<JsonElement>("/api/roster");
+            Assert.True(roster.GetProperty("demoRoster").GetBoolean());
+            Assert.Contains(roster.GetProperty("people").EnumerateArray(), p => p.GetProperty("name").GetString() == "Ana R.");
+
+            // The real command handler answers, in the program's own process.
+            using var help = await client.PostAsJsonAsync("/api/channels/D-ana/messages", new { @as = "ana", text = "/peer help" });
+            var reply = await help.Content.ReadAsStringAsync();
+            Assert.True(help.IsSuccessStatusCode, reply);
+            Assert.Contains("/peer share", reply, StringComparison.Ordinal);
+            Assert.False(process.HasExited, $"The program stopped. It wrote:\n{string.Join('\n', output)}");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync();
+        }
+
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            output.Enqueue(line);
+            if (SandboxAddress().Match(line) is { Success: true } match)
+            {
+                printed.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Start_DemoRoster_GroupsKeepTheirTimeZonesAndChannelsArePrefixedOnce()
+    {
+        await using var host = await RealSandboxHost.StartAsync();
+
+        Assert.Equal("America/New_York", host.Group("Tuesday Circle").TimeZone);
+        Assert.Equal("America/Chicago", host.Group("Night Owls").TimeZone);
+        Assert.Equal("America/New_York", host.Group("Peer Circle 1").TimeZone);
+
+        using var client = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(30) };
+        var channels = await client.GetFromJsonAsync<JsonElement>("/api/channels?as=dev");
+        var names = channels.EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        Assert.Contains("peer-circle-1", names);
+        Assert.DoesNotContain(names, n => n!.Contains("peer-peer", StringComparison.Ordinal));
+    }
+
+    [GeneratedRegex(@"PeerBot sandbox: (http://127\.0\.0\.1:\d+/)")]
+    private static partial Regex SandboxAddress();
+
+    /// <summary>
+    /// The built program (copied beside the tests), run by the same dotnet that runs the tests, in an empty
+    /// folder with an empty home, so no user secrets or leftover settings reach it.
+    /// </summary>
+    private static Process StartProgram(TempFolder folder, IReadOnlyDictionary<string, string> environment)
+    {
+        var program = Path.Combine(AppContext.BaseDirectory, "peerbot.dll");
+        Assert.True(File.Exists(program), $"The program is not built at {program}.");
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            WorkingDirectory = folder.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(program);
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("PeerBot", StringComparison.OrdinalIgnoreCase)
+            || k is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT").ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["HOME"] = folder.Path;
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        return new Process { StartInfo = start };
+    }
+}

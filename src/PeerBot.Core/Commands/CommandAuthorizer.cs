@@ -50,6 +50,30 @@ public sealed partial class CommandAuthorizer
     }
 
     /// <summary>
+    /// The groups a staff command with an optional group argument acts on (<c>/peer flags [group]</c>): the one named,
+    /// or every group the actor may act on. More than one argument is a failure with the command's usage.
+    /// </summary>
+    public OperationResult<IReadOnlyList<GroupInfo>> ResolveTargets(CommandContext context, IReadOnlyList<string> args, string action)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Count > 1)
+        {
+            return OperationResult<IReadOnlyList<GroupInfo>>.Failure($"/peer {action} takes at most the group, like /peer {action} \"Tuesday Circle\".");
+        }
+
+        if (args.Count == 0)
+        {
+            return OperationResult<IReadOnlyList<GroupInfo>>.Success(ActableGroups(context.Actor));
+        }
+
+        var group = ResolveGroup(context, args[0], action);
+        return group.Succeeded
+            ? OperationResult<IReadOnlyList<GroupInfo>>.Success([group.Value!])
+            : OperationResult<IReadOnlyList<GroupInfo>>.Failure(group.Error!);
+    }
+
+    /// <summary>
     /// The group a staff command acts on: the one named (by name or id), else the group whose channel the
     /// command ran in, else the person's only group. Unknown names list the person's groups; a group they
     /// may not act on is a refusal (audited).

@@ -193,29 +193,16 @@ public sealed class StatsCommand(CommandAuthorizer auth, IStatsCounters counters
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Count > 1)
+        var resolved = auth.ResolveTargets(context, args, Name);
+        if (!resolved.Succeeded)
         {
-            return Replies.Text("/peer stats takes at most the group, like /peer stats \"Tuesday Circle\".");
+            return Replies.Text(resolved.Error!);
         }
 
-        IReadOnlyList<GroupInfo> targets;
-        if (args.Count == 1)
+        var targets = resolved.Value!;
+        if (targets.Count == 0)
         {
-            var group = auth.ResolveGroup(context, args[0], Name);
-            if (!group.Succeeded)
-            {
-                return Replies.Text(group.Error!);
-            }
-
-            targets = [group.Value!];
-        }
-        else
-        {
-            targets = auth.ActableGroups(context.Actor);
-            if (targets.Count == 0)
-            {
-                return Replies.Text("You don't facilitate any group right now.");
-            }
+            return Replies.Text("You don't facilitate any group right now.");
         }
 
         var now = time.GetUtcNow();

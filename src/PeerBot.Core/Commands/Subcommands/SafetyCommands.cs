@@ -27,26 +27,13 @@ public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, I
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Count > 1)
+        var resolved = auth.ResolveTargets(context, args, Name);
+        if (!resolved.Succeeded)
         {
-            return Replies.Text("/peer flags takes at most the group, like /peer flags \"Tuesday Circle\".");
+            return Replies.Text(resolved.Error!);
         }
 
-        IReadOnlyList<GroupInfo> targets;
-        if (args.Count == 1)
-        {
-            var group = auth.ResolveGroup(context, args[0], Name);
-            if (!group.Succeeded)
-            {
-                return Replies.Text(group.Error!);
-            }
-
-            targets = [group.Value!];
-        }
-        else
-        {
-            targets = auth.ActableGroups(context.Actor);
-        }
+        var targets = resolved.Value!;
 
         auth.Audit(context, Name, targets.Count == 1 ? targets[0].Id : null, null, AuditOutcome.Done);
         var list = targets.Count == 0 ? [] : await alerts.ListAsync(targets.Select(g => g.Id).ToList(), includeResolved: false, cancellationToken).ConfigureAwait(false);

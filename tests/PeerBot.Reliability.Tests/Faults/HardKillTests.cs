@@ -96,6 +96,94 @@ public sealed partial class HardKillTests
         }
     }
 
+    [Theory(Timeout = 90_000)]
+    [InlineData(5)]
+    [InlineData(42)]
+    public async Task KillAroundScheduledPrompts_Restart_NoGroupGetsAPromptTwice(int seed)
+    {
+        var random = new Random(seed);
+        using var folder = new KillFolder();
+
+        // Round 1: the clock jumps to the first scheduled prompt; killed right after the jump (the prompt may
+        // or may not be out) or once it is visible.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            await JumpToNextPromptAsync(bot);
+            if (random.Next(2) == 0)
+            {
+                await bot.WaitUntilAsync(async () => (await PromptCountsAsync(bot)).Values.Sum() >= 1, "the first prompt");
+            }
+
+            await bot.KillAsync();
+        }
+
+        // Round 2: the sandbox clock's jump is not persisted, so the restarted program is before that occurrence
+        // again; jumping to it must not post it a second time, and the following occurrence comes once.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            await JumpToNextPromptAsync(bot);
+            await bot.WaitUntilAsync(async () => (await PromptCountsAsync(bot)).Values.Sum() >= 1, "the first prompt after the restart");
+            var afterFirst = (await PromptCountsAsync(bot)).Values.Sum();
+
+            await JumpToNextPromptAsync(bot);
+            if (random.Next(2) == 0)
+            {
+                await bot.KillAsync();
+            }
+        }
+
+        // Round 3: once more on the same files; every jump stays within a week, so each group has at most one
+        // prompt, and the second occurrence has arrived.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            await JumpToNextPromptAsync(bot);
+            await JumpToNextPromptAsync(bot);
+            await bot.WaitUntilAsync(async () => (await PromptCountsAsync(bot)).Count(c => c.Value > 0) >= 2, "prompts of two occurrences");
+
+            var restartedAt = Stopwatch.GetTimestamp();
+            await bot.WaitUntilAsync(
+                async () =>
+                {
+                    foreach (var (channel, count) in await PromptCountsAsync(bot))
+                    {
+                        Assert.True(count <= 1, $"Group channel {channel} got {count} prompts within one week.");
+                    }
+
+                    return Stopwatch.GetElapsedTime(restartedAt) >= TimeSpan.FromSeconds(2);
+                },
+                "the quiet window after the jumps");
+        }
+    }
+
+    private static async Task JumpToNextPromptAsync(BotProcess bot) =>
+        await bot.SendAsync("/api/clock/next-prompt", new { });
+
+    /// <summary>How many weekly prompts each group channel holds.</summary>
+    private static async Task<Dictionary<string, int>> PromptCountsAsync(BotProcess bot)
+    {
+        var channels = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var person in Facilitators.Append("dr-ortiz"))
+        {
+            var visible = await bot.Client.GetFromJsonAsync<JsonElement>($"/api/channels?as={person}");
+            foreach (var channel in visible.EnumerateArray().Where(c => c.GetProperty("kind").GetString() == "private"))
+            {
+                channels.Add(channel.GetProperty("id").GetString()!);
+            }
+        }
+
+        Assert.True(channels.Count >= 3, $"Expected the demo roster's three groups, saw {channels.Count}.");
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var channel in channels)
+        {
+            var person = (await bot.Client.GetFromJsonAsync<JsonElement>($"/api/channels?as=dr-ortiz")).EnumerateArray()
+                .Any(c => c.GetProperty("id").GetString() == channel) ? "dr-ortiz" : "dr-lee";
+            var texts = await MessageTextsAsync(bot, channel, person);
+            counts[channel] = texts.Count(t => t.Contains("This week", StringComparison.Ordinal) && t.Contains("prompt", StringComparison.Ordinal));
+        }
+
+        return counts;
+    }
+
     private static async Task AssertExactlyOnceAsync(BotProcess bot, IReadOnlyList<string> accepted)
     {
         var texts = await GroupTextsAsync(bot);

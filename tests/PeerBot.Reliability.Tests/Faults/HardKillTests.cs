@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Xunit.Abstractions;
 
 namespace PeerBot.Reliability.Tests.Faults;
 
@@ -14,7 +15,7 @@ namespace PeerBot.Reliability.Tests.Faults;
 /// 1-2 seconds; every wait polls for a condition with a deadline.
 /// </summary>
 [Collection(HardKillCollection.Name)]
-public sealed partial class HardKillTests
+public sealed partial class HardKillTests(ITestOutputHelper output)
 {
     private const string GroupChannelName = "peer-tuesday-circle";
     private const string AlertText = "Fatalistic spiral: Tuesday Circle";
@@ -25,6 +26,7 @@ public sealed partial class HardKillTests
     [Theory(Timeout = 90_000)]
     [InlineData(11)]
     [InlineData(2027)]
+    [InlineData(314)]
     public async Task KillDuringAnonymousPostsAndAlert_Restart_EveryPostAndAlertArrivesExactlyOnce(int seed)
     {
         var random = new Random(seed);
@@ -54,14 +56,43 @@ public sealed partial class HardKillTests
             }
 
             var visibleBeforeKill = random.Next(0, accepted.Count);
+            var killOnFirstAlert = random.Next(2) == 1;
+            output.WriteLine($"Seed {seed}: {accepted.Count} shares, killed with {visibleBeforeKill}+ visible, {(killOnFirstAlert ? "on the first alert" : "after the third message's answer")}.");
             await bot.WaitUntilAsync(
                 async () => (await GroupTextsAsync(bot)).Count(t => accepted.Any(a => t.Contains(a, StringComparison.Ordinal))) >= visibleBeforeKill,
                 $"{visibleBeforeKill} anonymous posts visible");
 
             await bot.PostAsync(await GroupChannelAsync(bot), "ana", "Honestly, what's the point. Nothing will ever change here.");
             await bot.PostAsync(await GroupChannelAsync(bot), "elena", "It feels hopeless on this rotation, nothing we do will ever matter.");
-            await bot.PostAsync(await GroupChannelAsync(bot), "isla", "There's no point trying, it never gets better and it never will.");
+            var third = bot.PostAsync(await GroupChannelAsync(bot), "isla", "There's no point trying, it never gets better and it never will.");
+            if (!killOnFirstAlert)
+            {
+                await third;
+            }
+            else
+            {
+                // Killed as soon as one facilitator has the alert, while the other's delivery may be in flight.
+                await bot.WaitUntilAsync(
+                    async () =>
+                    {
+                        foreach (var facilitator in Facilitators)
+                        {
+                            if ((await DirectTextsAsync(bot, facilitator)).Any(t => t.Contains(AlertText, StringComparison.Ordinal)))
+                            {
+                                return true;
+                            }
+                        }
+
+                        return false;
+                    },
+                    "the alert in a facilitator's messages");
+            }
+
             await bot.KillAsync();
+
+            // The last message's request may have been cut by the kill; its answer does not matter.
+            await Task.WhenAny(third);
+            _ = third.Exception;
         }
 
         // Round 3: started once more; everything accepted arrives, once, and stays once past the longest delay.

@@ -32,6 +32,7 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
         var random = new Random(seed);
         using var folder = new KillFolder();
         var accepted = new List<string>();
+        var killOnFirstAlert = random.Next(2) == 1;
 
         // Round 1: shares accepted, killed at once while all of them wait out their delay.
         await using (var bot = await BotProcess.StartAsync(folder))
@@ -46,7 +47,7 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
         }
 
         // Round 2: after the restart, more shares; killed once a seeded number of all posts so far are visible,
-        // so some are posted and some still pending. The fatalistic spiral goes in just before the kill.
+        // so some are posted and some still pending; a fatalistic spiral goes in just before it.
         await using (var bot = await BotProcess.StartAsync(folder))
         {
             var count = random.Next(2, 5);
@@ -56,7 +57,6 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
             }
 
             var visibleBeforeKill = random.Next(0, accepted.Count);
-            var killOnFirstAlert = random.Next(2) == 1;
             output.WriteLine($"Seed {seed}: {accepted.Count} shares, killed with {visibleBeforeKill}+ visible, {(killOnFirstAlert ? "on the first alert" : "after the third message's answer")}.");
             await bot.WaitUntilAsync(
                 async () => (await GroupTextsAsync(bot)).Count(t => accepted.Any(a => t.Contains(a, StringComparison.Ordinal))) >= visibleBeforeKill,
@@ -95,7 +95,18 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
             _ = third.Exception;
         }
 
-        // Round 3: started once more; everything accepted arrives, once, and stays once past the longest delay.
+        // Round 3: the spiral goes on after the restart, within the alert cooldown: it is the same spiral, so no
+        // second alert may fire.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            var channel = await GroupChannelAsync(bot);
+            await bot.PostAsync(channel, "ben", "What's the point of any of it. Nothing will ever change.");
+            await bot.PostAsync(channel, "elena", "It's hopeless, nothing we do will ever matter here.");
+            await bot.PostAsync(channel, "ana", "There's no point trying, it never gets better and it never will.");
+            await bot.KillAsync();
+        }
+
+        // Round 4: started once more; everything accepted arrives, once, and stays once past the longest delay.
         await using (var bot = await BotProcess.StartAsync(folder))
         {
             var restartedAt = Stopwatch.GetTimestamp();

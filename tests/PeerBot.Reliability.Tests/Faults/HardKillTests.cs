@@ -182,7 +182,7 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
             await JumpToNextPromptAsync(bot);
             await bot.WaitUntilAsync(async () => (await PromptCountsAsync(bot)).Count(c => c.Value > 0) >= 2, "prompts of two occurrences");
 
-            var restartedAt = Stopwatch.GetTimestamp();
+            var watchFrom = Stopwatch.GetTimestamp();
             await bot.WaitUntilAsync(
                 async () =>
                 {
@@ -191,7 +191,7 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
                         Assert.True(count <= 1, $"Group channel {channel} got {count} prompts within one week.");
                     }
 
-                    return Stopwatch.GetElapsedTime(restartedAt) >= TimeSpan.FromSeconds(2);
+                    return Stopwatch.GetElapsedTime(watchFrom) >= TimeSpan.FromSeconds(2);
                 },
                 "the quiet window after the jumps");
         }

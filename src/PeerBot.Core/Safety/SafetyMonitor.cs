@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace PeerBot.Core.Safety;
@@ -22,6 +23,9 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
     private readonly AlertIdGenerator _ids;
     private readonly ILogger<SafetyMonitor> _logger;
 
+    // Groups whose last stored spiral alert the detector has been told about in this run.
+    private readonly ConcurrentDictionary<string, bool> _cooldownsLoaded = new(StringComparer.Ordinal);
+
     /// <summary>Creates the monitor.</summary>
     public SafetyMonitor(
         IMessageClassifier classifier,
@@ -44,6 +48,11 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
     {
         ArgumentNullException.ThrowIfNull(message);
         var assessment = _classifier.Classify(message.Text);
+        if (assessment.Fatalistic)
+        {
+            await LoadCooldownAsync(message.GroupId, cancellationToken).ConfigureAwait(false);
+        }
+
         var decision = _detector.Observe(message.GroupId, message.AuthorKey, message.Timestamp, assessment, message.Text);
         if (decision.Alert is null)
         {
@@ -64,6 +73,27 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
         }
 
         return new SafetyOutcome(assessment, first);
+    }
+
+    /// <summary>
+    /// The detector lives in memory; without this, a restart would forget a group's cooldown and alert the
+    /// facilitators a second time for the spiral they were just told about.
+    /// </summary>
+    private async Task LoadCooldownAsync(string groupId, CancellationToken cancellationToken)
+    {
+        if (_cooldownsLoaded.ContainsKey(groupId))
+        {
+            return;
+        }
+
+        var alerts = await _store.ListAsync([groupId], includeResolved: true, cancellationToken).ConfigureAwait(false);
+        var last = alerts.Where(a => a.Kind == AlertKind.Spiral).Select(a => (DateTimeOffset?)a.RaisedAt).Max();
+        if (last is { } raisedAt)
+        {
+            _detector.RememberAlert(groupId, raisedAt);
+        }
+
+        _cooldownsLoaded.TryAdd(groupId, true);
     }
 
     private async Task<AlertRecord> RaiseAsync(Func<string, AlertRecord> create, CancellationToken cancellationToken)

@@ -94,6 +94,28 @@ public sealed class SpiralDetector
         return spiral is null && !assessment.Crisis ? SafetyDecision.None : new SafetyDecision(assessment.Crisis, spiral);
     }
 
+    /// <summary>
+    /// Tells the detector that a spiral alert fired for a group at <paramref name="raisedAt"/> before it was
+    /// created (a previous run), so the cooldown holds across a restart. A later remembered alert wins.
+    /// </summary>
+    public void RememberAlert(string groupId, DateTimeOffset raisedAt)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        lock (_lock)
+        {
+            if (!_groups.TryGetValue(groupId, out var state))
+            {
+                state = new GroupState();
+                _groups[groupId] = state;
+            }
+
+            if (state.LastAlert is not { } last || raisedAt > last)
+            {
+                state.LastAlert = raisedAt;
+            }
+        }
+    }
+
     /// <summary>Makes a short excerpt of a message for an alert: one line, at most 140 characters.</summary>
     public static string Excerpt(string text)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Platform;
 using PeerBot.Core.Safety;
@@ -84,6 +85,34 @@ public sealed class SafetyMonitorTests
         Assert.Contains(outcome.Alert.SuggestedPrompt, text, StringComparison.Ordinal);
         Assert.Contains("EST", text.Replace("America/New_York", "EST", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.DoesNotContain(h.Platform.Calls, c => c.Operation == "PostMessage");
+    }
+
+    [Fact]
+    public async Task ObserveAsync_RestartWithinCooldown_SameSpiralDoesNotAlertAgain()
+    {
+        var h = new SafetyHarness();
+        await h.SayAsync("ana", 0, "nothing will ever change here");
+        await h.SayAsync("ben", 2, "what's the point of the survey even");
+        Assert.NotNull((await h.SayAsync("cat", 4, "i've given up honestly")).Alert);
+
+        // A restart: a fresh detector, the same stored alerts.
+        var restarted = new SafetyMonitor(new RuleBasedClassifier(h.Options.Safety), new SpiralDetector(h.Options.Safety), h.Store, h.Delivery,
+            new AlertIdGenerator(new Random(8)), NullLogger<SafetyMonitor>.Instance);
+        var again = new List<AlertSummary?>();
+        foreach (var (author, minute, text) in new[] { ("ana", 10, "it's hopeless"), ("ben", 12, "nothing will ever change"), ("cat", 14, "what's the point") })
+        {
+            again.Add((await restarted.ObserveAsync(new ObservedMessage("g1", author, author, SafetyHarness.Start.AddMinutes(minute), text), CancellationToken.None)).Alert);
+        }
+
+        Assert.All(again, Assert.Null);
+        Assert.Single(await h.Store.ListAsync(["g1"], includeResolved: true, CancellationToken.None));
+
+        // Past the cooldown a fresh spiral alerts again.
+        var later = SafetyHarness.Start + h.Options.Safety.AlertCooldown;
+        await restarted.ObserveAsync(new ObservedMessage("g1", "ana", "ana", later.AddMinutes(20), "it's hopeless"), CancellationToken.None);
+        await restarted.ObserveAsync(new ObservedMessage("g1", "ben", "ben", later.AddMinutes(22), "nothing will ever change"), CancellationToken.None);
+        var fresh = await restarted.ObserveAsync(new ObservedMessage("g1", "cat", "cat", later.AddMinutes(24), "what's the point"), CancellationToken.None);
+        Assert.Equal(AlertKind.Spiral, fresh.Alert?.Kind);
     }
 
     [Fact]

@@ -1,0 +1,434 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace PeerBot.Reliability.Tests.Faults;
+
+/// <summary>
+/// The built program killed hard (the whole process tree, no shutdown) at seeded random points while anonymous
+/// posts and a safety alert are in flight, then started again on the same database and key: every accepted
+/// anonymous post appears in the group exactly once and the alert reaches each facilitator exactly once.
+/// The sandbox clock's offset is not persisted, so the program runs on real time with anonymous delays of
+/// 1-2 seconds; every wait polls for a condition with a deadline.
+/// </summary>
+[Collection(HardKillCollection.Name)]
+public sealed partial class HardKillTests(ITestOutputHelper output)
+{
+    private const string GroupChannelName = "peer-tuesday-circle";
+    private const string AlertText = "Fatalistic spiral: Tuesday Circle";
+    private static readonly string[] Members = ["ana", "elena", "isla", "ben"];
+    private static readonly string[] Facilitators = ["dr-lee", "dr-kim"];
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(2);
+
+    [Theory(Timeout = 90_000)]
+    [InlineData(11)]
+    [InlineData(2027)]
+    [InlineData(314)]
+    public async Task KillDuringAnonymousPostsAndAlert_Restart_EveryPostAndAlertArrivesExactlyOnce(int seed)
+    {
+        var random = new Random(seed);
+        using var folder = new KillFolder();
+        var accepted = new List<string>();
+        var killOnFirstAlert = random.Next(2) == 1;
+
+        // Round 1: shares accepted, killed at once while all of them wait out their delay.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            var count = random.Next(2, 5);
+            for (var i = 0; i < count; i++)
+            {
+                accepted.Add(await ShareAsync(bot, Members[random.Next(Members.Length)], $"kill-{seed}-a{i}"));
+            }
+
+            await bot.KillAsync();
+        }
+
+        // Round 2: after the restart, more shares; killed once a seeded number of all posts so far are visible,
+        // so some are posted and some still pending; a fatalistic spiral goes in just before it.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            var count = random.Next(2, 5);
+            for (var i = 0; i < count; i++)
+            {
+                accepted.Add(await ShareAsync(bot, Members[random.Next(Members.Length)], $"kill-{seed}-b{i}"));
+            }
+
+            var visibleBeforeKill = random.Next(0, accepted.Count);
+            output.WriteLine($"Seed {seed}: {accepted.Count} shares, killed with {visibleBeforeKill}+ visible, {(killOnFirstAlert ? "on the first alert" : "after the third message's answer")}.");
+            await bot.WaitUntilAsync(
+                async () => (await GroupTextsAsync(bot)).Count(t => accepted.Any(a => t.Contains(a, StringComparison.Ordinal))) >= visibleBeforeKill,
+                $"{visibleBeforeKill} anonymous posts visible");
+
+            await bot.PostAsync(await GroupChannelAsync(bot), "ana", "Honestly, what's the point. Nothing will ever change here.");
+            await bot.PostAsync(await GroupChannelAsync(bot), "elena", "It feels hopeless on this rotation, nothing we do will ever matter.");
+            var third = bot.PostAsync(await GroupChannelAsync(bot), "isla", "There's no point trying, it never gets better and it never will.");
+            if (!killOnFirstAlert)
+            {
+                await third;
+            }
+            else
+            {
+                // Killed as soon as one facilitator has the alert, while the other's delivery may be in flight.
+                await bot.WaitUntilAsync(
+                    async () =>
+                    {
+                        foreach (var facilitator in Facilitators)
+                        {
+                            if ((await DirectTextsAsync(bot, facilitator)).Any(t => t.Contains(AlertText, StringComparison.Ordinal)))
+                            {
+                                return true;
+                            }
+                        }
+
+                        return false;
+                    },
+                    "the alert in a facilitator's messages");
+            }
+
+            await bot.KillAsync();
+
+            // The last message's request may have been cut by the kill; its answer does not matter.
+            await Task.WhenAny(third);
+            _ = third.Exception;
+        }
+
+        // Round 3: the spiral goes on after the restart, within the alert cooldown: it is the same spiral, so no
+        // second alert may fire.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            var channel = await GroupChannelAsync(bot);
+            await bot.PostAsync(channel, "ben", "What's the point of any of it. Nothing will ever change.");
+            await bot.PostAsync(channel, "elena", "It's hopeless, nothing we do will ever matter here.");
+            await bot.PostAsync(channel, "ana", "There's no point trying, it never gets better and it never will.");
+            await bot.KillAsync();
+        }
+
+        // Round 4: started once more; everything accepted arrives, once, and stays once past the longest delay.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            var restartedAt = Stopwatch.GetTimestamp();
+            await bot.WaitUntilAsync(
+                async () =>
+                {
+                    var texts = await GroupTextsAsync(bot);
+                    return accepted.All(a => texts.Any(t => t.Contains(a, StringComparison.Ordinal)));
+                },
+                "every accepted anonymous post visible after the restart");
+            foreach (var facilitator in Facilitators)
+            {
+                await bot.WaitUntilAsync(
+                    async () => (await DirectTextsAsync(bot, facilitator)).Any(t => t.Contains(AlertText, StringComparison.Ordinal)),
+                    $"the alert in {facilitator}'s messages");
+            }
+
+            // A duplicate would come from a post or alert sent again after the restart, so within the longest
+            // anonymous delay of it; watch until then (plus a margin) that nothing appears twice.
+            var quietUntil = restartedAt + (long)((MaxDelay + TimeSpan.FromSeconds(2)).TotalSeconds * Stopwatch.Frequency);
+            await bot.WaitUntilAsync(
+                async () =>
+                {
+                    await AssertExactlyOnceAsync(bot, accepted);
+                    return Stopwatch.GetTimestamp() >= quietUntil;
+                },
+                "the quiet window after the restart");
+            await AssertExactlyOnceAsync(bot, accepted);
+        }
+    }
+
+    [Theory(Timeout = 90_000)]
+    [InlineData(5)]
+    [InlineData(42)]
+    public async Task KillAroundScheduledPrompts_Restart_NoGroupGetsAPromptTwice(int seed)
+    {
+        var random = new Random(seed);
+        using var folder = new KillFolder();
+
+        // Round 1: the clock jumps to the first scheduled prompt; killed right after the jump (the prompt may
+        // or may not be out) or once it is visible.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            await JumpToNextPromptAsync(bot);
+            if (random.Next(2) == 0)
+            {
+                await bot.WaitUntilAsync(async () => (await PromptCountsAsync(bot)).Values.Sum() >= 1, "the first prompt");
+            }
+
+            await bot.KillAsync();
+        }
+
+        // Round 2: the sandbox clock's jump is not persisted, so the restarted program is before that occurrence
+        // again; jumping to it must not post it a second time, and the following occurrence comes once.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            await JumpToNextPromptAsync(bot);
+            await bot.WaitUntilAsync(async () => (await PromptCountsAsync(bot)).Values.Sum() >= 1, "the first prompt after the restart");
+            var afterFirst = (await PromptCountsAsync(bot)).Values.Sum();
+
+            await JumpToNextPromptAsync(bot);
+            if (random.Next(2) == 0)
+            {
+                await bot.KillAsync();
+            }
+        }
+
+        // Round 3: once more on the same files; every jump stays within a week, so each group has at most one
+        // prompt, and the second occurrence has arrived.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            await JumpToNextPromptAsync(bot);
+            await JumpToNextPromptAsync(bot);
+            await bot.WaitUntilAsync(async () => (await PromptCountsAsync(bot)).Count(c => c.Value > 0) >= 2, "prompts of two occurrences");
+
+            var watchFrom = Stopwatch.GetTimestamp();
+            await bot.WaitUntilAsync(
+                async () =>
+                {
+                    foreach (var (channel, count) in await PromptCountsAsync(bot))
+                    {
+                        Assert.True(count <= 1, $"Group channel {channel} got {count} prompts within one week.");
+                    }
+
+                    return Stopwatch.GetElapsedTime(watchFrom) >= TimeSpan.FromSeconds(2);
+                },
+                "the quiet window after the jumps");
+        }
+    }
+
+    private static async Task JumpToNextPromptAsync(BotProcess bot) =>
+        await bot.SendAsync("/api/clock/next-prompt", new { });
+
+    /// <summary>How many weekly prompts each group channel holds.</summary>
+    private static async Task<Dictionary<string, int>> PromptCountsAsync(BotProcess bot)
+    {
+        var channels = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var person in Facilitators.Append("dr-ortiz"))
+        {
+            var visible = await bot.Client.GetFromJsonAsync<JsonElement>($"/api/channels?as={person}");
+            foreach (var channel in visible.EnumerateArray().Where(c => c.GetProperty("kind").GetString() == "private"))
+            {
+                channels.Add(channel.GetProperty("id").GetString()!);
+            }
+        }
+
+        Assert.True(channels.Count >= 3, $"Expected the demo roster's three groups, saw {channels.Count}.");
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var channel in channels)
+        {
+            var person = (await bot.Client.GetFromJsonAsync<JsonElement>($"/api/channels?as=dr-ortiz")).EnumerateArray()
+                .Any(c => c.GetProperty("id").GetString() == channel) ? "dr-ortiz" : "dr-lee";
+            var texts = await MessageTextsAsync(bot, channel, person);
+            counts[channel] = texts.Count(t => t.Contains("This week", StringComparison.Ordinal) && t.Contains("prompt", StringComparison.Ordinal));
+        }
+
+        return counts;
+    }
+
+    private static async Task AssertExactlyOnceAsync(BotProcess bot, IReadOnlyList<string> accepted)
+    {
+        var texts = await GroupTextsAsync(bot);
+        foreach (var share in accepted)
+        {
+            var copies = texts.Count(t => t.Contains(share, StringComparison.Ordinal));
+            Assert.True(copies == 1, $"The anonymous post {share} appears {copies} times in the group.");
+        }
+
+        foreach (var facilitator in Facilitators)
+        {
+            var alerts = (await DirectTextsAsync(bot, facilitator)).Count(t => t.Contains(AlertText, StringComparison.Ordinal));
+            Assert.True(alerts == 1, $"{facilitator} received the alert {alerts} times.");
+        }
+    }
+
+    private static async Task<string> ShareAsync(BotProcess bot, string member, string token)
+    {
+        var text = $"Anonymous share {token}: the week was long and I kept it to myself.";
+        var form = await bot.PostAsync($"D-{member}", member, "/peer share");
+        Assert.Equal("share", form.GetProperty("form").GetProperty("formId").GetString());
+        var reply = await bot.SendAsync("/api/forms", new { @as = member, formId = "share", values = new Dictionary<string, string> { ["text"] = text } });
+        Assert.Contains("will appear", reply.GetRawText(), StringComparison.Ordinal);
+        return token;
+    }
+
+    private static async Task<string> GroupChannelAsync(BotProcess bot)
+    {
+        var channels = await bot.Client.GetFromJsonAsync<JsonElement>("/api/channels?as=ana");
+        return channels.EnumerateArray().Single(c => c.GetProperty("name").GetString() == GroupChannelName).GetProperty("id").GetString()!;
+    }
+
+    private static async Task<List<string>> GroupTextsAsync(BotProcess bot) =>
+        await MessageTextsAsync(bot, await GroupChannelAsync(bot), "ana");
+
+    private static async Task<List<string>> DirectTextsAsync(BotProcess bot, string person)
+    {
+        // Listing the channels makes sure the person's conversation with the bot exists.
+        await bot.Client.GetFromJsonAsync<JsonElement>($"/api/channels?as={person}");
+        return await MessageTextsAsync(bot, $"D-{person}", person);
+    }
+
+    private static async Task<List<string>> MessageTextsAsync(BotProcess bot, string channelId, string person)
+    {
+        var messages = await bot.Client.GetFromJsonAsync<JsonElement>($"/api/channels/{channelId}/messages?as={person}");
+        return messages.EnumerateArray().Select(m => m.GetProperty("content").GetRawText()).ToList();
+    }
+
+    [GeneratedRegex(@"PeerBot sandbox: (http://127\.0\.0\.1:\d+/)")]
+    private static partial Regex SandboxAddress();
+
+    /// <summary>The built program as a child process on a folder's files, with short anonymous delays.</summary>
+    private sealed class BotProcess : IAsyncDisposable
+    {
+        private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(25);
+        private readonly Process _process;
+        private readonly ConcurrentQueue<string> _output;
+
+        private BotProcess(Process process, ConcurrentQueue<string> output, Uri address)
+        {
+            _process = process;
+            _output = output;
+            Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(20) };
+            Client.DefaultRequestHeaders.Add("Origin", address.GetLeftPart(UriPartial.Authority));
+        }
+
+        public HttpClient Client { get; }
+
+        public string Output => string.Join('\n', _output);
+
+        public static async Task<BotProcess> StartAsync(KillFolder folder)
+        {
+            var program = Path.Combine(AppContext.BaseDirectory, "peerbot.dll");
+            Assert.True(File.Exists(program), $"The program is not built at {program}.");
+            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+            var start = new ProcessStartInfo(dotnet)
+            {
+                WorkingDirectory = folder.Path,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            start.ArgumentList.Add(program);
+            foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("PeerBot", StringComparison.OrdinalIgnoreCase)
+                || k is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT").ToList())
+            {
+                start.Environment.Remove(key);
+            }
+
+            start.Environment["HOME"] = folder.Path;
+            start.Environment["PeerBot__Sandbox__Port"] = "0";
+            start.Environment["PeerBot__Sandbox__StoragePath"] = folder.File("sandbox.db");
+            start.Environment["PeerBot__Storage__Path"] = folder.File("peerbot.db");
+            start.Environment["PeerBot__Anonymity__KeyPath"] = folder.File("anonymity.key");
+            start.Environment["PeerBot__Anonymity__MinDelay"] = "00:00:01";
+            start.Environment["PeerBot__Anonymity__MaxDelay"] = MaxDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["PeerBot__Anonymity__MaxPerDay"] = "50";
+
+            var process = new Process { StartInfo = start };
+            var output = new ConcurrentQueue<string>();
+            var printed = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            process.OutputDataReceived += (_, e) => OnLine(e.Data);
+            process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var first = await Task.WhenAny(printed.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(40)));
+            if (first != printed.Task)
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                await process.WaitForExitAsync();
+                Assert.Fail($"The program did not print its address. It wrote:\n{string.Join('\n', output)}");
+            }
+
+            return new BotProcess(process, output, await printed.Task);
+
+            void OnLine(string? line)
+            {
+                if (line is null)
+                {
+                    return;
+                }
+
+                output.Enqueue(line);
+                if (SandboxAddress().Match(line) is { Success: true } match)
+                {
+                    printed.TrySetResult(new Uri(match.Groups[1].Value));
+                }
+            }
+        }
+
+        public Task<JsonElement> PostAsync(string channelId, string person, string text) =>
+            SendAsync($"/api/channels/{channelId}/messages", new { @as = person, text });
+
+        public async Task<JsonElement> SendAsync(string path, object body)
+        {
+            using var response = await Client.PostAsJsonAsync(path, body);
+            var content = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"{path} answered {(int)response.StatusCode}: {content}\n{Output}");
+            return JsonDocument.Parse(content).RootElement.Clone();
+        }
+
+        public async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+        {
+            var started = Stopwatch.GetTimestamp();
+            while (!await condition())
+            {
+                Assert.False(_process.HasExited, $"The program stopped while waiting for {what}. It wrote:\n{Output}");
+                Assert.True(Stopwatch.GetElapsedTime(started) < Deadline, $"Timed out waiting for {what}. The program wrote:\n{Output}");
+                using var pause = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+                await pause.WaitForNextTickAsync();
+            }
+        }
+
+        public async Task KillAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await _process.WaitForExitAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await KillAsync();
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>A temporary folder for one test's database and key, removed after it.</summary>
+    private sealed class KillFolder : IDisposable
+    {
+        public KillFolder() => Directory.CreateDirectory(Path);
+
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "peerbot-kill-tests", Guid.NewGuid().ToString("N"));
+
+        public string File(string name) => System.IO.Path.Combine(Path, name);
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+                // The killed program's files may still be held for a moment; the OS temp cleaner takes them.
+            }
+        }
+    }
+}
+
+/// <summary>Hard-kill tests start real processes; one at a time keeps them within their time bounds.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HardKillCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Hard kill";
+}

@@ -112,7 +112,7 @@ public sealed class SocketModeFuzzTests
                     Assert.NotNull(c.Text);
                     break;
                 case ButtonPress b:
-                    Assert.False(string.IsNullOrWhiteSpace(b.UserId) || string.IsNullOrWhiteSpace(b.ActionId), b.ToString());
+                    Assert.False(string.IsNullOrWhiteSpace(b.UserId) || string.IsNullOrEmpty(b.ActionId), b.ToString());
                     break;
                 case FormSubmission f:
                     Assert.False(string.IsNullOrWhiteSpace(f.UserId), f.ToString());
@@ -230,7 +230,7 @@ public sealed class SocketModeFuzzTests
         new() { ["envelope_id"] = id, ["type"] = type, ["payload"] = payload, ["accepts_response_payload"] = type != "events_api", ["retry_attempt"] = 0 };
 
     /// <summary>Replaces, removes or adds one value anywhere in the tree: wrong types, huge numbers, nulls.</summary>
-    private static JsonObject MutateTree(Random random, JsonObject root)
+    internal static JsonObject MutateTree(Random random, JsonObject root)
     {
         var objects = new List<JsonObject>();
         Collect(root, objects);

@@ -87,9 +87,9 @@ public sealed class GatewayFuzzTests
         await Task.WhenAny(messages, Task.Delay(TimeSpan.FromSeconds(20)));
         Assert.True(messages.IsCompleted);
 
-        // A dispatch of the wrong shape may still fail inside the router or the interaction responder; it is then logged
-        // as a handled error (never escapes, never stops the client), and it must name the event it failed on.
-        Assert.All(logs.Lines.Where(l => l.Error is not null && l.Level >= LogLevel.Error), l => Assert.Matches("^(Handling Discord \\S+ failed|Handling a Discord interaction failed|Answering a Discord interaction failed)", l.Message));
+        // Dispatches of the wrong shape are dropped with a warning. The one error left is an interaction whose header is
+        // sound but whose data is not: the person is answered with the failure text and the error is logged.
+        Assert.All(logs.Lines.Where(l => l.Error is not null && l.Level >= LogLevel.Error), l => Assert.Equal("Handling a Discord interaction failed", l.Message));
 
         var received = recorder.Received;
         Assert.NotEmpty(received);

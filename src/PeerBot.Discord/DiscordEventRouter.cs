@@ -153,8 +153,13 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
 
     private void OnMessage(JsonElement data)
     {
-        var author = data.GetProperty("author");
-        var authorId = Str(author, "id");
+        if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("author", out var author) || author.ValueKind != JsonValueKind.Object)
+        {
+            _logger.LogWarning("Ignored a Discord message without an author.");
+            return;
+        }
+
+        var authorId = Id(author, "id");
         if (authorId is null || authorId == _session.BotUserId
             || (author.TryGetProperty("bot", out var bot) && bot.ValueKind == JsonValueKind.True)
             || data.TryGetProperty("webhook_id", out _))
@@ -162,13 +167,18 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
             return;
         }
 
-        var type = data.TryGetProperty("type", out var t) ? t.GetInt32() : 0;
+        var type = !data.TryGetProperty("type", out var t) ? 0 : t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out var kind) ? kind : -1;
         if (type is not (0 or 19))
         {
             return; // joins, pins and other system messages
         }
 
-        var channelId = Str(data, "channel_id")!;
+        if (Id(data, "channel_id") is not { } channelId || Id(data, "id") is not { } messageId)
+        {
+            _logger.LogWarning("Ignored a Discord message without a channel or message id.");
+            return;
+        }
+
         var guildId = Str(data, "guild_id");
         var isDirect = guildId is null;
         if (!isDirect && (guildId != _session.GuildId || !_session.IsGroupChannel(channelId)))
@@ -181,7 +191,7 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
         var message = new IncomingMessage(
             PlatformKind.Discord,
             channelId,
-            Str(data, "id")!,
+            messageId,
             authorId,
             Str(data, "content") ?? "",
             timestamp,
@@ -221,6 +231,24 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
             TaskScheduler.Default);
     }
 
-    private static string? Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? Str(JsonElement e, string name)
+    {
+        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return v.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate: no text can hold it, so the field counts as missing.
+            return null;
+        }
+    }
+
+    /// <summary>An id: a string that is not blank, else null, so an empty id never reaches Core.</summary>
+    private static string? Id(JsonElement e, string name) => Str(e, name) is { } s && !string.IsNullOrWhiteSpace(s) ? s : null;
 }

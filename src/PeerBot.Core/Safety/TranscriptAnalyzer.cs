@@ -193,6 +193,12 @@ public static class TranscriptAnalyzer
             problems.Add(Invariant($"line {lineNumber}: not valid JSON ({ex.Message})"));
             return null;
         }
+        catch (ArgumentException)
+        {
+            // A reader handed text with a lone surrogate (half of an emoji): it cannot become UTF-8 JSON.
+            problems.Add(Invariant($"line {lineNumber}: not valid text (a broken Unicode character); save the transcript as UTF-8."));
+            return null;
+        }
 
         using (document)
         {
@@ -238,7 +244,18 @@ public static class TranscriptAnalyzer
             return null;
         }
 
-        var s = value.GetString()!;
+        string s;
+        try
+        {
+            s = value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape such as \uD800 names half of a character; no text can hold it.
+            problems.Add(Invariant($"line {lineNumber}: \"{name}\" holds a broken Unicode escape (a lone surrogate such as \\uD800)."));
+            return null;
+        }
+
         if (!allowEmpty && string.IsNullOrWhiteSpace(s))
         {
             problems.Add(Invariant($"line {lineNumber}: \"{name}\" must not be empty."));
@@ -248,7 +265,26 @@ public static class TranscriptAnalyzer
         return s;
     }
 
-    private static string Shorten(string s) => s.Length <= 40 ? s : string.Concat(s.AsSpan(0, 39), "\u2026");
+    private static string Shorten(string s)
+    {
+        var shown = s.Length <= 40 ? s : string.Concat(s.AsSpan(0, 39), "\u2026");
+
+        // An echoed value must stay on its own problem line: a line break in it would forge a "line N:" of its own.
+        var safe = new StringBuilder(shown.Length);
+        foreach (var c in shown)
+        {
+            if (char.IsControl(c) || c is '\u2028' or '\u2029')
+            {
+                safe.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                safe.Append(c);
+            }
+        }
+
+        return safe.ToString();
+    }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 

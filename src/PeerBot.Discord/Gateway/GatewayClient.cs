@@ -352,6 +352,12 @@ public sealed class GatewayClient
             _logger.LogWarning("Discord gateway sent a payload that is not JSON ({Error}); ignored", ex.Message);
             return null;
         }
+        catch (ArgumentException ex)
+        {
+            // Text holding half a character (a lone surrogate) cannot be read as JSON: drop the payload, not the client.
+            _logger.LogWarning("Discord gateway sent a payload that is not valid text ({Error}); ignored", ex.Message);
+            return null;
+        }
 
         using (doc)
         {

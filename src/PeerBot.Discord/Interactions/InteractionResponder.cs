@@ -43,13 +43,17 @@ public sealed class InteractionResponder
     /// <summary>Handles one interaction to its final answer.</summary>
     public async Task HandleAsync(JsonElement interaction, CancellationToken cancellationToken)
     {
-        var id = interaction.GetProperty("id").GetString()!;
-        var token = interaction.GetProperty("token").GetString()!;
-        var applicationId = interaction.GetProperty("application_id").GetString()!;
-        var type = interaction.GetProperty("type").GetInt32();
+        // Without these there is nothing to answer: drop the interaction with a line in the log rather than throw.
+        if (IdOf(interaction, "id") is not { } id || IdOf(interaction, "token") is not { } token || IdOf(interaction, "application_id") is not { } applicationId
+            || !interaction.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.Number || !typeElement.TryGetInt32(out var type))
+        {
+            _logger.LogWarning("Ignored a Discord interaction without its id, token, application id or type.");
+            return;
+        }
+
         var callback = $"/interactions/{id}/{token}/callback";
         var userId = UserId(interaction);
-        var channelId = interaction.TryGetProperty("channel_id", out var c) ? c.GetString() : null;
+        var channelId = IdOf(interaction, "channel_id");
         var isDirect = !interaction.TryGetProperty("guild_id", out var g) || g.ValueKind != JsonValueKind.String;
         var data = interaction.TryGetProperty("data", out var d) ? d : default;
 
@@ -65,7 +69,7 @@ public sealed class InteractionResponder
             return;
         }
 
-        if (type == ApplicationCommand && data.TryGetProperty("name", out var n) && n.GetString() != PeerCommand.Name)
+        if (type == ApplicationCommand && data.ValueKind == JsonValueKind.Object && data.TryGetProperty("name", out _) && IdOf(data, "name") != PeerCommand.Name)
         {
             await CallbackAsync(callback, Reply(OutgoingMessage.Plain("PeerBot only knows /peer."), 4), cancellationToken).ConfigureAwait(false);
             return;
@@ -365,11 +369,29 @@ public sealed class InteractionResponder
 
     private static string? UserId(JsonElement interaction)
     {
-        if (interaction.TryGetProperty("member", out var member) && member.TryGetProperty("user", out var mu))
+        if (interaction.TryGetProperty("member", out var member) && member.ValueKind == JsonValueKind.Object && member.TryGetProperty("user", out var mu))
         {
-            return mu.GetProperty("id").GetString();
+            return IdOf(mu, "id");
         }
 
-        return interaction.TryGetProperty("user", out var user) ? user.GetProperty("id").GetString() : null;
+        return interaction.TryGetProperty("user", out var user) ? IdOf(user, "id") : null;
+    }
+
+    /// <summary>A non-blank string field, or null when missing, blank, of another type or not valid text.</summary>
+    private static string? IdOf(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString() is { } s && !string.IsNullOrWhiteSpace(s) ? s : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // an escaped lone surrogate
+        }
     }
 }

@@ -225,15 +225,16 @@ public sealed class DiscordRestClient
 
     private static TimeSpan RetryAfter(HttpResponseMessage response, JsonElement? json)
     {
-        if (json is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("retry_after", out var r) && r.TryGetDouble(out var seconds))
+        if (json is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("retry_after", out var r)
+            && r.ValueKind == JsonValueKind.Number && r.TryGetDouble(out var seconds))
         {
-            return TimeSpan.FromSeconds(seconds);
+            return RateLimiter.ServerDelay(seconds);
         }
 
         if (response.Headers.TryGetValues("Retry-After", out var values)
             && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var header))
         {
-            return TimeSpan.FromSeconds(header);
+            return RateLimiter.ServerDelay(header);
         }
 
         return TimeSpan.FromSeconds(1);

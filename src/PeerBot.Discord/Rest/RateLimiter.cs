@@ -95,6 +95,18 @@ internal sealed class RateLimiter
         }
     }
 
+    /// <summary>The longest wait a server's header or body can ask for; anything longer is taken as this.</summary>
+    internal static readonly TimeSpan MaxServerDelay = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A wait a server asked for, in seconds, made safe: not a number or negative is no wait, and a huge one is capped,
+    /// so a garbage header can neither throw (TimeSpan overflow, timer range) nor stall the bot for years.
+    /// </summary>
+    internal static TimeSpan ServerDelay(double seconds) =>
+        double.IsNaN(seconds) || seconds <= 0 ? TimeSpan.Zero
+        : seconds >= MaxServerDelay.TotalSeconds ? MaxServerDelay
+        : TimeSpan.FromSeconds(seconds);
+
     /// <summary>Waits for a slot in the global limit and for any global pause to end.</summary>
     public async Task WaitForGlobalAsync(CancellationToken cancellationToken)
     {
@@ -146,7 +158,7 @@ internal sealed class RateLimiter
                 bucket.Remaining = left;
                 if (resetAfter is not null && double.TryParse(resetAfter, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
                 {
-                    bucket.ResetAt = now + TimeSpan.FromSeconds(seconds) + _options.RateLimitMargin;
+                    bucket.ResetAt = now + ServerDelay(seconds) + _options.RateLimitMargin;
                 }
             }
 

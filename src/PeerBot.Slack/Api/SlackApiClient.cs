@@ -30,6 +30,9 @@ public sealed class SlackApiClient
     /// <summary>The named <see cref="HttpClient"/> the client uses.</summary>
     public const string HttpClientName = "PeerBot.Slack";
 
+    /// <summary>The longest <c>Retry-After</c> obeyed; a longer one is taken as this.</summary>
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(1);
+
     private static readonly MediaTypeHeaderValue JsonContentType = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
     private readonly IHttpClientFactory _httpClients;
     private readonly SlackOptions _slack;
@@ -173,6 +176,11 @@ public sealed class SlackApiClient
                     {
                         retryAfter = TimeSpan.Zero;
                     }
+                    else if (retryAfter > MaxRetryAfter)
+                    {
+                        // A date years ahead (or a huge delta) would overflow the timer or stall the bot: wait at most an hour.
+                        retryAfter = MaxRetryAfter;
+                    }
 
                     if (++rateLimits > _options.MaxRateLimitRetries)
                     {
@@ -220,7 +228,7 @@ public sealed class SlackApiClient
                     return root;
                 }
 
-                var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) ? e.GetString() ?? "unknown_error" : "unknown_error";
+                var error = StringOrNull(root, "error") ?? "unknown_error";
                 if (error == "ratelimited" && ++rateLimits <= _options.MaxRateLimitRetries)
                 {
                     _limiter.Pause(key, _options.DefaultRetryAfter);
@@ -230,8 +238,8 @@ public sealed class SlackApiClient
                 throw new SlackApiException(
                     method,
                     error,
-                    needed: root.TryGetProperty("needed", out var n) ? n.GetString() : null,
-                    provided: root.TryGetProperty("provided", out var p) ? p.GetString() : null);
+                    needed: StringOrNull(root, "needed"),
+                    provided: StringOrNull(root, "provided"));
             }
         }
     }
@@ -277,5 +285,23 @@ public sealed class SlackApiClient
         }
 
         return "?" + string.Join("&", query.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
+    }
+
+    /// <summary>A string field of an answer, or null when the answer is not an object or the field is missing or not a string.</summary>
+    private static string? StringOrNull(JsonElement root, string name)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // an escaped lone surrogate
+        }
     }
 }

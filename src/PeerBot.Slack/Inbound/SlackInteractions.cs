@@ -50,7 +50,7 @@ public sealed class SlackInteractions
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(acknowledger);
         var payload = envelope.Payload;
-        var userId = SlackMessageEvents.Str(payload, "user_id");
+        var userId = SlackMessageEvents.Id(payload, "user_id");
         if (userId is null)
         {
             _logger.LogWarning("Ignored a slash command without a user.");
@@ -91,7 +91,7 @@ public sealed class SlackInteractions
         ArgumentNullException.ThrowIfNull(acknowledger);
         var payload = envelope.Payload;
         var type = SlackMessageEvents.Str(payload, "type");
-        var userId = payload.TryGetProperty("user", out var user) ? SlackMessageEvents.Str(user, "id") : null;
+        var userId = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("user", out var user) ? SlackMessageEvents.Id(user, "id") : null;
         if (userId is null || type is not ("block_actions" or "view_submission"))
         {
             _logger.LogDebug("Acknowledged a Slack interaction of type {Type} PeerBot does not use.", type);
@@ -107,8 +107,14 @@ public sealed class SlackInteractions
             return;
         }
 
-        var view = payload.GetProperty("view");
-        var formId = SlackMessageEvents.Str(view, "callback_id") ?? "";
+        if (!payload.TryGetProperty("view", out var view) || view.ValueKind != JsonValueKind.Object
+            || SlackMessageEvents.Id(view, "callback_id") is not { } formId)
+        {
+            _logger.LogWarning("Ignored a Slack form submission without a view or its callback id.");
+            await SlackEventDispatcher.AckAsync(acknowledger, envelope.EnvelopeId, null, cancellationToken, _logger).ConfigureAwait(false);
+            return;
+        }
+
         var channelId = ReadMetadataChannel(SlackMessageEvents.Str(view, "private_metadata"));
         var submission = new FormSubmission(PlatformKind.Slack, userId, formId, SlackViewRenderer.ReadValues(view));
         var work = InvokeAsync(h => h.HandleFormAsync(submission, cancellationToken));

@@ -16,7 +16,7 @@ public static class SlackMessageEvents
     public static IncomingMessage? Map(JsonElement eventCallback, string? botUserId, string? botId, out string? ignoredBecause)
     {
         ignoredBecause = null;
-        if (!eventCallback.TryGetProperty("event", out var ev) || ev.ValueKind != JsonValueKind.Object)
+        if (eventCallback.ValueKind != JsonValueKind.Object || !eventCallback.TryGetProperty("event", out var ev) || ev.ValueKind != JsonValueKind.Object)
         {
             ignoredBecause = "no event";
             return null;
@@ -36,7 +36,7 @@ public static class SlackMessageEvents
             return null;
         }
 
-        var user = Str(ev, "user");
+        var user = Id(ev, "user");
         var eventBotId = Str(ev, "bot_id");
         if (eventBotId is not null || user is null)
         {
@@ -50,8 +50,8 @@ public static class SlackMessageEvents
             return null;
         }
 
-        var channel = Str(ev, "channel");
-        var ts = Str(ev, "ts");
+        var channel = Id(ev, "channel");
+        var ts = Id(ev, "ts");
         if (channel is null || ts is null)
         {
             ignoredBecause = "no channel or ts";
@@ -82,8 +82,24 @@ public static class SlackMessageEvents
             : DateTimeOffset.UnixEpoch;
     }
 
-    internal static string? Str(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
+    internal static string? Str(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate: no text can hold it, so the field counts as missing.
+            return null;
+        }
+    }
+
+    /// <summary>An id field: a string that is not blank, else null (an empty user id must not reach Core).</summary>
+    internal static string? Id(JsonElement element, string name) => Str(element, name) is { } s && !string.IsNullOrWhiteSpace(s) ? s : null;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PeerBot.Slack.Inbound;
 using System.Text.Json.Nodes;
 using PeerBot.Core.Platform;
 
@@ -74,26 +75,32 @@ public static class SlackViewRenderer
     public static Dictionary<string, string> ReadValues(JsonElement view)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!view.TryGetProperty("state", out var state) || !state.TryGetProperty("values", out var blocks)
-            || blocks.ValueKind != JsonValueKind.Object)
+        // Every level is checked for its kind: a view of the wrong shape yields no values rather than an exception.
+        if (view.ValueKind != JsonValueKind.Object || !view.TryGetProperty("state", out var state) || state.ValueKind != JsonValueKind.Object
+            || !state.TryGetProperty("values", out var blocks) || blocks.ValueKind != JsonValueKind.Object)
         {
             return values;
         }
 
         foreach (var block in blocks.EnumerateObject())
         {
+            if (block.Value.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
             foreach (var action in block.Value.EnumerateObject())
             {
                 var input = action.Value;
-                string? value = null;
-                if (input.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.String)
+                if (input.ValueKind != JsonValueKind.Object)
                 {
-                    value = v.GetString();
+                    continue;
                 }
-                else if (input.TryGetProperty("selected_option", out var selected) && selected.ValueKind == JsonValueKind.Object
-                    && selected.TryGetProperty("value", out var sv))
+
+                var value = SlackMessageEvents.Str(input, "value");
+                if (value is null && input.TryGetProperty("selected_option", out var selected))
                 {
-                    value = sv.GetString();
+                    value = SlackMessageEvents.Str(selected, "value");
                 }
 
                 if (value is not null)

@@ -142,6 +142,12 @@ internal sealed class SocketModeConnection : ISocketModeAcknowledger, IAsyncDisp
             _logger.LogWarning("Ignored a Socket Mode frame that is not JSON ({Error}).", ex.Message);
             return;
         }
+        catch (ArgumentException ex)
+        {
+            // Text with half a character (a lone surrogate) cannot be read as JSON; drop it rather than the connection.
+            _logger.LogWarning("Ignored a Socket Mode frame that is not valid text ({Error}).", ex.Message);
+            return;
+        }
 
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -149,15 +155,15 @@ internal sealed class SocketModeConnection : ISocketModeAcknowledger, IAsyncDisp
             return;
         }
 
-        var type = root.TryGetProperty("type", out var t) ? t.GetString() : null;
-        if (root.TryGetProperty("envelope_id", out var id) && id.GetString() is { Length: > 0 } envelopeId)
+        var type = StringOrNull(root, "type");
+        if (StringOrNull(root, "envelope_id") is { Length: > 0 } envelopeId)
         {
             var envelope = new SocketModeEnvelope(
                 envelopeId,
                 type ?? "",
                 root.TryGetProperty("payload", out var payload) ? payload : default,
                 root.TryGetProperty("accepts_response_payload", out var accepts) && accepts.ValueKind == JsonValueKind.True,
-                root.TryGetProperty("retry_attempt", out var retry) && retry.ValueKind == JsonValueKind.Number ? retry.GetInt32() : 0);
+                root.TryGetProperty("retry_attempt", out var retry) && retry.ValueKind == JsonValueKind.Number && retry.TryGetInt32(out var attempt) ? attempt : 0);
             await _owner.OnEnvelopeAsync(this, envelope).ConfigureAwait(false);
             return;
         }
@@ -169,12 +175,33 @@ internal sealed class SocketModeConnection : ISocketModeAcknowledger, IAsyncDisp
                 _hello.TrySetResult();
                 break;
             case "disconnect":
-                var reason = root.TryGetProperty("reason", out var r) ? r.GetString() ?? "" : "";
+                var reason = StringOrNull(root, "reason") ?? "";
                 _owner.OnDisconnectRequested(this, reason);
                 break;
             default:
                 _logger.LogDebug("Ignored a Socket Mode frame of type {Type}.", type);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A string property, or null when it is missing, of another type, or holds an escaped lone surrogate: a frame of
+    /// the wrong shape is then handled as unknown instead of ending the connection.
+    /// </summary>
+    private static string? StringOrNull(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
         }
     }
 }

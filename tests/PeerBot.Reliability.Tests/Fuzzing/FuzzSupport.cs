@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using PeerBot.Core.Platform;
+
+namespace PeerBot.Reliability.Tests.Fuzzing;
+
+/// <summary>Records what reaches Core from an adapter; answers every interaction with a short text.</summary>
+internal sealed class RecordingPlatformHandler : IPlatformEventHandler
+{
+    private readonly ConcurrentQueue<object> _received = new();
+
+    public IReadOnlyList<object> Received => _received.ToList();
+
+    public Task HandleMessageAsync(IncomingMessage message, CancellationToken cancellationToken)
+    {
+        _received.Enqueue(message);
+        return Task.CompletedTask;
+    }
+
+    public Task<InteractionResponse> HandleCommandAsync(CommandInvocation command, CancellationToken cancellationToken)
+    {
+        _received.Enqueue(command);
+        return Task.FromResult(InteractionResponse.Text("ok"));
+    }
+
+    public Task<InteractionResponse> HandleFormAsync(FormSubmission submission, CancellationToken cancellationToken)
+    {
+        _received.Enqueue(submission);
+        return Task.FromResult(InteractionResponse.Text("ok"));
+    }
+
+    public Task<InteractionResponse> HandleButtonAsync(ButtonPress press, CancellationToken cancellationToken)
+    {
+        _received.Enqueue(press);
+        return Task.FromResult(InteractionResponse.Text("ok"));
+    }
+}
+
+/// <summary>Keeps every log line (level, category, message, exception) for the assertions.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Error)> _lines = new();
+
+    public IReadOnlyList<(LogLevel Level, string Category, string Message, Exception? Error)> Lines => _lines.ToList();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, ConcurrentQueue<(LogLevel, string, string, Exception?)> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue((logLevel, category, formatter(state, exception), exception));
+    }
+}

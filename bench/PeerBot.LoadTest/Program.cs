@@ -16,17 +16,23 @@ using PeerBot.Testing.Discord;
 var options = LoadOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord]");
+    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord|slack|both]");
     return 2;
 }
 
-if (options.Platform != "discord")
+return options.Platform switch
 {
-    Console.Error.WriteLine("Only --platform discord is implemented in this scenario.");
+    "discord" => await DiscordLoad.RunAsync(options).ConfigureAwait(false),
+    "slack" => await SlackLoad.RunAsync(options).ConfigureAwait(false),
+    "both" => Math.Max(await DiscordLoad.RunAsync(options).ConfigureAwait(false), await SlackLoad.RunAsync(options).ConfigureAwait(false)),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("--platform must be discord, slack or both");
     return 2;
 }
-
-return await DiscordLoad.RunAsync(options).ConfigureAwait(false);
 
 namespace PeerBot.LoadTest
 {

@@ -16,7 +16,7 @@ using PeerBot.Testing.Discord;
 var options = LoadOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord|slack|both]");
+    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord|slack|both] [--slack-tiers lifted|real]");
     return 2;
 }
 
@@ -36,7 +36,7 @@ static int Usage()
 
 namespace PeerBot.LoadTest
 {
-    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform)
+    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers)
     {
         public static LoadOptions? Parse(string[] args)
         {
@@ -65,7 +65,8 @@ namespace PeerBot.LoadTest
                 Int("seconds", 10),
                 Int("commands", 20),
                 Math.Min(groups, Int("spirals", Math.Max(1, groups / 10))),
-                values.TryGetValue("platform", out var p) ? p.ToLowerInvariant() : "discord");
+                values.TryGetValue("platform", out var p) ? p.ToLowerInvariant() : "discord",
+                values.TryGetValue("slack-tiers", out var t) && t == "real");
         }
     }
 

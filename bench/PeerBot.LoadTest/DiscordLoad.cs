@@ -170,6 +170,7 @@ internal static class DiscordLoad
 
             // Commands: facilitators ask for help and stats in their group's channel, at their own pace, concurrently.
             var commandLatencies = new ConcurrentBag<double>();
+            var commandOrder = new ConcurrentBag<(int Index, double Ms)>();
             var commandFailures = 0;
             var commandTasks = new List<Task>();
             var commandLoop = Task.Run(async () =>
@@ -183,6 +184,7 @@ internal static class DiscordLoad
                     for (; sent < due; sent++)
                     {
                         var g = (sent * 7) % o.Groups;
+                        var index = sent;
                         var command = sent % 2 == 0 ? DiscordEmulator.Sub("stats") : DiscordEmulator.Sub("help");
                         var asked = await discord.InjectCommandAsync(facilitators[g], groupChannels[g], inGuild: true, command).ConfigureAwait(false);
                         commandTasks.Add(asked.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(
@@ -191,6 +193,7 @@ internal static class DiscordLoad
                                 if (t.IsCompletedSuccessfully)
                                 {
                                     commandLatencies.Add(t.Result.Delay.TotalMilliseconds);
+                                    commandOrder.Add((index, t.Result.Delay.TotalMilliseconds));
                                 }
                                 else
                                 {
@@ -249,6 +252,8 @@ internal static class DiscordLoad
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"burst: {messagesSent} messages in {burstElapsed.TotalSeconds:F2} s = {messagesSent / burstElapsed.TotalSeconds:F0} msg/s achieved (target {o.Rate})"));
             Console.WriteLine("command ack latency: " + Stats.Describe(commandLatencies) + $" (failed or unanswered: {commandFailures})");
+            var slowest = commandOrder.OrderByDescending(c => c.Ms).Take(3).Select(c => string.Create(CultureInfo.InvariantCulture, $"#{c.Index} {c.Ms:F0} ms"));
+            Console.WriteLine("  slowest commands (by order sent): " + string.Join(", ", slowest));
             Console.WriteLine("message->alert latency: " + Stats.Describe(alertLatencies) + $" (spirals {o.Spirals}, alerts not seen: {o.Spirals - alertLatencies.Count})");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu: {cpu.TotalSeconds:F2} s over {wallElapsed.TotalSeconds:F2} s wall = {cpu.TotalSeconds / wallElapsed.TotalSeconds * 100:F0}% of one core (emulator and load generator included); GCs {gcAfter - gcBefore}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory: working set emulator-only {baselineWs / 1048576.0:F0} MB, at ready {wsAtReady / 1048576.0:F0} MB, peak during burst {sampler.PeakWorkingSet / 1048576.0:F0} MB, process peak {PeakWorkingSet(self) / 1048576.0:F0} MB; GC heap {gcInfo.HeapSizeBytes / 1048576.0:F0} MB, managed peak committed {gcInfo.TotalCommittedBytes / 1048576.0:F0} MB"));

@@ -263,7 +263,8 @@ internal static class DiscordLoad
                 Console.WriteLine("  violation: " + v);
             }
 
-            return 0;
+            // A lost answer or alert is a failed run, whatever the latencies.
+            return commandFailures > 0 || alertLatencies.Count < o.Spirals || logs.Errors > 0 ? 1 : 0;
         }
         finally
         {

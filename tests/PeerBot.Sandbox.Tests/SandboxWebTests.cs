@@ -233,6 +233,20 @@ public sealed class SandboxWebTests : IAsyncLifetime
 
         Assert.InRange(_host.Clock.Offset, TimeSpan.FromHours(30) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(30));
         Assert.Equal(now.AddDays(2), clock.GetProperty("nextPromptAt").GetDateTimeOffset());
+        Assert.Equal("Tuesday Circle", clock.GetProperty("nextPromptGroup").GetString());
+    }
+
+    [Fact]
+    public async Task Clock_GroupsScheduled_NamesTheGroupWhosePromptIsNext()
+    {
+        var now = _host.Clock.GetUtcNow();
+        _host.Groups.Add("g1", "Tuesday Circle", now.AddDays(2));
+        _host.Groups.Add("g2", "Night Owls", now.AddHours(30));
+
+        var clock = await _client.GetFromJsonAsync<JsonElement>("/api/clock");
+
+        Assert.Equal(now.AddHours(30), clock.GetProperty("nextPromptAt").GetDateTimeOffset());
+        Assert.Equal("Night Owls", clock.GetProperty("nextPromptGroup").GetString());
     }
 
     [Fact]

@@ -10,13 +10,17 @@ public static class Replies
     /// <summary>The culture replies are written in.</summary>
     public static readonly CultureInfo Culture = CultureInfo.GetCultureInfo("en-US");
 
-    /// <summary>A moment for a person: <c>Tue 19:00, in 2 days</c>, in the given IANA time zone.</summary>
-    public static string When(DateTimeOffset at, DateTimeOffset now, string? timeZone)
+    /// <summary>
+    /// A moment for a person: <c>Tue 19:00, in 2 days</c>, in the given IANA time zone; with
+    /// <paramref name="withZone"/>, <c>Tue 19:00 America/New_York, in 2 days</c>, for replies that list groups
+    /// which may keep different zones.
+    /// </summary>
+    public static string When(DateTimeOffset at, DateTimeOffset now, string? timeZone, bool withZone = false)
     {
         var zone = FindZone(timeZone);
         var local = TimeZoneInfo.ConvertTime(at, zone);
         var clock = local.ToString(local.Date == TimeZoneInfo.ConvertTime(now, zone).Date || Math.Abs((at - now).TotalDays) < 6 ? "ddd HH:mm" : "ddd d MMM HH:mm", Culture);
-        return $"{clock}, {Ago(at, now)}";
+        return withZone ? $"{clock} {(zone == TimeZoneInfo.Utc ? "UTC" : timeZone)}, {Ago(at, now)}" : $"{clock}, {Ago(at, now)}";
     }
 
     /// <summary><c>in 2 days</c> or <c>2 hours ago</c>.</summary>

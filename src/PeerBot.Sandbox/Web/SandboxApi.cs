@@ -80,7 +80,18 @@ internal sealed partial class SandboxApi
     }
 
     /// <summary>When the next scheduled prompt of any group is due, or null.</summary>
-    public DateTimeOffset? NextPromptAt()
+    public DateTimeOffset? NextPromptAt() => EarliestPrompt(_clock.GetUtcNow())?.At;
+
+    public ClockView Clock()
+    {
+        var now = _clock.GetUtcNow();
+        var next = EarliestPrompt(now);
+        return new ClockView(now, next?.At, next?.GroupName, _clock.Offset);
+    }
+
+    // The clock is shared by everyone in the sandbox, so "next" is the earliest prompt of any group; the
+    // page names that group so a visitor watching another group knows why nothing appeared there.
+    private (DateTimeOffset At, string GroupName)? EarliestPrompt(DateTimeOffset now)
     {
         var directory = _services.GetService<IGroupDirectory>();
         var operations = _services.GetService<IGroupOperations>();
@@ -89,14 +100,17 @@ internal sealed partial class SandboxApi
             return null;
         }
 
-        var now = _clock.GetUtcNow();
-        return directory.All()
-            .Select(g => operations.NextPromptAt(g.Id))
-            .Where(t => t is not null && t.Value > now)
-            .Min();
-    }
+        (DateTimeOffset At, string GroupName)? earliest = null;
+        foreach (var group in directory.All())
+        {
+            if (operations.NextPromptAt(group.Id) is { } at && at > now && (earliest is null || at < earliest.Value.At))
+            {
+                earliest = (at, group.Name);
+            }
+        }
 
-    public ClockView Clock() => new(_clock.GetUtcNow(), NextPromptAt(), _clock.Offset);
+        return earliest;
+    }
 
     private IResult Roster() => Results.Json(
         new RosterView(

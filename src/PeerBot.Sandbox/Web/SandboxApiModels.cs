@@ -10,7 +10,7 @@ internal sealed record PersonView(string Id, string Name, string Role, int? Pgy)
 internal sealed record RosterView(IReadOnlyList<PersonView> People, bool DemoRoster, ClockView Clock);
 
 /// <summary>The sandbox clock.</summary>
-internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptAt, TimeSpan Offset);
+internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptAt, string? NextPromptGroup, TimeSpan Offset);
 
 /// <summary>A message typed in the composer.</summary>
 internal sealed record PostRequest(string? As, string? Text);

@@ -137,7 +137,7 @@ public sealed class PeerEventHandlerTests : IDisposable
 
         Assert.Equal([(operation, W.Tuesday)], _world.Operations.Calls);
         Assert.Contains("Prompt text for " + operation, reply, StringComparison.Ordinal);
-        Assert.Contains("Next scheduled prompt Wed 07:00, in 2 days", reply, StringComparison.Ordinal);
+        Assert.Contains("Next scheduled prompt Wed 07:00 America/New_York, in 2 days", reply, StringComparison.Ordinal);
         var entry = Assert.Single(_world.Audit.ByActor(W.Lee));
         Assert.Equal((AuditOutcome.Done, "prompt " + operation, W.Tuesday), (entry.Outcome, entry.Action, entry.GroupId));
     }
@@ -277,7 +277,7 @@ public sealed class PeerEventHandlerTests : IDisposable
 
         var reply = Text(await _world.CommandAsync(W.LeeUser, "groups"));
 
-        Assert.Contains("Tuesday Circle (Slack): 3 members, facilitated by Dr Lee; next prompt Wed 19:00, in 2 days.", reply, StringComparison.Ordinal);
+        Assert.Contains("Tuesday Circle (Slack): 3 members, facilitated by Dr Lee; next prompt Wed 19:00 America/New_York, in 2 days.", reply, StringComparison.Ordinal);
         Assert.DoesNotContain("Night Owls", reply, StringComparison.Ordinal);
         Assert.Equal(AuditOutcome.Done, Assert.Single(_world.Audit.ByActor(W.Lee)).Outcome);
     }

@@ -36,8 +36,8 @@ public sealed class GroupsCommand(CommandAuthorizer auth, IGroupOperations opera
         {
             var facilitators = string.Join(", ", g.FacilitatorIds.Select(id => people.Find(id)?.Name ?? id));
             var next = g.PausedUntil is { } paused && paused > now
-                ? $"paused until {Replies.When(paused, now, g.TimeZone)}"
-                : operations.NextPromptAt(g.Id) is { } at ? $"next prompt {Replies.When(at, now, g.TimeZone)}" : "no prompt scheduled";
+                ? $"paused until {Replies.When(paused, now, g.TimeZone, withZone: true)}"
+                : operations.NextPromptAt(g.Id) is { } at ? $"next prompt {Replies.When(at, now, g.TimeZone, withZone: true)}" : "no prompt scheduled";
             return (IReadOnlyList<TextSpan>)
             [
                 new TextSpan(g.Name, SpanStyle.Bold),
@@ -251,7 +251,7 @@ internal static class GroupReplies
 
         var outcome = result.Value!;
         auth.Audit(context, action, group.Id, outcome.PromptId, AuditOutcome.Done);
-        var next = outcome.NextScheduledAt is { } at ? $"Next scheduled prompt {Replies.When(at, now, group.TimeZone)}." : "No prompt is scheduled next.";
+        var next = outcome.NextScheduledAt is { } at ? $"Next scheduled prompt {Replies.When(at, now, group.TimeZone, withZone: true)}." : "No prompt is scheduled next.";
         return InteractionResponse.Message(new OutgoingMessage(
             [new ParagraphBlock(lead), new QuoteBlock(outcome.Text), new ParagraphBlock(next)], []));
     }

@@ -468,6 +468,7 @@ function renderClock() {
   time.setAttribute("datetime", now.toISOString());
   $("clock-next").textContent = state.clock.nextPromptAt
     ? `Next prompt: ${new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(state.clock.nextPromptAt))}`
+      + (state.clock.nextPromptGroup ? ` in ${state.clock.nextPromptGroup}` : "")
     : "No prompt scheduled";
   $("next-prompt").disabled = !state.clock.nextPromptAt;
 }

@@ -188,6 +188,17 @@ public sealed class PeerEventHandlerTests : IDisposable
     }
 
     [Theory]
+    [InlineData("reframe \"Tuesday Circle\" now", "/peer reframe takes at most the group, like /peer reframe \"Tuesday Circle\".")]
+    [InlineData("checkin Tuesday Circle", "/peer checkin takes at most the group, like /peer checkin \"Tuesday Circle\".")]
+    public async Task PostInGroup_TooManyArguments_SaysHowAndPostsNothing(string command, string expected)
+    {
+        var reply = Text(await _world.CommandAsync(W.MoUser, command));
+
+        Assert.Equal(expected, reply);
+        Assert.Empty(_world.Operations.Calls);
+    }
+
+    [Theory]
     [InlineData(W.KimUser, W.Kim)]
     [InlineData(W.MoUser, W.Mo)]
     public async Task AnonCommands_AllowedRole_DoneAndAudited(string user, string actor)

@@ -100,17 +100,20 @@ public sealed class PromptCommand(CommandAuthorizer auth, IGroupOperations opera
     }
 }
 
-/// <summary><c>/peer reframe [group]</c>: posts a reframing prompt now.</summary>
-public sealed class ReframeCommand(CommandAuthorizer auth, IGroupOperations operations, TimeProvider time) : IPeerSubcommand
+/// <summary>
+/// A staff subcommand that posts something in one group now, taking at most the group as its argument
+/// (the group can be left out when the facilitator has only one, or runs it in the group's channel).
+/// </summary>
+public abstract class PostInGroupCommand(CommandAuthorizer auth, TimeProvider time) : IPeerSubcommand
 {
     /// <inheritdoc />
-    public string Name => "reframe";
+    public abstract string Name { get; }
 
     /// <inheritdoc />
-    public string Usage => "reframe [group]";
+    public string Usage => $"{Name} [group]";
 
     /// <inheritdoc />
-    public string Summary => "post a reframing (solutions) prompt now";
+    public abstract string Summary { get; }
 
     /// <inheritdoc />
     public CommandAudience Audience => CommandAudience.Staff;
@@ -121,7 +124,7 @@ public sealed class ReframeCommand(CommandAuthorizer auth, IGroupOperations oper
         ArgumentNullException.ThrowIfNull(args);
         if (args.Count > 1)
         {
-            return Replies.Text("/peer reframe takes at most the group, like /peer reframe \"Tuesday Circle\".");
+            return Replies.Text($"/peer {Name} takes at most the group, like /peer {Name} \"Tuesday Circle\".");
         }
 
         var group = auth.ResolveGroup(context, args.Count > 0 ? args[0] : null, Name);
@@ -130,44 +133,49 @@ public sealed class ReframeCommand(CommandAuthorizer auth, IGroupOperations oper
             return Replies.Text(group.Error!);
         }
 
-        var result = await operations.PostReframeAsync(group.Value!.Id, cancellationToken).ConfigureAwait(false);
-        return GroupReplies.FromPrompt(auth, context, Name, group.Value, result, time.GetUtcNow(), $"Posted a reframing prompt in {group.Value.Name}:");
+        var result = await PostAsync(group.Value!.Id, cancellationToken).ConfigureAwait(false);
+        return GroupReplies.FromPrompt(auth, context, Name, group.Value, result, time.GetUtcNow(), Lead(group.Value));
     }
+
+    /// <summary>Posts in the group.</summary>
+    protected abstract Task<OperationResult<PromptOutcome>> PostAsync(string groupId, CancellationToken cancellationToken);
+
+    /// <summary>The reply's first line, above the posted text.</summary>
+    protected abstract string Lead(GroupInfo group);
+}
+
+/// <summary><c>/peer reframe [group]</c>: posts a reframing prompt now.</summary>
+public sealed class ReframeCommand(CommandAuthorizer auth, IGroupOperations operations, TimeProvider time) : PostInGroupCommand(auth, time)
+{
+    /// <inheritdoc />
+    public override string Name => "reframe";
+
+    /// <inheritdoc />
+    public override string Summary => "post a reframing (solutions) prompt now";
+
+    /// <inheritdoc />
+    protected override Task<OperationResult<PromptOutcome>> PostAsync(string groupId, CancellationToken cancellationToken) =>
+        operations.PostReframeAsync(groupId, cancellationToken);
+
+    /// <inheritdoc />
+    protected override string Lead(GroupInfo group) => $"Posted a reframing prompt in {group.Name}:";
 }
 
 /// <summary><c>/peer checkin [group]</c>: posts a reset check-in now.</summary>
-public sealed class CheckInCommand(CommandAuthorizer auth, IGroupOperations operations, TimeProvider time) : IPeerSubcommand
+public sealed class CheckInCommand(CommandAuthorizer auth, IGroupOperations operations, TimeProvider time) : PostInGroupCommand(auth, time)
 {
     /// <inheritdoc />
-    public string Name => "checkin";
+    public override string Name => "checkin";
 
     /// <inheritdoc />
-    public string Usage => "checkin [group]";
+    public override string Summary => "post a reset check-in now";
 
     /// <inheritdoc />
-    public string Summary => "post a reset check-in now";
+    protected override Task<OperationResult<PromptOutcome>> PostAsync(string groupId, CancellationToken cancellationToken) =>
+        operations.PostCheckInAsync(groupId, cancellationToken);
 
     /// <inheritdoc />
-    public CommandAudience Audience => CommandAudience.Staff;
-
-    /// <inheritdoc />
-    public async Task<InteractionResponse> ExecuteAsync(CommandContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        if (args.Count > 1)
-        {
-            return Replies.Text("/peer checkin takes at most the group, like /peer checkin \"Tuesday Circle\".");
-        }
-
-        var group = auth.ResolveGroup(context, args.Count > 0 ? args[0] : null, Name);
-        if (!group.Succeeded)
-        {
-            return Replies.Text(group.Error!);
-        }
-
-        var result = await operations.PostCheckInAsync(group.Value!.Id, cancellationToken).ConfigureAwait(false);
-        return GroupReplies.FromPrompt(auth, context, Name, group.Value, result, time.GetUtcNow(), $"Posted a check-in in {group.Value.Name}:");
-    }
+    protected override string Lead(GroupInfo group) => $"Posted a check-in in {group.Name}:";
 }
 
 /// <summary><c>/peer stats [group]</c>: counts only, never content or who.</summary>

@@ -3,6 +3,16 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using PeerBot.Core.Groups;
+using PeerBot.Core.Prompts;
+using PeerBot.Sandbox;
+using PeerBot.Sandbox.Web;
 using Xunit.Abstractions;
 
 namespace PeerBot.Reliability.Tests.Faults;
@@ -195,6 +205,92 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
                 },
                 "the quiet window after the jumps");
         }
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(8)]
+    [InlineData(1234)]
+    public async Task KillWithPromptsScheduled_RestartInProcessWeeksLater_AtMostOneCatchUpPerGroupThenTheScheduleResumes(int seed)
+    {
+        var random = new Random(seed);
+        using var folder = new KillFolder();
+
+        // Round 1: the real program jumps to its first scheduled prompt and is killed hard, right after the jump or once
+        // the prompt is visible; the other groups' prompts are still ahead.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            await JumpToNextPromptAsync(bot);
+            if (random.Next(2) == 0)
+            {
+                await bot.WaitUntilAsync(async () => (await PromptCountsAsync(bot)).Values.Sum() >= 1, "the first prompt");
+            }
+
+            await bot.KillAsync();
+        }
+
+        // Round 2: started again in this process on the same database and key, on a fake clock three weeks and more
+        // later (the killed program's clock was at most a week ahead of real time): three or more occurrences of every
+        // group were missed, Tuesday Circle's latest one a seeded 1-5 hours ago, so within the 6-hour grace.
+        var tuesdays = Cron("0 19 * * TUE", "America/New_York");
+        var latestTuesday = tuesdays.Next(TimeProvider.System.GetUtcNow() + TimeSpan.FromDays(21))!.Value;
+        var restartAt = latestTuesday + TimeSpan.FromMinutes(random.Next(60, 300));
+        var time = new FakeTimeProvider(restartAt);
+        output.WriteLine($"Seed {seed}: restarted at {restartAt:u}, {restartAt - latestTuesday} after Tuesday Circle's latest prompt.");
+        await using var host = await InProcessBot.StartAsync(folder, time);
+
+        var groups = host.Groups.All();
+        Assert.Equal(3, groups.Count);
+        var schedules = groups.ToDictionary(g => g.Id, g => Cron(g.Schedule, g.TimeZone));
+        var latest = groups.ToDictionary(g => g.Id, g => schedules[g.Id].LatestIn(restartAt - TimeSpan.FromDays(8), restartAt)!.Value);
+        var before = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        await host.WaitForScheduleAsync(
+            () => groups.All(g => host.Prompts.GetState(g.Id).LastPromptOccurrence == latest[g.Id]),
+            "every group's missed prompts dealt with");
+
+        foreach (var group in groups)
+        {
+            var sinceRestart = host.Prompts.Posted(group.Id).Where(p => p.At >= restartAt).ToList();
+            var posted = sinceRestart.Where(p => p.How == "scheduled").ToList();
+            Assert.True(posted.Count <= 1, $"{group.Name} got {posted.Count} prompts for its missed occurrences: a burst.");
+            if (restartAt - latest[group.Id] < ScheduleDecider.GraceWindow)
+            {
+                Assert.Equal(latest[group.Id], Assert.Single(posted).Occurrence);
+            }
+            else
+            {
+                Assert.Empty(posted);
+                Assert.Contains(sinceRestart, p => p.How == "missed" && p.Occurrence == latest[group.Id]);
+            }
+
+            var texts = await host.PromptTextsAsync(group);
+            Assert.True(texts.Count == texts.Distinct(StringComparer.Ordinal).Count(), $"{group.Name} has a prompt twice:\n{string.Join("\n", texts)}");
+            Assert.True(texts.Count <= 2, $"{group.Name} has {texts.Count} prompts: at most the first round's and one catch-up.");
+            before[group.Id] = texts;
+        }
+
+        var tuesday = groups.Single(g => g.Name == "Tuesday Circle");
+        Assert.Single(host.Prompts.Posted(tuesday.Id), p => p.At >= restartAt && p.How == "scheduled");
+
+        // Then the schedule resumes: each group's next occurrence is posted once, on time.
+        foreach (var (group, next) in groups.Select(g => (g, schedules[g.Id].Next(restartAt)!.Value)).OrderBy(x => x.Item2))
+        {
+            time.SetUtcNow(next);
+            await host.WaitForScheduleAsync(() => host.Prompts.GetState(group.Id).LastPromptOccurrence == next, $"{group.Name}'s prompt at {next:u}");
+            var onTime = Assert.Single(host.Prompts.Posted(group.Id), p => p.Occurrence == next);
+            Assert.Equal(("scheduled", next), (onTime.How, onTime.At));
+            var texts = await host.PromptTextsAsync(group);
+            Assert.Equal(before[group.Id].Count + 1, texts.Count);
+            Assert.Equal(texts.Count, texts.Distinct(StringComparer.Ordinal).Count());
+        }
+
+        host.AssertNoErrorsLogged();
+    }
+
+    private static CronSchedule Cron(string cron, string timeZone)
+    {
+        var parsed = CronSchedule.Parse(cron, timeZone);
+        Assert.True(parsed.Succeeded, parsed.Error);
+        return parsed.Value!;
     }
 
     private static async Task JumpToNextPromptAsync(BotProcess bot) =>
@@ -399,6 +495,145 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
             Client.Dispose();
             await KillAsync();
             _process.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The program's own host (<see cref="PeerBotHost.CreateBuilder"/>, sandbox mode, as <c>run</c> starts it with no
+    /// platform configured) in this process on a folder's files, with the sandbox clock standing on a fake clock.
+    /// </summary>
+    private sealed class InProcessBot : IAsyncDisposable
+    {
+        private readonly IHost _host;
+
+        private InProcessBot(IHost host, HttpClient client, ConcurrentQueue<string> errors)
+        {
+            _host = host;
+            Client = client;
+            Errors = errors;
+        }
+
+        public HttpClient Client { get; }
+
+        public IGroupDirectory Groups => _host.Services.GetRequiredService<IGroupDirectory>();
+
+        public IPromptStore Prompts => _host.Services.GetRequiredService<IPromptStore>();
+
+        public static async Task<InProcessBot> StartAsync(KillFolder folder, FakeTimeProvider time)
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["PeerBot:Sandbox:Port"] = "0",
+                ["PeerBot:Sandbox:StoragePath"] = folder.File("sandbox.db"),
+                ["PeerBot:Storage:Path"] = folder.File("peerbot.db"),
+                ["PeerBot:Anonymity:KeyPath"] = folder.File("anonymity.key"),
+                ["PeerBot:Anonymity:MinDelay"] = "00:00:01",
+                ["PeerBot:Anonymity:MaxDelay"] = MaxDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            var errors = new ConcurrentQueue<string>();
+            var host = PeerBotHost.CreateBuilder(
+                configFile: null,
+                configureConfiguration: c => c.AddInMemoryCollection(settings),
+                configure: b =>
+                {
+                    b.Services.Replace(ServiceDescriptor.Singleton(new SandboxClock(time)));
+                    b.Logging.AddProvider(new ErrorCollector(errors));
+                }).Build();
+            await host.StartAsync();
+            var address = await host.Services.GetRequiredService<SandboxWebHost>().Started.WaitAsync(TimeSpan.FromSeconds(30));
+            var bot = new InProcessBot(host, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(20) }, errors);
+
+            // The groups keep the channels the killed program made; reconciliation maps them again in the background.
+            var reconciliation = host.Services.GetRequiredService<GroupReconciliationService>();
+            for (var attempt = 0; attempt < 5 && !bot.Groups.All().All(g => g.Channel is not null); attempt++)
+            {
+                await reconciliation.RequestReconcile().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+
+            Assert.All(bot.Groups.All(), g => Assert.NotNull(g.Channel));
+            return bot;
+        }
+
+        private ConcurrentQueue<string> Errors { get; }
+
+        /// <summary>Waits, on the scheduler's own passes, until the condition holds.</summary>
+        public async Task WaitForScheduleAsync(Func<bool> condition, string what)
+        {
+            var scheduler = _host.Services.GetRequiredService<PromptSchedulerService>();
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnPass(object? sender, DateTimeOffset next)
+            {
+                if (condition())
+                {
+                    done.TrySetResult();
+                }
+            }
+
+            scheduler.PassCompleted += OnPass;
+            try
+            {
+                if (condition())
+                {
+                    return;
+                }
+
+                await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"Timed out waiting for {what}. Errors logged: {string.Join('\n', Errors)}");
+            }
+            finally
+            {
+                scheduler.PassCompleted -= OnPass;
+            }
+        }
+
+        /// <summary>The weekly prompts in a group's channel, as one of its facilitators sees them.</summary>
+        public async Task<List<string>> PromptTextsAsync(GroupInfo group)
+        {
+            var messages = await Client.GetFromJsonAsync<JsonElement>($"/api/channels/{group.Channel!.Id}/messages?as={group.FacilitatorIds[0]}");
+            return messages.EnumerateArray()
+                .Select(m => m.GetProperty("content").GetRawText())
+                .Where(t => t.Contains("This week", StringComparison.Ordinal) && t.Contains("prompt", StringComparison.Ordinal))
+                .ToList();
+        }
+
+        public void AssertNoErrorsLogged() => Assert.True(Errors.IsEmpty, "Errors were logged:\n" + string.Join('\n', Errors));
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _host.StopAsync(timeout.Token);
+            _host.Dispose();
+        }
+
+        /// <summary>Keeps every log line at Error or above.</summary>
+        private sealed class ErrorCollector(ConcurrentQueue<string> errors) : ILoggerProvider
+        {
+            public ILogger CreateLogger(string categoryName) => new Logger(errors, categoryName);
+
+            public void Dispose()
+            {
+            }
+
+            private sealed class Logger(ConcurrentQueue<string> errors, string category) : ILogger
+            {
+                public IDisposable? BeginScope<TState>(TState state)
+                    where TState : notnull => null;
+
+                public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+                public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+                {
+                    if (logLevel >= LogLevel.Error)
+                    {
+                        errors.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+                    }
+                }
+            }
         }
     }
 

@@ -203,6 +203,25 @@ public sealed class SpiralWindowRestartTests
     }
 
     [Fact]
+    public async Task HandleMessageAsync_AuthorNotOnTheRoster_KeptWithoutTheirPlatformId()
+    {
+        using var world = new W();
+        const string Stranger = "U0STRANGER77";
+        await world.Handler.HandleMessageAsync(
+            new Platform.IncomingMessage(Platform.PlatformKind.Slack, world.TuesdayChannel.Id, "m1", Stranger, "what's the point, nothing will ever change", world.Time.GetUtcNow(), false),
+            CancellationToken.None);
+        var observed = Assert.Single(world.Safety.Observed);
+
+        // What the command handler hands the safety engine goes through the real monitor into the kept window.
+        var h = new SafetyHarness();
+        await h.Monitor.ObserveAsync(observed with { GroupId = "g1", Timestamp = SafetyHarness.Start }, CancellationToken.None);
+
+        var kept = Assert.Single(h.Pending.Entries);
+        Assert.DoesNotContain(Stranger, kept.Entry.AuthorKey, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("unlisted:", kept.Entry.AuthorKey, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunOnceAsync_KeptMessagesOutOfTheWindow_Purged()
     {
         var h = new SafetyHarness();

@@ -8,6 +8,8 @@ namespace PeerBot.Core.Safety;
 /// <see cref="SpiralDetector"/> whether an alert fires, stores the alert first (so nothing is lost if a
 /// platform is down) and delivers it inline before returning, so a crisis alert goes out ahead of any
 /// other work queued behind this message. Failed deliveries are retried by <see cref="SafetyMaintenanceService"/>.
+/// Each fatalistic message is kept in the <see cref="ISpiralEntryStore"/> before the detector decides on it, and the
+/// window is restored at start (<see cref="RestoreAsync"/>), so a spiral survives a restart or a crash.
 /// Residents are never told they were flagged.
 /// </summary>
 public sealed partial class SafetyMonitor : ISafetyMonitor, IDisposable

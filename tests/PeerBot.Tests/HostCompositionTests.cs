@@ -73,11 +73,14 @@ public class HostCompositionTests : IDisposable
         Assert.Equal(Path.Combine(_folder, "peerbot.db"), host.Services.GetRequiredService<PeerBotDatabase>().Path);
         Assert.NotNull(host.Services.GetRequiredService<IPlatformEventHandler>());
         Assert.NotNull(host.Services.GetRequiredService<PeerBot.Core.Safety.ISafetyMonitor>());
+        Assert.IsType<PeerBot.Storage.Safety.LiteDbSpiralEntryStore>(host.Services.GetRequiredService<PeerBot.Core.Safety.ISpiralEntryStore>());
+        Assert.Same(host.Services.GetRequiredService<PeerBot.Core.Safety.SafetyMonitor>(), host.Services.GetRequiredService<PeerBot.Core.Safety.ISafetyMonitor>());
         Assert.NotNull(host.Services.GetRequiredService<PeerBot.Core.Groups.IGroupOperations>());
 
         // Platforms start before the features, so people are resolved before groups are reconciled.
         var hosted = host.Services.GetServices<IHostedService>().Select(s => s.GetType().Name).ToList();
         Assert.True(hosted.IndexOf("DiscordHostedService") < hosted.IndexOf("GroupReconciliationService"), string.Join(", ", hosted));
+        Assert.Contains("SpiralRestoreService", hosted);
         Assert.True(hosted.IndexOf("SlackHostedService") < hosted.IndexOf("GroupReconciliationService"), string.Join(", ", hosted));
     }
 

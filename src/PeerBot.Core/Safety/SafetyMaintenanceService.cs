@@ -6,8 +6,9 @@ using PeerBot.Core.Configuration;
 namespace PeerBot.Core.Safety;
 
 /// <summary>
-/// Keeps alerts moving and private: retries deliveries that failed (crisis first) and purges excerpts
-/// older than <see cref="SafetyOptions.ExcerptRetention"/>. Runs at start and then every
+/// Keeps alerts moving and private: retries deliveries that failed (crisis first), purges excerpts
+/// older than <see cref="SafetyOptions.ExcerptRetention"/> and the kept fatalistic messages that have left
+/// <see cref="SafetyOptions.SpiralWindow"/> (<see cref="ISpiralEntryStore"/>). Runs at start and then every
 /// <see cref="Interval"/> on the injected <see cref="TimeProvider"/>.
 /// </summary>
 public sealed partial class SafetyMaintenanceService : BackgroundService
@@ -19,6 +20,7 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
     public const int MaxDeliveryAttempts = 1440;
 
     private readonly IAlertStore _store;
+    private readonly ISpiralEntryStore _pending;
     private readonly AlertDelivery _delivery;
     private readonly TimeProvider _time;
     private readonly SafetyOptions _options;
@@ -27,6 +29,7 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
     /// <summary>Creates the service.</summary>
     public SafetyMaintenanceService(
         IAlertStore store,
+        ISpiralEntryStore pending,
         AlertDelivery delivery,
         TimeProvider time,
         IOptions<PeerBotOptions> options,
@@ -34,6 +37,7 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _pending = pending;
         _delivery = delivery;
         _time = time;
         _options = options.Value.Safety;
@@ -43,7 +47,7 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
     /// <summary>Signalled after each pass; tests wait on it instead of sleeping.</summary>
     public event EventHandler? PassCompleted;
 
-    /// <summary>One pass: retry undelivered alerts, then purge expired excerpts.</summary>
+    /// <summary>One pass: retry undelivered alerts, then purge expired excerpts and kept messages out of the spiral window.</summary>
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         var pending = await _store.ListUndeliveredAsync(cancellationToken).ConfigureAwait(false);
@@ -70,6 +74,12 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
         if (purged > 0)
         {
             LogPurged(purged, _options.ExcerptRetention);
+        }
+
+        var expired = await _pending.PurgeBeforeAsync(now - _options.SpiralWindow, cancellationToken).ConfigureAwait(false);
+        if (expired > 0)
+        {
+            LogWindowPurged(expired, _options.SpiralWindow);
         }
     }
 
@@ -118,6 +128,9 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purged the excerpts of {Count} alert(s) older than {Retention}.")]
     private partial void LogPurged(int count, TimeSpan retention);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Deleted {Count} kept fatalistic message(s) older than the spiral window ({Window}).")]
+    private partial void LogWindowPurged(int count, TimeSpan window);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A safety maintenance pass failed; the next runs in a minute.")]
     private partial void LogPassFailed(Exception exception);

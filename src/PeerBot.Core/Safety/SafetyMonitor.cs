@@ -8,38 +8,57 @@ namespace PeerBot.Core.Safety;
 /// <see cref="SpiralDetector"/> whether an alert fires, stores the alert first (so nothing is lost if a
 /// platform is down) and delivers it inline before returning, so a crisis alert goes out ahead of any
 /// other work queued behind this message. Failed deliveries are retried by <see cref="SafetyMaintenanceService"/>.
+/// Each fatalistic message is kept in the <see cref="ISpiralEntryStore"/> before the detector decides on it, and the
+/// window is restored at start (<see cref="RestoreAsync"/>), so a spiral survives a restart or a crash.
 /// Residents are never told they were flagged.
 /// </summary>
-public sealed partial class SafetyMonitor : ISafetyMonitor
+public sealed partial class SafetyMonitor : ISafetyMonitor, IDisposable
 {
     private const int MaxSpiralExcerpts = 5;
     private const int MaxSpiralReasons = 8;
     private const int IdAttempts = 20;
+    private const string UnlistedPrefix = "unlisted:";
 
     private readonly IMessageClassifier _classifier;
     private readonly SpiralDetector _detector;
     private readonly IAlertStore _store;
+    private readonly ISpiralEntryStore _pending;
     private readonly AlertDelivery _delivery;
     private readonly AlertIdGenerator _ids;
+    private readonly TimeProvider _time;
     private readonly ILogger<SafetyMonitor> _logger;
 
     // Groups whose last stored spiral alert the detector has been told about in this run.
     private readonly ConcurrentDictionary<string, bool> _cooldownsLoaded = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _restoreGate = new(1, 1);
+    private volatile bool _restored;
 
     /// <summary>Creates the monitor.</summary>
+    /// <param name="classifier">Classifies each message.</param>
+    /// <param name="detector">Decides where spirals alert.</param>
+    /// <param name="store">Where alerts are kept.</param>
+    /// <param name="pending">Where the fatalistic messages of each group's current spiral window are kept across restarts.</param>
+    /// <param name="delivery">Delivers alerts.</param>
+    /// <param name="ids">Makes alert ids.</param>
+    /// <param name="time">The clock, for which kept messages are still within the window at start.</param>
+    /// <param name="logger">The log.</param>
     public SafetyMonitor(
         IMessageClassifier classifier,
         SpiralDetector detector,
         IAlertStore store,
+        ISpiralEntryStore pending,
         AlertDelivery delivery,
         AlertIdGenerator ids,
+        TimeProvider time,
         ILogger<SafetyMonitor> logger)
     {
         _classifier = classifier;
         _detector = detector;
         _store = store;
+        _pending = pending;
         _delivery = delivery;
         _ids = ids;
+        _time = time;
         _logger = logger;
     }
 
@@ -48,12 +67,18 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
     {
         ArgumentNullException.ThrowIfNull(message);
         var assessment = _classifier.Classify(message.Text);
+        var authorKey = CountingKey(message.AuthorKey);
         if (assessment.Fatalistic)
         {
+            await TryRestoreAsync(cancellationToken).ConfigureAwait(false);
             await LoadCooldownAsync(message.GroupId, cancellationToken).ConfigureAwait(false);
+
+            // Kept before the detector decides: if the process dies after this, the message still counts after a restart.
+            await KeepAsync(message.GroupId, new SpiralEntry(message.Timestamp, authorKey, SpiralDetector.Excerpt(message.Text), assessment.Reasons), cancellationToken)
+                .ConfigureAwait(false);
         }
 
-        var decision = _detector.Observe(message.GroupId, message.AuthorKey, message.Timestamp, assessment, message.Text);
+        var decision = _detector.Observe(message.GroupId, authorKey, message.Timestamp, assessment, message.Text);
         if (decision.Alert is null)
         {
             return new SafetyOutcome(assessment, null);
@@ -68,11 +93,122 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
 
         if (decision.Spiral is { } spiral)
         {
-            var raised = await RaiseAsync(SpiralAlert(message, spiral), cancellationToken).ConfigureAwait(false);
+            var raised = await RaiseSpiralAsync(message.GroupId, message.Timestamp, spiral, cancellationToken).ConfigureAwait(false);
             first ??= raised.ToSummary();
         }
 
         return new SafetyOutcome(assessment, first);
+    }
+
+    /// <summary>
+    /// Seeds the detector, once per run, with the fatalistic messages kept by a previous run that are still within
+    /// <see cref="SpiralDetector.Window"/> of now, so a spiral that straddles a restart still alerts. If they already
+    /// make a spiral (the previous run stopped between keeping the last message and storing its alert), the alert is
+    /// raised now. Called at start by <see cref="SpiralRestoreService"/> and, in case a message comes first, before the
+    /// first fatalistic message of the run. A failure leaves it to be tried again by the next call.
+    /// </summary>
+    public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        if (_restored)
+        {
+            return;
+        }
+
+        await _restoreGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_restored)
+            {
+                return;
+            }
+
+            var since = _time.GetUtcNow() - _detector.Window;
+            var kept = await _pending.ListSinceAsync(since, cancellationToken).ConfigureAwait(false);
+            foreach (var group in kept.GroupBy(e => e.GroupId, StringComparer.Ordinal))
+            {
+                await LoadCooldownAsync(group.Key, cancellationToken).ConfigureAwait(false);
+                var spiral = _detector.Seed(group.Key, group.Select(e => e.Entry));
+                if (spiral is not null)
+                {
+                    var raisedAt = spiral.Max(e => e.Timestamp);
+                    LogSpiralCompletedAtRestore(group.Key, spiral.Count);
+                    await RaiseSpiralAsync(group.Key, raisedAt, spiral, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            _restored = true;
+            if (kept.Count > 0)
+            {
+                LogRestored(kept.Count, kept.Select(e => e.GroupId).Distinct(StringComparer.Ordinal).Count());
+            }
+        }
+        finally
+        {
+            _restoreGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _restoreGate.Dispose();
+
+    /// <summary>
+    /// The key the detector counts distinct people by, as kept in the store: a person id or an anonymity handle as it
+    /// is; someone not on the roster is keyed by their platform id, which must not reach the store, so by a digest of it.
+    /// </summary>
+    internal static string CountingKey(string authorKey)
+    {
+        ArgumentNullException.ThrowIfNull(authorKey);
+        if (!authorKey.StartsWith(UnlistedPrefix, StringComparison.Ordinal))
+        {
+            return authorKey;
+        }
+
+        var digest = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(authorKey));
+        return UnlistedPrefix + Convert.ToHexStringLower(digest.AsSpan(0, 16));
+    }
+
+    private async Task TryRestoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RestoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The live decision matters more than the restored window: a crisis must still alert.
+            LogRestoreFailed(ex);
+        }
+    }
+
+    private async Task KeepAsync(string groupId, SpiralEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _pending.AddAsync(groupId, entry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The live decision still counts the message; only a restart before its spiral alerts would lose it.
+            LogKeepFailed(groupId, ex);
+        }
+    }
+
+    private async Task<AlertRecord> RaiseSpiralAsync(string groupId, DateTimeOffset raisedAt, IReadOnlyList<SpiralEntry> spiral, CancellationToken cancellationToken)
+    {
+        var alert = await AddAlertAsync(SpiralAlert(groupId, raisedAt, spiral), cancellationToken).ConfigureAwait(false);
+
+        // The alert holds its own excerpts now; the group's kept messages up to it are done with. A failure here is
+        // harmless for alerting (a restart leaves out messages at or before the last alert) and the purge takes them.
+        try
+        {
+            await _pending.DeleteUpToAsync(groupId, raisedAt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogForgetFailed(groupId, ex);
+        }
+
+        return await _delivery.DeliverAsync(alert, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -98,6 +234,12 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
 
     private async Task<AlertRecord> RaiseAsync(Func<string, AlertRecord> create, CancellationToken cancellationToken)
     {
+        var alert = await AddAlertAsync(create, cancellationToken).ConfigureAwait(false);
+        return await _delivery.DeliverAsync(alert, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<AlertRecord> AddAlertAsync(Func<string, AlertRecord> create, CancellationToken cancellationToken)
+    {
         AlertRecord? alert = null;
         for (var attempt = 0; alert is null; attempt++)
         {
@@ -110,7 +252,7 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
         }
 
         LogRaised(alert.Id, alert.Kind, alert.GroupId, alert.MessageCount, alert.PeopleCount);
-        return await _delivery.DeliverAsync(alert, cancellationToken).ConfigureAwait(false);
+        return alert;
     }
 
     private static Func<string, AlertRecord> CrisisAlert(ObservedMessage message, MessageAssessment assessment) => id => new AlertRecord
@@ -128,7 +270,7 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
         AuthorReplied = message.AuthorPersonId is null,
     };
 
-    private static Func<string, AlertRecord> SpiralAlert(ObservedMessage message, IReadOnlyList<SpiralEntry> spiral) => id =>
+    private static Func<string, AlertRecord> SpiralAlert(string groupId, DateTimeOffset raisedAt, IReadOnlyList<SpiralEntry> spiral) => id =>
     {
         var reasons = spiral
             .SelectMany(e => e.Reasons)
@@ -138,9 +280,9 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
         return new AlertRecord
         {
             Id = id,
-            GroupId = message.GroupId,
+            GroupId = groupId,
             Kind = AlertKind.Spiral,
-            RaisedAt = message.Timestamp,
+            RaisedAt = raisedAt,
             MessageCount = spiral.Count,
             PeopleCount = spiral.Select(e => e.AuthorKey).Distinct(StringComparer.Ordinal).Count(),
             Excerpts = spiral.TakeLast(MaxSpiralExcerpts).Select(e => e.Excerpt).ToList(),
@@ -163,4 +305,19 @@ public sealed partial class SafetyMonitor : ISafetyMonitor
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Safety alert {AlertId} ({Kind}) raised in group {GroupId}: {MessageCount} message(s), {PeopleCount} people.")]
     private partial void LogRaised(string alertId, AlertKind kind, string groupId, int messageCount, int peopleCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Count} fatalistic message(s) of {Groups} group(s) still within the spiral window.")]
+    private partial void LogRestored(int count, int groups);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The kept messages of group {GroupId} already make a spiral that was not alerted before the restart ({Count} messages); alerting now.")]
+    private partial void LogSpiralCompletedAtRestore(string groupId, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The kept spiral window could not be restored; it is tried again at the next fatalistic message.")]
+    private partial void LogRestoreFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A fatalistic message of group {GroupId} could not be kept; it counts in this run but not after a restart.")]
+    private partial void LogKeepFailed(string groupId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The kept messages of group {GroupId} counted by its spiral alert could not be deleted; the purge removes them when they leave the window.")]
+    private partial void LogForgetFailed(string groupId, Exception exception);
 }

@@ -9,10 +9,13 @@ namespace PeerBot.Core.Safety;
 public static class SafetyServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the classifier, the spiral detector, the live monitor, alert handling and the maintenance
-    /// service (delivery retries, excerpt purge), and validates <c>PeerBot:Safety</c> at start.
-    /// Needs an <see cref="IAlertStore"/> (the LiteDB one from PeerBot.Storage, or <see cref="InMemoryAlertStore"/>),
-    /// and the shared <see cref="Platform.IPlatformRegistry"/>, <see cref="Groups.IGroupDirectory"/> and
+    /// Registers the classifier, the spiral detector, the live monitor, alert handling, the maintenance
+    /// service (delivery retries, excerpt and spiral-window purge) and the start-up restore of the spiral window
+    /// (<see cref="SpiralRestoreService"/>), and validates <c>PeerBot:Safety</c> at start.
+    /// Needs an <see cref="IAlertStore"/> (the LiteDB one from PeerBot.Storage, or <see cref="InMemoryAlertStore"/>).
+    /// Keeps the spiral window in the registered <see cref="ISpiralEntryStore"/> (the LiteDB one from PeerBot.Storage,
+    /// registered before this); without one, in an <see cref="InMemorySpiralEntryStore"/> that does not survive a restart.
+    /// Also needs the shared <see cref="Platform.IPlatformRegistry"/>, <see cref="Groups.IGroupDirectory"/> and
     /// <see cref="People.IPeopleDirectory"/>.
     /// </summary>
     public static IServiceCollection AddSafety(this IServiceCollection services)
@@ -25,10 +28,14 @@ public static class SafetyServiceCollectionExtensions
         services.TryAddSingleton(sp => new SpiralDetector(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.Safety));
         services.TryAddSingleton<AlertIdGenerator>(_ => new AlertIdGenerator());
         services.TryAddSingleton<AlertDelivery>();
-        services.TryAddSingleton<ISafetyMonitor, SafetyMonitor>();
+        services.TryAddSingleton<ISpiralEntryStore, InMemorySpiralEntryStore>();
+        services.TryAddSingleton<SafetyMonitor>();
+        services.TryAddSingleton<ISafetyMonitor>(sp => sp.GetRequiredService<SafetyMonitor>());
         services.TryAddSingleton<IAlertService, AlertService>();
         services.TryAddSingleton<SafetyMaintenanceService>();
         services.AddHostedService(sp => sp.GetRequiredService<SafetyMaintenanceService>());
+        services.TryAddSingleton<SpiralRestoreService>();
+        services.AddHostedService(sp => sp.GetRequiredService<SpiralRestoreService>());
         return services;
     }
 }

@@ -116,6 +116,87 @@ public sealed class SpiralDetector
         }
     }
 
+    /// <summary>How long a fatalistic message counts towards a spiral (<see cref="SafetyOptions.SpiralWindow"/>).</summary>
+    public TimeSpan Window => _options.SpiralWindow;
+
+    /// <summary>
+    /// Gives the detector fatalistic messages of a group that a previous run observed and that no alert has counted
+    /// yet, so a spiral whose messages straddle a restart still alerts. Call <see cref="RememberAlert"/> first: entries
+    /// at or before the group's last spiral alert were counted or cleared by it and are left out, as are entries the
+    /// detector already holds (same time, author and excerpt). The window and the per-group limit apply as in
+    /// <see cref="Observe"/>, measured from the latest message held. Seeding decides nothing on its own, except when
+    /// the restored messages already make a spiral outside any cooldown (a run that stopped between keeping a message
+    /// and alerting on it): then that spiral is returned, cleared and the cooldown starts at its latest message, as
+    /// <see cref="Observe"/> would have done.
+    /// </summary>
+    /// <returns>The spiral to alert on, or null.</returns>
+    public IReadOnlyList<SpiralEntry>? Seed(string groupId, IEnumerable<SpiralEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        ArgumentNullException.ThrowIfNull(entries);
+        lock (_lock)
+        {
+            if (!_groups.TryGetValue(groupId, out var state))
+            {
+                state = new GroupState();
+                _groups[groupId] = state;
+            }
+
+            var held = state.Entries.ToList();
+            var added = false;
+            foreach (var entry in entries)
+            {
+                ArgumentNullException.ThrowIfNull(entry);
+                if ((state.LastAlert is { } last && entry.Timestamp <= last) || held.Exists(h => SameMessage(h, entry)))
+                {
+                    continue;
+                }
+
+                held.Add(entry);
+                added = true;
+            }
+
+            if (!added)
+            {
+                return null;
+            }
+
+            state.Entries.Clear();
+            foreach (var entry in held.OrderBy(e => e.Timestamp))
+            {
+                state.Entries.Enqueue(entry);
+                if (entry.Timestamp > state.Latest)
+                {
+                    state.Latest = entry.Timestamp;
+                }
+            }
+
+            while (state.Entries.Count > 0
+                && (state.Latest - state.Entries.Peek().Timestamp > _options.SpiralWindow || state.Entries.Count > MaxEntriesPerGroup))
+            {
+                state.Entries.Dequeue();
+            }
+
+            var coolingDown = state.LastAlert is { } lastAlert && state.Latest - lastAlert < _options.AlertCooldown;
+            if (coolingDown
+                || state.Entries.Count < _options.SpiralMinMessages
+                || DistinctAuthors(state.Entries) < _options.SpiralMinPeople)
+            {
+                return null;
+            }
+
+            var spiral = state.Entries.ToArray();
+            state.Entries.Clear();
+            state.LastAlert = state.Latest;
+            return spiral;
+        }
+    }
+
+    private static bool SameMessage(SpiralEntry a, SpiralEntry b) =>
+        a.Timestamp == b.Timestamp
+        && string.Equals(a.AuthorKey, b.AuthorKey, StringComparison.Ordinal)
+        && string.Equals(a.Excerpt, b.Excerpt, StringComparison.Ordinal);
+
     /// <summary>Makes a short excerpt of a message for an alert: one line, at most 140 characters.</summary>
     public static string Excerpt(string text)
     {

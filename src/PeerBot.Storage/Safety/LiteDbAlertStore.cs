@@ -14,12 +14,14 @@ public sealed class LiteDbAlertStore : IAlertStore
     /// <summary>The collection name.</summary>
     public const string CollectionName = "safety_alerts";
 
+    private readonly PeerBotDatabase _database;
     private readonly ILiteCollection<BsonDocument> _alerts;
 
     /// <summary>Creates the store over the instance's database.</summary>
     public LiteDbAlertStore(PeerBotDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
+        _database = database;
         _alerts = database.Database.GetCollection(CollectionName);
         _alerts.EnsureIndex("groupId");
         _alerts.EnsureIndex("delivered");
@@ -100,6 +102,12 @@ public sealed class LiteDbAlertStore : IAlertStore
         foreach (var alert in due)
         {
             _alerts.Update(ToDocument(alert.Purged(now)));
+        }
+
+        if (due.Count > 0)
+        {
+            // Without a checkpoint the pages as they were before the purge, excerpts included, stay in LiteDB's log file.
+            _database.FlushErasures();
         }
 
         return Task.FromResult(due.Count);

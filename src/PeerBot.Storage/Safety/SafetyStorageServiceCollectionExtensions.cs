@@ -7,12 +7,17 @@ namespace PeerBot.Storage.Safety;
 /// <summary>Registration of the LiteDB safety store.</summary>
 public static class SafetyStorageServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="LiteDbAlertStore"/> as the <see cref="IAlertStore"/>; needs a <see cref="PeerBotDatabase"/> singleton.</summary>
+    /// <summary>
+    /// Registers <see cref="LiteDbAlertStore"/> as the <see cref="IAlertStore"/> and <see cref="LiteDbSpiralEntryStore"/>
+    /// as the <see cref="ISpiralEntryStore"/>; needs a <see cref="PeerBotDatabase"/> singleton.
+    /// </summary>
     public static IServiceCollection AddLiteDbSafetyStore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.RemoveAll<IAlertStore>();
         services.AddSingleton<IAlertStore, LiteDbAlertStore>();
+        services.RemoveAll<ISpiralEntryStore>();
+        services.AddSingleton<ISpiralEntryStore, LiteDbSpiralEntryStore>();
         return services;
     }
 }

@@ -331,6 +331,21 @@ public sealed class PeerEventHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task Flags_ExcerptsKeptOrPurged_LatestShownOnlyWhileKept()
+    {
+        var now = _world.Time.GetUtcNow();
+        _world.Alerts.Add(new AlertSummary("A1", W.Tuesday, AlertKind.Spiral, AlertStatus.Open, now - TimeSpan.FromHours(2), 3, 2,
+            ["first words 1a", "latest words 2b"], ["futility"], null));
+        _world.Alerts.Add(new AlertSummary("A2", W.Tuesday, AlertKind.Spiral, AlertStatus.Open, now - TimeSpan.FromDays(40), 3, 2, [], ["permanence"], null));
+
+        var response = await _world.CommandAsync(W.LeeUser, "flags");
+
+        var quotes = response.Reply!.Blocks.OfType<QuoteBlock>().Select(q => q.Text).ToList();
+        Assert.Equal(["latest words 2b"], quotes);
+        Assert.Contains("A2 Tuesday Circle", Text(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Flags_NoneOpen_SaysSo()
     {
         var reply = Text(await _world.CommandAsync(W.KimUser, "flags"));

@@ -37,8 +37,7 @@ public sealed class AlertDeliveryTests
         groups.Setup(g => g.Find("g1")).Returns(h.Group);
         using var delivery = new AlertDelivery(h.Store, groups.Object, h.People, new PlatformRegistry([platform.Object]),
             Microsoft.Extensions.Options.Options.Create(h.Options), NullLogger<AlertDelivery>.Instance);
-        var monitor = new SafetyMonitor(new RuleBasedClassifier(h.Options.Safety), new SpiralDetector(h.Options.Safety), h.Store, delivery,
-            new AlertIdGenerator(new Random(7)), NullLogger<SafetyMonitor>.Instance);
+        using var monitor = h.NewMonitor(new SpiralDetector(h.Options.Safety), delivery, new Random(7));
         var alerts = new AlertService(h.Store, delivery, h.Time, NullLogger<AlertService>.Instance);
 
         var observing = monitor.ObserveAsync(new ObservedMessage("g1", "ana", "ana", SafetyHarness.Start, "i want to die"), CancellationToken.None);

@@ -42,10 +42,10 @@ public sealed class SafetyHarness
         Time = new FakeTimeProvider(Start);
         var wrapped = Microsoft.Extensions.Options.Options.Create(Options);
         Delivery = new AlertDelivery(Store, groups.Object, People, new PlatformRegistry([Platform]), wrapped, NullLogger<AlertDelivery>.Instance);
-        Monitor = new SafetyMonitor(new RuleBasedClassifier(Options.Safety), new SpiralDetector(Options.Safety), Store, Delivery,
-            new AlertIdGenerator(new Random(7)), NullLogger<SafetyMonitor>.Instance);
+        Pending = new InMemorySpiralEntryStore();
+        Monitor = NewMonitor(new SpiralDetector(Options.Safety), Delivery, new Random(7));
         Alerts = new AlertService(Store, Delivery, Time, NullLogger<AlertService>.Instance);
-        Maintenance = new SafetyMaintenanceService(Store, Delivery, Time, wrapped, NullLogger<SafetyMaintenanceService>.Instance);
+        Maintenance = new SafetyMaintenanceService(Store, Pending, Delivery, Time, wrapped, NullLogger<SafetyMaintenanceService>.Instance);
     }
 
     public PeerBotOptions Options { get; }
@@ -58,6 +58,9 @@ public sealed class SafetyHarness
 
     public InMemoryAlertStore Store { get; }
 
+    /// <summary>The kept spiral window (what a restart restores).</summary>
+    public InMemorySpiralEntryStore Pending { get; }
+
     public FakeTimeProvider Time { get; }
 
     public AlertDelivery Delivery { get; }
@@ -67,6 +70,11 @@ public sealed class SafetyHarness
     public AlertService Alerts { get; }
 
     public SafetyMaintenanceService Maintenance { get; }
+
+    /// <summary>A monitor over this harness's stores and clock, as a restarted run would build it.</summary>
+    public SafetyMonitor NewMonitor(SpiralDetector detector, AlertDelivery? delivery = null, Random? ids = null) =>
+        new(new RuleBasedClassifier(Options.Safety), detector, Store, Pending, delivery ?? Delivery,
+            new AlertIdGenerator(ids ?? new Random(8)), Time, NullLogger<SafetyMonitor>.Instance);
 
     public Task<SafetyOutcome> SayAsync(string author, int minute, string text) =>
         Monitor.ObserveAsync(new ObservedMessage("g1", author, author.StartsWith("anon:", StringComparison.Ordinal) ? null : author, Start.AddMinutes(minute), text), CancellationToken.None);

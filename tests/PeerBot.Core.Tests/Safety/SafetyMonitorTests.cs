@@ -96,8 +96,7 @@ public sealed class SafetyMonitorTests
         Assert.NotNull((await h.SayAsync("cat", 4, "i've given up honestly")).Alert);
 
         // A restart: a fresh detector, the same stored alerts.
-        var restarted = new SafetyMonitor(new RuleBasedClassifier(h.Options.Safety), new SpiralDetector(h.Options.Safety), h.Store, h.Delivery,
-            new AlertIdGenerator(new Random(8)), NullLogger<SafetyMonitor>.Instance);
+        using var restarted = h.NewMonitor(new SpiralDetector(h.Options.Safety));
         var again = new List<AlertSummary?>();
         foreach (var (author, minute, text) in new[] { ("ana", 10, "it's hopeless"), ("ben", 12, "nothing will ever change"), ("cat", 14, "what's the point") })
         {

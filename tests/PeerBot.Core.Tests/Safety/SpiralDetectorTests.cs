@@ -143,6 +143,97 @@ public sealed class SpiralDetectorTests
         Assert.Equal(SpiralDetector.MaxEntriesPerGroup, last.Spiral!.Count);
     }
 
+    private static SpiralEntry Kept(int minute, string author) =>
+        new(T0.AddMinutes(minute), author, SpiralDetector.Excerpt("text by " + author), Fatal.Reasons);
+
+    [Fact]
+    public void Seed_TwoKeptMessages_ThirdObservedAfterRestartAlertsWithAllThree()
+    {
+        var d = new SpiralDetector(new SafetyOptions());
+
+        Assert.Null(d.Seed("g1", [Kept(0, "ana"), Kept(5, "ben")]));
+        var third = At(d, 10, "cat", Fatal);
+
+        Assert.Equal(AlertKind.Spiral, third.Alert);
+        Assert.NotNull(third.Spiral);
+        Assert.Equal(["ana", "ben", "cat"], third.Spiral.Select(e => e.AuthorKey));
+        Assert.Equal(T0, third.Spiral[0].Timestamp);
+    }
+
+    [Fact]
+    public void Seed_KeptMessagesOutOfTheWindowOfTheNextMessage_DoNotCount()
+    {
+        var d = new SpiralDetector(new SafetyOptions { SpiralWindow = TimeSpan.FromMinutes(30) });
+
+        d.Seed("g1", [Kept(0, "ana"), Kept(5, "ben")]);
+
+        // At minute 34 ana's kept message has left the window, ben's has not.
+        Assert.Null(At(d, 34, "cat", Fatal).Alert);
+        var spiral = At(d, 35, "ana", Fatal).Spiral;
+        Assert.NotNull(spiral);
+        Assert.Equal(["ben", "cat", "ana"], spiral.Select(e => e.AuthorKey));
+    }
+
+    [Fact]
+    public void Seed_MessagesAtOrBeforeTheRememberedAlert_LeftOut()
+    {
+        var d = new SpiralDetector(new SafetyOptions { AlertCooldown = TimeSpan.FromMinutes(10) });
+        d.RememberAlert("g1", T0.AddMinutes(5));
+
+        d.Seed("g1", [Kept(0, "ana"), Kept(5, "ben"), Kept(20, "cat")]);
+
+        // Only cat's message is left: two more are needed, from someone else too.
+        Assert.Null(At(d, 21, "cat", Fatal).Alert);
+        Assert.Equal(AlertKind.Spiral, At(d, 22, "ana", Fatal).Alert);
+    }
+
+    [Fact]
+    public void Seed_SameMessagesTwice_CountedOnce()
+    {
+        var d = new SpiralDetector(new SafetyOptions { SpiralMinPeople = 1 });
+
+        Assert.Null(d.Seed("g1", [Kept(0, "ana")]));
+        Assert.Null(d.Seed("g1", [Kept(0, "ana"), Kept(1, "ana")]));
+
+        Assert.Equal(AlertKind.Spiral, At(d, 2, "ana", Fatal).Alert);
+    }
+
+    [Fact]
+    public void Seed_KeptMessagesAlreadyMakeASpiral_ReturnedOnceThenCoolsDown()
+    {
+        var d = new SpiralDetector(new SafetyOptions { AlertCooldown = TimeSpan.FromHours(2) });
+
+        var spiral = d.Seed("g1", [Kept(0, "ana"), Kept(1, "ben"), Kept(2, "ana")]);
+
+        Assert.NotNull(spiral);
+        Assert.Equal(3, spiral.Count);
+        Assert.Null(d.Seed("g1", [Kept(0, "ana"), Kept(1, "ben"), Kept(2, "ana")]));
+        Assert.Null(At(d, 3, "cat", Fatal).Alert);
+        Assert.Null(At(d, 4, "ben", Fatal).Alert);
+        Assert.Null(At(d, 5, "cat", Fatal).Alert);
+    }
+
+    [Fact]
+    public void Seed_WithinTheRememberedCooldown_NoSpiralReturned()
+    {
+        var d = new SpiralDetector(new SafetyOptions { AlertCooldown = TimeSpan.FromHours(2) });
+        d.RememberAlert("g1", T0.AddMinutes(-10));
+
+        Assert.Null(d.Seed("g1", [Kept(0, "ana"), Kept(1, "ben"), Kept(2, "ana")]));
+    }
+
+    [Fact]
+    public void Seed_MoreThanTheLimit_KeepsTheNewest()
+    {
+        var d = new SpiralDetector(new SafetyOptions { SpiralMinMessages = SpiralDetector.MaxEntriesPerGroup, SpiralMinPeople = 2, SpiralWindow = TimeSpan.FromDays(365) });
+
+        var spiral = d.Seed("g1", Enumerable.Range(0, 500).Select(i => Kept(i, "p" + (i % 3))));
+
+        Assert.Equal(SpiralDetector.MaxEntriesPerGroup, spiral!.Count);
+        Assert.Equal(T0.AddMinutes(300), spiral[0].Timestamp);
+        Assert.Equal(T0.AddMinutes(499), spiral[^1].Timestamp);
+    }
+
     [Fact]
     public void Excerpt_LongMultiLineText_OneShortLine()
     {

@@ -3,6 +3,16 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using PeerBot.Core.Groups;
+using PeerBot.Core.Prompts;
+using PeerBot.Sandbox;
+using PeerBot.Sandbox.Web;
 using Xunit.Abstractions;
 
 namespace PeerBot.Reliability.Tests.Faults;
@@ -197,6 +207,134 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
         }
     }
 
+    [Theory(Timeout = 120_000)]
+    [InlineData(8)]
+    [InlineData(1234)]
+    public async Task KillWithPromptsScheduled_RestartInProcessWeeksLater_AtMostOneCatchUpPerGroupThenTheScheduleResumes(int seed)
+    {
+        var random = new Random(seed);
+        using var folder = new KillFolder();
+
+        // Round 1: the real program jumps to its first scheduled prompt and is killed hard, right after the jump or once
+        // the prompt is visible; the other groups' prompts are still ahead.
+        await using (var bot = await BotProcess.StartAsync(folder))
+        {
+            // Once a prompt is out, every group's schedule has begun; then, by the seed, killed at once or right after
+            // the next jump (that prompt may or may not be out, or be half-recorded).
+            await JumpUntilAPromptIsPostedAsync(bot);
+            if (random.Next(2) == 0)
+            {
+                await JumpToNextPromptAsync(bot);
+            }
+
+            await bot.KillAsync();
+        }
+
+        // What the killed program recorded: each group's last handled occurrence, a post in flight, prompts posted.
+        var recorded = new Dictionary<string, (DateTimeOffset? Last, bool Pending, int Posted)>(StringComparer.Ordinal);
+        using (var database = Storage.PeerBotDatabase.OpenFile(folder.File("sandbox.db")))
+        {
+            var store = new Storage.Prompts.LiteDbPromptStore(database);
+            foreach (var state in database.Database.GetCollection<PromptGroupState>("prompt_states").FindAll())
+            {
+                recorded[state.Id] = (state.LastPromptOccurrence, state.Pending is not null, store.Posted(state.Id).Count(p => p.How == "scheduled"));
+            }
+        }
+
+        // Round 2: started again in this process on the same database and key, on a fake clock four weeks and more
+        // later (the killed program's clock was at most 12 days ahead of real time): two or more occurrences of every
+        // group were missed, Tuesday Circle's latest one a seeded 1-5 hours ago, so within the 6-hour grace.
+        var tuesdays = Cron("0 19 * * TUE", "America/New_York");
+        var latestTuesday = tuesdays.Next(TimeProvider.System.GetUtcNow() + TimeSpan.FromDays(28))!.Value;
+        var restartAt = latestTuesday + TimeSpan.FromMinutes(random.Next(60, 300));
+        var time = new FakeTimeProvider(restartAt);
+        output.WriteLine($"Seed {seed}: restarted at {restartAt:u}, {restartAt - latestTuesday} after Tuesday Circle's latest prompt.");
+        await using var host = await InProcessBot.StartAsync(folder, time);
+
+        var groups = host.Groups.All();
+        Assert.Equal(3, groups.Count);
+        var tuesday = groups.Single(g => g.Name == "Tuesday Circle");
+        Assert.True(recorded.TryGetValue(tuesday.Id, out var tuesdayBefore) && tuesdayBefore.Last is not null, "Tuesday Circle's schedule had begun before the kill.");
+        var schedules = groups.ToDictionary(g => g.Id, g => Cron(g.Schedule, g.TimeZone));
+        var latest = groups.ToDictionary(g => g.Id, g => schedules[g.Id].LatestIn(restartAt - TimeSpan.FromDays(8), restartAt)!.Value);
+        bool Begun(string id) => recorded.TryGetValue(id, out var r) && r.Last is not null;
+
+        // A group whose schedule had not begun starts counting now and posts nothing for the past (a new group's rule).
+        await host.WaitForScheduleAsync(
+            () => groups.All(g => host.Prompts.GetState(g.Id).LastPromptOccurrence == (Begun(g.Id) ? latest[g.Id] : restartAt)),
+            "every group's missed prompts dealt with");
+
+        var before = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var group in groups)
+        {
+            var sinceRestart = host.Prompts.Posted(group.Id).Where(p => p.At >= restartAt).ToList();
+            var posted = sinceRestart.Where(p => p.How == "scheduled").ToList();
+            Assert.True(posted.Count <= 1, $"{group.Name} got {posted.Count} prompts for its missed occurrences: a burst.");
+            if (Begun(group.Id) && restartAt - latest[group.Id] < ScheduleDecider.GraceWindow)
+            {
+                Assert.Equal(latest[group.Id], Assert.Single(posted).Occurrence);
+            }
+            else
+            {
+                Assert.Empty(posted);
+                if (Begun(group.Id))
+                {
+                    Assert.Contains(sinceRestart, p => p.How == "missed" && p.Occurrence == latest[group.Id]);
+                }
+            }
+
+            // In the channel: what the first round recorded (plus one it sent but could not record, if a post was in
+            // flight at the kill), and the catch-up; every prompt once.
+            var texts = await host.PromptTextsAsync(group);
+            var (_, pending, postedBefore) = recorded.GetValueOrDefault(group.Id);
+            Assert.True(texts.Count == texts.Distinct(StringComparer.Ordinal).Count(), $"{group.Name} has a prompt twice:\n{string.Join("\n", texts)}");
+            Assert.InRange(texts.Count, postedBefore + posted.Count, postedBefore + (pending ? 1 : 0) + posted.Count);
+            before[group.Id] = texts;
+        }
+
+        Assert.Single(host.Prompts.Posted(tuesday.Id), p => p.At >= restartAt && p.How == "scheduled");
+
+        // Then the schedule resumes: each group's next occurrence is posted once, on time.
+        foreach (var (group, next) in groups.Select(g => (g, schedules[g.Id].Next(restartAt)!.Value)).OrderBy(x => x.Item2))
+        {
+            time.SetUtcNow(next);
+            await host.WaitForScheduleAsync(() => host.Prompts.GetState(group.Id).LastPromptOccurrence == next, $"{group.Name}'s prompt at {next:u}");
+            var onTime = Assert.Single(host.Prompts.Posted(group.Id), p => p.Occurrence == next);
+            Assert.Equal(("scheduled", next), (onTime.How, onTime.At));
+            var texts = await host.PromptTextsAsync(group);
+            Assert.Equal(before[group.Id].Count + 1, texts.Count);
+            Assert.Equal(texts.Count, texts.Distinct(StringComparer.Ordinal).Count());
+        }
+
+        host.AssertNoErrorsLogged();
+    }
+
+    /// <summary>
+    /// Jumps to the next prompt until one is posted, at most three times. A jump made before the scheduler's first look
+    /// at a group (just after a first start) moves past that occurrence before the group's schedule has begun, so the
+    /// group starts counting after it and posts nothing for it (the rule for a new group); the next jump then posts.
+    /// </summary>
+    private static async Task JumpUntilAPromptIsPostedAsync(BotProcess bot)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await JumpToNextPromptAsync(bot);
+            if (await bot.TryWaitUntilAsync(async () => (await PromptCountsAsync(bot)).Values.Sum() >= 1, TimeSpan.FromSeconds(5)))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"No prompt after three jumps. The program wrote:\n{bot.Output}");
+    }
+
+    private static CronSchedule Cron(string cron, string timeZone)
+    {
+        var parsed = CronSchedule.Parse(cron, timeZone);
+        Assert.True(parsed.Succeeded, parsed.Error);
+        return parsed.Value!;
+    }
+
     private static async Task JumpToNextPromptAsync(BotProcess bot) =>
         await bot.SendAsync("/api/clock/next-prompt", new { });
 
@@ -384,6 +522,25 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
             }
         }
 
+        /// <summary>Polls the condition until it holds (true) or the time is up (false).</summary>
+        public async Task<bool> TryWaitUntilAsync(Func<Task<bool>> condition, TimeSpan within)
+        {
+            var started = Stopwatch.GetTimestamp();
+            while (!await condition())
+            {
+                Assert.False(_process.HasExited, $"The program stopped. It wrote:\n{Output}");
+                if (Stopwatch.GetElapsedTime(started) >= within)
+                {
+                    return false;
+                }
+
+                using var pause = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+                await pause.WaitForNextTickAsync();
+            }
+
+            return true;
+        }
+
         public async Task KillAsync()
         {
             if (!_process.HasExited)
@@ -399,6 +556,145 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
             Client.Dispose();
             await KillAsync();
             _process.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The program's own host (<see cref="PeerBotHost.CreateBuilder"/>, sandbox mode, as <c>run</c> starts it with no
+    /// platform configured) in this process on a folder's files, with the sandbox clock standing on a fake clock.
+    /// </summary>
+    private sealed class InProcessBot : IAsyncDisposable
+    {
+        private readonly IHost _host;
+
+        private InProcessBot(IHost host, HttpClient client, ConcurrentQueue<string> errors)
+        {
+            _host = host;
+            Client = client;
+            Errors = errors;
+        }
+
+        public HttpClient Client { get; }
+
+        public IGroupDirectory Groups => _host.Services.GetRequiredService<IGroupDirectory>();
+
+        public IPromptStore Prompts => _host.Services.GetRequiredService<IPromptStore>();
+
+        public static async Task<InProcessBot> StartAsync(KillFolder folder, FakeTimeProvider time)
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["PeerBot:Sandbox:Port"] = "0",
+                ["PeerBot:Sandbox:StoragePath"] = folder.File("sandbox.db"),
+                ["PeerBot:Storage:Path"] = folder.File("peerbot.db"),
+                ["PeerBot:Anonymity:KeyPath"] = folder.File("anonymity.key"),
+                ["PeerBot:Anonymity:MinDelay"] = "00:00:01",
+                ["PeerBot:Anonymity:MaxDelay"] = MaxDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            var errors = new ConcurrentQueue<string>();
+            var host = PeerBotHost.CreateBuilder(
+                configFile: null,
+                configureConfiguration: c => c.AddInMemoryCollection(settings),
+                configure: b =>
+                {
+                    b.Services.Replace(ServiceDescriptor.Singleton(new SandboxClock(time)));
+                    b.Logging.AddProvider(new ErrorCollector(errors));
+                }).Build();
+            await host.StartAsync();
+            var address = await host.Services.GetRequiredService<SandboxWebHost>().Started.WaitAsync(TimeSpan.FromSeconds(30));
+            var bot = new InProcessBot(host, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(20) }, errors);
+
+            // The groups keep the channels the killed program made; reconciliation maps them again in the background.
+            var reconciliation = host.Services.GetRequiredService<GroupReconciliationService>();
+            for (var attempt = 0; attempt < 5 && !bot.Groups.All().All(g => g.Channel is not null); attempt++)
+            {
+                await reconciliation.RequestReconcile().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+
+            Assert.All(bot.Groups.All(), g => Assert.NotNull(g.Channel));
+            return bot;
+        }
+
+        private ConcurrentQueue<string> Errors { get; }
+
+        /// <summary>Waits, on the scheduler's own passes, until the condition holds.</summary>
+        public async Task WaitForScheduleAsync(Func<bool> condition, string what)
+        {
+            var scheduler = _host.Services.GetRequiredService<PromptSchedulerService>();
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnPass(object? sender, DateTimeOffset next)
+            {
+                if (condition())
+                {
+                    done.TrySetResult();
+                }
+            }
+
+            scheduler.PassCompleted += OnPass;
+            try
+            {
+                if (condition())
+                {
+                    return;
+                }
+
+                await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"Timed out waiting for {what}. Errors logged: {string.Join('\n', Errors)}");
+            }
+            finally
+            {
+                scheduler.PassCompleted -= OnPass;
+            }
+        }
+
+        /// <summary>The weekly prompts in a group's channel, as one of its facilitators sees them.</summary>
+        public async Task<List<string>> PromptTextsAsync(GroupInfo group)
+        {
+            var messages = await Client.GetFromJsonAsync<JsonElement>($"/api/channels/{group.Channel!.Id}/messages?as={group.FacilitatorIds[0]}");
+            return messages.EnumerateArray()
+                .Select(m => m.GetProperty("content").GetRawText())
+                .Where(t => t.Contains("This week", StringComparison.Ordinal) && t.Contains("prompt", StringComparison.Ordinal))
+                .ToList();
+        }
+
+        public void AssertNoErrorsLogged() => Assert.True(Errors.IsEmpty, "Errors were logged:\n" + string.Join('\n', Errors));
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _host.StopAsync(timeout.Token);
+            _host.Dispose();
+        }
+
+        /// <summary>Keeps every log line at Error or above.</summary>
+        private sealed class ErrorCollector(ConcurrentQueue<string> errors) : ILoggerProvider
+        {
+            public ILogger CreateLogger(string categoryName) => new Logger(errors, categoryName);
+
+            public void Dispose()
+            {
+            }
+
+            private sealed class Logger(ConcurrentQueue<string> errors, string category) : ILogger
+            {
+                public IDisposable? BeginScope<TState>(TState state)
+                    where TState : notnull => null;
+
+                public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+                public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+                {
+                    if (logLevel >= LogLevel.Error)
+                    {
+                        errors.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+                    }
+                }
+            }
         }
     }
 

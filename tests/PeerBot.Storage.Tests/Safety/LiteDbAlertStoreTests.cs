@@ -159,6 +159,37 @@ public sealed class LiteDbAlertStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task PurgeExcerptsAsync_ExcerptsAndQuotedWordsGoneFromTheFilesAtOnce()
+    {
+        const string Excerpt = "an excerpt past its retention 3c9d";
+        const string Quoted = "quoted words past retention 6b1e";
+        using var db = PeerBotDatabase.OpenFile(Path.Combine(_folder, "peerbot.db"));
+        var store = new LiteDbAlertStore(db);
+        await store.TryAddAsync(Alert("A7K2") with { Excerpts = [Excerpt], Reasons = [$"futility: \"{Quoted}\""] }, CancellationToken.None);
+        Assert.True(FilesHold(Excerpt) && FilesHold(Quoted), "the scan sees the excerpt");
+
+        Assert.Equal(1, await store.PurgeExcerptsAsync(T0.AddMinutes(1), T0.AddDays(31), CancellationToken.None));
+
+        Assert.False(FilesHold(Excerpt), "a purged excerpt is still in the database files");
+        Assert.False(FilesHold(Quoted), "a purged quoted phrase is still in the database files");
+        Assert.Equal(["futility"], (await store.FindAsync("A7K2", CancellationToken.None))!.Reasons);
+    }
+
+    /// <summary>Reads the data file and LiteDB's log file while the database is open, for the text in UTF-8 or UTF-16.</summary>
+    private bool FilesHold(string text)
+    {
+        var bytes = Directory.GetFiles(_folder, "peerbot*").SelectMany(path =>
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }).ToArray();
+        return bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(text)) >= 0
+            || bytes.AsSpan().IndexOf(System.Text.Encoding.Unicode.GetBytes(text)) >= 0;
+    }
+
+    [Fact]
     public void AddLiteDbSafetyStore_ReplacesInMemoryStore()
     {
         var services = new ServiceCollection();

@@ -4,7 +4,7 @@ using PeerBot.Core.Safety;
 
 namespace PeerBot.Core.Commands.Subcommands;
 
-/// <summary><c>/peer flags [group]</c>: open and acknowledged alerts, with ack and resolve buttons.</summary>
+/// <summary><c>/peer flags [group]</c>: open and acknowledged alerts (with their latest excerpt while it is kept), with ack and resolve buttons.</summary>
 public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, IGroupDirectory groups, TimeProvider time) : IPeerSubcommand
 {
     /// <summary>Alerts shown in one reply.</summary>
@@ -69,6 +69,13 @@ public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, I
             if (alert.Reasons.Count > 0)
             {
                 blocks.Add(new ListBlock(alert.Reasons.Take(3).Select(r => (IReadOnlyList<TextSpan>)[new TextSpan(r)]).ToList()));
+            }
+
+            // The latest words only, so the list stays short; the alert message has the rest. Gone once the
+            // retention purge has emptied them.
+            if (alert.Excerpts.Count > 0)
+            {
+                blocks.Add(new QuoteBlock(alert.Excerpts[^1]));
             }
 
             if (alert.Status == AlertStatus.Open)

@@ -32,6 +32,9 @@ public sealed class SignallingTimeProvider : FakeTimeProvider
     /// <summary>How many timers have been created.</summary>
     public int TimersCreated => Volatile.Read(ref _timersCreated);
 
+    /// <summary>Completes when the next timer is created: read it before checking state, then await it.</summary>
+    public Task WhenTimerCreated => Volatile.Read(ref _created).Task;
+
     /// <summary>How many timers are pending.</summary>
     public int PendingTimers
     {

@@ -165,7 +165,7 @@ public sealed class GatewayFuzzTests
             }
 
             // Between connections: a timer set after the last connection ended is the client's wait (5 s identify spacing).
-            if (transports.Newest.TimersWhenDisposed is { } atDisposal && time.TimersCreated > Math.Max(atDisposal, timersMoved))
+            if (count > 0 && transports.Newest.TimersWhenDisposed is { } atDisposal && time.TimersCreated > Math.Max(atDisposal, timersMoved))
             {
                 timersMoved = time.TimersCreated;
                 time.Advance(TimeSpan.FromSeconds(6));

@@ -70,7 +70,7 @@ public sealed class SocketModeFuzzTests
             var (envelopeId, isDisconnect, isJson) = Inspect(frame);
             var dropsBefore = Drops(logs);
             var warningsBefore = logs.Lines.Count(l => l.Level == LogLevel.Warning);
-            sockets.Newest.Push(frame);
+            await PushToCurrentAsync(sockets, frame, i);
             await SentinelAsync(sockets, waits.Reader, time, i, run);
             if (envelopeId is not null)
             {
@@ -160,11 +160,15 @@ public sealed class SocketModeFuzzTests
             var count = sockets.Count;
             if (count > asked)
             {
-                asked = count;
                 var id = string.Create(CultureInfo.InvariantCulture, $"sentinel-{i}-{sent.Count}");
-                sent.Add(id);
-                sockets.Newest.Push("{\"envelope_id\":\"" + id + "\",\"type\":\"events_api\",\"payload\":{},\"accepts_response_payload\":false}");
-                continue;
+                if (sockets.Newest.TryPush("{\"envelope_id\":\"" + id + "\",\"type\":\"events_api\",\"payload\":{},\"accepts_response_payload\":false}"))
+                {
+                    asked = count;
+                    sent.Add(id);
+                    continue;
+                }
+
+                // The newest connection is already closing: its replacement is on the way.
             }
 
             if (waits.TryRead(out var delay))
@@ -181,6 +185,32 @@ public sealed class SocketModeFuzzTests
             catch (OperationCanceledException) when (safetyNet.IsCancellationRequested)
             {
                 throw new TimeoutException($"Case {i} of seed {Seed}: the client stopped acknowledging.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends a frame on the newest connection that is still open. A connection the client has closed reads nothing more,
+    /// and Slack would not send on it, so a frame is never left there unread; the replacement gets it instead.
+    /// </summary>
+    private static async Task PushToCurrentAsync(FuzzSocketFactory sockets, string frame, int i)
+    {
+        using var safetyNet = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var changed = sockets.WhenChanged;
+            if (sockets.Newest.TryPush(frame))
+            {
+                return;
+            }
+
+            try
+            {
+                await changed.WaitAsync(safetyNet.Token);
+            }
+            catch (OperationCanceledException) when (safetyNet.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Case {i} of seed {Seed}: every connection is closed and no new one came.");
             }
         }
     }
@@ -400,12 +430,21 @@ public sealed class SocketModeFuzzTests
     private sealed class FuzzSocket(FuzzSocketFactory owner) : ISlackSocket
     {
         private readonly Channel<SocketFrame> _incoming = Channel.CreateUnbounded<SocketFrame>();
+        private readonly object _gate = new();
+        private bool _closed;
 
-        public void Push(string text) => _incoming.Writer.TryWrite(new SocketFrame(text));
+        /// <summary>Queues a frame for the client; false once the client has closed or aborted this connection.</summary>
+        public bool TryPush(string text)
+        {
+            lock (_gate)
+            {
+                return !_closed && _incoming.Writer.TryWrite(new SocketFrame(text));
+            }
+        }
 
         public Task ConnectAsync(Uri url, CancellationToken cancellationToken)
         {
-            Push("{\"type\":\"hello\",\"num_connections\":1}");
+            TryPush("{\"type\":\"hello\",\"num_connections\":1}");
             return Task.CompletedTask;
         }
 
@@ -419,11 +458,23 @@ public sealed class SocketModeFuzzTests
 
         public Task CloseAsync(int closeStatus, string description, CancellationToken cancellationToken)
         {
-            _incoming.Writer.TryWrite(new SocketFrame(null, closeStatus, description));
+            lock (_gate)
+            {
+                _closed = true;
+                _incoming.Writer.TryWrite(new SocketFrame(null, closeStatus, description));
+            }
+
             return Task.CompletedTask;
         }
 
-        public void Abort() => _incoming.Writer.TryComplete(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "aborted"));
+        public void Abort()
+        {
+            lock (_gate)
+            {
+                _closed = true;
+                _incoming.Writer.TryComplete(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "aborted"));
+            }
+        }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

@@ -198,6 +198,42 @@ public sealed class RateLimiterTests
         Assert.Equal([start, start + TimeSpan.FromSeconds(2), start + TimeSpan.FromSeconds(2)], http.Requests.Select(r => r.At));
     }
 
+    [Fact]
+    public async Task Activity_RequestQueuedBehindOneWaitingForReset_IdleWithBothWaitsReported()
+    {
+        var http = new FakeDiscordHttp(_time) { Limit = 1, Window = TimeSpan.FromSeconds(5) };
+        var rest = Client(http);
+        var waits = new List<RestWait>();
+        rest.Activity.WaitStarted += wait =>
+        {
+            lock (waits)
+            {
+                waits.Add(wait);
+            }
+        };
+        await rest.SendAsync(HttpMethod.Post, "/channels/111111111111111111/messages", new JsonObject { ["content"] = "a" }, null, default);
+
+        var second = rest.SendAsync(HttpMethod.Post, "/channels/111111111111111111/messages", new JsonObject { ["content"] = "b" }, null, default);
+        var third = rest.SendAsync(HttpMethod.Post, "/channels/111111111111111111/messages", new JsonObject { ["content"] = "c" }, null, default);
+        await rest.Activity.WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, rest.Activity.Active);
+        Assert.Equal([RestWaitKind.BucketReset, RestWaitKind.BucketQueue], waits.Select(w => w.Kind));
+        Assert.Equal(TimeSpan.FromSeconds(5), waits[0].Delay);
+        Assert.Null(waits[1].Delay);
+
+        // The reset fires: the second goes, the third now waits for the next reset, and the client is idle again.
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await second.WaitAsync(TimeSpan.FromSeconds(10));
+        await rest.Activity.WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, rest.Activity.Active);
+        Assert.False(third.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.True((await third.WaitAsync(TimeSpan.FromSeconds(10))).IsSuccess);
+        Assert.Equal(0, rest.Activity.Active);
+        Assert.Empty(http.Violations);
+    }
+
     [Theory]
     [InlineData(0, 0)]
     [InlineData(1, 10_000)]

@@ -1,16 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PeerBot.Discord.Gateway;
 using PeerBot.Discord.Tests.Fakes;
+using PeerBot.Testing;
 
 namespace PeerBot.Discord.Tests;
 
 public sealed class GatewayClientTests : IAsyncDisposable
 {
     private const string Hello = "{\"op\":10,\"d\":{\"heartbeat_interval\":1000}}";
-    private readonly ObservableFakeTime _time = new(TimeSpan.FromSeconds(2));
+    private readonly SignallingTimeProvider _time = new();
     private readonly ScriptedTransportFactory _transports = new();
     private readonly RecordingDispatch _dispatch = new();
     private readonly CancellationTokenSource _stop = new();
@@ -22,6 +22,9 @@ public sealed class GatewayClientTests : IAsyncDisposable
     };
 
     private int _gatewayBotCalls;
+
+    // Timers of at most 2 s: the heartbeat's, not the 20 s Hello timeout; a test advances once the client has set one.
+    private int _shortTimers;
     private GatewayBotInfo _info = new("wss://gateway.example", 1000, 999, TimeSpan.FromHours(4), 1);
     private GatewayClient? _client;
     private Task? _run;
@@ -62,7 +65,7 @@ public sealed class GatewayClientTests : IAsyncDisposable
 
         t.Push("{\"op\":11}");
         await Flush(t);
-        Assert.True(await _transports.WaitUntilAsync(() => _time.ShortTimers >= 2));
+        Assert.True(await _transports.WaitUntilAsync(() => ShortTimers >= 2));
         _time.Advance(TimeSpan.FromMilliseconds(1000));
         Assert.True(await _transports.WaitUntilAsync(() => t.SentOp(1).Count == 2));
         Assert.Null(t.ClosedWith);
@@ -76,7 +79,7 @@ public sealed class GatewayClientTests : IAsyncDisposable
         await Flush(t);
 
         _time.Advance(TimeSpan.FromMilliseconds(500));
-        Assert.True(await _transports.WaitUntilAsync(() => t.SentOp(1).Count == 1 && _time.ShortTimers >= 2));
+        Assert.True(await _transports.WaitUntilAsync(() => t.SentOp(1).Count == 1 && ShortTimers >= 2));
         _time.Advance(TimeSpan.FromMilliseconds(1000));
 
         Assert.True(await _transports.WaitUntilAsync(() => _transports.Created.Count == 2));
@@ -238,7 +241,7 @@ public sealed class GatewayClientTests : IAsyncDisposable
 
         _time.Advance(TimeSpan.FromMinutes(9));
         Assert.Empty(_transports.Created);
-        await AdvanceUntilAsync(() => _transports.Created.Count == 1, TimeSpan.FromMinutes(1));
+        await AdvanceUntilAsync(() => _transports.Created.Count == 1);
 
         Assert.Single(_transports.Created);
     }
@@ -257,9 +260,9 @@ public sealed class GatewayClientTests : IAsyncDisposable
 
     private async Task ExpectNextConnectionAfterAsync(Action drop, TimeSpan delay, int connections)
     {
-        var timers = _time.ShortTimers;
+        var timers = ShortTimers;
         drop();
-        Assert.True(await _transports.WaitUntilAsync(() => _time.ShortTimers > timers));
+        Assert.True(await _transports.WaitUntilAsync(() => ShortTimers > timers));
         _time.Advance(delay - TimeSpan.FromMilliseconds(1));
         Assert.Equal(connections - 1, _transports.Created.Count);
         _time.Advance(TimeSpan.FromMilliseconds(1));
@@ -305,7 +308,15 @@ public sealed class GatewayClientTests : IAsyncDisposable
             new FixedRandom(0.5),
             NullLogger<GatewayClient>.Instance);
         _dispatch.Changed = _transports.Pulse;
-        _time.Changed = _transports.Pulse;
+        _time.TimerCreated += due =>
+        {
+            if (due > TimeSpan.Zero && due <= TimeSpan.FromSeconds(2))
+            {
+                Interlocked.Increment(ref _shortTimers);
+            }
+
+            _transports.Pulse();
+        };
         _run = Task.Run(() => _client.RunAsync(_stop.Token));
     }
 
@@ -319,13 +330,23 @@ public sealed class GatewayClientTests : IAsyncDisposable
         t.RemoveLastSent();
     }
 
-    /// <summary>Moves the fake clock in steps until the client has done what the condition says (its timers are set asynchronously).</summary>
-    private async Task AdvanceUntilAsync(Func<bool> condition, TimeSpan? step = null)
+    private int ShortTimers => Volatile.Read(ref _shortTimers);
+
+    /// <summary>
+    /// Moves the fake clock to each timer the client sets, once it has set it, until the client has done what the
+    /// condition says. Used between connections, where the only timers are the client's waits.
+    /// </summary>
+    private async Task AdvanceUntilAsync(Func<bool> condition)
     {
-        for (var i = 0; i < 200 && !condition(); i++)
+        for (var i = 0; i < 20; i++)
         {
-            _time.Advance(step ?? TimeSpan.FromSeconds(1));
-            await _transports.WaitUntilAsync(condition, TimeSpan.FromMilliseconds(50));
+            Assert.True(await _transports.WaitUntilAsync(() => condition() || _time.PendingTimers > 0), "the client neither acted nor set a timer");
+            if (condition())
+            {
+                return;
+            }
+
+            _time.AdvanceToNextDue();
         }
 
         Assert.True(condition());

@@ -24,6 +24,7 @@ public sealed class DiscordRestClient
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RateLimiter _limiter;
+    private readonly RestActivity _activity = new();
     private readonly string _userAgent;
     private volatile bool _unauthorized;
 
@@ -42,13 +43,16 @@ public sealed class DiscordRestClient
         _options = options;
         _time = time;
         _logger = logger;
-        _limiter = new RateLimiter(time, options);
+        _limiter = new RateLimiter(time, options, _activity);
         var version = typeof(DiscordRestClient).Assembly.GetName().Version?.ToString(3) ?? "1.0";
         _userAgent = $"DiscordBot ({options.UserAgentUrl}, {version})";
     }
 
     /// <summary>The rate limiter, for tests that inspect its state.</summary>
     internal RateLimiter Limiter => _limiter;
+
+    /// <summary>Which requests are inside and which are waiting, for tests that move a fake clock only once all wait.</summary>
+    internal RestActivity Activity => _activity;
 
     /// <summary>The API base URL requests go to.</summary>
     public string BaseUrl => _baseUrl;
@@ -71,6 +75,24 @@ public sealed class DiscordRestClient
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(path);
+        _activity.Enter();
+        try
+        {
+            return await SendCoreAsync(method, path, body, permissionHint, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _activity.Exit();
+        }
+    }
+
+    private async Task<DiscordResponse> SendCoreAsync(
+        HttpMethod method,
+        string path,
+        JsonNode? body,
+        string? permissionHint,
+        CancellationToken cancellationToken)
+    {
         var route = RouteInfo.Describe(method, path);
         if (_unauthorized && !route.IsInteractionCallback)
         {
@@ -219,8 +241,8 @@ public sealed class DiscordRestClient
     private Task BackoffAsync(int attempt, CancellationToken cancellationToken)
     {
         var factor = Math.Pow(2, attempt - 1) * (0.5 + Random.Shared.NextDouble() / 2);
-        var delay = TimeSpan.FromMilliseconds(_options.RetryBaseDelay.TotalMilliseconds * factor);
-        return Task.Delay(delay, _time, cancellationToken);
+        var delay = RateLimiter.WholeMilliseconds(TimeSpan.FromMilliseconds(_options.RetryBaseDelay.TotalMilliseconds * factor));
+        return _activity.ParkAsync(Task.Delay(delay, _time, cancellationToken), new RestWait(RestWaitKind.RetryBackoff, "retry", delay));
     }
 
     private static TimeSpan RetryAfter(HttpResponseMessage response, JsonElement? json)

@@ -9,6 +9,15 @@ namespace PeerBot.Discord.Rest;
 /// A caller holds a bucket's lock for the whole request, so requests in one bucket go one at a time
 /// and none is sent while the bucket is exhausted.
 /// </summary>
+/// <remarks>
+/// The global limit is a sliding log: the send times of the last <see cref="DiscordAdapterOptions.GlobalRequestsPerSecond"/>
+/// requests, and a request goes only when the oldest of them is at least one second plus
+/// <see cref="DiscordAdapterOptions.RateLimitMargin"/> old. So no span of that length, wherever it starts, holds more than
+/// the limit, whatever windows Discord counts in, and the margin absorbs latency that differs between requests. A fixed
+/// window does not hold this (it lets a full window's worth through just before its end and again just after), and a
+/// leaky bucket does only by pacing every request, which would spread a burst of 50 over a second; the log lets a burst
+/// of up to the limit go at once and costs only the limit's timestamps.
+/// </remarks>
 internal sealed class RateLimiter
 {
     private readonly TimeProvider _time;
@@ -16,14 +25,20 @@ internal sealed class RateLimiter
     private readonly object _gate = new();
     private readonly Dictionary<string, string> _hashes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RateLimitBucket> _buckets = new(StringComparer.Ordinal);
+    private readonly RestActivity _activity;
+    private readonly DateTimeOffset[] _globalSent;
     private DateTimeOffset _globalPausedUntil = DateTimeOffset.MinValue;
-    private DateTimeOffset _globalWindowStart = DateTimeOffset.MinValue;
-    private int _globalCount;
+    private int _globalOldest;
 
-    public RateLimiter(TimeProvider time, DiscordAdapterOptions options)
+    public RateLimiter(TimeProvider time, DiscordAdapterOptions options, RestActivity activity)
     {
         _time = time;
         _options = options;
+        _activity = activity;
+
+        // The send times of the last N requests, oldest at _globalOldest; MinValue stands for a slot not used yet.
+        _globalSent = new DateTimeOffset[Math.Max(1, options.GlobalRequestsPerSecond)];
+        Array.Fill(_globalSent, DateTimeOffset.MinValue);
     }
 
     /// <summary>The bucket a request on this route goes through.</summary>
@@ -50,7 +65,7 @@ internal sealed class RateLimiter
         var bucket = Resolve(route);
         while (true)
         {
-            await bucket.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _activity.ParkAsync(bucket.Lock.WaitAsync(cancellationToken), new RestWait(RestWaitKind.BucketQueue, bucket.Key, null)).ConfigureAwait(false);
             var next = bucket.Redirect;
             if (next is null)
             {
@@ -87,11 +102,11 @@ internal sealed class RateLimiter
                     return;
                 }
 
-                wait = bucket.ResetAt - now;
+                wait = WholeMilliseconds(bucket.ResetAt - now);
             }
 
             bucket.Waits++;
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            await _activity.ParkAsync(Task.Delay(wait, _time, cancellationToken), new RestWait(RestWaitKind.BucketReset, bucket.Key, wait)).ConfigureAwait(false);
         }
     }
 
@@ -113,35 +128,50 @@ internal sealed class RateLimiter
         while (true)
         {
             TimeSpan wait;
+            RestWaitKind kind;
             lock (_gate)
             {
                 var now = _time.GetUtcNow();
                 if (now < _globalPausedUntil)
                 {
                     wait = _globalPausedUntil - now;
+                    kind = RestWaitKind.GlobalPause;
                 }
                 else
                 {
-                    // The margin keeps our window from ending before Discord's, which starts when our first request arrives.
                     var window = TimeSpan.FromSeconds(1) + _options.RateLimitMargin;
-                    if (now >= _globalWindowStart + window)
+                    var freeAt = _globalSent[_globalOldest] + window;
+                    if (now >= freeAt)
                     {
-                        _globalWindowStart = now;
-                        _globalCount = 0;
-                    }
-
-                    if (_globalCount < _options.GlobalRequestsPerSecond)
-                    {
-                        _globalCount++;
+                        _globalSent[_globalOldest] = now;
+                        _globalOldest = (_globalOldest + 1) % _globalSent.Length;
                         return;
                     }
 
-                    wait = _globalWindowStart + window - now;
+                    wait = freeAt - now;
+                    kind = RestWaitKind.GlobalLimit;
                 }
             }
 
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            wait = WholeMilliseconds(wait);
+            await _activity.ParkAsync(Task.Delay(wait, _time, cancellationToken), new RestWait(kind, "global", wait)).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A wait rounded up to whole milliseconds. <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> drops
+    /// the fraction, so without this a request would wake just before its slot, find it still closed, and spin on
+    /// zero-length delays until the clock moved (for ever on a fake clock).
+    /// </summary>
+    internal static TimeSpan WholeMilliseconds(TimeSpan wait)
+    {
+        if (wait <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var milliseconds = (wait.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        return TimeSpan.FromTicks(milliseconds * TimeSpan.TicksPerMillisecond);
     }
 
     /// <summary>Learns the bucket's state and hash from an answer's headers.</summary>

@@ -390,15 +390,14 @@ public sealed class AnonymousSharingServiceTests : IDisposable
         var sharing = _world.Restart(platform: signal);
         using var worker = new AnonymousDeliveryWorker(sharing, _world.Time, _world.LoggerFactory.CreateLogger<AnonymousDeliveryWorker>());
         await worker.StartAsync(default);
+        var timers = _world.Time.TimersCreated;
         var result = await sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "worker"), default);
         var due = _world.Posts.Find(result.Value!.PostId)!.DueAt!.Value;
 
-        // Step the fake clock until the worker has posted; each step lets the worker's timer fire.
-        for (var i = 0; i < 100_000 && !signal.Posted.Task.IsCompleted; i++)
-        {
-            _world.Time.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Yield();
-        }
+        // Once the worker, woken by the new post, has set its timer, move the clock to the post's due time.
+        await Task.WhenAny(signal.Posted.Task, _world.Time.WaitForTimersCreatedAsync(timers, TimeSpan.FromSeconds(10)));
+        Assert.False(signal.Posted.Task.IsCompleted, "posted before its due time");
+        _world.Time.AdvanceTo(due);
 
         var postedAt = await signal.Posted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await worker.StopAsync(default);

@@ -30,6 +30,12 @@ internal sealed class FakeDiscordHttp : HttpMessageHandler
     /// <summary>When set, buckets are shared by every route under the same first path segment (as Discord's hashes can be).</summary>
     public bool ShareBucketsBySegment { get; set; }
 
+    /// <summary>Requests answered with a global 429 (the bot's limit, not the bucket's), counted down.</summary>
+    public int GlobalLimitNext { get; set; }
+
+    /// <summary>The <c>retry_after</c> of a global 429.</summary>
+    public TimeSpan GlobalRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Requests that hang until cancelled (a timeout), counted down.</summary>
     public int HangNext { get; set; }
 
@@ -103,43 +109,65 @@ internal sealed class FakeDiscordHttp : HttpMessageHandler
         {
             var now = _time.GetUtcNow();
             _requests.Add((request.Method, path, body, now));
-            var key = ShareBucketsBySegment ? "hash-" + path.Split('/')[3] : request.Method + " " + path;
-            var (remaining, resetAt) = _buckets.TryGetValue(key, out var b) ? b : (0, DateTimeOffset.MinValue);
-            if (now >= resetAt)
+            if (GlobalLimitNext > 0)
             {
-                (remaining, resetAt) = (Limit, now + Window);
-            }
-
-            var resetAfter = (resetAt - now).TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
-            if (remaining <= 0)
-            {
-                Violations.Add($"{key} at {now:HH:mm:ss.fff} on an exhausted bucket");
+                GlobalLimitNext--;
+                var seconds = GlobalRetryAfter.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
                 response = new HttpResponseMessage(HttpStatusCode.TooManyRequests)
                 {
-                    Content = new StringContent($"{{\"message\":\"You are being rate limited.\",\"retry_after\":{resetAfter},\"global\":false}}", Encoding.UTF8, "application/json"),
+                    Content = new StringContent($"{{\"message\":\"You are being rate limited.\",\"retry_after\":{seconds},\"global\":true}}", Encoding.UTF8, "application/json"),
                 };
-                remaining = 0;
+                response.Headers.Add("X-RateLimit-Global", "true");
+                response.Headers.Add("X-RateLimit-Scope", "global");
             }
             else
             {
-                remaining--;
-                var id = (++_nextId).ToString(CultureInfo.InvariantCulture);
-                response = new HttpResponseMessage(HttpStatusCode.OK)
-                {
-                    Content = new StringContent(new JsonObject { ["id"] = id }.ToJsonString(), Encoding.UTF8, "application/json"),
-                };
+                response = AnswerOnBucket(request, path, now);
             }
 
-            _buckets[key] = (remaining, resetAt);
-            response.Headers.Add("X-RateLimit-Limit", Limit.ToString(CultureInfo.InvariantCulture));
-            response.Headers.Add("X-RateLimit-Remaining", remaining.ToString(CultureInfo.InvariantCulture));
-            response.Headers.Add("X-RateLimit-Reset-After", resetAfter);
-            response.Headers.Add("X-RateLimit-Bucket", ShareBucketsBySegment ? "hash-" + path.Split('/')[3] : "hash-" + request.Method + path.Replace('/', '-'));
             old = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         old.TrySetResult();
+        return response;
+    }
+
+    private HttpResponseMessage AnswerOnBucket(HttpRequestMessage request, string path, DateTimeOffset now)
+    {
+        HttpResponseMessage response;
+        var key = ShareBucketsBySegment ? "hash-" + path.Split('/')[3] : request.Method + " " + path;
+        var (remaining, resetAt) = _buckets.TryGetValue(key, out var b) ? b : (0, DateTimeOffset.MinValue);
+        if (now >= resetAt)
+        {
+            (remaining, resetAt) = (Limit, now + Window);
+        }
+
+        var resetAfter = (resetAt - now).TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
+        if (remaining <= 0)
+        {
+            Violations.Add($"{key} at {now:HH:mm:ss.fff} on an exhausted bucket");
+            response = new HttpResponseMessage(HttpStatusCode.TooManyRequests)
+            {
+                Content = new StringContent($"{{\"message\":\"You are being rate limited.\",\"retry_after\":{resetAfter},\"global\":false}}", Encoding.UTF8, "application/json"),
+            };
+            remaining = 0;
+        }
+        else
+        {
+            remaining--;
+            var id = (++_nextId).ToString(CultureInfo.InvariantCulture);
+            response = new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                Content = new StringContent(new JsonObject { ["id"] = id }.ToJsonString(), Encoding.UTF8, "application/json"),
+            };
+        }
+
+        _buckets[key] = (remaining, resetAt);
+        response.Headers.Add("X-RateLimit-Limit", Limit.ToString(CultureInfo.InvariantCulture));
+        response.Headers.Add("X-RateLimit-Remaining", remaining.ToString(CultureInfo.InvariantCulture));
+        response.Headers.Add("X-RateLimit-Reset-After", resetAfter);
+        response.Headers.Add("X-RateLimit-Bucket", ShareBucketsBySegment ? "hash-" + path.Split('/')[3] : "hash-" + request.Method + path.Replace('/', '-'));
         return response;
     }
 }

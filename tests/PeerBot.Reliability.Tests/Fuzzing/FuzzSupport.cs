@@ -60,3 +60,26 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
             lines.Enqueue((logLevel, category, formatter(state, exception), exception));
     }
 }
+
+/// <summary>Waits on a signal with a generous bound that only catches a hang.</summary>
+internal static class SafetyNet
+{
+    /// <summary>Waits for <paramref name="task"/> to end (in any state) or <paramref name="bound"/> to pass; true when it ended.</summary>
+    public static async Task<bool> EndsWithinAsync(Task task, TimeSpan bound)
+    {
+        try
+        {
+            await task.WaitAsync(bound);
+        }
+        catch (TimeoutException)
+        {
+            return task.IsCompleted;
+        }
+        catch (Exception) when (task.IsCompleted)
+        {
+            // Ended with an error: the caller looks at the task.
+        }
+
+        return true;
+    }
+}

@@ -6,12 +6,12 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Platform;
 using PeerBot.Discord;
 using PeerBot.Discord.Gateway;
 using PeerBot.Discord.Rest;
+using PeerBot.Testing;
 
 namespace PeerBot.Reliability.Tests.Fuzzing;
 
@@ -28,7 +28,7 @@ public sealed class GatewayFuzzTests
     [Fact]
     public async Task Gateway_RandomAndMutatedPayloads_ClientKeepsRunningAndCoreGetsOnlyWellFormedEvents()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 2, 18, 0, 0, TimeSpan.Zero));
+        var time = new SignallingTimeProvider(new DateTimeOffset(2026, 11, 2, 18, 0, 0, TimeSpan.Zero));
         var logs = new CapturingLoggerProvider();
         var recorder = new RecordingPlatformHandler();
         var adapterOptions = new DiscordAdapterOptions
@@ -56,7 +56,7 @@ public sealed class GatewayFuzzTests
         using var stop = new CancellationTokenSource();
         router.Stopping = stop.Token;
         var messages = router.RunMessagesAsync(stop.Token);
-        var transports = new FuzzTransportFactory();
+        var transports = new FuzzTransportFactory(time);
         var client = new GatewayClient(
             _ => Task.FromResult(new GatewayBotInfo("wss://gateway.test", 1000, 999, TimeSpan.FromHours(4), 1)),
             "tkn", transports, router, adapterOptions, time, new Random(1), provider.GetRequiredService<ILogger<GatewayClient>>());
@@ -81,11 +81,9 @@ public sealed class GatewayFuzzTests
 
         await router.DrainInteractionsAsync().WaitAsync(TimeSpan.FromSeconds(20));
         await stop.CancelAsync();
-        await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20)));
-        Assert.True(run.IsCompleted);
+        Assert.True(await SafetyNet.EndsWithinAsync(run, TimeSpan.FromSeconds(20)));
         Assert.False(run.IsFaulted, run.Exception?.ToString());
-        await Task.WhenAny(messages, Task.Delay(TimeSpan.FromSeconds(20)));
-        Assert.True(messages.IsCompleted);
+        Assert.True(await SafetyNet.EndsWithinAsync(messages, TimeSpan.FromSeconds(20)));
 
         // Dispatches of the wrong shape are dropped with a warning. The one error left is an interaction whose header is
         // sound but whose data is not: the person is answered with the failure text and the error is logged.
@@ -133,28 +131,56 @@ public sealed class GatewayFuzzTests
         }
     }
 
-    /// <summary>Asks for a heartbeat (op 1) and waits for it: every payload before it has been handled.</summary>
-    private static async Task HeartbeatSentinelAsync(FuzzTransportFactory transports, FakeTimeProvider time, int i, Task run)
+    /// <summary>
+    /// Asks for a heartbeat (op 1) and waits for it: every payload before it has been handled. A payload that ends the
+    /// connection takes the request with it, so each new connection is asked again; between connections the client waits
+    /// on the clock (identify spacing), so a timer set then moves the clock on. Nothing waits on real time but the bound.
+    /// </summary>
+    private static async Task HeartbeatSentinelAsync(FuzzTransportFactory transports, SignallingTimeProvider time, int i, Task run)
     {
-        for (var attempt = 0; attempt < 200; attempt++)
+        using var safetyNet = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var before = transports.Heartbeats;
+        var asked = 0;
+        var timersMoved = -1;
+        while (true)
         {
-            var before = transports.Heartbeats;
-            var sent = transports.WaitForHeartbeatAfterAsync(before);
-            if (transports.Count > 0)
-            {
-                transports.Newest.Push("{\"op\":1,\"d\":null}");
-            }
-
-            if (await Task.WhenAny(sent, run, Task.Delay(TimeSpan.FromMilliseconds(attempt == 0 ? 200 : 50))) == sent)
+            var changed = transports.WhenChanged;
+            var timerCreated = time.WhenTimerCreated;
+            if (transports.Heartbeats > before)
             {
                 return;
             }
 
-            // A replaced connection waits for identify spacing or a back-off on the fake clock.
-            time.Advance(TimeSpan.FromSeconds(6));
-        }
+            if (run.IsCompleted)
+            {
+                throw new InvalidOperationException($"Case {i} of seed {Seed}: the gateway client stopped ({run.Status}: {run.Exception?.InnerException}).");
+            }
 
-        throw new TimeoutException($"Case {i} of seed {Seed}: the gateway client stopped answering ({run.Status}: {run.Exception?.InnerException}).");
+            var count = transports.Count;
+            if (count > asked)
+            {
+                asked = count;
+                transports.Newest.Push("{\"op\":1,\"d\":null}");
+                continue;
+            }
+
+            // Between connections: a timer set after the last connection ended is the client's wait (5 s identify spacing).
+            if (count > 0 && transports.Newest.TimersWhenDisposed is { } atDisposal && time.TimersCreated > Math.Max(atDisposal, timersMoved))
+            {
+                timersMoved = time.TimersCreated;
+                time.Advance(TimeSpan.FromSeconds(6));
+                continue;
+            }
+
+            try
+            {
+                await Task.WhenAny(changed, timerCreated, run).WaitAsync(safetyNet.Token);
+            }
+            catch (OperationCanceledException) when (safetyNet.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Case {i} of seed {Seed}: the gateway client stopped answering ({run.Status}: {run.Exception?.InnerException}).");
+            }
+        }
     }
 
     private static string Frame(Random random, int i)
@@ -239,14 +265,17 @@ public sealed class GatewayFuzzTests
         };
     }
 
-    private sealed class FuzzTransportFactory : IGatewayTransportFactory
+    private sealed class FuzzTransportFactory(SignallingTimeProvider time) : IGatewayTransportFactory
     {
         private readonly List<FuzzTransport> _transports = [];
         private readonly object _gate = new();
         private int _heartbeats;
-        private TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Heartbeats => Volatile.Read(ref _heartbeats);
+
+        /// <summary>Completes at the next send, new connection or ended connection: read it before checking state.</summary>
+        public Task WhenChanged => Volatile.Read(ref _changed).Task;
 
         public int Count
         {
@@ -278,8 +307,18 @@ public sealed class GatewayFuzzTests
                 _transports.Add(transport);
             }
 
+            Changed();
             return transport;
         }
+
+        public void OnDisposed(FuzzTransport transport)
+        {
+            transport.TimersWhenDisposed = time.TimersCreated;
+            Changed();
+        }
+
+        private void Changed() =>
+            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
         public void OnSent(FuzzTransport transport, string text)
         {
@@ -299,27 +338,21 @@ public sealed class GatewayFuzzTests
                 }
             }
 
-            Interlocked.Exchange(ref _sent, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        }
-
-        public async Task WaitForHeartbeatAfterAsync(int before)
-        {
-            while (true)
-            {
-                var signal = Volatile.Read(ref _sent).Task;
-                if (Heartbeats > before)
-                {
-                    return;
-                }
-
-                await signal;
-            }
+            Changed();
         }
     }
 
     private sealed class FuzzTransport(FuzzTransportFactory owner) : IGatewayTransport
     {
         private readonly Channel<GatewayFrame> _incoming = Channel.CreateUnbounded<GatewayFrame>();
+        private int _timersWhenDisposed = -1;
+
+        /// <summary>How many timers the clock had made when the client let go of this connection; null while it holds it.</summary>
+        public int? TimersWhenDisposed
+        {
+            get => Volatile.Read(ref _timersWhenDisposed) is var v and >= 0 ? v : null;
+            set => Volatile.Write(ref _timersWhenDisposed, value ?? -1);
+        }
 
         public void Push(string text) => _incoming.Writer.TryWrite(GatewayFrame.Message(text));
 
@@ -344,7 +377,11 @@ public sealed class GatewayFuzzTests
             return Task.CompletedTask;
         }
 
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        public ValueTask DisposeAsync()
+        {
+            owner.OnDisposed(this);
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>Discord's REST API as far as this test needs it: every call succeeds with no content.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -50,9 +51,11 @@ public sealed class HttpResponseFuzzTests
             using var handler = new RandomHandler(random);
             var options = new DiscordAdapterOptions();
             var client = new DiscordRestClient(new HttpClient(handler), "https://discord.test/api/v10", "tkn", options, time, NullLogger<DiscordRestClient>.Instance);
+            var waits = Channel.CreateUnbounded<TimeSpan?>();
+            client.Activity.WaitStarted += wait => waits.Writer.TryWrite(wait.Delay);
             var path = Fuzz.Pick(random, ["/channels/300/messages", "/guilds/100/channels", "/users/@me/channels", "/interactions/1/tok/callback", "/channels/300/messages/5"]);
             var method = Fuzz.Pick(random, ["GET", "POST", "PATCH", "DELETE"]);
-            await EndsAsync(time, i, 7707, handler, () => client.SendAsync(new HttpMethod(method), path, new JsonObject { ["content"] = "hi" }, "Send Messages", CancellationToken.None),
+            await EndsAsync(time, i, 7707, handler, waits.Reader, () => client.SendAsync(new HttpMethod(method), path, new JsonObject { ["content"] = "hi" }, "Send Messages", CancellationToken.None),
                 ex => ex is PlatformException);
         }
     }
@@ -67,6 +70,8 @@ public sealed class HttpResponseFuzzTests
             var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 2, 18, 0, 0, TimeSpan.Zero));
             using var handler = new RandomHandler(random);
             var timers = new SlackTimers(time);
+            var waits = Channel.CreateUnbounded<TimeSpan?>();
+            timers.DelayStarted += (delay, _) => waits.Writer.TryWrite(delay);
             var peerBot = Options.Create(new PeerBotOptions { Slack = { BotToken = "xoxb-1", AppToken = "xapp-1", ApiBaseUrl = "https://slack.test/api/" } });
             var client = new SlackApiClient(new HandlerFactory(handler), peerBot, Options.Create(new SlackAdapterOptions()), new SlackRateLimiter(timers), timers, NullLogger<SlackApiClient>.Instance);
             Func<Task> call = random.Next(3) switch
@@ -75,30 +80,53 @@ public sealed class HttpResponseFuzzTests
                 1 => () => client.GetAsync("users.info", new Dictionary<string, string> { ["user"] = "U1" }, CancellationToken.None),
                 _ => () => client.OpenSocketModeConnectionAsync(CancellationToken.None),
             };
-            await EndsAsync(time, i, 8808, handler, call, ex => ex is PlatformException or SlackApiException or SlackFatalException);
+            await EndsAsync(time, i, 8808, handler, waits.Reader, call, ex => ex is PlatformException or SlackApiException or SlackFatalException);
         }
     }
 
-    /// <summary>Runs the call, moving the fake clock on while it waits; it must end in bounded fake time with an allowed outcome.</summary>
-    private static async Task EndsAsync(FakeTimeProvider time, int i, int seed, RandomHandler handler, Func<Task> call, Func<Exception, bool> allowed)
+    /// <summary>
+    /// Runs the call and, each time it starts a wait (the client reports it once the timer exists), moves the fake clock
+    /// past that wait; it must end in bounded fake time with an allowed outcome. Real time only bounds a hang.
+    /// </summary>
+    private static async Task EndsAsync(
+        FakeTimeProvider time, int i, int seed, RandomHandler handler, ChannelReader<TimeSpan?> waits, Func<Task> call, Func<Exception, bool> allowed)
     {
         var start = time.GetUtcNow();
+        using var safetyNet = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var task = Task.Run(call);
-        for (var step = 0; !task.IsCompleted; step++)
+        var step = 0;
+        while (true)
         {
-            if (step > 2_000 || time.GetUtcNow() - start > MaxFakeWait)
+            var waiting = waits.WaitToReadAsync(safetyNet.Token).AsTask();
+            if (await Task.WhenAny(task, waiting) == task)
             {
-                Assert.Fail($"Case {i} of seed {seed}: the call did not end (waited {time.GetUtcNow() - start} on the clock).\n{handler.Script}");
+                break;
             }
 
-            // Let the call reach its next wait, then move the clock past it.
-            await Task.WhenAny(task, Task.Delay(2));
-            if (!task.IsCompleted)
+            if (!waiting.IsCompletedSuccessfully)
             {
-                time.Advance(TimeSpan.FromMinutes(step < 20 ? 1 : 15));
+                Assert.Fail($"Case {i} of seed {seed}: the call neither ended nor waited on the clock within {TimeSpan.FromSeconds(30)}.\n{handler.Script}");
+            }
+
+            while (waits.TryRead(out var wait))
+            {
+                if (wait is not { } delay)
+                {
+                    Assert.Fail($"Case {i} of seed {seed}: a lone call waited in a bucket's queue, behind nothing.\n{handler.Script}");
+                    return;
+                }
+
+                if (++step > 2_000 || time.GetUtcNow() - start > MaxFakeWait)
+                {
+                    Assert.Fail($"Case {i} of seed {seed}: the call did not end (waited {time.GetUtcNow() - start} on the clock).\n{handler.Script}");
+                }
+
+                // Up to the whole millisecond: the timer (Task.Delay drops the fraction) fires, and a check against the exact moment passes.
+                time.Advance(TimeSpan.FromTicks((delay.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond));
             }
         }
 
+        await safetyNet.CancelAsync();
         if (task.Exception?.InnerException is { } ex && !allowed(ex))
         {
             Assert.Fail($"Case {i} of seed {seed}: {ex.GetType().Name}: {ex.Message}\n{handler.Script}\n{ex}");

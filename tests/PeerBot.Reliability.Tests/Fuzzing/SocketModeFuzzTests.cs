@@ -47,6 +47,16 @@ public sealed class SocketModeFuzzTests
         services.AddSingleton<IHttpClientFactory, OpenOnlyHttpFactory>();
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<SocketModeClient>();
+
+        // The hello timeout is not a wait to move past: hello is already on its way from the scripted socket.
+        var waits = Channel.CreateUnbounded<TimeSpan>();
+        provider.GetRequiredService<SlackTimers>().DelayStarted += (delay, purpose) =>
+        {
+            if (purpose != "socket-mode hello")
+            {
+                waits.Writer.TryWrite(delay);
+            }
+        };
         using var stop = new CancellationTokenSource();
         var run = client.RunAsync(stop.Token);
         await client.Ready.WaitAsync(TimeSpan.FromSeconds(20));
@@ -60,16 +70,15 @@ public sealed class SocketModeFuzzTests
             var (envelopeId, isDisconnect, isJson) = Inspect(frame);
             var dropsBefore = Drops(logs);
             var warningsBefore = logs.Lines.Count(l => l.Level == LogLevel.Warning);
-            sockets.Newest.Push(frame);
-            await SentinelAsync(sockets, time, i, run);
+            await PushToCurrentAsync(sockets, frame, i);
+            await SentinelAsync(sockets, waits.Reader, time, i, run);
             if (envelopeId is not null)
             {
                 expectedAcks.Add(envelopeId);
 
                 // Interactions are acknowledged once Core has answered, which may come after the sentinel.
                 var acked = sockets.WaitForAckAsync(envelopeId);
-                await Task.WhenAny(acked, Task.Delay(TimeSpan.FromSeconds(10)));
-                Assert.True(acked.IsCompleted, $"Case {i} of seed {Seed}: envelope \"{envelopeId}\" was not acknowledged.\nframe: {frame}");
+                Assert.True(await SafetyNet.EndsWithinAsync(acked, TimeSpan.FromSeconds(10)), $"Case {i} of seed {Seed}: envelope \"{envelopeId}\" was not acknowledged.\nframe: {frame}");
             }
 
             Assert.False(run.IsCompleted, $"Case {i} of seed {Seed}: the Socket Mode client stopped.\nframe: {frame}\n{run.Exception}");
@@ -86,8 +95,7 @@ public sealed class SocketModeFuzzTests
         }
 
         await stop.CancelAsync();
-        await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20)));
-        Assert.True(run.IsCompleted);
+        Assert.True(await SafetyNet.EndsWithinAsync(run, TimeSpan.FromSeconds(20)));
         Assert.True(expectedAcks.Count > count / 4, $"only {expectedAcks.Count} envelopes carried an id");
         Assert.DoesNotContain(logs.Lines, l => l.Level >= LogLevel.Critical);
 
@@ -124,24 +132,87 @@ public sealed class SocketModeFuzzTests
     private static int Drops(CapturingLoggerProvider logs) =>
         logs.Lines.Count(l => l.Message.StartsWith("The Socket Mode connection dropped", StringComparison.Ordinal));
 
-    /// <summary>Sends a valid envelope after the fuzzed frame and waits for its acknowledgement: the frame was handled.</summary>
-    private static async Task SentinelAsync(FuzzSocketFactory sockets, FakeTimeProvider time, int i, Task run)
+    /// <summary>
+    /// Sends a valid envelope after the fuzzed frame and waits for its acknowledgement: the frame was handled. A frame
+    /// that replaces the connection may take the sentinel with it, so each new connection gets one too; a back-off the
+    /// client starts (reported once its timer exists) moves the clock past it. Nothing waits on real time but the bound.
+    /// </summary>
+    private static async Task SentinelAsync(FuzzSocketFactory sockets, ChannelReader<TimeSpan> waits, FakeTimeProvider time, int i, Task run)
     {
-        for (var attempt = 0; attempt < 20; attempt++)
+        using var safetyNet = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var sent = new List<string>();
+        var asked = 0;
+        while (true)
         {
-            var id = string.Create(CultureInfo.InvariantCulture, $"sentinel-{i}-{attempt}");
-            var acked = sockets.WaitForAckAsync(id);
-            sockets.Newest.Push("{\"envelope_id\":\"" + id + "\",\"type\":\"events_api\",\"payload\":{},\"accepts_response_payload\":false}");
-            if (await Task.WhenAny(acked, run, Task.Delay(TimeSpan.FromSeconds(2))) == acked)
+            var changed = sockets.WhenChanged;
+            if (sent.Exists(sockets.Acked.ContainsKey))
+            {
+                // Lets go of the pending read on the waits channel.
+                await safetyNet.CancelAsync();
+                return;
+            }
+
+            if (run.IsCompleted)
+            {
+                throw new InvalidOperationException($"Case {i} of seed {Seed}: the Socket Mode client stopped ({run.Status}: {run.Exception?.InnerException}).");
+            }
+
+            var count = sockets.Count;
+            if (count > asked)
+            {
+                var id = string.Create(CultureInfo.InvariantCulture, $"sentinel-{i}-{sent.Count}");
+                if (sockets.Newest.TryPush("{\"envelope_id\":\"" + id + "\",\"type\":\"events_api\",\"payload\":{},\"accepts_response_payload\":false}"))
+                {
+                    asked = count;
+                    sent.Add(id);
+                    continue;
+                }
+
+                // The newest connection is already closing: its replacement is on the way.
+            }
+
+            if (waits.TryRead(out var delay))
+            {
+                // Up to the whole millisecond: Task.Delay on a clock drops the fraction, and a check against the exact moment passes.
+                time.Advance(TimeSpan.FromTicks((delay.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond));
+                continue;
+            }
+
+            try
+            {
+                await Task.WhenAny(changed, waits.WaitToReadAsync(safetyNet.Token).AsTask(), run).WaitAsync(safetyNet.Token);
+            }
+            catch (OperationCanceledException) when (safetyNet.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Case {i} of seed {Seed}: the client stopped acknowledging.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends a frame on the newest connection that is still open. A connection the client has closed reads nothing more,
+    /// and Slack would not send on it, so a frame is never left there unread; the replacement gets it instead.
+    /// </summary>
+    private static async Task PushToCurrentAsync(FuzzSocketFactory sockets, string frame, int i)
+    {
+        using var safetyNet = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var changed = sockets.WhenChanged;
+            if (sockets.Newest.TryPush(frame))
             {
                 return;
             }
 
-            // A replaced connection: let any back-off or hello wait run out on the fake clock, then try the newest.
-            time.Advance(TimeSpan.FromSeconds(5));
+            try
+            {
+                await changed.WaitAsync(safetyNet.Token);
+            }
+            catch (OperationCanceledException) when (safetyNet.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Case {i} of seed {Seed}: every connection is closed and no new one came.");
+            }
         }
-
-        throw new TimeoutException($"Case {i} of seed {Seed}: the client stopped acknowledging.");
     }
 
     private static (string? EnvelopeId, bool IsDisconnect, bool IsJson) Inspect(string frame)
@@ -294,6 +365,9 @@ public sealed class SocketModeFuzzTests
 
         public ConcurrentDictionary<string, int> Acked { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Completes at the next acknowledgement or new socket: read it before checking state.</summary>
+        public Task WhenChanged => Volatile.Read(ref _sent).Task;
+
         public int Count
         {
             get
@@ -324,6 +398,7 @@ public sealed class SocketModeFuzzTests
                 _sockets.Add(socket);
             }
 
+            Interlocked.Exchange(ref _sent, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             return socket;
         }
 
@@ -355,12 +430,21 @@ public sealed class SocketModeFuzzTests
     private sealed class FuzzSocket(FuzzSocketFactory owner) : ISlackSocket
     {
         private readonly Channel<SocketFrame> _incoming = Channel.CreateUnbounded<SocketFrame>();
+        private readonly object _gate = new();
+        private bool _closed;
 
-        public void Push(string text) => _incoming.Writer.TryWrite(new SocketFrame(text));
+        /// <summary>Queues a frame for the client; false once the client has closed or aborted this connection.</summary>
+        public bool TryPush(string text)
+        {
+            lock (_gate)
+            {
+                return !_closed && _incoming.Writer.TryWrite(new SocketFrame(text));
+            }
+        }
 
         public Task ConnectAsync(Uri url, CancellationToken cancellationToken)
         {
-            Push("{\"type\":\"hello\",\"num_connections\":1}");
+            TryPush("{\"type\":\"hello\",\"num_connections\":1}");
             return Task.CompletedTask;
         }
 
@@ -374,11 +458,23 @@ public sealed class SocketModeFuzzTests
 
         public Task CloseAsync(int closeStatus, string description, CancellationToken cancellationToken)
         {
-            _incoming.Writer.TryWrite(new SocketFrame(null, closeStatus, description));
+            lock (_gate)
+            {
+                _closed = true;
+                _incoming.Writer.TryWrite(new SocketFrame(null, closeStatus, description));
+            }
+
             return Task.CompletedTask;
         }
 
-        public void Abort() => _incoming.Writer.TryComplete(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "aborted"));
+        public void Abort()
+        {
+            lock (_gate)
+            {
+                _closed = true;
+                _incoming.Writer.TryComplete(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "aborted"));
+            }
+        }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

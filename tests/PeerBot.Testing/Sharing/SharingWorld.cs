@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using PeerBot.Core.Commands;
 using PeerBot.Core.Commands.Subcommands;
 using PeerBot.Core.Configuration;
@@ -82,7 +81,7 @@ public sealed class SharingWorld : IDisposable
 
     public PeerBotOptions Options { get; } = new();
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 2, 12, 0, 0, TimeSpan.Zero));
+    public SignallingTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 2, 12, 0, 0, TimeSpan.Zero));
 
     public FakeChatPlatform Platform { get; } = new(PlatformKind.Slack);
 

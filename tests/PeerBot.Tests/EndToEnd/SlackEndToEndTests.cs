@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using PeerBot.Core.Groups;
 using PeerBot.Core.Prompts;
+using PeerBot.Core.Sharing;
 using PeerBot.Slack;
 using PeerBot.Slack.SocketMode;
 using PeerBot.Testing.Slack;
@@ -157,9 +158,8 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         const string Shared = "I froze during a code today and felt completely alone afterwards";
         var submitAck = await _emulator.SubmitViewAsync(_emulator.Views[0].Id, Benjamin, new Dictionary<string, string> { ["text"] = Shared });
         Assert.True(submitAck is null || submitAck["response_action"]?.GetValue<string>() != "errors", submitAck?.ToJsonString());
-        await AdvanceUntilAsync(
+        await AdvanceToAnonymousPostAsync(
             () => _emulator.Channel(group.Id).Messages.Any(m => m.Arguments.ToJsonString().Contains("froze during a code", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(2),
             "the anonymous post");
         var post = _emulator.Channel(group.Id).Messages.Single(m => m.Arguments.ToJsonString().Contains("froze during a code", StringComparison.Ordinal));
         Assert.Equal(SlackEmulator.BotUserId, post.User);
@@ -286,9 +286,8 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         await _emulator.InjectButtonPressAsync(Benjamin, dm, draft.Ts, share);
         await WaitForAsync(() => _emulator.DirectMessagesTo(Benjamin).Single(m => m.Ts == draft.Ts).Text == "(shared)", "the draft replaced");
         await WaitForAsync(() => _emulator.Ephemerals.Any(e => e.User == Benjamin && e.Text.StartsWith("Saved.", StringComparison.Ordinal)), "the confirmation");
-        await AdvanceUntilAsync(
+        await AdvanceToAnonymousPostAsync(
             () => _emulator.Channel(group.Id).Messages.Any(m => m.Text.Contains("feel like I'm failing everyone", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(2),
             "the anonymous post");
 
         var post = _emulator.Channel(group.Id).Messages.Single(m => m.Text.Contains("feel like I'm failing everyone", StringComparison.Ordinal));
@@ -422,31 +421,27 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         _emulator.WaitUntilAsync(_ => condition(), timeout ?? TimeSpan.FromSeconds(20), what);
 
     /// <summary>
-    /// Moves the fake clock in steps until the condition holds. Between steps it waits briefly on the emulator for the
-    /// effect, so a worker that read the clock just before a step and sets its timer just after is moved by the next one.
+    /// Delivers the accepted anonymous post: once the outbox holds it, moves the fake clock to its due time (the delivery
+    /// worker's timer is due by then) and waits on the emulator for the condition. No stepping, no real-time pauses.
     /// </summary>
-    private async Task AdvanceUntilAsync(Func<bool> condition, TimeSpan step, string what)
+    private async Task AdvanceToAnonymousPostAsync(Func<bool> condition, string what)
     {
-        for (var moved = TimeSpan.Zero; moved <= TimeSpan.FromMinutes(10); moved += step)
+        var sharing = _host!.Services.GetRequiredService<AnonymousSharingService>();
+        for (var round = 0; round < 5 && !condition(); round++)
         {
-            if (condition())
+            await WaitForAsync(() => condition() || sharing.NextDueAt() is not null, what + " in the outbox");
+            if (sharing.NextDueAt() is { } due && due > _time.GetUtcNow())
             {
-                return;
+                _time.SetUtcNow(due);
             }
 
-            _time.Advance(step);
-            try
-            {
-                await WaitForAsync(condition, what, TimeSpan.FromMilliseconds(250));
-                return;
-            }
-            catch (TimeoutException)
-            {
-                // Not yet: move on.
-            }
+            await WaitForAsync(() => condition() || sharing.NextDueAt() is null || sharing.NextDueAt() > _time.GetUtcNow(), what);
         }
 
-        throw new TimeoutException($"Never reached: {what}. Log:\n{string.Join("\n", _logs.Lines)}");
+        if (!condition())
+        {
+            throw new TimeoutException($"Never reached: {what}. Log:\n{string.Join("\n", _logs.Lines)}");
+        }
     }
 
     /// <summary>Waits until the host has gone quiet: no Web API call for a while, so the clock can jump safely.</summary>

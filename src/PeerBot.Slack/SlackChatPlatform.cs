@@ -17,7 +17,8 @@ namespace PeerBot.Slack;
 public sealed partial class SlackChatPlatform : IChatPlatform
 {
     private const int TopicMaxLength = 250;
-    private const int InviteBatch = 100;
+    // conversations.invite takes up to 1000 user ids a call (Slack Web API description).
+    private const int InviteBatch = 1000;
     private const int MaxRememberedKeys = 2048;
     private readonly SlackApiClient _api;
     private readonly SlackBotIdentity _identity;
@@ -55,7 +56,16 @@ public sealed partial class SlackChatPlatform : IChatPlatform
 
             channel ??= await CreateChannelAsync(spec, cancellationToken).ConfigureAwait(false);
             await SetTopicAsync(channel, spec.Topic, cancellationToken).ConfigureAwait(false);
-            await ReconcileMembersAsync(channel.Id, spec.UserIds, cancellationToken).ConfigureAwait(false);
+            if (channel.JustCreated)
+            {
+                // The creator (the bot) is a new channel's only member: no need to list them first.
+                await InviteAsync(channel.Id, [.. spec.UserIds.Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReconcileMembersAsync(channel.Id, spec.UserIds, cancellationToken).ConfigureAwait(false);
+            }
+
             return new ChannelRef(PlatformKind.Slack, channel.Id);
         }).ConfigureAwait(false);
     }
@@ -102,8 +112,20 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
         MapErrorsAsync(async () =>
         {
-            var channelId = await OpenDirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
-            return await PostAsync(channelId, message, cancellationToken).ConfigureAwait(false);
+            if (_dmChannels.TryGetValue(userId, out var known))
+            {
+                return await PostAsync(known, message, cancellationToken).ConfigureAwait(false);
+            }
+
+            // chat.postMessage takes a user id as channel and posts in the bot's DM with them, answering with the DM's
+            // id: no conversations.open (tier 3, 50 a minute) is needed, which made welcoming 1,000 people take 20 minutes.
+            var sent = await PostAsync(userId, message, cancellationToken).ConfigureAwait(false);
+            if (sent.Channel.Id.StartsWith('D'))
+            {
+                _dmChannels[userId] = sent.Channel.Id;
+            }
+
+            return sent;
         });
 
     /// <inheritdoc />
@@ -268,7 +290,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             try
             {
                 var response = await _api.PostAsync("conversations.create", new JsonObject { ["name"] = name, ["is_private"] = true }, cancellationToken).ConfigureAwait(false);
-                var created = ChannelInfo.From(response.GetProperty("channel"));
+                var created = ChannelInfo.From(response.GetProperty("channel")) with { JustCreated = true };
                 _logger.LogInformation("Created Slack private channel #{Name} ({Channel}) for group {GroupId}.", created.Name, created.Id, spec.GroupId);
                 return created;
             }
@@ -442,6 +464,9 @@ public sealed partial class SlackChatPlatform : IChatPlatform
 
     private sealed record ChannelInfo(string Id, string Name, bool IsArchived, string? Topic)
     {
+        /// <summary>Made by this call, so the bot is its only member.</summary>
+        public bool JustCreated { get; init; }
+
         public static ChannelInfo From(JsonElement channel) => new(
             channel.GetProperty("id").GetString() ?? "",
             channel.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "",

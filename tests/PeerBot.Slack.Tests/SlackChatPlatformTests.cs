@@ -35,6 +35,20 @@ public sealed class SlackChatPlatformTests
     }
 
     [Fact]
+    public async Task EnsurePrivateChannel_New_InvitesEveryoneInOneCallWithoutListingMembers()
+    {
+        var ids = Enumerable.Range(0, 150).Select(i => $"U0P{i:D4}").ToList();
+        await using var harness = await SlackHarness.StartAsync(e => ids.ForEach(id => e.AddUser(id, id.ToLowerInvariant())));
+
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "big circle", "T", [.. ids, SlackEmulator.BotUserId], null), None);
+
+        var invite = Assert.Single(harness.Emulator.Calls, c => c.Method == "conversations.invite");
+        Assert.Equal(150, invite.Arguments["users"]!.GetValue<string>().Split(',').Length);
+        Assert.DoesNotContain(harness.Emulator.Calls, c => c.Method == "conversations.members");
+        Assert.Equal([.. ids, SlackEmulator.BotUserId], harness.Emulator.Channel(channel.Id).Members.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task EnsurePrivateChannel_Existing_InvitesMissingAndKicksExtraAcrossPages()
     {
         await using var harness = await SlackHarness.StartAsync(People);
@@ -133,7 +147,7 @@ public sealed class SlackChatPlatformTests
     }
 
     [Fact]
-    public async Task SendDirectMessage_Twice_OpensTheDmOnceAndButtonsBecomeActions()
+    public async Task SendDirectMessage_Twice_PostsToTheUserIdThenToTheirDmWithoutOpeningItAndButtonsBecomeActions()
     {
         await using var harness = await SlackHarness.StartAsync(People);
         var message = new OutgoingMessage([new ParagraphBlock("Alert")], [new MessageButton("Acknowledge", "ack:A1", ButtonStyle.Primary), new MessageButton("Resolve", "resolve:A1", ButtonStyle.Danger)]);
@@ -142,7 +156,11 @@ public sealed class SlackChatPlatformTests
         var second = await harness.Platform.SendDirectMessageAsync("U0LEE", OutgoingMessage.Plain("again"), None);
 
         Assert.Equal(first.Channel, second.Channel);
-        Assert.Single(harness.Emulator.Calls, c => c.Method == "conversations.open");
+        Assert.Equal(harness.Emulator.DirectChannelOf("U0LEE"), first.Channel.Id);
+        Assert.DoesNotContain(harness.Emulator.Calls, c => c.Method == "conversations.open");
+        var posts = harness.Emulator.Calls.Where(c => c.Method == "chat.postMessage").Select(c => c.Arguments["channel"]!.GetValue<string>()).ToList();
+        Assert.Equal(["U0LEE", first.Channel.Id], posts);
+        Assert.Equal(2, harness.Emulator.DirectMessagesTo("U0LEE").Count);
         var actions = harness.Emulator.DirectMessagesTo("U0LEE")[0].Blocks!.OfType<JsonObject>().Single(b => b["type"]!.GetValue<string>() == "actions");
         var buttons = actions["elements"]!.AsArray().OfType<JsonObject>().ToList();
         Assert.Equal(["ack:A1", "resolve:A1"], buttons.Select(b => b["action_id"]!.GetValue<string>()));
@@ -196,12 +214,12 @@ public sealed class SlackChatPlatformTests
     public async Task PostMessage_MissingScope_PlatformErrorNamesTheScope()
     {
         await using var harness = await SlackHarness.StartAsync(People);
-        harness.Emulator.FailNextWithError("conversations.open", "missing_scope", needed: "im:write");
+        harness.Emulator.FailNextWithError("chat.postMessage", "missing_scope", needed: "chat:write");
 
         var error = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.SendDirectMessageAsync("U0ANA", OutgoingMessage.Plain("hi"), None));
 
         Assert.Equal(PlatformErrorKind.MissingPermission, error.Kind);
-        Assert.Contains("'im:write'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'chat:write'", error.Message, StringComparison.Ordinal);
         Assert.Contains("reinstall", error.Message, StringComparison.Ordinal);
     }
 

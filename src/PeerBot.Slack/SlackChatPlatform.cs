@@ -204,6 +204,39 @@ public sealed partial class SlackChatPlatform : IChatPlatform
         });
     }
 
+    /// <summary>True when the value looks like a Slack user id (<c>U…</c> or <c>W…</c>).</summary>
+    internal static bool IsUserId(string value) => UserIdPattern().IsMatch(value);
+
+    /// <summary>
+    /// Looks for the given user ids in <c>users.list</c>, 200 users a page, stopping when every one is seen or after
+    /// <paramref name="maxPages"/> pages. Returns each id seen and whether that user is active (not deleted);
+    /// ids not seen are left for <c>users.info</c>.
+    /// </summary>
+    internal Task<IReadOnlyDictionary<string, bool>> FindUsersAsync(IReadOnlyCollection<string> userIds, int maxPages, CancellationToken cancellationToken) =>
+        MapErrorsAsync<IReadOnlyDictionary<string, bool>>(async () =>
+        {
+            var wanted = new HashSet<string>(userIds, StringComparer.Ordinal);
+            var seen = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var pages = 0;
+            await foreach (var page in _api.GetPagesAsync("users.list", new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var member in page.GetProperty("members").EnumerateArray())
+                {
+                    if (member.TryGetProperty("id", out var id) && id.GetString() is { } userId && wanted.Contains(userId))
+                    {
+                        seen[userId] = !(member.TryGetProperty("deleted", out var deleted) && deleted.ValueKind == JsonValueKind.True);
+                    }
+                }
+
+                if (seen.Count == wanted.Count || ++pages >= maxPages)
+                {
+                    break;
+                }
+            }
+
+            return seen;
+        });
+
     /// <summary>Sends an ephemeral message, visible only to <paramref name="userId"/>, in a channel.</summary>
     public Task PostEphemeralAsync(string channelId, string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
         MapErrorsAsync(async () =>

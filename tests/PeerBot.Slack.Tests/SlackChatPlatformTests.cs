@@ -1,4 +1,8 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using PeerBot.Core.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using PeerBot.Core.Platform;
 using PeerBot.Slack.Tests.Support;
 using PeerBot.Testing.Slack;
@@ -257,5 +261,57 @@ public sealed class SlackChatPlatformTests
 
         Assert.Contains(harness.Emulator.Calls, c => c.Method == "conversations.invite" && c.Arguments["users"]!.GetValue<string>() == "U0ANA");
         Assert.Equal(["U0ANA", SlackEmulator.BotUserId], harness.Emulator.Channel(channel.Id).Members.Order(StringComparer.Ordinal));
+    }
+}
+
+public sealed class SlackPeopleResolverTests
+{
+    private static List<PersonOptions> People(int count) =>
+        [.. Enumerable.Range(0, count).Select(i => new PersonOptions { Id = $"p{i}", Name = $"P {i}", Role = PersonRole.Resident, Pgy = 1, Slack = $"U0P{i:D4}" })];
+
+    [Fact]
+    public async Task Resolve_ManyIds_ChecksThemInOneUsersListPageAndOnlyTheUnseenOneByOne()
+    {
+        var people = People(30);
+        people.Add(new PersonOptions { Id = "gone", Name = "Gone", Role = PersonRole.Resident, Pgy = 1, Slack = "U0GONE" });
+        people.Add(new PersonOptions { Id = "nobody", Name = "Nobody", Role = PersonRole.Resident, Pgy = 1, Slack = "U0NOBODY" });
+        people.Add(new PersonOptions { Id = "ana", Name = "Ana", Role = PersonRole.Resident, Pgy = 1, Slack = "ana@hospital.org" });
+        await using var harness = await SlackHarness.StartAsync(
+            e =>
+            {
+                e.MaxPageSize = 200;
+                people.Take(30).ToList().ForEach(p => e.AddUser(p.Slack!, p.Id));
+                e.AddUser("U0GONE", "gone", deleted: true);
+                e.AddUser("U0ANA", "ana", "ana@hospital.org");
+            });
+        var resolver = new SlackPeopleResolver(Options.Create(new PeerBotOptions { People = people }), harness.Platform, NullLogger<SlackPeopleResolver>.Instance);
+        var before = harness.Emulator.Calls.Count;
+
+        var problems = await resolver.ResolveAsync(CancellationToken.None);
+
+        var calls = harness.Emulator.Calls.Skip(before).Select(c => c.Method).ToList();
+        Assert.Equal(1, calls.Count(m => m == "users.list"));
+        Assert.Equal(["users.info"], calls.Where(m => m == "users.info"));
+        Assert.Equal(1, calls.Count(m => m == "users.lookupByEmail"));
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.Contains("'gone'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("'nobody'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Resolve_WorkspaceLargerThanThePageBudget_StopsListingAndChecksTheRestOneByOne()
+    {
+        var people = People(30);
+        await using var harness = await SlackHarness.StartAsync(e => people.ForEach(p => e.AddUser(p.Slack!, p.Id)), people: people);
+        var before = harness.Emulator.Calls.Count;
+
+        var problems = await harness.Host.Services.GetRequiredService<SlackPeopleResolver>().ResolveAsync(CancellationToken.None);
+
+        // The emulator's pages hold two users: six pages (one per five ids) see twelve users, the bot and eleven of
+        // the people; the other 19 are asked for one by one.
+        var calls = harness.Emulator.Calls.Skip(before).Select(c => c.Method).ToList();
+        Assert.Empty(problems);
+        Assert.Equal(6, calls.Count(m => m == "users.list"));
+        Assert.Equal(19, calls.Count(m => m == "users.info"));
     }
 }

@@ -456,6 +456,8 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                 return _users.TryGetValue(id, out var user) ? Ok(new JsonObject { ["user"] = UserJson(user) }) : Error("user_not_found");
             }
 
+            case "users.list":
+                return Page(_users.Values.Select(u => (JsonNode)UserJson(u)).ToList(), "members", Arg("cursor"), Arg("limit"));
             case "users.lookupByEmail":
             {
                 var email = Arg("email") ?? "";

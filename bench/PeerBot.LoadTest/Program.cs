@@ -1,30 +1,26 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using PeerBot;
-using PeerBot.Core.Groups;
-using PeerBot.Discord;
 using PeerBot.LoadTest;
-using PeerBot.Testing.Discord;
 
-// The load scenario: the real host against the Discord emulator on loopback, N groups of about five people, a burst of
-// messages at a target rate (a few groups spiral), and slash commands at the same time. Bounded: it stops by itself.
+// The load scenario: the real host against the Discord or Slack emulator on loopback, N groups of about five people,
+// a burst of messages at a target rate (a few groups spiral), and slash commands at the same time. Bounded: it stops
+// by itself. By default the host runs in a process of its own, so its memory and CPU are measured alone.
+if (args.Length > 0 && args[0] == HostMode.Verb)
+{
+    return await HostMode.RunAsync(args[1..]);
+}
+
 var options = LoadOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord|slack|both] [--slack-tiers lifted|real]");
+    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord|slack|both] [--slack-tiers lifted|real] [--host separate|inproc|PATH/peerbot.dll]");
     return 2;
 }
 
 return options.Platform switch
 {
-    "discord" => await DiscordLoad.RunAsync(options).ConfigureAwait(false),
-    "slack" => await SlackLoad.RunAsync(options).ConfigureAwait(false),
-    "both" => Math.Max(await DiscordLoad.RunAsync(options).ConfigureAwait(false), await SlackLoad.RunAsync(options).ConfigureAwait(false)),
+    "discord" => await LoadRunner.RunAsync(options, new DiscordDriver()),
+    "slack" => await LoadRunner.RunAsync(options, new SlackDriver()),
+    "both" => Math.Max(await LoadRunner.RunAsync(options, new DiscordDriver()), await LoadRunner.RunAsync(options, new SlackDriver())),
     _ => Usage(),
 };
 
@@ -36,7 +32,20 @@ static int Usage()
 
 namespace PeerBot.LoadTest
 {
-    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers)
+    /// <summary>Where the host under test runs.</summary>
+    internal enum HostKind
+    {
+        /// <summary>This program re-launched in <c>host</c> mode, with the host's own runtime configuration.</summary>
+        Separate,
+
+        /// <summary>In this process, with the emulator and the generator (the figures are for all three).</summary>
+        InProcess,
+
+        /// <summary>A built or published <c>peerbot.dll</c>, run as <c>dotnet peerbot.dll run --config FILE</c>.</summary>
+        Executable,
+    }
+
+    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers, HostKind Host, string? HostPath)
     {
         public static LoadOptions? Parse(string[] args)
         {
@@ -58,6 +67,20 @@ namespace PeerBot.LoadTest
 
             int Int(string key, int fallback) => values.TryGetValue(key, out var v) && int.TryParse(v, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : fallback;
             var groups = Int("groups", 200);
+            var host = values.GetValueOrDefault("host", "separate");
+            var kind = host switch
+            {
+                "separate" => HostKind.Separate,
+                "inproc" => HostKind.InProcess,
+                _ when host.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && File.Exists(host) => HostKind.Executable,
+                _ => (HostKind?)null,
+            };
+            if (kind is null)
+            {
+                Console.Error.WriteLine("--host must be separate, inproc or the path of an existing peerbot.dll");
+                return null;
+            }
+
             return new LoadOptions(
                 groups,
                 Int("people", groups * 5),
@@ -66,7 +89,9 @@ namespace PeerBot.LoadTest
                 Int("commands", 20),
                 Math.Min(groups, Int("spirals", Math.Max(1, groups / 10))),
                 values.TryGetValue("platform", out var p) ? p.ToLowerInvariant() : "discord",
-                values.TryGetValue("slack-tiers", out var t) && t == "real");
+                values.TryGetValue("slack-tiers", out var t) && t == "real",
+                kind.Value,
+                kind == HostKind.Executable ? Path.GetFullPath(host) : null);
         }
     }
 
@@ -82,90 +107,8 @@ namespace PeerBot.LoadTest
                 ? "none"
                 : string.Create(CultureInfo.InvariantCulture, $"n={sorted.Count} p50={Percentile(sorted, 50):F1} ms p99={Percentile(sorted, 99):F1} ms max={sorted[^1]:F1} ms");
         }
-    }
 
-    /// <summary>Counts warnings and errors without printing thousands of lines during the burst; prints the first few.</summary>
-    internal sealed class CountingLoggerProvider : ILoggerProvider
-    {
-        private int _warnings;
-        private int _errors;
-        private int _printed;
-
-        public int Warnings => Volatile.Read(ref _warnings);
-
-        public int Errors => Volatile.Read(ref _errors);
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CountingLoggerProvider owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (logLevel < LogLevel.Warning)
-                {
-                    return;
-                }
-
-                Interlocked.Increment(ref logLevel >= LogLevel.Error ? ref owner._errors : ref owner._warnings);
-                if (Interlocked.Increment(ref owner._printed) <= 10)
-                {
-                    Console.Error.WriteLine($"  [{logLevel}] {category}: {formatter(state, exception)}");
-                }
-            }
-        }
-    }
-
-    /// <summary>Samples the process's working set and CPU time while the scenario runs.</summary>
-    internal sealed class ResourceSampler : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-        private long _peak;
-
-        public ResourceSampler() => _loop = Task.Run(LoopAsync);
-
-        public long PeakWorkingSet => Interlocked.Read(ref _peak);
-
-        public void Reset() => Interlocked.Exchange(ref _peak, 0);
-
-        private async Task LoopAsync()
-        {
-            using var process = Process.GetCurrentProcess();
-            while (!_stop.IsCancellationRequested)
-            {
-                process.Refresh();
-                var ws = process.WorkingSet64;
-                long seen;
-                while (ws > (seen = Interlocked.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, ws, seen) != seen)
-                {
-                }
-
-                try
-                {
-                    await Task.Delay(50, _stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync().ConfigureAwait(false);
-            await _loop.ConfigureAwait(false);
-            _stop.Dispose();
-        }
+        public static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F0} MB");
     }
 
     internal static class Messages

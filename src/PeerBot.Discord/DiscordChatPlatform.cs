@@ -35,14 +35,25 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, string> _dmChannels = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _categoryLock = new(1, 1);
+    private readonly Lock _listingGate = new();
+    private readonly TimeProvider _time;
+    private GuildListing? _listing;
 
-    public DiscordChatPlatform(DiscordRestClient rest, DiscordSession session, DiscordAdapterOptions options, ILogger<DiscordChatPlatform> logger)
+    public DiscordChatPlatform(DiscordRestClient rest, DiscordSession session, DiscordAdapterOptions options, ILogger<DiscordChatPlatform> logger, TimeProvider? time = null)
     {
         _rest = rest;
         _session = session;
         _options = options;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>
+    /// How long a listing of the guild's channels is trusted when looking for a channel a lost answer may have made.
+    /// Reconciling many new groups would otherwise fetch the whole (growing) list once per group, which at Discord's
+    /// 50 requests a second was one start-up request in eight.
+    /// </summary>
+    internal static TimeSpan ListingLifetime { get; } = TimeSpan.FromSeconds(30);
 
     public PlatformKind Kind => PlatformKind.Discord;
 
@@ -69,20 +80,17 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             {
                 throw found.ToException();
             }
+            else
+            {
+                // Deleted by hand since the listing was taken: the listing may still show it.
+                ForgetListing();
+            }
         }
 
         if (channel is null)
         {
             // A retried create whose first answer was lost must not make a second channel: adopt one of the same name.
-            var all = (await _rest.SendAsync(HttpMethod.Get, $"/guilds/{_session.GuildId}/channels", null, "View Channel", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
-            foreach (var c in all.EnumerateArray())
-            {
-                if (c.GetProperty("type").GetInt32() == GuildText && Str(c, "parent_id") == categoryId && Str(c, "name") == name)
-                {
-                    channel = c.Clone();
-                    break;
-                }
-            }
+            channel = await FindTextChannelAsync(categoryId, name, cancellationToken).ConfigureAwait(false);
         }
 
         if (channel is null)
@@ -95,8 +103,20 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["parent_id"] = categoryId,
                 ["permission_overwrites"] = Overwrites(spec.UserIds, botId, MemberAllow),
             };
-            var created = (await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            JsonElement created;
+            try
+            {
+                created = (await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            }
+            catch
+            {
+                // The channel may exist even though the answer was lost or refused: the next attempt must look afresh.
+                ForgetListing();
+                throw;
+            }
+
             var id = created.GetProperty("id").GetString()!;
+            RememberCreated(created);
             _session.AddGroupChannel(id);
             _logger.LogInformation("Discord group channel {Channel} created for group {Group}", id, spec.GroupId);
             return new ChannelRef(PlatformKind.Discord, id);
@@ -106,6 +126,50 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         await ReconcileAsync(channel.Value, channelId, categoryId, name, spec.UserIds, botId, cancellationToken).ConfigureAwait(false);
         _session.AddGroupChannel(channelId);
         return new ChannelRef(PlatformKind.Discord, channelId);
+    }
+
+    /// <summary>A text channel of the given name in the category, from a recent listing of the guild's channels.</summary>
+    private async Task<JsonElement?> FindTextChannelAsync(string categoryId, string name, CancellationToken cancellationToken)
+    {
+        GuildListing? listing;
+        lock (_listingGate)
+        {
+            listing = _listing is { } l && _time.GetUtcNow() - l.TakenAt < ListingLifetime ? l : null;
+        }
+
+        if (listing is null)
+        {
+            var takenAt = _time.GetUtcNow();
+            var all = (await _rest.SendAsync(HttpMethod.Get, $"/guilds/{_session.GuildId}/channels", null, "View Channel", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            listing = new GuildListing(takenAt);
+            foreach (var c in all.EnumerateArray())
+            {
+                listing.Add(c.Clone());
+            }
+
+            lock (_listingGate)
+            {
+                _listing = listing;
+            }
+        }
+
+        return listing.Find(categoryId, name);
+    }
+
+    private void RememberCreated(JsonElement created)
+    {
+        lock (_listingGate)
+        {
+            _listing?.Add(created.Clone());
+        }
+    }
+
+    private void ForgetListing()
+    {
+        lock (_listingGate)
+        {
+            _listing = null;
+        }
     }
 
     public Task AddMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
@@ -436,6 +500,27 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key + "#" + part.ToString(CultureInfo.InvariantCulture)));
         return Convert.ToHexString(hash, 0, 12).ToLowerInvariant()[..24];
     }
+}
+
+/// <summary>Text channels of the guild by category and name, as listed at one moment plus those made since.</summary>
+internal sealed class GuildListing(DateTimeOffset takenAt)
+{
+    private readonly ConcurrentDictionary<(string? Parent, string? Name), JsonElement> _text = new();
+
+    public DateTimeOffset TakenAt { get; } = takenAt;
+
+    public void Add(JsonElement channel)
+    {
+        if (channel.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.Number && type.GetInt32() == 0)
+        {
+            _text.TryAdd((Text(channel, "parent_id"), Text(channel, "name")), channel);
+        }
+    }
+
+    public JsonElement? Find(string categoryId, string name) => _text.TryGetValue((categoryId, name), out var c) ? c : null;
+
+    private static string? Text(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }
 
 /// <summary>Discord permission bits PeerBot uses.</summary>

@@ -17,7 +17,8 @@ namespace PeerBot.Slack;
 public sealed partial class SlackChatPlatform : IChatPlatform
 {
     private const int TopicMaxLength = 250;
-    private const int InviteBatch = 100;
+    // conversations.invite takes up to 1000 user ids a call (Slack Web API description).
+    private const int InviteBatch = 1000;
     private const int MaxRememberedKeys = 2048;
     private readonly SlackApiClient _api;
     private readonly SlackBotIdentity _identity;
@@ -55,7 +56,16 @@ public sealed partial class SlackChatPlatform : IChatPlatform
 
             channel ??= await CreateChannelAsync(spec, cancellationToken).ConfigureAwait(false);
             await SetTopicAsync(channel, spec.Topic, cancellationToken).ConfigureAwait(false);
-            await ReconcileMembersAsync(channel.Id, spec.UserIds, cancellationToken).ConfigureAwait(false);
+            if (channel.JustCreated)
+            {
+                // The creator (the bot) is a new channel's only member: no need to list them first.
+                await InviteAsync(channel.Id, [.. spec.UserIds.Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReconcileMembersAsync(channel.Id, spec.UserIds, cancellationToken).ConfigureAwait(false);
+            }
+
             return new ChannelRef(PlatformKind.Slack, channel.Id);
         }).ConfigureAwait(false);
     }
@@ -102,8 +112,20 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
         MapErrorsAsync(async () =>
         {
-            var channelId = await OpenDirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
-            return await PostAsync(channelId, message, cancellationToken).ConfigureAwait(false);
+            if (_dmChannels.TryGetValue(userId, out var known))
+            {
+                return await PostAsync(known, message, cancellationToken).ConfigureAwait(false);
+            }
+
+            // chat.postMessage takes a user id as channel and posts in the bot's DM with them, answering with the DM's
+            // id: no conversations.open (tier 3, 50 a minute) is needed, which made welcoming 1,000 people take 20 minutes.
+            var sent = await PostAsync(userId, message, cancellationToken).ConfigureAwait(false);
+            if (sent.Channel.Id.StartsWith('D'))
+            {
+                _dmChannels[userId] = sent.Channel.Id;
+            }
+
+            return sent;
         });
 
     /// <inheritdoc />
@@ -181,6 +203,39 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             }
         });
     }
+
+    /// <summary>True when the value looks like a Slack user id (<c>U…</c> or <c>W…</c>).</summary>
+    internal static bool IsUserId(string value) => UserIdPattern().IsMatch(value);
+
+    /// <summary>
+    /// Looks for the given user ids in <c>users.list</c>, 200 users a page, stopping when every one is seen or after
+    /// <paramref name="maxPages"/> pages. Returns each id seen and whether that user is active (not deleted);
+    /// ids not seen are left for <c>users.info</c>.
+    /// </summary>
+    internal Task<IReadOnlyDictionary<string, bool>> FindUsersAsync(IReadOnlyCollection<string> userIds, int maxPages, CancellationToken cancellationToken) =>
+        MapErrorsAsync<IReadOnlyDictionary<string, bool>>(async () =>
+        {
+            var wanted = new HashSet<string>(userIds, StringComparer.Ordinal);
+            var seen = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var pages = 0;
+            await foreach (var page in _api.GetPagesAsync("users.list", new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var member in page.GetProperty("members").EnumerateArray())
+                {
+                    if (member.TryGetProperty("id", out var id) && id.GetString() is { } userId && wanted.Contains(userId))
+                    {
+                        seen[userId] = !(member.TryGetProperty("deleted", out var deleted) && deleted.ValueKind == JsonValueKind.True);
+                    }
+                }
+
+                if (seen.Count == wanted.Count || ++pages >= maxPages)
+                {
+                    break;
+                }
+            }
+
+            return seen;
+        });
 
     /// <summary>Sends an ephemeral message, visible only to <paramref name="userId"/>, in a channel.</summary>
     public Task PostEphemeralAsync(string channelId, string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
@@ -268,7 +323,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             try
             {
                 var response = await _api.PostAsync("conversations.create", new JsonObject { ["name"] = name, ["is_private"] = true }, cancellationToken).ConfigureAwait(false);
-                var created = ChannelInfo.From(response.GetProperty("channel"));
+                var created = ChannelInfo.From(response.GetProperty("channel")) with { JustCreated = true };
                 _logger.LogInformation("Created Slack private channel #{Name} ({Channel}) for group {GroupId}.", created.Name, created.Id, spec.GroupId);
                 return created;
             }
@@ -442,6 +497,9 @@ public sealed partial class SlackChatPlatform : IChatPlatform
 
     private sealed record ChannelInfo(string Id, string Name, bool IsArchived, string? Topic)
     {
+        /// <summary>Made by this call, so the bot is its only member.</summary>
+        public bool JustCreated { get; init; }
+
         public static ChannelInfo From(JsonElement channel) => new(
             channel.GetProperty("id").GetString() ?? "",
             channel.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "",

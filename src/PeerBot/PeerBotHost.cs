@@ -107,6 +107,10 @@ internal static class PeerBotHost
             .AddSharing()
             .AddCommands();
 
+        // Last, so it runs after every feature has started; it never delays readiness.
+        builder.Services.AddSingleton<StartupWarmUp>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StartupWarmUp>());
+
         configure?.Invoke(builder);
         return builder;
     }

@@ -221,4 +221,47 @@ public sealed class DiscordChatPlatformTests
 
         Assert.Equal(PlatformErrorKind.NotFound, ex.Kind);
     }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_ManyNewGroups_ListsGuildChannelsOnceAndCreatesEachInOneRequest()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var lee = h.Emulator.AddMember("dr-lee");
+        var before = h.Emulator.Requests.Count;
+
+        for (var g = 0; g < 20; g++)
+        {
+            await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec($"g{g}", $"Circle {g}", "t", [ana, lee], null), default);
+        }
+
+        var requests = h.Emulator.Requests.Skip(before).ToList();
+        Assert.Equal(20, h.Emulator.Channels.Count(c => c.Type == 0));
+        Assert.Equal(20, requests.Count(r => r.Route == "POST /guilds/{guild_id}/channels" && r.Body!["type"]!.GetValue<int>() == 0));
+
+        // One listing to find the category, one to look for channels a lost answer may have made; not one per group.
+        Assert.Equal(2, requests.Count(r => r.Route == "GET /guilds/{guild_id}/channels"));
+        Assert.DoesNotContain(requests, r => r.Method == "PUT");
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_CreateFailedAfterListing_LooksAgainAndAdoptsChannelOfSameName()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var first = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default);
+        var categoryId = h.Emulator.FindChannel(first.Id)!.ParentId;
+
+        // The create of the second group reached Discord but its answer never came back.
+        var made = h.Emulator.AddChannel("circle-b", 0, categoryId);
+        h.Emulator.FailNext("POST /guilds/{guild_id}/channels", 500, count: 10);
+        await Assert.ThrowsAsync<PlatformException>(() => h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g2", "Circle B", "t", [ana], null), default));
+
+        var second = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g2", "Circle B", "t", [ana], null), default);
+
+        Assert.Equal(made.Id, second.Id);
+        Assert.Single(h.Emulator.Channels, c => c.Name == "circle-b");
+        Assert.Contains(new EmulatedOverwrite(ana, 1, 68608, 0), h.Emulator.FindChannel(made.Id)!.Overwrites);
+    }
 }

@@ -93,7 +93,7 @@ public sealed class SlackApiClientTests
     public async Task Post_ServerErrorsBeyondRetries_IsUnavailable()
     {
         await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), configure: o => o.MaxServerErrorRetries = 0);
-        harness.Emulator.FailNext("conversations.open", 500);
+        harness.Emulator.FailNext("chat.postMessage", 500);
 
         var error = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.SendDirectMessageAsync("U0ANA", OutgoingMessage.Plain("x"), None));
 

@@ -1,4 +1,8 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using PeerBot.Core.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using PeerBot.Core.Platform;
 using PeerBot.Slack.Tests.Support;
 using PeerBot.Testing.Slack;
@@ -32,6 +36,20 @@ public sealed class SlackChatPlatformTests
         Assert.Equal("tuesday-circle", created.Name);
         Assert.Equal("Peer support: &lt;Tuesday&gt; &amp; more", created.Topic);
         Assert.Equal(["U0ANA", "U0BEN", "U0LEE", SlackEmulator.BotUserId], created.Members.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_New_InvitesEveryoneInOneCallWithoutListingMembers()
+    {
+        var ids = Enumerable.Range(0, 150).Select(i => $"U0P{i:D4}").ToList();
+        await using var harness = await SlackHarness.StartAsync(e => ids.ForEach(id => e.AddUser(id, id.ToLowerInvariant())));
+
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "big circle", "T", [.. ids, SlackEmulator.BotUserId], null), None);
+
+        var invite = Assert.Single(harness.Emulator.Calls, c => c.Method == "conversations.invite");
+        Assert.Equal(150, invite.Arguments["users"]!.GetValue<string>().Split(',').Length);
+        Assert.DoesNotContain(harness.Emulator.Calls, c => c.Method == "conversations.members");
+        Assert.Equal([.. ids, SlackEmulator.BotUserId], harness.Emulator.Channel(channel.Id).Members.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -133,7 +151,7 @@ public sealed class SlackChatPlatformTests
     }
 
     [Fact]
-    public async Task SendDirectMessage_Twice_OpensTheDmOnceAndButtonsBecomeActions()
+    public async Task SendDirectMessage_Twice_PostsToTheUserIdThenToTheirDmWithoutOpeningItAndButtonsBecomeActions()
     {
         await using var harness = await SlackHarness.StartAsync(People);
         var message = new OutgoingMessage([new ParagraphBlock("Alert")], [new MessageButton("Acknowledge", "ack:A1", ButtonStyle.Primary), new MessageButton("Resolve", "resolve:A1", ButtonStyle.Danger)]);
@@ -142,7 +160,11 @@ public sealed class SlackChatPlatformTests
         var second = await harness.Platform.SendDirectMessageAsync("U0LEE", OutgoingMessage.Plain("again"), None);
 
         Assert.Equal(first.Channel, second.Channel);
-        Assert.Single(harness.Emulator.Calls, c => c.Method == "conversations.open");
+        Assert.Equal(harness.Emulator.DirectChannelOf("U0LEE"), first.Channel.Id);
+        Assert.DoesNotContain(harness.Emulator.Calls, c => c.Method == "conversations.open");
+        var posts = harness.Emulator.Calls.Where(c => c.Method == "chat.postMessage").Select(c => c.Arguments["channel"]!.GetValue<string>()).ToList();
+        Assert.Equal(["U0LEE", first.Channel.Id], posts);
+        Assert.Equal(2, harness.Emulator.DirectMessagesTo("U0LEE").Count);
         var actions = harness.Emulator.DirectMessagesTo("U0LEE")[0].Blocks!.OfType<JsonObject>().Single(b => b["type"]!.GetValue<string>() == "actions");
         var buttons = actions["elements"]!.AsArray().OfType<JsonObject>().ToList();
         Assert.Equal(["ack:A1", "resolve:A1"], buttons.Select(b => b["action_id"]!.GetValue<string>()));
@@ -196,12 +218,12 @@ public sealed class SlackChatPlatformTests
     public async Task PostMessage_MissingScope_PlatformErrorNamesTheScope()
     {
         await using var harness = await SlackHarness.StartAsync(People);
-        harness.Emulator.FailNextWithError("conversations.open", "missing_scope", needed: "im:write");
+        harness.Emulator.FailNextWithError("chat.postMessage", "missing_scope", needed: "chat:write");
 
         var error = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.SendDirectMessageAsync("U0ANA", OutgoingMessage.Plain("hi"), None));
 
         Assert.Equal(PlatformErrorKind.MissingPermission, error.Kind);
-        Assert.Contains("'im:write'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'chat:write'", error.Message, StringComparison.Ordinal);
         Assert.Contains("reinstall", error.Message, StringComparison.Ordinal);
     }
 
@@ -239,5 +261,57 @@ public sealed class SlackChatPlatformTests
 
         Assert.Contains(harness.Emulator.Calls, c => c.Method == "conversations.invite" && c.Arguments["users"]!.GetValue<string>() == "U0ANA");
         Assert.Equal(["U0ANA", SlackEmulator.BotUserId], harness.Emulator.Channel(channel.Id).Members.Order(StringComparer.Ordinal));
+    }
+}
+
+public sealed class SlackPeopleResolverTests
+{
+    private static List<PersonOptions> People(int count) =>
+        [.. Enumerable.Range(0, count).Select(i => new PersonOptions { Id = $"p{i}", Name = $"P {i}", Role = PersonRole.Resident, Pgy = 1, Slack = $"U0P{i:D4}" })];
+
+    [Fact]
+    public async Task Resolve_ManyIds_ChecksThemInOneUsersListPageAndOnlyTheUnseenOneByOne()
+    {
+        var people = People(30);
+        people.Add(new PersonOptions { Id = "gone", Name = "Gone", Role = PersonRole.Resident, Pgy = 1, Slack = "U0GONE" });
+        people.Add(new PersonOptions { Id = "nobody", Name = "Nobody", Role = PersonRole.Resident, Pgy = 1, Slack = "U0NOBODY" });
+        people.Add(new PersonOptions { Id = "ana", Name = "Ana", Role = PersonRole.Resident, Pgy = 1, Slack = "ana@hospital.org" });
+        await using var harness = await SlackHarness.StartAsync(
+            e =>
+            {
+                e.MaxPageSize = 200;
+                people.Take(30).ToList().ForEach(p => e.AddUser(p.Slack!, p.Id));
+                e.AddUser("U0GONE", "gone", deleted: true);
+                e.AddUser("U0ANA", "ana", "ana@hospital.org");
+            });
+        var resolver = new SlackPeopleResolver(Options.Create(new PeerBotOptions { People = people }), harness.Platform, NullLogger<SlackPeopleResolver>.Instance);
+        var before = harness.Emulator.Calls.Count;
+
+        var problems = await resolver.ResolveAsync(CancellationToken.None);
+
+        var calls = harness.Emulator.Calls.Skip(before).Select(c => c.Method).ToList();
+        Assert.Equal(1, calls.Count(m => m == "users.list"));
+        Assert.Equal(["users.info"], calls.Where(m => m == "users.info"));
+        Assert.Equal(1, calls.Count(m => m == "users.lookupByEmail"));
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.Contains("'gone'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("'nobody'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Resolve_WorkspaceLargerThanThePageBudget_StopsListingAndChecksTheRestOneByOne()
+    {
+        var people = People(30);
+        await using var harness = await SlackHarness.StartAsync(e => people.ForEach(p => e.AddUser(p.Slack!, p.Id)), people: people);
+        var before = harness.Emulator.Calls.Count;
+
+        var problems = await harness.Host.Services.GetRequiredService<SlackPeopleResolver>().ResolveAsync(CancellationToken.None);
+
+        // The emulator's pages hold two users: six pages (one per five ids) see twelve users, the bot and eleven of
+        // the people; the other 19 are asked for one by one.
+        var calls = harness.Emulator.Calls.Skip(before).Select(c => c.Method).ToList();
+        Assert.Empty(problems);
+        Assert.Equal(6, calls.Count(m => m == "users.list"));
+        Assert.Equal(19, calls.Count(m => m == "users.info"));
     }
 }

@@ -20,6 +20,7 @@ internal static class SlackMethodLimits
         ["chat.delete"] = 3,
         ["chat.update"] = 3,
         ["users.info"] = 4,
+        ["users.list"] = 2,
         ["users.lookupByEmail"] = 3,
         ["views.open"] = 4,
     };

@@ -456,6 +456,8 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                 return _users.TryGetValue(id, out var user) ? Ok(new JsonObject { ["user"] = UserJson(user) }) : Error("user_not_found");
             }
 
+            case "users.list":
+                return Page(_users.Values.Select(u => (JsonNode)UserJson(u)).ToList(), "members", Arg("cursor"), Arg("limit"));
             case "users.lookupByEmail":
             {
                 var email = Arg("email") ?? "";
@@ -590,18 +592,12 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                     return Error("cannot_dm_bot");
                 }
 
-                var im = _channels.Values.FirstOrDefault(c => c.IsIm && c.Members.Contains(user.Id));
-                if (im is null)
-                {
-                    im = new ChannelState("D" + Next(), user.Id, IsPrivate: true, IsIm: true) { Members = [BotUserId, user.Id] };
-                    _channels[im.Id] = im;
-                }
-
-                return Ok(new JsonObject { ["channel"] = new JsonObject { ["id"] = im.Id } });
+                return Ok(new JsonObject { ["channel"] = new JsonObject { ["id"] = DirectChannelFor(user.Id).Id } });
             }
 
             case "chat.postMessage":
-                return WithWritableChannel(Arg("channel"), c =>
+                // A user id as channel posts in the app's DM with that user (chat.postMessage, "channel" argument).
+                return WithWritableChannel(Arg("channel") is { } target && _users.TryGetValue(target, out var recipient) && !recipient.Deleted && recipient.Id != BotUserId ? DirectChannelFor(recipient.Id).Id : Arg("channel"), c =>
                 {
                     var text = Arg("text");
                     var blocks = args["blocks"] as JsonArray ?? (Arg("blocks") is { } b ? JsonNode.Parse(b) as JsonArray : null);
@@ -691,6 +687,18 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         }
 
         return action(channel);
+    }
+
+    private ChannelState DirectChannelFor(string userId)
+    {
+        var im = _channels.Values.FirstOrDefault(c => c.IsIm && c.Members.Contains(userId));
+        if (im is null)
+        {
+            im = new ChannelState("D" + Next(), userId, IsPrivate: true, IsIm: true) { Members = [BotUserId, userId] };
+            _channels[im.Id] = im;
+        }
+
+        return im;
     }
 
     private JsonObject WithWritableChannel(string? id, Func<ChannelState, JsonObject> action) =>

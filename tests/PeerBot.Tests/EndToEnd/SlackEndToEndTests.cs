@@ -179,6 +179,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         {
             var toAuthorAlone = call.Method == "views.open"
                 || (call.Method == "conversations.open" && Arg(call, "users") == Benjamin)
+                || (call.Method == "chat.postMessage" && Arg(call, "channel") == Benjamin)
                 || (call.Method == "chat.postEphemeral" && Arg(call, "user") == Benjamin)
                 || (authorDm is not null && Arg(call, "channel") == authorDm);
             if (!toAuthorAlone)

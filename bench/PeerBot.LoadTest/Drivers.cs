@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using PeerBot.Testing.Discord;
+using PeerBot.Testing.Slack;
+
+namespace PeerBot.LoadTest;
+
+/// <summary>What the shared scenario needs from one platform's emulator: people, injection, and what it saw.</summary>
+internal interface IPlatformDriver : IAsyncDisposable
+{
+    /// <summary>The platform's name in the configuration (a group's <c>Platform</c>, a person's key).</summary>
+    string ConfigName { get; }
+
+    /// <summary>What the platform's outbound calls are called ("REST requests", "Web API calls").</summary>
+    string CallsName { get; }
+
+    Task StartAsync();
+
+    /// <summary>The configuration keys pointing the host at the emulator.</summary>
+    IReadOnlyDictionary<string, string?> HostSettings { get; }
+
+    /// <summary>Adds a person to the emulated workspace; returns how the configuration names them.</summary>
+    string AddPerson(int index);
+
+    /// <summary>True once the host has connected (gateway identified, Socket Mode connected).</summary>
+    bool Connected { get; }
+
+    /// <summary>The group's channel, once made.</summary>
+    string? GroupChannel(int group);
+
+    /// <summary>True when the person has had a DM from the bot.</summary>
+    bool Welcomed(string userId);
+
+    /// <summary>Where a facilitator's alerts arrive, and how many messages are there now.</summary>
+    (string Inbox, int Count) AlertInbox(string facilitatorId);
+
+    /// <summary>True when a spiral alert arrived in the inbox after the first <paramref name="before"/> messages.</summary>
+    bool AlertArrived(string inbox, int before);
+
+    Task InjectMessageAsync(string channelId, string authorId, string text);
+
+    /// <summary>Runs <c>/peer SUB</c>; returns the milliseconds until it was acknowledged.</summary>
+    Task<double> RunCommandAsync(string userId, string channelId, string subcommand, TimeSpan timeout);
+
+    /// <summary>Every outbound call so far, by route or method.</summary>
+    IReadOnlyList<string> CallRoutes();
+
+    IReadOnlyList<string> Violations { get; }
+
+    string Extra { get; }
+}
+
+internal sealed class DiscordDriver : IPlatformDriver
+{
+    private DiscordEmulator? _emulator;
+
+    private DiscordEmulator E => _emulator ?? throw new InvalidOperationException("not started");
+
+    public string ConfigName => "Discord";
+
+    public string CallsName => "REST requests";
+
+    public async Task StartAsync() =>
+        // Heartbeats at Discord's usual interval: the run is real time.
+        _emulator = await DiscordEmulator.StartAsync(new DiscordEmulatorOptions());
+
+    public IReadOnlyDictionary<string, string?> HostSettings => new Dictionary<string, string?>(E.HostConfiguration())
+    {
+        ["PeerBot:Discord:CategoryName"] = "Peer Support",
+    };
+
+    public string AddPerson(int index) => E.AddMember($"user{index:D5}");
+
+    public bool Connected => E.Identifies > 0;
+
+    public string? GroupChannel(int group) => E.FindChannelByName($"peer-group-{group:D4}")?.Id;
+
+    public bool Welcomed(string userId) => E.DirectChannel(userId) is { } dm && E.MessagesIn(dm.Id).Count >= 1;
+
+    public (string Inbox, int Count) AlertInbox(string facilitatorId)
+    {
+        var dm = E.DirectChannel(facilitatorId)!.Id;
+        return (dm, E.MessagesIn(dm).Count);
+    }
+
+    public bool AlertArrived(string inbox, int before)
+    {
+        var messages = E.MessagesIn(inbox);
+        return messages.Count > before && messages.Skip(before).Any(m => m.Content.Contains("Fatalistic spiral", StringComparison.Ordinal));
+    }
+
+    public Task InjectMessageAsync(string channelId, string authorId, string text) => E.InjectMessageAsync(channelId, authorId, text);
+
+    public async Task<double> RunCommandAsync(string userId, string channelId, string subcommand, TimeSpan timeout)
+    {
+        // The emulator's own measure: from sending the interaction to receiving its first callback.
+        var asked = await E.InjectCommandAsync(userId, channelId, inGuild: true, DiscordEmulator.Sub(subcommand));
+        return (await asked.FirstAnswer.WaitAsync(timeout)).Delay.TotalMilliseconds;
+    }
+
+    public IReadOnlyList<string> CallRoutes() => [.. E.Requests.Select(r => r.Route)];
+
+    public IReadOnlyList<string> Violations => E.Violations;
+
+    public string Extra => "";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_emulator is not null)
+        {
+            await _emulator.DisposeAsync();
+        }
+    }
+}
+
+internal sealed class SlackDriver : IPlatformDriver
+{
+    // Pages as large as Slack's usual ones (the emulator's default of 2 is for exercising paging in tests).
+    private readonly SlackEmulator _emulator = new() { MaxPageSize = 200 };
+
+    public string ConfigName => "Slack";
+
+    public string CallsName => "Web API calls";
+
+    public Task StartAsync() => _emulator.StartAsync();
+
+    public IReadOnlyDictionary<string, string?> HostSettings => _emulator.ConfigurationValues;
+
+    public string AddPerson(int index)
+    {
+        var id = string.Create(CultureInfo.InvariantCulture, $"U{index:D7}");
+        _emulator.AddUser(id, $"user{index:D5}", $"user{index:D5}@hospital.org");
+        return id;
+    }
+
+    public bool Connected => _emulator.ConnectionsOpened > 0;
+
+    public string? GroupChannel(int group)
+    {
+        var suffix = string.Create(CultureInfo.InvariantCulture, $"group-{group:D4}");
+        return _emulator.Channels.FirstOrDefault(c => c.Name.EndsWith(suffix, StringComparison.Ordinal))?.Id;
+    }
+
+    public bool Welcomed(string userId) => _emulator.DirectMessagesTo(userId).Count >= 1;
+
+    public (string Inbox, int Count) AlertInbox(string facilitatorId) => (facilitatorId, _emulator.DirectMessagesTo(facilitatorId).Count);
+
+    public bool AlertArrived(string inbox, int before)
+    {
+        var messages = _emulator.DirectMessagesTo(inbox);
+        return messages.Count > before && messages.Skip(before).Any(m =>
+            m.Text.Contains("Fatalistic spiral", StringComparison.Ordinal) || (m.Blocks?.ToJsonString().Contains("Fatalistic spiral", StringComparison.Ordinal) ?? false));
+    }
+
+    public Task InjectMessageAsync(string channelId, string authorId, string text) => _emulator.InjectMessageAsync(channelId, authorId, text);
+
+    public async Task<double> RunCommandAsync(string userId, string channelId, string subcommand, TimeSpan timeout)
+    {
+        // From just before the envelope is sent to its acknowledgement coming back over the socket.
+        var asked = Stopwatch.GetTimestamp();
+        await _emulator.InjectSlashCommandAsync(userId, channelId, subcommand).WaitAsync(timeout);
+        return Stopwatch.GetElapsedTime(asked).TotalMilliseconds;
+    }
+
+    public IReadOnlyList<string> CallRoutes() => [.. _emulator.Calls.Select(c => c.Method)];
+
+    public IReadOnlyList<string> Violations => _emulator.Violations;
+
+    public string Extra => $"; unacknowledged envelopes {_emulator.UnacknowledgedEnvelopes}";
+
+    public ValueTask DisposeAsync() => _emulator.DisposeAsync();
+}

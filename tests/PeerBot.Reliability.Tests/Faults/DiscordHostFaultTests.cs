@@ -62,8 +62,8 @@ public sealed class DiscordHostFaultTests : IAsyncLifetime
         }
 
         settings["PeerBot:TimeZone"] = "UTC";
-        settings["PeerBot:Anonymity:MinDelay"] = "00:00:01";
-        settings["PeerBot:Anonymity:MaxDelay"] = "00:00:02";
+        settings["PeerBot:Anonymity:MinDelay"] = "00:00:30";
+        settings["PeerBot:Anonymity:MaxDelay"] = "00:01:00";
         settings["PeerBot:Anonymity:MaxPerDay"] = "1000";
         settings["PeerBot:Safety:SpiralWindow"] = "00:10:00";
         settings["PeerBot:Safety:AlertCooldown"] = "00:10:00";

@@ -463,7 +463,7 @@ public sealed partial class SlackEmulator
     private string IssueTrigger()
     {
         var trigger = "trig." + Next();
-        _triggers[trigger] = Time.GetUtcNow();
+        _triggers[trigger] = (DeadlineClock ?? Time).GetUtcNow();
         return trigger;
     }
 

@@ -75,6 +75,13 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     /// <summary>The clock of the emulator: message <c>ts</c> values, trigger id expiry and its own timers (the close after a <c>warning</c> disconnect).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// The clock of Slack's own deadlines (a trigger id lives three seconds); null for <see cref="Time"/>. A test that
+    /// moves a fake <see cref="Time"/> in steps while it waits sets this to <see cref="TimeProvider.System"/>, as Slack
+    /// measures the deadline on the wall clock.
+    /// </summary>
+    public TimeProvider? DeadlineClock { get; set; }
+
     /// <summary>When true, every token is refused with <c>invalid_auth</c>.</summary>
     public bool RejectAllTokens { get; set; }
 
@@ -704,7 +711,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                 }
 
                 // A trigger id lives three seconds.
-                if (Time.GetUtcNow() - issued > TimeSpan.FromSeconds(3))
+                if ((DeadlineClock ?? Time).GetUtcNow() - issued > TimeSpan.FromSeconds(3))
                 {
                     return Error("expired_trigger_id");
                 }

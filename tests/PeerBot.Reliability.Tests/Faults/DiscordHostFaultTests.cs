@@ -16,6 +16,7 @@ namespace PeerBot.Reliability.Tests.Faults;
 /// connections, 429 and 5xx storms and an emulator restart happen while residents talk, share anonymously and run
 /// commands and the scheduler posts prompts; what must arrive, arrives exactly once.
 /// </summary>
+[Collection(HostFaultCollection.Name)]
 #pragma warning disable CA1001 // Disposed in DisposeAsync (xunit's IAsyncLifetime).
 public sealed class DiscordHostFaultTests : IAsyncLifetime
 #pragma warning restore CA1001
@@ -62,8 +63,10 @@ public sealed class DiscordHostFaultTests : IAsyncLifetime
         }
 
         settings["PeerBot:TimeZone"] = "UTC";
-        settings["PeerBot:Anonymity:MinDelay"] = "00:00:30";
-        settings["PeerBot:Anonymity:MaxDelay"] = "00:01:00";
+        // Shares wait a minute or two: far more host time than answering a form takes, even on a busy machine, so the
+        // restart test's shares are still waiting when the emulator goes away.
+        settings["PeerBot:Anonymity:MinDelay"] = "00:01:00";
+        settings["PeerBot:Anonymity:MaxDelay"] = "00:02:00";
         settings["PeerBot:Anonymity:MaxPerDay"] = "1000";
         settings["PeerBot:Safety:SpiralWindow"] = "00:10:00";
         settings["PeerBot:Safety:AlertCooldown"] = "00:10:00";
@@ -394,7 +397,7 @@ public sealed class DiscordHostFaultTests : IAsyncLifetime
         await EnsureConnectedAsync();
         var inbound = _harness.Inbound;
         await _driver.UntilAsync(() => _said.All(t => inbound.CountMessages(t) > 0), "every group message to reach Core");
-        await _driver.UntilAsync(() => _shared.All(t => Posted(t) > 0), "every accepted share to be posted");
+        await _driver.UntilAsync(() => _shared.All(t => Posted(t) > 0), "every accepted share to be posted", TimeSpan.FromSeconds(5));
         await _driver.UntilAsync(() => Alerts(_lee) >= _spirals && Alerts(_kim) >= _spirals, "each spiral alert to each facilitator");
         var prompts = HostFaults.PromptOccurrences(Start, _clock.GetUtcNow());
         await _driver.UntilAsync(() => Prompts() >= prompts, "every prompt that came due");

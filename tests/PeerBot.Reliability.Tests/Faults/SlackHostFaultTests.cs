@@ -153,7 +153,6 @@ public sealed class SlackHostFaultTests : IAsyncLifetime
         _slack.FailNext("chat.postMessage", 429, retryAfterSeconds: 1, times: 2);
         _slack.FailNext("chat.update", 503, times: 1);
         _slack.FailNext("chat.update", 429, retryAfterSeconds: 3, times: 1);
-        _slack.FailNext("conversations.members", 500, times: 2);
 
         var random = new Random(429);
         foreach (var act in new[]

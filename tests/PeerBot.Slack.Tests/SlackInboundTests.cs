@@ -92,6 +92,46 @@ public sealed class SlackInboundTests
     }
 
     [Fact]
+    public async Task SlashCommand_ConnectionLostBeforeTheAck_AnswerGoesByResponseUrlOnce()
+    {
+        var release = new TaskCompletionSource<InteractionResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new RecordingEventHandler { OnCommand = (_, _) => release.Task };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+
+        // The answer is ready in time, but the connection the command came on is gone: the acknowledgement that would
+        // carry it cannot be sent, and Slack's redelivery of the envelope is only acknowledged, never handled again.
+        var ackTask = harness.Emulator.InjectSlashCommandAsync("U0ANA", "C0GENERAL", "stats");
+        await handler.WaitUntilAsync(h => h.Commands.Count == 1, "the command");
+        harness.Emulator.DropSocket();
+        await harness.Emulator.WaitUntilAsync(e => e.OpenConnections == 0, what: "the connection to drop");
+        release.SetResult(InteractionResponse.Text("3 messages this week"));
+
+        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Any(x => x.User == "U0ANA"), what: "the answer by the response URL");
+        var answer = Assert.Single(harness.Emulator.Ephemerals);
+        Assert.Equal("response_url", answer.Via);
+        Assert.Equal("3 messages this week", answer.Text);
+
+        // Once the adapter reconnects, the redelivered envelope is acknowledged without a second answer.
+        for (var step = 0; step < 300 && !ackTask.IsCompleted; step++)
+        {
+            harness.Time.Advance(TimeSpan.FromSeconds(1));
+            try
+            {
+                await harness.Emulator.WaitUntilAsync(_ => ackTask.IsCompleted, TimeSpan.FromMilliseconds(50));
+            }
+            catch (TimeoutException)
+            {
+                // Not yet reconnected: move the clock on.
+            }
+        }
+
+        var ack = await ackTask;
+        Assert.True(ack is null || !ack.ContainsKey("text"), ack?.ToJsonString());
+        Assert.Single(handler.Commands);
+        Assert.Single(harness.Emulator.Ephemerals);
+    }
+
+    [Fact]
     public async Task SlashCommand_SlowAnswer_AckedEmptyAfterTimeoutThenRepliedOnResponseUrl()
     {
         var release = new TaskCompletionSource<InteractionResponse>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -22,6 +22,7 @@ public sealed partial class AlertDelivery : IDisposable
     private readonly SafetyOptions _options;
     private readonly ILogger<AlertDelivery> _logger;
     private readonly SemaphoreSlim _writes = new(1, 1);
+    private readonly Dictionary<string, DeliveryGate> _gates = new(StringComparer.Ordinal);
 
     /// <summary>Creates the delivery.</summary>
     public AlertDelivery(
@@ -44,10 +45,71 @@ public sealed partial class AlertDelivery : IDisposable
     /// <inheritdoc />
     public void Dispose() => _writes.Dispose();
 
-    /// <summary>Delivers what is still due for an alert; returns the updated record (delivered or not).</summary>
+    /// <summary>
+    /// Delivers what is still due for an alert; returns the updated record (delivered or not). One delivery of an
+    /// alert runs at a time, and each starts from what the store says was already sent: the delivery at raise time
+    /// and the maintenance retry of the same alert (which sees it undelivered while its copies are on their way)
+    /// would otherwise both send a facilitator the alert.
+    /// </summary>
     public async Task<AlertRecord> DeliverAsync(AlertRecord alert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
+        var gate = EnterGate(alert.Id);
+        try
+        {
+            await gate.Semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            LeaveGate(alert.Id, gate, entered: false);
+            throw;
+        }
+
+        try
+        {
+            var current = await _store.FindAsync(alert.Id, cancellationToken).ConfigureAwait(false) ?? alert;
+            return await DeliverOnceAsync(current, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            LeaveGate(alert.Id, gate, entered: true);
+        }
+    }
+
+    private DeliveryGate EnterGate(string alertId)
+    {
+        lock (_gates)
+        {
+            if (!_gates.TryGetValue(alertId, out var gate))
+            {
+                gate = new DeliveryGate();
+                _gates[alertId] = gate;
+            }
+
+            gate.Users++;
+            return gate;
+        }
+    }
+
+    private void LeaveGate(string alertId, DeliveryGate gate, bool entered)
+    {
+        if (entered)
+        {
+            gate.Semaphore.Release();
+        }
+
+        lock (_gates)
+        {
+            if (--gate.Users == 0)
+            {
+                _gates.Remove(alertId);
+                gate.Semaphore.Dispose();
+            }
+        }
+    }
+
+    private async Task<AlertRecord> DeliverOnceAsync(AlertRecord alert, CancellationToken cancellationToken)
+    {
         var group = _groups.Find(alert.GroupId);
         var platform = group is null ? null : _platforms.Find(group.Platform);
         if (group is null || platform is null)
@@ -261,4 +323,12 @@ public sealed partial class AlertDelivery : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId}: the message to {PersonId} could not be updated ({Kind}).")]
     private partial void LogRefreshFailed(Exception exception, string alertId, string personId, PlatformErrorKind kind);
+
+    /// <summary>Serialises the deliveries of one alert; removed when nobody waits on it.</summary>
+    private sealed class DeliveryGate
+    {
+        public SemaphoreSlim Semaphore { get; } = new(1, 1);
+
+        public int Users { get; set; }
+    }
 }

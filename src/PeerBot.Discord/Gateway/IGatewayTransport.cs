@@ -77,6 +77,12 @@ public sealed class ClientWebSocketTransport : IGatewayTransport
                 {
                     return GatewayFrame.Closed((int?)_socket.CloseStatus, _socket.CloseStatusDescription);
                 }
+                catch (ObjectDisposedException)
+                {
+                    // Closed under the reader, by the heartbeat finding a zombie (CloseAsync aborts the socket): that
+                    // is the end of this connection, not a failure of the adapter.
+                    return GatewayFrame.Closed(null, "closed by PeerBot");
+                }
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {

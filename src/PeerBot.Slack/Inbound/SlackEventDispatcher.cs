@@ -116,17 +116,20 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
     /// <summary>Waits for slash commands and interactions being handled (for an orderly stop).</summary>
     public Task WhenInteractionsDoneAsync() => Task.WhenAll(_inFlight.Keys);
 
-    internal static async Task AckAsync(ISocketModeAcknowledger acknowledger, string envelopeId, JsonObject? payload, CancellationToken cancellationToken, ILogger? logger = null)
+    /// <summary>Acknowledges an envelope; false when the connection it came on could not take the acknowledgement.</summary>
+    internal static async Task<bool> AckAsync(ISocketModeAcknowledger acknowledger, string envelopeId, JsonObject? payload, CancellationToken cancellationToken, ILogger? logger = null)
     {
         try
         {
             await acknowledger.AckAsync(envelopeId, payload, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or ObjectDisposedException or InvalidOperationException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // Slack redelivers an envelope that was not acknowledged; the duplicate is then acknowledged and dropped.
             logger?.LogWarning("Could not acknowledge Slack envelope {EnvelopeId}: {Error}", envelopeId, ex.Message);
+            return false;
         }
     }
 

@@ -75,7 +75,13 @@ public sealed class SlackInteractions
         {
             var rendered = SlackMessageRenderer.Render(quickReply);
             var ack = new JsonObject { ["response_type"] = "ephemeral", ["text"] = rendered.Text, ["blocks"] = rendered.Blocks };
-            await SlackEventDispatcher.AckAsync(acknowledger, envelope.EnvelopeId, ack, cancellationToken, _logger).ConfigureAwait(false);
+            if (!await SlackEventDispatcher.AckAsync(acknowledger, envelope.EnvelopeId, ack, cancellationToken, _logger).ConfigureAwait(false))
+            {
+                // The connection went away with the answer in its acknowledgement; a redelivery of the envelope is only
+                // acknowledged (never handled twice), so the answer goes the other private way instead.
+                await ReplyPrivatelyAsync(userId, channelId, responseUrl, quickReply, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 

@@ -63,6 +63,50 @@ public sealed class AlertDeliveryTests
     }
 
     [Fact]
+    public async Task DeliverAsync_RetriedWhileTheFirstDeliveryIsStillSending_NobodyGetsTheAlertTwice()
+    {
+        var h = new SafetyHarness();
+        var fake = new FakeChatPlatform(PlatformKind.Slack);
+        var leeSending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var platform = new Mock<IChatPlatform>();
+        platform.SetupGet(p => p.Kind).Returns(PlatformKind.Slack);
+        platform.Setup(p => p.SendDirectMessageAsync(It.IsAny<string>(), It.IsAny<OutgoingMessage>(), It.IsAny<CancellationToken>()))
+            .Returns(async (string userId, OutgoingMessage message, CancellationToken ct) =>
+            {
+                if (userId == "U-lee")
+                {
+                    leeSending.TrySetResult();
+                    await release.Task;
+                }
+
+                return await fake.SendDirectMessageAsync(userId, message, ct);
+            });
+        var groups = new Mock<IGroupDirectory>();
+        groups.Setup(g => g.Find("g1")).Returns(h.Group);
+        using var delivery = new AlertDelivery(h.Store, groups.Object, h.People, new PlatformRegistry([platform.Object]),
+            Microsoft.Extensions.Options.Options.Create(h.Options), NullLogger<AlertDelivery>.Instance);
+        using var monitor = new SafetyMonitor(new RuleBasedClassifier(h.Options.Safety), new SpiralDetector(h.Options.Safety), h.Store, h.Pending, delivery,
+            new AlertIdGenerator(new Random(7)), h.Time, NullLogger<SafetyMonitor>.Instance);
+
+        // Lee's copy is on its way (a slow or rate-limited platform) when the maintenance pass finds the alert
+        // undelivered and delivers it again.
+        var observing = monitor.ObserveAsync(new ObservedMessage("g1", "ana", "ana", SafetyHarness.Start, "i want to die"), CancellationToken.None);
+        await leeSending.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var stored = Assert.Single(await h.Store.ListAsync(["g1"], includeResolved: false, CancellationToken.None));
+        Assert.False(stored.Delivered);
+        var retry = delivery.DeliverAsync(stored, CancellationToken.None);
+        release.SetResult();
+        await observing.WaitAsync(TimeSpan.FromSeconds(10));
+        var after = await retry.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(after.Delivered);
+        Assert.Single(fake.MessagesIn("D-U-lee"));
+        Assert.Single(fake.MessagesIn("D-U-kim"));
+        Assert.Equal(["kim", "lee"], after.DeliveredTo.Select(d => d.PersonId));
+    }
+
+    [Fact]
     public async Task ResolveAsync_WhileTheAlertIsStillBeingSent_IsNotUndoneByTheDelivery()
     {
         var h = new SafetyHarness();

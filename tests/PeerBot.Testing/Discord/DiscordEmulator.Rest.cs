@@ -133,7 +133,12 @@ public sealed partial class DiscordEmulator
         var (status, response, route) = Dispatch(context, method, relative, query, body);
         lock (_gate)
         {
-            _requests.Add(new RecordedRequest(method, relative, route, body, Clock.GetUtcNow(), status));
+            _requests.Add(new RecordedRequest(method, relative, route, body, Clock.GetUtcNow(), status)
+            {
+                HostAt = HostClock?.GetUtcNow(),
+                RetryAfter = status == 429 ? response?["retry_after"]?.GetValue<double>() : null,
+                Global = status == 429 && response?["global"]?.GetValue<bool>() == true,
+            });
         }
 
         Changed();
@@ -695,7 +700,7 @@ public sealed partial class DiscordEmulator
                 ["channel_id"] = m.ChannelId,
                 ["author"] = UserJson(m.AuthorId),
                 ["content"] = m.Content,
-                ["timestamp"] = Now(),
+                ["timestamp"] = HostNow(),
                 ["type"] = 0,
                 ["flags"] = m.Flags,
                 ["mentions"] = new JsonArray(),

@@ -28,7 +28,7 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
     public const long RequiredPermissions = 268504080;
 
     private readonly object _gate = new();
-    private readonly WebApplication _app;
+    private WebApplication? _app;
     private readonly OpenApiRequestValidator _validator = OpenApiRequestValidator.Discord;
     private readonly Dictionary<string, EmulatedChannel> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Username, bool Bot)> _users = new(StringComparer.Ordinal);
@@ -39,7 +39,7 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
     private long _nextId = 200000000000000000;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private DiscordEmulator(WebApplication app, DiscordEmulatorOptions options)
+    private DiscordEmulator(WebApplication? app, DiscordEmulatorOptions options)
     {
         _app = app;
         Options = options;
@@ -88,20 +88,83 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
 
     public static async Task<DiscordEmulator> StartAsync(DiscordEmulatorOptions? options = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var emulator = new DiscordEmulator(app, options ?? new DiscordEmulatorOptions());
-        app.UseWebSockets();
-        app.Run(emulator.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        emulator.BaseUrl = address.TrimEnd('/');
+        var emulator = new DiscordEmulator(null, options ?? new DiscordEmulatorOptions());
+        await emulator.ListenAsync(0);
         return emulator;
     }
 
+    /// <summary>
+    /// The host's clock, when the host runs on a fake one: message timestamps and <see cref="RecordedRequest.HostAt"/>
+    /// are read from it, so a test can check waits (Retry-After, backoff) in the host's time. Deadlines the emulator
+    /// enforces (the 3-second interaction answer, rate-limit windows) stay on real time. Null: real time everywhere.
+    /// </summary>
+    public TimeProvider? HostClock { get; set; }
+
+    /// <summary>True while the server is listening.</summary>
+    public bool IsServerRunning => _app is not null;
+
+    /// <summary>How many times the server was started again after <see cref="StopServerAsync"/>.</summary>
+    public int Restarts { get; private set; }
+
+    /// <summary>
+    /// Stops the server as a Discord outage would: every gateway connection is dropped without a close frame and
+    /// every request is refused, while the model (channels, messages, members, gateway sessions and their events for
+    /// replay) is kept for <see cref="StartServerAsync"/>.
+    /// </summary>
+    public async Task StopServerAsync()
+    {
+        var app = _app ?? throw new InvalidOperationException("The Discord emulator is not running.");
+        _app = null;
+        AbortConnections();
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await app.StopAsync(stop.Token);
+        }
+
+        await app.DisposeAsync();
+        Changed();
+    }
+
+    /// <summary>Starts the server again on the same port, with the state it had when it stopped.</summary>
+    public async Task StartServerAsync()
+    {
+        if (_app is not null)
+        {
+            throw new InvalidOperationException("The Discord emulator is already running.");
+        }
+
+        await ListenAsync(new Uri(BaseUrl).Port);
+        Restarts++;
+        Changed();
+    }
+
     public async ValueTask DisposeAsync()
+    {
+        AbortConnections();
+        var app = _app;
+        _app = null;
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    private async Task ListenAsync(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.Run(HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseUrl = address.TrimEnd('/');
+        _app = app;
+    }
+
+    private void AbortConnections()
     {
         List<GatewayConnection> open;
         lock (_gate)
@@ -120,9 +183,6 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
                 // The connection finished on its own meanwhile.
             }
         }
-
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     /// <summary>
@@ -282,6 +342,9 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
     internal static readonly TimeProvider Clock = TimeProvider.System;
 
     internal static string Now() => Clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>Now on the host's clock when one is set (message timestamps), else real time.</summary>
+    internal string HostNow() => (HostClock ?? Clock).GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 
     private static JsonObject Error(int code, string message) => new() { ["code"] = code, ["message"] = message };
 

@@ -73,7 +73,17 @@ public sealed class EmulatedMessage
 }
 
 /// <summary>A request the emulator received.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Route, JsonNode? Body, DateTimeOffset At, int Status);
+public sealed record RecordedRequest(string Method, string Path, string Route, JsonNode? Body, DateTimeOffset At, int Status)
+{
+    /// <summary>When it arrived on the host's clock (<see cref="DiscordEmulator.HostClock"/>), if one is set.</summary>
+    public DateTimeOffset? HostAt { get; init; }
+
+    /// <summary>The <c>retry_after</c> (seconds) a 429 answer carried.</summary>
+    public double? RetryAfter { get; init; }
+
+    /// <summary>True when a 429 answer was for the global limit.</summary>
+    public bool Global { get; init; }
+}
 
 /// <summary>An interaction the emulator sent, and how the bot answered it.</summary>
 public sealed class EmulatedInteraction

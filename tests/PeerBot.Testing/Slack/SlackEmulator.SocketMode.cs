@@ -391,6 +391,45 @@ public sealed partial class SlackEmulator
     /// <summary>Drops the newest connection without a close handshake.</summary>
     public void DropSocket() => NewestConnection()?.Context.Abort();
 
+    /// <summary>
+    /// Makes the newest connection a zombie: it stays open, but Slack sends nothing on it any more (no envelopes, no
+    /// disconnect), as a link that died somewhere between the two ends. Envelopes go to another connection, or wait for
+    /// the next one to say hello; those already sent on the zombie and not acknowledged are sent again once it ends.
+    /// Returns false when no connection is open.
+    /// </summary>
+    public bool StopAnswering()
+    {
+        lock (_gate)
+        {
+            var connection = _sockets.LastOrDefault(s => s.Ready && !s.Ended && !s.Silent);
+            if (connection is null)
+            {
+                return false;
+            }
+
+            connection.Silent = true;
+            ZombiesMade++;
+        }
+
+        Changed();
+        return true;
+    }
+
+    /// <summary>Connections made zombies with <see cref="StopAnswering"/>.</summary>
+    public int ZombiesMade { get; private set; }
+
+    /// <summary>Open connections that still get envelopes (neither ended nor made zombies).</summary>
+    public int LiveConnections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sockets.Count(s => s.Ready && !s.Ended && !s.Silent);
+            }
+        }
+    }
+
     private SocketConnection? NewestConnection()
     {
         lock (_gate)
@@ -424,7 +463,7 @@ public sealed partial class SlackEmulator
     private string IssueTrigger()
     {
         var trigger = "trig." + Next();
-        _triggers[trigger] = Time.GetUtcNow();
+        _triggers[trigger] = (DeadlineClock ?? Time).GetUtcNow();
         return trigger;
     }
 
@@ -620,7 +659,7 @@ public sealed partial class SlackEmulator
                     return;
                 }
 
-                var candidates = _sockets.Where(s => s.Ready && !s.Ended).ToList();
+                var candidates = _sockets.Where(s => s.Ready && !s.Ended && !s.Silent).ToList();
                 if (candidates.Count == 0)
                 {
                     _undelivered.Add(pending);
@@ -698,6 +737,8 @@ public sealed partial class SlackEmulator
         public bool Ready { get; set; }
 
         public bool Ended { get; set; }
+
+        public bool Silent { get; set; }
 
         public string? DisconnectReason { get; set; }
 

@@ -75,6 +75,13 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     /// <summary>The clock of the emulator: message <c>ts</c> values, trigger id expiry and its own timers (the close after a <c>warning</c> disconnect).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// The clock of Slack's own deadlines (a trigger id lives three seconds); null for <see cref="Time"/>. A test that
+    /// moves a fake <see cref="Time"/> in steps while it waits sets this to <see cref="TimeProvider.System"/>, as Slack
+    /// measures the deadline on the wall clock.
+    /// </summary>
+    public TimeProvider? DeadlineClock { get; set; }
+
     /// <summary>When true, every token is refused with <c>invalid_auth</c>.</summary>
     public bool RejectAllTokens { get; set; }
 
@@ -127,11 +134,50 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     }
 
     /// <summary>Starts the server on a free loopback port.</summary>
-    public async Task StartAsync()
+    public Task StartAsync() => ListenAsync(0);
+
+    /// <summary>True while the server is listening (between <see cref="StartAsync"/> or <see cref="StartServerAsync"/> and <see cref="StopServerAsync"/>).</summary>
+    public bool IsServerRunning => _app is not null;
+
+    /// <summary>How many times the server was started again after <see cref="StopServerAsync"/>.</summary>
+    public int Restarts { get; private set; }
+
+    /// <summary>
+    /// Stops the server as a Slack outage would: every Socket Mode connection is dropped and every call is refused,
+    /// while the workspace (channels, messages, users, undelivered envelopes) is kept for <see cref="StartServerAsync"/>.
+    /// </summary>
+    public async Task StopServerAsync()
+    {
+        var app = _app ?? throw new InvalidOperationException("The Slack emulator is not running.");
+        _app = null;
+        AbortAllSockets();
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await app.StopAsync(stop.Token);
+        }
+
+        await app.DisposeAsync();
+        Changed();
+    }
+
+    /// <summary>Starts the server again on the same port, with the state it had when it stopped.</summary>
+    public async Task StartServerAsync()
+    {
+        if (_app is not null)
+        {
+            throw new InvalidOperationException("The Slack emulator is already running.");
+        }
+
+        await ListenAsync(BaseUrl.Port);
+        Restarts++;
+        Changed();
+    }
+
+    private async Task ListenAsync(int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         app.UseWebSockets();
         app.Run(RouteAsync);
@@ -243,14 +289,16 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         AbortAllSockets();
-        if (_app is not null)
+        var app = _app;
+        _app = null;
+        if (app is not null)
         {
             using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
             {
-                await _app.StopAsync(stop.Token);
+                await app.StopAsync(stop.Token);
             }
 
-            await _app.DisposeAsync();
+            await app.DisposeAsync();
         }
     }
 
@@ -372,12 +420,19 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         InjectedFailure? failure = null;
         lock (_gate)
         {
-            _calls.Add(new SlackApiCall(method, verb, (JsonObject)args.DeepClone(), token is null ? null : "***"));
             _violations.AddRange(problems.Select(p => $"{verb} {method}: {p}"));
             if (problems.Count == 0 && _failures.TryGetValue(method, out var queue) && queue.Count > 0)
             {
                 failure = queue.Dequeue();
             }
+
+            _calls.Add(new SlackApiCall(method, verb, (JsonObject)args.DeepClone(), token is null ? null : "***")
+            {
+                At = Time.GetUtcNow(),
+                Status = failure?.Status ?? 200,
+                RetryAfterSeconds = failure?.RetryAfterSeconds,
+                Error = failure?.Error,
+            });
         }
 
         Changed();
@@ -652,7 +707,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                 }
 
                 // A trigger id lives three seconds.
-                if (Time.GetUtcNow() - issued > TimeSpan.FromSeconds(3))
+                if ((DeadlineClock ?? Time).GetUtcNow() - issued > TimeSpan.FromSeconds(3))
                 {
                     return Error("expired_trigger_id");
                 }

@@ -45,4 +45,17 @@ public sealed record SlackEmulatedView(string Id, string TriggerId, JsonObject V
 public sealed record SlackAck(string EnvelopeId, string Type, JsonObject? Payload, TimeSpan Latency, int Connection);
 
 /// <summary>A Web API call the emulator received.</summary>
-public sealed record SlackApiCall(string Method, string Verb, JsonObject Arguments, string? Token);
+public sealed record SlackApiCall(string Method, string Verb, JsonObject Arguments, string? Token)
+{
+    /// <summary>When it arrived, on the emulator's <see cref="SlackEmulator.Time"/>.</summary>
+    public DateTimeOffset At { get; init; }
+
+    /// <summary>The HTTP status it was answered with when a failure was injected (429, 5xx); 200 otherwise.</summary>
+    public int Status { get; init; } = 200;
+
+    /// <summary>The <c>Retry-After</c> (seconds) an injected failure carried.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>The error an injected <c>ok:false</c> answer carried.</summary>
+    public string? Error { get; init; }
+}

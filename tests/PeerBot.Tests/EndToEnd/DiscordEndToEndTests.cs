@@ -1,16 +1,10 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using PeerBot.Core.Groups;
 using PeerBot.Core.Prompts;
-using PeerBot.Discord;
 using PeerBot.Testing.Discord;
+using PeerBot.Testing.Hosting;
 using PeerBot.Testing.Sharing;
 
 namespace PeerBot.Tests.EndToEnd;
@@ -37,13 +31,15 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
     private static readonly DateTimeOffset PromptTime = new(2026, 11, 24, 19, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerbot-e2e-discord", Guid.NewGuid().ToString("N"));
     private readonly FakeTimeProvider _clock = new(Start);
-    private readonly ListLoggerProvider _logs = new();
-    private readonly List<IHost> _hosts = [];
+    private readonly PeerBotTestHost _harness;
     private DiscordEmulator _discord = null!;
     private TaskCompletionSource _promptArmed = new();
     private string _ana = "", _ben = "", _chloe = "", _lee = "", _kim = "";
+
+    public DiscordEndToEndTests() => _harness = new PeerBotTestHost(_clock, "e2e-discord");
+
+    private ListLoggerProvider Logs => _harness.Logs;
 
     public async Task InitializeAsync()
     {
@@ -57,26 +53,18 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         _chloe = _discord.AddMember("chloe.m");
         _lee = _discord.AddMember("drlee");
         _kim = _discord.AddMember("drkim");
+        Configure();
     }
 
     public async Task DisposeAsync()
     {
         try
         {
-            foreach (var host in _hosts)
-            {
-                await host.StopAsync();
-                host.Dispose();
-            }
+            await _harness.DisposeAsync();
         }
         finally
         {
             await _discord.DisposeAsync();
-            _logs.Dispose();
-            if (Directory.Exists(_folder))
-            {
-                Directory.Delete(_folder, recursive: true);
-            }
         }
     }
 
@@ -136,7 +124,7 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         Assert.Equal(DiscordEmulator.BotUserId, prompt.AuthorId);
 
         // 3. A resident shares anonymously through the modal.
-        var shareLogStart = _logs.Lines.Count;
+        var shareLogStart = Logs.Lines.Count;
         var shareRequestStart = e.Requests.Count;
         var share = await e.InjectCommandAsync(ana, group.Id, inGuild: true, DiscordEmulator.Sub("share"));
         var modal = await share.FirstAnswer.WaitAsync(Generous);
@@ -177,7 +165,7 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
             AssertNoTraceOf(request.Method + " " + request.Path + " " + request.Body?.ToJsonString(), ana, "ana.r", "Ana R.", "\"ana\"");
         }
 
-        foreach (var line in _logs.Lines.Skip(shareLogStart))
+        foreach (var line in Logs.Lines.Skip(shareLogStart))
         {
             AssertNoTraceOf(line, ana, "ana.r", "Ana R.", "=ana;", "=ana]");
         }
@@ -328,7 +316,7 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         Assert.True((await submit.FirstAnswer.WaitAsync(Generous)).IsEphemeral);
 
         // Stopped before the post is due: it is in the outbox, in the database, and nowhere else.
-        await StopHostAsync(_hosts[0]);
+        await _harness.StopAsync(_harness.Hosts[0]);
         Assert.Single(e.MessagesIn(group.Id));
         var requestsBefore = e.Requests.Count;
         var messagesBefore = e.Channels.ToDictionary(c => c.Id, c => e.MessagesIn(c.Id).Count);
@@ -443,104 +431,50 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
     /// </summary>
     private async Task<EmulatedChannel> StartHostAsync()
     {
-        var e = _discord;
-        var host = BuildHost();
-        var runs = new System.Collections.Concurrent.ConcurrentQueue<ReconcileResult>();
-        host.Services.GetRequiredService<GroupReconciliationService>().Idle += (_, result) => runs.Enqueue(result);
-
         // The scheduler reports, after each pass, when it will look again; the test moves the clock to the prompt
         // only once the scheduler has set its timer for it, so the jump cannot race it.
         _promptArmed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var armed = _promptArmed;
-        host.Services.GetRequiredService<PromptSchedulerService>().PassCompleted += (_, next) =>
+        await _harness.StartDiscordAsync(_discord, host => host.Services.GetRequiredService<PromptSchedulerService>().PassCompleted += (_, next) =>
         {
             if (next == PromptTime)
             {
                 armed.TrySetResult();
             }
-        };
+        });
 
-        await host.StartAsync();
-        await host.Services.GetRequiredService<DiscordHostedService>().Started.WaitAsync(Generous);
-        await e.WaitUntilAsync(() => e.IsConnected && e.Commands is not null, Generous, "the bot to connect and register /peer");
-
-        // Started means people are resolved; a run requested now starts after that, and after any run before it.
-        var last = await host.Services.GetRequiredService<GroupReconciliationService>().RequestReconcile().WaitAsync(Generous);
-        Assert.True(last.Complete, string.Join("; ", last.Problems));
-        Assert.All(runs, r => Assert.Empty(r.Problems));
-
-        var group = e.FindChannelByName("peer-tuesday-circle");
+        var group = _discord.FindChannelByName("peer-tuesday-circle");
         Assert.NotNull(group);
         return group;
     }
 
-    private async Task StopHostAsync(IHost host)
-    {
-        await host.StopAsync();
-        host.Dispose();
-        _hosts.Remove(host);
-    }
-
     private void AssertCleanRun()
     {
-        Assert.DoesNotContain(_discord.Token, string.Join("\n", _logs.Lines), StringComparison.Ordinal);
-        Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+        Assert.DoesNotContain(_discord.Token, string.Join("\n", Logs.Lines), StringComparison.Ordinal);
+        Assert.DoesNotContain(Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
         _discord.AssertNoViolations();
     }
 
-    private IHost BuildHost()
+    /// <summary>The configuration of every host of a test: the emulator, one group of three residents and two facilitators.</summary>
+    private void Configure()
     {
-        var settings = new Dictionary<string, string?>(_discord.HostConfiguration())
+        var settings = _harness.Settings;
+        foreach (var (key, value) in _discord.HostConfiguration())
         {
-            ["PeerBot:Storage:Path"] = Path.Combine(_folder, "peerbot.db"),
-            ["PeerBot:Anonymity:KeyPath"] = Path.Combine(_folder, "anonymity.key"),
-            ["PeerBot:Anonymity:MinDelay"] = "00:00:01",
-            ["PeerBot:Anonymity:MaxDelay"] = "00:00:02",
-            ["PeerBot:TimeZone"] = "UTC",
-            ["PeerBot:Discord:CategoryName"] = "Peer Support",
-            ["PeerBot:Groups:0:Name"] = "Tuesday Circle",
-            ["PeerBot:Groups:0:Platform"] = "Discord",
-            ["PeerBot:Groups:0:Schedule"] = "0 19 * * TUE",
-            ["PeerBot:Groups:0:Facilitators:0"] = "dr-lee",
-            ["PeerBot:Groups:0:Facilitators:1"] = "dr-kim",
-        };
-        var people = new (string Id, string DiscordId, string Name, string Role, int? Pgy)[]
-        {
-            ("ana", _ana, "Ana R.", "Resident", 1),
-            ("ben", _ben, "Ben T.", "Resident", 2),
-            ("chloe", _chloe, "Chloe M.", "Resident", 3),
-            // Named by username, as docs/discord-setup.md allows: the adapter looks the id up at start.
-            ("dr-lee", "drlee", "Dr. Sam Lee", "Alumni", null),
-            ("dr-kim", _kim, "Dr. Jo Kim", "Psychologist", null),
-        };
-        var member = 0;
-        for (var i = 0; i < people.Length; i++)
-        {
-            var (id, discordId, name, role, pgy) = people[i];
-            var prefix = $"PeerBot:People:{i}:";
-            settings[prefix + "Id"] = id;
-            settings[prefix + "Name"] = name;
-            settings[prefix + "Role"] = role;
-            settings[prefix + "Discord"] = discordId;
-            if (pgy is { } year)
-            {
-                settings[prefix + "Pgy"] = year.ToString(CultureInfo.InvariantCulture);
-                settings[$"PeerBot:Groups:0:Members:{member++}"] = id;
-            }
+            settings[key] = value;
         }
 
-        var builder = PeerBotHost.CreateBuilder(
-            configFile: null,
-            configuration => configuration.AddInMemoryCollection(settings),
-            b =>
-            {
-                b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock));
-                b.Logging.ClearProviders();
-                b.Logging.AddProvider(_logs);
-                b.Logging.SetMinimumLevel(LogLevel.Debug);
-            });
-        var host = builder.Build();
-        _hosts.Add(host);
-        return host;
+        settings["PeerBot:Anonymity:MinDelay"] = "00:00:01";
+        settings["PeerBot:Anonymity:MaxDelay"] = "00:00:02";
+        settings["PeerBot:TimeZone"] = "UTC";
+        settings["PeerBot:Discord:CategoryName"] = "Peer Support";
+        HostSettings.Person(settings, 0, "ana", "Ana R.", "Resident", 1, discord: _ana);
+        HostSettings.Person(settings, 1, "ben", "Ben T.", "Resident", 2, discord: _ben);
+        HostSettings.Person(settings, 2, "chloe", "Chloe M.", "Resident", 3, discord: _chloe);
+
+        // Named by username, as docs/discord-setup.md allows: the adapter looks the id up at start.
+        HostSettings.Person(settings, 3, "dr-lee", "Dr. Sam Lee", "Alumni", null, discord: "drlee");
+        HostSettings.Person(settings, 4, "dr-kim", "Dr. Jo Kim", "Psychologist", null, discord: _kim);
+        HostSettings.Group(settings, 0, "Tuesday Circle", "Discord", "0 19 * * TUE", ["ana", "ben", "chloe"], ["dr-lee", "dr-kim"]);
     }
 }

@@ -1,17 +1,14 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using PeerBot.Core.Groups;
 using PeerBot.Core.Prompts;
 using PeerBot.Core.Sharing;
 using PeerBot.Slack;
-using PeerBot.Slack.SocketMode;
+using PeerBot.Testing.Hosting;
+using PeerBot.Testing.Sharing;
 using PeerBot.Testing.Slack;
 
 namespace PeerBot.Tests.EndToEnd;
@@ -37,19 +34,22 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
     private static readonly DateTimeOffset Start = new(2026, 11, 2, 18, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset PromptDue = new(2026, 11, 3, 19, 0, 0, TimeSpan.Zero);
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerbot-e2e-slack", Guid.NewGuid().ToString("N"));
     private readonly FakeTimeProvider _time = new(Start);
-    private readonly LogCollector _logs = new();
+    private readonly PeerBotTestHost _harness;
     private readonly SlackEmulator _emulator = new();
     private readonly string _configFile;
     private IHost? _host;
 
-    public SlackEndToEndTests() => _configFile = Path.Combine(_folder, "peerbot.json");
+    public SlackEndToEndTests()
+    {
+        _harness = new PeerBotTestHost(_time, "e2e-slack");
+        _configFile = Path.Combine(_harness.Folder, "peerbot.json");
+    }
+
+    private ListLoggerProvider Logs => _harness.Logs;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_folder);
-
         // Message ts values follow the same fake clock as the host, as Slack's follow real time.
         _emulator.Time = _time;
         await _emulator.StartAsync();
@@ -59,48 +59,31 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         _emulator.AddUser(Lee, "dr.lee", "sam.lee@hospital.org");
         _emulator.AddUser(Kim, "dr.kim", "jo.kim@hospital.org");
 
-        await File.WriteAllTextAsync(_configFile, Config(Path.Combine(_folder, "peerbot.db"), Path.Combine(_folder, "anonymity.key")));
+        await File.WriteAllTextAsync(_configFile, Config(_harness.DatabasePath, _harness.KeyPath));
+        _harness.ConfigFile = _configFile;
+        foreach (var (key, value) in _emulator.ConfigurationValues)
+        {
+            _harness.Settings[key] = value;
+        }
 
-        _host = await StartHostAsync(_configFile);
-    }
-
-    private async Task<IHost> StartHostAsync(string configFile)
-    {
-        var builder = PeerBotHost.CreateBuilder(
-            configFile,
-            configuration => configuration.AddInMemoryCollection(_emulator.ConfigurationValues),
-            b =>
-            {
-                b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time));
-                b.Services.Replace(ServiceDescriptor.Singleton<ExitCodeSink>(new RecordingExitCodeSink()));
-
-                // The test jumps the fake clock a day ahead to reach the prompt. Real Slack keeps a Socket Mode link busy
-                // with pings, but under a fake clock a jump looks like a day of silence and the idle watchdog would
-                // replace the connection mid-scenario. Its period stays within what a timer accepts (IdleTimeout / 4).
-                // The other adapter timers need no care: the ack timeout and request timeouts only run while a
-                // command or a call is in flight, and the clock is only moved when nothing is.
-                b.Services.Configure<SlackAdapterOptions>(o => o.IdleTimeout = TimeSpan.FromDays(30));
-                b.Logging.AddProvider(_logs);
-            });
-        var host = builder.Build();
-        await host.StartAsync();
-        await host.Services.GetRequiredService<SocketModeClient>().Ready.WaitAsync(TimeSpan.FromSeconds(20));
-        return host;
+        // The test jumps the fake clock a day ahead to reach the prompt. Real Slack keeps a Socket Mode link busy
+        // with pings, but under a fake clock a jump looks like a day of silence and the idle watchdog would
+        // replace the connection mid-scenario. Its period stays within what a timer accepts (IdleTimeout / 4).
+        // The other adapter timers need no care: the ack timeout and request timeouts only run while a
+        // command or a call is in flight, and the clock is only moved when nothing is.
+        _harness.Configure = b => b.Services.Configure<SlackAdapterOptions>(o => o.IdleTimeout = TimeSpan.FromDays(30));
+        _host = await _harness.StartSlackAsync(_emulator);
     }
 
     public async Task DisposeAsync()
     {
-        if (_host is not null)
+        try
         {
-            await _host.StopAsync();
-            _host.Dispose();
+            await _harness.DisposeAsync();
         }
-
-        await _emulator.DisposeAsync();
-        _logs.Dispose();
-        if (Directory.Exists(_folder))
+        finally
         {
-            Directory.Delete(_folder, recursive: true);
+            await _emulator.DisposeAsync();
         }
     }
 
@@ -150,7 +133,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
 
         // Anonymous share through the modal (the slash command is private to its author wherever it is typed).
         var callsBeforeShare = _emulator.Calls.Count;
-        var logsBeforeShare = _logs.Count;
+        var logsBeforeShare = Logs.Lines.Count;
         var shareAck = await _emulator.InjectSlashCommandAsync(Benjamin, group.Id, "share");
         Assert.True(shareAck is null || !shareAck.ContainsKey("text"), shareAck?.ToJsonString());
         await WaitForAsync(() => _emulator.Views.Count == 1, "the share modal (views.open)");
@@ -193,7 +176,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
             }
         }
 
-        foreach (var line in _logs.Lines.Skip(logsBeforeShare))
+        foreach (var line in Logs.Lines.Skip(logsBeforeShare))
         {
             AssertNoTraceOfBenjamin(line, "a log line after the share");
         }
@@ -261,7 +244,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
         Assert.All(_emulator.Acks, a => Assert.True(a.Latency < TimeSpan.FromSeconds(3), $"{a.Type} acknowledged after {a.Latency}"));
         Assert.Empty(_emulator.Violations);
-        Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+        Assert.DoesNotContain(Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -312,11 +295,10 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         var group = _emulator.Channels.Single();
         var messages = _emulator.Channel(group.Id).Messages.Count;
         var welcomes = new[] { Ana, Benjamin, Cy, Lee, Kim }.Sum(u => _emulator.DirectMessagesTo(u).Count);
-        await _host!.StopAsync();
-        _host.Dispose();
+        await _harness.StopAsync(_host!);
         var callsBeforeRestart = _emulator.Calls.Count;
 
-        _host = await StartHostAsync(_configFile);
+        _host = await _harness.StartSlackAsync(_emulator);
 
         // The restarted host reconciles from what the store says was applied: a full run with nothing left to do.
         var run = await _host.Services.GetRequiredService<GroupReconciliationService>().RequestReconcile().WaitAsync(TimeSpan.FromSeconds(20));
@@ -330,7 +312,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         Assert.Equal(welcomes, new[] { Ana, Benjamin, Cy, Lee, Kim }.Sum(u => _emulator.DirectMessagesTo(u).Count));
         Assert.DoesNotContain(_emulator.Calls.Skip(callsBeforeRestart), c => c.Method is "conversations.create" or "conversations.invite" or "chat.postMessage");
         Assert.Empty(_emulator.Violations);
-        Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Warning", StringComparison.Ordinal));
+        Assert.DoesNotContain(Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Warning", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -441,7 +423,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
 
         if (!condition())
         {
-            throw new TimeoutException($"Never reached: {what}. Log:\n{string.Join("\n", _logs.Lines)}");
+            throw new TimeoutException($"Never reached: {what}. Log:\n{string.Join("\n", Logs.Lines)}");
         }
     }
 
@@ -504,40 +486,5 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         }
 
         return person;
-    }
-
-    private sealed class RecordingExitCodeSink : ExitCodeSink
-    {
-        public override void Set(int exitCode)
-        {
-            // A fatal Slack error would otherwise set the test process's exit code; the test sees it in the log instead.
-        }
-    }
-
-    /// <summary>Keeps every log line, as "Level Category: message".</summary>
-    private sealed class LogCollector : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public int Count => _lines.Count;
-
-        public IReadOnlyList<string> Lines => [.. _lines];
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(LogCollector owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " | " + exception)}");
-        }
     }
 }

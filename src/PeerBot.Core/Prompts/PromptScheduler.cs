@@ -22,6 +22,8 @@ public sealed class PromptScheduler
     private readonly TimeProvider _time;
     private readonly ILogger<PromptScheduler> _logger;
     private readonly HashSet<string> _reportedBadSchedules = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private DateTimeOffset? _groupsChangedAt;
 
     /// <summary>Creates the scheduler.</summary>
     public PromptScheduler(
@@ -40,6 +42,19 @@ public sealed class PromptScheduler
         _options = options;
         _time = time;
         _logger = logger;
+    }
+
+    /// <summary>
+    /// Notes that the groups changed at <paramref name="at"/> (a group got its channel, was paused or resumed). A group
+    /// seen for the first time on the next pass counts its schedule from then, not from the pass itself, so a prompt
+    /// that fell due between the group getting its channel and the pass is still posted.
+    /// </summary>
+    public void NoteGroupsChanged(DateTimeOffset at)
+    {
+        lock (_lock)
+        {
+            _groupsChangedAt = at;
+        }
     }
 
     /// <summary>Runs one pass; returns when to run again (null: nothing scheduled).</summary>
@@ -101,11 +116,15 @@ public sealed class PromptScheduler
         }
 
         var decision = ScheduleDecider.Decide(schedule, now, state.LastPromptOccurrence, group.PausedUntil);
+        if (decision.Action == ScheduleAction.Start)
+        {
+            var start = ScheduleStart(now);
+            _prompts.StartSchedule(group.Id, start, checkIns: false);
+            decision = ScheduleDecider.Decide(schedule, now, start, group.PausedUntil);
+        }
+
         switch (decision.Action)
         {
-            case ScheduleAction.Start:
-                _prompts.StartSchedule(group.Id, now, checkIns: false);
-                break;
             case ScheduleAction.Post:
                 if (!await _prompts.PostScheduledAsync(group, decision.Occurrence!.Value, cancellationToken).ConfigureAwait(false))
                 {
@@ -129,11 +148,15 @@ public sealed class PromptScheduler
         var now = _time.GetUtcNow();
         var state = _store.GetState(group.Id);
         var decision = ScheduleDecider.Decide(schedule, now, state.LastCheckInOccurrence, group.PausedUntil);
+        if (decision.Action == ScheduleAction.Start)
+        {
+            var start = ScheduleStart(now);
+            _prompts.StartSchedule(group.Id, start, checkIns: true);
+            decision = ScheduleDecider.Decide(schedule, now, start, group.PausedUntil);
+        }
+
         switch (decision.Action)
         {
-            case ScheduleAction.Start:
-                _prompts.StartSchedule(group.Id, now, checkIns: true);
-                break;
             case ScheduleAction.Post:
                 var occurrence = decision.Occurrence!.Value;
                 var posted = await _checkIns.PostAsync(group.Id, $"checkin:{group.Id}:{occurrence.UtcTicks}", cancellationToken).ConfigureAwait(false);
@@ -154,6 +177,16 @@ public sealed class PromptScheduler
         }
 
         return decision.NextDue;
+    }
+
+    // A group is only scheduled once it has a channel, and getting one raises the directory's change, so the latest
+    // change noted before this pass is never earlier than the moment the group could first have had a prompt.
+    private DateTimeOffset ScheduleStart(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            return _groupsChangedAt is { } changed && changed < now ? changed : now;
+        }
     }
 
     private CronSchedule? Schedule(string key, string cron, string timeZone)

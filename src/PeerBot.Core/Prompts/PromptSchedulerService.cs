@@ -87,6 +87,7 @@ public sealed class PromptSchedulerService : BackgroundService
 
     private void OnGroupsChanged(object? sender, EventArgs e)
     {
+        _scheduler.NoteGroupsChanged(_time.GetUtcNow());
         try
         {
             _signal.Release();

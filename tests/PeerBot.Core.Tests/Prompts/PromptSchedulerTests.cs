@@ -170,6 +170,35 @@ public class PromptSchedulerTests
     }
 
     [Fact]
+    public async Task RunDueAsync_OccurrenceBetweenGroupChangeAndFirstPass_IsPostedOnce()
+    {
+        // Tuesday 18:59 in New York: the group gets its channel; the first pass only runs after 19:00 (a slow start,
+        // or the sandbox clock jumped to the prompt first).
+        using var fixture = new PromptFixture(new DateTimeOffset(2026, 10, 20, 22, 59, 0, TimeSpan.Zero));
+        fixture.Scheduler.NoteGroupsChanged(fixture.Time.GetUtcNow());
+        fixture.Time.SetUtcNow(new DateTimeOffset(2026, 10, 20, 23, 0, 30, TimeSpan.Zero));
+
+        await fixture.Scheduler.RunDueAsync(default);
+        await fixture.Scheduler.RunDueAsync(default);
+
+        Assert.Single(fixture.PromptMessages);
+        Assert.Equal(new DateTimeOffset(2026, 10, 20, 23, 0, 0, TimeSpan.Zero), fixture.PromptStore.Posted("g1")[^1].Occurrence);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_OccurrenceBeforeTheGroupChanged_IsNotPosted()
+    {
+        using var fixture = new PromptFixture(new DateTimeOffset(2026, 10, 20, 23, 10, 0, TimeSpan.Zero));
+        fixture.Scheduler.NoteGroupsChanged(fixture.Time.GetUtcNow());
+        fixture.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await fixture.Scheduler.RunDueAsync(default);
+
+        Assert.Empty(fixture.PromptMessages);
+        Assert.Equal(new DateTimeOffset(2026, 10, 20, 23, 10, 0, TimeSpan.Zero), fixture.PromptStore.GetState("g1").LastPromptOccurrence);
+    }
+
+    [Fact]
     public async Task RunDueAsync_CheckInSchedule_PostsCheckInsToo()
     {
         using var fixture = new PromptFixture(Start);

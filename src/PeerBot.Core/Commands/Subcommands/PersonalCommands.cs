@@ -203,6 +203,12 @@ public sealed class MyDataCommand(
         items.Add([new TextSpan(data.Posts.Count == 0
             ? "Anonymous posts: none stored."
             : $"Anonymous posts stored under your private handle: {data.Posts.Count} ({pending.Count} still to appear). Posted ones keep no text.")]);
+        var failed = data.Posts.Count(p => p.State == AnonymousPostState.Failed);
+        if (failed > 0)
+        {
+            items.Add([new TextSpan($"Anonymous posts that could not be posted and were discarded (words erased): {failed}.")]);
+        }
+
         if (data.MutedUntil is { } muted && muted > now)
         {
             items.Add([new TextSpan($"Anonymous sharing paused until {Replies.When(muted, now, null)}.")]);
@@ -217,7 +223,7 @@ public sealed class MyDataCommand(
         blocks.Add(new ListBlock(items));
         foreach (var post in pending)
         {
-            blocks.Add(new ParagraphBlock([new TextSpan($"Pending post "), new TextSpan(post.Id, SpanStyle.Code), new TextSpan($" ({AnonymousSharingService.Describe(post.State)}):")]));
+            blocks.Add(new ParagraphBlock([new TextSpan($"Pending post "), new TextSpan(post.Id, SpanStyle.Code), new TextSpan($" ({AnonymousSharingService.Describe(post)}):")]));
             blocks.Add(new QuoteBlock(post.Text));
         }
 

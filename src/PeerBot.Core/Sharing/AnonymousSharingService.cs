@@ -704,7 +704,8 @@ public sealed partial class AnonymousSharingService : IDisposable
         var attempts = Math.Max(post.Attempts, 1);
         var failingSince = post.FailingSince ?? now;
         var permanentFailures = post.PermanentFailures + (transient ? 0 : 1);
-        var giveUp = transient ? now - failingSince >= TransientRetryWindow : permanentFailures >= MaxAttempts;
+        // The window bounds every post, whatever mix of failures it met, so pending words never outlive it.
+        var giveUp = now - failingSince >= TransientRetryWindow || permanentFailures >= MaxAttempts;
         if (giveUp)
         {
             await GiveUpAsync(post with { Attempts = attempts, FailingSince = failingSince, PermanentFailures = permanentFailures }, why, cancellationToken).ConfigureAwait(false);

@@ -147,6 +147,25 @@ public sealed class OutboxRetryPolicyTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessDueAsync_MixedFailuresPastWindow_GivenUpAtTheWindow()
+    {
+        var postId = await SubmitAsync();
+        var calls = 0;
+
+        // Mostly an outage, with a permanent-looking answer now and then (fewer than MaxAttempts in all).
+        _platform.Failure = op => op == "PostMessage"
+            ? ++calls % 40 == 0 ? new PlatformException(PlatformErrorKind.NotFound, "flaky") : new PlatformException(PlatformErrorKind.Unavailable, "down")
+            : null;
+
+        await RunForAsync(AnonymousSharingService.TransientRetryWindow + TimeSpan.FromMinutes(11));
+
+        var post = _store.Find(postId)!;
+        Assert.Equal(AnonymousPostState.Failed, post.State);
+        Assert.InRange(post.PermanentFailures, 1, AnonymousSharingService.MaxAttempts - 1);
+        Assert.True(post.GaveUpAt!.Value - post.FailingSince!.Value < AnonymousSharingService.TransientRetryWindow + TimeSpan.FromMinutes(11));
+    }
+
+    [Fact]
     public async Task SubmitAsync_AuthorNoteStillOwed_SaidInNextShareReplyAndNotRetried()
     {
         var postId = await SubmitAsync();

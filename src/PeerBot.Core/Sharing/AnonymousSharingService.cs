@@ -151,7 +151,7 @@ public sealed partial class AnonymousSharingService : IDisposable
                 $"Your anonymous sharing is paused until {Replies.When(until, now, group.TimeZone)}. You can still talk in your group as yourself.");
         }
 
-        var lastDay = _posts.ListByAuthor(handle).Count(p => p.CreatedAt > now - TimeSpan.FromDays(1) && p.State != AnonymousPostState.Withheld);
+        var lastDay = _posts.ListByAuthor(handle).Count(p => p.CreatedAt > now - TimeSpan.FromDays(1) && p.State is not (AnonymousPostState.Withheld or AnonymousPostState.Failed));
         if (lastDay >= Options.MaxPerDay)
         {
             return OperationResult<ShareReceipt>.Failure(

@@ -189,6 +189,19 @@ public sealed class OutboxRetryPolicyTests : IDisposable
     }
 
     [Fact]
+    public async Task SubmitAsync_EarlierPostGivenUp_DoesNotCountTowardsDailyLimit()
+    {
+        _world.Options.Anonymity.MaxPerDay = 1;
+        await SubmitAsync();
+        _platform.Failure = op => op == "PostMessage" ? new PlatformException(PlatformErrorKind.NotFound, "channel_not_found") : null;
+        await RunForAsync(TimeSpan.FromHours(2));
+
+        var again = await _sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "second try"), default);
+
+        Assert.True(again.Succeeded, again.Error);
+    }
+
+    [Fact]
     public async Task ProcessDueAsync_RestartMidBackoff_ResumesSchedule()
     {
         var postId = await SubmitAsync();

@@ -12,7 +12,7 @@ public static class CommandsServiceCollectionExtensions
     /// Registers the authorization check, every subcommand and <see cref="PeerEventHandler"/> as the
     /// <see cref="IPlatformEventHandler"/>. Needs <c>AddSharing()</c>, the audit and stats stores
     /// (PeerBot.Storage's <c>AddCommandStorage</c>), the groups feature (directory, operations, pauses,
-    /// <see cref="Groups.ICheckInAnswers"/>) and the safety feature (monitor, alerts).
+    /// <see cref="Groups.ICheckInAnswers"/>) and the safety feature (monitor, alerts, and <see cref="Safety.ISafetyDataEraser"/> for <c>forget-me</c>).
     /// </summary>
     public static IServiceCollection AddCommands(this IServiceCollection services)
     {

@@ -91,6 +91,17 @@ public interface ISafetyMonitor
     Task<SafetyOutcome> ObserveAsync(ObservedMessage message, CancellationToken cancellationToken);
 }
 
+/// <summary>Erases what the safety engine keeps about a person's messages, for <c>/peer forget-me</c>.</summary>
+public interface ISafetyDataEraser
+{
+    /// <summary>
+    /// Erases the fatalistic messages kept towards a spiral (in memory and in <see cref="ISpiralEntryStore"/>) whose
+    /// author key is one of <paramref name="authorKeys"/>: the person id and the anonymity handle of the person.
+    /// </summary>
+    /// <returns>How many kept entries were erased from the store.</returns>
+    Task<int> ForgetAuthorsAsync(IReadOnlyCollection<string> authorKeys, CancellationToken cancellationToken);
+}
+
 /// <summary>Facilitators' view of alerts (<c>/peer flags</c>, <c>ack</c>, <c>resolve</c>).</summary>
 public interface IAlertService
 {

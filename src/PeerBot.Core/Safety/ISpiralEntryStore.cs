@@ -29,6 +29,12 @@ public interface ISpiralEntryStore
 
     /// <summary>Deletes every entry written before <paramref name="before"/> (out of the window); returns how many.</summary>
     Task<int> PurgeBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes every entry, of any group, whose author key is one of <paramref name="authorKeys"/> (compared exactly:
+    /// a person id and an anonymity handle), for <c>/peer forget-me</c>; returns how many.
+    /// </summary>
+    Task<int> DeleteByAuthorsAsync(IReadOnlyCollection<string> authorKeys, CancellationToken cancellationToken);
 }
 
 /// <summary>An in-memory <see cref="ISpiralEntryStore"/>, for tests and offline runs; nothing survives a restart.</summary>
@@ -88,6 +94,16 @@ public sealed class InMemorySpiralEntryStore : ISpiralEntryStore
         lock (_lock)
         {
             return Task.FromResult(_entries.RemoveAll(e => e.Entry.Timestamp < before));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<int> DeleteByAuthorsAsync(IReadOnlyCollection<string> authorKeys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(authorKeys);
+        lock (_lock)
+        {
+            return Task.FromResult(_entries.RemoveAll(e => authorKeys.Contains(e.Entry.AuthorKey, StringComparer.Ordinal)));
         }
     }
 }

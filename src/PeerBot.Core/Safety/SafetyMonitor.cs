@@ -12,7 +12,7 @@ namespace PeerBot.Core.Safety;
 /// window is restored at start (<see cref="RestoreAsync"/>), so a spiral survives a restart or a crash.
 /// Residents are never told they were flagged.
 /// </summary>
-public sealed partial class SafetyMonitor : ISafetyMonitor, IDisposable
+public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, IDisposable
 {
     private const int MaxSpiralExcerpts = 5;
     private const int MaxSpiralReasons = 8;
@@ -141,6 +141,27 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, IDisposable
             {
                 LogRestored(kept.Count, kept.Select(e => e.GroupId).Distinct(StringComparer.Ordinal).Count());
             }
+        }
+        finally
+        {
+            _restoreGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<int> ForgetAuthorsAsync(IReadOnlyCollection<string> authorKeys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(authorKeys);
+
+        // Under the restore gate: a restore running meanwhile could otherwise seed the detector with entries read
+        // from the store just before they were erased.
+        await _restoreGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var erased = await _pending.DeleteByAuthorsAsync(authorKeys, cancellationToken).ConfigureAwait(false);
+            var held = _detector.Forget(authorKeys);
+            LogForgotten(held, erased);
+            return erased;
         }
         finally
         {
@@ -317,6 +338,9 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A fatalistic message of group {GroupId} could not be kept; it counts in this run but not after a restart.")]
     private partial void LogKeepFailed(string groupId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forgot a person's kept spiral messages: {Held} held in memory, {Erased} in the store.")]
+    private partial void LogForgotten(int held, int erased);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The kept messages of group {GroupId} counted by its spiral alert could not be deleted; the purge removes them when they leave the window.")]
     private partial void LogForgetFailed(string groupId, Exception exception);

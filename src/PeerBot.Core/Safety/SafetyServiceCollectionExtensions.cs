@@ -31,6 +31,7 @@ public static class SafetyServiceCollectionExtensions
         services.TryAddSingleton<ISpiralEntryStore, InMemorySpiralEntryStore>();
         services.TryAddSingleton<SafetyMonitor>();
         services.TryAddSingleton<ISafetyMonitor>(sp => sp.GetRequiredService<SafetyMonitor>());
+        services.TryAddSingleton<ISafetyDataEraser>(sp => sp.GetRequiredService<SafetyMonitor>());
         services.TryAddSingleton<IAlertService, AlertService>();
         services.TryAddSingleton<SafetyMaintenanceService>();
         services.AddHostedService(sp => sp.GetRequiredService<SafetyMaintenanceService>());

@@ -116,6 +116,34 @@ public sealed class SpiralDetector
         }
     }
 
+    /// <summary>
+    /// Forgets every message held from these authors, in every group (<c>/peer forget-me</c>), so their words cannot
+    /// reach a later spiral alert; returns how many were dropped. The cooldowns are kept: they name nobody.
+    /// </summary>
+    public int Forget(IReadOnlyCollection<string> authorKeys)
+    {
+        ArgumentNullException.ThrowIfNull(authorKeys);
+        var dropped = 0;
+        lock (_lock)
+        {
+            foreach (var state in _groups.Values)
+            {
+                var kept = state.Entries.Where(e => !authorKeys.Contains(e.AuthorKey, StringComparer.Ordinal)).ToList();
+                dropped += state.Entries.Count - kept.Count;
+                if (kept.Count != state.Entries.Count)
+                {
+                    state.Entries.Clear();
+                    foreach (var entry in kept)
+                    {
+                        state.Entries.Enqueue(entry);
+                    }
+                }
+            }
+        }
+
+        return dropped;
+    }
+
     /// <summary>How long a fatalistic message counts towards a spiral (<see cref="SafetyOptions.SpiralWindow"/>).</summary>
     public TimeSpan Window => _options.SpiralWindow;
 

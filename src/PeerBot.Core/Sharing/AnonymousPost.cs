@@ -17,6 +17,11 @@ namespace PeerBot.Core.Sharing;
 /// <param name="Delivered">The message in the group once posted.</param>
 /// <param name="CrisisToken">For a post withheld as crisis talk: the token of the author's "let the psychologist contact me" button.</param>
 /// <param name="AlertId">For a post withheld as crisis talk: the safety alert raised.</param>
+/// <param name="FailingSince">When the first failed delivery attempt happened; transient failures are retried until
+/// <see cref="AnonymousSharingService.TransientRetryWindow"/> after it.</param>
+/// <param name="PermanentFailures">Attempts that failed in a way retrying is unlikely to fix (not found, no permission...).</param>
+/// <param name="Notices">For a post given up: the private notes still to be delivered about it.</param>
+/// <param name="GaveUpAt">For a post given up: when; the notes are retried until <see cref="AnonymousSharingService.NoticeRetryWindow"/> after it.</param>
 public sealed record AnonymousPost(
     string Id,
     string GroupId,
@@ -28,7 +33,11 @@ public sealed record AnonymousPost(
     int Attempts = 0,
     MessageRef? Delivered = null,
     string? CrisisToken = null,
-    string? AlertId = null)
+    string? AlertId = null,
+    DateTimeOffset? FailingSince = null,
+    int PermanentFailures = 0,
+    PendingNotices Notices = PendingNotices.None,
+    DateTimeOffset? GaveUpAt = null)
 {
     /// <summary>True while the post may still appear in its group.</summary>
     public bool IsPending => State is AnonymousPostState.AwaitingReview or AnonymousPostState.ReviewRequested
@@ -62,6 +71,20 @@ public enum AnonymousPostState
     /// <summary>Crisis talk: never posted; the author got crisis resources and the facilitators an alert.</summary>
     Withheld,
 
-    /// <summary>Delivery gave up after repeated failures.</summary>
+    /// <summary>Delivery gave up after repeated failures; the text is erased.</summary>
     Failed,
+}
+
+/// <summary>Private notes still owed about a post that was given up.</summary>
+[Flags]
+public enum PendingNotices
+{
+    /// <summary>Nothing owed.</summary>
+    None = 0,
+
+    /// <summary>The author has not yet been told that their post could not be delivered.</summary>
+    Author = 1,
+
+    /// <summary>The group's facilitators have not yet been told that one anonymous post could not be delivered.</summary>
+    Facilitators = 2,
 }

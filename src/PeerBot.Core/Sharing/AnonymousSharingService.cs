@@ -37,13 +37,27 @@ public sealed record AuthorData(IReadOnlyList<AnonymousPost> Posts, DateTimeOffs
 /// </summary>
 public sealed partial class AnonymousSharingService : IDisposable
 {
-    /// <summary>Deliveries give up after this many failed attempts.</summary>
+    /// <summary>
+    /// A delivery gives up after this many attempts that failed permanently (not found, missing permission, bad token:
+    /// retrying is unlikely to help), about 50 minutes with the backoff, time enough to fix a permission.
+    /// </summary>
     public const int MaxAttempts = 12;
+
+    /// <summary>
+    /// How long transient failures (platform unavailable, rate limited, network down, platform not connected) are
+    /// retried, from the first failed attempt, before a post is given up. The author was told "Saved", so an outage
+    /// must not lose the post; the bound keeps its words from staying in the store indefinitely.
+    /// </summary>
+    public static readonly TimeSpan TransientRetryWindow = TimeSpan.FromHours(48);
+
+    /// <summary>How long the private notes about a post given up are retried before they are dropped (and logged).</summary>
+    public static readonly TimeSpan NoticeRetryWindow = TimeSpan.FromDays(14);
 
     /// <summary>The label anonymous posts appear under.</summary>
     public const string AnonymousLabel = "Anonymous member";
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IAnonymousPostStore _posts;
     private readonly IAuthorMuteStore _mutes;
@@ -137,7 +151,7 @@ public sealed partial class AnonymousSharingService : IDisposable
                 $"Your anonymous sharing is paused until {Replies.When(until, now, group.TimeZone)}. You can still talk in your group as yourself.");
         }
 
-        var lastDay = _posts.ListByAuthor(handle).Count(p => p.CreatedAt > now - TimeSpan.FromDays(1) && p.State != AnonymousPostState.Withheld);
+        var lastDay = _posts.ListByAuthor(handle).Count(p => p.CreatedAt > now - TimeSpan.FromDays(1) && p.State is not (AnonymousPostState.Withheld or AnonymousPostState.Failed));
         if (lastDay >= Options.MaxPerDay)
         {
             return OperationResult<ShareReceipt>.Failure(
@@ -174,10 +188,39 @@ public sealed partial class AnonymousSharingService : IDisposable
         LogAccepted(id, group.Id, post.State);
         Wake();
 
-        var reply = Options.Review
+        var earlier = await TakeOwedAuthorNotesAsync(handle, cancellationToken).ConfigureAwait(false);
+        var reply = earlier + (Options.Review
             ? $"Saved. {group.Name}'s facilitators look at anonymous posts before they appear; I'll tell you privately what they decide. They won't see who you are."
-            : $"Saved. Your post will appear in {group.Name} as \"{AnonymousLabel}\" {Window()}. I'll tell you privately when it's up. Nobody in the group is told who shared it.";
+            : $"Saved. Your post will appear in {group.Name} as \"{AnonymousLabel}\" {Window()}. I'll tell you privately when it's up. Nobody in the group is told who shared it.");
         return OperationResult<ShareReceipt>.Success(new ShareReceipt(id, false, OutgoingMessage.Plain(reply)));
+    }
+
+    /// <summary>
+    /// The author's next interaction is the fallback for a note about a post given up that could not be delivered
+    /// yet: it is said in the reply to their next share, and no longer retried.
+    /// </summary>
+    private async Task<string> TakeOwedAuthorNotesAsync(string handle, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var owed = _posts.ListByAuthor(handle)
+                .Where(p => p.State == AnonymousPostState.Failed && p.Notices.HasFlag(PendingNotices.Author))
+                .ToList();
+            foreach (var post in owed)
+            {
+                var left = post.Notices & ~PendingNotices.Author;
+                _posts.Update(post with { Notices = left, DueAt = left == PendingNotices.None ? null : post.DueAt });
+            }
+
+            return owed.Count == 0
+                ? ""
+                : $"First, sorry: {(owed.Count == 1 ? "an earlier anonymous post of yours" : $"{owed.Count} earlier anonymous posts of yours")} could not be posted, despite repeated tries, and {(owed.Count == 1 ? "was" : "were")} discarded. ";
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>Resolves the group a person shares to: the one named, or their only group.</summary>
@@ -254,6 +297,10 @@ public sealed partial class AnonymousSharingService : IDisposable
                         break;
                     case AnonymousPostState.Scheduled or AnonymousPostState.Sending:
                         await DeliverAsync(post, cancellationToken).ConfigureAwait(false);
+                        done++;
+                        break;
+                    case AnonymousPostState.Failed when post.Notices != PendingNotices.None:
+                        await SendNoticesAsync(post, cancellationToken).ConfigureAwait(false);
                         done++;
                         break;
                     default:
@@ -491,6 +538,15 @@ public sealed partial class AnonymousSharingService : IDisposable
         _ => state.ToString(),
     };
 
+    /// <summary>How a post's state reads to its author, saying when delivery is being retried.</summary>
+    public static string Describe(AnonymousPost post)
+    {
+        ArgumentNullException.ThrowIfNull(post);
+        return post.IsPending && post.FailingSince is not null
+            ? "not posted yet: the chat platform isn't taking it right now, so it's being retried"
+            : Describe(post.State);
+    }
+
     private OutgoingMessage CrisisReply(string token) => new(
         [
             new ParagraphBlock(_options.Value.Safety.CrisisMessage),
@@ -504,6 +560,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         var group = _groups.Find(post.GroupId);
         var platform = group is null ? null : _platforms.Find(group.Platform);
         var asked = 0;
+        var transient = false;
         if (group is not null && platform is not null)
         {
             for (var index = 0; index < group.FacilitatorIds.Count; index++)
@@ -533,6 +590,7 @@ public sealed partial class AnonymousSharingService : IDisposable
                 }
                 catch (PlatformException ex)
                 {
+                    transient |= IsTransient(ex);
                     LogReviewRequestFailed(post.Id, ex.Kind);
                 }
             }
@@ -540,7 +598,8 @@ public sealed partial class AnonymousSharingService : IDisposable
 
         if (asked == 0)
         {
-            await RetryAsync(post, "no facilitator could be asked to review", cancellationToken).ConfigureAwait(false);
+            // No platform yet (still connecting) or an outage is worth waiting out; no facilitator to ask is not.
+            await RetryAsync(post, "no facilitator could be asked to review", transient || (group is not null && platform is null), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -553,16 +612,23 @@ public sealed partial class AnonymousSharingService : IDisposable
         _posts.Update(sending);
 
         var group = _groups.Find(post.GroupId);
-        if (group?.Channel is null)
+        if (group is null)
         {
-            await RetryAsync(sending, "its group or channel is not available", cancellationToken).ConfigureAwait(false);
+            await RetryAsync(sending, "its group is no longer configured", transient: false, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (group.Channel is null)
+        {
+            // Reconciliation has not created the channel yet (or the platform was down when it tried).
+            await RetryAsync(sending, "its group's channel is not available yet", transient: true, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         var platform = _platforms.Find(group.Platform);
         if (platform is null)
         {
-            await RetryAsync(sending, "its platform is not connected", cancellationToken).ConfigureAwait(false);
+            await RetryAsync(sending, "its platform is not connected", transient: true, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -584,11 +650,11 @@ public sealed partial class AnonymousSharingService : IDisposable
         }
         catch (PlatformException ex)
         {
-            await RetryAsync(sending, ex.Kind.ToString(), cancellationToken).ConfigureAwait(false);
+            await RetryAsync(sending, ex.Kind.ToString(), IsTransient(ex), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        _posts.Update(sending with { State = AnonymousPostState.Delivered, Text = "", DueAt = null, Delivered = posted });
+        _posts.Update(sending with { State = AnonymousPostState.Delivered, Text = "", DueAt = null, Delivered = posted, FailingSince = null });
         LogDelivered(post.Id, group.Id, sending.Attempts);
         _stats.Increment(group.Id, StatKind.AnonymousPosts, _time.GetUtcNow());
 
@@ -596,36 +662,187 @@ public sealed partial class AnonymousSharingService : IDisposable
         await NotifyAuthorAsync(post, OutgoingMessage.Plain($"Your anonymous post is now up in {group.Name}."), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RetryAsync(AnonymousPost post, string why, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether retrying later may succeed: the platform is down or rate limiting, or the adapter gave up on the network
+    /// (both adapters report that as <see cref="PlatformErrorKind.Unavailable"/>; an <see cref="PlatformErrorKind.Other"/>
+    /// caused by a network or timeout failure counts too). Not found, missing permission, a bad token or a person who
+    /// cannot be messaged are permanent until someone fixes them.
+    /// </summary>
+    internal static bool IsTransient(PlatformException exception)
     {
-        var attempts = Math.Max(post.Attempts, 1);
-        if (attempts >= MaxAttempts)
+        ArgumentNullException.ThrowIfNull(exception);
+        if (exception.IsTransient)
         {
-            _posts.Update(post with { State = AnonymousPostState.Failed, Text = "", DueAt = null });
-            LogGaveUp(post.Id, attempts, why);
-            var groupName = _groups.Find(post.GroupId)?.Name ?? "your group";
-            await NotifyAuthorAsync(post, OutgoingMessage.Plain(
-                $"Sorry, your anonymous post for {groupName} could not be posted after several tries, so it was discarded. Please share it again later."), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        if (exception.Kind != PlatformErrorKind.Other)
+        {
+            return false;
+        }
+
+        for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is HttpRequestException or IOException or TimeoutException or System.Net.Sockets.SocketException
+                or System.Net.WebSockets.WebSocketException or OperationCanceledException)
+            {
+                return true;
+            }
+
+            if (cause is PlatformException inner && inner.IsTransient)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task RetryAsync(AnonymousPost post, string why, bool transient, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var attempts = Math.Max(post.Attempts, 1);
+        var failingSince = post.FailingSince ?? now;
+        var permanentFailures = post.PermanentFailures + (transient ? 0 : 1);
+        // The window bounds every post, whatever mix of failures it met, so pending words never outlive it.
+        var giveUp = now - failingSince >= TransientRetryWindow || permanentFailures >= MaxAttempts;
+        if (giveUp)
+        {
+            await GiveUpAsync(post with { Attempts = attempts, FailingSince = failingSince, PermanentFailures = permanentFailures }, why, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var backoff = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, 5 * Math.Pow(2, attempts - 1)));
-        var next = _time.GetUtcNow() + backoff;
-        _posts.Update(post with { DueAt = next, Attempts = attempts });
+        var backoff = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, FirstBackoff.TotalSeconds * Math.Pow(2, Math.Min(attempts - 1, 30))));
+        _posts.Update(post with { DueAt = now + backoff, Attempts = attempts, FailingSince = failingSince, PermanentFailures = permanentFailures });
         LogRetry(post.Id, attempts, why, backoff);
     }
 
-    private async Task NotifyAuthorAsync(AnonymousPost post, OutgoingMessage message, CancellationToken cancellationToken)
+    private async Task GiveUpAsync(AnonymousPost post, string why, CancellationToken cancellationToken)
     {
-        var author = _handles.FindAuthor(post.AuthorHandle);
-        var group = _groups.Find(post.GroupId);
-        if (author is null || group is null)
+        // The words go and the notes become due in the same write: a crash after it still tells both sides.
+        var now = _time.GetUtcNow();
+        var failed = post with
         {
-            LogNoteUndeliverable(post.Id);
-            return;
+            State = AnonymousPostState.Failed,
+            Text = "",
+            DueAt = now,
+            Notices = PendingNotices.Author | PendingNotices.Facilitators,
+            GaveUpAt = now,
+        };
+        _posts.Update(failed);
+        LogGaveUp(post.Id, post.Attempts, why);
+        await SendNoticesAsync(failed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Delivers the notes owed about a post given up: the author learns it was not posted, the group's facilitators
+    /// learn only that one anonymous post could not be delivered (no words, no author, no post id). What could not be
+    /// sent is retried through the outbox with backoff (5 s doubling to 10 minutes) for <see cref="NoticeRetryWindow"/>;
+    /// an author not reached by then still sees it in <c>/peer my-data</c> and in the reply to their next share.
+    /// </summary>
+    private async Task SendNoticesAsync(AnonymousPost post, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var owed = post.Notices;
+        var group = _groups.Find(post.GroupId);
+        var groupName = group?.Name ?? "your group";
+        if (owed.HasFlag(PendingNotices.Author))
+        {
+            var told = await NotifyAuthorAsync(post, OutgoingMessage.Plain(GaveUpNote(groupName), $"N{post.Id}"), cancellationToken).ConfigureAwait(false);
+            if (told != NoteOutcome.NotYet)
+            {
+                owed &= ~PendingNotices.Author;
+            }
         }
 
-        var platforms = new[] { group.Platform }.Concat(_platforms.Platforms.Select(p => p.Kind)).Distinct();
+        if (owed.HasFlag(PendingNotices.Facilitators))
+        {
+            if (group is null || await TellFacilitatorsAsync(post, group, cancellationToken).ConfigureAwait(false))
+            {
+                owed &= ~PendingNotices.Facilitators;
+            }
+        }
+
+        var gaveUpAt = post.GaveUpAt ?? now;
+        DateTimeOffset? next = null;
+        if (owed != PendingNotices.None)
+        {
+            if (now - gaveUpAt >= NoticeRetryWindow)
+            {
+                LogNoticesDropped(post.Id, owed);
+                owed = PendingNotices.None;
+            }
+            else
+            {
+                // Doubling without a counter: the next try is as far ahead as the give-up is behind, 5 s to 10 minutes.
+                var elapsed = now - gaveUpAt;
+                next = now + (elapsed < FirstBackoff ? FirstBackoff : elapsed > MaxBackoff ? MaxBackoff : elapsed);
+            }
+        }
+
+        _posts.Update(post with { Notices = owed, DueAt = next, GaveUpAt = gaveUpAt });
+    }
+
+    private async Task<bool> TellFacilitatorsAsync(AnonymousPost post, GroupInfo group, CancellationToken cancellationToken)
+    {
+        var platform = _platforms.Find(group.Platform);
+        if (platform is null)
+        {
+            return false;
+        }
+
+        var reached = 0;
+        var reachable = 0;
+        for (var index = 0; index < group.FacilitatorIds.Count; index++)
+        {
+            var userId = _people.PlatformUserId(group.FacilitatorIds[index], group.Platform);
+            if (userId is null)
+            {
+                continue;
+            }
+
+            reachable++;
+            var message = OutgoingMessage.Plain(
+                $"One anonymous post for {group.Name} could not be delivered, despite repeated tries, and was discarded; its words are erased. "
+                + "Its author has been told privately. Nobody, including you, is told who wrote it. If the bot lacks access to the group's channel, please ask the coordinator to check it.",
+                $"F{post.Id}{index}");
+            try
+            {
+                await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
+                reached++;
+            }
+            catch (PlatformException ex)
+            {
+                LogNoteFailed(post.Id, ex.Kind);
+            }
+        }
+
+        if (reachable == 0)
+        {
+            // Nobody to tell on this platform: retrying cannot help.
+            LogNoFacilitatorToTell(post.Id, group.Id);
+            return true;
+        }
+
+        return reached > 0;
+    }
+
+    private static string GaveUpNote(string groupName) =>
+        $"Sorry, your anonymous post for {groupName} could not be posted, despite repeated tries, so it was discarded and its words erased. "
+        + "The group's facilitators were told only that one anonymous post could not be delivered, not who wrote it or what it said. Please share it again later.";
+
+    private async Task<NoteOutcome> NotifyAuthorAsync(AnonymousPost post, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        var author = _handles.FindAuthor(post.AuthorHandle);
+        if (author is null)
+        {
+            // No longer on the roster: there is nobody to tell, now or later.
+            LogNoteUndeliverable(post.Id);
+            return NoteOutcome.Never;
+        }
+
+        var group = _groups.Find(post.GroupId);
+        var platforms = (group is null ? Array.Empty<PlatformKind>() : [group.Platform]).Concat(_platforms.Platforms.Select(p => p.Kind)).Distinct();
         foreach (var kind in platforms)
         {
             var platform = _platforms.Find(kind);
@@ -638,7 +855,7 @@ public sealed partial class AnonymousSharingService : IDisposable
             try
             {
                 await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
-                return;
+                return NoteOutcome.Sent;
             }
             catch (PlatformException ex)
             {
@@ -647,6 +864,14 @@ public sealed partial class AnonymousSharingService : IDisposable
         }
 
         LogNoteUndeliverable(post.Id);
+        return NoteOutcome.NotYet;
+    }
+
+    private enum NoteOutcome
+    {
+        Sent,
+        NotYet,
+        Never,
     }
 
     private string Window() =>
@@ -698,6 +923,12 @@ public sealed partial class AnonymousSharingService : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Anonymous post {PostId} given up after {Attempts} attempts ({Why}).")]
     private partial void LogGaveUp(string postId, int attempts, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The notes about anonymous post {PostId}, given up, were not delivered within the retry window ({Owed}); they are dropped.")]
+    private partial void LogNoticesDropped(string postId, PendingNotices owed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {GroupId} has no facilitator who can be messaged about anonymous post {PostId}, given up.")]
+    private partial void LogNoFacilitatorToTell(string postId, string groupId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} reviewed: approved {Approved}.")]
     private partial void LogReviewed(string postId, bool approved);

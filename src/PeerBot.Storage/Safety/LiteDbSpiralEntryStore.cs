@@ -26,6 +26,7 @@ public sealed class LiteDbSpiralEntryStore : ISpiralEntryStore
         _entries = database.Database.GetCollection(CollectionName);
         _entries.EnsureIndex("groupId");
         _entries.EnsureIndex("ts");
+        _entries.EnsureIndex("authorKey");
     }
 
     /// <inheritdoc />
@@ -67,6 +68,25 @@ public sealed class LiteDbSpiralEntryStore : ISpiralEntryStore
     public Task<int> PurgeBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         var deleted = _entries.DeleteMany(Query.LT("ts", before.UtcTicks));
+        return Task.FromResult(Erased(deleted));
+    }
+
+    /// <inheritdoc />
+    public Task<int> DeleteByAuthorsAsync(IReadOnlyCollection<string> authorKeys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(authorKeys);
+        var keys = authorKeys.Where(k => !string.IsNullOrEmpty(k)).Distinct(StringComparer.Ordinal).Select(k => new BsonValue(k)).ToArray();
+        if (keys.Length == 0)
+        {
+            return Task.FromResult(0);
+        }
+
+        // LiteDB compares strings ignoring case; handles are case-sensitive, so the match is made exact here.
+        var ids = _entries.Find(Query.In("authorKey", keys))
+            .Where(d => authorKeys.Contains(d["authorKey"].AsString, StringComparer.Ordinal))
+            .Select(d => d["_id"])
+            .ToList();
+        var deleted = ids.Count(id => _entries.Delete(id));
         return Task.FromResult(Erased(deleted));
     }
 

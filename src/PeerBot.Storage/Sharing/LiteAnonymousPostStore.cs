@@ -122,6 +122,10 @@ public sealed class LiteAnonymousPostStore : IAnonymousPostStore
         ["DeliveredMessage"] = post.Delivered?.Id,
         ["CrisisToken"] = post.CrisisToken,
         ["AlertId"] = post.AlertId,
+        ["FailingSince"] = post.FailingSince is { } failing ? new BsonValue(failing.UtcTicks) : BsonValue.Null,
+        ["PermanentFailures"] = post.PermanentFailures,
+        ["Notices"] = (int)post.Notices,
+        ["GaveUpAt"] = post.GaveUpAt is { } gaveUp ? new BsonValue(gaveUp.UtcTicks) : BsonValue.Null,
     };
 
     private static AnonymousPost FromDocument(BsonDocument doc)
@@ -144,6 +148,12 @@ public sealed class LiteAnonymousPostStore : IAnonymousPostStore
             doc["Attempts"].AsInt32,
             delivered,
             doc["CrisisToken"].IsString ? doc["CrisisToken"].AsString : null,
-            doc["AlertId"].IsString ? doc["AlertId"].AsString : null);
+            doc["AlertId"].IsString ? doc["AlertId"].AsString : null,
+
+            // Documents written before these fields existed read as "no failure yet, nothing owed".
+            doc["FailingSince"].IsInt64 ? new DateTimeOffset(doc["FailingSince"].AsInt64, TimeSpan.Zero) : null,
+            doc["PermanentFailures"].IsInt32 ? doc["PermanentFailures"].AsInt32 : 0,
+            doc["Notices"].IsInt32 ? (PendingNotices)doc["Notices"].AsInt32 : PendingNotices.None,
+            doc["GaveUpAt"].IsInt64 ? new DateTimeOffset(doc["GaveUpAt"].AsInt64, TimeSpan.Zero) : null);
     }
 }

@@ -704,13 +704,29 @@ public sealed class PeerEventHandlerTests : IDisposable
         var reply = Text(await _world.PressAsync(W.AnaUser, "forget:confirm"));
         await _world.PassMaxDelayAndDeliverAsync();
 
-        Assert.StartsWith("Done. Erased 1 anonymous post and 0 audit entries.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Done. Erased 1 anonymous post, 0 message excerpts kept for the safety check and 0 audit entries.", reply, StringComparison.Ordinal);
         Assert.Empty(_world.Sharing.DataOf(W.Ana).Posts);
         Assert.Null(_world.Sharing.DataOf(W.Ana).MutedUntil);
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
         Assert.True(_world.Pauses.PausedUntil(W.Ana) > _world.Time.GetUtcNow().AddYears(50));
         var note = Assert.Single(_world.DirectMessagesTo(W.MoUser)).ToPlainText();
         Assert.Equal("Someone has left Tuesday Circle and asked PeerBot to forget their data. The group now has 2 members.", note);
+    }
+
+    [Fact]
+    public async Task ForgetMe_Confirmed_ErasesKeptSpiralEntriesUnderPersonIdAndHandleOnly()
+    {
+        var handle = _world.Handles.HandleOf(W.Ana);
+        var at = _world.Time.GetUtcNow();
+        await _world.Safety.Kept.AddAsync(W.Tuesday, new SpiralEntry(at, W.Ana, "nothing will ever change", ["permanence"]), default);
+        await _world.Safety.Kept.AddAsync(W.Owls, new SpiralEntry(at.AddMinutes(1), handle, "what's the point", ["futility"]), default);
+        await _world.Safety.Kept.AddAsync(W.Tuesday, new SpiralEntry(at.AddMinutes(2), W.Ben, "i've given up", ["resignation"]), default);
+        await _world.Safety.Kept.AddAsync(W.Tuesday, new SpiralEntry(at.AddMinutes(3), _world.Handles.HandleOf(W.Ben), "no use", ["futility"]), default);
+
+        var reply = Text(await _world.CommandAsync(W.AnaUser, "forget-me confirm"));
+
+        Assert.Contains("2 message excerpts kept for the safety check", reply, StringComparison.Ordinal);
+        Assert.Equal([W.Ben, _world.Handles.HandleOf(W.Ben)], _world.Safety.Kept.Entries.Select(e => e.Entry.AuthorKey));
     }
 
     [Fact]
@@ -744,7 +760,7 @@ public sealed class PeerEventHandlerTests : IDisposable
 
         var reply = Text(await _world.CommandAsync(W.LeeUser, "forget-me confirm"));
 
-        Assert.StartsWith("Done. Erased 0 anonymous posts and 1 audit entry.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Done. Erased 0 anonymous posts, 0 message excerpts kept for the safety check and 1 audit entry.", reply, StringComparison.Ordinal);
         Assert.Empty(_world.Audit.ByActor(W.Lee));
         Assert.Empty(_world.DirectMessagesTo(W.MoUser));
         Assert.Null(_world.Pauses.PausedUntil(W.Lee));

@@ -256,12 +256,12 @@ public sealed class AnonymousSharingServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessDueAsync_AlwaysFailing_GivesUpAfterMaxAttempts()
+    public async Task ProcessDueAsync_AlwaysFailingPermanently_GivesUpAfterMaxAttempts()
     {
         var result = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "never"), default);
         for (var i = 0; i < AnonymousSharingService.MaxAttempts; i++)
         {
-            _world.Platform.FailNext("PostMessage");
+            _world.Platform.FailNext("PostMessage", new PlatformException(PlatformErrorKind.MissingPermission, "Missing access."));
         }
 
         for (var i = 0; i < AnonymousSharingService.MaxAttempts + 2; i++)
@@ -274,7 +274,7 @@ public sealed class AnonymousSharingServiceTests : IDisposable
         Assert.Equal(AnonymousPostState.Failed, post.State);
         Assert.Null(post.DueAt);
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
-        Assert.Contains(_world.DirectMessagesTo(SharingWorld.AnaUser), m => Text(m).Contains("could not be posted after several tries", StringComparison.Ordinal));
+        Assert.Contains(_world.DirectMessagesTo(SharingWorld.AnaUser), m => Text(m).Contains("could not be posted, despite repeated tries", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -129,6 +129,44 @@ public sealed class LiteDbSpiralEntryStoreTests : IDisposable
         Assert.False(FilesHold(Expired), "an expired message's excerpt is still in the database files");
     }
 
+    [Theory]
+    [MemberData(nameof(OnFile))]
+    public async Task DeleteByAuthorsAsync_PersonIdAndHandle_EveryGroupOthersKept(bool onFile)
+    {
+        using var db = Open(onFile);
+        var store = new LiteDbSpiralEntryStore(db);
+        await store.AddAsync("g1", Entry(0, "ana"), CancellationToken.None);
+        await store.AddAsync("g2", Entry(1, "h_anaHandle"), CancellationToken.None);
+        await store.AddAsync("g1", Entry(2, "ben"), CancellationToken.None);
+        await store.AddAsync("g2", Entry(3, "h_benHandle"), CancellationToken.None);
+        await store.AddAsync("g1", Entry(4, "ANA"), CancellationToken.None);
+
+        var deleted = await store.DeleteByAuthorsAsync(["ana", "h_anaHandle"], CancellationToken.None);
+
+        Assert.Equal(2, deleted);
+        var left = await store.ListSinceAsync(DateTimeOffset.MinValue, CancellationToken.None);
+        Assert.Equal(["ben", "h_benHandle", "ANA"], left.Select(e => e.Entry.AuthorKey));
+        Assert.Equal(0, await store.DeleteByAuthorsAsync([], CancellationToken.None));
+        Assert.Equal(0, await store.DeleteByAuthorsAsync(["ana"], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task DeleteByAuthorsAsync_ExcerptsGoneFromTheFilesAtOnce()
+    {
+        using var db = PeerBotDatabase.OpenFile(DbPath);
+        var store = new LiteDbSpiralEntryStore(db);
+        const string Forgotten = "words of someone who asked to be forgotten 3d9b";
+        const string Kept = "words of someone else 7c41";
+        await store.AddAsync("g1", Entry(0, "h_anaHandle", Forgotten), CancellationToken.None);
+        await store.AddAsync("g1", Entry(1, "ben", Kept), CancellationToken.None);
+        Assert.True(FilesHold(Forgotten) && FilesHold(Kept), "the scan sees the kept words");
+
+        await store.DeleteByAuthorsAsync(["ana", "h_anaHandle"], CancellationToken.None);
+
+        Assert.False(FilesHold(Forgotten), "a forgotten person's excerpt is still in the database files");
+        Assert.True(FilesHold(Kept));
+    }
+
     [Fact]
     public void AddLiteDbSafetyStore_ReplacesTheInMemoryWindow()
     {

@@ -28,6 +28,58 @@ public sealed class LiteSharingStoreTests : IDisposable
     }
 
     [Fact]
+    public void Update_RetryAndNoticeFields_RoundTrip()
+    {
+        var store = new LiteAnonymousPostStore(_db);
+        var post = Post("PRETRY2", due: T0.AddMinutes(1));
+        store.Insert(post);
+
+        var retrying = post with { State = AnonymousPostState.Sending, Attempts = 40, FailingSince = T0.AddSeconds(7), PermanentFailures = 2 };
+        store.Update(retrying);
+        Assert.Equal(retrying, store.Find("PRETRY2"));
+
+        var failed = retrying with
+        {
+            State = AnonymousPostState.Failed,
+            Text = "",
+            Notices = PendingNotices.Author | PendingNotices.Facilitators,
+            GaveUpAt = T0.AddHours(48),
+        };
+        store.Update(failed);
+        Assert.Equal(failed, store.Find("PRETRY2"));
+    }
+
+    [Fact]
+    public void Find_DocumentWrittenBeforeRetryFields_ReadsAsNoFailureNothingOwed()
+    {
+        var store = new LiteAnonymousPostStore(_db);
+        _db.Database.GetCollection("anon_posts").Insert(new LiteDB.BsonDocument
+        {
+            ["_id"] = "POLD234",
+            ["GroupId"] = "g-tue",
+            ["Author"] = "h_a",
+            ["Text"] = "older build",
+            ["State"] = "Sending",
+            ["CreatedAt"] = T0.UtcTicks,
+            ["DueAt"] = T0.AddMinutes(3).UtcTicks,
+            ["Attempts"] = 2,
+            ["DeliveredPlatform"] = LiteDB.BsonValue.Null,
+            ["DeliveredChannel"] = LiteDB.BsonValue.Null,
+            ["DeliveredMessage"] = LiteDB.BsonValue.Null,
+            ["CrisisToken"] = LiteDB.BsonValue.Null,
+            ["AlertId"] = LiteDB.BsonValue.Null,
+        });
+
+        var post = store.Find("POLD234")!;
+
+        Assert.Equal(2, post.Attempts);
+        Assert.Null(post.FailingSince);
+        Assert.Equal(0, post.PermanentFailures);
+        Assert.Equal(PendingNotices.None, post.Notices);
+        Assert.Null(post.GaveUpAt);
+    }
+
+    [Fact]
     public void Insert_DuplicateId_Throws()
     {
         var store = new LiteAnonymousPostStore(_db);

@@ -32,7 +32,9 @@ public sealed class RegistrationTests : IDisposable
         services.AddSingleton<IGroupOperations, FakeGroupOperations>();
         services.AddSingleton<IMemberPauses, FakeMemberPauses>();
         services.AddSingleton<ICheckInAnswers, FakeCheckInAnswers>();
-        services.AddSingleton<ISafetyMonitor, FakeSafetyMonitor>();
+        services.AddSingleton<FakeSafetyMonitor>();
+        services.AddSingleton<ISafetyMonitor>(sp => sp.GetRequiredService<FakeSafetyMonitor>());
+        services.AddSingleton<ISafetyDataEraser>(sp => sp.GetRequiredService<FakeSafetyMonitor>());
         services.AddSingleton<IAlertService, FakeAlertService>();
         services.AddSingleton<IChatPlatform>(new FakeChatPlatform(PlatformKind.Slack));
         services.AddSingleton<IPlatformRegistry, PlatformRegistry>();

@@ -51,8 +51,14 @@ public sealed class FakeMemberPauses : IMemberPauses
 }
 
 /// <summary>A safety monitor that calls any text containing <see cref="CrisisMarker"/> crisis talk and records what it saw.</summary>
-public sealed class FakeSafetyMonitor : ISafetyMonitor
+public sealed class FakeSafetyMonitor : ISafetyMonitor, ISafetyDataEraser
 {
+    /// <summary>The kept spiral entries <see cref="ForgetAuthorsAsync"/> erases from (tests add to it).</summary>
+    public InMemorySpiralEntryStore Kept { get; } = new();
+
+    public Task<int> ForgetAuthorsAsync(IReadOnlyCollection<string> authorKeys, CancellationToken cancellationToken) =>
+        Kept.DeleteByAuthorsAsync(authorKeys, cancellationToken);
+
     public const string CrisisMarker = "end it all";
 
     private int _alerts;

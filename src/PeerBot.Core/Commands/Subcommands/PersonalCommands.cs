@@ -4,6 +4,7 @@ using PeerBot.Core.Configuration;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
+using PeerBot.Core.Safety;
 using PeerBot.Core.Sharing;
 
 namespace PeerBot.Core.Commands.Subcommands;
@@ -203,6 +204,12 @@ public sealed class MyDataCommand(
         items.Add([new TextSpan(data.Posts.Count == 0
             ? "Anonymous posts: none stored."
             : $"Anonymous posts stored under your private handle: {data.Posts.Count} ({pending.Count} still to appear). Posted ones keep no text.")]);
+        var failed = data.Posts.Count(p => p.State == AnonymousPostState.Failed);
+        if (failed > 0)
+        {
+            items.Add([new TextSpan($"Anonymous posts that could not be posted and were discarded (words erased): {failed}.")]);
+        }
+
         if (data.MutedUntil is { } muted && muted > now)
         {
             items.Add([new TextSpan($"Anonymous sharing paused until {Replies.When(muted, now, null)}.")]);
@@ -217,7 +224,7 @@ public sealed class MyDataCommand(
         blocks.Add(new ListBlock(items));
         foreach (var post in pending)
         {
-            blocks.Add(new ParagraphBlock([new TextSpan($"Pending post "), new TextSpan(post.Id, SpanStyle.Code), new TextSpan($" ({AnonymousSharingService.Describe(post.State)}):")]));
+            blocks.Add(new ParagraphBlock([new TextSpan($"Pending post "), new TextSpan(post.Id, SpanStyle.Code), new TextSpan($" ({AnonymousSharingService.Describe(post)}):")]));
             blocks.Add(new QuoteBlock(post.Text));
         }
 
@@ -234,6 +241,8 @@ public sealed partial class ForgetMeCommand(
     IGroupDirectory groups,
     IMemberPauses pauses,
     AnonymousSharingService sharing,
+    IAuthorHandles handles,
+    ISafetyDataEraser safety,
     IAuditLog audit,
     IPeopleDirectory people,
     IPlatformRegistry platforms,
@@ -267,7 +276,7 @@ public sealed partial class ForgetMeCommand(
             return InteractionResponse.Message(new OutgoingMessage(
                 [
                     new HeadingBlock("Forget me?"),
-                    new ParagraphBlock($"This erases your anonymous posts (including any not yet posted), any sharing pause and your facilitator actions in the audit log.{leaving} It can't be undone."),
+                    new ParagraphBlock($"This erases your anonymous posts (including any not yet posted), any sharing pause, excerpts of your recent messages kept for the safety check and your facilitator actions in the audit log.{leaving} It can't be undone."),
                 ],
                 [new MessageButton("Yes, forget me", ConfirmAction, ButtonStyle.Danger)]));
         }
@@ -278,6 +287,9 @@ public sealed partial class ForgetMeCommand(
         }
 
         var posts = await sharing.ForgetAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
+
+        // Kept spiral messages are keyed by person id for group messages and by the anonymity handle for anonymous posts.
+        var spiralEntries = await safety.ForgetAuthorsAsync([context.Actor.Id, handles.HandleOf(context.Actor.Id)], cancellationToken).ConfigureAwait(false);
         var actions = audit.DeleteByActor(context.Actor.Id);
         var now = time.GetUtcNow();
         var paused = pauses.PausedUntil(context.Actor.Id) is { } pausedUntil && pausedUntil > now;
@@ -290,7 +302,7 @@ public sealed partial class ForgetMeCommand(
 
         // Only a change to a group is worth a coordinator's note (a paused person already left the channel).
         await TellCoordinatorsAsync(memberOf, context.Actor.Id, cancellationToken).ConfigureAwait(false);
-        return Replies.Text($"Done. Erased {Replies.Count(posts, "anonymous post")} and {Replies.Count(actions, "audit entry")}."
+        return Replies.Text($"Done. Erased {Replies.Count(posts, "anonymous post")}, {Replies.Count(spiralEntries, "message excerpt")} kept for the safety check and {Replies.Count(actions, "audit entry")}."
             + (memberOf.Count > 0 || paused ? " You've left your group; the coordinator is told only that someone left." : "")
             + " Take care.");
     }

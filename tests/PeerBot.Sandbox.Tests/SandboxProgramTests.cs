@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using PeerBot.Core.Prompts;
 using PeerBot.Sandbox.Tests.Support;
 
 namespace PeerBot.Sandbox.Tests;
@@ -92,6 +94,34 @@ public sealed partial class SandboxProgramTests
         var names = channels.EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
         Assert.Contains("peer-circle-1", names);
         Assert.DoesNotContain(names, n => n!.Contains("peer-peer", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task NextPrompt_RightAfterStart_WaitsForTheGroupsAndThePromptArrives()
+    {
+        await using var host = await RealSandboxHost.StartAsync(waitForChannels: false);
+        var store = host.Services.GetRequiredService<IPromptStore>();
+        var scheduler = host.Services.GetRequiredService<PromptSchedulerService>();
+        var posted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        DateTimeOffset? jumpedTo = null;
+        void Check()
+        {
+            if (jumpedTo is { } at && host.Groups.All().Any(g => store.Posted(g.Id).Any(p => p.How == "scheduled" && p.Occurrence <= at)))
+            {
+                posted.TrySetResult();
+            }
+        }
+
+        scheduler.PassCompleted += (_, _) => Check();
+        using var client = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(30) };
+
+        using var response = await client.PostAsJsonAsync("/api/clock/next-prompt", new { });
+        response.EnsureSuccessStatusCode();
+        jumpedTo = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("now").GetDateTimeOffset();
+        Check();
+
+        await posted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(host.Groups.All(), g => Assert.NotNull(g.Channel));
     }
 
     [GeneratedRegex(@"PeerBot sandbox: (http://127\.0\.0\.1:\d+/)")]

@@ -24,6 +24,9 @@ internal sealed partial class SandboxApi
     /// <summary>Longest message a person may type.</summary>
     public const int MaxMessageLength = 4000;
 
+    /// <summary>How long a jump to the next prompt waits for the groups' channels right after start.</summary>
+    public static readonly TimeSpan GroupSetUpWait = TimeSpan.FromSeconds(10);
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -75,7 +78,7 @@ internal sealed partial class SandboxApi
         app.MapPost("/api/buttons", (Func<HttpContext, Task<IResult>>)PressButtonAsync);
         app.MapGet("/api/clock", () => Results.Json(Clock(), Json));
         app.MapPost("/api/clock/advance", (Func<HttpContext, Task<IResult>>)AdvanceAsync);
-        app.MapPost("/api/clock/next-prompt", NextPrompt);
+        app.MapPost("/api/clock/next-prompt", (Func<Task<IResult>>)NextPromptAsync);
         app.MapGet("/api/events", EventsAsync);
     }
 
@@ -316,8 +319,9 @@ internal sealed partial class SandboxApi
         return Results.Json(Clock(), Json);
     }
 
-    private IResult NextPrompt()
+    private async Task<IResult> NextPromptAsync()
     {
+        await GroupsSetUpAsync().ConfigureAwait(false);
         var next = NextPromptAt();
         if (next is null)
         {
@@ -326,6 +330,32 @@ internal sealed partial class SandboxApi
 
         _clock.AdvanceTo(next.Value);
         return Results.Json(Clock(), Json);
+    }
+
+    // A jump made while the groups are still being set up (right after start) would move the clock past a prompt
+    // of a group that has no channel yet, and a group only counts its schedule from when it got one: so the jump
+    // first waits for the groups' channels (a bounded wait; reconciling again makes no platform call).
+    private async Task GroupsSetUpAsync()
+    {
+        var directory = _services.GetService<IGroupDirectory>();
+        var reconciliation = _services.GetService<GroupReconciliationService>();
+        if (directory is null || reconciliation is null || directory.All().All(g => g.Channel is not null))
+        {
+            return;
+        }
+
+        try
+        {
+            await reconciliation.RequestReconcile().WaitAsync(GroupSetUpWait, _clock, _stopping).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogGroupsNotSetUp(_logger, GroupSetUpWait);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopping: jump anyway, nothing is lost.
+        }
     }
 
     private async Task EventsAsync(HttpContext context, string? @as)
@@ -438,4 +468,7 @@ internal sealed partial class SandboxApi
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Core failed to handle {What} from the sandbox")]
     private static partial void LogHandlerFailed(ILogger logger, string what, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The groups were not set up within {Wait}; the clock jumps anyway, and a group still without its channel counts its schedule from when it gets one")]
+    private static partial void LogGroupsNotSetUp(ILogger logger, TimeSpan wait);
 }

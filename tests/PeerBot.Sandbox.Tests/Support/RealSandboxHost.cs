@@ -26,10 +26,11 @@ internal sealed class RealSandboxHost : IAsyncDisposable
 
     public string Folder => _folder.Path;
 
-    public static async Task<RealSandboxHost> StartAsync()
+    /// <summary>Starts the host; by default returns once the demo groups have their channels.</summary>
+    public static async Task<RealSandboxHost> StartAsync(bool waitForChannels = true)
     {
         var host = new RealSandboxHost();
-        await host.StartCoreAsync();
+        await host.StartCoreAsync(waitForChannels);
         return host;
     }
 
@@ -45,7 +46,7 @@ internal sealed class RealSandboxHost : IAsyncDisposable
         _folder.Dispose();
     }
 
-    private async Task StartCoreAsync()
+    private async Task StartCoreAsync(bool waitForChannels)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -62,6 +63,10 @@ internal sealed class RealSandboxHost : IAsyncDisposable
             sandbox: SandboxMode.Always).Build();
         await _host.StartAsync();
         Address = await Services.GetRequiredService<SandboxWebHost>().Started.WaitAsync(TimeSpan.FromSeconds(30));
+        if (!waitForChannels)
+        {
+            return;
+        }
 
         // Reconciliation runs in the background; the page is only worth opening once the groups have channels.
         var reconciliation = Services.GetRequiredService<GroupReconciliationService>();

@@ -40,14 +40,14 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
         switch (eventName)
         {
             case "READY":
-                if (data.TryGetProperty("user", out var user))
+                if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("user", out var user) && Id(user, "id") is { } botUserId)
                 {
-                    _session.BotUserId = user.GetProperty("id").GetString();
+                    _session.BotUserId = botUserId;
                 }
 
-                if (data.TryGetProperty("application", out var app))
+                if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("application", out var app) && Id(app, "id") is { } applicationId)
                 {
-                    _session.ApplicationId = app.GetProperty("id").GetString();
+                    _session.ApplicationId = applicationId;
                 }
 
                 break;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using PeerBot.Core.Platform;
+using PeerBot.Discord.Rest;
 
 namespace PeerBot.Discord.Gateway;
 
@@ -229,7 +230,7 @@ public sealed class GatewayClient
         }
 
         var spacing = IdentifySpacing / Math.Max(1, info.MaxConcurrency);
-        var wait = _lastIdentify + spacing - _time.GetUtcNow();
+        var wait = RateLimiter.WholeMilliseconds(_lastIdentify + spacing - _time.GetUtcNow());
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);

@@ -40,14 +40,14 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
         switch (eventName)
         {
             case "READY":
-                if (data.TryGetProperty("user", out var user))
+                if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("user", out var user) && Id(user, "id") is { } botUserId)
                 {
-                    _session.BotUserId = user.GetProperty("id").GetString();
+                    _session.BotUserId = botUserId;
                 }
 
-                if (data.TryGetProperty("application", out var app))
+                if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("application", out var app) && Id(app, "id") is { } applicationId)
                 {
-                    _session.ApplicationId = app.GetProperty("id").GetString();
+                    _session.ApplicationId = applicationId;
                 }
 
                 break;
@@ -118,9 +118,15 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
             return;
         }
 
+        if (channels.ValueKind != JsonValueKind.Array)
+        {
+            _logger.LogWarning("Ignored the channels of a Discord GUILD_CREATE that are not a list.");
+            return;
+        }
+
         foreach (var c in channels.EnumerateArray())
         {
-            if (c.GetProperty("type").GetInt32() == 4 && _session.CategoryId is null
+            if (ChannelType(c) == 4 && _session.CategoryId is null
                 && string.Equals(Str(c, "name"), _session.CategoryName, StringComparison.OrdinalIgnoreCase))
             {
                 _session.CategoryId = Str(c, "id");
@@ -135,8 +141,14 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
 
     private void OnChannel(JsonElement channel)
     {
-        var id = Str(channel, "id");
-        if (id is null || channel.GetProperty("type").GetInt32() != 0)
+        var id = Id(channel, "id");
+        if (id is null || ChannelType(channel) is not { } type)
+        {
+            _logger.LogWarning("Ignored a Discord channel without its id or type.");
+            return;
+        }
+
+        if (type != 0)
         {
             return;
         }
@@ -230,6 +242,12 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
+
+    /// <summary>A channel's type, or null when the channel is not an object or its type not a whole number.</summary>
+    private static int? ChannelType(JsonElement channel) =>
+        channel.ValueKind == JsonValueKind.Object && channel.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out var type)
+            ? type
+            : null;
 
     private static string? Str(JsonElement e, string name)
     {

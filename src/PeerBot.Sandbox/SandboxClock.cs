@@ -1,3 +1,5 @@
+using PeerBot.Core;
+
 namespace PeerBot.Sandbox;
 
 /// <summary>
@@ -225,7 +227,7 @@ public sealed class SandboxClock : TimeProvider
                 if (now < dueAt)
                 {
                     // The timer beneath is armed in its own time; only sandbox time decides when this is due.
-                    _inner.Change(dueAt - now, Timeout.InfiniteTimeSpan);
+                    _inner.Change(ClockWaits.WholeMilliseconds(dueAt - now), Timeout.InfiniteTimeSpan);
                     return;
                 }
 

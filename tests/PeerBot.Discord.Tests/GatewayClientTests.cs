@@ -143,6 +143,77 @@ public sealed class GatewayClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Run_ReadyWithMutatedSessionIdKey_IdentifiesAfreshAfterSpacingAndKeepsRunning()
+    {
+        // Case 2890 of seed 6606 in the gateway fuzz test: "session_id" mangled, so READY names no session.
+        var t = await ConnectAndIdentifyAsync(ready: false);
+        t.Push("{\"op\":0,\"s\":2892,\"t\":\"READY\",\"d\":{\"id\":\"300\",\"name\":\"g-tue\",\"type\":0,\"parent_id\":\"500\",\"guild_id\":\"100\","
+            + "\"channels\":[{\"id\":\"301\",\"name\":\"g-owl\",\"type\":0}],\"sesreframesion_id\":\"s2\",\"use\u0E51\":{\"id\":\"999\"},\"application\":{\"id\":\"888\"}}}");
+
+        await ExpectFreshIdentifyAsync(t);
+    }
+
+    [Theory]
+    [InlineData("{\"session_id\":\"\",\"resume_gateway_url\":\"wss://resume.example\"}")]
+    [InlineData("{\"session_id\":\" \",\"resume_gateway_url\":\"wss://resume.example\"}")]
+    [InlineData("{\"session_id\":7,\"resume_gateway_url\":\"wss://resume.example\"}")]
+    [InlineData("{\"session_id\":\"\\uD800\",\"resume_gateway_url\":\"wss://resume.example\"}")]
+    [InlineData("{\"session_id\":\"s2\",\"resume_gateway_url\":5}")]
+    [InlineData("{\"session_id\":\"s2\",\"resume_gateway_url\":\"\"}")]
+    [InlineData("{\"session_id\":\"s2\",\"resume_gateway_url\":\"not a url\"}")]
+    [InlineData("{\"session_id\":\"s2\",\"resume_gateway_url\":\"https://resume.example\"}")]
+    [InlineData("[]")]
+    [InlineData("\"READY\"")]
+    public async Task Run_ReadyWithoutUsableSessionIdOrResumeUrl_IdentifiesAfreshAndKeepsRunning(string data)
+    {
+        var t = await ConnectAndIdentifyAsync(ready: false);
+        t.Push("{\"op\":0,\"s\":1,\"t\":\"READY\",\"d\":" + data + "}");
+
+        await ExpectFreshIdentifyAsync(t);
+    }
+
+    [Fact]
+    public async Task Run_ReadyWithUserAndApplicationOfWrongShape_KeepsTheSession()
+    {
+        var t = await ConnectAndIdentifyAsync(ready: false);
+        t.Push("{\"op\":0,\"s\":1,\"t\":\"READY\",\"d\":{\"session_id\":\"s1\",\"resume_gateway_url\":\"wss://resume.example\",\"user\":5,\"application\":{\"id\":[]}}}");
+        Assert.True(await _transports.WaitUntilAsync(() => _dispatch.Names.Contains("READY")));
+
+        Assert.Equal("s1", _client!.SessionId);
+        Assert.Equal("wss://resume.example", _client.ResumeGatewayUrl);
+        Assert.Null(_client.BotUserId);
+        Assert.Null(_client.ApplicationId);
+        Assert.Single(_transports.Created);
+        Assert.False(_run!.IsCompleted);
+    }
+
+    /// <summary>
+    /// After an unusable READY: the dispatch is not passed on, the connection is replaced only after the identify
+    /// spacing (no hot loop), the new one identifies (no resume of a session that was never named), and the client runs on.
+    /// </summary>
+    private async Task ExpectFreshIdentifyAsync(ScriptedTransport t)
+    {
+        Assert.True(await _transports.WaitUntilAsync(() => _gatewayBotCalls == 2));
+        Assert.Single(_transports.Created);
+        Assert.Equal(GatewayClient.ResumableCloseCode, t.ClosedWith);
+        Assert.DoesNotContain("READY", _dispatch.Names);
+        Assert.Null(_client!.SessionId);
+
+        await AdvanceUntilAsync(() => _transports.Created.Count == 2);
+        var t2 = _transports.Created[1];
+        Assert.Equal("wss://gateway.example/?v=10&encoding=json", t2.ConnectedTo!.ToString());
+        t2.Push(Hello);
+        Assert.True(await _transports.WaitUntilAsync(() => t2.SentOp(2).Count == 1));
+        Assert.Empty(t2.SentOp(6));
+        Assert.Equal(2, _client.IdentifyCount);
+        Assert.False(_run!.IsCompleted);
+
+        t2.PushDispatch(1, "READY", new JsonObject { ["session_id"] = "s3", ["resume_gateway_url"] = "wss://resume.example" });
+        Assert.True(await _transports.WaitUntilAsync(() => _dispatch.Names.Contains("READY")));
+        Assert.Equal("s3", _client.SessionId);
+    }
+
+    [Fact]
     public async Task Run_Stopped_ClosesWithNormalClosureSoTheBotGoesOffline()
     {
         var t = await ConnectAndIdentifyAsync();

@@ -88,6 +88,31 @@ public sealed class InteractionResponderTests : IDisposable
         Assert.Equal(new MessageRef(new ChannelRef(PlatformKind.Discord, "5"), "8"), b.Message);
     }
 
+    [Theory]
+    [InlineData(3, "{\"custom_id\":\"\",\"component_type\":2}")]
+    [InlineData(3, "{\"custom_id\":\"  \",\"component_type\":2}")]
+    [InlineData(3, "{\"component_type\":2}")]
+    [InlineData(3, "{\"custom_id\":12,\"component_type\":2}")]
+    [InlineData(3, "[]")]
+    [InlineData(5, "{\"custom_id\":\"\",\"components\":[]}")]
+    [InlineData(5, "{\"components\":[]}")]
+    public async Task Handle_ButtonOrFormWithoutCustomId_NotPassedToCoreAndThePersonIsAnswered(int type, string data)
+    {
+        // The gateway fuzz test's long variant: a button press with an empty custom_id reached Core with an empty ActionId.
+        var interaction = Parse(
+            "{\"id\":\"900000000000000001\",\"application_id\":\"900000000000000009\",\"type\":" + type
+            + ",\"token\":\"tok\",\"channel_id\":\"5\",\"user\":{\"id\":\"7\"},\"data\":" + data + "}");
+
+        await _responder.HandleAsync(interaction, default);
+
+        Assert.Empty(_core.Buttons);
+        Assert.Empty(_core.Forms);
+        var only = Assert.Single(_http.Requests);
+        var body = JsonNode.Parse(only.Body!)!;
+        Assert.Equal(4, body["type"]!.GetValue<int>());
+        Assert.Contains("Sorry", body["data"]!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void FormValues_LabelsAndLegacyActionRows_AreBothRead()
     {

@@ -262,6 +262,37 @@ public sealed class SlackInboundTests
     }
 
     [Fact]
+    public async Task BlockActions_ActionWithoutActionId_DroppedWithWarningAcknowledgedAndTheRestReachCore()
+    {
+        // The shape the Socket Mode fuzz test found: an action whose action_id is empty reached Core as a ButtonPress
+        // with an empty ActionId. Blank and missing ids are dropped the same way; the valid action after them still counts.
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+        var payload = new JsonObject
+        {
+            ["type"] = "block_actions",
+            ["user"] = new JsonObject { ["id"] = "U0ANA" },
+            ["container"] = new JsonObject { ["type"] = "message", ["channel_id"] = "C0GENERAL" },
+            ["trigger_id"] = "T1",
+            ["actions"] = new JsonArray(
+                new JsonObject { ["type"] = "button", ["action_id"] = "", ["value"] = "ack:A1" },
+                new JsonObject { ["type"] = "button", ["action_id"] = " \t" },
+                new JsonObject { ["type"] = "button", ["value"] = "ack:A1" },
+                new JsonObject { ["type"] = "button", ["action_id"] = 7 },
+                new JsonObject { ["type"] = "button", ["action_id"] = "ack:A1" }),
+        };
+
+        var ack = await harness.Emulator.InjectRawEnvelopeAsync("interactive", payload, acceptsResponsePayload: false);
+
+        Assert.True(ack is null or { Count: 0 });
+        await harness.Recorder.WaitUntilAsync(h => h.Buttons.Count >= 1, "the valid action");
+        var press = Assert.Single(harness.Recorder.Buttons);
+        Assert.Equal("ack:A1", press.ActionId);
+        Assert.Equal("U0ANA", press.UserId);
+        Assert.Equal(4, harness.Logs.Lines.Count(l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+            && l.Message.Contains("Ignored a Slack block action without an action id", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task ShareCommand_FormReadyTooLate_TriggerExpired_PersonAskedToRunItAgain()
     {
         var release = new TaskCompletionSource<InteractionResponse>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -143,7 +143,7 @@ public sealed class GroupReconciliationService : BackgroundService
         var nextPauseEnd = _store.MemberPauses().Values.Where(until => until > now).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
         if (nextPauseEnd != DateTimeOffset.MaxValue)
         {
-            var untilPause = nextPauseEnd - now;
+            var untilPause = ClockWaits.WholeMilliseconds(nextPauseEnd - now);
             wait = wait is null || untilPause < wait ? untilPause : wait;
         }
 

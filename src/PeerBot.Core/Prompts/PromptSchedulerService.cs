@@ -65,7 +65,7 @@ public sealed class PromptSchedulerService : BackgroundService
             }
 
             var wait = next is { } at ? at - _time.GetUtcNow() : MaxWait;
-            wait = wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxWait ? MaxWait : wait;
+            wait = wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxWait ? MaxWait : ClockWaits.WholeMilliseconds(wait);
             try
             {
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);

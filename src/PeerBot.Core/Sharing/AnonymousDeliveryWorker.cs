@@ -32,7 +32,8 @@ public sealed partial class AnonymousDeliveryWorker : BackgroundService
             {
                 await _sharing.ProcessDueAsync(stoppingToken).ConfigureAwait(false);
                 var next = _sharing.NextDueAt();
-                var wait = next is null ? IdlePoll : next.Value - _time.GetUtcNow();
+                // Rounded up: a wait that ends a fraction of a millisecond early finds nothing due and spins on zero-length waits.
+                var wait = next is null ? IdlePoll : ClockWaits.WholeMilliseconds(next.Value - _time.GetUtcNow());
                 if (wait > TimeSpan.Zero)
                 {
                     await _sharing.WaitForWorkAsync(wait < IdlePoll ? wait : IdlePoll, stoppingToken).ConfigureAwait(false);

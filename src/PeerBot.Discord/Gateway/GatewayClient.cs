@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using PeerBot.Core.Platform;
+using PeerBot.Discord.Rest;
 
 namespace PeerBot.Discord.Gateway;
 
@@ -136,10 +137,10 @@ public sealed class GatewayClient
                     url = await PrepareIdentifyAsync(cancellationToken).ConfigureAwait(false);
                 }
 
+                var uri = GatewayUri(url) ?? throw new UriFormatException("not a ws or wss address");
                 var transport = _transports.Create();
                 await using (transport.ConfigureAwait(false))
                 {
-                    var uri = new Uri(url.TrimEnd('/') + "/?v=10&encoding=json");
                     await transport.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
                     try
                     {
@@ -162,6 +163,12 @@ public sealed class GatewayClient
                 throw new DiscordFatalException(
                     "Discord rejected the bot token. Set PeerBot:Discord:Token to the current token from the Developer Portal "
                     + "(your application > Bot > Reset Token) and restart.", ex);
+            }
+            catch (UriFormatException ex)
+            {
+                // Only a new session brings a new address; retrying the same one would never connect.
+                _logger.LogWarning("Discord gave a gateway address PeerBot cannot connect to ({Error}); identifying again", ex.Message);
+                outcome = Outcome.NewSession;
             }
             catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or HttpRequestException or IOException or PlatformException)
             {
@@ -223,7 +230,7 @@ public sealed class GatewayClient
         }
 
         var spacing = IdentifySpacing / Math.Max(1, info.MaxConcurrency);
-        var wait = _lastIdentify + spacing - _time.GetUtcNow();
+        var wait = RateLimiter.WholeMilliseconds(_lastIdentify + spacing - _time.GetUtcNow());
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
@@ -391,16 +398,18 @@ public sealed class GatewayClient
                 var data = root.TryGetProperty("d", out var d) ? d.Clone() : default;
                 if (name == "READY")
                 {
-                    if (!data.TryGetProperty("session_id", out var sid) || sid.ValueKind != JsonValueKind.String)
+                    if (ReadReady(data) is not { } ready)
                     {
-                        _logger.LogWarning("Discord READY without a session id; identifying again");
+                        // A session that cannot be resumed is no session: start a new one rather than run on without it
+                        // (the next drop would try to resume nothing). The invalid-session pause keeps this from looping hot.
+                        _logger.LogWarning("Discord sent a READY without a usable session id or resume url; identifying again with a new session");
                         return Outcome.InvalidSession;
                     }
 
-                    SessionId = sid.GetString();
-                    ResumeGatewayUrl = data.TryGetProperty("resume_gateway_url", out var r) ? r.GetString() : _gatewayUrl;
-                    BotUserId = data.TryGetProperty("user", out var u) && u.TryGetProperty("id", out var uid) ? uid.GetString() : null;
-                    ApplicationId = data.TryGetProperty("application", out var a) && a.TryGetProperty("id", out var aid) ? aid.GetString() : null;
+                    SessionId = ready.SessionId;
+                    ResumeGatewayUrl = ready.ResumeUrl;
+                    BotUserId = ready.BotUserId;
+                    ApplicationId = ready.ApplicationId;
                     state.Established = true;
                     _logger.LogInformation("Discord gateway ready");
                 }
@@ -438,6 +447,60 @@ public sealed class GatewayClient
                 return null;
         }
     }
+
+    /// <summary>
+    /// What READY must carry for the session to be resumed: a session id and a resume url that makes a gateway address
+    /// (a missing url falls back to the one from <c>GET /gateway/bot</c>). Null when either is missing or unusable.
+    /// </summary>
+    private ReadyInfo? ReadReady(JsonElement data)
+    {
+        if (data.ValueKind != JsonValueKind.Object || StringOf(data, "session_id") is not { } sessionId || string.IsNullOrWhiteSpace(sessionId))
+        {
+            return null;
+        }
+
+        string? resumeUrl;
+        if (!data.TryGetProperty("resume_gateway_url", out var r) || r.ValueKind == JsonValueKind.Null)
+        {
+            resumeUrl = _gatewayUrl;
+        }
+        else
+        {
+            resumeUrl = StringOf(data, "resume_gateway_url");
+        }
+
+        if (resumeUrl is null || GatewayUri(resumeUrl) is null)
+        {
+            return null;
+        }
+
+        return new ReadyInfo(sessionId, resumeUrl, IdOf(data, "user"), IdOf(data, "application"));
+
+        static string? IdOf(JsonElement data, string name) =>
+            data.TryGetProperty(name, out var owner) && owner.ValueKind == JsonValueKind.Object ? StringOf(owner, "id") : null;
+    }
+
+    private static string? StringOf(JsonElement element, string name)
+    {
+        if (!element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate: not text.
+            return null;
+        }
+    }
+
+    /// <summary>The address to connect to for a gateway url, or null when the url cannot make one.</summary>
+    private static Uri? GatewayUri(string url) =>
+        Uri.TryCreate(url.TrimEnd('/') + "/?v=10&encoding=json", UriKind.Absolute, out var uri) && (uri.Scheme == "wss" || uri.Scheme == "ws") ? uri : null;
 
     private static TimeSpan? ReadHeartbeatInterval(string text)
     {
@@ -533,6 +596,8 @@ public sealed class GatewayClient
 
         public bool Established { get; set; }
     }
+
+    private sealed record ReadyInfo(string SessionId, string ResumeUrl, string? BotUserId, string? ApplicationId);
 
     private enum OutcomeKind
     {

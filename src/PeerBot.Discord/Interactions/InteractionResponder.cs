@@ -69,6 +69,15 @@ public sealed class InteractionResponder
             return;
         }
 
+        if (type is MessageComponent or ModalSubmit && IdOf(data, "custom_id") is null)
+        {
+            // Every button and form PeerBot sends has a custom id; without one there is nothing for Core to act on, so the
+            // press goes no further, and the person is answered rather than left with "This interaction failed".
+            _logger.LogWarning("Ignored a Discord {Kind} without its custom id.", type == ModalSubmit ? "form submission" : "button press");
+            await CallbackAsync(callback, Reply(OutgoingMessage.Plain(FailureText), 4), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (type == ApplicationCommand && data.ValueKind == JsonValueKind.Object && data.TryGetProperty("name", out _) && IdOf(data, "name") != PeerCommand.Name)
         {
             await CallbackAsync(callback, Reply(OutgoingMessage.Plain("PeerBot only knows /peer."), 4), cancellationToken).ConfigureAwait(false);
@@ -117,10 +126,10 @@ public sealed class InteractionResponder
                 var text = PeerCommand.ToText(data);
                 return await handler.HandleCommandAsync(new CommandInvocation(PlatformKind.Discord, userId, channelId, text, isDirect), cancellationToken).ConfigureAwait(false);
             case ModalSubmit:
-                var formId = data.GetProperty("custom_id").GetString() ?? "";
+                var formId = IdOf(data, "custom_id")!;
                 return await handler.HandleFormAsync(new FormSubmission(PlatformKind.Discord, userId, formId, FormValues(data)), cancellationToken).ConfigureAwait(false);
             default:
-                var actionId = data.GetProperty("custom_id").GetString() ?? "";
+                var actionId = IdOf(data, "custom_id")!;
                 MessageRef? message = null;
                 if (interaction.TryGetProperty("message", out var m) && m.TryGetProperty("id", out var mid))
                 {

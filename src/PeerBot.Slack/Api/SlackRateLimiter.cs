@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using PeerBot.Core;
 
 namespace PeerBot.Slack.Api;
 
 /// <summary>
 /// Keeps each method (and each channel for posting) under its calls-per-minute budget with a sliding window,
-/// and holds calls back while Slack's <c>Retry-After</c> runs.
+/// and holds calls back while Slack's <c>Retry-After</c> runs. Waits are rounded up to whole milliseconds: the timer
+/// drops the fraction, and a call woken just before its slot would find it still closed and spin on zero-length waits.
 /// </summary>
 public sealed class SlackRateLimiter(SlackTimers timers)
 {
@@ -29,7 +31,7 @@ public sealed class SlackRateLimiter(SlackTimers timers)
 
                 if (pausedUntil > now)
                 {
-                    await timers.DelayAsync(pausedUntil - now, $"retry-after {key}", cancellationToken).ConfigureAwait(false);
+                    await timers.DelayAsync(ClockWaits.WholeMilliseconds(pausedUntil - now), $"retry-after {key}", cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -40,7 +42,7 @@ public sealed class SlackRateLimiter(SlackTimers timers)
 
                 if (bucket.Stamps.Count >= perMinute)
                 {
-                    await timers.DelayAsync(bucket.Stamps.Peek() + Window - now, $"rate-limit {key}", cancellationToken).ConfigureAwait(false);
+                    await timers.DelayAsync(ClockWaits.WholeMilliseconds(bucket.Stamps.Peek() + Window - now), $"rate-limit {key}", cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 

@@ -158,9 +158,11 @@ public sealed class SlackInteractions
 
         foreach (var action in actions.EnumerateArray())
         {
-            var actionId = SlackMessageEvents.Str(action, "action_id");
+            // Every button PeerBot renders has an action id; one without names nothing Core could act on.
+            var actionId = SlackMessageEvents.Id(action, "action_id");
             if (actionId is null)
             {
+                _logger.LogWarning("Ignored a Slack block action without an action id.");
                 continue;
             }
 

@@ -12,7 +12,7 @@ namespace PeerBot.Core.Tests.Groups;
 
 public sealed class GroupReconciliationServiceTests : IAsyncDisposable
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 2, 12, 0, 0, TimeSpan.Zero));
+    private readonly SignallingTimeProvider _time = new(new DateTimeOffset(2026, 11, 2, 12, 0, 0, TimeSpan.Zero));
     private readonly InMemoryGroupStore _store = new();
     private readonly FakeChatPlatform _platform = new(PlatformKind.Sandbox);
     private readonly TestOptionsMonitor<PeerBotOptions> _options;
@@ -98,6 +98,28 @@ public sealed class GroupReconciliationServiceTests : IAsyncDisposable
         Assert.Contains("ana", _directory.Find("tuesday-circle")!.MemberIds);
         var channel = _directory.Find("tuesday-circle")!.Channel!;
         Assert.Contains("U-ana", _platform.Channels[channel.Id].Members);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_PauseEndsAtAFractionOfAMillisecond_WaitsUntilAfterItAndPutsThemBackInOneRun()
+    {
+        // A timer drops the fraction of a millisecond: a wait of exactly (pause end - now) would wake just before the end,
+        // find the pause still running and spin on zero-length waits, reconciling each time, for ever on a fake clock.
+        var pauses = new MemberPauses(_store, _time, _service, NullLogger<MemberPauses>.Instance);
+        await _service.StartAsync(default);
+        NextRun();
+        var until = _time.GetUtcNow().AddDays(7) + TimeSpan.FromTicks(4_000);
+
+        await pauses.PauseAsync("ana", until, default);
+        NextRun();
+
+        Assert.True(_time.NextDue >= until, $"the service wakes at {_time.NextDue:O}, before the pause ends at {until:O}");
+        Assert.True(_time.NextDue < until + TimeSpan.FromMilliseconds(1), "within a millisecond after it");
+        _time.AdvanceToNextDue();
+        NextRun();
+        Assert.Contains("ana", _directory.Find("tuesday-circle")!.MemberIds);
+        Assert.Null(_time.NextDue);
+        Assert.Empty(_runs);
     }
 
     [Fact]

@@ -134,4 +134,67 @@ public class FeatureRegistrationTests
 
         Assert.All(groups, g => Assert.Single(platform.MessagesIn(g.Channel!.Id), m => m.Content.IdempotencyKey!.StartsWith("prompt:", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task PromptScheduler_ClockAtAFractionOfAMillisecond_WakesAtOrAfterEachDueTimeWithoutSpinning()
+    {
+        // A clock 0.4 ms past a whole millisecond: every wait until a whole-minute occurrence ends in a fraction, which a
+        // timer drops. Rounded down, the last wait would end just before 19:00 and the scheduler would spin on zero-length
+        // waits no fake clock ever moves. The clock is moved to each timer the services set, as time itself would.
+        var time = new SignallingTimeProvider(new DateTimeOffset(2026, 11, 2, 14, 0, 0, TimeSpan.Zero) + TimeSpan.FromTicks(4_000));
+        var platform = new FakeChatPlatform();
+        await using var provider = Build(SandboxExample(), time, platform);
+        var scheduler = provider.GetRequiredService<PromptSchedulerService>();
+        var passes = 0;
+        var signal = new SemaphoreSlim(0);
+        scheduler.PassCompleted += (_, _) =>
+        {
+            Interlocked.Increment(ref passes);
+            signal.Release();
+        };
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(default);
+        }
+
+        try
+        {
+            var reconciled = await provider.GetRequiredService<GroupReconciliationService>().RequestReconcile().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.True(reconciled.Complete, string.Join("; ", reconciled.Problems));
+            var until = new DateTimeOffset(2026, 11, 4, 1, 0, 0, TimeSpan.Zero);
+            while (time.GetUtcNow() < until)
+            {
+                Assert.True(await signal.WaitAsync(TimeSpan.FromSeconds(10)), "the scheduler did not finish a pass");
+                while (signal.CurrentCount > 0 && Volatile.Read(ref passes) <= 200)
+                {
+                    await signal.WaitAsync(0);
+                }
+
+                // Hourly passes (MaxWait) and one per occurrence: a spin shows as hundreds of passes without a timer.
+                Assert.True(Volatile.Read(ref passes) <= 100, $"{passes} passes by {time.GetUtcNow():O}: the scheduler is spinning");
+                if (time.NextDue is not { } next)
+                {
+                    // A pass is under way (the groups changed) and has not set its timer yet: wait for it.
+                    continue;
+                }
+
+                var due = next < until ? next : until;
+
+                // On another thread: a timer's continuation may run inline in the move.
+                await Task.Run(() => time.AdvanceTo(due)).WaitAsync(TimeSpan.FromSeconds(10));
+            }
+
+            // The pass at the occurrence finished before the clock moved on, so its prompts are out.
+            var groups = provider.GetRequiredService<IGroupDirectory>().All();
+            Assert.All(groups, g => Assert.Single(platform.MessagesIn(g.Channel!.Id), m => m.Content.IdempotencyKey!.StartsWith("prompt:", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            foreach (var service in hosted)
+            {
+                await service.StopAsync(default);
+            }
+        }
+    }
 }

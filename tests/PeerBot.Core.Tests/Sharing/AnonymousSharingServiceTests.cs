@@ -397,7 +397,8 @@ public sealed class AnonymousSharingServiceTests : IDisposable
         // Once the worker, woken by the new post, has set its timer, move the clock to the post's due time.
         await Task.WhenAny(signal.Posted.Task, _world.Time.WaitForTimersCreatedAsync(timers, TimeSpan.FromSeconds(10)));
         Assert.False(signal.Posted.Task.IsCompleted, "posted before its due time");
-        _world.Time.AdvanceTo(due);
+        // The worker's wait is rounded up to a whole millisecond, so it wakes within one after the due time.
+        _world.Time.AdvanceTo(due + TimeSpan.FromMilliseconds(1));
 
         var postedAt = await signal.Posted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await worker.StopAsync(default);
@@ -406,7 +407,64 @@ public sealed class AnonymousSharingServiceTests : IDisposable
         Assert.Single(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
     }
 
+    [Fact]
+    public async Task DeliveryWorker_DueTimeWithFractionOfAMillisecond_WakesAtOrAfterItAndDelivers()
+    {
+        // A due time 0.4 ms past a whole millisecond: a timer drops the fraction, so a wait of exactly (due - now) would
+        // end just before the due time and the worker would spin on zero-length waits that no fake clock ever moves.
+        _world.Jitter = new FixedJitter(TimeSpan.FromTicks(4_000));
+        var signal = new SignallingPlatform(_world.Platform) { Clock = _world.Time };
+        var sharing = _world.Restart(platform: signal);
+        using var worker = new AnonymousDeliveryWorker(sharing, _world.Time, _world.LoggerFactory.CreateLogger<AnonymousDeliveryWorker>());
+        using var stop = new CancellationTokenSource();
+        await worker.StartAsync(stop.Token);
+        var result = await sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "fraction"), default);
+        var due = _world.Posts.Find(result.Value!.PostId)!.DueAt!.Value;
+        Assert.NotEqual(0, (due - _world.Time.GetUtcNow()).Ticks % TimeSpan.TicksPerMillisecond);
+
+        // Move the clock to the worker's timer for the post (not its idle poll, which the new post replaces), as a host's
+        // clock driver does, until the post is out.
+        using var safetyNet = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var moves = 0;
+        try
+        {
+            while (!signal.Posted.Task.IsCompleted)
+            {
+                var created = _world.Time.WhenTimerCreated;
+                if (_world.Time.NextDue is { } next && next <= due + TimeSpan.FromMilliseconds(1))
+                {
+                    Assert.True(++moves <= 10, "the worker kept setting timers without delivering");
+
+                    // On another thread: a timer's continuation may run inline in the move, and a spinning one never returns.
+                    await Task.Run(_world.Time.AdvanceToNextDue).WaitAsync(safetyNet.Token);
+                    continue;
+                }
+
+                await Task.WhenAny(signal.Posted.Task, created).WaitAsync(safetyNet.Token);
+            }
+        }
+        catch (OperationCanceledException) when (safetyNet.IsCancellationRequested)
+        {
+            Assert.Fail($"the worker set no timer and delivered nothing (spinning before its due time); clock {_world.Time.GetUtcNow():O}, due {due:O}");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await worker.StopAsync(CancellationToken.None);
+        }
+
+        var postedAt = await signal.Posted.Task;
+        Assert.True(postedAt >= due, "not before its due time");
+        Assert.True(postedAt - due < TimeSpan.FromMilliseconds(1), "within a millisecond of its due time");
+        Assert.Single(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
+    }
+
     public void Dispose() => _world.Dispose();
+
+    private sealed class FixedJitter(TimeSpan pastMin) : IDelayJitter
+    {
+        public TimeSpan Pick(TimeSpan min, TimeSpan max) => min + pastMin;
+    }
 
     private sealed class SignallingPlatform(FakeChatPlatform inner) : IChatPlatform
     {

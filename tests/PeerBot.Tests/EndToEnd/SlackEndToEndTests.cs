@@ -404,8 +404,8 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         _emulator.WaitUntilAsync(_ => condition(), timeout ?? TimeSpan.FromSeconds(20), what);
 
     /// <summary>
-    /// Delivers the accepted anonymous post: once the outbox holds it, moves the fake clock to its due time (the delivery
-    /// worker's timer is due by then) and waits on the emulator for the condition. No stepping, no real-time pauses.
+    /// Delivers the accepted anonymous post: once the outbox holds it, moves the fake clock just past its due time (the
+    /// delivery worker's timer is due by then) and waits on the emulator for the condition. No stepping, no real-time pauses.
     /// </summary>
     private async Task AdvanceToAnonymousPostAsync(Func<bool> condition, string what)
     {
@@ -415,7 +415,8 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
             await WaitForAsync(() => condition() || sharing.NextDueAt() is not null, what + " in the outbox");
             if (sharing.NextDueAt() is { } due && due > _time.GetUtcNow())
             {
-                _time.SetUtcNow(due);
+                // The worker's wait is rounded up to a whole millisecond, so its timer is due within one after the post.
+                _time.SetUtcNow(due + TimeSpan.FromMilliseconds(1));
             }
 
             await WaitForAsync(() => condition() || sharing.NextDueAt() is null || sharing.NextDueAt() > _time.GetUtcNow(), what);

@@ -1,3 +1,4 @@
+using PeerBot.Core;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -230,7 +231,7 @@ public sealed class GatewayClient
         }
 
         var spacing = IdentifySpacing / Math.Max(1, info.MaxConcurrency);
-        var wait = RateLimiter.WholeMilliseconds(_lastIdentify + spacing - _time.GetUtcNow());
+        var wait = ClockWaits.WholeMilliseconds(_lastIdentify + spacing - _time.GetUtcNow());
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);

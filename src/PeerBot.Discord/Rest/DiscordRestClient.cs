@@ -1,3 +1,4 @@
+using PeerBot.Core;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -241,7 +242,7 @@ public sealed class DiscordRestClient
     private Task BackoffAsync(int attempt, CancellationToken cancellationToken)
     {
         var factor = Math.Pow(2, attempt - 1) * (0.5 + Random.Shared.NextDouble() / 2);
-        var delay = RateLimiter.WholeMilliseconds(TimeSpan.FromMilliseconds(_options.RetryBaseDelay.TotalMilliseconds * factor));
+        var delay = ClockWaits.WholeMilliseconds(TimeSpan.FromMilliseconds(_options.RetryBaseDelay.TotalMilliseconds * factor));
         return _activity.ParkAsync(Task.Delay(delay, _time, cancellationToken), new RestWait(RestWaitKind.RetryBackoff, "retry", delay));
     }
 

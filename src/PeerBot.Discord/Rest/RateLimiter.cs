@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using PeerBot.Core;
 
 namespace PeerBot.Discord.Rest;
 
@@ -110,7 +111,7 @@ internal sealed class RateLimiter
                     return;
                 }
 
-                wait = WholeMilliseconds(bucket.ResetAt - now);
+                wait = ClockWaits.WholeMilliseconds(bucket.ResetAt - now);
             }
 
             bucket.Waits++;
@@ -161,25 +162,9 @@ internal sealed class RateLimiter
                 }
             }
 
-            wait = WholeMilliseconds(wait);
+            wait = ClockWaits.WholeMilliseconds(wait);
             await _activity.ParkAsync(Task.Delay(wait, _time, cancellationToken), new RestWait(kind, "global", wait)).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>
-    /// A wait rounded up to whole milliseconds. <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> drops
-    /// the fraction, so without this a request would wake just before its slot, find it still closed, and spin on
-    /// zero-length delays until the clock moved (for ever on a fake clock).
-    /// </summary>
-    internal static TimeSpan WholeMilliseconds(TimeSpan wait)
-    {
-        if (wait <= TimeSpan.Zero)
-        {
-            return TimeSpan.Zero;
-        }
-
-        var milliseconds = (wait.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
-        return TimeSpan.FromTicks(milliseconds * TimeSpan.TicksPerMillisecond);
     }
 
     /// <summary>Learns the bucket's state and hash from an answer's headers.</summary>

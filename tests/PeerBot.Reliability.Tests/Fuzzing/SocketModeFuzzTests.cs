@@ -70,8 +70,13 @@ public sealed class SocketModeFuzzTests
             var (envelopeId, isDisconnect, isJson) = Inspect(frame);
             var dropsBefore = Drops(logs);
             var warningsBefore = logs.Lines.Count(l => l.Level == LogLevel.Warning);
+            var connectionsBefore = sockets.Count;
             await PushToCurrentAsync(sockets, frame, i);
             await SentinelAsync(sockets, waits.Reader, time, i, run);
+
+            // A frame sent while the client was replacing that connection (open the new one, then close the old) may
+            // never be read, as on Slack, where an unacknowledged envelope is sent again on the new connection.
+            var replacedMeanwhile = sockets.Count != connectionsBefore;
             if (envelopeId is not null)
             {
                 expectedAcks.Add(envelopeId);
@@ -88,7 +93,7 @@ public sealed class SocketModeFuzzTests
                     string.Join("\n", logs.Lines.TakeLast(5).Select(l => $"{l.Level}: {l.Message} {l.Error}")));
             }
 
-            if (!isJson)
+            if (!isJson && !replacedMeanwhile)
             {
                 Assert.True(logs.Lines.Count(l => l.Level == LogLevel.Warning) > warningsBefore, $"Case {i} of seed {Seed}: garbage dropped without a log line.\nframe: {frame}");
             }

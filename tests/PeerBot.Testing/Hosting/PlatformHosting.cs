@@ -29,11 +29,25 @@ public static class PlatformHosting
         host.Services.GetRequiredService<GroupReconciliationService>().Idle += (_, result) => runs.Enqueue(result);
         beforeStart?.Invoke(host);
         await host.StartAsync();
-        await host.Services.GetRequiredService<DiscordHostedService>().Started.WaitAsync(Generous);
-        await discord.WaitUntilAsync(() => discord.IsConnected && discord.Commands is not null, Generous, "the bot to connect and register /peer");
+        ReconcileResult last;
+        try
+        {
+            await host.Services.GetRequiredService<DiscordHostedService>().Started.WaitAsync(Generous);
+            await discord.WaitUntilAsync(() => discord.IsConnected && discord.Commands is not null, Generous, "the bot to connect and register /peer");
 
-        // Started means people are resolved; a run requested now starts after that, and after any run before it.
-        var last = await host.Services.GetRequiredService<GroupReconciliationService>().RequestReconcile().WaitAsync(Generous);
+            // Started means people are resolved; a run requested now starts after that, and after any run before it.
+            last = await host.Services.GetRequiredService<GroupReconciliationService>().RequestReconcile().WaitAsync(Generous);
+        }
+        catch (TimeoutException ex)
+        {
+            // Say where the start-up stood, so a failure on a loaded machine can be read from the log alone.
+            throw new TimeoutException(
+                $"The host did not finish starting against the Discord emulator ({ex.Message}). Requests the emulator saw: "
+                + string.Join(", ", discord.Requests.TakeLast(15).Select(r => $"{r.Method} {r.Path} {r.Status}"))
+                + Environment.NewLine + "Log:" + Environment.NewLine + harness.Tail(),
+                ex);
+        }
+
         if (!last.Complete || runs.Any(r => r.Problems.Count > 0))
         {
             throw new InvalidOperationException("Reconciliation had problems: " + string.Join("; ", runs.Append(last).SelectMany(r => r.Problems)));

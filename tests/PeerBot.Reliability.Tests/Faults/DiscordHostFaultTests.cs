@@ -114,22 +114,7 @@ public sealed class DiscordHostFaultTests : IAsyncLifetime
     [Fact]
     public async Task WholeHost_SeededDropsZombiesAndReconnectsDuringWork_EverythingArrivesExactlyOnce()
     {
-        var random = new Random(20261124);
-        var steps = HostFaults.Steps(30);
-        var acts = new List<HostFaults.Act>();
-        for (var i = 0; i < steps; i++)
-        {
-            var act = HostFaults.Next(random);
-            acts.Add(act);
-            try
-            {
-                await RunAsync(act, random);
-            }
-            catch (Exception ex)
-            {
-                throw new InvalidOperationException($"Step {i} ({act}) of seed 20261124 failed; steps so far: {string.Join(", ", acts)}", ex);
-            }
-        }
+        var acts = await HostFaults.RunSeededAsync(20261124, 30, RunAsync);
 
         await AssertEverythingArrivedOnceAsync();
 

@@ -11,6 +11,32 @@ internal static class HostFaults
     /// <summary>Steps of the randomised run: a few seconds by default, twenty times as many with <c>PEERBOT_LONG_TESTS=1</c>.</summary>
     public static int Steps(int byDefault) => Fuzz.Cases(byDefault);
 
+    /// <summary>
+    /// Runs the seeded steps of a randomised run through <paramref name="run"/>; a failing step names itself, the seed
+    /// and every step before it. Returns the steps taken.
+    /// </summary>
+    public static async Task<IReadOnlyList<Act>> RunSeededAsync(int seed, int byDefault, Func<Act, Random, Task> run)
+    {
+        var random = new Random(seed);
+        var steps = Steps(byDefault);
+        var acts = new List<Act>();
+        for (var i = 0; i < steps; i++)
+        {
+            var act = Next(random);
+            acts.Add(act);
+            try
+            {
+                await run(act, random);
+            }
+            catch (Exception ex)
+            {
+                throw new InvalidOperationException($"Step {i} ({act}) of seed {seed} failed; steps so far: {string.Join(", ", acts)}", ex);
+            }
+        }
+
+        return acts;
+    }
+
     /// <summary>Ordinary group talk: nothing here is fatalistic, so only the scripted spirals alert.</summary>
     public static readonly string[] Chatter =
     [

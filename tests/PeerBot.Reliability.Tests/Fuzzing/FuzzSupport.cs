@@ -83,3 +83,53 @@ internal static class SafetyNet
         return true;
     }
 }
+
+/// <summary>
+/// The connections a fuzzed client opened, newest last, and a signal that completes at the next change (a new
+/// connection, or whatever the subclass reports): read <see cref="WhenChanged"/> before checking state.
+/// </summary>
+internal abstract class FuzzConnections<T>
+    where T : class
+{
+    private readonly List<T> _connections = [];
+    private readonly object _gate = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task WhenChanged => Volatile.Read(ref _changed).Task;
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    public T Newest
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connections[^1];
+            }
+        }
+    }
+
+    protected T Add(T connection)
+    {
+        lock (_gate)
+        {
+            _connections.Add(connection);
+        }
+
+        Changed();
+        return connection;
+    }
+
+    protected void Changed() =>
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}

@@ -288,60 +288,19 @@ public sealed class GatewayFuzzTests
         };
     }
 
-    private sealed class FuzzTransportFactory(SignallingTimeProvider time) : IGatewayTransportFactory
+    private sealed class FuzzTransportFactory(SignallingTimeProvider time) : FuzzConnections<FuzzTransport>, IGatewayTransportFactory
     {
-        private readonly List<FuzzTransport> _transports = [];
-        private readonly object _gate = new();
         private int _heartbeats;
-        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Heartbeats => Volatile.Read(ref _heartbeats);
 
-        /// <summary>Completes at the next send, new connection or ended connection: read it before checking state.</summary>
-        public Task WhenChanged => Volatile.Read(ref _changed).Task;
-
-        public int Count
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _transports.Count;
-                }
-            }
-        }
-
-        public FuzzTransport Newest
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _transports[^1];
-                }
-            }
-        }
-
-        public IGatewayTransport Create()
-        {
-            var transport = new FuzzTransport(this);
-            lock (_gate)
-            {
-                _transports.Add(transport);
-            }
-
-            Changed();
-            return transport;
-        }
+        public IGatewayTransport Create() => Add(new FuzzTransport(this));
 
         public void OnDisposed(FuzzTransport transport)
         {
             transport.TimersWhenDisposed = time.TimersCreated;
             Changed();
         }
-
-        private void Changed() =>
-            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
         public void OnSent(FuzzTransport transport, string text)
         {

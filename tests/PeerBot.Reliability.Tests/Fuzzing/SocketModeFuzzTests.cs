@@ -362,50 +362,11 @@ public sealed class SocketModeFuzzTests
         }
     }
 
-    private sealed class FuzzSocketFactory : ISlackSocketFactory
+    private sealed class FuzzSocketFactory : FuzzConnections<FuzzSocket>, ISlackSocketFactory
     {
-        private readonly List<FuzzSocket> _sockets = [];
-        private readonly object _gate = new();
-        private TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
         public ConcurrentDictionary<string, int> Acked { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Completes at the next acknowledgement or new socket: read it before checking state.</summary>
-        public Task WhenChanged => Volatile.Read(ref _sent).Task;
-
-        public int Count
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _sockets.Count;
-                }
-            }
-        }
-
-        public FuzzSocket Newest
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _sockets[^1];
-                }
-            }
-        }
-
-        public ISlackSocket Create()
-        {
-            var socket = new FuzzSocket(this);
-            lock (_gate)
-            {
-                _sockets.Add(socket);
-            }
-
-            Interlocked.Exchange(ref _sent, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-            return socket;
-        }
+        public ISlackSocket Create() => Add(new FuzzSocket(this));
 
         public void OnSent(string text)
         {
@@ -414,14 +375,14 @@ public sealed class SocketModeFuzzTests
                 Acked.AddOrUpdate(document.RootElement.GetProperty("envelope_id").GetString()!, 1, (_, n) => n + 1);
             }
 
-            Interlocked.Exchange(ref _sent, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            Changed();
         }
 
         public async Task WaitForAckAsync(string id)
         {
             while (true)
             {
-                var signal = Volatile.Read(ref _sent).Task;
+                var signal = WhenChanged;
                 if (Acked.ContainsKey(id))
                 {
                     return;

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using PeerBot.Core.Prompts;
 using PeerBot.Sandbox.Tests.Support;
+using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Sandbox.Tests;
 
@@ -127,35 +128,7 @@ public sealed partial class SandboxProgramTests
     [GeneratedRegex(@"PeerBot sandbox: (http://127\.0\.0\.1:\d+/)")]
     private static partial Regex SandboxAddress();
 
-    /// <summary>
-    /// The built program (copied beside the tests), run by the same dotnet that runs the tests, in an empty
-    /// folder with an empty home, so no user secrets or leftover settings reach it.
-    /// </summary>
-    private static Process StartProgram(TempFolder folder, IReadOnlyDictionary<string, string> environment)
-    {
-        var program = Path.Combine(AppContext.BaseDirectory, "peerbot.dll");
-        Assert.True(File.Exists(program), $"The program is not built at {program}.");
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            WorkingDirectory = folder.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(program);
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("PeerBot", StringComparison.OrdinalIgnoreCase)
-            || k is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT").ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        start.Environment["HOME"] = folder.Path;
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        return new Process { StartInfo = start };
-    }
+    /// <summary>The built program, in an empty folder with an empty home.</summary>
+    private static Process StartProgram(TempFolder folder, IReadOnlyDictionary<string, string> environment) =>
+        new() { StartInfo = BuiltProgram.StartInfo(folder.Path, environment) };
 }

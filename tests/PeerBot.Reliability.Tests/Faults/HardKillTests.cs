@@ -13,6 +13,7 @@ using PeerBot.Core.Groups;
 using PeerBot.Core.Prompts;
 using PeerBot.Sandbox;
 using PeerBot.Sandbox.Web;
+using PeerBot.Testing.Hosting;
 using Xunit.Abstractions;
 
 namespace PeerBot.Reliability.Tests.Faults;
@@ -436,31 +437,16 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
 
         public static async Task<BotProcess> StartAsync(KillFolder folder)
         {
-            var program = Path.Combine(AppContext.BaseDirectory, "peerbot.dll");
-            Assert.True(File.Exists(program), $"The program is not built at {program}.");
-            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-            var start = new ProcessStartInfo(dotnet)
+            var start = BuiltProgram.StartInfo(folder.Path, new Dictionary<string, string>
             {
-                WorkingDirectory = folder.Path,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            start.ArgumentList.Add(program);
-            foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("PeerBot", StringComparison.OrdinalIgnoreCase)
-                || k is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT").ToList())
-            {
-                start.Environment.Remove(key);
-            }
-
-            start.Environment["HOME"] = folder.Path;
-            start.Environment["PeerBot__Sandbox__Port"] = "0";
-            start.Environment["PeerBot__Sandbox__StoragePath"] = folder.File("sandbox.db");
-            start.Environment["PeerBot__Storage__Path"] = folder.File("peerbot.db");
-            start.Environment["PeerBot__Anonymity__KeyPath"] = folder.File("anonymity.key");
-            start.Environment["PeerBot__Anonymity__MinDelay"] = "00:00:01";
-            start.Environment["PeerBot__Anonymity__MaxDelay"] = MaxDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
-            start.Environment["PeerBot__Anonymity__MaxPerDay"] = "50";
+                ["PeerBot__Sandbox__Port"] = "0",
+                ["PeerBot__Sandbox__StoragePath"] = folder.File("sandbox.db"),
+                ["PeerBot__Storage__Path"] = folder.File("peerbot.db"),
+                ["PeerBot__Anonymity__KeyPath"] = folder.File("anonymity.key"),
+                ["PeerBot__Anonymity__MinDelay"] = "00:00:01",
+                ["PeerBot__Anonymity__MaxDelay"] = MaxDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+                ["PeerBot__Anonymity__MaxPerDay"] = "50",
+            });
 
             var process = new Process { StartInfo = start };
             var output = new ConcurrentQueue<string>();

@@ -5,13 +5,39 @@ namespace PeerBot.Core.Safety;
 /// <param name="Fatalism">Score 0..1.</param>
 /// <param name="Crisis">Whether the message is crisis talk.</param>
 /// <param name="Reasons">The phrases and categories behind the decision, e.g. <c>futility: "what's the point"</c>.</param>
-public sealed record MessageAssessment(bool Fatalistic, double Fatalism, bool Crisis, IReadOnlyList<string> Reasons);
+public sealed record MessageAssessment(bool Fatalistic, double Fatalism, bool Crisis, IReadOnlyList<string> Reasons)
+{
+    /// <summary>Whether the writer describes maladaptive coping (drinking to sleep, isolation, numbing, ...).</summary>
+    public bool Coping { get; init; }
+
+    /// <summary>The semantic layer's crisis score 0..1, or null when only the lexicon decided.</summary>
+    public double? CrisisScore { get; init; }
+
+    /// <summary>The semantic layer's coping score 0..1, or null when only the lexicon decided.</summary>
+    public double? CopingScore { get; init; }
+}
 
 /// <summary>Classifies one message, offline, with reasons.</summary>
 public interface IMessageClassifier
 {
     /// <summary>Classifies a message's text.</summary>
     MessageAssessment Classify(string text);
+
+    /// <summary>
+    /// Classifies many messages at once, in order; a classifier with a model batches them. The default classifies one
+    /// by one.
+    /// </summary>
+    IReadOnlyList<MessageAssessment> ClassifyMany(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var results = new MessageAssessment[texts.Count];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            results[i] = Classify(texts[i]);
+        }
+
+        return results;
+    }
 }
 
 /// <summary>A message in a group, as the safety engine sees it.</summary>
@@ -36,6 +62,9 @@ public enum AlertKind
 
     /// <summary>Crisis talk.</summary>
     Crisis,
+
+    /// <summary>Maladaptive coping, noted quietly to the group's psychologist.</summary>
+    Coping,
 }
 
 /// <summary>Where an alert stands.</summary>

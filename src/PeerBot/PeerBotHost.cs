@@ -9,6 +9,7 @@ using PeerBot.Core.Configuration;
 using PeerBot.Core.Groups;
 using PeerBot.Core.Prompts;
 using PeerBot.Core.Safety;
+using PeerBot.Embeddings;
 using PeerBot.Core.Sharing;
 using PeerBot.Discord;
 using PeerBot.Sandbox;
@@ -101,6 +102,7 @@ internal static class PeerBotHost
         }
 
         builder.Services
+            .AddSemanticSafety()
             .AddSafety()
             .AddGroups()
             .AddPrompts()

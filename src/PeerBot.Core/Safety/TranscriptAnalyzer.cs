@@ -20,6 +20,8 @@ public static class TranscriptAnalyzer
     /// <summary>Exit code for bad input or settings.</summary>
     public const int BadInput = 2;
 
+    private const int ClassifyChunk = 1024;
+
     private static readonly JsonWriterOptions WriterOptions = new()
     {
         // Reasons quote phrases such as what's: keep them readable rather than \u0027-escaped.
@@ -33,7 +35,15 @@ public static class TranscriptAnalyzer
     /// to <paramref name="output"/>.
     /// </summary>
     /// <returns><see cref="Success"/>, or <see cref="BadInput"/> when a line or a setting is invalid.</returns>
-    public static int Run(TextReader input, TextWriter output, TextWriter error, SafetyOptions options, IMessageClassifier? classifier = null)
+    public static int Run(TextReader input, TextWriter output, TextWriter error, SafetyOptions options, IMessageClassifier? classifier = null) =>
+        Run(input, output, error, options, classifier is null ? null : _ => classifier);
+
+    /// <summary>
+    /// As <see cref="Run(TextReader, TextWriter, TextWriter, SafetyOptions, IMessageClassifier?)"/>, creating the classifier
+    /// only once the whole transcript is known to be valid (a model takes a moment to load).
+    /// </summary>
+    /// <returns><see cref="Success"/>, or <see cref="BadInput"/> when a line or a setting is invalid.</returns>
+    public static int Run(TextReader input, TextWriter output, TextWriter error, SafetyOptions options, Func<SafetyOptions, IMessageClassifier>? createClassifier)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -63,12 +73,20 @@ public static class TranscriptAnalyzer
             return BadInput;
         }
 
-        classifier ??= new RuleBasedClassifier(options);
+        var classifier = createClassifier?.Invoke(options) ?? new RuleBasedClassifier(options);
         var detector = new SpiralDetector(options);
         var buffer = new ArrayBufferWriter<byte>(256);
-        foreach (var message in messages)
+        IReadOnlyList<MessageAssessment> assessments = [];
+        for (var index = 0; index < messages.Count; index++)
         {
-            var assessment = classifier.Classify(message.Text);
+            // Classified a chunk at a time, so a model batches the messages; the spiral rule then reads them in order.
+            if (index % ClassifyChunk == 0)
+            {
+                assessments = classifier.ClassifyMany(messages.Skip(index).Take(ClassifyChunk).Select(m => m.Text).ToList());
+            }
+
+            var message = messages[index];
+            var assessment = assessments[index % ClassifyChunk];
             var decision = detector.Observe(message.Channel, message.Author, message.Timestamp, assessment, message.Text);
             buffer.ResetWrittenCount();
             using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -113,13 +131,14 @@ public static class TranscriptAnalyzer
     /// The verb's entry point for the host: reads <paramref name="inputPath"/>, or <paramref name="standardInput"/>
     /// when the path is null or <c>-</c>. A file that cannot be read is reported on <paramref name="error"/> with exit code 2.
     /// </summary>
-    public static int RunFile(string? inputPath, TextReader standardInput, TextWriter output, TextWriter error, SafetyOptions options)
+    public static int RunFile(
+        string? inputPath, TextReader standardInput, TextWriter output, TextWriter error, SafetyOptions options, Func<SafetyOptions, IMessageClassifier>? createClassifier = null)
     {
         ArgumentNullException.ThrowIfNull(standardInput);
         ArgumentNullException.ThrowIfNull(error);
         if (inputPath is null or "-")
         {
-            return Run(standardInput, output, error, options);
+            return Run(standardInput, output, error, options, createClassifier);
         }
 
         StreamReader reader;
@@ -135,7 +154,7 @@ public static class TranscriptAnalyzer
 
         using (reader)
         {
-            return Run(reader, output, error, options);
+            return Run(reader, output, error, options, createClassifier);
         }
     }
 

@@ -1,3 +1,4 @@
+using PeerBot.Embeddings;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
@@ -39,7 +40,7 @@ internal sealed class PeerBotCli(TextReader input, TextWriter output, TextWriter
         {
             "check-config" => await CheckConfigAsync(options).ConfigureAwait(false),
             "plan-groups" => await PlanGroupsAsync(options, line.Json).ConfigureAwait(false),
-            "analyze" => TranscriptAnalyzer.RunFile(line.InputFile, input, output, error, options.Safety),
+            "analyze" => TranscriptAnalyzer.RunFile(line.InputFile, input, output, error, options.Safety, SemanticSafetyServiceCollectionExtensions.CreateClassifier),
             _ => await RunHostAsync(line, options, cancellationToken).ConfigureAwait(false),
         };
     }

@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace PeerBot.Core.Safety.Semantic;
+
+/// <summary>
+/// The safety engine's decision: the lexicon (<see cref="RuleBasedClassifier"/>) and the trained heads over sentence
+/// embeddings, combined. The heads see the lexicon's findings as features, so a lexicon phrase weighs in but a new
+/// wording of an idea the lexicon lacks is still recognised. Crisis is recall first: the lexicon's crisis phrases decide on
+/// their own, and the crisis head's threshold is chosen for recall. Every flag's reasons name the lexicon phrases and/or
+/// the heads' scores with the closest labelled examples ("close to: …").
+/// </summary>
+public sealed class SemanticClassifier : IMessageClassifier
+{
+    private const int ExampleLength = 70;
+
+    private readonly RuleBasedClassifier _lexicon;
+    private readonly ISentenceEncoder _encoder;
+    private readonly SafetyModel _model;
+
+    /// <summary>Creates the classifier.</summary>
+    /// <exception cref="InvalidOperationException">The model was trained on another encoder.</exception>
+    public SemanticClassifier(RuleBasedClassifier lexicon, ISentenceEncoder encoder, SafetyModel model)
+    {
+        ArgumentNullException.ThrowIfNull(lexicon);
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(model);
+        if (encoder.Dimensions != model.Dimensions || !string.Equals(encoder.ModelName, model.EncoderModel, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"The safety model was trained on {model.EncoderModel} ({model.Dimensions} dimensions), not {encoder.ModelName} ({encoder.Dimensions}).");
+        }
+
+        _lexicon = lexicon;
+        _encoder = encoder;
+        _model = model;
+    }
+
+    /// <inheritdoc />
+    public MessageAssessment Classify(string text) => ClassifyMany([text])[0];
+
+    /// <inheritdoc />
+    public IReadOnlyList<MessageAssessment> ClassifyMany(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var embeddings = _encoder.Encode(texts);
+        var results = new MessageAssessment[texts.Count];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            results[i] = Decide(_lexicon.Classify(texts[i]), embeddings[i]);
+        }
+
+        return results;
+    }
+
+    /// <summary>The combined decision for one message, given the lexicon's assessment and the message's embedding.</summary>
+    public MessageAssessment Decide(MessageAssessment lexicon, float[] embedding)
+    {
+        ArgumentNullException.ThrowIfNull(lexicon);
+        ArgumentNullException.ThrowIfNull(embedding);
+        var features = SafetyFeatures.Build(embedding, lexicon);
+        var fatalism = _model.Fatalism.Score(features);
+        var crisis = _model.Crisis.Score(features);
+        var coping = _model.Coping.Score(features);
+
+        var isFatalistic = fatalism >= _model.Fatalism.Threshold;
+        var isCrisis = lexicon.Crisis || crisis >= _model.Crisis.Threshold;
+        var isCoping = coping >= _model.Coping.Threshold;
+
+        var reasons = new List<string>(lexicon.Reasons.Count + 3);
+        if (crisis >= _model.Crisis.Threshold)
+        {
+            reasons.Add(ModelReason("crisis", crisis, embedding));
+        }
+
+        if (isFatalistic || isCrisis)
+        {
+            reasons.AddRange(lexicon.Reasons);
+        }
+
+        if (isFatalistic)
+        {
+            reasons.Add(ModelReason("fatalism", fatalism, embedding));
+        }
+
+        if (isCoping)
+        {
+            reasons.Add(ModelReason("coping", coping, embedding));
+        }
+
+        return new MessageAssessment(isFatalistic, fatalism, isCrisis, reasons)
+        {
+            Coping = isCoping,
+            CrisisScore = crisis,
+            CopingScore = coping,
+        };
+    }
+
+    private string ModelReason(string label, double score, float[] embedding)
+    {
+        var reason = string.Create(CultureInfo.InvariantCulture, $"model {label} {score:0.00}");
+        var closest = _model.Closest(embedding, label, 1);
+        return closest.Count == 0 ? reason : $"{reason}, close to: \"{Shorten(closest[0].Example.Text)}\"";
+    }
+
+    private static string Shorten(string text)
+    {
+        var flat = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length <= ExampleLength ? flat : string.Concat(flat.AsSpan(0, ExampleLength - 1), "…");
+    }
+}

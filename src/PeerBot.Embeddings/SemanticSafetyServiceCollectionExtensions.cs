@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using PeerBot.Core.Configuration;
+using PeerBot.Core.Safety;
+using PeerBot.Core.Safety.Semantic;
+
+namespace PeerBot.Embeddings;
+
+/// <summary>Registration of the semantic safety layer.</summary>
+public static class SemanticSafetyServiceCollectionExtensions
+{
+    /// <summary>
+    /// Makes the safety engine's classifier the <see cref="SemanticClassifier"/> (lexicon and trained heads over MiniLM
+    /// embeddings) instead of the lexicon alone. Call before <c>AddSafety()</c>. The model is loaded while the host starts
+    /// (<see cref="SemanticSafetyLoader"/>), so a missing model stops the start with a clear message instead of failing on
+    /// the first message; one encoder serves every host in the process.
+    /// </summary>
+    public static IServiceCollection AddSemanticSafety(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<ISentenceEncoder>(_ => SharedEncoder.Instance);
+        services.TryAddSingleton(_ => SharedEncoder.BuiltInModel);
+        services.TryAddSingleton<IMessageClassifier>(sp => new SemanticClassifier(
+            new RuleBasedClassifier(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.Safety),
+            sp.GetRequiredService<ISentenceEncoder>(),
+            sp.GetRequiredService<SafetyModel>()));
+        services.AddHostedService<SemanticSafetyLoader>();
+        return services;
+    }
+
+    /// <summary>The classifier for the <c>analyze</c> verb: the same decision as the live bot's.</summary>
+    public static IMessageClassifier CreateClassifier(SafetyOptions options) =>
+        new SemanticClassifier(new RuleBasedClassifier(options), SharedEncoder.Instance, SharedEncoder.BuiltInModel);
+}
+
+/// <summary>One MiniLM session and one copy of the built-in heads per process (loading takes about a second and 100 MB).</summary>
+public static class SharedEncoder
+{
+    private static readonly Lazy<MiniLmEncoder> Encoder = new(() => new MiniLmEncoder(), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<SafetyModel> Model = new(SafetyModel.LoadBuiltIn, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The process's encoder.</summary>
+    public static MiniLmEncoder Instance => Encoder.Value;
+
+    /// <summary>The heads committed with PeerBot.</summary>
+    public static SafetyModel BuiltInModel => Model.Value;
+}
+
+/// <summary>Loads the semantic layer while the host starts and checks it once on a message, before any real one arrives.</summary>
+internal sealed class SemanticSafetyLoader(IMessageClassifier classifier) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Builds the session and runs the model once, so the first resident's message does not wait for either.
+        _ = classifier.Classify("warming up the safety engine");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -22,17 +22,22 @@ public static class SemanticSafetyServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<ISentenceEncoder>(_ => SharedEncoder.Instance);
         services.TryAddSingleton(_ => SharedEncoder.BuiltInModel);
-        services.TryAddSingleton<IMessageClassifier>(sp => new SemanticClassifier(
-            new RuleBasedClassifier(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.Safety),
-            sp.GetRequiredService<ISentenceEncoder>(),
-            sp.GetRequiredService<SafetyModel>()));
+        services.TryAddSingleton<IMessageClassifier>(sp =>
+        {
+            var safety = sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.Safety;
+            // The lexicon runs with its defaults: its findings are the heads' inputs, as in training.
+            return new SemanticClassifier(new RuleBasedClassifier(), sp.GetRequiredService<ISentenceEncoder>(), sp.GetRequiredService<SafetyModel>(), safety.FatalismThreshold);
+        });
         services.AddHostedService<SemanticSafetyLoader>();
         return services;
     }
 
     /// <summary>The classifier for the <c>analyze</c> verb: the same decision as the live bot's.</summary>
-    public static IMessageClassifier CreateClassifier(SafetyOptions options) =>
-        new SemanticClassifier(new RuleBasedClassifier(options), SharedEncoder.Instance, SharedEncoder.BuiltInModel);
+    public static IMessageClassifier CreateClassifier(SafetyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SemanticClassifier(new RuleBasedClassifier(), SharedEncoder.Instance, SharedEncoder.BuiltInModel, options.FatalismThreshold);
+    }
 }
 
 /// <summary>One MiniLM session and one copy of the built-in heads per process (loading takes about a second and 100 MB).</summary>

@@ -16,10 +16,18 @@ public sealed class SemanticClassifier : IMessageClassifier
     private readonly RuleBasedClassifier _lexicon;
     private readonly ISentenceEncoder _encoder;
     private readonly SafetyModel _model;
+    private readonly double _fatalismThreshold;
 
     /// <summary>Creates the classifier.</summary>
+    /// <param name="lexicon">The lexicon.</param>
+    /// <param name="encoder">The sentence encoder the model was trained on.</param>
+    /// <param name="model">The trained heads.</param>
+    /// <param name="fatalismThreshold">
+    /// <c>Safety:FatalismThreshold</c>: the score from which a message is fatalistic. Scores are calibrated so that 0.5 is
+    /// the head's trained threshold; a higher setting flags only messages the head is surer of.
+    /// </param>
     /// <exception cref="InvalidOperationException">The model was trained on another encoder.</exception>
-    public SemanticClassifier(RuleBasedClassifier lexicon, ISentenceEncoder encoder, SafetyModel model)
+    public SemanticClassifier(RuleBasedClassifier lexicon, ISentenceEncoder encoder, SafetyModel model, double fatalismThreshold = 0.5)
     {
         ArgumentNullException.ThrowIfNull(lexicon);
         ArgumentNullException.ThrowIfNull(encoder);
@@ -33,6 +41,23 @@ public sealed class SemanticClassifier : IMessageClassifier
         _lexicon = lexicon;
         _encoder = encoder;
         _model = model;
+        _fatalismThreshold = fatalismThreshold;
+    }
+
+    /// <summary>
+    /// Maps a head's probability onto 0..1 so that its trained threshold becomes 0.5 (piecewise linear, order kept):
+    /// scores of all three heads then read alike, and <c>FatalismThreshold</c> keeps its meaning.
+    /// </summary>
+    public static double Calibrate(double probability, double threshold)
+    {
+        if (threshold <= 0 || threshold >= 1)
+        {
+            return probability;
+        }
+
+        return probability < threshold
+            ? 0.5 * probability / threshold
+            : 0.5 + (0.5 * (probability - threshold) / (1 - threshold));
     }
 
     /// <inheritdoc />
@@ -58,16 +83,16 @@ public sealed class SemanticClassifier : IMessageClassifier
         ArgumentNullException.ThrowIfNull(lexicon);
         ArgumentNullException.ThrowIfNull(embedding);
         var features = SafetyFeatures.Build(embedding, lexicon);
-        var fatalism = _model.Fatalism.Score(features);
-        var crisis = _model.Crisis.Score(features);
-        var coping = _model.Coping.Score(features);
+        var fatalism = Calibrate(_model.Fatalism.Score(features), _model.Fatalism.Threshold);
+        var crisis = Calibrate(_model.Crisis.Score(features), _model.Crisis.Threshold);
+        var coping = Calibrate(_model.Coping.Score(features), _model.Coping.Threshold);
 
-        var isFatalistic = fatalism >= _model.Fatalism.Threshold;
-        var isCrisis = lexicon.Crisis || crisis >= _model.Crisis.Threshold;
-        var isCoping = coping >= _model.Coping.Threshold;
+        var isFatalistic = fatalism >= _fatalismThreshold;
+        var isCrisis = lexicon.Crisis || crisis >= 0.5;
+        var isCoping = coping >= 0.5;
 
         var reasons = new List<string>(lexicon.Reasons.Count + 3);
-        if (crisis >= _model.Crisis.Threshold)
+        if (crisis >= 0.5)
         {
             reasons.Add(ModelReason("crisis", crisis, embedding));
         }

@@ -1,0 +1,71 @@
+using PeerBot.Core.Safety.Semantic;
+
+namespace PeerBot.Embeddings.Tests;
+
+public sealed class MiniLmEncoderTests
+{
+    private static readonly MiniLmEncoder Encoder = SharedEncoder.Instance;
+
+    [Fact]
+    public void Encode_AnyText_UnitLengthVectorsOfTheModelsWidth()
+    {
+        string[] texts = ["what's the point", "", "   ", "😩😩😩", "`code` *bold* <@U123> ~strike~", new string('a', 5000) + " " + string.Join(' ', Enumerable.Repeat("word", 2000))];
+
+        var vectors = Encoder.Encode(texts);
+
+        Assert.Equal(texts.Length, vectors.Count);
+        foreach (var v in vectors)
+        {
+            Assert.Equal(384, v.Length);
+            var norm = Math.Sqrt(v.Sum(x => (double)x * x));
+            Assert.InRange(norm, 0.999, 1.001);
+        }
+    }
+
+    [Fact]
+    public void Encode_Batched_SameAsOneByOne()
+    {
+        string[] texts = ["nothing we say changes anything", "ok", "i keep thinking everyone would be better off without me around, honestly", "pizza in the workroom"];
+
+        var together = Encoder.Encode(texts);
+
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var alone = Encoder.Encode([texts[i]])[0];
+            for (var d = 0; d < alone.Length; d++)
+            {
+                Assert.Equal(alone[d], together[i][d], 4);
+            }
+        }
+    }
+
+    [Fact]
+    public void Encode_Paraphrases_CloserThanUnrelatedMessages()
+    {
+        var v = Encoder.Encode(["I want to kill myself", "I keep thinking about ending my life", "can someone swap my saturday shift"]);
+
+        Assert.True(Cosine(v[0], v[1]) > Cosine(v[0], v[2]) + 0.2, $"{Cosine(v[0], v[1])} vs {Cosine(v[0], v[2])}");
+    }
+
+    [Fact]
+    public void Constructor_MissingModel_SaysWhatIsMissingAndHowToGetIt()
+    {
+        var empty = Directory.CreateTempSubdirectory().FullName;
+
+        var ex = Assert.Throws<FileNotFoundException>(() => new MiniLmEncoder(empty));
+
+        Assert.Contains("all-MiniLM-L6-v2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("build", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Encoder_MatchesTheBuiltInModel()
+    {
+        var model = SafetyModel.LoadBuiltIn();
+
+        Assert.Equal(Encoder.ModelName, model.EncoderModel);
+        Assert.Equal(Encoder.Dimensions, model.Dimensions);
+    }
+
+    private static double Cosine(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();
+}

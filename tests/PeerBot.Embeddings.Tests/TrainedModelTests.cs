@@ -1,0 +1,54 @@
+using PeerBot.Core.Safety.Semantic;
+using PeerBot.Embeddings.Training;
+
+namespace PeerBot.Embeddings.Tests;
+
+/// <summary>The committed heads are exactly what the trainer makes from the committed corpus.</summary>
+public sealed class TrainedModelTests
+{
+    [Fact]
+    public void CommittedModel_IsWhatTheTrainerProducesFromTheCommittedCorpus()
+    {
+        var corpus = LabelledCorpus.ReadFolder(Path.Combine(AppContext.BaseDirectory, "corpus", "train"));
+        var committed = SafetyModel.LoadBuiltIn();
+
+        Assert.Equal(LabelledCorpus.Fingerprint(corpus), committed.CorpusSha256);
+
+        var trained = SafetyTrainer.Train(corpus, SharedEncoder.Instance);
+
+        Assert.Equal(committed.TrainingMessages, trained.TrainingMessages);
+        foreach (var (a, b) in new[] { (committed.Fatalism, trained.Fatalism), (committed.Crisis, trained.Crisis), (committed.Coping, trained.Coping) })
+        {
+            // Thresholds are chosen on a 0.01 grid or from a training score: equal unless the arithmetic of another CPU
+            // moved a score across one, which would show as a small difference.
+            Assert.Equal(a.Threshold, b.Threshold, 2);
+            Assert.Equal(a.Bias, b.Bias, 2);
+            for (var i = 0; i < a.Weights.Length; i++)
+            {
+                Assert.True(Math.Abs(a.Weights[i] - b.Weights[i]) < 1e-2 + (1e-3 * Math.Abs(a.Weights[i])), $"weight {i}: {a.Weights[i]} vs {b.Weights[i]}");
+            }
+        }
+
+        Assert.Equal(committed.Examples.Select(e => e.Text), trained.Examples.Select(e => e.Text));
+    }
+
+    [Fact]
+    public void Corpus_CoversEveryLabelWithEnoughExamples()
+    {
+        var corpus = LabelledCorpus.ReadFolder(Path.Combine(AppContext.BaseDirectory, "corpus", "train"));
+
+        Assert.True(corpus.Count >= 3000, $"{corpus.Count} messages");
+        Assert.True(corpus.Count(m => m.Crisis) >= 300, $"{corpus.Count(m => m.Crisis)} crisis");
+        Assert.True(corpus.Count(m => m.Coping) >= 300, $"{corpus.Count(m => m.Coping)} coping");
+        var hardNegatives = corpus.Count(m => !m.Fatalistic && !m.Crisis && !m.Coping);
+        Assert.True(hardNegatives >= 0.4 * corpus.Count, $"{hardNegatives} negatives of {corpus.Count}");
+    }
+
+    [Fact]
+    public void Load_BrokenOrMismatchedModel_ClearError()
+    {
+        Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("{not json"u8.ToArray())));
+        Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("""{"format":99}"""u8.ToArray())));
+        Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("""{"format":1,"dimensions":384,"fatalism":{"weights":[1,2]}}"""u8.ToArray())));
+    }
+}

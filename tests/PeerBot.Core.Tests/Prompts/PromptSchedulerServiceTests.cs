@@ -58,6 +58,20 @@ public sealed class PromptSchedulerServiceTests : IAsyncDisposable
         AssertRunning();
     }
 
+    [Fact]
+    public async Task ExecuteAsync_LastPromptStoredInTheFuture_PostsTheNextOnceOnTime()
+    {
+        // A history from a clock that ran a century ahead must not silence the group until then.
+        _fixture.PromptStore.SaveState(new PromptGroupState { Id = "g1", LastPromptOccurrence = Year2126 });
+        await StartAsync();
+
+        var waits = await FollowUntilAsync(TuesdayPrompt);
+
+        Assert.All(waits, w => Assert.InRange(w, TimeSpan.Zero, ClockWaits.MaxWait));
+        AssertPostedOnceOnTime();
+        AssertRunning();
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -8,7 +8,9 @@ namespace PeerBot.Core.Groups;
 
 /// <summary>
 /// Runs reconciliation at start, whenever the configuration or a pause changes, when a pause runs out,
-/// and again after a failure (with a growing delay, at most <see cref="MaxRetryDelay"/>).
+/// and again after a failure (with a growing delay, at most <see cref="MaxRetryDelay"/>). Nothing in a pass stops it:
+/// a failure anywhere (the run, a store read, the wait) is logged and retried, and a pause that ends weeks or years
+/// ahead is waited for in steps of at most <see cref="ClockWaits.MaxWait"/>.
 /// </summary>
 public sealed class GroupReconciliationService : BackgroundService
 {
@@ -88,65 +90,133 @@ public sealed class GroupReconciliationService : BackgroundService
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var completion = Interlocked.Exchange(ref _nextRun, new TaskCompletionSource<ReconcileResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-            ReconcileResult result;
             try
             {
-                result = await _reconciler.ReconcileAsync(stoppingToken).ConfigureAwait(false);
+                var result = await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                var failed = !result.Complete;
+                DateTimeOffset? pauseEnd = null;
+                try
+                {
+                    pauseEnd = NextPauseEnd();
+                }
+#pragma warning disable CA1031 // The pauses could not be read: retried like a failed run.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    failed = true;
+                    _logger.LogError(ex, "The member pauses could not be read to plan the next reconciliation; it is retried later");
+                }
+
+                failures = failed ? failures + 1 : 0;
+                DateTimeOffset? retryAt = failures > 0 ? _time.GetUtcNow() + RetryDelay(failures) : null;
+                var wakeAt = pauseEnd is { } end && (retryAt is null || end < retryAt) ? end : retryAt;
+                await WaitForNextRunAsync(wakeAt, result, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                completion.TrySetCanceled(stoppingToken);
-                return;
+                break;
             }
-#pragma warning disable CA1031 // A bug in one run is logged and retried; the service keeps running.
+#pragma warning disable CA1031 // Whatever else fails in a pass (the wait, an observer) is logged and retried; the host keeps running.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _logger.LogError(ex, "Reconciliation failed unexpectedly; it is retried later");
-                result = new ReconcileResult(false, 0, [ex.Message]);
+                failures++;
+                var delay = RetryDelay(failures);
+                _logger.LogError(ex, "The reconciliation loop failed; it runs again in {Delay}", delay);
+                try
+                {
+                    await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
             }
+        }
 
-            completion.TrySetResult(result);
-            failures = result.Complete ? 0 : failures + 1;
-            var wait = NextWait(failures);
-            try
+        _nextRun.TrySetCanceled(stoppingToken);
+    }
+
+    /// <summary>The wait before retrying after <paramref name="failures"/> failed passes in a row: 30 s, doubling, at most <see cref="MaxRetryDelay"/>.</summary>
+    private static TimeSpan RetryDelay(int failures) => ClockWaits.Backoff(failures, TimeSpan.FromSeconds(30), MaxRetryDelay);
+
+    /// <summary>One reconciliation; completes the callers waiting for it. A failure is logged and returned as an incomplete result.</summary>
+    private async Task<ReconcileResult> RunOnceAsync(CancellationToken stoppingToken)
+    {
+        var completion = Interlocked.Exchange(ref _nextRun, new TaskCompletionSource<ReconcileResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        ReconcileResult result;
+        try
+        {
+            result = await _reconciler.ReconcileAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            completion.TrySetCanceled(stoppingToken);
+            throw;
+        }
+#pragma warning disable CA1031 // A bug in one run is logged and retried; the service keeps running.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(ex, "Reconciliation failed unexpectedly; it is retried later");
+            result = new ReconcileResult(false, 0, [ex.Message]);
+        }
+
+        completion.TrySetResult(result);
+        return result;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="wakeAt"/> (a retry, the end of the nearest pause; null: no timer) or a request. A
+    /// wait longer than <see cref="ClockWaits.MaxWait"/> (a pause of weeks or years) is made of several, each followed
+    /// by a look at the clock, so no stored date can make the timer throw. Raises <see cref="Idle"/> once.
+    /// </summary>
+    private async Task WaitForNextRunAsync(DateTimeOffset? wakeAt, ReconcileResult result, CancellationToken stoppingToken)
+    {
+        // One wait for a request across all the capped waits: a request is never handed to a waiter given up between them.
+        using var scope = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var signalTask = _signal.WaitAsync(scope.Token);
+        try
+        {
+            var idleRaised = false;
+            while (true)
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                var delayTask = Task.Delay(wait ?? Timeout.InfiniteTimeSpan, _time, timeout.Token);
-                var signalTask = _signal.WaitAsync(timeout.Token);
+                var wait = wakeAt is { } due ? ClockWaits.Until(due, _time.GetUtcNow()) : Timeout.InfiniteTimeSpan;
+                var delayTask = Task.Delay(wait, _time, scope.Token);
+                if (!idleRaised)
+                {
+                    // Raised once per run, once the timer is set, so an observer moving the clock cannot race it.
+                    idleRaised = true;
+                    Idle?.Invoke(this, result);
+                }
 
-                // Raised once the timer is set, so an observer moving the clock cannot race it.
-                Idle?.Invoke(this, result);
-                await Task.WhenAny(delayTask, signalTask).ConfigureAwait(false);
-                await timeout.CancelAsync().ConfigureAwait(false);
+                var first = await Task.WhenAny(delayTask, signalTask).ConfigureAwait(false);
                 stoppingToken.ThrowIfCancellationRequested();
+                if (first == signalTask || wakeAt is not { } at || _time.GetUtcNow() >= at)
+                {
+                    return;
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                _nextRun.TrySetCanceled(stoppingToken);
-                return;
-            }
+        }
+        finally
+        {
+            await scope.CancelAsync().ConfigureAwait(false);
         }
     }
 
-    private TimeSpan? NextWait(int failures)
+    /// <summary>When the nearest pause still running ends, or null.</summary>
+    private DateTimeOffset? NextPauseEnd()
     {
         var now = _time.GetUtcNow();
-        TimeSpan? wait = null;
-        if (failures > 0)
+        DateTimeOffset? next = null;
+        foreach (var until in _store.MemberPauses().Values)
         {
-            var seconds = Math.Min(MaxRetryDelay.TotalSeconds, 30 * Math.Pow(2, Math.Min(failures - 1, 10)));
-            wait = TimeSpan.FromSeconds(seconds);
+            if (until > now && (next is null || until < next))
+            {
+                next = until;
+            }
         }
 
-        var nextPauseEnd = _store.MemberPauses().Values.Where(until => until > now).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-        if (nextPauseEnd != DateTimeOffset.MaxValue)
-        {
-            var untilPause = ClockWaits.WholeMilliseconds(nextPauseEnd - now);
-            wait = wait is null || untilPause < wait ? untilPause : wait;
-        }
-
-        return wait;
+        return next;
     }
 }

@@ -119,7 +119,13 @@ public sealed class PromptScheduler
         if (decision.Action == ScheduleAction.Start)
         {
             var start = ScheduleStart(now);
-            _prompts.StartSchedule(group.Id, start, checkIns: false);
+            var replace = state.LastPromptOccurrence is not null;
+            if (replace)
+            {
+                _logger.LogWarning("The prompt schedule of group {GroupId} starts again: {Reason}", group.Id, decision.Reason);
+            }
+
+            _prompts.StartSchedule(group.Id, start, checkIns: false, replace);
             decision = ScheduleDecider.Decide(schedule, now, start, group.PausedUntil);
         }
 
@@ -151,7 +157,13 @@ public sealed class PromptScheduler
         if (decision.Action == ScheduleAction.Start)
         {
             var start = ScheduleStart(now);
-            _prompts.StartSchedule(group.Id, start, checkIns: true);
+            var replace = state.LastCheckInOccurrence is not null;
+            if (replace)
+            {
+                _logger.LogWarning("The check-in schedule of group {GroupId} starts again: {Reason}", group.Id, decision.Reason);
+            }
+
+            _prompts.StartSchedule(group.Id, start, checkIns: true, replace);
             decision = ScheduleDecider.Decide(schedule, now, start, group.PausedUntil);
         }
 

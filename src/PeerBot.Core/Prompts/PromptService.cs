@@ -160,17 +160,20 @@ public sealed class PromptService : IDisposable
         }
     }
 
-    /// <summary>Starts a new group's schedule from <paramref name="now"/>.</summary>
-    public void StartSchedule(string groupId, DateTimeOffset now, bool checkIns)
+    /// <summary>
+    /// Starts a new group's schedule from <paramref name="now"/>; with <paramref name="replace"/>, also one whose history
+    /// is kept (a history written by a clock running ahead, which <see cref="ScheduleDecider"/> sets aside).
+    /// </summary>
+    public void StartSchedule(string groupId, DateTimeOffset now, bool checkIns, bool replace = false)
     {
         var state = _store.GetState(groupId);
         if (checkIns)
         {
-            state.LastCheckInOccurrence ??= now;
+            state.LastCheckInOccurrence = replace ? now : state.LastCheckInOccurrence ?? now;
         }
         else
         {
-            state.LastPromptOccurrence ??= now;
+            state.LastPromptOccurrence = replace ? now : state.LastPromptOccurrence ?? now;
         }
 
         _store.SaveState(state);

@@ -26,7 +26,8 @@ public sealed record ScheduleDecision(ScheduleAction Action, DateTimeOffset? Occ
 /// <summary>
 /// Decides, for one group and one moment, whether a scheduled post is due. Pure: it only reads its arguments.
 /// After downtime only the latest missed occurrence counts: it is posted if less than <see cref="GraceWindow"/> late,
-/// skipped otherwise, so a restart never posts a burst.
+/// skipped otherwise, so a restart never posts a burst. A last occurrence handled after the next one (a clock that ran
+/// ahead) starts the schedule again from now rather than silencing the group until that time.
 /// </summary>
 public static class ScheduleDecider
 {
@@ -45,6 +46,13 @@ public static class ScheduleDecider
         if (lastHandled is not { } last)
         {
             return new ScheduleDecision(ScheduleAction.Start, now, next, "first look at this group's schedule");
+        }
+
+        if (next is { } upcoming && last > upcoming)
+        {
+            // Handled beyond the next occurrence: the history was written by a clock running ahead (or is damaged).
+            // Kept, it would silence the group until then, years perhaps; the schedule starts again from now instead.
+            return new ScheduleDecision(ScheduleAction.Start, now, next, $"the last occurrence handled, {last:u}, is after the next one: counting from now");
         }
 
         var latest = schedule.LatestIn(last, now);

@@ -9,7 +9,9 @@ namespace PeerBot.Core.Safety;
 /// Keeps alerts moving and private: retries deliveries that failed (crisis first), purges excerpts
 /// older than <see cref="SafetyOptions.ExcerptRetention"/> and the kept fatalistic messages that have left
 /// <see cref="SafetyOptions.SpiralWindow"/> (<see cref="ISpiralEntryStore"/>). Runs at start and then every
-/// <see cref="Interval"/> on the injected <see cref="TimeProvider"/>.
+/// <see cref="Interval"/> on the injected <see cref="TimeProvider"/>. A pass that fails in any way (a store, a delivery,
+/// a call that timed out) is logged and the next runs on the next tick: the interval is fixed and short, so crisis
+/// alerts keep being retried every minute, and no stored or configured value sets a wait.
 /// </summary>
 public sealed partial class SafetyMaintenanceService : BackgroundService
 {
@@ -70,13 +72,13 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
         }
 
         var now = _time.GetUtcNow();
-        var purged = await _store.PurgeExcerptsAsync(now - _options.ExcerptRetention, now, cancellationToken).ConfigureAwait(false);
+        var purged = await _store.PurgeExcerptsAsync(Before(now, _options.ExcerptRetention), now, cancellationToken).ConfigureAwait(false);
         if (purged > 0)
         {
             LogPurged(purged, _options.ExcerptRetention);
         }
 
-        var expired = await _pending.PurgeBeforeAsync(now - _options.SpiralWindow, cancellationToken).ConfigureAwait(false);
+        var expired = await _pending.PurgeBeforeAsync(Before(now, _options.SpiralWindow), cancellationToken).ConfigureAwait(false);
         if (expired > 0)
         {
             LogWindowPurged(expired, _options.SpiralWindow);
@@ -97,16 +99,30 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
             {
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning disable CA1031 // One bad pass (a store hiccup, an adapter bug, a timed-out call) must not stop retries of crisis alerts for good.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
-                // One bad pass (a store hiccup, an adapter bug) must not stop retries of crisis alerts for good.
                 LogPassFailed(ex);
             }
 
-            PassCompleted?.Invoke(this, EventArgs.Empty);
+            try
+            {
+                PassCompleted?.Invoke(this, EventArgs.Empty);
+            }
+#pragma warning disable CA1031 // An observer's failure is not the service's.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogObserverFailed(ex);
+            }
         }
         while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
     }
+
+    /// <summary><paramref name="now"/> minus <paramref name="span"/>, or the earliest time when that is before it (a configured span of millennia).</summary>
+    private static DateTimeOffset Before(DateTimeOffset now, TimeSpan span) =>
+        span >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - span;
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
     {
@@ -134,4 +150,7 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A safety maintenance pass failed; the next runs in a minute.")]
     private partial void LogPassFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An observer of the safety maintenance passes failed; the passes go on.")]
+    private partial void LogObserverFailed(Exception exception);
 }

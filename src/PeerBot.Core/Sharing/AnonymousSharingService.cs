@@ -256,11 +256,15 @@ public sealed partial class AnonymousSharingService : IDisposable
     /// <summary>The earliest time the worker has something to do, or null.</summary>
     public DateTimeOffset? NextDueAt() => _posts.NextDueAt();
 
-    /// <summary>Waits until a new post may be due (or the token fires).</summary>
+    /// <summary>
+    /// Waits until a new post may be due, <paramref name="timeout"/> has passed (or the token fires). The timeout is
+    /// capped (<see cref="ClockWaits.Capped"/>, at most <see cref="ClockWaits.MaxWait"/>): a longer one returns early and
+    /// the caller looks again.
+    /// </summary>
     public async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var delay = Task.Delay(timeout, _time, timeoutSource.Token);
+        var delay = Task.Delay(ClockWaits.Capped(timeout), _time, timeoutSource.Token);
         var wake = _wake.WaitAsync(timeoutSource.Token);
         await Task.WhenAny(delay, wake).ConfigureAwait(false);
         await timeoutSource.CancelAsync().ConfigureAwait(false);

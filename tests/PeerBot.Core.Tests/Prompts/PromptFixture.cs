@@ -14,9 +14,9 @@ namespace PeerBot.Core.Tests.Prompts;
 /// <summary>One group on a fake platform with the prompt services over in-memory stores; <see cref="Restart"/> rebuilds the services over the same stores.</summary>
 internal sealed class PromptFixture : IDisposable
 {
-    public PromptFixture(DateTimeOffset start, string schedule = "0 19 * * TUE", string timeZone = "America/New_York", int members = 5, PromptLibrary? library = null)
+    public PromptFixture(DateTimeOffset start, string schedule = "0 19 * * TUE", string timeZone = "America/New_York", int members = 5, PromptLibrary? library = null, FakeTimeProvider? time = null)
     {
-        Time = new FakeTimeProvider(start);
+        Time = time ?? new FakeTimeProvider(start);
         Library = library ?? PromptLibrary.BuiltIn;
         var channel = Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "peer-g1", "", ["U1"], null), default).GetAwaiter().GetResult();
         Channel = channel;

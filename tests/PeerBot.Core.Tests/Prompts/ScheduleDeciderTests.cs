@@ -105,6 +105,31 @@ public class ScheduleDeciderTests
         Assert.Equal(last.AddDays(7), decision.NextDue);
     }
 
+    [Fact]
+    public void Decide_ClockSetBackABitAfterAPost_WaitsWithoutPostingItAgain()
+    {
+        var last = new DateTimeOffset(2026, 11, 4, 0, 0, 0, TimeSpan.Zero);
+
+        var decision = ScheduleDecider.Decide(NewYork("0 19 * * TUE"), last.AddSeconds(-5), last, null);
+
+        Assert.Equal(ScheduleAction.Wait, decision.Action);
+        Assert.Equal(last, decision.NextDue);
+    }
+
+    [Theory]
+    [InlineData(2126)]
+    [InlineData(9999)]
+    public void Decide_HistoryBeyondTheNextOccurrence_StartsAgainFromNow(int year)
+    {
+        var now = new DateTimeOffset(2026, 11, 2, 14, 0, 0, TimeSpan.Zero);
+        var last = new DateTimeOffset(year, 11, 4, 0, 0, 0, TimeSpan.Zero);
+
+        var decision = ScheduleDecider.Decide(NewYork("0 19 * * TUE"), now, last, null);
+
+        Assert.Equal(ScheduleAction.Start, decision.Action);
+        Assert.Equal(new DateTimeOffset(2026, 11, 4, 0, 0, 0, TimeSpan.Zero), decision.NextDue);
+    }
+
     [Theory]
     [InlineData("0 19 * * XYZ", "America/New_York", "is not a valid five-field cron schedule")]
     [InlineData("0 19 * * TUE", "Mars/Olympus", "is not a known IANA time zone")]

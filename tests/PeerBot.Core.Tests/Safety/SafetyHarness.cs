@@ -16,7 +16,7 @@ public sealed class SafetyHarness
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 2, 21, 0, 0, TimeSpan.Zero);
 
-    public SafetyHarness(bool groupHasPsychologist = true, PeerBotOptions? options = null)
+    public SafetyHarness(bool groupHasPsychologist = true, PeerBotOptions? options = null, FakeTimeProvider? time = null)
     {
         Options = options ?? new PeerBotOptions();
         People = new PeopleDirectory(
@@ -39,7 +39,7 @@ public sealed class SafetyHarness
         groups.Setup(g => g.Find("g1")).Returns(Group);
         Platform = new FakeChatPlatform(PlatformKind.Slack);
         Store = new InMemoryAlertStore();
-        Time = new FakeTimeProvider(Start);
+        Time = time ?? new FakeTimeProvider(Start);
         var wrapped = Microsoft.Extensions.Options.Options.Create(Options);
         Delivery = new AlertDelivery(Store, groups.Object, People, new PlatformRegistry([Platform]), wrapped, NullLogger<AlertDelivery>.Instance);
         Pending = new InMemorySpiralEntryStore();

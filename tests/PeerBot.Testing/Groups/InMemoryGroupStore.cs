@@ -71,10 +71,22 @@ public sealed class InMemoryGroupStore : IGroupStore
         }
     }
 
+    /// <summary>While set, every <see cref="MemberPauses"/> read throws it (simulates a store that cannot be read).</summary>
+    public Exception? FailPauseReads { get; set; }
+
+    /// <summary>How many times <see cref="MemberPauses"/> was read.</summary>
+    public int PauseReads { get; private set; }
+
     public IReadOnlyDictionary<string, DateTimeOffset> MemberPauses()
     {
         lock (_gate)
         {
+            PauseReads++;
+            if (FailPauseReads is { } failure)
+            {
+                throw failure;
+            }
+
             return new Dictionary<string, DateTimeOffset>(_pauses, StringComparer.OrdinalIgnoreCase);
         }
     }

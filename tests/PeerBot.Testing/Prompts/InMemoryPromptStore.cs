@@ -11,10 +11,18 @@ public sealed class InMemoryPromptStore : IPromptStore
     private readonly Dictionary<string, string> _checkIns = new(StringComparer.Ordinal);
     private readonly List<PostedPrompt> _posted = [];
 
+    /// <summary>While set, every <see cref="GetState"/> throws it (simulates a store that cannot be read).</summary>
+    public Exception? FailStateReads { get; set; }
+
     public PromptGroupState GetState(string groupId)
     {
         lock (_gate)
         {
+            if (FailStateReads is { } failure)
+            {
+                throw failure;
+            }
+
             return _states.TryGetValue(groupId, out var json) ? JsonSerializer.Deserialize<PromptGroupState>(json)! : new PromptGroupState { Id = groupId };
         }
     }

@@ -77,7 +77,8 @@ public sealed class ClientWebSocketTransport : IGatewayTransport
                 {
                     return GatewayFrame.Closed((int?)_socket.CloseStatus, _socket.CloseStatusDescription);
                 }
-                catch (ObjectDisposedException)
+                catch (Exception ex) when (ex is ObjectDisposedException
+                    || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 {
                     // Closed under the reader, by the heartbeat finding a zombie (CloseAsync aborts the socket): that
                     // is the end of this connection, not a failure of the adapter.
@@ -102,21 +103,37 @@ public sealed class ClientWebSocketTransport : IGatewayTransport
         }
     }
 
+    /// <summary>
+    /// Closes the connection in whatever state it is. Never throws for the socket's own state: a socket already aborted
+    /// (a zombie closed by the heartbeat), disposed, or failing mid-close surfaces as <see cref="WebSocketException"/>,
+    /// <see cref="ObjectDisposedException"/> or an <see cref="OperationCanceledException"/> wrapping one of them, and all
+    /// mean the same: the connection is gone. Only the caller's own cancellation is passed on.
+    /// </summary>
     public async Task CloseAsync(int code, string reason, CancellationToken cancellationToken)
     {
-        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        try
         {
-            try
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await _socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, cancellationToken).ConfigureAwait(false);
             }
-            catch (WebSocketException)
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Already gone; nothing to close.
+        }
+        finally
+        {
+            try
             {
-                // Already gone; nothing to close.
+                _socket.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed already: closed.
             }
         }
-
-        _socket.Abort();
     }
 
     public ValueTask DisposeAsync()

@@ -239,6 +239,12 @@ public sealed class SafetyOptions
     /// <summary>After an alert, how long before the same group may alert again.</summary>
     public TimeSpan AlertCooldown { get; set; } = TimeSpan.FromHours(2);
 
+    /// <summary>
+    /// After a coping note about a person in a group, how long before another note about the same person in that group
+    /// may be sent (one quiet note is enough to prompt a check-in; more would only crowd the psychologist's messages).
+    /// </summary>
+    public TimeSpan CopingCooldown { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>The private reply sent to the author of a crisis message.</summary>
     public string CrisisMessage { get; set; } =
         "It sounds like you are carrying something really heavy right now, and you don't have to carry it alone. "

@@ -442,6 +442,11 @@ public static partial class PeerBotOptionsValidator
             add("Safety:AlertCooldown", "cannot be negative");
         }
 
+        if (safety.CopingCooldown <= TimeSpan.Zero)
+        {
+            add("Safety:CopingCooldown", "must be longer than zero, e.g. 7.00:00:00");
+        }
+
         if (string.IsNullOrWhiteSpace(safety.CrisisMessage))
         {
             add("Safety:CrisisMessage", "required: the resources sent privately to someone in crisis");

@@ -10,7 +10,8 @@ namespace PeerBot.Core.Safety;
 /// <summary>
 /// Delivers a stored alert privately: a DM to each of the group's facilitators, psychologists first for
 /// crisis (and, when the group has none, the roster's psychologists), and the crisis resources reply to a
-/// named author. Progress is written to the store after each send, so a retry reaches only those not yet
+/// named author. A coping note goes to the group's psychologists only (to its facilitators when it has none), and
+/// nothing to its author. Progress is written to the store after each send, so a retry reaches only those not yet
 /// reached, and idempotency keys stop a retried send from posting twice.
 /// </summary>
 public sealed partial class AlertDelivery : IDisposable
@@ -208,6 +209,13 @@ public sealed partial class AlertDelivery : IDisposable
     private List<string> Recipients(AlertRecord alert, GroupInfo group)
     {
         var facilitators = group.FacilitatorIds.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (alert.Kind == AlertKind.Coping)
+        {
+            // A quiet note for the group's psychologist; a group without one has only its facilitators to notice.
+            var groupPsychologists = facilitators.Where(IsPsychologist).ToList();
+            return groupPsychologists.Count > 0 ? groupPsychologists : facilitators;
+        }
+
         if (alert.Kind != AlertKind.Crisis)
         {
             return facilitators;

@@ -16,7 +16,7 @@ public static class AlertMessageBuilder
     /// <summary>Builds the alert message.</summary>
     /// <param name="alert">The alert.</param>
     /// <param name="group">Its group, for the name and time zone; null when the group is no longer known.</param>
-    /// <param name="authorName">For a crisis from a named member, their display name.</param>
+    /// <param name="authorName">For a crisis or coping note about a named member, their display name.</param>
     /// <param name="idempotencyKey">The key that stops a retried send from posting twice.</param>
     /// <param name="personName">
     /// The display name of a person id (who acknowledged or resolved it); null, or a null answer, shows the id.
@@ -36,6 +36,13 @@ public static class AlertMessageBuilder
                 ? "They were sent crisis resources privately and offered a way to let you contact them; their identity stays hidden unless they choose otherwise."
                 : "They were sent crisis resources privately. Please reach out to them directly now.";
             blocks.Add(new ParagraphBlock($"{who} wrote something that may mean they are in crisis ({when}). {followUp}"));
+        }
+        else if (alert.Kind == AlertKind.Coping)
+        {
+            blocks.Add(new HeadingBlock($"Quiet note \u2014 coping ({groupName})"));
+            var who = alert.AuthorAnonymous ? "An anonymous member" : authorName ?? "A member";
+            var next = alert.AuthorAnonymous ? "Their identity stays hidden." : "A gentle, private check-in may help.";
+            blocks.Add(new ParagraphBlock($"{who} described coping that may be harming them ({when}). Nothing was said to the group or to them. {next}"));
         }
         else
         {

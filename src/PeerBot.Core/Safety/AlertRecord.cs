@@ -19,7 +19,7 @@ public sealed record AlertRecord
     /// <summary>The group.</summary>
     public required string GroupId { get; init; }
 
-    /// <summary>Spiral or crisis.</summary>
+    /// <summary>Spiral, crisis or coping.</summary>
     public required AlertKind Kind { get; init; }
 
     /// <summary>Open, acknowledged or resolved.</summary>
@@ -28,7 +28,7 @@ public sealed record AlertRecord
     /// <summary>When it was raised (the timestamp of the message that raised it).</summary>
     public required DateTimeOffset RaisedAt { get; init; }
 
-    /// <summary>Fatalistic messages in the spiral (1 for crisis).</summary>
+    /// <summary>Fatalistic messages in the spiral (1 for crisis and coping).</summary>
     public int MessageCount { get; init; }
 
     /// <summary>Distinct people among them.</summary>
@@ -43,11 +43,21 @@ public sealed record AlertRecord
     /// <summary>A reframing prompt ready to post (spirals).</summary>
     public string? SuggestedPrompt { get; init; }
 
-    /// <summary>For crisis from a named member: their person id, so the psychologist knows whom to reach. Null for anonymous posts.</summary>
+    /// <summary>
+    /// For crisis and coping from a named member: their person id, so the psychologist knows whom to reach. Null for
+    /// anonymous posts.
+    /// </summary>
     public string? AuthorPersonId { get; init; }
 
-    /// <summary>True when the crisis message was an anonymous post.</summary>
+    /// <summary>True when the crisis or coping message was an anonymous post.</summary>
     public bool AuthorAnonymous { get; init; }
+
+    /// <summary>
+    /// For coping notes: the author key the per-person limit counts by (a person id, an anonymity handle, or the digest
+    /// of someone not on the roster; never a platform id), so the limit holds across a restart. Never shown to anyone.
+    /// Null for other kinds.
+    /// </summary>
+    public string? AuthorKey { get; init; }
 
     /// <summary>Facilitators the alert has reached, with the message sent to each.</summary>
     public IReadOnlyList<DeliveredAlertMessage> DeliveredTo { get; init; } = [];

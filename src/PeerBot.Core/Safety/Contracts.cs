@@ -82,16 +82,16 @@ public enum AlertStatus
 
 /// <summary>What observing one message led to.</summary>
 /// <param name="Assessment">The classification.</param>
-/// <param name="Alert">The alert raised at this message, if any.</param>
+/// <param name="Alert">The alert raised at this message, if any: crisis first, then spiral, then coping.</param>
 public sealed record SafetyOutcome(MessageAssessment Assessment, AlertSummary? Alert);
 
 /// <summary>An alert as facilitators see it.</summary>
 /// <param name="Id">Short id for <c>/peer ack</c> and <c>/peer resolve</c>.</param>
 /// <param name="GroupId">The group.</param>
-/// <param name="Kind">Spiral or crisis.</param>
+/// <param name="Kind">Spiral, crisis or coping.</param>
 /// <param name="Status">Where it stands.</param>
 /// <param name="RaisedAt">When it was raised.</param>
-/// <param name="MessageCount">Fatalistic messages in the spiral (1 for crisis).</param>
+/// <param name="MessageCount">Fatalistic messages in the spiral (1 for crisis and coping).</param>
 /// <param name="PeopleCount">Distinct people among them.</param>
 /// <param name="Excerpts">Short excerpts (purged after the retention period).</param>
 /// <param name="Reasons">Why it was raised.</param>
@@ -110,8 +110,8 @@ public sealed record AlertSummary(
 
 /// <summary>
 /// The live safety path: classify, track spirals per group, record alerts and deliver them privately
-/// to the group's facilitators (psychologist first for crisis), and reply privately with crisis
-/// resources to a non-anonymous author. For an anonymous author the caller replies, since only it
+/// to the group's facilitators (psychologist first for crisis; coping notes to the psychologist only), and reply
+/// privately with crisis resources to a non-anonymous author. For an anonymous author the caller replies, since only it
 /// can reach them.
 /// </summary>
 public interface ISafetyMonitor

@@ -10,7 +10,9 @@ namespace PeerBot.Core.Safety;
 /// other work queued behind this message. Failed deliveries are retried by <see cref="SafetyMaintenanceService"/>.
 /// Each fatalistic message is kept in the <see cref="ISpiralEntryStore"/> before the detector decides on it, and the
 /// window is restored at start (<see cref="RestoreAsync"/>), so a spiral survives a restart or a crash.
-/// Residents are never told they were flagged.
+/// A coping message that is not crisis talk raises a quiet coping note for the group's psychologist, at most one per
+/// person and group per <see cref="Configuration.SafetyOptions.CopingCooldown"/>; the limit is restored from the stored
+/// coping alerts of the group. Residents are never told they were flagged.
 /// </summary>
 public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, IDisposable
 {
@@ -77,6 +79,11 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
             await KeepAsync(message.GroupId, new SpiralEntry(message.Timestamp, authorKey, SpiralDetector.Excerpt(message.Text), assessment.Reasons), cancellationToken)
                 .ConfigureAwait(false);
         }
+        else if (assessment.Coping && !assessment.Crisis)
+        {
+            // The per-person limit of coping notes lives in the detector too; it must know the notes of earlier runs.
+            await LoadCooldownAsync(message.GroupId, cancellationToken).ConfigureAwait(false);
+        }
 
         var decision = _detector.Observe(message.GroupId, authorKey, message.Timestamp, assessment, message.Text);
         if (decision.Alert is null)
@@ -95,6 +102,12 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
         {
             var raised = await RaiseSpiralAsync(message.GroupId, message.Timestamp, spiral, cancellationToken).ConfigureAwait(false);
             first ??= raised.ToSummary();
+        }
+
+        if (decision.Coping)
+        {
+            var note = await RaiseAsync(CopingAlert(message, authorKey, assessment), cancellationToken).ConfigureAwait(false);
+            first ??= note.ToSummary();
         }
 
         return new SafetyOutcome(assessment, first);
@@ -234,7 +247,8 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
 
     /// <summary>
     /// The detector lives in memory; without this, a restart would forget a group's cooldown and alert the
-    /// facilitators a second time for the spiral they were just told about.
+    /// facilitators a second time for the spiral they were just told about, or send a second coping note about a
+    /// person within <see cref="Configuration.SafetyOptions.CopingCooldown"/>.
     /// </summary>
     private async Task LoadCooldownAsync(string groupId, CancellationToken cancellationToken)
     {
@@ -248,6 +262,11 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
         if (last is { } raisedAt)
         {
             _detector.RememberAlert(groupId, raisedAt);
+        }
+
+        foreach (var note in alerts.Where(a => a.Kind == AlertKind.Coping && a.AuthorKey is not null))
+        {
+            _detector.RememberCopingNote(groupId, note.AuthorKey!, note.RaisedAt);
         }
 
         _cooldownsLoaded.TryAdd(groupId, true);
@@ -289,6 +308,32 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
         AuthorPersonId = message.AuthorPersonId,
         AuthorAnonymous = message.AuthorPersonId is null,
         AuthorReplied = message.AuthorPersonId is null,
+    };
+
+    private static Func<string, AlertRecord> CopingAlert(ObservedMessage message, string authorKey, MessageAssessment assessment) => id =>
+    {
+        var counted = assessment.Reasons.Where(r => !r.Contains("(not counted", StringComparison.Ordinal)).ToList();
+        var coping = counted.Where(r => r.StartsWith("coping", StringComparison.Ordinal)).ToList();
+        return new AlertRecord
+        {
+            Id = id,
+            GroupId = message.GroupId,
+            Kind = AlertKind.Coping,
+            RaisedAt = message.Timestamp,
+            MessageCount = 1,
+            PeopleCount = 1,
+            Excerpts = [SpiralDetector.Excerpt(message.Text)],
+
+            // The coping reasons when the classifier names them so; otherwise whatever it counted, so the note is never
+            // without a reason a psychologist can read.
+            Reasons = (coping.Count > 0 ? coping : counted).Take(MaxSpiralReasons).ToList(),
+            AuthorPersonId = message.AuthorPersonId,
+            AuthorAnonymous = message.AuthorPersonId is null && !authorKey.StartsWith(UnlistedPrefix, StringComparison.Ordinal),
+            AuthorKey = authorKey,
+
+            // Nothing is ever said to the author of a coping message.
+            AuthorReplied = true,
+        };
     };
 
     private static Func<string, AlertRecord> SpiralAlert(string groupId, DateTimeOffset raisedAt, IReadOnlyList<SpiralEntry> spiral) => id =>

@@ -36,6 +36,11 @@ public sealed class SafetyOptionsValidation : IValidateOptions<PeerBotOptions>
             problems.Add($"{Prefix}AlertCooldown cannot be negative (it is {options.AlertCooldown}).");
         }
 
+        if (options.CopingCooldown <= TimeSpan.Zero)
+        {
+            problems.Add($"{Prefix}CopingCooldown must be longer than zero (it is {options.CopingCooldown}).");
+        }
+
         if (options.ExcerptRetention <= TimeSpan.Zero)
         {
             problems.Add($"{Prefix}ExcerptRetention must be longer than zero (it is {options.ExcerptRetention}).");

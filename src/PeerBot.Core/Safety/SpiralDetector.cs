@@ -9,16 +9,20 @@ namespace PeerBot.Core.Safety;
 /// <param name="Reasons">Why it was judged fatalistic.</param>
 public sealed record SpiralEntry(DateTimeOffset Timestamp, string AuthorKey, string Excerpt, IReadOnlyList<string> Reasons);
 
-/// <summary>What the safety engine decided at one message: whether a crisis alert and/or a spiral alert fire there.</summary>
+/// <summary>What the safety engine decided at one message: whether a crisis alert, a spiral alert and/or a coping note fire there.</summary>
 /// <param name="Crisis">True when the message is crisis talk: a crisis alert fires.</param>
 /// <param name="Spiral">The fatalistic messages of the spiral when a spiral alert fires at this message; null otherwise.</param>
-public sealed record SafetyDecision(bool Crisis, IReadOnlyList<SpiralEntry>? Spiral)
+/// <param name="Coping">
+/// True when a coping note fires: the message describes maladaptive coping, is not crisis talk (the crisis alert
+/// suffices) and no note about its author in its group was sent within <see cref="SafetyOptions.CopingCooldown"/>.
+/// </param>
+public sealed record SafetyDecision(bool Crisis, IReadOnlyList<SpiralEntry>? Spiral, bool Coping = false)
 {
     /// <summary>No alert.</summary>
     public static SafetyDecision None { get; } = new(false, null);
 
-    /// <summary>The alert a transcript shows at this message: crisis before spiral, or null.</summary>
-    public AlertKind? Alert => Crisis ? AlertKind.Crisis : Spiral is not null ? AlertKind.Spiral : null;
+    /// <summary>The alert a transcript shows at this message: crisis, then spiral, then coping, or null.</summary>
+    public AlertKind? Alert => Crisis ? AlertKind.Crisis : Spiral is not null ? AlertKind.Spiral : Coping ? AlertKind.Coping : null;
 }
 
 /// <summary>
@@ -26,8 +30,10 @@ public sealed record SafetyDecision(bool Crisis, IReadOnlyList<SpiralEntry>? Spi
 /// <see cref="SafetyOptions.SpiralMinMessages"/> fatalistic messages from at least
 /// <see cref="SafetyOptions.SpiralMinPeople"/> people fall within <see cref="SafetyOptions.SpiralWindow"/>;
 /// then not again for that group until <see cref="SafetyOptions.AlertCooldown"/> has passed and a fresh
-/// spiral has built up. Driven only by message timestamps, never the clock, so the live monitor and the
-/// <c>analyze</c> verb make the same decisions. Thread-safe; memory per group is bounded by the window.
+/// spiral has built up. A coping message that is not crisis talk gets a quiet note, at most one per author and group
+/// per <see cref="SafetyOptions.CopingCooldown"/> (<see cref="CopingLimiter"/>). Driven only by message timestamps,
+/// never the clock, so the live monitor and the <c>analyze</c> verb make the same decisions. Thread-safe; memory per
+/// group is bounded by the window.
 /// </summary>
 public sealed class SpiralDetector
 {
@@ -37,6 +43,7 @@ public sealed class SpiralDetector
     private const int ExcerptLength = 140;
 
     private readonly SafetyOptions _options;
+    private readonly CopingLimiter _coping;
     private readonly Dictionary<string, GroupState> _groups = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -45,20 +52,36 @@ public sealed class SpiralDetector
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _coping = new CopingLimiter(options);
     }
 
     /// <summary>Observes one classified message of a group and says which alerts fire at it.</summary>
+    /// <param name="groupId">The group.</param>
+    /// <param name="authorKey">Who wrote it: a person id, or an anonymity handle for an anonymous post.</param>
+    /// <param name="timestamp">When it was written.</param>
+    /// <param name="assessment">The classification.</param>
+    /// <param name="text">The text, for the excerpt a spiral keeps.</param>
     public SafetyDecision Observe(string groupId, string authorKey, DateTimeOffset timestamp, MessageAssessment assessment, string text)
     {
         ArgumentNullException.ThrowIfNull(groupId);
         ArgumentNullException.ThrowIfNull(authorKey);
         ArgumentNullException.ThrowIfNull(assessment);
         ArgumentNullException.ThrowIfNull(text);
-        if (!assessment.Fatalistic)
-        {
-            return assessment.Crisis ? new SafetyDecision(true, null) : SafetyDecision.None;
-        }
 
+        // A crisis message goes to a professional at once: a coping note about it would say less, later.
+        var coping = assessment.Coping && !assessment.Crisis && _coping.TryNote(groupId, authorKey, timestamp);
+        var spiral = assessment.Fatalistic ? ObserveFatalistic(groupId, authorKey, timestamp, assessment, text) : null;
+        return !assessment.Crisis && spiral is null && !coping ? SafetyDecision.None : new SafetyDecision(assessment.Crisis, spiral, coping);
+    }
+
+    /// <summary>
+    /// Tells the detector that a coping note about <paramref name="authorKey"/> in a group was sent at
+    /// <paramref name="notedAt"/> before it was created (a previous run), so the per-person limit holds across a restart.
+    /// </summary>
+    public void RememberCopingNote(string groupId, string authorKey, DateTimeOffset notedAt) => _coping.Remember(groupId, authorKey, notedAt);
+
+    private IReadOnlyList<SpiralEntry>? ObserveFatalistic(string groupId, string authorKey, DateTimeOffset timestamp, MessageAssessment assessment, string text)
+    {
         IReadOnlyList<SpiralEntry>? spiral = null;
         lock (_lock)
         {
@@ -91,7 +114,7 @@ public sealed class SpiralDetector
             }
         }
 
-        return spiral is null && !assessment.Crisis ? SafetyDecision.None : new SafetyDecision(assessment.Crisis, spiral);
+        return spiral;
     }
 
     /// <summary>
@@ -118,7 +141,8 @@ public sealed class SpiralDetector
 
     /// <summary>
     /// Forgets every message held from these authors, in every group (<c>/peer forget-me</c>), so their words cannot
-    /// reach a later spiral alert; returns how many were dropped. The cooldowns are kept: they name nobody.
+    /// reach a later spiral alert; returns how many were dropped. The cooldowns are kept: they name nobody. So are the
+    /// times of coping notes, which hold no words and mirror the stored coping alerts.
     /// </summary>
     public int Forget(IReadOnlyCollection<string> authorKeys)
     {

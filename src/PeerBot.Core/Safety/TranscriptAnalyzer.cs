@@ -9,8 +9,10 @@ namespace PeerBot.Core.Safety;
 
 /// <summary>
 /// The <c>analyze</c> verb: runs the safety engine over an exported transcript (JSON Lines, one message
-/// a line, in time order) and writes one result line per message. Alerts come from the same
-/// <see cref="SpiralDetector"/> the live bot uses, driven by the messages' timestamps.
+/// a line, in time order) and writes one result line per message
+/// (<c>{"id","fatalistic","fatalism","crisis","coping","alert","reasons"}</c>). Alerts come from the same
+/// <see cref="SpiralDetector"/> the live bot uses, driven by the messages' timestamps: <c>"crisis"</c>, else
+/// <c>"spiral"</c>, else <c>"coping"</c> where the live bot would send a coping note (same per-person limit).
 /// </summary>
 public static class TranscriptAnalyzer
 {
@@ -96,6 +98,7 @@ public static class TranscriptAnalyzer
                 writer.WriteBoolean("fatalistic", assessment.Fatalistic);
                 writer.WriteNumber("fatalism", Math.Round(assessment.Fatalism, 2, MidpointRounding.AwayFromZero));
                 writer.WriteBoolean("crisis", assessment.Crisis);
+                writer.WriteBoolean("coping", assessment.Coping);
                 switch (decision.Alert)
                 {
                     case AlertKind.Crisis:
@@ -103,6 +106,9 @@ public static class TranscriptAnalyzer
                         break;
                     case AlertKind.Spiral:
                         writer.WriteString("alert", "spiral");
+                        break;
+                    case AlertKind.Coping:
+                        writer.WriteString("alert", "coping");
                         break;
                     default:
                         writer.WriteNull("alert");

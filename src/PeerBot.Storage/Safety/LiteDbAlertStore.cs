@@ -7,7 +7,8 @@ namespace PeerBot.Storage.Safety;
 /// <summary>
 /// Safety alerts in the shared LiteDB database (collection <c>safety_alerts</c>). Documents are mapped by
 /// hand so times keep their exact UTC instant and the schema is explicit. No platform user id is stored:
-/// people are person ids, and an anonymous author is not stored at all.
+/// people are person ids, and an anonymous author is stored only as the anonymity handle a coping note keeps for its
+/// per-person limit (<see cref="AlertRecord.AuthorKey"/>).
 /// </summary>
 public sealed class LiteDbAlertStore : IAlertStore
 {
@@ -129,6 +130,7 @@ public sealed class LiteDbAlertStore : IAlertStore
         ["suggestedPrompt"] = a.SuggestedPrompt,
         ["authorPersonId"] = a.AuthorPersonId,
         ["authorAnonymous"] = a.AuthorAnonymous,
+        ["authorKey"] = a.AuthorKey,
         ["deliveredTo"] = new BsonArray(a.DeliveredTo.Select(d => (BsonValue)new BsonDocument
         {
             ["personId"] = d.PersonId,
@@ -161,6 +163,9 @@ public sealed class LiteDbAlertStore : IAlertStore
         SuggestedPrompt = NullableString(d["suggestedPrompt"]),
         AuthorPersonId = NullableString(d["authorPersonId"]),
         AuthorAnonymous = d["authorAnonymous"].AsBoolean,
+
+        // Absent from alerts written before coping notes existed: a missing field reads as null.
+        AuthorKey = NullableString(d["authorKey"]),
         DeliveredTo = d["deliveredTo"].AsArray.Select(v => v.AsDocument).Select(m => new DeliveredAlertMessage(
             m["personId"].AsString,
             new MessageRef(new ChannelRef(Enum.Parse<PlatformKind>(m["platform"].AsString), m["channelId"].AsString), m["messageId"].AsString))).ToList(),

@@ -75,7 +75,7 @@ internal static class ConfigSummary
             ? $"Anonymous sharing: on; posts appear {Span(anonymity.MinDelay)} to {Span(anonymity.MaxDelay)} after sharing; at most {anonymity.MaxPerDay} a day per person; review by facilitators {(anonymity.Review ? "on" : "off")}"
             : "Anonymous sharing: off");
         var safety = options.Safety;
-        text.AppendLine(CultureInfo.InvariantCulture, $"Safety: a spiral is {"fatalistic message".ToQuantity(safety.SpiralMinMessages)} from at least {"person".ToQuantity(safety.SpiralMinPeople)} within {Span(safety.SpiralWindow)}; after an alert a group may alert again after {Span(safety.AlertCooldown)}; excerpts kept {Span(safety.ExcerptRetention)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Safety: a spiral is {"fatalistic message".ToQuantity(safety.SpiralMinMessages)} from at least {"person".ToQuantity(safety.SpiralMinPeople)} within {Span(safety.SpiralWindow)}; after an alert a group may alert again after {Span(safety.AlertCooldown)}; at most one coping note per person and group in {Span(safety.CopingCooldown)}; excerpts kept {Span(safety.ExcerptRetention)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Prompt library: built-in{(options.Prompts.LibraryPath is null ? "" : " with " + options.Prompts.LibraryPath)}");
         return text.ToString();
     }

@@ -331,6 +331,43 @@ public sealed class PeerEventHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task Flags_CopingNote_ListedAfterCrisisAndSpiralsMarkedCoping()
+    {
+        var now = _world.Time.GetUtcNow();
+        _world.Alerts.Add(new AlertSummary("C1", W.Tuesday, AlertKind.Coping, AlertStatus.Open, now - TimeSpan.FromDays(2), 1, 1,
+            ["need three glasses of wine to fall asleep"], ["coping, alcohol: \"wine to fall asleep\""], null));
+        AddAlerts();
+
+        var response = await _world.CommandAsync(W.LeeUser, "flags");
+        var reply = Text(response);
+
+        Assert.StartsWith("4 open flags, the oldest 2 days ago; 1 acknowledged and not yet resolved.", reply, StringComparison.Ordinal);
+        Assert.Contains("C1 Tuesday Circle, Coping: a quiet note, a member described coping that may be harming them, 2 days ago", reply, StringComparison.Ordinal);
+        Assert.Contains("coping, alcohol", reply, StringComparison.Ordinal);
+        Assert.Contains("> need three glasses of wine to fall asleep", reply, StringComparison.Ordinal);
+
+        // Crisis first, then the spirals oldest first, then the coping note, though it is the oldest of all.
+        var order = new[] { "A2 Tuesday", "A1 Tuesday", "A3 Tuesday", "A4 Tuesday", "C1 Tuesday" }.Select(id => reply.IndexOf(id, StringComparison.Ordinal)).ToList();
+        Assert.All(order, i => Assert.True(i >= 0));
+        Assert.Equal(order.Order().ToList(), order);
+        Assert.Contains("ack:C1", response.Reply!.Buttons.Select(b => b.ActionId));
+    }
+
+    [Fact]
+    public async Task AckAndResolve_CopingNote_SayCopingNote()
+    {
+        var now = _world.Time.GetUtcNow();
+        _world.Alerts.Add(new AlertSummary("C1", W.Tuesday, AlertKind.Coping, AlertStatus.Open, now - TimeSpan.FromHours(3), 1, 1, ["ex"], ["coping"], null));
+
+        var ack = Text(await _world.PressAsync(W.LeeUser, "ack:C1"));
+        var resolve = Text(await _world.CommandAsync(W.LeeUser, "resolve C1 checked in"));
+
+        Assert.Equal("Acknowledged C1: coping note in Tuesday Circle, raised 3 hours ago.", ack);
+        Assert.Equal("Resolved C1: coping note in Tuesday Circle, raised 3 hours ago.", resolve);
+        Assert.Equal(("C1", W.Lee, "checked in"), Assert.Single(_world.Alerts.Resolutions));
+    }
+
+    [Fact]
     public async Task Flags_ExcerptsKeptOrPurged_LatestShownOnlyWhileKept()
     {
         var now = _world.Time.GetUtcNow();

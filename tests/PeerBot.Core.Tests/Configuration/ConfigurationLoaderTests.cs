@@ -119,6 +119,7 @@ public class ConfigurationLoaderTests
     [InlineData("Safety:AlertCooldown", "-01:00:00", "PeerBot:Safety:AlertCooldown", "negative")]
     [InlineData("Safety:CrisisMessage", "", "PeerBot:Safety:CrisisMessage", "required")]
     [InlineData("Safety:ExcerptRetention", "00:00:00", "PeerBot:Safety:ExcerptRetention", "longer than zero")]
+    [InlineData("Safety:CopingCooldown", "00:00:00", "PeerBot:Safety:CopingCooldown", "longer than zero")]
     [InlineData("Sandbox:Port", "70000", "PeerBot:Sandbox:Port", "TCP port")]
     [InlineData("Discord:CategoryName", "", "PeerBot:Discord:CategoryName", "required")]
     [InlineData("Discord:ApiBaseUrl", "discord.com/api", "PeerBot:Discord:ApiBaseUrl", "not an absolute")]

@@ -11,14 +11,18 @@ using PeerBot.Testing;
 
 namespace PeerBot.Core.Tests.Safety;
 
-/// <summary>A live safety path over a fake Slack workspace: residents ana, ben, cat; alumni lee; psychologists kim (in the group) and pat.</summary>
+/// <summary>
+/// A live safety path over a fake Slack workspace: residents ana, ben, cat; alumni lee; psychologists kim (in the group)
+/// and pat. Group g1 is Tuesday Circle; g2, Night Owls (ana and ben, facilitated by pat), is there for limits per group.
+/// </summary>
 public sealed class SafetyHarness
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 2, 21, 0, 0, TimeSpan.Zero);
 
-    public SafetyHarness(bool groupHasPsychologist = true, PeerBotOptions? options = null, FakeTimeProvider? time = null)
+    public SafetyHarness(bool groupHasPsychologist = true, PeerBotOptions? options = null, IMessageClassifier? classifier = null, FakeTimeProvider? time = null)
     {
         Options = options ?? new PeerBotOptions();
+        Classifier = classifier ?? new RuleBasedClassifier(Options.Safety);
         People = new PeopleDirectory(
         [
             new PersonOptions { Id = "ana", Name = "Ana R.", Role = PersonRole.Resident, Pgy = 1 },
@@ -35,8 +39,11 @@ public sealed class SafetyHarness
 
         Group = new GroupInfo("g1", "Tuesday Circle", PlatformKind.Slack, new ChannelRef(PlatformKind.Slack, "C1"),
             ["ana", "ben", "cat"], groupHasPsychologist ? ["lee", "kim"] : ["lee"], "America/New_York", "0 19 * * TUE", null);
+        Group2 = new GroupInfo("g2", "Night Owls", PlatformKind.Slack, new ChannelRef(PlatformKind.Slack, "C2"),
+            ["ana", "ben"], ["pat"], "America/New_York", "0 19 * * THU", null);
         var groups = new Mock<IGroupDirectory>();
         groups.Setup(g => g.Find("g1")).Returns(Group);
+        groups.Setup(g => g.Find("g2")).Returns(Group2);
         Platform = new FakeChatPlatform(PlatformKind.Slack);
         Store = new InMemoryAlertStore();
         Time = time ?? new FakeTimeProvider(Start);
@@ -53,6 +60,11 @@ public sealed class SafetyHarness
     public PeopleDirectory People { get; }
 
     public GroupInfo Group { get; }
+
+    public GroupInfo Group2 { get; }
+
+    /// <summary>The classifier every monitor of this harness uses.</summary>
+    public IMessageClassifier Classifier { get; }
 
     public FakeChatPlatform Platform { get; }
 
@@ -73,11 +85,14 @@ public sealed class SafetyHarness
 
     /// <summary>A monitor over this harness's stores and clock, as a restarted run would build it.</summary>
     public SafetyMonitor NewMonitor(SpiralDetector detector, AlertDelivery? delivery = null, Random? ids = null) =>
-        new(new RuleBasedClassifier(Options.Safety), detector, Store, Pending, delivery ?? Delivery,
+        new(Classifier, detector, Store, Pending, delivery ?? Delivery,
             new AlertIdGenerator(ids ?? new Random(8)), Time, NullLogger<SafetyMonitor>.Instance);
 
-    public Task<SafetyOutcome> SayAsync(string author, int minute, string text) =>
-        Monitor.ObserveAsync(new ObservedMessage("g1", author, author.StartsWith("anon:", StringComparison.Ordinal) ? null : author, Start.AddMinutes(minute), text), CancellationToken.None);
+    public Task<SafetyOutcome> SayAsync(string author, int minute, string text) => SayAsync(Monitor, "g1", author, Start.AddMinutes(minute), text);
+
+    /// <summary>A message to a monitor; authors starting with <c>anon:</c> are anonymous (no person id).</summary>
+    public static Task<SafetyOutcome> SayAsync(SafetyMonitor monitor, string groupId, string author, DateTimeOffset at, string text) =>
+        monitor.ObserveAsync(new ObservedMessage(groupId, author, author.StartsWith("anon:", StringComparison.Ordinal) ? null : author, at, text), CancellationToken.None);
 
     public List<string> DirectMessageTargets() =>
         Platform.Calls.Where(c => c.Operation == "SendDirectMessage").Select(c => c.Target).ToList();

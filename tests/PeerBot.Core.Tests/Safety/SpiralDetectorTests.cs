@@ -9,6 +9,7 @@ public sealed class SpiralDetectorTests
     private static readonly MessageAssessment Fatal = new(true, 0.8, false, ["futility: \"no point\""]);
     private static readonly MessageAssessment Calm = new(false, 0, false, []);
     private static readonly MessageAssessment Crisis = new(false, 0, true, ["crisis, ideation: \"want to die\""]);
+    private static readonly MessageAssessment Coping = new(false, 0, false, ["coping: \"wine to sleep\""]) { Coping = true };
 
     private static SafetyDecision At(SpiralDetector d, int minute, string author, MessageAssessment a, string group = "g1") =>
         d.Observe(group, author, T0.AddMinutes(minute), a, "text by " + author);
@@ -242,5 +243,81 @@ public sealed class SpiralDetectorTests
         Assert.DoesNotContain('\n', excerpt);
         Assert.True(excerpt.Length <= 140);
         Assert.StartsWith("line one line two", excerpt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Observe_Coping_OneNotePerAuthorAndGroupPerCooldown()
+    {
+        var d = new SpiralDetector(new SafetyOptions { CopingCooldown = TimeSpan.FromDays(7) });
+        var week = (int)TimeSpan.FromDays(7).TotalMinutes;
+
+        Assert.Equal(AlertKind.Coping, At(d, 0, "ana", Coping).Alert);
+        Assert.False(At(d, 0, "ana", Coping).Coping);
+        Assert.Null(At(d, week - 1, "ana", Coping).Alert);
+        Assert.Equal(AlertKind.Coping, At(d, 5, "ben", Coping).Alert);
+        Assert.Equal(AlertKind.Coping, At(d, 5, "ana", Coping, group: "g2").Alert);
+        Assert.Equal(AlertKind.Coping, At(d, week, "ana", Coping).Alert);
+    }
+
+    [Fact]
+    public void Observe_CopingAndCrisis_CrisisOnlyAndTheNoteNotUsedUp()
+    {
+        var d = new SpiralDetector(new SafetyOptions());
+
+        var both = At(d, 0, "ana", Crisis with { Coping = true });
+
+        Assert.Equal(new SafetyDecision(true, null, false), both);
+        Assert.Equal(AlertKind.Crisis, both.Alert);
+        Assert.Equal(AlertKind.Coping, At(d, 1, "ana", Coping).Alert);
+    }
+
+    [Fact]
+    public void Observe_CopingMessageCompletesSpiral_BothFireSpiralShown()
+    {
+        var d = new SpiralDetector(new SafetyOptions());
+        At(d, 0, "ana", Fatal);
+        At(d, 1, "ben", Fatal);
+
+        var third = At(d, 2, "cat", Fatal with { Coping = true });
+
+        Assert.NotNull(third.Spiral);
+        Assert.True(third.Coping);
+        Assert.Equal(AlertKind.Spiral, third.Alert);
+    }
+
+    [Fact]
+    public void Observe_NotCoping_NoNoteAndNoLimitUsed()
+    {
+        var d = new SpiralDetector(new SafetyOptions());
+
+        Assert.False(At(d, 0, "ana", Calm).Coping);
+        Assert.False(At(d, 1, "ana", Fatal).Coping);
+        Assert.True(At(d, 2, "ana", Coping).Coping);
+    }
+
+    [Fact]
+    public void RememberCopingNote_FromAnEarlierRun_HoldsTheLimitAndLaterWins()
+    {
+        var d = new SpiralDetector(new SafetyOptions { CopingCooldown = TimeSpan.FromDays(7) });
+        d.RememberCopingNote("g1", "ana", T0.AddDays(-6));
+        d.RememberCopingNote("g1", "ana", T0.AddDays(-8));
+
+        Assert.Null(At(d, 0, "ana", Coping).Alert);
+        Assert.Equal(AlertKind.Coping, At(d, 0, "ben", Coping).Alert);
+        Assert.Equal(AlertKind.Coping, At(d, (int)TimeSpan.FromDays(1).TotalMinutes, "ana", Coping).Alert);
+    }
+
+    [Fact]
+    public void CopingLimiter_ManyAuthors_ForgetsOnlyNotesPastTheirCooldown()
+    {
+        var limiter = new CopingLimiter(new SafetyOptions { CopingCooldown = TimeSpan.FromDays(1) });
+        for (var i = 0; i < 5000; i++)
+        {
+            Assert.True(limiter.TryNote("g1", "p" + i, T0.AddMinutes(i)));
+        }
+
+        // Pruning the old ones never lets a recent author through.
+        Assert.False(limiter.TryNote("g1", "p4999", T0.AddMinutes(5000)));
+        Assert.True(limiter.TryNote("g1", "p0", T0.AddDays(2)));
     }
 }

@@ -1,17 +1,18 @@
 using System.Text.Json;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Safety;
+using PeerBot.Testing.Safety;
 
 namespace PeerBot.Core.Tests.Safety;
 
 public sealed class TranscriptAnalyzerTests
 {
-    private static (int Exit, string Output, string Error) Run(string input, SafetyOptions? options = null)
+    private static (int Exit, string Output, string Error) Run(string input, SafetyOptions? options = null, IMessageClassifier? classifier = null)
     {
         using var reader = new StringReader(input);
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = TranscriptAnalyzer.Run(reader, output, error, options ?? new SafetyOptions());
+        var exit = TranscriptAnalyzer.Run(reader, output, error, options ?? new SafetyOptions(), classifier);
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -26,7 +27,7 @@ public sealed class TranscriptAnalyzerTests
         Assert.Equal(0, exit);
         Assert.Equal("", error);
         Assert.Equal(
-            "{\"id\":\"m1\",\"fatalistic\":true,\"fatalism\":0.8,\"crisis\":false,\"alert\":null,\"reasons\":[\"futility: \\\"what's the point\\\"\"]}\n",
+            "{\"id\":\"m1\",\"fatalistic\":true,\"fatalism\":0.8,\"crisis\":false,\"coping\":false,\"alert\":null,\"reasons\":[\"futility: \\\"what's the point\\\"\"]}\n",
             output);
     }
 
@@ -50,6 +51,90 @@ public sealed class TranscriptAnalyzerTests
         var alerts = rows.Select(r => r.GetProperty("alert").ValueKind == JsonValueKind.Null ? "-" : r.GetProperty("alert").GetString()!).ToList();
         Assert.Equal(["-", "-", "-", "-", "spiral", "-", "crisis"], alerts);
         Assert.True(rows[6].GetProperty("crisis").GetBoolean());
+    }
+
+    private static List<string> Alerts(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("alert"))
+            .Select(a => a.ValueKind == JsonValueKind.Null ? "-" : a.GetString()!)
+            .ToList();
+
+    private const string Wine = "need three glasses of wine to fall asleep after nights now";
+    private const string Pyxis = "been taking something from the pyxis to get through the week";
+    private const string CrisisAndCoping = "drinking every night and honestly i want to die";
+    private const string FatalisticCoping = "i've given up, i just drink until i can't feel it";
+
+    /// <summary>
+    /// A week and more of one program's transcript: coping notes per person and group, a repeat within the limit,
+    /// a crisis that is also coping, a coping message that completes a spiral, and the limit passing.
+    /// </summary>
+    private static readonly (string Id, string Channel, string Author, string Ts, string Text)[] CopingTranscript =
+    [
+        ("m1", "g1", "ana", "2026-11-02T18:00:00Z", Wine),
+        ("m2", "g1", "ana", "2026-11-03T18:00:00Z", Pyxis),
+        ("m3", "g1", "ben", "2026-11-03T18:05:00Z", Pyxis),
+        ("m4", "g2", "ana", "2026-11-03T18:10:00Z", Pyxis),
+        ("m5", "g1", "cat", "2026-11-04T18:00:00Z", CrisisAndCoping),
+        ("m6", "g1", "dev", "2026-11-05T18:00:00Z", "nothing will ever change here"),
+        ("m7", "g1", "eve", "2026-11-05T18:01:00Z", "what's the point of the survey even"),
+        ("m8", "g1", "cat", "2026-11-05T18:02:00Z", FatalisticCoping),
+        ("m9", "g1", "ana", "2026-11-09T17:59:00Z", Wine),
+        ("m10", "g1", "ana", "2026-11-09T18:00:00Z", Wine),
+        ("m11", "g1", "ben", "2026-11-09T18:01:00Z", "rough night, so tired"),
+    ];
+
+    private static readonly string[] CopingTranscriptAlerts = ["coping", "-", "coping", "coping", "crisis", "-", "-", "spiral", "-", "coping", "-"];
+
+    [Fact]
+    public void Run_Coping_WritesCopingAndAlertsWhereTheLiveBotWouldNote()
+    {
+        var input = string.Join("\n", CopingTranscript.Select(m => Line(m.Id, m.Channel, m.Author, m.Ts, m.Text)));
+
+        var (exit, output, error) = Run(input, classifier: new FakeCopingClassifier(Wine, Pyxis, CrisisAndCoping, FatalisticCoping));
+
+        Assert.Equal(0, exit);
+        Assert.Equal("", error);
+        var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([true, true, true, true, true, false, false, true, true, true, false], rows.Select(r => r.GetProperty("coping").GetBoolean()));
+        Assert.Equal(CopingTranscriptAlerts, Alerts(output));
+        Assert.Equal(
+            ["id", "fatalistic", "fatalism", "crisis", "coping", "alert", "reasons"],
+            rows[0].EnumerateObject().Select(p => p.Name));
+        Assert.Contains("coping: \"" + Wine + "\"", rows[0].GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task Run_CopingTranscript_SameAlertsAsTheLiveMonitor()
+    {
+        var classifier = new FakeCopingClassifier(Wine, Pyxis, CrisisAndCoping, FatalisticCoping);
+        var h = new SafetyHarness(classifier: classifier);
+        var live = new List<string>();
+        foreach (var m in CopingTranscript)
+        {
+            var at = DateTimeOffset.Parse(m.Ts, System.Globalization.CultureInfo.InvariantCulture);
+            var outcome = await SafetyHarness.SayAsync(h.Monitor, m.Channel, m.Author, at, m.Text);
+            live.Add(outcome.Alert?.Kind.ToString().ToLowerInvariant() ?? "-");
+        }
+
+        var (_, output, _) = Run(string.Join("\n", CopingTranscript.Select(m => Line(m.Id, m.Channel, m.Author, m.Ts, m.Text))), classifier: classifier);
+
+        Assert.Equal(Alerts(output), live);
+        Assert.Equal(CopingTranscriptAlerts, live);
+    }
+
+    [Fact]
+    public void Run_CopingCooldownSetting_ChangesWhereNotesFire()
+    {
+        var input = string.Join("\n",
+            Line("m1", "g1", "ana", "2026-11-02T18:00:00Z", Wine),
+            Line("m2", "g1", "ana", "2026-11-03T18:00:00Z", Pyxis));
+        var classifier = new FakeCopingClassifier(Wine, Pyxis);
+
+        var week = Run(input, classifier: classifier);
+        var hours = Run(input, new SafetyOptions { CopingCooldown = TimeSpan.FromHours(12) }, classifier);
+
+        Assert.Equal(["coping", "-"], Alerts(week.Output));
+        Assert.Equal(["coping", "coping"], Alerts(hours.Output));
     }
 
     [Fact]
@@ -89,6 +174,16 @@ public sealed class TranscriptAnalyzerTests
         Assert.Equal(2, exit);
         Assert.Equal("", output);
         Assert.Contains("PeerBot:Safety:SpiralMinMessages", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_ZeroCopingCooldown_Exit2AndNamesTheSetting()
+    {
+        var (exit, output, error) = Run(Line("m1", "g1", "u1", "2026-11-02T18:00:00Z", "hi"), new SafetyOptions { CopingCooldown = TimeSpan.Zero });
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Contains("PeerBot:Safety:CopingCooldown", error, StringComparison.Ordinal);
     }
 
     [Fact]

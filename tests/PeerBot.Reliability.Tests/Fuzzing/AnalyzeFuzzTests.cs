@@ -8,7 +8,7 @@ using PeerBot.Core.Safety;
 namespace PeerBot.Reliability.Tests.Fuzzing;
 
 /// <summary>
-/// Random and mutated JSON Lines through the <c>analyze</c> verb's <see cref="TranscriptAnalyzer.Run"/>: either exit 0
+/// Random and mutated JSON Lines through the <c>analyze</c> verb's <see cref="TranscriptAnalyzer.Run(TextReader, TextWriter, TextWriter, PeerBot.Core.Configuration.SafetyOptions, IMessageClassifier?)"/>: either exit 0
 /// with exactly one result line per message line, or exit 2 with <c>line N:</c> problems and no output; never an exception.
 /// </summary>
 public sealed class AnalyzeFuzzTests

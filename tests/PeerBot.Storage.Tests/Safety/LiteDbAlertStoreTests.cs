@@ -1,3 +1,4 @@
+using LiteDB;
 using Microsoft.Extensions.DependencyInjection;
 using PeerBot.Core.Platform;
 using PeerBot.Core.Safety;
@@ -65,6 +66,84 @@ public sealed class LiteDbAlertStoreTests : IDisposable
         Assert.Equal(alert.Reasons, found.Reasons);
         Assert.Equal(alert.DeliveredTo, found.DeliveredTo);
         Assert.Equal(alert with { Excerpts = found.Excerpts, Reasons = found.Reasons, DeliveredTo = found.DeliveredTo }, found);
+    }
+
+    [Theory]
+    [MemberData(nameof(OnFile))]
+    public async Task TryAddAsync_CopingNote_RoundTripsKindAndAuthorKey(bool onFile)
+    {
+        using var db = Open(onFile);
+        var store = new LiteDbAlertStore(db);
+        var note = Alert("C0PE", kind: AlertKind.Coping) with
+        {
+            MessageCount = 1,
+            PeopleCount = 1,
+            Excerpts = ["need three glasses of wine to fall asleep"],
+            Reasons = ["coping, alcohol: \"wine to fall asleep\""],
+            SuggestedPrompt = null,
+            AuthorAnonymous = true,
+            AuthorKey = "h_Zq81mXw0aB3cD4eF5gH6",
+            AuthorReplied = true,
+        };
+
+        Assert.True(await store.TryAddAsync(note, CancellationToken.None));
+        var found = (await store.FindAsync("c0pe", CancellationToken.None))!;
+        var listed = Assert.Single(await store.ListAsync(["g1"], includeResolved: true, CancellationToken.None));
+
+        Assert.Equal(AlertKind.Coping, found.Kind);
+        Assert.Equal("h_Zq81mXw0aB3cD4eF5gH6", found.AuthorKey);
+        Assert.Null(found.AuthorPersonId);
+        Assert.Equal(note with { Excerpts = found.Excerpts, Reasons = found.Reasons, DeliveredTo = found.DeliveredTo }, found);
+        Assert.Equal(note.Excerpts, found.Excerpts);
+        Assert.Equal(AlertKind.Coping, listed.Kind);
+        Assert.Equal(1, await store.PurgeExcerptsAsync(T0.AddDays(1), T0.AddDays(31), CancellationToken.None));
+        Assert.Equal("h_Zq81mXw0aB3cD4eF5gH6", (await store.FindAsync("C0PE", CancellationToken.None))!.AuthorKey);
+    }
+
+    [Fact]
+    public async Task FindAndList_AlertWrittenBeforeCopingNotes_LoadsWithNoAuthorKey()
+    {
+        var path = Path.Combine(_folder, "peerbot.db");
+        using (var db = PeerBotDatabase.OpenFile(path))
+        {
+            // A spiral alert as the previous version wrote it: every field but authorKey.
+            db.Database.GetCollection(LiteDbAlertStore.CollectionName).Insert(new BsonDocument
+            {
+                ["_id"] = "OLD1",
+                ["groupId"] = "g1",
+                ["kind"] = "Spiral",
+                ["status"] = "Acknowledged",
+                ["raisedAt"] = T0.UtcTicks,
+                ["messageCount"] = 3,
+                ["peopleCount"] = 2,
+                ["excerpts"] = new BsonArray(new BsonValue("nothing will ever change")),
+                ["reasons"] = new BsonArray(new BsonValue("permanence: \"nothing will ever change\"")),
+                ["suggestedPrompt"] = "What is one thing within your control?",
+                ["authorPersonId"] = BsonValue.Null,
+                ["authorAnonymous"] = false,
+                ["deliveredTo"] = new BsonArray(),
+                ["authorReplied"] = true,
+                ["delivered"] = true,
+                ["deliveryAttempts"] = 1,
+                ["acknowledgedBy"] = "lee",
+                ["acknowledgedAt"] = T0.AddMinutes(5).UtcTicks,
+                ["resolvedBy"] = BsonValue.Null,
+                ["resolvedAt"] = BsonValue.Null,
+                ["resolutionNote"] = BsonValue.Null,
+                ["excerptsPurgedAt"] = BsonValue.Null,
+            });
+        }
+
+        using var reopened = PeerBotDatabase.OpenFile(path);
+        var store = new LiteDbAlertStore(reopened);
+        var found = (await store.FindAsync("OLD1", CancellationToken.None))!;
+        await store.TryAddAsync(Alert("C0PE", kind: AlertKind.Coping) with { AuthorKey = "ana" }, CancellationToken.None);
+
+        Assert.Equal(AlertKind.Spiral, found.Kind);
+        Assert.Equal(AlertStatus.Acknowledged, found.Status);
+        Assert.Null(found.AuthorKey);
+        Assert.Equal(["C0PE", "OLD1"], (await store.ListAsync(["g1"], includeResolved: true, CancellationToken.None)).Select(a => a.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(PeerBotDatabase.CurrentSchemaVersion, reopened.SchemaVersion);
     }
 
     [Fact]

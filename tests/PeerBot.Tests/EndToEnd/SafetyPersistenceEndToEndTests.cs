@@ -11,6 +11,7 @@ using Microsoft.Extensions.Time.Testing;
 using PeerBot.Core.Safety;
 using PeerBot.Slack;
 using PeerBot.Slack.SocketMode;
+using PeerBot.Testing.Safety;
 using PeerBot.Testing.Slack;
 
 namespace PeerBot.Tests.EndToEnd;
@@ -31,6 +32,10 @@ public sealed class SafetyPersistenceEndToEndTests : IAsyncLifetime
     private const string Lee = "U0LEE";
     private const string Kim = "U0KIM";
     private const string SpiralAlert = "Fatalistic spiral: Tuesday Circle";
+    private const string CopingNote = "Quiet note \u2014 coping (Tuesday Circle)";
+    private const string Wine = "need three glasses of wine to fall asleep after nights now";
+    private const string Pyxis = "been taking something from the pyxis to get through the week";
+    private const string Shifts = "picking up every extra shift so i don't have to think";
     private static readonly string[] Facilitators = [Lee, Kim];
     private static readonly TimeSpan Retention = TimeSpan.FromDays(2);
 
@@ -116,6 +121,70 @@ public sealed class SafetyPersistenceEndToEndTests : IAsyncLifetime
         Assert.Empty(await KeptAsync());
         var stored = await _host!.Services.GetRequiredService<IAlertStore>().ListAsync(["tuesday"], includeResolved: true, CancellationToken.None);
         Assert.Single(stored, a => a.Kind == AlertKind.Spiral);
+        AssertNoErrorsLogged();
+    }
+
+    [Fact]
+    public async Task Host_CopingNote_ToThePsychologistOnlyOncePerWeekAcrossARestart()
+    {
+        var toAna = _emulator.DirectMessagesTo(Ana).Count;
+        var toLee = _emulator.DirectMessagesTo(Lee).Count;
+        var inGroup = GroupMessages();
+
+        await SayAsync(Ana, Wine);
+        await WaitForAsync(() => CopingNotesTo(Kim) == 1, "the coping note to the psychologist");
+        await QuiesceAsync();
+
+        // Dr. Kim, the group's psychologist, alone; nothing to the alumni facilitator, to Ana or in the group.
+        var note = _emulator.DirectMessagesTo(Kim).Single(m => m.Text.Contains(CopingNote, StringComparison.Ordinal));
+        Assert.Contains("Ana R. described coping that may be harming them", note.Text, StringComparison.Ordinal);
+        Assert.Contains("Nothing was said to the group or to them.", note.Text, StringComparison.Ordinal);
+        Assert.Contains(Wine, note.Text, StringComparison.Ordinal);
+        Assert.Equal(toLee, _emulator.DirectMessagesTo(Lee).Count);
+        Assert.Equal(toAna, _emulator.DirectMessagesTo(Ana).Count);
+        Assert.Equal(inGroup + 1, GroupMessages());
+        var alerts = _host!.Services.GetRequiredService<IAlertStore>();
+        var stored = Assert.Single(await alerts.ListAsync(["tuesday"], includeResolved: true, CancellationToken.None));
+        Assert.Equal((AlertKind.Coping, "ana"), (stored.Kind, stored.AuthorKey));
+
+        // A restart and a day later: Ana's next coping message is not noted again; the note is in /peer flags.
+        await StopHostAsync();
+        _time.Advance(TimeSpan.FromDays(1));
+        await StartHostAsync();
+        await SayAsync(Ana, Pyxis);
+        await QuiesceAsync();
+        Assert.Equal(1, CopingNotesTo(Kim));
+        var flags = await ReplyToCommandAsync(Kim, _groupChannel, "flags");
+        Assert.Contains(stored.Id, flags, StringComparison.Ordinal);
+        Assert.Contains("Coping: a quiet note", flags, StringComparison.Ordinal);
+        var ack = await ReplyToCommandAsync(Kim, _groupChannel, "ack " + stored.Id);
+        Assert.Contains($"Acknowledged {stored.Id}: coping note in Tuesday Circle", ack, StringComparison.Ordinal);
+
+        // A week after the first note (message times are Slack ts, a little past the clock), the limit has passed.
+        _time.Advance(TimeSpan.FromDays(6) + TimeSpan.FromMinutes(1));
+        await SayAsync(Ana, Shifts);
+        await WaitForAsync(() => CopingNotesTo(Kim) == 2, "the second coping note a week later");
+        Assert.Equal(toLee, _emulator.DirectMessagesTo(Lee).Count);
+        AssertNoErrorsLogged();
+    }
+
+    [Fact]
+    public async Task Host_AnonymousCopingPost_NoteNamesNobody()
+    {
+        var toBenjamin = _emulator.DirectMessagesTo(Benjamin).Count;
+
+        await ShareAnonymouslyAsync(Benjamin, Wine);
+        await WaitForAsync(() => CopingNotesTo(Kim) == 1, "the coping note to the psychologist");
+        await QuiesceAsync();
+
+        var note = _emulator.DirectMessagesTo(Kim).Single(m => m.Text.Contains(CopingNote, StringComparison.Ordinal));
+        Assert.Contains("An anonymous member described coping", note.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Benjamin", note.Text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Benjamin, note.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(_emulator.DirectMessagesTo(Benjamin).Skip(toBenjamin), m => m.Text.Contains("coping", StringComparison.OrdinalIgnoreCase));
+        var stored = Assert.Single(await _host!.Services.GetRequiredService<IAlertStore>().ListAsync(["tuesday"], includeResolved: true, CancellationToken.None));
+        Assert.StartsWith("h_", stored.AuthorKey, StringComparison.Ordinal);
+        Assert.Null(stored.AuthorPersonId);
         AssertNoErrorsLogged();
     }
 
@@ -218,6 +287,10 @@ public sealed class SafetyPersistenceEndToEndTests : IAsyncLifetime
                 // Counts every message the safety engine has finished with, so the test waits on that, not on time.
                 b.Services.Replace(ServiceDescriptor.Singleton<ISafetyMonitor>(sp => observed.Over(sp.GetRequiredService<SafetyMonitor>())));
 
+                // The lexicon never sets Coping; these texts stand in for what the coping model flags.
+                b.Services.Replace(ServiceDescriptor.Singleton<IMessageClassifier>(sp =>
+                    new FakeCopingClassifier(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<PeerBot.Core.Configuration.PeerBotOptions>>().Value.Safety, Wine, Pyxis, Shifts)));
+
                 // The clock jumps by days here; the idle watchdog would read that as silence (see SlackEndToEndTests).
                 b.Services.Configure<SlackAdapterOptions>(o => o.IdleTimeout = TimeSpan.FromDays(30));
                 b.Logging.AddProvider(_logs);
@@ -262,6 +335,11 @@ public sealed class SafetyPersistenceEndToEndTests : IAsyncLifetime
 
     private int SpiralAlertsTo(string user) =>
         _emulator.DirectMessagesTo(user).Count(m => m.Text.Contains(SpiralAlert, StringComparison.Ordinal));
+
+    private int CopingNotesTo(string user) =>
+        _emulator.DirectMessagesTo(user).Count(m => m.Text.Contains(CopingNote, StringComparison.Ordinal));
+
+    private int GroupMessages() => _emulator.Channels.Single(c => c.Id == _groupChannel).Messages.Count;
 
     /// <summary>
     /// Moves the fake clock and waits for a maintenance pass, run by the service's own timer on that clock, after which

@@ -4,7 +4,10 @@ using PeerBot.Core.Safety;
 
 namespace PeerBot.Core.Commands.Subcommands;
 
-/// <summary><c>/peer flags [group]</c>: open and acknowledged alerts (with their latest excerpt while it is kept), with ack and resolve buttons.</summary>
+/// <summary>
+/// <c>/peer flags [group]</c>: open and acknowledged alerts (with their latest excerpt while it is kept), with ack and
+/// resolve buttons; crisis first, then spirals, then coping notes, each oldest first.
+/// </summary>
 public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, IGroupDirectory groups, TimeProvider time) : IPeerSubcommand
 {
     /// <summary>Alerts shown in one reply.</summary>
@@ -17,7 +20,7 @@ public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, I
     public string Usage => "flags [group]";
 
     /// <inheritdoc />
-    public string Summary => "open safety flags, oldest first";
+    public string Summary => "open safety flags, crisis first";
 
     /// <inheritdoc />
     public CommandAudience Audience => CommandAudience.Staff;
@@ -55,12 +58,16 @@ public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, I
 
         var blocks = new List<MessageBlock> { new HeadingBlock(summary + ".") };
         var buttons = new List<MessageButton>();
-        foreach (var alert in list.OrderBy(a => a.RaisedAt).Take(MaxShown))
+        // Crisis first, then spirals, then the quiet coping notes, so a week of coping notes never hides a crisis.
+        foreach (var alert in list.OrderBy(a => KindOrder(a.Kind)).ThenBy(a => a.RaisedAt).Take(MaxShown))
         {
             var groupName = groups.Find(alert.GroupId)?.Name ?? alert.GroupId;
-            var what = alert.Kind == AlertKind.Crisis
-                ? "crisis talk"
-                : $"a spiral: {Replies.Count(alert.MessageCount, "message")} from {Replies.Count(alert.PeopleCount, "person")}";
+            var what = alert.Kind switch
+            {
+                AlertKind.Crisis => "crisis talk",
+                AlertKind.Coping => "Coping: a quiet note, a member described coping that may be harming them",
+                _ => $"a spiral: {Replies.Count(alert.MessageCount, "message")} from {Replies.Count(alert.PeopleCount, "person")}",
+            };
             blocks.Add(new ParagraphBlock([
                 new TextSpan(alert.Id, SpanStyle.Code),
                 new TextSpan($" {groupName}, {what}, {Replies.Ago(alert.RaisedAt, now)}"),
@@ -93,6 +100,13 @@ public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, I
 
         return InteractionResponse.Message(new OutgoingMessage(blocks, buttons));
     }
+
+    private static int KindOrder(AlertKind kind) => kind switch
+    {
+        AlertKind.Crisis => 0,
+        AlertKind.Spiral => 1,
+        _ => 2,
+    };
 }
 
 /// <summary><c>/peer ack ID</c>.</summary>
@@ -199,6 +213,12 @@ internal static class SafetyReplies
 
         var alert = result.Value!;
         auth.Audit(context, action, group.Id, alert.Id, AuditOutcome.Done);
-        return Replies.Text($"{verb} {alert.Id}: {(alert.Kind == AlertKind.Crisis ? "crisis talk" : "spiral")} in {group.Name}, raised {Replies.Ago(alert.RaisedAt, now)}.");
+        var what = alert.Kind switch
+        {
+            AlertKind.Crisis => "crisis talk",
+            AlertKind.Coping => "coping note",
+            _ => "spiral",
+        };
+        return Replies.Text($"{verb} {alert.Id}: {what} in {group.Name}, raised {Replies.Ago(alert.RaisedAt, now)}.");
     }
 }

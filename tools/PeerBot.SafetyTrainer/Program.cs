@@ -58,10 +58,14 @@ catch (Exception ex) when (ex is InvalidDataException or IOException)
 
 using var encoder = new MiniLmEncoder();
 var model = SafetyTrainer.Train(corpus, encoder, Console.Out);
-using (var file = File.Create(outPath))
+// Written aside and moved into place, so a failure never leaves a half-written model behind.
+var temporary = outPath + ".tmp";
+using (var file = File.Create(temporary))
 {
     model.Save(file);
 }
+
+File.Move(temporary, outPath, overwrite: true);
 
 Console.WriteLine($"wrote {outPath}");
 return 0;

@@ -33,14 +33,27 @@ public sealed class SafetyHead
     }
 }
 
-/// <summary>A labelled example kept with the model, to name the closest ones in a flag's reasons.</summary>
+/// <summary>A labelled training message kept with the model: its nearest ones are features and name a flag's reasons.</summary>
 /// <param name="Text">The example's text.</param>
-/// <param name="Label">Which head it illustrates: <c>fatalism</c>, <c>crisis</c> or <c>coping</c>.</param>
-public sealed record SafetyExample(string Text, string Label);
+/// <param name="Fatalistic">Its fatalism label.</param>
+/// <param name="Crisis">Its crisis label.</param>
+/// <param name="Coping">Its coping label.</param>
+public sealed record SafetyExample(string Text, bool Fatalistic, bool Crisis, bool Coping)
+{
+    /// <summary>Whether the example carries <paramref name="label"/> (<c>fatalism</c>, <c>crisis</c> or <c>coping</c>).</summary>
+    public bool Has(string label) => label switch
+    {
+        "fatalism" => Fatalistic,
+        "crisis" => Crisis,
+        "coping" => Coping,
+        _ => false,
+    };
+}
 
 /// <summary>
 /// The safety engine's trained part, as written by <c>tools/PeerBot.SafetyTrainer</c> from the labelled corpus: three
-/// heads (fatalism, crisis, coping) and the positive examples with their embeddings (8-bit) for "close to" reasons.
+/// heads (fatalism, crisis, coping) and every training message with its embedding (8-bit): the nearest ones are features
+/// of the heads and name a flag's "close to" reasons.
 /// </summary>
 public sealed class SafetyModel
 {
@@ -53,7 +66,15 @@ public sealed class SafetyModel
         WriteIndented = false,
     };
 
-    private sbyte[] _exampleVectors = [];
+    /// <summary>Embedding values are stored as value × this, rounded, in a signed byte (values beyond ±0.496 are clamped).</summary>
+    public const float QuantizationScale = 256;
+
+    /// <summary>How many nearest examples each similarity feature averages.</summary>
+    public const int Neighbourhood = 3;
+
+    private static readonly string[] Labels = ["fatalism", "crisis", "coping"];
+
+    private float[] _vectors = [];
 
     /// <summary>The file format.</summary>
     public int Format { get; init; } = CurrentFormat;
@@ -82,15 +103,19 @@ public sealed class SafetyModel
     /// <summary>Figures of the trainer's cross-validation on the corpus (out-of-fold), for the docs.</summary>
     public Dictionary<string, double> CrossValidation { get; init; } = [];
 
-    /// <summary>Positive examples kept for reasons.</summary>
+    /// <summary>The training messages.</summary>
     public IReadOnlyList<SafetyExample> Examples { get; init; } = [];
 
-    /// <summary>The examples' embeddings, 8-bit (value × 127), row after row, in base64.</summary>
+    /// <summary>The examples' embeddings, 8-bit (<see cref="QuantizationScale"/>), row after row, in base64.</summary>
     public string ExampleVectors
     {
-        get => Convert.ToBase64String((byte[])(Array)_exampleVectors);
-        init => _exampleVectors = (sbyte[])(Array)Convert.FromBase64String(value);
+        get => Convert.ToBase64String(_vectors.Select(v => unchecked((byte)Quantize(v))).ToArray());
+        init => _vectors = Convert.FromBase64String(value).Select(b => unchecked((sbyte)b) / QuantizationScale).ToArray();
     }
+
+    /// <summary>The examples' embeddings as the model uses them (after 8-bit storage).</summary>
+    [JsonIgnore]
+    public ReadOnlySpan<float> Vectors => _vectors;
 
     /// <summary>Reads a model written by the trainer.</summary>
     /// <exception cref="InvalidDataException">The file is not a usable model.</exception>
@@ -111,7 +136,7 @@ public sealed class SafetyModel
             throw new InvalidDataException($"The safety model's format is not {CurrentFormat}.");
         }
 
-        var width = model.Dimensions + SafetyFeatures.LexiconFeatureCount;
+        var width = model.Dimensions + SafetyFeatures.ExtraFeatureCount;
         foreach (var (name, head) in new[] { ("fatalism", model.Fatalism), ("crisis", model.Crisis), ("coping", model.Coping) })
         {
             if (head.Weights.Length != width)
@@ -120,7 +145,7 @@ public sealed class SafetyModel
             }
         }
 
-        if (model._exampleVectors.Length != model.Examples.Count * model.Dimensions)
+        if (model._vectors.Length != model.Examples.Count * model.Dimensions)
         {
             throw new InvalidDataException("The safety model's example vectors do not match its examples.");
         }
@@ -140,57 +165,150 @@ public sealed class SafetyModel
     public void Save(Stream stream) => JsonSerializer.Serialize(stream, this, JsonOptions);
 
     /// <summary>
-    /// The examples of <paramref name="label"/> closest to <paramref name="embedding"/> (cosine), best first.
+    /// The nearest-example features of an embedding (<see cref="SafetyFeatures"/>): for each label, the mean cosine
+    /// similarity of the <see cref="Neighbourhood"/> closest examples with the label, of the closest without it, and the
+    /// difference. <paramref name="exclude"/> leaves examples out (the trainer leaves out the message itself, and in
+    /// cross-validation the held-out fold); null uses them all.
     /// </summary>
+    public float[] Neighbours(ReadOnlySpan<float> embedding, Func<int, bool>? exclude = null) =>
+        Neighbours(embedding, Examples, _vectors, Dimensions, exclude);
+
+    /// <summary>As <see cref="Neighbours(ReadOnlySpan{float}, Func{int, bool}?)"/>, over any examples and vectors (the trainer's).</summary>
+    public static float[] Neighbours(ReadOnlySpan<float> embedding, IReadOnlyList<SafetyExample> examples, ReadOnlySpan<float> vectors, int dimensions, Func<int, bool>? exclude = null)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        var similarities = new float[examples.Count];
+        for (var e = 0; e < examples.Count; e++)
+        {
+            similarities[e] = Similarity(embedding, vectors.Slice(e * dimensions, dimensions));
+        }
+
+        return NeighboursFromSimilarities(similarities, examples, exclude);
+    }
+
+    /// <summary>The nearest-example features from an embedding's similarities to each example (the trainer computes them once).</summary>
+    public static float[] NeighboursFromSimilarities(ReadOnlySpan<float> similarities, IReadOnlyList<SafetyExample> examples, Func<int, bool>? exclude = null)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        Span<float> top = stackalloc float[Labels.Length * 2 * Neighbourhood];
+        top.Fill(-1);
+        for (var e = 0; e < examples.Count; e++)
+        {
+            if (exclude is not null && exclude(e))
+            {
+                continue;
+            }
+
+            for (var l = 0; l < Labels.Length; l++)
+            {
+                var slot = ((l * 2) + (examples[e].Has(Labels[l]) ? 0 : 1)) * Neighbourhood;
+                Insert(top.Slice(slot, Neighbourhood), similarities[e]);
+            }
+        }
+
+        var features = new float[SafetyFeatures.NeighbourFeatureCount];
+        for (var l = 0; l < Labels.Length; l++)
+        {
+            var positive = Mean(top.Slice(l * 2 * Neighbourhood, Neighbourhood));
+            var negative = Mean(top.Slice(((l * 2) + 1) * Neighbourhood, Neighbourhood));
+            features[l * 3] = positive;
+            features[(l * 3) + 1] = negative;
+            features[(l * 3) + 2] = positive - negative;
+        }
+
+        return features;
+    }
+
+    /// <summary>The cosine similarity of two unit vectors, summed in order (the same bits in the trainer and live).</summary>
+    public static float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var sum = 0f;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>The examples with <paramref name="label"/> closest to <paramref name="embedding"/> (cosine), best first.</summary>
     public IReadOnlyList<(SafetyExample Example, double Similarity)> Closest(ReadOnlySpan<float> embedding, string label, int count)
     {
         var best = new List<(SafetyExample, double)>(count + 1);
         for (var e = 0; e < Examples.Count; e++)
         {
-            if (!string.Equals(Examples[e].Label, label, StringComparison.Ordinal))
+            if (!Examples[e].Has(label))
             {
                 continue;
             }
 
-            var row = _exampleVectors.AsSpan(e * Dimensions, Dimensions);
-            double dot = 0;
-            for (var i = 0; i < Dimensions; i++)
-            {
-                dot += embedding[i] * row[i];
-            }
-
-            var similarity = dot / 127.0;
+            double similarity = Similarity(embedding, _vectors.AsSpan(e * Dimensions, Dimensions));
             var at = best.FindIndex(b => b.Item2 < similarity);
-            if (at < 0 && best.Count < count)
+            if (at >= 0)
+            {
+                best.Insert(at, (Examples[e], similarity));
+            }
+            else if (best.Count < count)
             {
                 best.Add((Examples[e], similarity));
             }
-            else if (at >= 0)
+
+            if (best.Count > count)
             {
-                best.Insert(at, (Examples[e], similarity));
-                if (best.Count > count)
-                {
-                    best.RemoveAt(best.Count - 1);
-                }
+                best.RemoveAt(best.Count - 1);
             }
         }
 
         return best;
     }
 
-    /// <summary>Quantizes unit-length embeddings as <see cref="ExampleVectors"/> stores them.</summary>
+    /// <summary>An embedding as the model stores it: each value rounded to 8 bits and back.</summary>
+    public static float[] Stored(float[] embedding)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        return embedding.Select(v => Quantize(v) / QuantizationScale).ToArray();
+    }
+
+    /// <summary>Embeddings in the form of <see cref="ExampleVectors"/>.</summary>
     public static string QuantizeVectors(IEnumerable<float[]> embeddings)
     {
         ArgumentNullException.ThrowIfNull(embeddings);
-        var bytes = new List<byte>();
-        foreach (var v in embeddings)
+        return Convert.ToBase64String(embeddings.SelectMany(v => v).Select(v => unchecked((byte)Quantize(v))).ToArray());
+    }
+
+    private static sbyte Quantize(float value) =>
+        (sbyte)Math.Clamp(Math.Round(value * QuantizationScale, MidpointRounding.AwayFromZero), -127, 127);
+
+    private static void Insert(Span<float> top, float value)
+    {
+        if (value <= top[^1])
         {
-            foreach (var x in v)
+            return;
+        }
+
+        var i = top.Length - 1;
+        while (i > 0 && top[i - 1] < value)
+        {
+            top[i] = top[i - 1];
+            i--;
+        }
+
+        top[i] = value;
+    }
+
+    private static float Mean(ReadOnlySpan<float> values)
+    {
+        var sum = 0f;
+        var count = 0;
+        foreach (var v in values)
+        {
+            if (v > -1)
             {
-                bytes.Add(unchecked((byte)(sbyte)Math.Clamp(Math.Round(x * 127.0, MidpointRounding.AwayFromZero), -127, 127)));
+                sum += v;
+                count++;
             }
         }
 
-        return Convert.ToBase64String(bytes.ToArray());
+        return count == 0 ? 0 : sum / count;
     }
 }

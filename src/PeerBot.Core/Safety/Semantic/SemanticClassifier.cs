@@ -82,7 +82,7 @@ public sealed class SemanticClassifier : IMessageClassifier
     {
         ArgumentNullException.ThrowIfNull(lexicon);
         ArgumentNullException.ThrowIfNull(embedding);
-        var features = SafetyFeatures.Build(embedding, lexicon);
+        var features = SafetyFeatures.Build(embedding, lexicon, _model.Neighbours(embedding));
         var fatalism = Calibrate(_model.Fatalism.Score(features), _model.Fatalism.Threshold);
         var crisis = Calibrate(_model.Crisis.Score(features), _model.Crisis.Threshold);
         var coping = Calibrate(_model.Coping.Score(features), _model.Coping.Threshold);

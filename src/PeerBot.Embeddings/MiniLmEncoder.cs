@@ -28,6 +28,7 @@ public sealed class MiniLmEncoder : ISentenceEncoder, IDisposable
     private readonly InferenceSession _session;
     private readonly BertTokenizer _tokenizer;
     private readonly RunOptions _runOptions = new();
+    private volatile bool _disposed;
 
     /// <summary>Loads the model and vocabulary from <paramref name="directory"/> (see <see cref="DefaultDirectory"/>).</summary>
     /// <param name="directory">The folder with <c>all-MiniLM-L6-v2.onnx</c> and <c>all-MiniLM-L6-v2.vocab.txt</c>.</param>
@@ -77,6 +78,9 @@ public sealed class MiniLmEncoder : ISentenceEncoder, IDisposable
     public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
+
+        // A run on a released session would crash the process in native code, not throw.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var tokens = new IReadOnlyList<int>[texts.Count];
         for (var i = 0; i < texts.Count; i++)
         {
@@ -106,6 +110,7 @@ public sealed class MiniLmEncoder : ISentenceEncoder, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _disposed = true;
         _session.Dispose();
         _runOptions.Dispose();
     }

@@ -20,7 +20,9 @@ public static class SemanticSafetyServiceCollectionExtensions
     public static IServiceCollection AddSemanticSafety(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<ISentenceEncoder>(_ => SharedEncoder.Instance);
+        // Through a handle that is not IDisposable: the container disposes what its factories make, and the one session
+        // of the process must outlive every host (tests start many).
+        services.TryAddSingleton<ISentenceEncoder>(_ => new SharedEncoderHandle());
         services.TryAddSingleton(_ => SharedEncoder.BuiltInModel);
         services.TryAddSingleton<IMessageClassifier>(sp =>
         {
@@ -51,6 +53,16 @@ public static class SharedEncoder
 
     /// <summary>The heads committed with PeerBot.</summary>
     public static SafetyModel BuiltInModel => Model.Value;
+}
+
+/// <summary>The process's encoder, as a host sees it: never disposed with the host.</summary>
+internal sealed class SharedEncoderHandle : ISentenceEncoder
+{
+    public int Dimensions => SharedEncoder.Instance.Dimensions;
+
+    public string ModelName => SharedEncoder.Instance.ModelName;
+
+    public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts) => SharedEncoder.Instance.Encode(texts);
 }
 
 /// <summary>Loads the semantic layer while the host starts and checks it once on a message, before any real one arrives.</summary>

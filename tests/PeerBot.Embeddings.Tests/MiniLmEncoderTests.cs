@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using PeerBot.Core.Configuration;
+using PeerBot.Core.Safety;
 using PeerBot.Core.Safety.Semantic;
 
 namespace PeerBot.Embeddings.Tests;
@@ -68,4 +71,32 @@ public sealed class MiniLmEncoderTests
     }
 
     private static double Cosine(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();
+}
+
+public sealed class SemanticSafetyRegistrationTests
+{
+    [Fact]
+    public void Host_DisposedServiceProvider_LeavesTheSharedEncoderUsable()
+    {
+        // The container disposes what its factories make; the process's one session must survive every host.
+        var services = new ServiceCollection();
+        services.AddOptions<PeerBotOptions>();
+        services.AddSemanticSafety();
+        using (var provider = services.BuildServiceProvider())
+        {
+            var classifier = provider.GetRequiredService<IMessageClassifier>();
+            Assert.NotNull(classifier.Classify("first host"));
+        }
+
+        Assert.Equal(384, SharedEncoder.Instance.Encode(["after the first host"])[0].Length);
+    }
+
+    [Fact]
+    public void Encode_AfterDispose_ThrowsInsteadOfCrashing()
+    {
+        var encoder = new MiniLmEncoder();
+        encoder.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => encoder.Encode(["x"]));
+    }
 }

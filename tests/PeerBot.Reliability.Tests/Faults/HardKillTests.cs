@@ -51,7 +51,7 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
             var count = random.Next(2, 5);
             for (var i = 0; i < count; i++)
             {
-                accepted.Add(await ShareAsync(bot, Members[random.Next(Members.Length)], $"kill-{seed}-a{i}"));
+                accepted.Add(await ShareAsync(bot, Members[random.Next(Members.Length)], $"post-{seed}-a{i}"));
             }
 
             await bot.KillAsync();
@@ -64,7 +64,7 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
             var count = random.Next(2, 5);
             for (var i = 0; i < count; i++)
             {
-                accepted.Add(await ShareAsync(bot, Members[random.Next(Members.Length)], $"kill-{seed}-b{i}"));
+                accepted.Add(await ShareAsync(bot, Members[random.Next(Members.Length)], $"post-{seed}-b{i}"));
             }
 
             var visibleBeforeKill = random.Next(0, accepted.Count);

@@ -101,8 +101,12 @@ internal static class PeerBotHost
             }
         }
 
+        if (options.Safety.Engine == SafetyEngine.Semantic)
+        {
+            builder.Services.AddSemanticSafety();
+        }
+
         builder.Services
-            .AddSemanticSafety()
             .AddSafety()
             .AddGroups()
             .AddPrompts()

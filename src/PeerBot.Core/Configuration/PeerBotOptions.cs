@@ -227,6 +227,13 @@ public sealed class AnonymityOptions
 /// <summary>Safety engine settings.</summary>
 public sealed class SafetyOptions
 {
+    /// <summary>
+    /// Which classifier decides: <see cref="SafetyEngine.Semantic"/> (the lexicon and the trained heads over sentence
+    /// embeddings, the default) or <see cref="SafetyEngine.Lexicon"/> alone (no model loaded; misses most crisis talk not
+    /// in its phrase list, see docs/SAFETY.md).
+    /// </summary>
+    public SafetyEngine Engine { get; set; } = SafetyEngine.Semantic;
+
     /// <summary>The window in which fatalistic messages count towards a spiral.</summary>
     public TimeSpan SpiralWindow { get; set; } = TimeSpan.FromMinutes(30);
 
@@ -260,4 +267,14 @@ public sealed class SafetyOptions
     /// surer flags; lower it to catch milder resignation.
     /// </summary>
     public double FatalismThreshold { get; set; } = 0.5;
+}
+
+/// <summary>The safety engine's classifier.</summary>
+public enum SafetyEngine
+{
+    /// <summary>Lexicon and trained heads over MiniLM sentence embeddings.</summary>
+    Semantic,
+
+    /// <summary>The phrase lexicon alone.</summary>
+    Lexicon,
 }

@@ -40,7 +40,8 @@ internal sealed class PeerBotCli(TextReader input, TextWriter output, TextWriter
         {
             "check-config" => await CheckConfigAsync(options).ConfigureAwait(false),
             "plan-groups" => await PlanGroupsAsync(options, line.Json).ConfigureAwait(false),
-            "analyze" => TranscriptAnalyzer.RunFile(line.InputFile, input, output, error, options.Safety, SemanticSafetyServiceCollectionExtensions.CreateClassifier),
+            "analyze" => TranscriptAnalyzer.RunFile(
+                line.InputFile, input, output, error, options.Safety, options.Safety.Engine == SafetyEngine.Semantic ? SemanticSafetyServiceCollectionExtensions.CreateClassifier : null),
             _ => await RunHostAsync(line, options, cancellationToken).ConfigureAwait(false),
         };
     }

@@ -446,6 +446,7 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
                 ["PeerBot__Anonymity__MinDelay"] = "00:00:01",
                 ["PeerBot__Anonymity__MaxDelay"] = MaxDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
                 ["PeerBot__Anonymity__MaxPerDay"] = "50",
+                ["PeerBot__Safety__Engine"] = "Lexicon",
             });
 
             var process = new Process { StartInfo = start };

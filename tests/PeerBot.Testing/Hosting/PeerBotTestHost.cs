@@ -31,6 +31,10 @@ public sealed class PeerBotTestHost : IAsyncDisposable
         Directory.CreateDirectory(Folder);
         Settings["PeerBot:Storage:Path"] = DatabasePath;
         Settings["PeerBot:Anonymity:KeyPath"] = KeyPath;
+
+        // These hosts test platforms, delivery and restarts with scripted messages; the lexicon decides them as the tests
+        // expect. The semantic engine's decisions are tested in PeerBot.Embeddings.Tests and through analyze (CliTests).
+        Settings["PeerBot:Safety:Engine"] = "Lexicon";
     }
 
     /// <summary>The host's clock.</summary>

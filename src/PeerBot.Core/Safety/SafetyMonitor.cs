@@ -295,6 +295,13 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
         return alert;
     }
 
+    /// <summary>
+    /// Whether a reason is about <paramref name="label"/>: a lexicon reason (<c>crisis, ideation: "…"</c>) or the semantic
+    /// layer's (<c>model crisis 0.91, close to: "…"</c>).
+    /// </summary>
+    private static bool IsAbout(string reason, string label) =>
+        reason.StartsWith(label, StringComparison.Ordinal) || reason.StartsWith("model " + label, StringComparison.Ordinal);
+
     private static Func<string, AlertRecord> CrisisAlert(ObservedMessage message, MessageAssessment assessment) => id => new AlertRecord
     {
         Id = id,
@@ -304,7 +311,7 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
         MessageCount = 1,
         PeopleCount = 1,
         Excerpts = [SpiralDetector.Excerpt(message.Text)],
-        Reasons = assessment.Reasons.Where(r => r.StartsWith("crisis", StringComparison.Ordinal) && !r.Contains("(not counted", StringComparison.Ordinal)).ToList(),
+        Reasons = assessment.Reasons.Where(r => IsAbout(r, "crisis") && !r.Contains("(not counted", StringComparison.Ordinal)).ToList(),
         AuthorPersonId = message.AuthorPersonId,
         AuthorAnonymous = message.AuthorPersonId is null,
         AuthorReplied = message.AuthorPersonId is null,
@@ -313,7 +320,7 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
     private static Func<string, AlertRecord> CopingAlert(ObservedMessage message, string authorKey, MessageAssessment assessment) => id =>
     {
         var counted = assessment.Reasons.Where(r => !r.Contains("(not counted", StringComparison.Ordinal)).ToList();
-        var coping = counted.Where(r => r.StartsWith("coping", StringComparison.Ordinal)).ToList();
+        var coping = counted.Where(r => IsAbout(r, "coping")).ToList();
         return new AlertRecord
         {
             Id = id,
@@ -340,7 +347,7 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
     {
         var reasons = spiral
             .SelectMany(e => e.Reasons)
-            .Where(r => !r.Contains("(not counted", StringComparison.Ordinal) && !r.StartsWith("crisis", StringComparison.Ordinal))
+            .Where(r => !r.Contains("(not counted", StringComparison.Ordinal) && !IsAbout(r, "crisis") && !IsAbout(r, "coping"))
             .Distinct(StringComparer.Ordinal)
             .ToList();
         return new AlertRecord

@@ -1,3 +1,4 @@
+using Moq;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Platform;
@@ -30,6 +31,22 @@ public sealed class SafetyMonitorTests
         var stored = await h.Store.FindAsync(outcome.Alert.Id, CancellationToken.None);
         Assert.True(stored!.Delivered);
         Assert.Equal(AlertStatus.Open, stored.Status);
+    }
+
+    [Fact]
+    public async Task ObserveAsync_CrisisFoundByTheModelOnly_AlertCarriesTheModelsReason()
+    {
+        // The semantic layer's reasons read "model crisis …"; the alert keeps them, as it keeps the lexicon's "crisis, …".
+        const string Reason = "model crisis 0.91, close to: \"picked a spot, picked a time\"";
+        var classifier = new Mock<IMessageClassifier>();
+        classifier.Setup(c => c.Classify(It.IsAny<string>())).Returns(new MessageAssessment(false, 0.1, true, [Reason]) { CrisisScore = 0.91 });
+        var h = new SafetyHarness(classifier: classifier.Object);
+
+        var outcome = await h.SayAsync("ana", 0, "looked at the tracks again on my drive home");
+
+        var stored = await h.Store.FindAsync(outcome.Alert!.Id, CancellationToken.None);
+        Assert.Equal([Reason], stored!.Reasons);
+        Assert.Contains(Reason, h.Platform.DirectMessages.Single(d => d.UserId == "U-kim").Message.ToPlainText(), StringComparison.Ordinal);
     }
 
     [Fact]

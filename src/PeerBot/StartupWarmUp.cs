@@ -44,9 +44,11 @@ internal sealed class StartupWarmUp(IServiceProvider services, TimeProvider time
         {
             logger.LogDebug("Warm-up cancelled by shutdown.");
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or JsonException or FormatException or ArgumentException or PlatformException or TimeZoneNotFoundException or LiteDB.LiteException)
+#pragma warning disable CA1031 // Warming is an optimisation: whatever it meets, it must never stop the host.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            // Warming is an optimisation: the commands still work, only the first one is slower.
+            // The commands still work, only the first one is slower.
             logger.LogWarning(ex, "Warming up the command path failed; the first command may be slower.");
         }
         finally

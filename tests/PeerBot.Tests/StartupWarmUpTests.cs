@@ -50,6 +50,25 @@ public sealed class StartupWarmUpTests : IDisposable
         Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task WarmUp_UnexpectedExceptionType_LoggedAsWarningAndTheHostKeepsRunning()
+    {
+        var handler = new Moq.Mock<PeerBot.Core.Platform.IPlatformEventHandler>();
+        handler.Setup(h => h.HandleCommandAsync(Moq.It.IsAny<PeerBot.Core.Platform.CommandInvocation>(), Moq.It.IsAny<CancellationToken>()))
+            .Returns(Task.FromException<PeerBot.Core.Platform.InteractionResponse>(new NotSupportedException("a bug nobody listed")));
+        var services = new ServiceCollection().AddSingleton(handler.Object).BuildServiceProvider();
+        var logs = new ListLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        using var warmUp = new StartupWarmUp(services, TimeProvider.System, factory.CreateLogger<StartupWarmUp>());
+
+        await warmUp.StartAsync(CancellationToken.None);
+        await warmUp.Completed.WaitAsync(TimeSpan.FromSeconds(30));
+        await warmUp.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(warmUp.ExecuteTask.IsCompletedSuccessfully);
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("Warming up the command path failed", StringComparison.Ordinal));
+    }
+
     private sealed class ListLoggerProvider : ILoggerProvider
     {
         private readonly List<string> _lines = [];

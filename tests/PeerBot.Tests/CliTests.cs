@@ -130,24 +130,6 @@ public class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task Analyze_CrisisInWordsTheLexiconLacks_FlaggedByTheSemanticEngineWithItsReasons()
-    {
-        // The default engine: a plain statement of a plan, in none of the lexicon's phrases, is crisis; a lexicon-only run misses it.
-        const string Plan = "{\"id\":\"p1\",\"channel\":\"g1\",\"author\":\"u1\",\"ts\":\"2026-11-02T18:00:00Z\",\"text\":\"i've been looking at the train tracks on my drive home every night\"}\n";
-
-        var (exit, output, error) = await RunWithInputAsync(Plan, "analyze");
-        var lexiconOnly = await RunWithInputAsync(Plan, "analyze", "--config", WriteConfig("""{"PeerBot":{"Safety":{"Engine":"Lexicon"}}}"""));
-
-        Assert.True(exit == 0, error);
-        var line = System.Text.Json.JsonDocument.Parse(output.Trim()).RootElement;
-        Assert.True(line.GetProperty("crisis").GetBoolean(), output);
-        Assert.Equal("crisis", line.GetProperty("alert").GetString());
-        Assert.Contains(line.GetProperty("reasons").EnumerateArray(), r => r.GetString()!.StartsWith("model crisis", StringComparison.Ordinal));
-        Assert.True(lexiconOnly.Exit == 0, lexiconOnly.Err);
-        Assert.Contains("\"crisis\":false", lexiconOnly.Out, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Analyze_InputFile_ReadsTheFile()
     {
         var path = Path.Combine(_folder, "transcript.jsonl");

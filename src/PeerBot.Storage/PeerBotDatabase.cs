@@ -48,11 +48,15 @@ public sealed class PeerBotDatabase : IDisposable
                 throw new StorageException(Refusal(full, problem));
             }
 
-            database = new LiteDatabase(new ConnectionString
-            {
-                Filename = full,
-                Connection = ConnectionType.Direct,
-            });
+            // A mapper of its own: LiteDB's global mapper is shared by every database in the process and is not safe to
+            // configure from two threads (two hosts starting at once met "Member 'Id' not found" from it).
+            database = new LiteDatabase(
+                new ConnectionString
+                {
+                    Filename = full,
+                    Connection = ConnectionType.Direct,
+                },
+                new BsonMapper());
 
             // Touch the file so a damaged header is found now, not on first use.
             _ = database.GetCollectionNames().ToList();
@@ -118,7 +122,7 @@ public sealed class PeerBotDatabase : IDisposable
     private const string HeaderInfo = "** This is a LiteDB file **";
 
     /// <summary>Opens a fresh in-memory database (tests, offline verbs).</summary>
-    public static PeerBotDatabase OpenInMemory() => Initialise(new LiteDatabase(new MemoryStream()), null);
+    public static PeerBotDatabase OpenInMemory() => Initialise(new LiteDatabase(new MemoryStream(), new BsonMapper()), null);
 
     private static PeerBotDatabase Initialise(LiteDatabase database, string? path)
     {

@@ -16,13 +16,19 @@ public static class CoreRegistration
     /// Registers validated <see cref="PeerBotOptions"/> (checked at start), the system <see cref="TimeProvider"/>,
     /// the people directory and the platform registry.
     /// </summary>
+    /// <remarks>
+    /// The options are bound as the command line binds them (<see cref="ConfigurationBinding"/>): a value that cannot be
+    /// read is left at its default and fails validation at start together with every broken rule, so the host never
+    /// runs on a default standing in for a mistake, and never stops at the first one.
+    /// </remarks>
     public static IServiceCollection AddPeerBotCore(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(PeerBotOptions.SectionName);
         services.AddOptions<PeerBotOptions>()
-            .Bind(configuration.GetSection(PeerBotOptions.SectionName))
+            .Configure(options => ConfigurationBinding.BindInto(section, options))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PeerBotOptions>, PeerBotOptionsValidation>();
+        services.AddSingleton<IValidateOptions<PeerBotOptions>>(new PeerBotOptionsValidation(section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new PeopleDirectory(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.People));
         services.TryAddSingleton<IPeopleDirectory>(sp => sp.GetRequiredService<PeopleDirectory>());
@@ -30,11 +36,14 @@ public static class CoreRegistration
         return services;
     }
 
-    private sealed class PeerBotOptionsValidation : IValidateOptions<PeerBotOptions>
+    private sealed class PeerBotOptionsValidation(IConfigurationSection section) : IValidateOptions<PeerBotOptions>
     {
         public ValidateOptionsResult Validate(string? name, PeerBotOptions options)
         {
-            var problems = PeerBotOptionsValidator.Validate(options);
+            // The values that could not be read are found again from the configuration (binding is cheap next to a
+            // start); the rules then judge the options as configured, later changes by code included.
+            var unread = ConfigurationBinding.Bind<PeerBotOptions>(section).Errors;
+            var problems = unread.Concat(PeerBotOptionsValidator.Validate(options, unread: unread.Select(p => p.Path).ToList())).ToList();
             return problems.Count == 0
                 ? ValidateOptionsResult.Success
                 : ValidateOptionsResult.Fail(problems.Select(p => p.ToString()));

@@ -75,8 +75,8 @@ internal static class PeerBotHost
         builder.Services.AddPeerBotCore(builder.Configuration);
         builder.Services.AddLiteDbStorage();
 
-        var options = new PeerBotOptions();
-        builder.Configuration.GetSection(PeerBotOptions.SectionName).Bind(options);
+        // Bound as the options are: a value that cannot be read is left at its default here and fails validation at start.
+        var options = ConfigurationBinding.Bind<PeerBotOptions>(builder.Configuration.GetSection(PeerBotOptions.SectionName)).Value;
 
         // Platforms first: their hosted services check tokens and resolve people before reconciliation and
         // the schedulers start (hosted services start in registration order). Slack does it in StartAsync;

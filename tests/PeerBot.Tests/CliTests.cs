@@ -81,6 +81,97 @@ public class CliTests : IDisposable
         Assert.DoesNotContain("personal-secret", error, StringComparison.Ordinal);
     }
 
+    /// <summary>A new coordinator's first file: one value that cannot be read and four broken rules.</summary>
+    private const string FiveMistakes = """
+        { "PeerBot": {
+          "TimeZone": "America/New_Yrok",
+          "People": [
+            { "Id": "ana", "Name": "Ana R.", "Role": "Resident", "Pgy": 1 },
+            { "Id": "ben", "Name": "Ben T.", "Role": "Resident", "Pgy": 2 },
+            { "Id": "cy", "Name": "Cy M.", "Role": "Resident", "Pgy": 3 },
+            { "Id": "dr-lee", "Name": "Dr. Sam Lee", "Role": "Wizard" },
+            { "Id": "ana", "Name": "Ana Again", "Role": "Resident", "Pgy": 1 }
+          ],
+          "Groups": [
+            { "Name": "Tuesday Circle", "Members": ["ana", "ben", "dee"], "Facilitators": ["dr-lee"], "Schedule": "0 25 * * TUE" }
+          ]
+        } }
+        """;
+
+    [Theory]
+    [InlineData("check-config")]
+    [InlineData("run")]
+    [InlineData("sandbox")]
+    [InlineData("plan-groups")]
+    [InlineData("analyze")]
+    public async Task AnyVerb_FiveMistakesOfBothKinds_ListsAllFiveWithPathsAndExitsTwo(string verb)
+    {
+        var config = WriteConfig(FiveMistakes);
+        using var input = new StringReader(Transcript);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var exit = await new PeerBotCli(input, output, error, _time).RunAsync([verb, "--config", config], timeout.Token);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output.ToString());
+        Assert.Equal(
+            [
+                "The configuration has 5 problems; nothing was started:",
+                "  PeerBot:People:3:Role: \"Wizard\" is not one of Resident, Alumni, Psychologist, Coordinator",
+                "  PeerBot:TimeZone: unknown time zone \"America/New_Yrok\"; use an IANA name such as America/New_York or Europe/London",
+                "  PeerBot:People:4:Id: duplicate id \"ana\": each person needs their own id",
+                "  PeerBot:Groups:0:Members:2: no person with id \"dee\"",
+                "  PeerBot:Groups:0:Schedule: \"0 25 * * TUE\" is not a cron schedule of five fields (minute hour day-of-month month day-of-week), e.g. \"0 19 * * TUE\"",
+            ],
+            error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).Where(l => !l.StartsWith("warning: ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task CheckConfig_ValuesOfEveryKindThatCannotBeRead_ListsEachWithTheBrokenRulesAndExitsTwo()
+    {
+        var config = WriteConfig("""
+            { "PeerBot": {
+              "TimeZone": "Mars/Olympus",
+              "People": [
+                { "Id": "ana", "Name": "Ana R.", "Role": "Resident", "Pgy": "first" },
+                { "Id": "ben", "Name": "Ben T.", "Role": "resident", "Pgy": 2 },
+                { "Id": "cy", "Name": "Cy M.", "Role": "Student", "Pgy": 3 },
+                { "Id": "dr-lee", "Name": "Dr. Lee", "Role": "Alumni" }
+              ],
+              "Groups": [ { "Name": "Tuesday Circle", "Platform": "Teams", "Members": ["ana", "ben", "cy"], "Facilitators": ["dr-lee"] } ],
+              "Formation": { "GroupSize": "five" },
+              "Anonymity": { "Enabled": "yes", "MinDelay": "20s", "MaxDelay": "00:00:10", "MaxPerDay": 2.5, "Review": "no" },
+              "Safety": { "SpiralWindow": "30 minutes", "SpiralMinMessages": 3, "SpiralMinPeople": 2, "AlertCooldown": "1:00", "FatalismThreshold": "high" }
+            } }
+            """);
+
+        var (exit, output, error) = await RunAsync("check-config", "--config", config);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        string[] expected =
+        [
+            "PeerBot:People:0:Pgy: \"first\" is not a whole number",
+            "PeerBot:People:2:Role: \"Student\" is not one of Resident, Alumni, Psychologist, Coordinator",
+            "PeerBot:Groups:0:Platform: \"Teams\" is not one of Discord, Slack, Sandbox",
+            "PeerBot:Formation:GroupSize: \"five\" is not a whole number",
+            "PeerBot:Anonymity:Enabled: \"yes\" is not true or false",
+            "PeerBot:Anonymity:MinDelay: \"20s\" is not a duration (hh:mm:ss, or d.hh:mm:ss)",
+            "PeerBot:Anonymity:MaxPerDay: \"2.5\" is not a whole number",
+            "PeerBot:Anonymity:Review: \"no\" is not true or false",
+            "PeerBot:Safety:SpiralWindow: \"30 minutes\" is not a duration (hh:mm:ss, or d.hh:mm:ss)",
+            "PeerBot:Safety:FatalismThreshold: \"high\" is not a number",
+            "PeerBot:TimeZone: unknown time zone \"Mars/Olympus\"; use an IANA name such as America/New_York or Europe/London",
+        ];
+        Assert.Contains($"The configuration has {expected.Length} problems; nothing was started:", error, StringComparison.Ordinal);
+        foreach (var problem in expected)
+        {
+            Assert.Contains("  " + problem + Environment.NewLine, error, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task PlanGroups_ExampleConfiguration_PrintsGroupsAndExitsZero()
     {

@@ -93,4 +93,37 @@ public class HostCompositionTests : IDisposable
 
         Assert.Contains(error.Failures, f => f.StartsWith("PeerBot:Safety:SpiralMinMessages", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Start_ValuesThatCannotBeReadAndBrokenRule_FailsListingEveryOne()
+    {
+        // The host binds as check-config does: it neither stops at the first bad value nor runs on a default standing in
+        // for one; validation at start lists them all.
+        using var host = Builder(new()
+        {
+            ["PeerBot:Anonymity:Review"] = "maybe",
+            ["PeerBot:People:0:Role"] = "Intern",
+            ["PeerBot:Safety:AlertCooldown"] = "two hours",
+            ["PeerBot:Safety:SpiralMinMessages"] = "1",
+        }).Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("PeerBot:Anonymity:Review: \"maybe\" is not true or false", error.Failures);
+        Assert.Contains("PeerBot:People:0:Role: \"Intern\" is not one of Resident, Alumni, Psychologist, Coordinator", error.Failures);
+        Assert.Contains("PeerBot:Safety:AlertCooldown: \"two hours\" is not a duration (hh:mm:ss, or d.hh:mm:ss)", error.Failures);
+        Assert.Contains(error.Failures, f => f.StartsWith("PeerBot:Safety:SpiralMinMessages: at least 2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Build_ValidConfiguration_BindsTheOptionsAsTheFile()
+    {
+        using var host = Builder(new() { ["PeerBot:Anonymity:MaxDelay"] = "00:05:00", ["PeerBot:Groups:0:Platform"] = "Sandbox" }).Build();
+
+        var options = host.Services.GetRequiredService<IOptions<PeerBotOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromMinutes(5), options.Anonymity.MaxDelay);
+        Assert.Equal(PlatformKind.Sandbox, options.Groups[0].Platform);
+        Assert.Equal(PersonRole.Psychologist, options.People.Single(p => p.Id == "dr-kim").Role);
+    }
 }

@@ -6,48 +6,43 @@ using PeerBot.Core.Prompts;
 namespace PeerBot.Core.Configuration;
 
 /// <summary>The outcome of reading the configuration.</summary>
-/// <param name="Options">The bound options; null when the shape was wrong and nothing could be bound.</param>
-/// <param name="Errors">Problems that stop PeerBot from starting.</param>
+/// <param name="Options">
+/// The bound options: every value that could be read, and the default wherever one could not (each such value is
+/// among the errors). Use them only when <see cref="IsValid"/>.
+/// </param>
+/// <param name="Errors">Problems that stop PeerBot from starting: values that could not be read, then broken rules.</param>
 /// <param name="Warnings">Things worth a look that do not stop it (unknown keys).</param>
-public sealed record ConfigurationResult(PeerBotOptions? Options, IReadOnlyList<ConfigProblem> Errors, IReadOnlyList<ConfigProblem> Warnings)
+public sealed record ConfigurationResult(PeerBotOptions Options, IReadOnlyList<ConfigProblem> Errors, IReadOnlyList<ConfigProblem> Warnings)
 {
     /// <summary>True when there are no errors.</summary>
-    public bool IsValid => Errors.Count == 0 && Options is not null;
+    public bool IsValid => Errors.Count == 0;
 }
 
-/// <summary>Reads and validates the <c>PeerBot</c> section: shape first, then the domain rules.</summary>
+/// <summary>Reads and validates the <c>PeerBot</c> section: every value that cannot be read and every broken rule, together.</summary>
 public static partial class ConfigurationLoader
 {
-    /// <summary>Binds and validates; every problem is collected.</summary>
+    /// <summary>Binds leniently, then validates; every problem is collected, none stops the others from being found.</summary>
     public static ConfigurationResult Load(IConfiguration configuration, Func<string, bool>? fileExists = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(PeerBotOptions.SectionName);
-        var (shapeErrors, warnings) = ConfigurationShapeChecker.Check<PeerBotOptions>(section);
-        if (shapeErrors.Count > 0)
-        {
-            return new ConfigurationResult(null, shapeErrors, warnings);
-        }
 
-        var options = new PeerBotOptions();
-        try
-        {
-            section.Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // The shape check should have caught every value the binder refuses; if one slips past, it is still a
-            // problem with a path, not a crash. The binder's message quotes the value, so only the path is kept.
-            var at = BinderPath().Match(ex.Message);
-            return new ConfigurationResult(null, [new ConfigProblem(at.Success ? at.Groups["path"].Value : PeerBotOptions.SectionName, "this value could not be read; check its type")], warnings);
-        }
-
-        var errors = PeerBotOptionsValidator.Validate(options, fileExists).ToList();
+        // A value that cannot be read is reported and left at its default; the rules then run over everything else,
+        // told which values were not read so that a default standing in for one raises no problem of its own.
+        var bound = ConfigurationBinding.Bind<PeerBotOptions>(section);
+        var options = bound.Value;
+        var errors = new List<ConfigProblem>(bound.Errors);
+        errors.AddRange(PeerBotOptionsValidator.Validate(options, fileExists, bound.Errors.Select(e => e.Path).ToList()));
         if (errors.Count == 0)
         {
-            // The features' own rules (group planning, the prompt library file) run once the basics hold,
-            // so that one mistake is not reported twice in two wordings.
+            // The groups feature's own rules (group planning, schedules) run once the basics hold, so that one
+            // mistake is not reported twice in two wordings.
             errors.AddRange(GroupsOptionsValidator.Errors(options).Select(FromFeatureMessage));
+        }
+
+        if (!errors.Any(e => string.Equals(e.Path, LibraryPath, StringComparison.OrdinalIgnoreCase)))
+        {
+            // The prompt library file's content is a matter of its own: its problems are listed with the others.
             var library = PromptLibrary.Load(options.Prompts);
             if (!library.Succeeded)
             {
@@ -55,7 +50,7 @@ public static partial class ConfigurationLoader
             }
         }
 
-        return new ConfigurationResult(options, errors, warnings);
+        return new ConfigurationResult(options, errors, bound.Warnings);
     }
 
     /// <summary>
@@ -72,15 +67,14 @@ public static partial class ConfigurationLoader
             return new ConfigProblem($"{PeerBotOptions.SectionName}:{path}", match.Groups["message"].Value.Trim());
         }
 
-        return new ConfigProblem($"{PeerBotOptions.SectionName}:Prompts:LibraryPath", message.Trim());
+        return new ConfigProblem(LibraryPath, message.Trim());
     }
+
+    private const string LibraryPath = PeerBotOptions.SectionName + ":Prompts:LibraryPath";
 
     private static readonly HashSet<string> TopLevelKeys = new(
         typeof(PeerBotOptions).GetProperties().Select(p => p.Name), StringComparer.Ordinal);
 
     [GeneratedRegex(@"^(?<path>[A-Za-z]+(?:\[\d+\])?(?:\.[A-Za-z]+(?:\[\d+\])?)*): (?<message>.*)$", RegexOptions.Singleline)]
     private static partial Regex FeaturePath();
-
-    [GeneratedRegex(@" at '(?<path>[^']*)'", RegexOptions.CultureInvariant)]
-    private static partial Regex BinderPath();
 }

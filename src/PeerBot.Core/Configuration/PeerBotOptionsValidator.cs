@@ -19,11 +19,18 @@ public static partial class PeerBotOptionsValidator
     /// <summary>Validates options already bound from configuration.</summary>
     /// <param name="options">The options.</param>
     /// <param name="fileExists">Tells whether a file exists (injected so tests need no files).</param>
-    public static IReadOnlyList<ConfigProblem> Validate(PeerBotOptions options, Func<string, bool>? fileExists = null)
+    /// <param name="unread">
+    /// Configuration paths (<c>PeerBot:People:3:Role</c>) whose values could not be read and were left at their default
+    /// (<see cref="ConfigurationBinding"/> reports them). No problem is raised about such a value, or about anything
+    /// below it, nor by a rule that would judge another value against it: the default is a stand-in, not the
+    /// coordinator's choice, so a role that could not be read does not make its person "a resident without a year".
+    /// </param>
+    public static IReadOnlyList<ConfigProblem> Validate(PeerBotOptions options, Func<string, bool>? fileExists = null, IReadOnlyCollection<string>? unread = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         fileExists ??= File.Exists;
         var problems = new List<ConfigProblem>();
+        var lost = new Unread(unread);
         void Add(string path, string message) => problems.Add(new ConfigProblem($"{Root}:{path}", message));
 
         if (string.IsNullOrWhiteSpace(options.Storage.Path))
@@ -33,19 +40,40 @@ public static partial class PeerBotOptionsValidator
 
         CheckTimeZone(options.TimeZone, "TimeZone", Add, required: true);
         CheckPlatforms(options, Add);
-        var people = CheckPeople(options, Add);
-        CheckGroups(options, people, Add);
-        CheckFormation(options, people, Add);
+        var (people, roleUnknown) = CheckPeople(options, lost, Add);
+        CheckGroups(options, people, roleUnknown, lost, Add);
+        CheckFormation(options, people, roleUnknown, lost, Add);
         CheckPrompts(options, fileExists, Add);
-        CheckAnonymity(options.Anonymity, Add);
-        CheckSafety(options.Safety, Add);
+        CheckAnonymity(options.Anonymity, lost, Add);
+        CheckSafety(options.Safety, lost, Add);
 
         if (options.Sandbox.Port is < 0 or > 65535)
         {
             Add("Sandbox:Port", "must be a TCP port, 1 to 65535 (0 picks a free one)");
         }
 
+        problems.RemoveAll(p => lost.Covers(p.Path));
         return problems;
+    }
+
+    /// <summary>The configuration paths whose values could not be read.</summary>
+    private sealed class Unread(IReadOnlyCollection<string>? paths)
+    {
+        private readonly string[] _paths = paths?.ToArray() ?? [];
+
+        /// <summary>True when the value at <paramref name="path"/> (relative to <c>PeerBot</c>, or full) was not read, itself or as part of a larger value.</summary>
+        public bool Covers(string path)
+        {
+            if (_paths.Length == 0)
+            {
+                return false;
+            }
+
+            var full = path.StartsWith(Root + ":", StringComparison.OrdinalIgnoreCase) ? path : $"{Root}:{path}";
+            return _paths.Any(p => string.Equals(full, p, StringComparison.OrdinalIgnoreCase)
+                || full.StartsWith(p + ":", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(p, Root, StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     /// <summary>Parses a five-field cron expression, or returns null.</summary>
@@ -89,15 +117,18 @@ public static partial class PeerBotOptionsValidator
     private static void CheckPlatforms(PeerBotOptions options, Action<string, string> add)
     {
         var discord = options.Discord;
+        if (!string.IsNullOrWhiteSpace(discord.GuildId) && !Snowflake().IsMatch(discord.GuildId))
+        {
+            // Checked whether or not the token is set: coordinators check the file first and set the token later,
+            // in the environment, as the README advises.
+            add("Discord:GuildId", $"\"{discord.GuildId}\" is not a Discord server id (a number of 17 to 20 digits; enable Developer Mode, right-click the server, Copy Server ID)");
+        }
+
         if (discord.Enabled)
         {
             if (string.IsNullOrWhiteSpace(discord.GuildId))
             {
                 add("Discord:GuildId", "required when Discord:Token is set: the id of your program's server (enable Developer Mode, right-click the server, Copy Server ID)");
-            }
-            else if (!Snowflake().IsMatch(discord.GuildId))
-            {
-                add("Discord:GuildId", $"\"{discord.GuildId}\" is not a Discord server id (a number of 17 to 20 digits)");
             }
 
             if (discord.Token.StartsWith("Bot ", StringComparison.OrdinalIgnoreCase))
@@ -147,9 +178,11 @@ public static partial class PeerBotOptionsValidator
         }
     }
 
-    private static Dictionary<string, PersonOptions> CheckPeople(PeerBotOptions options, Action<string, string> add)
+    /// <returns>The people by id, and those whose role could not be read (their role is a stand-in).</returns>
+    private static (Dictionary<string, PersonOptions> ById, HashSet<PersonOptions> RoleUnknown) CheckPeople(PeerBotOptions options, Unread lost, Action<string, string> add)
     {
         var byId = new Dictionary<string, PersonOptions>(StringComparer.OrdinalIgnoreCase);
+        var roleUnknown = new HashSet<PersonOptions>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < options.People.Count; i++)
         {
             var person = options.People[i];
@@ -158,6 +191,12 @@ public static partial class PeerBotOptionsValidator
             {
                 add(path, "empty entry");
                 continue;
+            }
+
+            var roleKnown = !lost.Covers($"{path}:Role");
+            if (!roleKnown)
+            {
+                roleUnknown.Add(person);
             }
 
             if (string.IsNullOrWhiteSpace(person.Id))
@@ -178,7 +217,7 @@ public static partial class PeerBotOptionsValidator
                 add($"{path}:Name", "required: the name facilitators see");
             }
 
-            if (person.Role == PersonRole.Resident && person.Pgy is null)
+            if (roleKnown && person.Role == PersonRole.Resident && person.Pgy is null)
             {
                 add($"{path}:Pgy", "required for a resident: their post-graduate year, 1 to 7");
             }
@@ -187,7 +226,7 @@ public static partial class PeerBotOptionsValidator
                 add($"{path}:Pgy", $"{person.Pgy} is not a post-graduate year; use 1 to 7");
             }
 
-            if (person.Role != PersonRole.Resident && person.Pgy is not null)
+            if (roleKnown && person.Role != PersonRole.Resident && person.Pgy is not null)
             {
                 add($"{path}:Pgy", $"only residents have a post-graduate year; {person.Id} is {person.Role}");
             }
@@ -203,11 +242,13 @@ public static partial class PeerBotOptionsValidator
             }
         }
 
-        return byId;
+        return (byId, roleUnknown);
     }
 
-    private static void CheckGroups(PeerBotOptions options, Dictionary<string, PersonOptions> people, Action<string, string> add)
+    private static void CheckGroups(PeerBotOptions options, Dictionary<string, PersonOptions> people, HashSet<PersonOptions> roleUnknown, Unread lost, Action<string, string> add)
     {
+        // With the list of people unread, who exists and what they do is not known: members are not checked against it.
+        var peopleKnown = !lost.Covers("People");
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < options.Groups.Count; i++)
         {
@@ -225,14 +266,14 @@ public static partial class PeerBotOptionsValidator
             }
             else if (group.Name.Length > 80)
             {
-                add($"{path}:Name", "at most 80 characters");
+                add($"{path}:Name", $"at most 80 characters; this name has {group.Name.Length}");
             }
             else if (!names.Add(group.Name.Trim()))
             {
                 add($"{path}:Name", $"another group is already named \"{group.Name}\"");
             }
 
-            var platform = CheckGroupPlatform(options, group.Platform, $"{path}:Platform", add);
+            var platform = lost.Covers($"{path}:Platform") ? null : CheckGroupPlatform(options, group.Platform, $"{path}:Platform", add);
 
             if (group.Members.Count is < MinGroupSize or > MaxGroupSize)
             {
@@ -246,7 +287,11 @@ public static partial class PeerBotOptionsValidator
                 var memberPath = $"{path}:Members:{j}";
                 if (!people.TryGetValue(id ?? "", out var person))
                 {
-                    add(memberPath, $"no person with id \"{id}\"");
+                    if (peopleKnown)
+                    {
+                        add(memberPath, $"no person with id \"{id}\"");
+                    }
+
                     continue;
                 }
 
@@ -255,7 +300,7 @@ public static partial class PeerBotOptionsValidator
                     add(memberPath, $"{person.Id} is listed twice in this group");
                 }
 
-                if (person.Role != PersonRole.Resident)
+                if (person.Role != PersonRole.Resident && !roleUnknown.Contains(person))
                 {
                     add(memberPath, $"{person.Id} is {person.Role}, not a resident; list alumni and psychologists under Facilitators");
                 }
@@ -274,7 +319,11 @@ public static partial class PeerBotOptionsValidator
                 var facilitatorPath = $"{path}:Facilitators:{j}";
                 if (!people.TryGetValue(id ?? "", out var person))
                 {
-                    add(facilitatorPath, $"no person with id \"{id}\"");
+                    if (peopleKnown)
+                    {
+                        add(facilitatorPath, $"no person with id \"{id}\"");
+                    }
+
                     continue;
                 }
 
@@ -283,7 +332,7 @@ public static partial class PeerBotOptionsValidator
                     add(facilitatorPath, $"{person.Id} is already listed in this group");
                 }
 
-                if (person.Role is not (PersonRole.Alumni or PersonRole.Psychologist))
+                if (person.Role is not (PersonRole.Alumni or PersonRole.Psychologist) && !roleUnknown.Contains(person))
                 {
                     add(facilitatorPath, $"{person.Id} is {person.Role}; facilitators are Alumni or Psychologist");
                 }
@@ -333,7 +382,7 @@ public static partial class PeerBotOptionsValidator
         }
     }
 
-    private static void CheckFormation(PeerBotOptions options, Dictionary<string, PersonOptions> people, Action<string, string> add)
+    private static void CheckFormation(PeerBotOptions options, Dictionary<string, PersonOptions> people, HashSet<PersonOptions> roleUnknown, Unread lost, Action<string, string> add)
     {
         var formation = options.Formation;
         if (formation is null)
@@ -341,10 +390,18 @@ public static partial class PeerBotOptionsValidator
             return;
         }
 
-        var platform = CheckGroupPlatform(options, formation.Platform, "Formation:Platform", add);
+        var platform = lost.Covers("Formation:Platform") ? null : CheckGroupPlatform(options, formation.Platform, "Formation:Platform", add);
         if (formation.GroupSize is < MinGroupSize or > MaxGroupSize)
         {
             add("Formation:GroupSize", $"{formation.GroupSize} is outside {MinGroupSize} to {MaxGroupSize}");
+        }
+
+        // Who is left for formation depends on every role and every group's members: when one of them could not be
+        // read, the count would be a guess, so it is not judged.
+        if (lost.Covers("People") || roleUnknown.Count > 0 || lost.Covers("Groups")
+            || Enumerable.Range(0, options.Groups.Count).Any(i => lost.Covers($"Groups:{i}:Members")))
+        {
+            return;
         }
 
         var grouped = new HashSet<string>(options.Groups.Where(g => g is not null).SelectMany(g => g.Members), StringComparer.OrdinalIgnoreCase);
@@ -383,7 +440,7 @@ public static partial class PeerBotOptionsValidator
         }
     }
 
-    private static void CheckAnonymity(AnonymityOptions anonymity, Action<string, string> add)
+    private static void CheckAnonymity(AnonymityOptions anonymity, Unread lost, Action<string, string> add)
     {
         if (string.IsNullOrWhiteSpace(anonymity.KeyPath))
         {
@@ -395,14 +452,21 @@ public static partial class PeerBotOptionsValidator
             add("Anonymity:MinDelay", "cannot be negative");
         }
 
-        if (anonymity.MaxDelay < anonymity.MinDelay)
+        var bothRead = !lost.Covers("Anonymity:MinDelay") && !lost.Covers("Anonymity:MaxDelay");
+        if (bothRead && anonymity.MaxDelay < anonymity.MinDelay)
         {
             add("Anonymity:MaxDelay", $"must not be shorter than MinDelay ({anonymity.MinDelay.ToString("c", CultureInfo.InvariantCulture)})");
+        }
+        else if (bothRead && anonymity.MaxDelay <= TimeSpan.Zero)
+        {
+            // With no delay at all, an anonymous post appears the moment its author sends it: whoever sees the group
+            // just then (the author typing, then going quiet) can tell who it was.
+            add("Anonymity:MaxDelay", "must be longer than zero: a post that appears the moment it is sent can be traced to its author by its timing (the default is 00:03:00)");
         }
 
         if (anonymity.MaxDelay > TimeSpan.FromDays(1))
         {
-            add("Anonymity:MaxDelay", "at most one day");
+            add("Anonymity:MaxDelay", $"at most one day (1.00:00:00); it is {anonymity.MaxDelay.ToString("c", CultureInfo.InvariantCulture)}");
         }
 
         if (anonymity.MaxPerDay < 1)
@@ -416,7 +480,7 @@ public static partial class PeerBotOptionsValidator
         }
     }
 
-    private static void CheckSafety(SafetyOptions safety, Action<string, string> add)
+    private static void CheckSafety(SafetyOptions safety, Unread lost, Action<string, string> add)
     {
         if (safety.SpiralWindow <= TimeSpan.Zero)
         {
@@ -432,7 +496,7 @@ public static partial class PeerBotOptionsValidator
         {
             add("Safety:SpiralMinPeople", "at least 1");
         }
-        else if (safety.SpiralMinPeople > safety.SpiralMinMessages)
+        else if (safety.SpiralMinPeople > safety.SpiralMinMessages && !lost.Covers("Safety:SpiralMinMessages"))
         {
             add("Safety:SpiralMinPeople", $"cannot exceed SpiralMinMessages ({safety.SpiralMinMessages})");
         }

@@ -53,6 +53,10 @@ public sealed class AnonymityOptionsValidator : IValidateOptions<PeerBotOptions>
         {
             errors.Add($"PeerBot:Anonymity:MaxDelay ({a.MaxDelay}) must not be shorter than MinDelay ({a.MinDelay}).");
         }
+        else if (a.MaxDelay <= TimeSpan.Zero)
+        {
+            errors.Add("PeerBot:Anonymity:MaxDelay must be longer than zero: a post that appears the moment it is sent can be traced to its author by its timing.");
+        }
 
         if (a.MaxDelay > TimeSpan.FromDays(1))
         {

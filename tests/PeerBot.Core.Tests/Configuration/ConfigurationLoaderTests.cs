@@ -49,7 +49,7 @@ public class ConfigurationLoaderTests
     }
 
     [Fact]
-    public void Load_ValuesOfWrongType_ReportsEachWithPathBeforeBinding()
+    public void Load_ValuesOfWrongType_ReportsEachWithPathAndLeavesTheDefault()
     {
         var result = ConfigurationLoader.Load(ConfigBuilder.With(
             ("Anonymity:MinDelay", "twenty seconds"),
@@ -57,12 +57,95 @@ public class ConfigurationLoaderTests
             ("People:0:Role", "Intern"),
             ("Anonymity:Review", "maybe")));
 
-        Assert.Null(result.Options);
+        Assert.False(result.IsValid);
         var errors = result.Errors.Select(e => e.ToString()).ToList();
-        Assert.Contains(errors, e => e.StartsWith("PeerBot:Anonymity:MinDelay: 'twenty seconds' is not a duration", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("PeerBot:Safety:SpiralMinMessages: 'three' is not a whole number", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("PeerBot:People:0:Role: 'Intern' is not one of Resident, Alumni, Psychologist, Coordinator", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("PeerBot:Anonymity:Review: 'maybe' is not true or false", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("PeerBot:Anonymity:MinDelay: \"twenty seconds\" is not a duration", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("PeerBot:Safety:SpiralMinMessages: \"three\" is not a whole number", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("PeerBot:People:0:Role: \"Intern\" is not one of Resident, Alumni, Psychologist, Coordinator", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("PeerBot:Anonymity:Review: \"maybe\" is not true or false", StringComparison.Ordinal));
+        Assert.Equal(4, errors.Count);
+
+        // Everything that could be read is bound; what could not keeps its default.
+        Assert.Equal(TimeSpan.FromSeconds(20), result.Options.Anonymity.MinDelay);
+        Assert.Equal(3, result.Options.Safety.SpiralMinMessages);
+        Assert.False(result.Options.Anonymity.Review);
+        Assert.Equal(["ana", "ben", "cy"], result.Options.Groups[0].Members);
+    }
+
+    [Fact]
+    public void Load_ValuesThatCannotBeReadAndBrokenRules_ListsEveryOneTogether()
+    {
+        var errors = Errors(
+            ("People:3:Role", "Wizard"),                     // a choice
+            ("People:1:Pgy", "second"),                      // a whole number
+            ("Anonymity:MaxDelay", "3 minutes"),             // a duration
+            ("Anonymity:Enabled", "yes"),                    // a switch
+            ("Safety:FatalismThreshold", "high"),            // a number
+            ("Groups:0:Platform", "Teams"),                  // an optional choice
+            ("TimeZone", "Mars/Olympus"),                    // and the rules, over what could be read
+            ("Groups:0:Members:2", "bne"),
+            ("Prompts:Schedule", "0 25 * * TUE"),
+            ("People:4:Id", "ana"));
+
+        Assert.Equal(
+            [
+                "PeerBot:Anonymity:Enabled: \"yes\" is not true or false",
+                "PeerBot:Anonymity:MaxDelay: \"3 minutes\" is not a duration (hh:mm:ss, or d.hh:mm:ss)",
+                "PeerBot:Groups:0:Platform: \"Teams\" is not one of Discord, Slack, Sandbox",
+                "PeerBot:People:1:Pgy: \"second\" is not a whole number",
+                "PeerBot:People:3:Role: \"Wizard\" is not one of Resident, Alumni, Psychologist, Coordinator",
+                "PeerBot:Safety:FatalismThreshold: \"high\" is not a number",
+            ],
+            errors.Take(6).Order(StringComparer.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("PeerBot:TimeZone: unknown time zone \"Mars/Olympus\"", StringComparison.Ordinal));
+        Assert.Contains("PeerBot:Groups:0:Members:2: no person with id \"bne\"", errors);
+        Assert.Contains(errors, e => e.StartsWith("PeerBot:Prompts:Schedule: \"0 25 * * TUE\" is not a cron schedule", StringComparison.Ordinal));
+        Assert.Contains("PeerBot:People:4:Id: duplicate id \"ana\": each person needs their own id", errors);
+
+        // The duplicate leaves dr-kim's facilitator entry unknown; nothing else is reported.
+        Assert.Contains("PeerBot:Groups:0:Facilitators:1: no person with id \"dr-kim\"", errors);
+        Assert.Equal(11, errors.Count);
+    }
+
+    [Theory]
+    [InlineData("People:3:Role", "Wizard", "PeerBot:People:3:Role")]                      // dr-lee: no "resident without a year", no "facilitators are Alumni"
+    [InlineData("People:0:Role", "Intern", "PeerBot:People:0:Role")]                      // ana: no "not a resident"
+    [InlineData("People:1:Pgy", "second", "PeerBot:People:1:Pgy")]                        // no "required for a resident"
+    [InlineData("Anonymity:MinDelay", "soon", "PeerBot:Anonymity:MinDelay", "Anonymity:MaxDelay", "00:00:05")]
+    [InlineData("Safety:SpiralMinMessages", "many", "PeerBot:Safety:SpiralMinMessages", "Safety:SpiralMinPeople", "5")]
+    [InlineData("Groups:0:Members", "ana", "PeerBot:Groups:0:Members")]                   // no "3 to 8 members"
+    [InlineData("Groups:0:Members:1", "{}", "PeerBot:Groups:0:Members:1")]                // keeps its place: no "no person", no shifted paths
+    [InlineData("People", "everyone", "PeerBot:People")]                                  // no "no person with id" for every member
+    public void Load_ValueThatCannotBeRead_RaisesNoProblemThroughTheDefaultStandingInForIt(string key, string value, string expectedPath, string? otherKey = null, string? otherValue = null)
+    {
+        var values = ConfigBuilder.ValidBaseline();
+        if (value == "{}")
+        {
+            values[$"PeerBot:{key}:x"] = "ana";
+        }
+        else if (key is "People" or "Groups:0:Members")
+        {
+            foreach (var child in values.Keys.Where(k => k.StartsWith($"PeerBot:{key}:", StringComparison.Ordinal)).ToList())
+            {
+                values.Remove(child);
+            }
+
+            values[$"PeerBot:{key}"] = value;
+        }
+        else
+        {
+            values[$"PeerBot:{key}"] = value;
+        }
+
+        if (otherKey is not null)
+        {
+            values[$"PeerBot:{otherKey}"] = otherValue;
+        }
+
+        var errors = ConfigurationLoader.Load(ConfigBuilder.Build(values), _ => false).Errors;
+
+        var error = Assert.Single(errors);
+        Assert.Equal(expectedPath, error.Path);
     }
 
     [Fact]
@@ -124,6 +207,13 @@ public class ConfigurationLoaderTests
     [InlineData("Discord:CategoryName", "", "PeerBot:Discord:CategoryName", "required")]
     [InlineData("Discord:ApiBaseUrl", "discord.com/api", "PeerBot:Discord:ApiBaseUrl", "not an absolute")]
     [InlineData("Slack:ApiBaseUrl", "ftp://slack.com/api/", "PeerBot:Slack:ApiBaseUrl", "not an absolute")]
+    [InlineData("Discord:GuildId", "peer-support", "PeerBot:Discord:GuildId", "not a Discord server id")]
+    [InlineData("Discord:GuildId", "1234567890", "PeerBot:Discord:GuildId", "17 to 20 digits")]
+    [InlineData("Slack:AppToken", "xapp-1-A0", "PeerBot:Slack:BotToken", "required when Slack:AppToken is set")]
+    [InlineData("Groups:0:Members:3", "ana", "PeerBot:Groups:0:Members:3", "ana is listed twice in this group")]
+    [InlineData("Groups:0:Members:3", "BEN", "PeerBot:Groups:0:Members:3", "ben is listed twice in this group")]
+    [InlineData("Anonymity:MaxDelay", "1.00:00:01", "PeerBot:Anonymity:MaxDelay", "at most one day")]
+    [InlineData("Anonymity:MaxDelay", "2.00:00:00", "PeerBot:Anonymity:MaxDelay", "at most one day")]
     public void Load_OneRuleBroken_ReportsThatRuleAtItsPath(string key, string value, string expectedPath, string expectedFragment) =>
         AssertOneError(expectedPath, expectedFragment, (key, value));
 
@@ -165,6 +255,53 @@ public class ConfigurationLoaderTests
         var error = Assert.Single(ConfigurationLoader.Load(ConfigBuilder.Build(values)).Errors);
 
         Assert.Equal("PeerBot:Groups:1:Name", error.Path);
+    }
+
+    [Fact]
+    public void Load_GroupNameOver80Characters_ReportsName() =>
+        AssertOneError("PeerBot:Groups:0:Name", "at most 80 characters; this name has 81", ("Groups:0:Name", new string('n', 81)));
+
+    [Fact]
+    public void Load_GroupNameOf80Characters_IsValid() =>
+        Assert.Empty(Errors(("Groups:0:Name", new string('n', 80))));
+
+    [Fact]
+    public void Load_MaxDelayOfExactlyOneDay_IsValid() =>
+        Assert.Empty(Errors(("Anonymity:MaxDelay", "1.00:00:00")));
+
+    [Fact]
+    public void Load_NoAnonymityDelayAtAll_ReportsMaxDelay() =>
+        AssertOneError("PeerBot:Anonymity:MaxDelay", "longer than zero", ("Anonymity:MinDelay", "00:00:00"), ("Anonymity:MaxDelay", "00:00:00"));
+
+    [Fact]
+    public void Load_NoShortestDelayButSomeLongest_IsValid() =>
+        Assert.Empty(Errors(("Anonymity:MinDelay", "00:00:00"), ("Anonymity:MaxDelay", "00:00:30")));
+
+    [Fact]
+    public void Load_DiscordTokenWithMalformedGuild_ReportsGuildId() =>
+        AssertOneError("PeerBot:Discord:GuildId", "\"my server\" is not a Discord server id", ("Discord:Token", "abc.def.ghi"), ("Discord:GuildId", "my server"));
+
+    [Fact]
+    public void Load_SlackAppTokenOfWrongKind_ReportsPrefixWithoutTheValue()
+    {
+        var errors = Errors(("Slack:BotToken", "xoxb-1-bot"), ("Slack:AppToken", "xoxp-1-personal-secret"));
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("PeerBot:Slack:AppToken: does not look like an app-level token: it should start with xapp-", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("personal-secret", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SlackGroupMemberWithoutSlackHandle_ReportsMember()
+    {
+        var errors = Errors(("Slack:BotToken", "xoxb-1-bot"), ("Slack:AppToken", "xapp-1-app"), ("People:1:Slack", null), ("People:4:Slack", null));
+
+        Assert.Equal(
+            [
+                "PeerBot:Groups:0:Members:1: ben is in a Slack group but has no Slack user id or email (People: Slack)",
+                "PeerBot:Groups:0:Facilitators:1: dr-kim is in a Slack group but has no Slack user id or email (People: Slack)",
+            ],
+            errors);
     }
 
     [Fact]

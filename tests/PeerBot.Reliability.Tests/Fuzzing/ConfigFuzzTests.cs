@@ -238,7 +238,7 @@ public sealed class ConfigFuzzTests : IDisposable
     {
         var config = ValidConfig();
         var people = config["PeerBot"]!["People"]!.AsArray();
-        while (people.Count < ConfigurationShapeChecker.MaxListLength)
+        while (people.Count < ConfigurationBinding.MaxListLength)
         {
             people.Add(new JsonObject { ["Id"] = $"p{people.Count % 1_500}", ["Name"] = "N", ["Role"] = "Resident", ["Pgy"] = 1 });
         }

@@ -274,6 +274,7 @@ public sealed partial class AnonymousSharingService : IDisposable
     /// <summary>
     /// Does everything due now: asks facilitators to review, delivers scheduled posts (again, with the same
     /// idempotency key, for one a crash left in <see cref="AnonymousPostState.Sending"/>), retries with backoff.
+    /// One post's failure, whatever its exception, is that post's failed attempt: the pass goes on with the others.
     /// </summary>
     /// <returns>How many posts were acted on.</returns>
     public async Task<int> ProcessDueAsync(CancellationToken cancellationToken)
@@ -293,23 +294,34 @@ public sealed partial class AnonymousSharingService : IDisposable
                     continue;
                 }
 
-                switch (post.State)
+                try
                 {
-                    case AnonymousPostState.AwaitingReview:
-                        await RequestReviewAsync(post, cancellationToken).ConfigureAwait(false);
-                        done++;
-                        break;
-                    case AnonymousPostState.Scheduled or AnonymousPostState.Sending:
-                        await DeliverAsync(post, cancellationToken).ConfigureAwait(false);
-                        done++;
-                        break;
-                    case AnonymousPostState.Failed when post.Notices != PendingNotices.None:
-                        await SendNoticesAsync(post, cancellationToken).ConfigureAwait(false);
-                        done++;
-                        break;
-                    default:
-                        _posts.Update(post with { DueAt = null });
-                        break;
+                    switch (post.State)
+                    {
+                        case AnonymousPostState.AwaitingReview:
+                            await RequestReviewAsync(post, cancellationToken).ConfigureAwait(false);
+                            done++;
+                            break;
+                        case AnonymousPostState.Scheduled or AnonymousPostState.Sending:
+                            await DeliverAsync(post, cancellationToken).ConfigureAwait(false);
+                            done++;
+                            break;
+                        case AnonymousPostState.Failed when post.Notices != PendingNotices.None:
+                            await SendNoticesAsync(post, cancellationToken).ConfigureAwait(false);
+                            done++;
+                            break;
+                        default:
+                            _posts.Update(post with { DueAt = null });
+                            break;
+                    }
+                }
+                catch (Exception ex) when (IsUnexpected(ex, cancellationToken))
+                {
+                    // Something no path above expected (a bug, a dependency's own error): it must not hold up every
+                    // other post, pass after pass. The post is set aside with backoff, its attempt counted.
+                    LogUnexpected(post.Id, ex.GetType().FullName ?? ex.GetType().Name);
+                    await SetAsideAsync(post.Id, ex, cancellationToken).ConfigureAwait(false);
+                    done++;
                 }
             }
             finally
@@ -657,6 +669,14 @@ public sealed partial class AnonymousSharingService : IDisposable
             await RetryAsync(sending, ex.Kind.ToString(), IsTransient(ex), cancellationToken).ConfigureAwait(false);
             return;
         }
+        catch (Exception ex) when (IsUnexpected(ex, cancellationToken))
+        {
+            // Not a platform error (an adapter's bug, a serializer's complaint): a failed attempt of this post like any
+            // other, counted towards giving up. Only its type is logged: an exception's message may quote the words.
+            LogUnexpected(post.Id, ex.GetType().FullName ?? ex.GetType().Name);
+            await RetryAsync(sending, Unexpected(ex), IsTransientCause(ex), cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         _posts.Update(sending with { State = AnonymousPostState.Delivered, Text = "", DueAt = null, Delivered = posted, FailingSince = null });
         LogDelivered(post.Id, group.Id, sending.Attempts);
@@ -687,8 +707,7 @@ public sealed partial class AnonymousSharingService : IDisposable
 
         for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
         {
-            if (cause is HttpRequestException or IOException or TimeoutException or System.Net.Sockets.SocketException
-                or System.Net.WebSockets.WebSocketException or OperationCanceledException)
+            if (IsNetworkFailure(cause))
             {
                 return true;
             }
@@ -700,6 +719,58 @@ public sealed partial class AnonymousSharingService : IDisposable
         }
 
         return false;
+    }
+
+    private static bool IsNetworkFailure(Exception exception) =>
+        exception is HttpRequestException or IOException or TimeoutException or System.Net.Sockets.SocketException
+            or System.Net.WebSockets.WebSocketException or OperationCanceledException;
+
+    /// <summary>Whether an exception that is not a platform error still says the network failed (retrying may help).</summary>
+    private static bool IsTransientCause(Exception exception)
+    {
+        for (Exception? cause = exception; cause is not null; cause = cause.InnerException)
+        {
+            if (IsNetworkFailure(cause) || cause is PlatformException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Any exception but a platform error (handled where it is thrown) and the cancellation of the work itself.</summary>
+    private static bool IsUnexpected(Exception exception, CancellationToken cancellationToken) =>
+        exception is not PlatformException && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested);
+
+    private static string Unexpected(Exception exception) => "unexpected " + exception.GetType().Name;
+
+    /// <summary>
+    /// After an unexpected failure outside the platform call: the post, as the store now has it, takes a failed
+    /// attempt (a pending post, towards giving up) or waits the longest backoff (notes owed), so it is not retried at
+    /// once and never blocks the others.
+    /// </summary>
+    private async Task SetAsideAsync(string postId, Exception exception, CancellationToken cancellationToken)
+    {
+        var post = _posts.Find(postId);
+        if (post?.DueAt is null)
+        {
+            return;
+        }
+
+        if (post.IsPending)
+        {
+            await RetryAsync(post, Unexpected(exception), IsTransientCause(exception), cancellationToken).ConfigureAwait(false);
+        }
+        else if (_time.GetUtcNow() - (post.GaveUpAt ?? _time.GetUtcNow()) >= NoticeRetryWindow)
+        {
+            LogNoticesDropped(post.Id, post.Notices);
+            _posts.Update(post with { Notices = PendingNotices.None, DueAt = null });
+        }
+        else
+        {
+            _posts.Update(post with { DueAt = _time.GetUtcNow() + MaxBackoff });
+        }
     }
 
     private async Task RetryAsync(AnonymousPost post, string why, bool transient, CancellationToken cancellationToken)
@@ -924,6 +995,9 @@ public sealed partial class AnonymousSharingService : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Anonymous post {PostId} not delivered ({Why}), attempt {Attempt}; retrying in {Backoff}.")]
     private partial void LogRetry(string postId, int attempt, string why, TimeSpan backoff);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Anonymous post {PostId} met an unexpected {ExceptionType}; counted as a failed attempt.")]
+    private partial void LogUnexpected(string postId, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Anonymous post {PostId} given up after {Attempts} attempts ({Why}).")]
     private partial void LogGaveUp(string postId, int attempts, string why);

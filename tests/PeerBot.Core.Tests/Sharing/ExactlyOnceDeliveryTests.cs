@@ -30,7 +30,10 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
     [InlineData(CrashPoint.SendingAuthorNote)]
     public async Task Delivery_CrashAtStepThenRestart_PostedExactlyOnce(CrashPoint point)
     {
-        var crashingStore = new CrashingStore(_store)
+        // The store and the platform of the first run share its fate: once it crashes, neither does anything more, so
+        // the outbox cannot carry on past the crash as it does past an exception.
+        var process = new Process();
+        var crashingStore = new CrashingStore(_store, process)
         {
             CrashWhen = point switch
             {
@@ -39,7 +42,7 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
                 _ => null,
             },
         };
-        var crashingPlatform = new CrashingPlatform(_world.Platform)
+        var crashingPlatform = new CrashingPlatform(_world.Platform, process)
         {
             CrashAfterPost = point == CrashPoint.AfterPlatformPostBeforeRecord,
             CrashOnDirectMessage = point == CrashPoint.SendingAuthorNote,
@@ -72,7 +75,7 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
     [Fact]
     public async Task Submit_CrashBeforeStored_NothingConfirmedNothingPosted()
     {
-        var crashingStore = new CrashingStore(_store) { CrashOnInsert = true };
+        var crashingStore = new CrashingStore(_store, new Process()) { CrashOnInsert = true };
         var sharing = _world.NewSharing(crashingStore);
 
         await Assert.ThrowsAsync<SimulatedCrashException>(() =>
@@ -91,7 +94,33 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
         public SimulatedCrashException() : base("Simulated crash.") { }
     }
 
-    private sealed class CrashingStore(IAnonymousPostStore inner) : IAnonymousPostStore
+    /// <summary>The first run's process: once it has crashed, every call it makes fails.</summary>
+    private sealed class Process
+    {
+        private bool _dead;
+
+        public void Crash()
+        {
+            _dead = true;
+            throw new SimulatedCrashException();
+        }
+
+        public void Alive()
+        {
+            if (_dead)
+            {
+                throw new SimulatedCrashException();
+            }
+        }
+
+        public T Alive<T>(Func<T> call)
+        {
+            Alive();
+            return call();
+        }
+    }
+
+    private sealed class CrashingStore(IAnonymousPostStore inner, Process process) : IAnonymousPostStore
     {
         public Func<AnonymousPost, bool>? CrashWhen { get; init; }
 
@@ -99,9 +128,10 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
 
         public void Insert(AnonymousPost post)
         {
+            process.Alive();
             if (CrashOnInsert)
             {
-                throw new SimulatedCrashException();
+                process.Crash();
             }
 
             inner.Insert(post);
@@ -109,30 +139,31 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
 
         public void Update(AnonymousPost post)
         {
+            process.Alive();
             if (CrashWhen?.Invoke(post) == true)
             {
-                throw new SimulatedCrashException();
+                process.Crash();
             }
 
             inner.Update(post);
         }
 
-        public AnonymousPost? Find(string postId) => inner.Find(postId);
+        public AnonymousPost? Find(string postId) => process.Alive(() => inner.Find(postId));
 
-        public AnonymousPost? FindByCrisisToken(string token) => inner.FindByCrisisToken(token);
+        public AnonymousPost? FindByCrisisToken(string token) => process.Alive(() => inner.FindByCrisisToken(token));
 
-        public IReadOnlyList<AnonymousPost> ListDue(DateTimeOffset now) => inner.ListDue(now);
+        public IReadOnlyList<AnonymousPost> ListDue(DateTimeOffset now) => process.Alive(() => inner.ListDue(now));
 
-        public DateTimeOffset? NextDueAt() => inner.NextDueAt();
+        public DateTimeOffset? NextDueAt() => process.Alive(() => inner.NextDueAt());
 
-        public IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle) => inner.ListByAuthor(authorHandle);
+        public IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle) => process.Alive(() => inner.ListByAuthor(authorHandle));
 
-        public int DeleteByAuthor(string authorHandle) => inner.DeleteByAuthor(authorHandle);
+        public int DeleteByAuthor(string authorHandle) => process.Alive(() => inner.DeleteByAuthor(authorHandle));
 
-        public bool Any() => inner.Any();
+        public bool Any() => process.Alive(inner.Any);
     }
 
-    private sealed class CrashingPlatform(FakeChatPlatform inner) : IChatPlatform
+    private sealed class CrashingPlatform(FakeChatPlatform inner, Process process) : IChatPlatform
     {
         public bool CrashAfterPost { get; init; }
 
@@ -150,12 +181,26 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
 
         public async Task<MessageRef> PostMessageAsync(ChannelRef channel, OutgoingMessage message, CancellationToken cancellationToken)
         {
+            process.Alive();
             var posted = await inner.PostMessageAsync(channel, message, cancellationToken);
-            return CrashAfterPost ? throw new SimulatedCrashException() : posted;
+            if (CrashAfterPost)
+            {
+                process.Crash();
+            }
+
+            return posted;
         }
 
-        public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
-            CrashOnDirectMessage ? throw new SimulatedCrashException() : inner.SendDirectMessageAsync(userId, message, cancellationToken);
+        public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken)
+        {
+            process.Alive();
+            if (CrashOnDirectMessage)
+            {
+                process.Crash();
+            }
+
+            return inner.SendDirectMessageAsync(userId, message, cancellationToken);
+        }
 
         public Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken) => inner.DeleteMessageAsync(message, cancellationToken);
 

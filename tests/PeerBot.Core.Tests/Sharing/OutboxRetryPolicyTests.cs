@@ -166,6 +166,86 @@ public sealed class OutboxRetryPolicyTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessDueAsync_FirstDuePostThrowsUnexpectedException_SecondDeliveredInTheSamePass()
+    {
+        var first = await SubmitAsync();
+        var second = (await _sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ben), null, "second words"), default)).Value!.PostId;
+        _world.Time.Advance(_world.Options.Anonymity.MaxDelay + TimeSpan.FromSeconds(1));
+        var order = _store.ListDue(_world.Time.GetUtcNow()).Select(p => p.Id).ToList();
+        Assert.Equal(2, order.Count);
+
+        // The first post the pass takes meets an exception that is no platform error, quoting its words as some do.
+        _world.Platform.FailNext("PostMessage", new InvalidOperationException($"Renderer choked on \"{Words}\" by {SharingWorld.AnaUser}."));
+        var done = await _sharing.ProcessDueAsync(default);
+
+        Assert.Equal(2, done);
+        var failed = _store.Find(order[0])!;
+        var delivered = _store.Find(order[1])!;
+        Assert.Equal(AnonymousPostState.Delivered, delivered.State);
+        Assert.Equal(order[1], Assert.Single(_world.Platform.MessagesIn(_world.TuesdayChannel.Id)).Content.IdempotencyKey);
+
+        // The other is a failed attempt, counted towards giving up, retried after the first backoff with its words kept.
+        Assert.Equal(AnonymousPostState.Sending, failed.State);
+        Assert.Equal(1, failed.Attempts);
+        Assert.Equal(1, failed.PermanentFailures);
+        Assert.Equal(_world.Time.GetUtcNow() + TimeSpan.FromSeconds(5), failed.DueAt);
+        Assert.NotEqual("", failed.Text);
+
+        // Logged by post id and exception type: no words, no author.
+        var logs = string.Join("\n", _world.Logs.Lines);
+        Assert.Contains($"Anonymous post {order[0]} met an unexpected System.InvalidOperationException", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain(Words, logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("second words", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("choked", logs, StringComparison.Ordinal);
+        foreach (var author in new[] { SharingWorld.Ana, SharingWorld.AnaUser, SharingWorld.Ben, SharingWorld.BenUser, failed.AuthorHandle, delivered.AuthorHandle })
+        {
+            Assert.DoesNotContain(author, logs, StringComparison.Ordinal);
+        }
+
+        // The next try delivers it, once.
+        _world.Time.Advance(TimeSpan.FromSeconds(5));
+        await DeliverDueAsync(_sharing);
+        Assert.Equal(new[] { first, second }.Order(StringComparer.Ordinal), _world.Platform.MessagesIn(_world.TuesdayChannel.Id).Select(m => m.Content.IdempotencyKey!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProcessDueAsync_UnexpectedExceptionEveryTime_GivesUpAfterMaxAttemptsAndTellsBothSides()
+    {
+        var postId = await SubmitAsync();
+        _platform.Failure = op => op == "PostMessage" ? new InvalidOperationException("a bug in the adapter") : null;
+
+        await RunForAsync(TimeSpan.FromHours(2));
+
+        var post = _store.Find(postId)!;
+        Assert.Equal(AnonymousPostState.Failed, post.State);
+        Assert.Equal("", post.Text);
+        Assert.Equal(AnonymousSharingService.MaxAttempts, post.PermanentFailures);
+        Assert.Equal(PendingNotices.None, post.Notices);
+        Assert.Contains("could not be posted", Assert.Single(_world.DirectMessagesTo(SharingWorld.AnaUser)).ToPlainText(), StringComparison.Ordinal);
+        Assert.Single(_world.DirectMessagesTo(SharingWorld.LeeUser));
+        Assert.Contains(_world.Logs.Lines, l => l.Contains($"Anonymous post {postId} given up after 12 attempts (unexpected InvalidOperationException)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProcessDueAsync_UnexpectedExceptionAfterDelivery_PostStaysDeliveredAndThePassGoesOn()
+    {
+        var first = await SubmitAsync();
+        var second = (await _sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ben), null, "second words"), default)).Value!.PostId;
+        _world.Time.Advance(_world.Options.Anonymity.MaxDelay + TimeSpan.FromSeconds(1));
+
+        // The note "your post is up" to the first author fails in a way nobody foresaw.
+        _world.Platform.FailNext("SendDirectMessage", new FormatException("bad note"));
+        var done = await _sharing.ProcessDueAsync(default);
+        await RunForAsync(TimeSpan.FromMinutes(30));
+
+        Assert.Equal(2, done);
+        Assert.Equal(2, _world.Platform.MessagesIn(_world.TuesdayChannel.Id).Count);
+        Assert.Equal(AnonymousPostState.Delivered, _store.Find(first)!.State);
+        Assert.Equal(AnonymousPostState.Delivered, _store.Find(second)!.State);
+        Assert.Null(_store.Find(first)!.DueAt);
+    }
+
+    [Fact]
     public async Task SubmitAsync_AuthorNoteStillOwed_SaidInNextShareReplyAndNotRetried()
     {
         var postId = await SubmitAsync();
@@ -300,7 +380,7 @@ public sealed class OutboxRetryPolicyTests : IDisposable
     /// <summary>The fake platform behind a switchable outage: while <see cref="Failure"/> returns an error, calls fail with it.</summary>
     private sealed class OutagePlatform(FakeChatPlatform inner) : IChatPlatform
     {
-        public Func<string, PlatformException?>? Failure { get; set; }
+        public Func<string, Exception?>? Failure { get; set; }
 
         public PlatformKind Kind => inner.Kind;
 

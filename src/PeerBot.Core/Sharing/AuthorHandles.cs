@@ -18,6 +18,13 @@ public interface IAuthorHandles
 
     /// <summary>The configured person behind a handle, or null (for private notes to the author only).</summary>
     Person? FindAuthor(string handle);
+
+    /// <summary>
+    /// A one-way mark of a person within one scope (a check-in id, say): HMAC of the scope and the person under the
+    /// anonymity key. Different in every scope, so marks cannot be linked across scopes or to <see cref="HandleOf"/>,
+    /// and without the key file (never in the database) nobody can test a name against it.
+    /// </summary>
+    string ScopedMarkOf(string scope, string personId);
 }
 
 /// <summary>The handles of <see cref="IAuthorHandles"/>, under the key of <see cref="AnonymityKey"/>.</summary>
@@ -50,6 +57,15 @@ public sealed class AuthorHandles : IAuthorHandles
         ArgumentNullException.ThrowIfNull(personId);
         var mac = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("peerbot-author:" + personId.ToUpperInvariant()));
         return "h_" + Base64Url(mac.AsSpan(0, 18));
+    }
+
+    /// <inheritdoc />
+    public string ScopedMarkOf(string scope, string personId)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(personId);
+        var mac = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("peerbot-scoped:" + scope.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + scope + ":" + personId.ToUpperInvariant()));
+        return Base64Url(mac.AsSpan(0, 18));
     }
 
     /// <inheritdoc />

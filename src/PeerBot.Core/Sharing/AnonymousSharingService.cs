@@ -72,6 +72,7 @@ public sealed partial class AnonymousSharingService : IDisposable
     private readonly IOptions<PeerBotOptions> _options;
     private readonly ILogger<AnonymousSharingService> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private AnonymousModeration? _moderation;
 
     /// <summary>Creates the service.</summary>
     public AnonymousSharingService(
@@ -103,6 +104,9 @@ public sealed partial class AnonymousSharingService : IDisposable
     }
 
     private AnonymityOptions Options => _options.Value.Anonymity;
+
+    /// <summary>Facilitators' moderation of posts (remove, mute), over this outbox.</summary>
+    public AnonymousModeration Moderation => _moderation ??= new AnonymousModeration(this, _posts, _mutes, _groups, _platforms, _time, _logger);
 
     /// <summary>
     /// Accepts a post: checks membership, attachments, length, mute and the daily limit, passes it through the
@@ -362,72 +366,6 @@ public sealed partial class AnonymousSharingService : IDisposable
         return OperationResult<AnonymousPost>.Success(updated);
     }
 
-    /// <summary>Removes a post: deletes it from the group when it is up, or stops it when it is pending.</summary>
-    public async Task<OperationResult<AnonymousPost>> RemoveAsync(string postId, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var post = _posts.Find(postId);
-            if (post is null)
-            {
-                return OperationResult<AnonymousPost>.Failure($"There's no anonymous post {postId}. Post ids look like P7KQ2M and are shown under each anonymous post.");
-            }
-
-            if (post.State == AnonymousPostState.Removed)
-            {
-                return OperationResult<AnonymousPost>.Failure($"Post {post.Id} was already removed.");
-            }
-
-            if (post.State == AnonymousPostState.Delivered && post.Delivered is { } message)
-            {
-                var platform = _platforms.Find(message.Channel.Platform);
-                if (platform is null)
-                {
-                    return OperationResult<AnonymousPost>.Failure($"Post {post.Id} is on {message.Channel.Platform}, which isn't connected right now. Try again later.");
-                }
-
-                try
-                {
-                    await platform.DeleteMessageAsync(message, cancellationToken).ConfigureAwait(false);
-                }
-                catch (PlatformException ex)
-                {
-                    LogRemoveFailed(post.Id, ex.Kind);
-                    return OperationResult<AnonymousPost>.Failure($"{message.Channel.Platform} didn't let me delete post {post.Id} ({ex.Kind.Humanize(LetterCasing.LowerCase)}). Try again in a minute.");
-                }
-            }
-
-            var removed = post with { State = AnonymousPostState.Removed, Text = "", DueAt = null };
-            _posts.Update(removed);
-            LogRemoved(post.Id);
-            return OperationResult<AnonymousPost>.Success(removed);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>Mutes the author of a post for some days and tells them privately; nobody learns who it is.</summary>
-    public async Task<OperationResult<DateTimeOffset>> MuteAuthorAsync(string postId, int days, CancellationToken cancellationToken)
-    {
-        var post = _posts.Find(postId);
-        if (post is null)
-        {
-            return OperationResult<DateTimeOffset>.Failure($"There's no anonymous post {postId}.");
-        }
-
-        var now = _time.GetUtcNow();
-        var until = now + TimeSpan.FromDays(days);
-        _mutes.Mute(post.AuthorHandle, until);
-        LogMuted(post.Id, days);
-        await NotifyAuthorAsync(post, OutgoingMessage.Plain(
-            $"A facilitator has paused your anonymous sharing for {"day".ToQuantity(days)}, until {Replies.When(until, now, _groups.Find(post.GroupId)?.TimeZone)}. "
-            + "Nobody was told who you are. You can still talk in your group as yourself."), cancellationToken).ConfigureAwait(false);
-        return OperationResult<DateTimeOffset>.Success(until);
-    }
-
     /// <summary>
     /// The anonymous author of a withheld crisis post chose to let the psychologist contact them:
     /// the one moment their identity is revealed, to the group's psychologists (or facilitators when it has none).
@@ -504,7 +442,12 @@ public sealed partial class AnonymousSharingService : IDisposable
         return new AuthorData(_posts.ListByAuthor(handle), _mutes.MutedUntil(handle));
     }
 
-    /// <summary>Erases everything stored about a person's anonymous sharing (posts, pending or not, and mutes).</summary>
+    /// <summary>
+    /// Erases everything stored about a person's anonymous sharing: their mute, and for each of their posts the handle,
+    /// the words, the crisis button and alert. A post that has not appeared never will. What stays is a tombstone (post
+    /// id, group, state, the message in the group): <c>/peer anon remove</c> and <c>anon mute</c> answer for it exactly
+    /// as for any other post, so they cannot tell which posts were the leaver's, and a post still up can be removed.
+    /// </summary>
     /// <returns>How many posts were erased.</returns>
     public async Task<int> ForgetAsync(string personId, CancellationToken cancellationToken)
     {
@@ -513,7 +456,37 @@ public sealed partial class AnonymousSharingService : IDisposable
         try
         {
             _mutes.Unmute(handle);
-            return _posts.DeleteByAuthor(handle);
+            var mine = _posts.ListByAuthor(handle);
+            foreach (var post in mine)
+            {
+                var notices = post.Notices & ~PendingNotices.Author;
+                _posts.Update(post with
+                {
+                    AuthorHandle = AnonymousPost.ForgottenAuthor,
+                    Text = "",
+                    State = post.IsPending ? AnonymousPostState.Removed : post.State,
+                    DueAt = notices == PendingNotices.None || post.IsPending ? null : post.DueAt,
+                    Notices = post.IsPending ? PendingNotices.None : notices,
+                    CrisisToken = null,
+                    AlertId = null,
+                });
+            }
+
+            return mine.Count;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> alone with the outbox, so a delivery and a removal never cross.</summary>
+    internal async Task<T> ExclusiveAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await action().ConfigureAwait(false);
         }
         finally
         {
@@ -835,7 +808,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         $"Sorry, your anonymous post for {groupName} could not be posted, despite repeated tries, so it was discarded and its words erased. "
         + "The group's facilitators were told only that one anonymous post could not be delivered, not who wrote it or what it said. Please share it again later.";
 
-    private async Task<NoteOutcome> NotifyAuthorAsync(AnonymousPost post, OutgoingMessage message, CancellationToken cancellationToken)
+    internal async Task<NoteOutcome> NotifyAuthorAsync(AnonymousPost post, OutgoingMessage message, CancellationToken cancellationToken)
     {
         var author = _handles.FindAuthor(post.AuthorHandle);
         if (author is null)
@@ -871,7 +844,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         return NoteOutcome.NotYet;
     }
 
-    private enum NoteOutcome
+    internal enum NoteOutcome
     {
         Sent,
         NotYet,
@@ -939,15 +912,6 @@ public sealed partial class AnonymousSharingService : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A facilitator could not be asked to review anonymous post {PostId} ({Kind}).")]
     private partial void LogReviewRequestFailed(string postId, PlatformErrorKind kind);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} removed.")]
-    private partial void LogRemoved(string postId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Anonymous post {PostId} could not be deleted from its group ({Kind}).")]
-    private partial void LogRemoveFailed(string postId, PlatformErrorKind kind);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The author of anonymous post {PostId} was muted for {Days} days.")]
-    private partial void LogMuted(string postId, int days);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A private note about anonymous post {PostId} could not be sent ({Kind}).")]
     private partial void LogNoteFailed(string postId, PlatformErrorKind kind);

@@ -241,7 +241,6 @@ public sealed class AnonymousDeliveryWorkerTests : IAsyncDisposable
 
         public IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle) => _inner.ListByAuthor(authorHandle);
 
-        public int DeleteByAuthor(string authorHandle) => _inner.DeleteByAuthor(authorHandle);
 
         public bool Any() => _inner.Any();
     }

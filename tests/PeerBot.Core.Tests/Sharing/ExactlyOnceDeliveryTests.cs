@@ -127,7 +127,6 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
 
         public IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle) => inner.ListByAuthor(authorHandle);
 
-        public int DeleteByAuthor(string authorHandle) => inner.DeleteByAuthor(authorHandle);
 
         public bool Any() => inner.Any();
     }

@@ -133,6 +133,21 @@ public static class AnonymityKey
         return key;
     }
 
+    /// <summary>
+    /// True when the key file and the database file are in the same folder: then one copy of the folder (a backup, a
+    /// stolen disk) holds both, and with both anyone can tell who wrote each stored post. PeerBot warns at start.
+    /// </summary>
+    public static bool SharesFolderWithDatabase(string keyPath, string databasePath)
+    {
+        if (string.IsNullOrWhiteSpace(keyPath) || string.IsNullOrWhiteSpace(databasePath))
+        {
+            return false;
+        }
+
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        return string.Equals(Path.GetDirectoryName(Path.GetFullPath(keyPath)), Path.GetDirectoryName(Path.GetFullPath(databasePath)), comparison);
+    }
+
     /// <summary>A fingerprint that identifies a key without revealing it.</summary>
     public static string Fingerprint(byte[] key)
     {
@@ -142,6 +157,15 @@ public static class AnonymityKey
 
     private static byte[] Read(string full)
     {
+        const UnixFileMode othersMay = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        if (!OperatingSystem.IsWindows() && File.Exists(full) && (File.GetUnixFileMode(full) & othersMay) != 0)
+        {
+            throw new AnonymityKeyException(
+                $"The anonymity key file '{full}' can be read or changed by users other than its owner. "
+                + $"Make it owner-only (chmod 600 '{full}') and start PeerBot again; check who may have copied it meanwhile.");
+        }
+
         byte[] key;
         try
         {

@@ -13,6 +13,12 @@ namespace PeerBot.Core.Sharing;
 /// </summary>
 public sealed partial class AnonymousModeration
 {
+    /// <summary>
+    /// How old a post may be for its author to be muted through it; older posts no longer keep a handle
+    /// (<see cref="AnonymousSharingService.HandleRetention"/>), and every post answers alike by its age alone.
+    /// </summary>
+    public static readonly TimeSpan MuteWindow = AnonymousSharingService.HandleRetention - TimeSpan.FromDays(1);
+
     private readonly AnonymousSharingService _outbox;
     private readonly IAnonymousPostStore _posts;
     private readonly IAuthorMuteStore _mutes;
@@ -87,6 +93,12 @@ public sealed partial class AnonymousModeration
         }
 
         var now = _time.GetUtcNow();
+        if (now - post.CreatedAt > MuteWindow)
+        {
+            return OperationResult<DateTimeOffset>.Failure(
+                $"Post {post.Id} is more than {MuteWindow.Days} days old, so its author can no longer be muted through it (PeerBot no longer keeps who it was). You can still remove it.");
+        }
+
         var until = now + TimeSpan.FromDays(days);
         LogMuted(post.Id, days);
         if (post.AuthorHandle == AnonymousPost.ForgottenAuthor)

@@ -53,6 +53,14 @@ public sealed partial class AnonymousSharingService : IDisposable
     /// <summary>How long the private notes about a post given up are retried before they are dropped (and logged).</summary>
     public static readonly TimeSpan NoticeRetryWindow = TimeSpan.FromDays(14);
 
+    /// <summary>
+    /// How long a post keeps its author's handle: the longest any feature needs it. A facilitator may mute the author of
+    /// a post up to this age (<see cref="AnonymousModeration.MuteWindow"/>), the daily limit looks back one day, a
+    /// withheld crisis post's contact button is checked against it, and a post given up owes its author a note for at
+    /// most <see cref="NoticeRetryWindow"/>. After that the handle is erased and the post names nobody.
+    /// </summary>
+    public static readonly TimeSpan HandleRetention = TimeSpan.FromDays(14);
+
     /// <summary>The label anonymous posts appear under.</summary>
     public const string AnonymousLabel = "Anonymous member";
 
@@ -73,6 +81,7 @@ public sealed partial class AnonymousSharingService : IDisposable
     private readonly ILogger<AnonymousSharingService> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private AnonymousModeration? _moderation;
+    private DateTimeOffset? _lastHandleSweep;
 
     /// <summary>Creates the service.</summary>
     public AnonymousSharingService(
@@ -282,6 +291,7 @@ public sealed partial class AnonymousSharingService : IDisposable
     /// <returns>How many posts were acted on.</returns>
     public async Task<int> ProcessDueAsync(CancellationToken cancellationToken)
     {
+        await DropExpiredHandlesAsync(cancellationToken).ConfigureAwait(false);
         var due = _posts.ListDue(_time.GetUtcNow());
         var done = 0;
         foreach (var candidate in due)
@@ -323,6 +333,48 @@ public sealed partial class AnonymousSharingService : IDisposable
         }
 
         return done;
+    }
+
+    /// <summary>
+    /// Erases the handle of every post older than <see cref="HandleRetention"/> that is done with (delivered, removed,
+    /// declined, withheld, or given up with no note still owed): no feature needs it any more. Looked at once an hour.
+    /// </summary>
+    /// <returns>How many posts lost their handle.</returns>
+    public async Task<int> DropExpiredHandlesAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_lastHandleSweep is { } last && now - last < TimeSpan.FromHours(1) && now >= last)
+        {
+            return 0;
+        }
+
+        _lastHandleSweep = now;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var dropped = 0;
+            foreach (var post in _posts.ListWithHandleCreatedBefore(now - HandleRetention))
+            {
+                if (post.IsPending || post.Notices != PendingNotices.None)
+                {
+                    continue;
+                }
+
+                _posts.Update(post with { AuthorHandle = AnonymousPost.ForgottenAuthor, CrisisToken = null });
+                dropped++;
+            }
+
+            if (dropped > 0)
+            {
+                LogHandlesDropped(dropped);
+            }
+
+            return dropped;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>A facilitator's review decision on a post.</summary>
@@ -891,6 +943,9 @@ public sealed partial class AnonymousSharingService : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The safety check of an anonymous post for group {GroupId} failed ({ExceptionType}); the post was refused.")]
     private partial void LogSafetyFailed(string exceptionType, string groupId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The author handles of {Count} anonymous posts past their retention were erased.")]
+    private partial void LogHandlesDropped(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} delivered to group {GroupId} (attempt {Attempt}).")]
     private partial void LogDelivered(string postId, string groupId, int attempt);

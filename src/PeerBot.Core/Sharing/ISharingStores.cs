@@ -30,6 +30,9 @@ public interface IAnonymousPostStore
     /// <summary>Every post by an author handle.</summary>
     IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle);
 
+    /// <summary>Posts created before <paramref name="createdBefore"/> that still carry an author handle.</summary>
+    IReadOnlyList<AnonymousPost> ListWithHandleCreatedBefore(DateTimeOffset createdBefore);
+
     /// <summary>True when any post exists (used to tell a first run from a lost key).</summary>
     bool Any();
 }

@@ -95,6 +95,12 @@ public sealed class LiteAnonymousPostStore : IAnonymousPostStore
         _posts.Find(Query.EQ("Author", authorHandle)).Select(FromDocument).OrderBy(p => p.CreatedAt).ToList();
 
     /// <inheritdoc />
+    public IReadOnlyList<AnonymousPost> ListWithHandleCreatedBefore(DateTimeOffset createdBefore) =>
+        _posts.Find(Query.And(Query.LT("CreatedAt", new BsonValue(createdBefore.UtcTicks)), Query.Not("Author", new BsonValue(""))))
+            .Select(FromDocument)
+            .ToList();
+
+    /// <inheritdoc />
     public bool Any() => _posts.Count() > 0;
 
     private static BsonDocument ToDocument(AnonymousPost post) => new()

@@ -104,3 +104,44 @@ public sealed class AnonymousModerationTests : IDisposable
         Assert.Equal("", _world.Posts.Find(ana.Value!.PostId)!.Text);
     }
 }
+
+public sealed class HandleRetentionTests : IDisposable
+{
+    private readonly SharingWorld _world = new();
+
+    public void Dispose() => _world.Dispose();
+
+    [Fact]
+    public async Task DeliveredPost_PastRetention_HandleErasedAndMuteAnswersByAgeForEveryPost()
+    {
+        var old = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "old words"), default);
+        await _world.PassMaxDelayAndDeliverAsync();
+        var handle = _world.Handles.HandleOf(W.Ana);
+        Assert.Equal(handle, _world.Posts.Find(old.Value!.PostId)!.AuthorHandle);
+
+        _world.Time.Advance(AnonymousSharingService.HandleRetention + TimeSpan.FromHours(1));
+        await _world.DeliverDueAsync();
+
+        var post = _world.Posts.Find(old.Value.PostId)!;
+        Assert.Equal(AnonymousPostState.Delivered, post.State);
+        Assert.Equal("", post.AuthorHandle);
+        Assert.Empty(_world.Posts.ListByAuthor(handle));
+
+        var mute = (await _world.CommandAsync(W.LeeUser, "anon mute " + post.Id + " 3")).Reply!.ToPlainText();
+        Assert.Contains("can no longer be muted", mute, StringComparison.Ordinal);
+        var remove = (await _world.CommandAsync(W.LeeUser, "anon remove " + post.Id)).Reply!.ToPlainText();
+        Assert.StartsWith("Removed anonymous post", remove, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PendingPost_PastRetention_KeepsHandle()
+    {
+        _world.Options.Anonymity.Review = true;
+        var waiting = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "waiting words"), default);
+
+        _world.Time.Advance(AnonymousSharingService.HandleRetention + TimeSpan.FromHours(1));
+        await _world.Sharing.DropExpiredHandlesAsync(default);
+
+        Assert.Equal(_world.Handles.HandleOf(W.Ana), _world.Posts.Find(waiting.Value!.PostId)!.AuthorHandle);
+    }
+}

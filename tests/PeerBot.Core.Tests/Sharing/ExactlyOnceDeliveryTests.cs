@@ -127,6 +127,8 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
 
         public IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle) => inner.ListByAuthor(authorHandle);
 
+        public IReadOnlyList<AnonymousPost> ListWithHandleCreatedBefore(DateTimeOffset createdBefore) => inner.ListWithHandleCreatedBefore(createdBefore);
+
 
         public bool Any() => inner.Any();
     }

@@ -41,6 +41,9 @@ public sealed class InMemoryAnonymousPostStore : IAnonymousPostStore
     public IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle) =>
         _posts.Values.Where(p => p.AuthorHandle == authorHandle).OrderBy(p => p.CreatedAt).ToList();
 
+    public IReadOnlyList<AnonymousPost> ListWithHandleCreatedBefore(DateTimeOffset createdBefore) =>
+        _posts.Values.Where(p => p.AuthorHandle.Length > 0 && p.CreatedAt < createdBefore).ToList();
+
     public bool Any() => !_posts.IsEmpty;
 }
 

@@ -48,6 +48,9 @@ public sealed class PeerBotDatabase : IDisposable
                 throw new StorageException(Refusal(full, problem));
             }
 
+            OwnerOnly(full);
+            OwnerOnly(LogPath(full));
+
             // A mapper of its own: LiteDB's global mapper is shared by every database in the process and is not safe to
             // configure from two threads (two hosts starting at once met "Member 'Id' not found" from it).
             database = new LiteDatabase(
@@ -67,6 +70,44 @@ public sealed class PeerBotDatabase : IDisposable
         }
 
         return Initialise(database, full);
+    }
+
+    /// <summary>LiteDB's log file beside a data file: <c>name-log.ext</c>.</summary>
+    public static string LogPath(string dataFile)
+    {
+        ArgumentNullException.ThrowIfNull(dataFile);
+        var folder = System.IO.Path.GetDirectoryName(dataFile) ?? "";
+        return System.IO.Path.Combine(folder, System.IO.Path.GetFileNameWithoutExtension(dataFile) + "-log" + System.IO.Path.GetExtension(dataFile));
+    }
+
+    /// <summary>
+    /// Off Windows, makes a database file owner-only (0600): created so from the start when missing (LiteDB opens an
+    /// empty file as a new database or an empty log), tightened when it exists with more.
+    /// </summary>
+    private static void OwnerOnly(string file)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (!File.Exists(file))
+        {
+            try
+            {
+                using var created = new FileStream(file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.ReadWrite, UnixCreateMode = ownerOnly });
+            }
+            catch (IOException) when (File.Exists(file))
+            {
+                // Created meanwhile; tightened below.
+            }
+        }
+
+        if ((File.GetUnixFileMode(file) & ~ownerOnly) != 0)
+        {
+            File.SetUnixFileMode(file, ownerOnly);
+        }
     }
 
     private static string Refusal(string path, string problem) =>

@@ -248,6 +248,18 @@ public sealed class RateLimiterTests
         Assert.Equal(major, info.Major);
     }
 
+    [Theory]
+    [InlineData("/channels/111111111111111111/messages", "/channels/:id/messages")]
+    [InlineData("/webhooks/1/tok/messages/@original", "/webhooks/:id/:token/messages/@original")]
+    [InlineData("/guilds/111111111111111111/members/search", "/guilds/111111111111111111/members/search")]
+    public void ForLog_ChannelOrWebhookId_NotShown(string path, string logged)
+    {
+        var info = RouteInfo.Describe(HttpMethod.Post, path);
+
+        Assert.Equal(logged, info.ForLog);
+        Assert.DoesNotContain("111111111111111111", info.ForLog.Replace("/guilds/111111111111111111", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
     private static DiscordRestClient GlobalClient(FakeDiscordHttp http, TimeProvider time, TimeSpan margin) =>
         new(new HttpClient(http), "https://discord.test/api/v10", "tkn",
             new DiscordAdapterOptions { RateLimitMargin = margin, GlobalRequestsPerSecond = 50 },

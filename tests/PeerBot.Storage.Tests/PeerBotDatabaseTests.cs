@@ -124,3 +124,74 @@ public class PeerBotDatabaseTests
         Assert.Equal(400, notes.FindAll().Select(n => n.Text).Distinct().Count());
     }
 }
+
+public class PeerBotDatabaseModeTests
+{
+    private sealed class Row
+    {
+        public int Id { get; set; }
+
+        public string Text { get; set; } = "";
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static void AssertOwnerOnly(string file)
+    {
+        Assert.True(File.Exists(file), file + " exists");
+        var mode = File.GetUnixFileMode(file);
+        Assert.True((mode & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite)) == 0, $"{Path.GetFileName(file)} is {mode}, not owner-only");
+    }
+
+    [Fact]
+    public void OpenFile_Unix_DatabaseAndLogAreOwnerOnly()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "peerbot.db");
+        var log = Path.Combine(temp.Path, "peerbot-log.db");
+        for (var round = 0; round < 2; round++)
+        {
+            using (var database = PeerBotDatabase.OpenFile(path))
+            {
+                var rows = database.Database.GetCollection<Row>("rows");
+                rows.Insert(new Row { Text = "words" });
+                AssertOwnerOnly(path);
+                AssertOwnerOnly(log);
+                database.FlushErasures();
+                rows.Insert(new Row { Text = "more words" });
+                AssertOwnerOnly(log);
+            }
+
+            AssertOwnerOnly(path);
+            if (File.Exists(log))
+            {
+                AssertOwnerOnly(log);
+            }
+        }
+    }
+
+    [Fact]
+    public void OpenFile_Unix_ExistingFilesReadableByOthers_AreTightened()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "peerbot.db");
+        using (PeerBotDatabase.OpenFile(path))
+        {
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        using (PeerBotDatabase.OpenFile(path))
+        {
+            AssertOwnerOnly(path);
+        }
+    }
+}

@@ -205,8 +205,11 @@ public sealed class AnonymityOptions
     /// <summary>Whether members may share anonymously.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>The HMAC key file for author handles, created owner-only on first run.</summary>
-    public string KeyPath { get; set; } = "data/anonymity.key";
+    /// <summary>
+    /// The HMAC key file for author handles, created owner-only on first run. Its default folder is apart from the
+    /// database's, so a copy of the database folder does not carry the key.
+    /// </summary>
+    public string KeyPath { get; set; } = "keys/anonymity.key";
 
     /// <summary>Shortest random delay before a post appears.</summary>
     public TimeSpan MinDelay { get; set; } = TimeSpan.FromSeconds(20);

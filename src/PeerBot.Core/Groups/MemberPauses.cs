@@ -34,7 +34,15 @@ public sealed class MemberPauses : IMemberPauses
         ArgumentException.ThrowIfNullOrWhiteSpace(personId);
         _store.SetMemberPause(personId, until);
         _store.AppendChange(new GroupChange { At = _time.GetUtcNow(), GroupId = "", Kind = "member-paused", PersonId = personId, Detail = until.ToString("O", System.Globalization.CultureInfo.InvariantCulture) });
-        _logger.LogInformation("{PersonId} paused their groups until {Until}", personId, until);
+        if (until - _time.GetUtcNow() > TimeSpan.FromDays(3650))
+        {
+            // Leaving through forget-me: the log names nobody, so it cannot be paired with what was erased.
+            _logger.LogInformation("A member left their groups");
+        }
+        else
+        {
+            _logger.LogInformation("{PersonId} paused their groups until {Until}", personId, until);
+        }
         _ = _requestReconcile();
         return Task.CompletedTask;
     }

@@ -7,6 +7,7 @@ using PeerBot.Core.Configuration;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
+using PeerBot.Core.Sharing;
 
 namespace PeerBot.Core.Prompts;
 
@@ -21,8 +22,9 @@ public interface ICheckInService : ICheckInAnswers
 }
 
 /// <summary>
-/// Reset check-ins. The store keeps only counts per score and a keyed hash of who answered (to refuse a second
-/// answer), never who answered what. The total is posted once, when the check-in closes (everyone answered, or its
+/// Reset check-ins. The store keeps only counts per score and a one-way mark of who answered (to refuse a second
+/// answer: HMAC of the check-in id and the person under the anonymity key, which is never in the database), never who
+/// answered what. The total is posted once, when the check-in closes (everyone answered, or its
 /// window passed), and only when at least <see cref="MinAnswersToShare"/> answered, so no single answer can be singled out.
 /// </summary>
 public sealed class CheckInService : ICheckInService, IDisposable
@@ -42,14 +44,16 @@ public sealed class CheckInService : ICheckInService, IDisposable
     private readonly IPeopleDirectory _people;
     private readonly IGroupDirectory _groups;
     private readonly IPlatformRegistry _platforms;
+    private readonly IAuthorHandles _marks;
     private readonly IOptionsMonitor<PeerBotOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CheckInService> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Creates the service.</summary>
-    public CheckInService(IPromptStore store, IPeopleDirectory people, IGroupDirectory groups, IPlatformRegistry platforms, IOptionsMonitor<PeerBotOptions> options, TimeProvider time, ILogger<CheckInService> logger)
+    public CheckInService(IPromptStore store, IPeopleDirectory people, IGroupDirectory groups, IPlatformRegistry platforms, IAuthorHandles marks, IOptionsMonitor<PeerBotOptions> options, TimeProvider time, ILogger<CheckInService> logger)
     {
+        _marks = marks;
         _store = store;
         _people = people;
         _groups = groups;
@@ -131,7 +135,6 @@ public sealed class CheckInService : ICheckInService, IDisposable
             Platform = group.Platform.ToString(),
             ChannelId = group.Channel.Id,
             MessageId = posted.Id,
-            HandleKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
             MemberCount = group.MemberIds.Count,
             OpenedAt = now,
             ClosesAt = now + _options.CurrentValue.Prompts.CheckInWindow,
@@ -169,7 +172,7 @@ public sealed class CheckInService : ICheckInService, IDisposable
                 return OperationResult<string>.Failure("This check-in is for the group's members.");
             }
 
-            var handle = Handle(checkIn.HandleKey, personId);
+            var handle = _marks.ScopedMarkOf(MarkScope(checkIn.Id), personId);
             if (checkIn.AnsweredHandles.Contains(handle, StringComparer.Ordinal))
             {
                 return OperationResult<string>.Failure("You have already answered this one. Answers cannot be changed, so nobody can work out yours.");
@@ -297,9 +300,5 @@ public sealed class CheckInService : ICheckInService, IDisposable
 
     private static string NewId() => Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
 
-    private static string Handle(string key, string personId)
-    {
-        var hash = HMACSHA256.HashData(Convert.FromHexString(key), Encoding.UTF8.GetBytes(personId.ToUpperInvariant()));
-        return Convert.ToHexString(hash);
-    }
+    private static string MarkScope(string checkInId) => "checkin:" + checkInId;
 }

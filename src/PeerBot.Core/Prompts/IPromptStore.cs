@@ -62,7 +62,9 @@ public sealed class PostedPrompt
 
 /// <summary>
 /// A reset check-in. Answers are anonymous: only counts per score are kept, and, to refuse a second answer,
-/// a keyed hash of who answered, never next to what they answered.
+/// a one-way mark of who answered (HMAC of the check-in id and the person under the anonymity key, which lives in its
+/// own file, never in the database), never next to what they answered. The store keeps only the latest version
+/// (it checkpoints after each write), so no earlier version pairs a new mark with a changed count.
 /// </summary>
 public sealed class CheckInRecord
 {
@@ -84,11 +86,11 @@ public sealed class CheckInRecord
     /// <summary>How many answered 1, 2, 3, 4 and 5.</summary>
     public List<int> Counts { get; set; } = [0, 0, 0, 0, 0];
 
-    /// <summary>Keyed hashes of who answered, in no particular order (sorted), to refuse a second answer.</summary>
+    /// <summary>
+    /// One-way marks of who answered (<see cref="Sharing.IAuthorHandles.ScopedMarkOf"/> with the check-in id as scope),
+    /// sorted, to refuse a second answer.
+    /// </summary>
     public List<string> AnsweredHandles { get; set; } = [];
-
-    /// <summary>The random key of <see cref="AnsweredHandles"/>, particular to this check-in.</summary>
-    public string HandleKey { get; set; } = "";
 
     /// <summary>Members who could answer when it opened.</summary>
     public int MemberCount { get; set; }
@@ -121,7 +123,10 @@ public interface IPromptStore
     /// <summary>The posting history of a group, oldest first.</summary>
     IReadOnlyList<PostedPrompt> Posted(string groupId);
 
-    /// <summary>Inserts or replaces a check-in.</summary>
+    /// <summary>
+    /// Inserts or replaces a check-in, leaving no earlier version of it on disk (a file store checkpoints its log),
+    /// so the order in which answers came cannot be read back.
+    /// </summary>
     void SaveCheckIn(CheckInRecord checkIn);
 
     /// <summary>A check-in, or null.</summary>

@@ -12,7 +12,7 @@ public static class PromptsServiceCollectionExtensions
     /// <summary>
     /// Adds the prompt library (built-in, or per <c>Prompts:LibraryPath</c>), prompt posting, reset check-ins,
     /// <see cref="IGroupOperations"/>, and the scheduler as a hosted service. Needs <see cref="GroupsServiceCollectionExtensions.AddGroups"/>
-    /// and an <see cref="IPromptStore"/>.
+    /// an <see cref="IPromptStore"/> and <see cref="Sharing.IAuthorHandles"/> (check-in answer marks are made under the anonymity key).
     /// </summary>
     public static IServiceCollection AddPrompts(this IServiceCollection services)
     {

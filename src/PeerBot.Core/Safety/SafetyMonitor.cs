@@ -173,7 +173,8 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
         {
             var erased = await _pending.DeleteByAuthorsAsync(authorKeys, cancellationToken).ConfigureAwait(false);
             var held = _detector.Forget(authorKeys);
-            LogForgotten(held, erased);
+            // No counts: next to the leaver's pause line they would tell how many flagged messages that person had.
+            LogForgotten();
             return erased;
         }
         finally
@@ -391,8 +392,8 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
     [LoggerMessage(Level = LogLevel.Error, Message = "A fatalistic message of group {GroupId} could not be kept; it counts in this run but not after a restart.")]
     private partial void LogKeepFailed(string groupId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Forgot a person's kept spiral messages: {Held} held in memory, {Erased} in the store.")]
-    private partial void LogForgotten(int held, int erased);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forgot a person's kept spiral messages.")]
+    private partial void LogForgotten();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The kept messages of group {GroupId} counted by its spiral alert could not be deleted; the purge removes them when they leave the window.")]
     private partial void LogForgetFailed(string groupId, Exception exception);

@@ -39,6 +39,12 @@ public sealed record AnonymousPost(
     PendingNotices Notices = PendingNotices.None,
     DateTimeOffset? GaveUpAt = null)
 {
+    /// <summary>
+    /// The handle of a post whose author asked to be forgotten: the post stays as a tombstone so moderation answers for
+    /// it as for any other, but nothing in it points at anyone.
+    /// </summary>
+    public const string ForgottenAuthor = "";
+
     /// <summary>True while the post may still appear in its group.</summary>
     public bool IsPending => State is AnonymousPostState.AwaitingReview or AnonymousPostState.ReviewRequested
         or AnonymousPostState.Scheduled or AnonymousPostState.Sending;

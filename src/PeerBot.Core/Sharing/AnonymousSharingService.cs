@@ -53,6 +53,14 @@ public sealed partial class AnonymousSharingService : IDisposable
     /// <summary>How long the private notes about a post given up are retried before they are dropped (and logged).</summary>
     public static readonly TimeSpan NoticeRetryWindow = TimeSpan.FromDays(14);
 
+    /// <summary>
+    /// How long a post keeps its author's handle: the longest any feature needs it. A facilitator may mute the author of
+    /// a post up to this age (<see cref="AnonymousModeration.MuteWindow"/>), the daily limit looks back one day, a
+    /// withheld crisis post's contact button is checked against it, and a post given up owes its author a note for at
+    /// most <see cref="NoticeRetryWindow"/>. After that the handle is erased and the post names nobody.
+    /// </summary>
+    public static readonly TimeSpan HandleRetention = TimeSpan.FromDays(14);
+
     /// <summary>The label anonymous posts appear under.</summary>
     public const string AnonymousLabel = "Anonymous member";
 
@@ -72,6 +80,8 @@ public sealed partial class AnonymousSharingService : IDisposable
     private readonly IOptions<PeerBotOptions> _options;
     private readonly ILogger<AnonymousSharingService> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private AnonymousModeration? _moderation;
+    private DateTimeOffset? _lastHandleSweep;
 
     /// <summary>Creates the service.</summary>
     public AnonymousSharingService(
@@ -103,6 +113,9 @@ public sealed partial class AnonymousSharingService : IDisposable
     }
 
     private AnonymityOptions Options => _options.Value.Anonymity;
+
+    /// <summary>Facilitators' moderation of posts (remove, mute), over this outbox.</summary>
+    public AnonymousModeration Moderation => _moderation ??= new AnonymousModeration(this, _posts, _mutes, _groups, _platforms, _time, _logger);
 
     /// <summary>
     /// Accepts a post: checks membership, attachments, length, mute and the daily limit, passes it through the
@@ -279,6 +292,7 @@ public sealed partial class AnonymousSharingService : IDisposable
     /// <returns>How many posts were acted on.</returns>
     public async Task<int> ProcessDueAsync(CancellationToken cancellationToken)
     {
+        await DropExpiredHandlesAsync(cancellationToken).ConfigureAwait(false);
         var due = _posts.ListDue(_time.GetUtcNow());
         var done = 0;
         foreach (var candidate in due)
@@ -333,6 +347,48 @@ public sealed partial class AnonymousSharingService : IDisposable
         return done;
     }
 
+    /// <summary>
+    /// Erases the handle of every post older than <see cref="HandleRetention"/> that is done with (delivered, removed,
+    /// declined, withheld, or given up with no note still owed): no feature needs it any more. Looked at once an hour.
+    /// </summary>
+    /// <returns>How many posts lost their handle.</returns>
+    public async Task<int> DropExpiredHandlesAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_lastHandleSweep is { } last && now - last < TimeSpan.FromHours(1) && now >= last)
+        {
+            return 0;
+        }
+
+        _lastHandleSweep = now;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var dropped = 0;
+            foreach (var post in _posts.ListWithHandleCreatedBefore(now - HandleRetention))
+            {
+                if (post.IsPending || post.Notices != PendingNotices.None)
+                {
+                    continue;
+                }
+
+                _posts.Update(post with { AuthorHandle = AnonymousPost.ForgottenAuthor, CrisisToken = null });
+                dropped++;
+            }
+
+            if (dropped > 0)
+            {
+                LogHandlesDropped(dropped);
+            }
+
+            return dropped;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>A facilitator's review decision on a post.</summary>
     /// <param name="postId">The post.</param>
     /// <param name="approve">True to let it appear.</param>
@@ -372,72 +428,6 @@ public sealed partial class AnonymousSharingService : IDisposable
             ? $"Your anonymous post for {groupName} was approved and will appear {Window()}."
             : $"The facilitators of {groupName} decided not to post your anonymous share. It has been discarded. If you'd like to talk about it, you can message a facilitator directly."), cancellationToken).ConfigureAwait(false);
         return OperationResult<AnonymousPost>.Success(updated);
-    }
-
-    /// <summary>Removes a post: deletes it from the group when it is up, or stops it when it is pending.</summary>
-    public async Task<OperationResult<AnonymousPost>> RemoveAsync(string postId, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var post = _posts.Find(postId);
-            if (post is null)
-            {
-                return OperationResult<AnonymousPost>.Failure($"There's no anonymous post {postId}. Post ids look like P7KQ2M and are shown under each anonymous post.");
-            }
-
-            if (post.State == AnonymousPostState.Removed)
-            {
-                return OperationResult<AnonymousPost>.Failure($"Post {post.Id} was already removed.");
-            }
-
-            if (post.State == AnonymousPostState.Delivered && post.Delivered is { } message)
-            {
-                var platform = _platforms.Find(message.Channel.Platform);
-                if (platform is null)
-                {
-                    return OperationResult<AnonymousPost>.Failure($"Post {post.Id} is on {message.Channel.Platform}, which isn't connected right now. Try again later.");
-                }
-
-                try
-                {
-                    await platform.DeleteMessageAsync(message, cancellationToken).ConfigureAwait(false);
-                }
-                catch (PlatformException ex)
-                {
-                    LogRemoveFailed(post.Id, ex.Kind);
-                    return OperationResult<AnonymousPost>.Failure($"{message.Channel.Platform} didn't let me delete post {post.Id} ({ex.Kind.Humanize(LetterCasing.LowerCase)}). Try again in a minute.");
-                }
-            }
-
-            var removed = post with { State = AnonymousPostState.Removed, Text = "", DueAt = null };
-            _posts.Update(removed);
-            LogRemoved(post.Id);
-            return OperationResult<AnonymousPost>.Success(removed);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>Mutes the author of a post for some days and tells them privately; nobody learns who it is.</summary>
-    public async Task<OperationResult<DateTimeOffset>> MuteAuthorAsync(string postId, int days, CancellationToken cancellationToken)
-    {
-        var post = _posts.Find(postId);
-        if (post is null)
-        {
-            return OperationResult<DateTimeOffset>.Failure($"There's no anonymous post {postId}.");
-        }
-
-        var now = _time.GetUtcNow();
-        var until = now + TimeSpan.FromDays(days);
-        _mutes.Mute(post.AuthorHandle, until);
-        LogMuted(post.Id, days);
-        await NotifyAuthorAsync(post, OutgoingMessage.Plain(
-            $"A facilitator has paused your anonymous sharing for {"day".ToQuantity(days)}, until {Replies.When(until, now, _groups.Find(post.GroupId)?.TimeZone)}. "
-            + "Nobody was told who you are. You can still talk in your group as yourself."), cancellationToken).ConfigureAwait(false);
-        return OperationResult<DateTimeOffset>.Success(until);
     }
 
     /// <summary>
@@ -516,7 +506,12 @@ public sealed partial class AnonymousSharingService : IDisposable
         return new AuthorData(_posts.ListByAuthor(handle), _mutes.MutedUntil(handle));
     }
 
-    /// <summary>Erases everything stored about a person's anonymous sharing (posts, pending or not, and mutes).</summary>
+    /// <summary>
+    /// Erases everything stored about a person's anonymous sharing: their mute, and for each of their posts the handle,
+    /// the words, the crisis button and alert. A post that has not appeared never will. What stays is a tombstone (post
+    /// id, group, state, the message in the group): <c>/peer anon remove</c> and <c>anon mute</c> answer for it exactly
+    /// as for any other post, so they cannot tell which posts were the leaver's, and a post still up can be removed.
+    /// </summary>
     /// <returns>How many posts were erased.</returns>
     public async Task<int> ForgetAsync(string personId, CancellationToken cancellationToken)
     {
@@ -525,7 +520,37 @@ public sealed partial class AnonymousSharingService : IDisposable
         try
         {
             _mutes.Unmute(handle);
-            return _posts.DeleteByAuthor(handle);
+            var mine = _posts.ListByAuthor(handle);
+            foreach (var post in mine)
+            {
+                var notices = post.Notices & ~PendingNotices.Author;
+                _posts.Update(post with
+                {
+                    AuthorHandle = AnonymousPost.ForgottenAuthor,
+                    Text = "",
+                    State = post.IsPending ? AnonymousPostState.Removed : post.State,
+                    DueAt = notices == PendingNotices.None || post.IsPending ? null : post.DueAt,
+                    Notices = post.IsPending ? PendingNotices.None : notices,
+                    CrisisToken = null,
+                    AlertId = null,
+                });
+            }
+
+            return mine.Count;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> alone with the outbox, so a delivery and a removal never cross.</summary>
+    internal async Task<T> ExclusiveAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await action().ConfigureAwait(false);
         }
         finally
         {
@@ -906,7 +931,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         $"Sorry, your anonymous post for {groupName} could not be posted, despite repeated tries, so it was discarded and its words erased. "
         + "The group's facilitators were told only that one anonymous post could not be delivered, not who wrote it or what it said. Please share it again later.";
 
-    private async Task<NoteOutcome> NotifyAuthorAsync(AnonymousPost post, OutgoingMessage message, CancellationToken cancellationToken)
+    internal async Task<NoteOutcome> NotifyAuthorAsync(AnonymousPost post, OutgoingMessage message, CancellationToken cancellationToken)
     {
         var author = _handles.FindAuthor(post.AuthorHandle);
         if (author is null)
@@ -942,7 +967,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         return NoteOutcome.NotYet;
     }
 
-    private enum NoteOutcome
+    internal enum NoteOutcome
     {
         Sent,
         NotYet,
@@ -990,6 +1015,9 @@ public sealed partial class AnonymousSharingService : IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "The safety check of an anonymous post for group {GroupId} failed ({ExceptionType}); the post was refused.")]
     private partial void LogSafetyFailed(string exceptionType, string groupId);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "The author handles of {Count} anonymous posts past their retention were erased.")]
+    private partial void LogHandlesDropped(int count);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} delivered to group {GroupId} (attempt {Attempt}).")]
     private partial void LogDelivered(string postId, string groupId, int attempt);
 
@@ -1013,15 +1041,6 @@ public sealed partial class AnonymousSharingService : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A facilitator could not be asked to review anonymous post {PostId} ({Kind}).")]
     private partial void LogReviewRequestFailed(string postId, PlatformErrorKind kind);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} removed.")]
-    private partial void LogRemoved(string postId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Anonymous post {PostId} could not be deleted from its group ({Kind}).")]
-    private partial void LogRemoveFailed(string postId, PlatformErrorKind kind);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The author of anonymous post {PostId} was muted for {Days} days.")]
-    private partial void LogMuted(string postId, int days);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A private note about anonymous post {PostId} could not be sent ({Kind}).")]
     private partial void LogNoteFailed(string postId, PlatformErrorKind kind);

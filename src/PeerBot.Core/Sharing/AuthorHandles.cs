@@ -18,6 +18,13 @@ public interface IAuthorHandles
 
     /// <summary>The configured person behind a handle, or null (for private notes to the author only).</summary>
     Person? FindAuthor(string handle);
+
+    /// <summary>
+    /// A one-way mark of a person within one scope (a check-in id, say): HMAC of the scope and the person under the
+    /// anonymity key. Different in every scope, so marks cannot be linked across scopes or to <see cref="HandleOf"/>,
+    /// and without the key file (never in the database) nobody can test a name against it.
+    /// </summary>
+    string ScopedMarkOf(string scope, string personId);
 }
 
 /// <summary>The handles of <see cref="IAuthorHandles"/>, under the key of <see cref="AnonymityKey"/>.</summary>
@@ -50,6 +57,15 @@ public sealed class AuthorHandles : IAuthorHandles
         ArgumentNullException.ThrowIfNull(personId);
         var mac = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("peerbot-author:" + personId.ToUpperInvariant()));
         return "h_" + Base64Url(mac.AsSpan(0, 18));
+    }
+
+    /// <inheritdoc />
+    public string ScopedMarkOf(string scope, string personId)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(personId);
+        var mac = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("peerbot-scoped:" + scope.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + scope + ":" + personId.ToUpperInvariant()));
+        return Base64Url(mac.AsSpan(0, 18));
     }
 
     /// <inheritdoc />
@@ -117,6 +133,21 @@ public static class AnonymityKey
         return key;
     }
 
+    /// <summary>
+    /// True when the key file and the database file are in the same folder: then one copy of the folder (a backup, a
+    /// stolen disk) holds both, and with both anyone can tell who wrote each stored post. PeerBot warns at start.
+    /// </summary>
+    public static bool SharesFolderWithDatabase(string keyPath, string databasePath)
+    {
+        if (string.IsNullOrWhiteSpace(keyPath) || string.IsNullOrWhiteSpace(databasePath))
+        {
+            return false;
+        }
+
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        return string.Equals(Path.GetDirectoryName(Path.GetFullPath(keyPath)), Path.GetDirectoryName(Path.GetFullPath(databasePath)), comparison);
+    }
+
     /// <summary>A fingerprint that identifies a key without revealing it.</summary>
     public static string Fingerprint(byte[] key)
     {
@@ -126,6 +157,15 @@ public static class AnonymityKey
 
     private static byte[] Read(string full)
     {
+        const UnixFileMode othersMay = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        if (!OperatingSystem.IsWindows() && File.Exists(full) && (File.GetUnixFileMode(full) & othersMay) != 0)
+        {
+            throw new AnonymityKeyException(
+                $"The anonymity key file '{full}' can be read or changed by users other than its owner. "
+                + $"Make it owner-only (chmod 600 '{full}') and start PeerBot again; check who may have copied it meanwhile.");
+        }
+
         byte[] key;
         try
         {

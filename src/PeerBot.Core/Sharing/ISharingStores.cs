@@ -9,7 +9,10 @@ public interface IAnonymousPostStore
     /// <summary>Adds a new post; its id must be new.</summary>
     void Insert(AnonymousPost post);
 
-    /// <summary>Replaces a post by id.</summary>
+    /// <summary>
+    /// Replaces a post by id. When the replacement erases the words or the author's handle, a file store leaves no
+    /// earlier version on disk (it checkpoints its log).
+    /// </summary>
     void Update(AnonymousPost post);
 
     /// <summary>The post with this id (case-insensitive), or null.</summary>
@@ -27,8 +30,8 @@ public interface IAnonymousPostStore
     /// <summary>Every post by an author handle.</summary>
     IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle);
 
-    /// <summary>Deletes every post by an author handle; returns how many.</summary>
-    int DeleteByAuthor(string authorHandle);
+    /// <summary>Posts created before <paramref name="createdBefore"/> that still carry an author handle.</summary>
+    IReadOnlyList<AnonymousPost> ListWithHandleCreatedBefore(DateTimeOffset createdBefore);
 
     /// <summary>True when any post exists (used to tell a first run from a lost key).</summary>
     bool Any();

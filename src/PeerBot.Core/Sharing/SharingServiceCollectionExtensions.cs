@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
 
@@ -77,8 +78,11 @@ public sealed class AnonymityOptionsValidator : IValidateOptions<PeerBotOptions>
     }
 }
 
-/// <summary>Loads the anonymity key when the host starts, so a missing or damaged key stops it at once with a clear message.</summary>
-public sealed class AnonymityKeyCheck : IHostedService
+/// <summary>
+/// Loads the anonymity key when the host starts, so a missing, damaged or over-shared key stops it at once with a clear
+/// message, and warns when the key sits in the database's folder.
+/// </summary>
+public sealed partial class AnonymityKeyCheck : IHostedService
 {
     private readonly IServiceProvider _services;
 
@@ -90,8 +94,23 @@ public sealed class AnonymityKeyCheck : IHostedService
     {
         // Resolving the handles loads the key; AnonymityKeyException carries the explanation.
         _ = _services.GetRequiredService<IAuthorHandles>();
+        var options = _services.GetService<IOptions<PeerBotOptions>>()?.Value;
+        // The sandbox keeps its own demo key (sandbox-anonymity.key) beside its demo database, on purpose.
+        if (options is not null && AnonymityKey.SharesFolderWithDatabase(options.Anonymity.KeyPath, options.Storage.Path)
+            && !Path.GetFileName(options.Anonymity.KeyPath).StartsWith("sandbox-", StringComparison.Ordinal))
+        {
+            var logger = _services.GetService<ILogger<AnonymityKeyCheck>>();
+            if (logger is not null)
+            {
+                LogSharedFolder(logger, Path.GetDirectoryName(Path.GetFullPath(options.Storage.Path)) ?? "");
+            }
+        }
+
         return Task.CompletedTask;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The anonymity key and the database are in the same folder ({Folder}): a copy of that folder tells who wrote each anonymous post. Move the key (PeerBot:Anonymity:KeyPath) to a folder of its own, kept out of the database's backups.")]
+    private static partial void LogSharedFolder(ILogger logger, string folder);
 
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

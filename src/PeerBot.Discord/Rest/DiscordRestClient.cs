@@ -131,7 +131,7 @@ public sealed class DiscordRestClient
                         return DiscordResponse.Failed(method, route.Route, HttpStatusCode.ServiceUnavailable, 0, "Discord did not answer: " + ex.Message, permissionHint);
                     }
 
-                    _logger.LogWarning("Discord {Method} {Route} failed ({Error}); retry {Attempt} of {Max}", method.Method, route.Route, ex.GetType().Name, failures, _options.MaxRetries);
+                    _logger.LogWarning("Discord {Method} {Route} failed ({Error}); retry {Attempt} of {Max}", method.Method, route.ForLog, ex.GetType().Name, failures, _options.MaxRetries);
                     await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -160,7 +160,7 @@ public sealed class DiscordRestClient
                             _limiter.OnBucketLimited(bucket, retryAfter);
                         }
 
-                        _logger.LogWarning("Discord rate limited {Method} {Route} ({Scope}) for {RetryAfter}", method.Method, route.Route, global ? "global" : "bucket", retryAfter);
+                        _logger.LogWarning("Discord rate limited {Method} {Route} ({Scope}) for {RetryAfter}", method.Method, route.ForLog, global ? "global" : "bucket", retryAfter);
                         if (limited > MaxRateLimitRetries)
                         {
                             return DiscordResponse.Failed(method, route.Route, response.StatusCode, 0, "still rate limited after " + MaxRateLimitRetries + " waits", permissionHint);
@@ -177,7 +177,7 @@ public sealed class DiscordRestClient
                             return DiscordResponse.Failed(method, route.Route, response.StatusCode, 0, "Discord answered " + (int)response.StatusCode, permissionHint);
                         }
 
-                        _logger.LogWarning("Discord {Method} {Route} answered {Status}; retry {Attempt} of {Max}", method.Method, route.Route, (int)response.StatusCode, failures, _options.MaxRetries);
+                        _logger.LogWarning("Discord {Method} {Route} answered {Status}; retry {Attempt} of {Max}", method.Method, route.ForLog, (int)response.StatusCode, failures, _options.MaxRetries);
                         await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
                         continue;
                     }

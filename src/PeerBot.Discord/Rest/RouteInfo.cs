@@ -6,6 +6,24 @@ namespace PeerBot.Discord.Rest;
 /// </summary>
 internal readonly record struct RouteInfo(string Method, string Route, string Major, bool IsInteractionCallback)
 {
+    /// <summary>
+    /// The route as logs may show it: the channel or webhook id replaced by <c>:id</c>, since a direct-message channel's id
+    /// points at the person the bot talks to there.
+    /// </summary>
+    public string ForLog
+    {
+        get
+        {
+            var segments = Route.Split('/');
+            if (segments.Length > 2 && segments[1] is "channels" or "webhooks")
+            {
+                segments[2] = ":id";
+            }
+
+            return string.Join('/', segments);
+        }
+    }
+
     /// <summary>The key of the route before its bucket hash is known.</summary>
     public string RouteKey => Method + ":" + Route;
 

@@ -9,11 +9,13 @@ public sealed class LiteDbPromptStore : IPromptStore
     private readonly ILiteCollection<PromptGroupState> _states;
     private readonly ILiteCollection<PostedPrompt> _posted;
     private readonly ILiteCollection<CheckInRecord> _checkIns;
+    private readonly PeerBotDatabase _database;
 
     /// <summary>Opens the collections.</summary>
     public LiteDbPromptStore(PeerBotDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
+        _database = database;
         var mapper = database.Database.Mapper;
         mapper.Entity<PromptGroupState>().Id(s => s.Id, autoId: false);
         mapper.Entity<PostedPrompt>().Id(p => p.Id, autoId: true);
@@ -23,6 +25,28 @@ public sealed class LiteDbPromptStore : IPromptStore
         _posted.EnsureIndex(p => p.GroupId);
         _checkIns = database.Database.GetCollection<CheckInRecord>("checkins");
         _checkIns.EnsureIndex(c => c.Closed);
+        DropLegacyHandleKeys(database);
+    }
+
+    /// <summary>
+    /// Check-ins written by earlier versions kept a per-check-in key next to the answer hashes, which let anyone with
+    /// the file compute who answered. The key goes, and the log with it.
+    /// </summary>
+    private static void DropLegacyHandleKeys(PeerBotDatabase database)
+    {
+        var raw = database.Database.GetCollection("checkins");
+        var changed = false;
+        foreach (var doc in raw.Find(Query.All()).Where(d => d.ContainsKey("HandleKey")).ToList())
+        {
+            doc.Remove("HandleKey");
+            raw.Update(doc);
+            changed = true;
+        }
+
+        if (changed)
+        {
+            database.FlushErasures();
+        }
     }
 
     /// <inheritdoc />
@@ -51,6 +75,10 @@ public sealed class LiteDbPromptStore : IPromptStore
     {
         ArgumentNullException.ThrowIfNull(checkIn);
         _checkIns.Upsert(checkIn);
+
+        // Each answer rewrites the record; the version before it (one mark fewer, one count lower) must not stay in
+        // LiteDB's log, where comparing versions would pair a mark with a score.
+        _database.FlushErasures();
     }
 
     /// <inheritdoc />

@@ -43,8 +43,10 @@ public sealed class LiteAnonymousPostStore : IAnonymousPostStore
             throw new InvalidOperationException($"Anonymous post {post.Id} is not in the store.");
         }
 
-        // Delivered, removed, declined or given up: the words must not stay behind in the log file.
-        if (post.Text.Length == 0 && before["Text"].AsString.Length > 0)
+        // Delivered, removed, declined or given up, or its author forgotten: the words and the handle must not stay
+        // behind in the log file.
+        if ((post.Text.Length == 0 && before["Text"].AsString.Length > 0)
+            || (post.AuthorHandle.Length == 0 && before["Author"].AsString.Length > 0))
         {
             _database.FlushErasures();
         }
@@ -93,16 +95,10 @@ public sealed class LiteAnonymousPostStore : IAnonymousPostStore
         _posts.Find(Query.EQ("Author", authorHandle)).Select(FromDocument).OrderBy(p => p.CreatedAt).ToList();
 
     /// <inheritdoc />
-    public int DeleteByAuthor(string authorHandle)
-    {
-        var deleted = _posts.DeleteMany(Query.EQ("Author", authorHandle));
-        if (deleted > 0)
-        {
-            _database.FlushErasures();
-        }
-
-        return deleted;
-    }
+    public IReadOnlyList<AnonymousPost> ListWithHandleCreatedBefore(DateTimeOffset createdBefore) =>
+        _posts.Find(Query.And(Query.LT("CreatedAt", new BsonValue(createdBefore.UtcTicks)), Query.Not("Author", new BsonValue(""))))
+            .Select(FromDocument)
+            .ToList();
 
     /// <inheritdoc />
     public bool Any() => _posts.Count() > 0;

@@ -5,6 +5,7 @@ using PeerBot.Core.Configuration;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Safety;
+using PeerBot.Core.Sharing;
 using PeerBot.Storage;
 using PeerBot.Storage.Groups;
 
@@ -147,6 +148,12 @@ internal sealed class PeerBotCli(TextReader input, TextWriter output, TextWriter
         {
             await error.WriteLineAsync($"peerbot: {ex.Message}").ConfigureAwait(false);
             return Failed;
+        }
+        catch (AnonymityKeyException ex)
+        {
+            // A missing, damaged or over-shared key is the operator's to fix; nothing was started.
+            await error.WriteLineAsync($"peerbot: {ex.Message}").ConfigureAwait(false);
+            return Invalid;
         }
     }
 }

@@ -736,7 +736,7 @@ public sealed class PeerEventHandlerTests : IDisposable
     public async Task ForgetMe_Confirmed_ErasesLeavesAndCoordinatorToldOnlySomeoneLeft()
     {
         var post = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "pending"), default);
-        await _world.Sharing.MuteAuthorAsync(post.Value!.PostId, 2, default);
+        await _world.Sharing.Moderation.MuteAuthorAsync(post.Value!.PostId, 2, default);
 
         var reply = Text(await _world.PressAsync(W.AnaUser, "forget:confirm"));
         await _world.PassMaxDelayAndDeliverAsync();

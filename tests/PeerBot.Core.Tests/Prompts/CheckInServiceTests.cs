@@ -53,6 +53,23 @@ public class CheckInServiceTests
     }
 
     [Fact]
+    public async Task RecordAnswerAsync_Stored_HoldsNoKeyAndOnlyMarksMadeUnderTheAnonymityKey()
+    {
+        var (fixture, id) = await OpenAsync();
+        using var _ = fixture;
+        await fixture.CheckIns.RecordAnswerAsync(id, "m1", 1, default);
+        await fixture.CheckIns.RecordAnswerAsync(id, "m2", 5, default);
+
+        var record = fixture.PromptStore.FindCheckIn(id)!;
+        var json = JsonSerializer.Serialize(record);
+
+        Assert.DoesNotContain("Key", json, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(new[] { "m1", "m2" }.Select(p => fixture.Marks.ScopedMarkOf("checkin:" + id, p)).Order(StringComparer.Ordinal), record.AnsweredHandles);
+        Assert.DoesNotContain(fixture.Marks.HandleOf("m1"), json, StringComparison.Ordinal);
+        Assert.NotEqual(fixture.Marks.ScopedMarkOf("checkin:" + id, "m1"), fixture.Marks.ScopedMarkOf("checkin:other", "m1"));
+    }
+
+    [Fact]
     public async Task RecordAnswerAsync_FewerThanThree_SharesNoTotal()
     {
         var (fixture, id) = await OpenAsync();

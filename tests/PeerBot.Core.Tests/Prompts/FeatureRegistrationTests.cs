@@ -7,6 +7,7 @@ using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
 using PeerBot.Core.Prompts;
+using PeerBot.Core.Sharing;
 using PeerBot.Core.Tests.Groups;
 using PeerBot.Testing;
 using PeerBot.Testing.Groups;
@@ -36,6 +37,7 @@ public class FeatureRegistrationTests
         }).ValidateOnStart();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<IPeopleDirectory>(people);
+        services.AddSingleton<IAuthorHandles>(new AuthorHandles(new byte[AnonymityKey.KeyLength], people));
         services.AddSingleton<IPlatformRegistry>(new PlatformRegistry([platform]));
         services.AddSingleton<IGroupStore, InMemoryGroupStore>();
         services.AddSingleton<IPromptStore, InMemoryPromptStore>();

@@ -5,6 +5,7 @@ using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
 using PeerBot.Core.Prompts;
+using PeerBot.Core.Sharing;
 using PeerBot.Testing;
 using PeerBot.Testing.Groups;
 using PeerBot.Testing.Prompts;
@@ -47,6 +48,9 @@ internal sealed class PromptFixture : IDisposable
 
     public FakeTimeProvider Time { get; }
 
+    /// <summary>Check-in answer marks under a fixed test key.</summary>
+    public IAuthorHandles Marks => new AuthorHandles(Enumerable.Repeat((byte)7, AnonymityKey.KeyLength).ToArray(), People);
+
     /// <summary>Members m1..mN, the facilitator dr-lee, and a stranger; platform user ids are U-&lt;id&gt;.</summary>
     public PeopleDirectory People { get; private set; } = null!;
 
@@ -83,7 +87,7 @@ internal sealed class PromptFixture : IDisposable
         Directory = new GroupDirectory(GroupStore, Time);
         var registry = new PlatformRegistry([Platform]);
         Prompts = new PromptService(Library, PromptStore, Directory, registry, Time, NullLogger<PromptService>.Instance);
-        CheckIns = new CheckInService(PromptStore, People, Directory, registry, Options, Time, NullLogger<CheckInService>.Instance);
+        CheckIns = new CheckInService(PromptStore, People, Directory, registry, Marks, Options, Time, NullLogger<CheckInService>.Instance);
         Scheduler = new PromptScheduler(Prompts, CheckIns, Directory, PromptStore, Options, Time, NullLogger<PromptScheduler>.Instance);
         Operations = new GroupOperations(Prompts, CheckIns, Directory, GroupStore, Time, NullLogger<GroupOperations>.Instance);
     }

@@ -25,6 +25,39 @@ public sealed class AnonymityKeyTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(UnixFileMode.GroupRead)]
+    [InlineData(UnixFileMode.OtherRead)]
+    [InlineData(UnixFileMode.GroupWrite)]
+    public void LoadOrCreate_KeyReadableByOthers_RefusedNamingTheFileAndTheFix(UnixFileMode extra)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+
+        var record = new InMemoryAnonymityKeyRecord();
+        AnonymityKey.LoadOrCreate(KeyPath, record, () => false);
+        File.SetUnixFileMode(KeyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | extra);
+
+        var ex = Assert.Throws<AnonymityKeyException>(() => AnonymityKey.LoadOrCreate(KeyPath, record, () => true));
+
+        Assert.Contains(KeyPath, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("chmod 600", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeyPathDefault_IsApartFromTheDatabaseFolder()
+    {
+        var options = new PeerBot.Core.Configuration.PeerBotOptions();
+
+        Assert.NotEqual(
+            Path.GetDirectoryName(Path.GetFullPath(options.Storage.Path)),
+            Path.GetDirectoryName(Path.GetFullPath(options.Anonymity.KeyPath)));
+        Assert.True(AnonymityKey.SharesFolderWithDatabase("data/anonymity.key", "data/peerbot.db"));
+        Assert.False(AnonymityKey.SharesFolderWithDatabase(options.Anonymity.KeyPath, options.Storage.Path));
+    }
+
     [Fact]
     public void LoadOrCreate_SecondRun_LoadsSameKey()
     {
@@ -63,6 +96,10 @@ public sealed class AnonymityKeyTests : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(KeyPath)!);
         File.WriteAllBytes(KeyPath, [1, 2, 3]);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(KeyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
 
         var ex = Assert.Throws<AnonymityKeyException>(() => AnonymityKey.LoadOrCreate(KeyPath, new InMemoryAnonymityKeyRecord(), () => false));
 

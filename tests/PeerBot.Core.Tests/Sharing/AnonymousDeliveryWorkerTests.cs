@@ -241,7 +241,8 @@ public sealed class AnonymousDeliveryWorkerTests : IAsyncDisposable
 
         public IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle) => _inner.ListByAuthor(authorHandle);
 
-        public int DeleteByAuthor(string authorHandle) => _inner.DeleteByAuthor(authorHandle);
+        public IReadOnlyList<AnonymousPost> ListWithHandleCreatedBefore(DateTimeOffset createdBefore) => _inner.ListWithHandleCreatedBefore(createdBefore);
+
 
         public bool Any() => _inner.Any();
     }

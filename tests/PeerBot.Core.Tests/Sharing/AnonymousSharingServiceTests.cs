@@ -278,50 +278,6 @@ public sealed class AnonymousSharingServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task RemoveAsync_Delivered_DeletesFromGroup()
-    {
-        var result = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "remove me"), default);
-        await _world.PassMaxDelayAndDeliverAsync();
-
-        var removed = await _world.Sharing.RemoveAsync(result.Value!.PostId, default);
-
-        Assert.True(removed.Succeeded);
-        Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
-        Assert.Contains(_world.Platform.Calls, c => c.Operation == "DeleteMessage");
-        Assert.Equal("Post " + result.Value.PostId + " was already removed.", (await _world.Sharing.RemoveAsync(result.Value.PostId, default)).Error);
-    }
-
-    [Fact]
-    public async Task RemoveAsync_Pending_NeverDelivered()
-    {
-        var result = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "stop me"), default);
-
-        await _world.Sharing.RemoveAsync(result.Value!.PostId, default);
-        await _world.PassMaxDelayAndDeliverAsync();
-
-        Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
-        Assert.Equal(AnonymousPostState.Removed, _world.Posts.Find(result.Value.PostId)!.State);
-    }
-
-    [Fact]
-    public async Task MuteAuthorAsync_AuthorToldPrivatelyAndFurtherPostsRefusedUntilExpiry()
-    {
-        var ana = _world.Person(SharingWorld.Ana);
-        var result = await _world.Sharing.SubmitAsync(new ShareRequest(ana, null, "something"), default);
-
-        var muted = await _world.Sharing.MuteAuthorAsync(result.Value!.PostId, 3, default);
-
-        Assert.Equal(_world.Time.GetUtcNow() + TimeSpan.FromDays(3), muted.Value);
-        var note = Assert.Single(_world.DirectMessagesTo(SharingWorld.AnaUser));
-        Assert.Contains("paused your anonymous sharing for 3 days, until Thu 07:00, in 3 days", Text(note), StringComparison.Ordinal);
-        var refused = await _world.Sharing.SubmitAsync(new ShareRequest(ana, null, "again"), default);
-        Assert.Contains("paused until", refused.Error, StringComparison.Ordinal);
-        Assert.True((await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ben), null, "ben"), default)).Succeeded);
-        _world.Time.Advance(TimeSpan.FromDays(3) + TimeSpan.FromSeconds(1));
-        Assert.True((await _world.Sharing.SubmitAsync(new ShareRequest(ana, null, "after"), default)).Succeeded);
-    }
-
-    [Fact]
     public async Task Review_Approve_AsksFacilitatorsThenPostsAndTellsAuthor()
     {
         _world.Options.Anonymity.Review = true;

@@ -158,7 +158,7 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
 
         public IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle) => process.Alive(() => inner.ListByAuthor(authorHandle));
 
-        public int DeleteByAuthor(string authorHandle) => process.Alive(() => inner.DeleteByAuthor(authorHandle));
+        public IReadOnlyList<AnonymousPost> ListWithHandleCreatedBefore(DateTimeOffset createdBefore) => process.Alive(() => inner.ListWithHandleCreatedBefore(createdBefore));
 
         public bool Any() => process.Alive(inner.Any);
     }

@@ -41,16 +41,8 @@ public sealed class InMemoryAnonymousPostStore : IAnonymousPostStore
     public IReadOnlyList<AnonymousPost> ListByAuthor(string authorHandle) =>
         _posts.Values.Where(p => p.AuthorHandle == authorHandle).OrderBy(p => p.CreatedAt).ToList();
 
-    public int DeleteByAuthor(string authorHandle)
-    {
-        var mine = _posts.Values.Where(p => p.AuthorHandle == authorHandle).ToList();
-        foreach (var post in mine)
-        {
-            _posts.TryRemove(post.Id, out _);
-        }
-
-        return mine.Count;
-    }
+    public IReadOnlyList<AnonymousPost> ListWithHandleCreatedBefore(DateTimeOffset createdBefore) =>
+        _posts.Values.Where(p => p.AuthorHandle.Length > 0 && p.CreatedAt < createdBefore).ToList();
 
     public bool Any() => !_posts.IsEmpty;
 }

@@ -68,14 +68,14 @@ public sealed class AnonCommand(CommandAuthorizer auth, AnonymousSharingService 
 
         if (verb == "remove")
         {
-            var removed = await sharing.RemoveAsync(post.Id, cancellationToken).ConfigureAwait(false);
+            var removed = await sharing.Moderation.RemoveAsync(post.Id, cancellationToken).ConfigureAwait(false);
             auth.Audit(context, action, group.Id, post.Id, removed.Succeeded ? AuditOutcome.Done : AuditOutcome.Failed, removed.Error);
             return Replies.Text(removed.Succeeded
                 ? $"Removed anonymous post {post.Id} from {group.Name}."
                 : removed.Error!);
         }
 
-        var muted = await sharing.MuteAuthorAsync(post.Id, days, cancellationToken).ConfigureAwait(false);
+        var muted = await sharing.Moderation.MuteAuthorAsync(post.Id, days, cancellationToken).ConfigureAwait(false);
         auth.Audit(context, action, group.Id, post.Id, muted.Succeeded ? AuditOutcome.Done : AuditOutcome.Failed, muted.Succeeded ? $"{days} days" : muted.Error);
         return Replies.Text(muted.Succeeded
             ? $"The author of {post.Id} can't share anonymously until {Replies.When(muted.Value, time.GetUtcNow(), group.TimeZone)}. They've been told privately; nobody, you included, learns who they are."

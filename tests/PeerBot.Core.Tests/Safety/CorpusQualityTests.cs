@@ -27,10 +27,11 @@ public sealed class CorpusQualityTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Classify_HeldOut_FatalismPrecisionAndRecallAtLeast090()
+    public void Classify_HeldOut_FatalismPrecisionAndRecallAsReported()
     {
+        // docs/SAFETY.md reports 1.000 and 1.000 for the lexicon on its held-out set: the gate holds that, not less.
         var figures = QualityFigures.Measure(Corpus.HeldOut, _classifier.Classify);
-        Assert.True(figures.Precision >= 0.90 && figures.Recall >= 0.90,
+        Assert.True(figures.Precision >= 0.995 && figures.Recall >= 0.995,
             $"P={figures.Precision:0.000} R={figures.Recall:0.000}\n" + string.Join("\n", figures.Misses));
     }
 
@@ -39,11 +40,11 @@ public sealed class CorpusQualityTests(ITestOutputHelper output)
     {
         var figures = QualityFigures.Measure(Corpus.HeldOut, _classifier.Classify);
         Assert.True(figures.CrisisCaught == figures.CrisisMessages, string.Join("\n", figures.Misses));
-        Assert.True(figures.CrisisFalseAlarmRate <= 1.0 / 50, string.Join("\n", figures.Misses));
+        Assert.True(figures.NonCrisisCalledCrisis == 0, string.Join("\n", figures.Misses));
     }
 
     [Fact]
-    public void Classify_Dev_MeetsTheSameGates()
+    public void Classify_Dev_AsReported()
     {
         var figures = QualityFigures.Measure(Corpus.Dev, _classifier.Classify);
         output.WriteLine($"dev: P={figures.Precision:0.000} R={figures.Recall:0.000} crisis {figures.CrisisCaught}/{figures.CrisisMessages} false crisis {figures.NonCrisisCalledCrisis}");
@@ -53,8 +54,9 @@ public sealed class CorpusQualityTests(ITestOutputHelper output)
         }
 
         Assert.True(
-            figures.Precision >= 0.90 && figures.Recall >= 0.90 && figures.CrisisCaught == figures.CrisisMessages
-                && figures.CrisisFalseAlarmRate <= 1.0 / 50,
+            // Reported: precision 1.000, recall 0.990, 51 of 51 crisis, none false.
+            figures.Precision >= 0.995 && figures.Recall >= 0.985 && figures.CrisisCaught == figures.CrisisMessages
+                && figures.NonCrisisCalledCrisis == 0,
             $"P={figures.Precision:0.000} R={figures.Recall:0.000} crisis {figures.CrisisCaught}/{figures.CrisisMessages} false crisis {figures.NonCrisisCalledCrisis}\n"
                 + string.Join("\n", figures.Misses));
     }

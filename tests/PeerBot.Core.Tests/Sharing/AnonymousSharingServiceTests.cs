@@ -304,6 +304,25 @@ public sealed class AnonymousSharingServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Review_Approved_StillWaitsItsRandomDelay()
+    {
+        // Posted the moment a facilitator approves, a post's timing would tell them nothing new, but the author's phone
+        // and the channel would line up with the approval: the random delay applies after approval too.
+        _world.Options.Anonymity.Review = true;
+        var result = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "approve me"), default);
+        await _world.DeliverDueAsync();
+
+        await _world.PressAsync(SharingWorld.LeeUser, "anon:approve:" + result.Value!.PostId);
+        var approvedAt = _world.Time.GetUtcNow();
+        await _world.DeliverDueAsync();
+
+        Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
+        Assert.True(_world.Posts.Find(result.Value.PostId)!.DueAt >= approvedAt + _world.Options.Anonymity.MinDelay);
+        await _world.PassMaxDelayAndDeliverAsync();
+        Assert.Single(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
+    }
+
+    [Fact]
     public async Task Review_Decline_NeverPostsAndTellsAuthor()
     {
         _world.Options.Anonymity.Review = true;

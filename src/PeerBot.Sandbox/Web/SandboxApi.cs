@@ -46,6 +46,9 @@ internal sealed partial class SandboxApi
     // Forms the page was asked to open, per user: a submission must answer one, as on the real platforms.
     private readonly ConcurrentDictionary<(string UserId, string FormId), FormSpec> _openForms = new();
 
+    // Private replies with buttons, so those buttons can be pressed (as on Discord's and Slack's ephemeral messages).
+    private readonly SandboxPrivateReplies _privateReplies = new();
+
     public SandboxApi(
         SandboxWorkspace workspace,
         SandboxEventHub hub,
@@ -209,7 +212,7 @@ internal sealed partial class SandboxApi
         var invocation = new CommandInvocation(PlatformKind.Sandbox, userId, channelId, match.Groups["rest"].Value.Trim(), isDirect);
         return await GuardAsync(
             "a /peer command",
-            async () => Interaction(userId, await _handler.HandleCommandAsync(invocation, _stopping).ConfigureAwait(false))).ConfigureAwait(false);
+            async () => Interaction(userId, channelId, await _handler.HandleCommandAsync(invocation, _stopping).ConfigureAwait(false))).ConfigureAwait(false);
     }
 
     private async Task<IResult> SubmitFormAsync(HttpContext context)
@@ -264,13 +267,13 @@ internal sealed partial class SandboxApi
         var submission = new FormSubmission(PlatformKind.Sandbox, userId, form.FormId, values);
         return await GuardAsync(
             "a form",
-            async () => Interaction(userId, await _handler.HandleFormAsync(submission, _stopping).ConfigureAwait(false))).ConfigureAwait(false);
+            async () => Interaction(userId, SandboxWorkspace.DirectChannelId(userId), await _handler.HandleFormAsync(submission, _stopping).ConfigureAwait(false))).ConfigureAwait(false);
     }
 
     private async Task<IResult> PressButtonAsync(HttpContext context)
     {
         var request = await ReadAsync<ButtonRequest>(context).ConfigureAwait(false);
-        if (request?.ChannelId is null || request.MessageId is null || request.ActionId is null)
+        if (request?.ChannelId is null || (request.MessageId is null && request.ReplyId is null) || request.ActionId is null)
         {
             return BadRequest("The request body is not the JSON the page sends.");
         }
@@ -280,7 +283,13 @@ internal sealed partial class SandboxApi
             return problem;
         }
 
-        if (_workspace.FindVisible(userId, request.ChannelId) is null)
+        if (request.ReplyId is not null)
+        {
+            // A private reply belongs to its one recipient, wherever it was given.
+            return await PressOnPrivateReplyAsync(userId, request.ReplyId, request.ActionId).ConfigureAwait(false);
+        }
+
+        if (request.MessageId is null || _workspace.FindVisible(userId, request.ChannelId) is null)
         {
             return NoSuchChannel();
         }
@@ -303,7 +312,34 @@ internal sealed partial class SandboxApi
                     _workspace.Update(message.ChannelId, message.Id, SandboxContent.From(response.UpdateOriginal));
                 }
 
-                return Interaction(userId, response);
+                return Interaction(userId, message.ChannelId, response);
+            }).ConfigureAwait(false);
+    }
+
+    // A button on a private reply: it must be on a reply this person was given, as on the real platforms, where
+    // an ephemeral message is seen (and pressed) by its one recipient only.
+    private async Task<IResult> PressOnPrivateReplyAsync(string userId, string replyId, string actionId)
+    {
+        var reply = _privateReplies.Find(userId, replyId);
+        if (reply is null || !reply.Content.Buttons.Any(b => b.ActionId == actionId))
+        {
+            return Results.Json(InteractionView.Problem("That button has expired. Run the command again."), Json, statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var press = new ButtonPress(PlatformKind.Sandbox, userId, actionId, new MessageRef(new ChannelRef(PlatformKind.Sandbox, reply.ChannelId), reply.Id));
+        return await GuardAsync(
+            "a button",
+            async () =>
+            {
+                var response = await _handler.HandleButtonAsync(press, _stopping).ConfigureAwait(false);
+                SandboxContent? updated = null;
+                if (response.UpdateOriginal is not null)
+                {
+                    updated = SandboxContent.From(response.UpdateOriginal);
+                    _privateReplies.Update(userId, reply.Id, updated);
+                }
+
+                return Interaction(userId, reply.ChannelId, response, updated);
             }).ConfigureAwait(false);
     }
 
@@ -393,14 +429,20 @@ internal sealed partial class SandboxApi
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private IResult Interaction(string userId, InteractionResponse response)
+    private IResult Interaction(string userId, string channelId, InteractionResponse response, SandboxContent? updated = null)
     {
         if (response.Form is not null)
         {
             _openForms[(userId, response.Form.FormId)] = response.Form;
         }
 
-        return Results.Json(InteractionView.From(response), Json);
+        var view = InteractionView.From(response) with { Updated = updated };
+        if (view.Reply is { Buttons.Count: > 0 } reply)
+        {
+            view = view with { ReplyId = _privateReplies.Add(userId, channelId, reply) };
+        }
+
+        return Results.Json(view, Json);
     }
 
     private async Task<IResult> GuardAsync(string what, Func<Task<IResult>> action)

@@ -18,14 +18,20 @@ internal sealed record PostRequest(string? As, string? Text);
 /// <summary>A submitted form.</summary>
 internal sealed record FormRequest(string? As, string? FormId, Dictionary<string, string>? Values);
 
-/// <summary>A pressed button.</summary>
-internal sealed record ButtonRequest(string? As, string? ChannelId, string? MessageId, string? ActionId);
+/// <summary>
+/// A pressed button: on a message of a channel (<see cref="MessageId"/>), or on a private reply the page was given
+/// (<see cref="ReplyId"/>).
+/// </summary>
+internal sealed record ButtonRequest(string? As, string? ChannelId, string? MessageId, string? ActionId, string? ReplyId = null);
 
 /// <summary>Moving the clock by some minutes.</summary>
 internal sealed record AdvanceRequest(int Minutes);
 
-/// <summary>What the person sees after acting: a private reply, a form to fill, or an error in words.</summary>
-internal sealed record InteractionView(SandboxContent? Reply, FormView? Form, string? Error = null)
+/// <summary>
+/// What the person sees after acting: a private reply (with <see cref="ReplyId"/> when it has buttons to press), a
+/// form to fill, or an error in words; <see cref="Updated"/> replaces the private reply whose button was pressed.
+/// </summary>
+internal sealed record InteractionView(SandboxContent? Reply, FormView? Form, string? Error = null, string? ReplyId = null, SandboxContent? Updated = null)
 {
     public static InteractionView From(InteractionResponse response) => new(
         response.Reply is null ? null : SandboxContent.From(response.Reply),

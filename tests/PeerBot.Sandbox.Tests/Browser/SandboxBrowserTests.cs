@@ -166,6 +166,28 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await Expect(Messages().Filter(new() { HasText = "Only you can see this" })).ToHaveCountAsync(0);
     }
 
+    [BrowserFact]
+    public async Task ForgetMe_PrivateReplyHasTheConfirmButton_AndPressingItErases()
+    {
+        await OpenAsAsync("Ana R.");
+        await OpenDirectAsync();
+
+        await SendAsync("/peer forget-me");
+
+        var ask = Messages().Filter(new() { HasText = "Forget me?" });
+        await Expect(ask).ToHaveCountAsync(1);
+        await Expect(ask).ToContainTextAsync("Only you can see this");
+        var confirm = ask.GetByRole(AriaRole.Button, new() { Name = "Yes, forget me" });
+        await Expect(confirm).ToBeVisibleAsync();
+
+        await confirm.ClickAsync();
+
+        var done = Messages().Filter(new() { HasText = "Done. Erased" });
+        await Expect(done).ToHaveCountAsync(1);
+        await Expect(done).ToContainTextAsync("You've left your group");
+        await Expect(done).ToContainTextAsync("Only you can see this");
+    }
+
     [GeneratedRegex("tuesday-circle")]
     private static partial Regex CircleChannel();
 
@@ -205,6 +227,13 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         // Reconciliation names the channel after the group (peer-tuesday-circle).
         await _page.GetByRole(AriaRole.Link, new() { NameRegex = CircleChannel() }).ClickAsync();
         await Expect(_page.GetByRole(AriaRole.Heading, new() { NameRegex = CircleChannel(), Level = 1 })).ToBeVisibleAsync();
+        await WaitUntilLiveAsync();
+    }
+
+    private async Task OpenDirectAsync()
+    {
+        await _page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message" }).ClickAsync();
+        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
         await WaitUntilLiveAsync();
     }
 

@@ -310,7 +310,10 @@ function renderMessage(message) {
       buttons.length ? el("div", { class: "message-buttons" }, buttons) : null));
 }
 
+// A private reply shows every button Core sent, as Discord's and Slack's ephemeral messages do.
 function renderEphemeral(reply) {
+  const buttons = reply.id ? (reply.content.buttons ?? []).map((b) =>
+    el("button", { type: "button", class: `button ${b.style}`, onclick: (e) => pressPrivate(reply, b, e.currentTarget) }, b.label)) : [];
   return el("li", { class: "message ephemeral", "data-ephemeral": "true" },
     avatar("PeerBot", true),
     el("div", { class: "message-main" },
@@ -321,7 +324,8 @@ function renderEphemeral(reply) {
       el("p", { class: "ephemeral-note" },
         el("span", { text: "Only you can see this" }),
         el("button", { type: "button", class: "link-button", onclick: () => dismiss(reply) }, "Dismiss")),
-      renderContent(reply.content)));
+      renderContent(reply.content),
+      buttons.length ? el("div", { class: "message-buttons" }, buttons) : null));
 }
 
 function dismiss(reply) {
@@ -331,9 +335,9 @@ function dismiss(reply) {
   $("composer-input").focus();
 }
 
-function addEphemeral(content) {
+function addEphemeral(content, id) {
   if (!content || !state.current) return;
-  const reply = { channelId: state.current, at: sandboxNow().toISOString(), content };
+  const reply = { id, channelId: state.current, at: sandboxNow().toISOString(), content };
   const list = state.ephemeral.get(state.current) ?? [];
   list.push(reply);
   state.ephemeral.set(state.current, list);
@@ -379,7 +383,7 @@ async function send() {
 
 function handleInteraction(data) {
   if (data.error) addEphemeral({ blocks: [{ kind: "paragraph", spans: [{ text: data.error }] }], buttons: [] });
-  if (data.reply) addEphemeral(data.reply);
+  if (data.reply) addEphemeral(data.reply, data.replyId);
   if (data.form) openForm(data.form);
 }
 
@@ -387,6 +391,17 @@ async function press(message, button, node) {
   node.disabled = true;
   const { data } = await api("POST", "/api/buttons", { as: state.me.id, channelId: message.channelId, messageId: message.id, actionId: button.actionId });
   node.disabled = false;
+  handleInteraction(data ?? {});
+}
+
+async function pressPrivate(reply, button, node) {
+  node.disabled = true;
+  const { data } = await api("POST", "/api/buttons", { as: state.me.id, channelId: reply.channelId, replyId: reply.id, actionId: button.actionId });
+  node.disabled = false;
+  if (data && data.updated) {
+    reply.content = data.updated;
+    if (reply.channelId === state.current) renderMessages();
+  }
   handleInteraction(data ?? {});
 }
 

@@ -218,8 +218,61 @@ public sealed class SlackInboundTests
         Assert.Equal("share", submission.FormId);
         Assert.Equal("I <3 my team & night shifts", submission.Values["text"]);
         Assert.Equal("g2", submission.Values["group"]);
-        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the private reply");
-        Assert.Equal("U0ANA", harness.Emulator.Ephemerals[0].User);
+        await harness.Emulator.WaitUntilAsync(e => e.DirectMessagesTo("U0ANA").Count == 1, what: "the private reply");
+        Assert.Equal("Thanks, your post will appear in a few minutes.", harness.Emulator.DirectMessagesTo("U0ANA")[0].Text);
+    }
+
+    [Fact]
+    public async Task FormSubmission_CrisisReplyWhileTheClientIsInactive_ArrivesAsDmWithTheContactButton()
+    {
+        // The person typed /peer share in their group's channel, submitted, and put Slack away: an ephemeral answer is
+        // accepted by Slack and never seen. Crisis resources and the contact button must reach them anyway.
+        var crisis = new OutgoingMessage(
+            [new ParagraphBlock("If you are in danger, call or text 988."), new ParagraphBlock("Your post was not shared with the group.")],
+            [new MessageButton("Let the psychologist contact me", "crisis:contact:T1", ButtonStyle.Primary)]);
+        var handler = new RecordingEventHandler
+        {
+            OnCommand = (_, _) => Task.FromResult(InteractionResponse.OpenForm(new FormSpec("share", "Share", [new FormField("text", "Text", FormFieldKind.LongText)]))),
+            OnForm = (_, _) => Task.FromResult(InteractionResponse.Message(crisis)),
+        };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var channel = harness.Emulator.AddChannel("tuesday-circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+        await harness.Emulator.InjectSlashCommandAsync("U0ANA", channel, "share");
+        await harness.Emulator.WaitUntilAsync(e => e.Views.Count == 1, what: "the modal");
+
+        harness.Emulator.SetClientActive("U0ANA", active: false);
+        await harness.Emulator.SubmitViewAsync(harness.Emulator.Views[0].Id, "U0ANA", new Dictionary<string, string> { ["text"] = "I can't do this any more" });
+
+        await harness.Emulator.WaitUntilAsync(e => e.DirectMessagesTo("U0ANA").Count == 1, what: "the crisis resources in a DM");
+        var dm = harness.Emulator.DirectMessagesTo("U0ANA")[0];
+        Assert.Contains("988", dm.Text, StringComparison.Ordinal);
+        var buttons = dm.Blocks!.OfType<JsonObject>().Single(b => b["type"]?.GetValue<string>() == "actions")["elements"]!.AsArray();
+        Assert.Equal("crisis:contact:T1", Assert.Single(buttons)!["action_id"]!.GetValue<string>());
+        Assert.Empty(harness.Emulator.Ephemerals);
+        Assert.Empty(harness.Emulator.LostEphemerals);
+    }
+
+    [Fact]
+    public async Task ButtonInDm_AnswerWhileTheClientIsInactive_StaysInTheDm()
+    {
+        // The contact button sits in the DM; the answer ("the psychologist will reach out") must not be an ephemeral
+        // that a phone in a pocket never shows.
+        var handler = new RecordingEventHandler
+        {
+            OnButton = (_, _) => Task.FromResult(InteractionResponse.Text("Thank you. The group's psychologist will reach out to you privately.")),
+        };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var resources = await harness.Platform.SendDirectMessageAsync(
+            "U0ANA",
+            new OutgoingMessage([new ParagraphBlock("Call or text 988.")], [new MessageButton("Let the psychologist contact me", "crisis:contact:T1", ButtonStyle.Primary)]),
+            CancellationToken.None);
+        harness.Emulator.SetClientActive("U0ANA", active: false);
+
+        await harness.Emulator.InjectButtonPressAsync("U0ANA", resources.Channel.Id, resources.Id, "crisis:contact:T1");
+
+        await harness.Emulator.WaitUntilAsync(e => e.DirectMessagesTo("U0ANA").Count == 2, what: "the answer in the DM");
+        Assert.StartsWith("Thank you.", harness.Emulator.DirectMessagesTo("U0ANA")[1].Text, StringComparison.Ordinal);
+        Assert.Empty(harness.Emulator.LostEphemerals);
     }
 
     [Fact]
@@ -239,7 +292,9 @@ public sealed class SlackInboundTests
 
         await harness.Emulator.InjectButtonPressAsync("U0LEE", alert.Channel.Id, alert.Id, "ack:A12");
 
-        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the reply");
+        await harness.Emulator.WaitUntilAsync(e => e.DirectMessagesTo("U0LEE").Count == 2, what: "the reply in the DM");
+        Assert.Equal("Acknowledged.", harness.Emulator.DirectMessagesTo("U0LEE")[1].Text);
+        Assert.Empty(harness.Emulator.Ephemerals);
         var press = Assert.Single(harness.Recorder.Buttons);
         Assert.Equal("ack:A12", press.ActionId);
         Assert.Equal(alert, press.Message);

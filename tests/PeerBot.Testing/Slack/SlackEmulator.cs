@@ -38,6 +38,8 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     private readonly Dictionary<string, SlackUser> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChannelState> _channels = new(StringComparer.Ordinal);
     private readonly List<SlackEphemeral> _ephemerals = [];
+    private readonly List<SlackEphemeral> _lostEphemerals = [];
+    private readonly HashSet<string> _inactiveClients = new(StringComparer.Ordinal);
     private readonly List<SlackEmulatedView> _views = [];
     private readonly Dictionary<string, DateTimeOffset> _triggers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string User, string? Channel)> _responseUrls = new(StringComparer.Ordinal);
@@ -119,6 +121,59 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                 return [.. _ephemerals];
             }
         }
+    }
+
+    /// <summary>
+    /// Ephemeral messages Slack answered <c>ok</c> to but nobody saw: the person's client was not active when they were
+    /// sent, or was reloaded (or the person moved to another device) since. Slack does not tell the app.
+    /// </summary>
+    public IReadOnlyList<SlackEphemeral> LostEphemerals
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _lostEphemerals];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a person's Slack client is active (open and in the foreground). An ephemeral message reaches only an
+    /// active client: chat.postEphemeral and a response URL answer <c>ok</c> either way, and the message is lost for
+    /// an inactive one ("Ephemeral message delivery is not guaranteed — the user must be currently active in Slack",
+    /// docs.slack.dev/reference/methods/chat.postEphemeral). Everyone is active until a test says otherwise.
+    /// </summary>
+    public void SetClientActive(string userId, bool active)
+    {
+        lock (_gate)
+        {
+            if (active)
+            {
+                _inactiveClients.Remove(userId);
+            }
+            else
+            {
+                _inactiveClients.Add(userId);
+            }
+        }
+
+        Changed();
+    }
+
+    /// <summary>
+    /// The person reloads Slack or opens it on another device: the ephemeral messages they were shown are gone, as
+    /// ephemerals do not persist across reloads or between devices.
+    /// </summary>
+    public void ReloadClient(string userId)
+    {
+        lock (_gate)
+        {
+            _lostEphemerals.AddRange(_ephemerals.Where(e => e.User == userId));
+            _ephemerals.RemoveAll(e => e.User == userId);
+        }
+
+        Changed();
     }
 
     /// <summary>Modals opened, in order.</summary>
@@ -676,7 +731,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
 
                     var blocks = args["blocks"] as JsonArray;
                     var ts = NextTs();
-                    _ephemerals.Add(new SlackEphemeral(user, c.Id, Arg("text") ?? "", (JsonArray?)blocks?.DeepClone(), "chat.postEphemeral", ts));
+                    KeepEphemeral(new SlackEphemeral(user, c.Id, Arg("text") ?? "", (JsonArray?)blocks?.DeepClone(), "chat.postEphemeral", ts));
                     return Ok(new JsonObject { ["message_ts"] = ts });
                 });
             case "chat.delete":
@@ -731,6 +786,19 @@ public sealed partial class SlackEmulator : IAsyncDisposable
 
             default:
                 return Error("unknown_method");
+        }
+    }
+
+    // Called under _gate: an ephemeral shows only on an active client; Slack answers ok either way.
+    private void KeepEphemeral(SlackEphemeral ephemeral)
+    {
+        if (_inactiveClients.Contains(ephemeral.User))
+        {
+            _lostEphemerals.Add(ephemeral);
+        }
+        else
+        {
+            _ephemerals.Add(ephemeral);
         }
     }
 
@@ -815,7 +883,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         var body = JsonNode.Parse(await reader.ReadToEndAsync()) as JsonObject ?? [];
         lock (_gate)
         {
-            _ephemerals.Add(new SlackEphemeral(target.User, target.Channel, body["text"]?.GetValue<string>() ?? "", (JsonArray?)(body["blocks"] as JsonArray)?.DeepClone(), "response_url"));
+            KeepEphemeral(new SlackEphemeral(target.User, target.Channel, body["text"]?.GetValue<string>() ?? "", (JsonArray?)(body["blocks"] as JsonArray)?.DeepClone(), "response_url"));
         }
 
         Changed();

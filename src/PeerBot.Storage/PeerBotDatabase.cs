@@ -17,6 +17,8 @@ public sealed class PeerBotDatabase : IDisposable
         Path = path;
     }
 
+    private readonly Lock _setUpGate = new();
+
     /// <summary>The LiteDB database.</summary>
     public LiteDatabase Database { get; }
 
@@ -70,6 +72,46 @@ public sealed class PeerBotDatabase : IDisposable
         }
 
         return Initialise(database, full);
+    }
+
+    /// <summary>
+    /// Runs a store's one-time set-up (its mapper entries, collections and indexes) while no other store of this database
+    /// runs its own. The host opens its stores from several background services at once, and neither LiteDB's mapper
+    /// (configured from two threads it threw "Member 'Id' not found") nor its engine (two collections created at once
+    /// throw "Collection was modified" in LiteDB 5.0) is safe for that. Stores create their collections here, so no
+    /// later first write creates one.
+    /// </summary>
+    /// <typeparam name="T">What the set-up returns, usually the store's collections.</typeparam>
+    /// <param name="setUp">The set-up, given the LiteDB database.</param>
+    /// <returns>What <paramref name="setUp"/> returned.</returns>
+    public T SetUp<T>(Func<LiteDatabase, T> setUp)
+    {
+        ArgumentNullException.ThrowIfNull(setUp);
+        lock (_setUpGate)
+        {
+            return setUp(Database);
+        }
+    }
+
+    /// <summary>
+    /// Creates the named collection now if it does not exist (LiteDB otherwise creates it on its first write). Call it
+    /// from <see cref="SetUp{T}"/>.
+    /// </summary>
+    /// <param name="database">The LiteDB database.</param>
+    /// <param name="name">The collection's name.</param>
+    public static void EnsureCollection(LiteDatabase database, string name)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        if (database.CollectionExists(name))
+        {
+            return;
+        }
+
+        // LiteDB has no call that only creates a collection: a document written and deleted at once leaves it empty.
+        var collection = database.GetCollection(name);
+        var placeholder = new BsonValue("~peerbot-set-up");
+        collection.Insert(new BsonDocument { ["_id"] = placeholder });
+        collection.Delete(placeholder);
     }
 
     /// <summary>LiteDB's log file beside a data file: <c>name-log.ext</c>.</summary>

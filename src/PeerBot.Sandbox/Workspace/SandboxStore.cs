@@ -20,11 +20,18 @@ public sealed class SandboxStore
     public SandboxStore(PeerBotDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
-        _channels = database.Database.GetCollection<SandboxChannelDocument>(ChannelCollection);
-        _messages = database.Database.GetCollection<SandboxMessageDocument>(MessageCollection);
-        _channels.EnsureIndex(c => c.GroupId);
-        _messages.EnsureIndex(m => m.ChannelId);
-        _messages.EnsureIndex(m => m.Seq);
+        // Through the database's set-up gate, like every store: the sandbox's stores open at once.
+        (_channels, _messages) = database.SetUp(db =>
+        {
+            PeerBotDatabase.EnsureCollection(db, ChannelCollection);
+            PeerBotDatabase.EnsureCollection(db, MessageCollection);
+            var channels = db.GetCollection<SandboxChannelDocument>(ChannelCollection);
+            var messages = db.GetCollection<SandboxMessageDocument>(MessageCollection);
+            channels.EnsureIndex(c => c.GroupId);
+            messages.EnsureIndex(m => m.ChannelId);
+            messages.EnsureIndex(m => m.Seq);
+            return (channels, messages);
+        });
     }
 
     /// <summary>The highest message sequence number used so far.</summary>

@@ -14,9 +14,14 @@ public sealed class LiteAuditLog : IAuditLog
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
-        _entries = database.Database.GetCollection("audit");
-        _entries.EnsureIndex("Actor");
-        _entries.EnsureIndex("At");
+        _entries = database.SetUp(db =>
+        {
+            PeerBotDatabase.EnsureCollection(db, "audit");
+            var collection = db.GetCollection("audit");
+            collection.EnsureIndex("Actor");
+            collection.EnsureIndex("At");
+            return collection;
+        });
     }
 
     /// <inheritdoc />

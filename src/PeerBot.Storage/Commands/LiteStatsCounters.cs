@@ -14,8 +14,13 @@ public sealed class LiteStatsCounters : IStatsCounters
     public LiteStatsCounters(PeerBotDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
-        _counters = database.Database.GetCollection("stats_weekly");
-        _counters.EnsureIndex("GroupId");
+        _counters = database.SetUp(db =>
+        {
+            PeerBotDatabase.EnsureCollection(db, "stats_weekly");
+            var collection = db.GetCollection("stats_weekly");
+            collection.EnsureIndex("GroupId");
+            return collection;
+        });
     }
 
     /// <inheritdoc />

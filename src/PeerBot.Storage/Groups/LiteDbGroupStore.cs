@@ -18,14 +18,19 @@ public sealed class LiteDbGroupStore : IGroupStore
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
-        var mapper = database.Database.Mapper;
-        mapper.Entity<GroupRecord>().Id(g => g.Id, autoId: false);
-        mapper.Entity<GroupChange>().Id(c => c.Id, autoId: true);
-        _groups = database.Database.GetCollection<GroupRecord>("groups");
-        _changes = database.Database.GetCollection<GroupChange>("group_changes");
-        _changes.EnsureIndex(c => c.GroupId);
-        _assignments = database.Database.GetCollection<AssignmentDocument>("group_assignments");
-        _pauses = database.Database.GetCollection<PauseDocument>("member_pauses");
+        (_groups, _changes, _assignments, _pauses) = database.SetUp(db =>
+        {
+            db.Mapper.Entity<GroupRecord>().Id(g => g.Id, autoId: false);
+            db.Mapper.Entity<GroupChange>().Id(c => c.Id, autoId: true);
+            foreach (var name in (string[])["groups", "group_changes", "group_assignments", "member_pauses"])
+            {
+                PeerBotDatabase.EnsureCollection(db, name);
+            }
+
+            var changes = db.GetCollection<GroupChange>("group_changes");
+            changes.EnsureIndex(c => c.GroupId);
+            return (db.GetCollection<GroupRecord>("groups"), changes, db.GetCollection<AssignmentDocument>("group_assignments"), db.GetCollection<PauseDocument>("member_pauses"));
+        });
     }
 
     /// <inheritdoc />

@@ -16,16 +16,23 @@ public sealed class LiteDbPromptStore : IPromptStore
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
-        var mapper = database.Database.Mapper;
-        mapper.Entity<PromptGroupState>().Id(s => s.Id, autoId: false);
-        mapper.Entity<PostedPrompt>().Id(p => p.Id, autoId: true);
-        mapper.Entity<CheckInRecord>().Id(c => c.Id, autoId: false);
-        _states = database.Database.GetCollection<PromptGroupState>("prompt_states");
-        _posted = database.Database.GetCollection<PostedPrompt>("prompt_posts");
-        _posted.EnsureIndex(p => p.GroupId);
-        _checkIns = database.Database.GetCollection<CheckInRecord>("checkins");
-        _checkIns.EnsureIndex(c => c.Closed);
-        DropLegacyHandleKeys(database);
+        (_states, _posted, _checkIns) = database.SetUp(db =>
+        {
+            db.Mapper.Entity<PromptGroupState>().Id(s => s.Id, autoId: false);
+            db.Mapper.Entity<PostedPrompt>().Id(p => p.Id, autoId: true);
+            db.Mapper.Entity<CheckInRecord>().Id(c => c.Id, autoId: false);
+            foreach (var name in (string[])["prompt_states", "prompt_posts", "checkins"])
+            {
+                PeerBotDatabase.EnsureCollection(db, name);
+            }
+
+            var posted = db.GetCollection<PostedPrompt>("prompt_posts");
+            posted.EnsureIndex(p => p.GroupId);
+            var checkIns = db.GetCollection<CheckInRecord>("checkins");
+            checkIns.EnsureIndex(c => c.Closed);
+            DropLegacyHandleKeys(database);
+            return (db.GetCollection<PromptGroupState>("prompt_states"), posted, checkIns);
+        });
     }
 
     /// <summary>

@@ -23,10 +23,15 @@ public sealed class LiteDbAlertStore : IAlertStore
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
-        _alerts = database.Database.GetCollection(CollectionName);
-        _alerts.EnsureIndex("groupId");
-        _alerts.EnsureIndex("delivered");
-        _alerts.EnsureIndex("raisedAt");
+        _alerts = database.SetUp(db =>
+        {
+            PeerBotDatabase.EnsureCollection(db, CollectionName);
+            var collection = db.GetCollection(CollectionName);
+            collection.EnsureIndex("groupId");
+            collection.EnsureIndex("delivered");
+            collection.EnsureIndex("raisedAt");
+            return collection;
+        });
     }
 
     /// <inheritdoc />

@@ -23,10 +23,15 @@ public sealed class LiteDbSpiralEntryStore : ISpiralEntryStore
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
-        _entries = database.Database.GetCollection(CollectionName);
-        _entries.EnsureIndex("groupId");
-        _entries.EnsureIndex("ts");
-        _entries.EnsureIndex("authorKey");
+        _entries = database.SetUp(db =>
+        {
+            PeerBotDatabase.EnsureCollection(db, CollectionName);
+            var collection = db.GetCollection(CollectionName);
+            collection.EnsureIndex("groupId");
+            collection.EnsureIndex("ts");
+            collection.EnsureIndex("authorKey");
+            return collection;
+        });
     }
 
     /// <inheritdoc />

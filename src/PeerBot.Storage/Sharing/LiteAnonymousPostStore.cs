@@ -20,10 +20,15 @@ public sealed class LiteAnonymousPostStore : IAnonymousPostStore
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
-        _posts = database.Database.GetCollection(CollectionName);
-        _posts.EnsureIndex("DueAt");
-        _posts.EnsureIndex("Author");
-        _posts.EnsureIndex("CrisisToken");
+        _posts = database.SetUp(db =>
+        {
+            PeerBotDatabase.EnsureCollection(db, CollectionName);
+            var collection = db.GetCollection(CollectionName);
+            collection.EnsureIndex("DueAt");
+            collection.EnsureIndex("Author");
+            collection.EnsureIndex("CrisisToken");
+            return collection;
+        });
     }
 
     /// <inheritdoc />

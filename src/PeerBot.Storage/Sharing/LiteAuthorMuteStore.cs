@@ -12,7 +12,12 @@ public sealed class LiteAuthorMuteStore : IAuthorMuteStore
     public LiteAuthorMuteStore(PeerBotDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
-        _mutes = database.Database.GetCollection("anon_mutes");
+        _mutes = database.SetUp(db =>
+        {
+            PeerBotDatabase.EnsureCollection(db, "anon_mutes");
+            var collection = db.GetCollection("anon_mutes");
+            return collection;
+        });
     }
 
     /// <inheritdoc />
@@ -43,7 +48,12 @@ public sealed class LiteAnonymityKeyRecord : IAnonymityKeyRecord
     public LiteAnonymityKeyRecord(PeerBotDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
-        _meta = database.Database.GetCollection("anon_meta");
+        _meta = database.SetUp(db =>
+        {
+            PeerBotDatabase.EnsureCollection(db, "anon_meta");
+            var collection = db.GetCollection("anon_meta");
+            return collection;
+        });
     }
 
     /// <inheritdoc />

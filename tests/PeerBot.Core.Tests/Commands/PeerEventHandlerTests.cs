@@ -279,6 +279,16 @@ public sealed class PeerEventHandlerTests : IDisposable
         Assert.Equal([("preview", W.Owls)], _world.Operations.Calls);
     }
 
+    [Fact]
+    public async Task GroupArgument_FacilitatorRunsInAnotherGroupsChannel_ActsOnOwnGroupOnly()
+    {
+        // Lee facilitates Tuesday Circle only; typed in the Night Owls' channel with no group named, the command must not
+        // act on the Night Owls.
+        await _world.CommandAsync(W.LeeUser, "prompt preview", _world.OwlsChannel.Id);
+
+        Assert.Equal([("preview", W.Tuesday)], _world.Operations.Calls);
+    }
+
     // --- groups, flags, ack, resolve, stats ---
 
     [Fact]

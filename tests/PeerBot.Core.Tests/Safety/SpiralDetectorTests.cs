@@ -215,6 +215,17 @@ public sealed class SpiralDetectorTests
     }
 
     [Fact]
+    public void Seed_KeptMessagesFromOnePersonOnly_NoSpiralReturned()
+    {
+        // Three kept messages, one author: a spiral is a group sliding, not one person (SpiralMinPeople = 2).
+        var d = new SpiralDetector(new SafetyOptions());
+
+        Assert.Null(d.Seed("g1", [Kept(0, "ana"), Kept(1, "ana"), Kept(2, "ana")]));
+        Assert.Null(At(d, 3, "ana", Fatal).Alert);
+        Assert.Equal(AlertKind.Spiral, At(d, 4, "ben", Fatal).Alert);
+    }
+
+    [Fact]
     public void Seed_WithinTheRememberedCooldown_NoSpiralReturned()
     {
         var d = new SpiralDetector(new SafetyOptions { AlertCooldown = TimeSpan.FromHours(2) });

@@ -46,8 +46,8 @@ public sealed class PeerBotTestHost : IAsyncDisposable
     /// <summary>The LiteDB file (<c>PeerBot:Storage:Path</c>).</summary>
     public string DatabasePath => Path.Combine(Folder, "peerbot.db");
 
-    /// <summary>The anonymity key file (<c>PeerBot:Anonymity:KeyPath</c>).</summary>
-    public string KeyPath => Path.Combine(Folder, "anonymity.key");
+    /// <summary>The anonymity key file (<c>PeerBot:Anonymity:KeyPath</c>), in a folder apart from the database as in production.</summary>
+    public string KeyPath => Path.Combine(Folder, "keys", "anonymity.key");
 
     /// <summary>Every log line of every host, as "Level Category: message [structured values] exception".</summary>
     public ListLoggerProvider Logs { get; } = new();

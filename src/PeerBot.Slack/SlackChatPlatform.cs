@@ -26,11 +26,14 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     private readonly ConcurrentDictionary<string, string> _dmChannels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MessageRef> _sentByKey = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _sentKeys = new();
+    private readonly ConcurrentDictionary<string, SlackUserInfo> _users = new(StringComparer.Ordinal);
+    private readonly SlackStaffNotices _notices;
 
-    public SlackChatPlatform(SlackApiClient api, SlackBotIdentity identity, ILogger<SlackChatPlatform> logger)
+    public SlackChatPlatform(SlackApiClient api, SlackBotIdentity identity, SlackStaffNotices notices, ILogger<SlackChatPlatform> logger)
     {
         _api = api;
         _identity = identity;
+        _notices = notices;
         _logger = logger;
     }
 
@@ -63,7 +66,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             }
             else
             {
-                await ReconcileMembersAsync(channel.Id, spec.UserIds, cancellationToken).ConfigureAwait(false);
+                await ReconcileMembersAsync(channel, spec.GroupId, spec.UserIds, cancellationToken).ConfigureAwait(false);
             }
 
             return new ChannelRef(PlatformKind.Slack, channel.Id);
@@ -78,10 +81,27 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// When Slack refuses the removal (<c>restricted_action</c>, <c>not_supported</c>, …) the coordinators and the
+    /// group's facilitators are told by DM to remove the person by hand, and the call returns: retrying cannot help,
+    /// and failing would stop the rest of the group's reconciliation every time.
+    /// </remarks>
     public Task RemoveMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return MapErrorsAsync(() => KickAsync(channel.Id, userId, cancellationToken));
+        return MapErrorsAsync(async () =>
+        {
+            try
+            {
+                await KickAsync(channel.Id, userId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SlackApiException ex) when (IsRefusedKick(ex))
+            {
+                var name = (await GetChannelAsync(channel.Id, cancellationToken).ConfigureAwait(false))?.Name;
+                var user = await DescribeUserAsync(userId, cancellationToken).ConfigureAwait(false);
+                await _notices.KickRefusedAsync(channel.Id, null, name, userId, user.Name, ex.Error, cancellationToken).ConfigureAwait(false);
+            }
+        });
     }
 
     /// <inheritdoc />
@@ -379,8 +399,9 @@ public sealed partial class SlackChatPlatform : IChatPlatform
         await _api.PostAsync("conversations.setTopic", new JsonObject { ["channel"] = channel.Id, ["topic"] = wanted }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ReconcileMembersAsync(string channelId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    private async Task ReconcileMembersAsync(ChannelInfo channel, string groupId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
     {
+        var channelId = channel.Id;
         var present = new HashSet<string>(StringComparer.Ordinal);
         var query = new Dictionary<string, string> { ["channel"] = channelId };
         await foreach (var page in _api.GetPagesAsync("conversations.members", query, cancellationToken).ConfigureAwait(false))
@@ -401,9 +422,58 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             await InviteAsync(channelId, missing, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var extra in present.Where(u => !wanted.Contains(u) && u != _identity.UserId))
+        foreach (var extra in present.Where(u => !wanted.Contains(u) && u != _identity.UserId).ToList())
         {
-            await KickAsync(channelId, extra, cancellationToken).ConfigureAwait(false);
+            var user = await DescribeUserAsync(extra, cancellationToken).ConfigureAwait(false);
+            if (user.IsBot)
+            {
+                // Another app's bot user (an admin's archiving or compliance bot) is the workspace's business, not the group's.
+                _logger.LogInformation("Left another app's bot user {User} in Slack channel {Channel}.", extra, channelId);
+                continue;
+            }
+
+            try
+            {
+                await KickAsync(channelId, extra, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SlackApiException ex) when (IsRefusedKick(ex))
+            {
+                // One refused removal must not stop the others, nor the group's sync.
+                await _notices.KickRefusedAsync(channelId, groupId, channel.Name, extra, user.Name, ex.Error, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A removal Slack refuses for good (a workspace preference, a member apps cannot remove): not worth retrying.</summary>
+    private static bool IsRefusedKick(SlackApiException ex) =>
+        !ex.IsAuthError && !ex.IsTransient && ex.Error is not ("channel_not_found" or "is_archived" or "missing_scope" or "not_in_channel");
+
+    /// <summary>A user's name and whether it is a bot (<c>users.info</c>, remembered); unknown users count as people.</summary>
+    private async Task<SlackUserInfo> DescribeUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (_users.TryGetValue(userId, out var known))
+        {
+            return known;
+        }
+
+        if (userId == "USLACKBOT")
+        {
+            return _users[userId] = new SlackUserInfo("Slackbot", true);
+        }
+
+        try
+        {
+            var response = await _api.GetAsync("users.info", new Dictionary<string, string> { ["user"] = userId }, cancellationToken).ConfigureAwait(false);
+            var user = response.GetProperty("user");
+            var isBot = (user.TryGetProperty("is_bot", out var b) && b.ValueKind == JsonValueKind.True)
+                || (user.TryGetProperty("is_app_user", out var a) && a.ValueKind == JsonValueKind.True);
+            var name = user.TryGetProperty("real_name", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()
+                : user.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+            return _users[userId] = new SlackUserInfo(name, isBot);
+        }
+        catch (SlackApiException ex) when (!ex.IsAuthError && !ex.IsTransient && ex.Error != "missing_scope")
+        {
+            return new SlackUserInfo(null, false);
         }
     }
 
@@ -494,6 +564,8 @@ public sealed partial class SlackChatPlatform : IChatPlatform
 
     [GeneratedRegex("^[UW][A-Z0-9]{2,}$")]
     private static partial Regex UserIdPattern();
+
+    private sealed record SlackUserInfo(string? Name, bool IsBot);
 
     private sealed record ChannelInfo(string Id, string Name, bool IsArchived, string? Topic)
     {

@@ -101,6 +101,71 @@ public sealed class SlackChatPlatformTests
         Assert.Contains("U0ANA", harness.Emulator.Channel(second.Id).Members);
     }
 
+    private static readonly List<PersonOptions> Staff =
+    [
+        new() { Id = "casey", Name = "Casey", Role = PersonRole.Coordinator, Slack = "U0CASEY" },
+        new() { Id = "dr-lee", Name = "Dr. Lee", Role = PersonRole.Alumni, Slack = "U0LEE" },
+    ];
+
+    private static void PeopleAndStaff(SlackEmulator e)
+    {
+        People(e);
+        e.AddUser("U0CASEY", "casey", "casey@hospital.org");
+        e.AddUser("U0ARCHIVER", "compliance-archiver", isBot: true);
+    }
+
+    private static void Groups(IServiceCollection services) =>
+        services.AddSingleton<PeerBot.Core.Groups.IGroupDirectory>(new FixedGroupDirectory(FixedGroupDirectory.Group("g1", "Tuesday Circle", null, ["ana"], ["dr-lee"])));
+
+    [Fact]
+    public async Task EnsurePrivateChannel_Existing_LeavesOtherAppsBotsAndKeepsSyncingPastARefusedKick()
+    {
+        await using var harness = await SlackHarness.StartAsync(PeopleAndStaff, people: Staff, services: Groups);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0BEN", "U0CY", "U0LEE"], null), None);
+        harness.Emulator.AddMember(channel.Id, "U0ARCHIVER");
+        harness.Emulator.RefuseKick("U0BEN", "restricted_action");
+
+        // Ben and Cy left the group and Dr. Lee stays; Slack refuses to remove Ben.
+        var again = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0LEE"], channel), None);
+
+        Assert.Equal(channel, again);
+        var members = harness.Emulator.Channel(channel.Id).Members.Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["U0ANA", "U0ARCHIVER", "U0BEN", "U0LEE", SlackEmulator.BotUserId], members);
+        Assert.DoesNotContain(harness.Emulator.Calls, c => c.Method == "conversations.kick" && c.Arguments["user"]!.GetValue<string>() == "U0ARCHIVER");
+
+        // The coordinator and the group's facilitator are told, by DM, whom to remove by hand and why.
+        foreach (var staff in new[] { "U0CASEY", "U0LEE" })
+        {
+            var notice = Assert.Single(harness.Emulator.DirectMessagesTo(staff));
+            Assert.Contains("Tuesday Circle", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("U0BEN", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("restricted_action", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("Remove from channel", notice.Text, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(harness.Emulator.DirectMessagesTo("U0ANA"));
+    }
+
+    [Fact]
+    public async Task RemoveMember_Refused_ReturnsAndTellsTheCoordinatorOnceADay()
+    {
+        await using var harness = await SlackHarness.StartAsync(PeopleAndStaff, people: Staff);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0BEN"], null), None);
+        harness.Emulator.RefuseKick("U0BEN", "not_supported");
+
+        await harness.Platform.RemoveMemberAsync(channel, "U0BEN", None);
+        await harness.Platform.RemoveMemberAsync(channel, "U0BEN", None);
+
+        var notice = Assert.Single(harness.Emulator.DirectMessagesTo("U0CASEY"));
+        Assert.Contains("#circle", notice.Text, StringComparison.Ordinal);
+        Assert.Contains("not_supported", notice.Text, StringComparison.Ordinal);
+        Assert.Contains("U0BEN", harness.Emulator.Channel(channel.Id).Members);
+
+        harness.Time.Advance(SlackStaffNotices.RepeatAfter);
+        await harness.Platform.RemoveMemberAsync(channel, "U0BEN", None);
+        Assert.Equal(2, harness.Emulator.DirectMessagesTo("U0CASEY").Count);
+    }
+
     [Fact]
     public async Task MembershipAndArchive_RepeatedOperations_AreNotErrors()
     {

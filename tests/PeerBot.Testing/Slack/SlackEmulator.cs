@@ -46,6 +46,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     private readonly List<SlackApiCall> _calls = [];
     private readonly List<string> _violations = [];
     private readonly Dictionary<string, Queue<InjectedFailure>> _failures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _kickRefusals = new(StringComparer.Ordinal);
     private WebApplication? _app;
     private int _counter;
     private long _ts;
@@ -242,10 +243,10 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         _app = app;
     }
 
-    /// <summary>Adds a person to the workspace.</summary>
-    public SlackUser AddUser(string id, string name, string? email = null, bool deleted = false)
+    /// <summary>Adds a person to the workspace; <paramref name="isBot"/> for another app's bot user (an admin's archiving bot).</summary>
+    public SlackUser AddUser(string id, string name, string? email = null, bool deleted = false, bool isBot = false)
     {
-        var user = new SlackUser(id, name, email, Deleted: deleted);
+        var user = new SlackUser(id, name, email, IsBot: isBot, Deleted: deleted);
         lock (_gate)
         {
             _users[id] = user;
@@ -263,6 +264,48 @@ public sealed partial class SlackEmulator : IAsyncDisposable
             _channels[id] = new ChannelState(id, name, isPrivate, IsIm: false) { Members = [.. members] };
             return id;
         }
+    }
+
+    /// <summary>
+    /// Every <c>conversations.kick</c> of this user is refused with <paramref name="error"/>, as Slack refuses when a
+    /// workspace preference stops apps from removing people (<c>restricted_action</c>) or the member cannot be removed
+    /// that way (<c>not_supported</c>, e.g. a Slack Connect member; <c>cant_kick_from_general</c>).
+    /// </summary>
+    public void RefuseKick(string userId, string error)
+    {
+        lock (_gate)
+        {
+            _kickRefusals[userId] = error;
+        }
+    }
+
+    /// <summary>Someone in the workspace adds a member to a channel (a person, or another app's bot user).</summary>
+    public void AddMember(string channelId, string userId)
+    {
+        lock (_gate)
+        {
+            var members = _channels[channelId].Members;
+            if (!members.Contains(userId))
+            {
+                members.Add(userId);
+            }
+        }
+
+        Changed();
+    }
+
+    /// <summary>
+    /// Someone in the workspace removes a member from a channel (<c>/remove</c>, or channel details → Members). Removing
+    /// the bot from a private channel hides the channel from it: every call then answers <c>channel_not_found</c>.
+    /// </summary>
+    public void RemoveMember(string channelId, string userId)
+    {
+        lock (_gate)
+        {
+            _channels[channelId].Members.Remove(userId);
+        }
+
+        Changed();
     }
 
     /// <summary>The next call of <paramref name="method"/> gets an HTTP status (429 with <c>Retry-After</c>, 5xx).</summary>
@@ -659,7 +702,18 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                         return Error("cant_kick_self");
                     }
 
-                    return c.Members.Remove(user) ? Ok([]) : Error("not_in_channel");
+                    if (!c.Members.Contains(user))
+                    {
+                        return Error("not_in_channel");
+                    }
+
+                    if (_kickRefusals.TryGetValue(user, out var refusal))
+                    {
+                        return Error(refusal);
+                    }
+
+                    c.Members.Remove(user);
+                    return Ok([]);
                 });
             case "conversations.archive":
                 return WithChannel(Arg("channel"), c =>

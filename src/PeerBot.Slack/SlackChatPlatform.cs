@@ -50,6 +50,19 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             if (spec.Existing is { } existing)
             {
                 channel = await GetChannelAsync(existing.Id, cancellationToken).ConfigureAwait(false);
+                if (channel is null)
+                {
+                    // A private channel is hidden from PeerBot once it is removed from it (or the channel is deleted).
+                    // A new channel would split the group from its history without anyone knowing: the staff are told
+                    // how to add PeerBot back, and the group waits.
+                    await _notices.BotRemovedAsync(existing.Id, spec.GroupId, null, cancellationToken).ConfigureAwait(false);
+                    throw new SlackApiException(
+                        "conversations.info",
+                        "channel_not_found",
+                        $"PeerBot can no longer see the Slack channel of group {spec.GroupId} (removed from it, or the channel was deleted); no new channel was made. "
+                        + "A member of the channel can add PeerBot back with /invite @PeerBot.");
+                }
+
                 if (channel is { IsArchived: true })
                 {
                     _logger.LogWarning("The Slack channel of group {GroupId} is archived; creating a new one.", spec.GroupId);
@@ -77,7 +90,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     public Task AddMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return MapErrorsAsync(() => InviteAsync(channel.Id, [userId], cancellationToken));
+        return MapErrorsAsync(() => ReportingLostChannelAsync(channel.Id, () => InviteAsync(channel.Id, [userId], cancellationToken), cancellationToken));
     }
 
     /// <inheritdoc />
@@ -89,7 +102,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     public Task RemoveMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return MapErrorsAsync(async () =>
+        return MapErrorsAsync(() => ReportingLostChannelAsync(channel.Id, async () =>
         {
             try
             {
@@ -101,7 +114,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
                 var user = await DescribeUserAsync(userId, cancellationToken).ConfigureAwait(false);
                 await _notices.KickRefusedAsync(channel.Id, null, name, userId, user.Name, ex.Error, cancellationToken).ConfigureAwait(false);
             }
-        });
+        }, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -125,7 +138,30 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     public Task<MessageRef> PostMessageAsync(ChannelRef channel, OutgoingMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return MapErrorsAsync(() => PostAsync(channel.Id, message, cancellationToken));
+        return MapErrorsAsync(async () =>
+        {
+            MessageRef? posted = null;
+            await ReportingLostChannelAsync(channel.Id, async () => posted = await PostAsync(channel.Id, message, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            return posted!;
+        });
+    }
+
+    /// <summary>
+    /// Runs a call on a channel; when Slack says the channel is gone for PeerBot (a private channel it was removed
+    /// from, or a deleted one) and it is a group's channel, the staff are told how to add PeerBot back. The error
+    /// still reaches the caller.
+    /// </summary>
+    private async Task ReportingLostChannelAsync(string channelId, Func<Task> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (SlackApiException ex) when (ex.Error is "channel_not_found" or "not_in_channel" && !channelId.StartsWith('D'))
+        {
+            await _notices.BotRemovedAsync(channelId, null, null, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <inheritdoc />

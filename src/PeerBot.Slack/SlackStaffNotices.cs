@@ -34,9 +34,15 @@ public sealed class SlackStaffNotices
     /// PeerBot can no longer reach a group's private channel (removed from it, or the channel deleted): Slack answers
     /// <c>channel_not_found</c>. No new channel is made, so the group's history stays where it is.
     /// </summary>
+    /// <remarks>Without <paramref name="groupId"/>, nothing is sent unless the channel is a known group's.</remarks>
     public Task BotRemovedAsync(string channelId, string? groupId, string? channelName, CancellationToken cancellationToken)
     {
         var group = FindGroup(channelId, groupId);
+        if (group is null && groupId is null)
+        {
+            return Task.CompletedTask;
+        }
+
         var name = GroupName(group, channelName);
         var where = channelName is null ? "the group's private channel" : $"#{channelName}";
         var message = new OutgoingMessage(

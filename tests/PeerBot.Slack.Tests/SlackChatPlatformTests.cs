@@ -167,6 +167,57 @@ public sealed class SlackChatPlatformTests
     }
 
     [Fact]
+    public async Task EnsurePrivateChannel_BotRemovedFromExisting_MakesNoSecondChannelAndTellsStaffHowToAddItBack()
+    {
+        await using var harness = await SlackHarness.StartAsync(PeopleAndStaff, people: Staff, services: Groups);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0LEE"], null), None);
+        harness.Emulator.RemoveMember(channel.Id, SlackEmulator.BotUserId);
+
+        var error = await Assert.ThrowsAsync<PlatformException>(() =>
+            harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0LEE"], channel), None));
+
+        Assert.Equal(PlatformErrorKind.NotFound, error.Kind);
+        Assert.Single(harness.Emulator.Channels);
+        Assert.Single(harness.Emulator.Calls, c => c.Method == "conversations.create");
+        foreach (var staff in new[] { "U0CASEY", "U0LEE" })
+        {
+            var notice = Assert.Single(harness.Emulator.DirectMessagesTo(staff));
+            Assert.Contains("Tuesday Circle", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("/invite @PeerBot", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("has not made a new channel", notice.Text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task PostMessage_GroupChannelTheBotWasRemovedFrom_NotFoundAndStaffToldOnce()
+    {
+        string channelId = "";
+        await using var harness = await SlackHarness.StartAsync(
+            e =>
+            {
+                PeopleAndStaff(e);
+                channelId = e.AddChannel("tuesday-circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA", "U0LEE");
+            },
+            people: Staff,
+            services: s => s.AddSingleton<PeerBot.Core.Groups.IGroupDirectory>(
+                new FixedGroupDirectory(FixedGroupDirectory.Group("g1", "Tuesday Circle", channelId, ["ana"], ["dr-lee"]))));
+        var channel = new ChannelRef(PlatformKind.Slack, channelId);
+        harness.Emulator.RemoveMember(channelId, SlackEmulator.BotUserId);
+
+        var first = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("This week's prompt"), None));
+        await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.AddMemberAsync(channel, "U0BEN", None));
+
+        Assert.Equal(PlatformErrorKind.NotFound, first.Kind);
+        Assert.Contains("/invite @PeerBot", Assert.Single(harness.Emulator.DirectMessagesTo("U0CASEY")).Text, StringComparison.Ordinal);
+        Assert.Single(harness.Emulator.DirectMessagesTo("U0LEE"));
+
+        // Once a member adds PeerBot back, the group's channel works again as it was.
+        harness.Emulator.AddMember(channelId, SlackEmulator.BotUserId);
+        await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("This week's prompt"), None);
+        Assert.Single(harness.Emulator.Channel(channelId).Messages);
+    }
+
+    [Fact]
     public async Task MembershipAndArchive_RepeatedOperations_AreNotErrors()
     {
         await using var harness = await SlackHarness.StartAsync(People);

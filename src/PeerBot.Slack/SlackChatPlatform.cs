@@ -17,7 +17,7 @@ namespace PeerBot.Slack;
 public sealed partial class SlackChatPlatform : IChatPlatform
 {
     private const int TopicMaxLength = 250;
-    // conversations.invite takes up to 1000 user ids a call (Slack Web API description).
+    // conversations.invite takes 1 to 1,000 user ids a call (docs.slack.dev/reference/methods/conversations.invite).
     private const int InviteBatch = 1000;
     private const int MaxRememberedKeys = 2048;
     private readonly SlackApiClient _api;
@@ -516,15 +516,30 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     private async Task InviteAsync(string channelId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {
         var failed = new List<string>();
-        foreach (var batch in userIds.Where(u => u != _identity.UserId).Chunk(InviteBatch))
+        foreach (var batch in userIds.Where(u => u != _identity.UserId).Distinct(StringComparer.Ordinal).Chunk(InviteBatch))
         {
             try
             {
-                await _api.PostAsync("conversations.invite", new JsonObject { ["channel"] = channelId, ["users"] = string.Join(',', batch) }, cancellationToken).ConfigureAwait(false);
+                // force: Slack invites everyone it can and lists each refused user in `errors`, rather than failing the
+                // whole call on one person who is already there or cannot be invited.
+                var response = await _api.PostAsync(
+                    "conversations.invite",
+                    new JsonObject { ["channel"] = channelId, ["users"] = string.Join(',', batch), ["force"] = true },
+                    cancellationToken).ConfigureAwait(false);
+                Collect(SlackApiClient.ReadUserErrors(response));
             }
-            catch (SlackApiException ex) when (batch.Length > 1 && !ex.IsAuthError && !ex.IsTransient && ex.Error is not ("channel_not_found" or "is_archived" or "missing_scope"))
+            catch (SlackApiException ex) when (ex.UserErrors.Count > 0)
             {
-                // One person already there (or not invitable) fails the whole batch; invite them one by one.
+                Collect(ex.UserErrors);
+            }
+            catch (SlackApiException ex) when (ex.Error is "already_in_channel" or "cant_invite_self" && batch.Length == 1)
+            {
+                _logger.LogDebug("Slack user was already in channel {Channel}.", channelId);
+            }
+            catch (SlackApiException ex) when (batch.Length > 1 && !ex.IsAuthError && !ex.IsTransient && ex.Error is not ("channel_not_found" or "is_archived" or "missing_scope" or "not_in_channel"))
+            {
+                // An answer without the per-user list: invite one by one, so one person does not keep the others out.
+                _logger.LogWarning("Slack refused a batch invitation to {Channel} ({Error}) without saying for whom; inviting one by one.", channelId, ex.Error);
                 foreach (var user in batch)
                 {
                     try
@@ -533,20 +548,29 @@ public sealed partial class SlackChatPlatform : IChatPlatform
                     }
                     catch (SlackApiException single) when (!single.IsAuthError && !single.IsTransient && single.Error != "missing_scope")
                     {
-                        _logger.LogWarning("Could not invite Slack user {User} to {Channel}: {Error}", user, channelId, single.Error);
-                        failed.Add($"{user} ({single.Error})");
+                        Collect([(user, single.Error)]);
                     }
                 }
-            }
-            catch (SlackApiException ex) when (ex.Error == "already_in_channel")
-            {
-                _logger.LogDebug("Slack user was already in channel {Channel}.", channelId);
             }
         }
 
         if (failed.Count > 0)
         {
             throw new SlackApiException("conversations.invite", "invite_failed", $"Slack did not let PeerBot invite {string.Join(", ", failed)} to channel {channelId}; everyone else was invited.");
+        }
+
+        void Collect(IEnumerable<(string User, string Error)> errors)
+        {
+            foreach (var (user, error) in errors)
+            {
+                if (error is "already_in_channel" or "cant_invite_self")
+                {
+                    continue;
+                }
+
+                _logger.LogWarning("Could not invite Slack user {User} to {Channel}: {Error}", user, channelId, error);
+                failed.Add($"{user} ({error})");
+            }
         }
     }
 

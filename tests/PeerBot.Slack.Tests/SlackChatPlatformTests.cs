@@ -368,6 +368,33 @@ public sealed class SlackChatPlatformTests
     }
 
     [Fact]
+    public async Task EnsurePrivateChannel_ExistingWithSomeRefused_OneForcedInviteAndOnlyTheRefusedNamed()
+    {
+        var ids = Enumerable.Range(0, 300).Select(i => $"U0P{i:D4}").ToList();
+        await using var harness = await SlackHarness.StartAsync(e =>
+        {
+            e.MaxPageSize = 200;
+            ids.ForEach(id => e.AddUser(id, id.ToLowerInvariant()));
+            e.AddUser("U0GONE", "gone", deleted: true);
+        });
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "big circle", "T", ids.Take(100).ToList(), null), None);
+        var invitesBefore = harness.Emulator.Calls.Count(c => c.Method == "conversations.invite");
+
+        // Two hundred more join the group, with one deactivated account and one unknown id among them.
+        var error = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.EnsurePrivateChannelAsync(
+            new PrivateChannelSpec("g1", "big circle", "T", [.. ids, "U0GONE", "U0NOBODY"], channel), None));
+
+        var invites = harness.Emulator.Calls.Where(c => c.Method == "conversations.invite").Skip(invitesBefore).ToList();
+        var invite = Assert.Single(invites);
+        Assert.True(invite.Arguments["force"]!.GetValue<bool>());
+        Assert.Equal(202, invite.Arguments["users"]!.GetValue<string>().Split(',').Length);
+        Assert.Contains("U0GONE (user_is_deactivated)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("U0NOBODY (user_not_found)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("U0P", error.Message, StringComparison.Ordinal);
+        Assert.Equal(301, harness.Emulator.Channel(channel.Id).Members.Count);
+    }
+
+    [Fact]
     public async Task AddMember_SomeoneAlreadyThere_IsNotAnError()
     {
         await using var harness = await SlackHarness.StartAsync(People);

@@ -239,7 +239,10 @@ public sealed class SlackApiClient
                     method,
                     error,
                     needed: StringOrNull(root, "needed"),
-                    provided: StringOrNull(root, "provided"));
+                    provided: StringOrNull(root, "provided"))
+                {
+                    UserErrors = ReadUserErrors(root),
+                };
             }
         }
     }
@@ -285,6 +288,29 @@ public sealed class SlackApiClient
         }
 
         return "?" + string.Join("&", query.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
+    }
+
+    /// <summary>
+    /// The per-user errors of an answer (<c>"errors":[{"user":"U1","ok":false,"error":"user_not_found"}]</c>), skipping
+    /// entries without a user or an error.
+    /// </summary>
+    internal static IReadOnlyList<(string User, string Error)> ReadUserErrors(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        var list = new List<(string, string)>();
+        foreach (var entry in errors.EnumerateArray())
+        {
+            if (StringOrNull(entry, "user") is { Length: > 0 } user && StringOrNull(entry, "error") is { Length: > 0 } error)
+            {
+                list.Add((user, error));
+            }
+        }
+
+        return list;
     }
 
     /// <summary>A string field of an answer, or null when the answer is not an object or the field is missing or not a string.</summary>

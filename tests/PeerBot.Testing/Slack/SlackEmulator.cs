@@ -672,25 +672,40 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                         return Error("too_many_users");
                     }
 
-                    foreach (var user in users)
+                    // Without force one bad id fails the call and nobody is invited; with force the valid ones are
+                    // invited and each refused one is listed in `errors` (docs.slack.dev/reference/methods/conversations.invite).
+                    var force = args["force"] is JsonValue f && (f.TryGetValue<bool>(out var fb) ? fb : f.ToString() == "true");
+                    var errors = new JsonArray();
+                    var valid = new List<string>();
+                    foreach (var user in users.Distinct(StringComparer.Ordinal))
                     {
-                        if (user == BotUserId)
+                        var problem = user == BotUserId ? "cant_invite_self"
+                            : !_users.TryGetValue(user, out var known) ? "user_not_found"
+                            : known.Deleted ? "user_is_deactivated"
+                            : c.Members.Contains(user) ? "already_in_channel"
+                            : null;
+                        if (problem is null)
                         {
-                            return Error("cant_invite_self");
+                            valid.Add(user);
+                            continue;
                         }
 
-                        if (!_users.ContainsKey(user))
+                        if (!force)
                         {
-                            return Error("user_not_found");
+                            return Error(problem);
                         }
 
-                        if (c.Members.Contains(user))
-                        {
-                            return Error("already_in_channel");
-                        }
+                        errors.Add(new JsonObject { ["user"] = user, ["ok"] = false, ["error"] = problem });
                     }
 
-                    c.Members.AddRange(users);
+                    c.Members.AddRange(valid);
+                    if (errors.Count > 0)
+                    {
+                        var failed = Error(errors[0]!["error"]!.GetValue<string>());
+                        failed["errors"] = errors;
+                        return failed;
+                    }
+
                     return Ok(new JsonObject { ["channel"] = c.Json() });
                 });
             case "conversations.kick":

@@ -194,11 +194,37 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
         }
 
         _stats.Increment(group.Id, StatKind.Messages, message.Timestamp);
-        var person = _people.FindByPlatformUser(message.Platform, message.AuthorUserId);
-        var authorKey = person?.Id ?? $"unlisted:{message.Platform}:{message.AuthorUserId}";
+        await ScreenAsync(group, message.Platform, message.AuthorUserId, message.Timestamp, message.Text, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task HandleMessageEditedAsync(MessageEdited edit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+
+        // A DM to the bot is a share draft, which keeps the words it was sent with: an edit changes nothing shared.
+        if (edit.IsDirect)
+        {
+            return;
+        }
+
+        var group = _groups.FindByChannel(new ChannelRef(edit.Platform, edit.ChannelId));
+        if (group is null)
+        {
+            return;
+        }
+
+        // Screened as a message written at the time of the edit; not counted again in the stats.
+        await ScreenAsync(group, edit.Platform, edit.AuthorUserId, edit.EditedAt, InboundText.Clean(edit.Text), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ScreenAsync(GroupInfo group, PlatformKind platform, string authorUserId, DateTimeOffset at, string text, CancellationToken cancellationToken)
+    {
+        var person = _people.FindByPlatformUser(platform, authorUserId);
+        var authorKey = person?.Id ?? $"unlisted:{platform}:{authorUserId}";
         try
         {
-            await _safety.ObserveAsync(new ObservedMessage(group.Id, authorKey, person?.Id, message.Timestamp, message.Text), cancellationToken).ConfigureAwait(false);
+            await _safety.ObserveAsync(new ObservedMessage(group.Id, authorKey, person?.Id, at, text), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

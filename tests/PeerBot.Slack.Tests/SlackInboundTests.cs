@@ -45,6 +45,48 @@ public sealed class SlackInboundTests
     }
 
     [Fact]
+    public async Task ThreadRepliesBroadcastsAndMeMessages_InGroupChannel_AllReachCore()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => { e.AddUser("U0ANA", "ana"); e.AddUser("U0BEN", "ben"); });
+        var channel = harness.Emulator.AddChannel("tuesday-circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA", "U0BEN");
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "rough week");
+        var root = harness.Emulator.Channel(channel).Messages.Single().Ts;
+
+        await harness.Emulator.InjectThreadReplyAsync(channel, "U0BEN", "in the thread", root);
+        await harness.Emulator.InjectThreadReplyAsync(channel, "U0BEN", "in the thread & the channel", root, alsoSendToChannel: true);
+        await harness.Emulator.InjectMeMessageAsync(channel, "U0ANA", "wonders what the point is");
+
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count == 4, "every person's message");
+        Assert.Equal(["rough week", "in the thread", "in the thread & the channel", "wonders what the point is"], harness.Recorder.Messages.Select(m => m.Text));
+        Assert.All(harness.Recorder.Messages, m => Assert.Equal(channel, m.ChannelId));
+        Assert.Equal(["U0ANA", "U0BEN", "U0BEN", "U0ANA"], harness.Recorder.Messages.Select(m => m.AuthorUserId));
+    }
+
+    [Fact]
+    public async Task MessageChanged_EachDistinctTextReachesCoreOnceAsAnEdit()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+        var channel = harness.Emulator.AddChannel("tuesday-circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "long night");
+        var ts = harness.Emulator.Channel(channel).Messages.Single().Ts;
+        var prompt = await harness.Platform.PostMessageAsync(new PeerBot.Core.Platform.ChannelRef(PlatformKind.Slack, channel), OutgoingMessage.Plain("This week's prompt"), CancellationToken.None);
+
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night, what's the point");
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night, what's the point"); // a link preview: same text
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night");                   // back to a text already screened
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night, what's the point"); // and again
+        await harness.Emulator.InjectMessageChangedAsync(channel, prompt.Id, "This week's prompt (updated)"); // PeerBot's own
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night & I'm done");
+
+        await harness.Recorder.WaitUntilAsync(h => h.Edits.Count == 2, "the two new texts");
+        await harness.Emulator.WaitUntilAsync(e => e.Acks.Count == 7, what: "every event acknowledged");
+        Assert.Equal(["long night, what's the point", "long night & I'm done"], harness.Recorder.Edits.Select(e => e.Text));
+        var edit = harness.Recorder.Edits[0];
+        Assert.Equal((channel, ts, "U0ANA", false), (edit.ChannelId, edit.MessageId, edit.AuthorUserId, edit.IsDirect));
+        Assert.Single(harness.Recorder.Messages);
+    }
+
+    [Fact]
     public async Task MessageEvent_DirectWithFile_IsDirectWithAttachments()
     {
         await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));

@@ -109,6 +109,127 @@ public sealed partial class SlackEmulator
             ev["files"] = new JsonArray(new JsonObject { ["id"] = "F" + Next(), ["name"] = "photo.png" });
         }
 
+        return await DeliverEventAsync(ev);
+    }
+
+    /// <summary>
+    /// A person replies in a thread; with <paramref name="alsoSendToChannel"/> ("Also send to #channel") Slack delivers it
+    /// as subtype <c>thread_broadcast</c> with the thread's root. Returns the reply's ts.
+    /// </summary>
+    public async Task<string> InjectThreadReplyAsync(string channelId, string userId, string text, string threadTs, bool alsoSendToChannel = false)
+    {
+        string ts;
+        string channelType;
+        SlackEmulatedMessage? root;
+        lock (_gate)
+        {
+            ts = NextTs();
+            var channel = _channels.GetValueOrDefault(channelId);
+            channelType = ChannelType(channel);
+            root = channel?.Messages.FirstOrDefault(m => m.Ts == threadTs);
+            channel?.Messages.Add(new SlackEmulatedMessage(ts, userId, EscapeLikeSlack(text), null, []));
+        }
+
+        var ev = new JsonObject
+        {
+            ["type"] = "message",
+            ["channel"] = channelId,
+            ["user"] = userId,
+            ["text"] = EscapeLikeSlack(text),
+            ["ts"] = ts,
+            ["event_ts"] = ts,
+            ["thread_ts"] = threadTs,
+            ["parent_user_id"] = root?.User ?? userId,
+            ["channel_type"] = channelType,
+            ["team"] = "T0EMU",
+        };
+        if (alsoSendToChannel)
+        {
+            ev["subtype"] = "thread_broadcast";
+            ev["root"] = new JsonObject { ["type"] = "message", ["user"] = root?.User ?? userId, ["text"] = root?.Text ?? "", ["ts"] = threadTs, ["thread_ts"] = threadTs };
+        }
+
+        await DeliverEventAsync(ev);
+        return ts;
+    }
+
+    /// <summary>A person's <c>/me</c> message (subtype <c>me_message</c>, shown in italics). Returns its ts.</summary>
+    public async Task<string> InjectMeMessageAsync(string channelId, string userId, string text)
+    {
+        string ts;
+        string channelType;
+        lock (_gate)
+        {
+            ts = NextTs();
+            var channel = _channels.GetValueOrDefault(channelId);
+            channelType = ChannelType(channel);
+            channel?.Messages.Add(new SlackEmulatedMessage(ts, userId, EscapeLikeSlack(text), null, []));
+        }
+
+        await DeliverEventAsync(new JsonObject
+        {
+            ["type"] = "message",
+            ["subtype"] = "me_message",
+            ["channel"] = channelId,
+            ["user"] = userId,
+            ["text"] = EscapeLikeSlack(text),
+            ["ts"] = ts,
+            ["event_ts"] = ts,
+            ["channel_type"] = channelType,
+        });
+        return ts;
+    }
+
+    /// <summary>
+    /// A message in a channel changes (<c>message_changed</c>, hidden): its author edits it, or, with the same text, Slack
+    /// attaches a link preview. The event carries the message as it is now and as it was; it has no <c>user</c> of its own.
+    /// </summary>
+    public async Task<string> InjectMessageChangedAsync(string channelId, string messageTs, string newText)
+    {
+        string ts;
+        string channelType;
+        SlackEmulatedMessage old;
+        lock (_gate)
+        {
+            ts = NextTs();
+            var channel = _channels[channelId];
+            channelType = ChannelType(channel);
+            var index = channel.Messages.FindIndex(m => m.Ts == messageTs);
+            old = channel.Messages[index];
+            channel.Messages[index] = old with { Text = EscapeLikeSlack(newText) };
+        }
+
+        var previous = new JsonObject { ["type"] = "message", ["user"] = old.User, ["text"] = old.Text, ["ts"] = old.Ts };
+        var current = new JsonObject { ["type"] = "message", ["user"] = old.User, ["text"] = EscapeLikeSlack(newText), ["ts"] = old.Ts };
+        if (old.User == BotUserId)
+        {
+            previous["bot_id"] = BotId;
+            current["bot_id"] = BotId;
+        }
+
+        if (old.Text != EscapeLikeSlack(newText))
+        {
+            current["edited"] = new JsonObject { ["user"] = old.User, ["ts"] = ts };
+        }
+
+        return await DeliverEventAsync(new JsonObject
+        {
+            ["type"] = "message",
+            ["subtype"] = "message_changed",
+            ["hidden"] = true,
+            ["channel"] = channelId,
+            ["ts"] = ts,
+            ["event_ts"] = ts,
+            ["message"] = current,
+            ["previous_message"] = previous,
+            ["channel_type"] = channelType,
+        });
+    }
+
+    private static string ChannelType(ChannelState? channel) => channel is null ? "channel" : channel.IsIm ? "im" : channel.IsPrivate ? "group" : "channel";
+
+    private async Task<string> DeliverEventAsync(JsonObject ev)
+    {
         var payload = new JsonObject
         {
             ["token"] = "verification-token",

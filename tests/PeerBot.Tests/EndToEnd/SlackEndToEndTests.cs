@@ -367,6 +367,36 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
     }
 
+    [Fact]
+    public async Task Host_MessageEditedIntoCrisisTalkAndThreadBroadcast_ScreenedLikeNewMessages()
+    {
+        await WaitForAsync(() => _emulator.Channels.Any(c => c.Members.Count == 6), "the group's private channel with its members");
+        await WaitForAsync(() => new[] { Ana, Benjamin, Cy, Lee, Kim }.All(u => _emulator.DirectMessagesTo(u).Count > 0), "the welcome DMs");
+        await QuiesceAsync();
+        var group = _emulator.Channels.Single();
+        var kimBefore = _emulator.DirectMessagesTo(Kim).Count;
+        var cyBefore = _emulator.DirectMessagesTo(Cy).Count;
+
+        // Cy writes something ordinary, then edits it into crisis talk; a link preview on it changes nothing.
+        await _emulator.InjectMessageAsync(group.Id, Cy, "long night on call");
+        var ts = _emulator.Channel(group.Id).Messages.Single(m => m.User == Cy).Ts;
+        await _emulator.InjectMessageChangedAsync(group.Id, ts, "long night on call. honestly i want to die, i have a plan");
+        await _emulator.InjectMessageChangedAsync(group.Id, ts, "long night on call. honestly i want to die, i have a plan");
+
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Skip(kimBefore).Any(m => m.Text.StartsWith("Crisis alert: Tuesday Circle", StringComparison.Ordinal)), "the crisis alert to the psychologist");
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Cy).Skip(cyBefore).Any(m => m.Text.Contains("988", StringComparison.Ordinal)), "the crisis resources to the author");
+        await QuiesceAsync();
+        Assert.Single(_emulator.DirectMessagesTo(Kim).Skip(kimBefore), m => m.Text.StartsWith("Crisis alert", StringComparison.Ordinal));
+        Assert.Single(_harness.Inbound.Edits);
+
+        // A thread reply also sent to the channel is screened too.
+        var kimBeforeBroadcast = _emulator.DirectMessagesTo(Kim).Count;
+        await _emulator.InjectThreadReplyAsync(group.Id, Ana, "i keep thinking about ending my life", ts, alsoSendToChannel: true);
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Skip(kimBeforeBroadcast).Any(m => m.Text.StartsWith("Crisis alert", StringComparison.Ordinal)), "the crisis alert for the broadcast reply");
+        Assert.Empty(_emulator.Violations);
+        Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
+    }
+
     /// <summary>Runs a command and returns its ephemeral reply, from the acknowledgement or, if late, the response URL.</summary>
     private async Task<string> ReplyToCommandAsync(string user, string channel, string text)
     {

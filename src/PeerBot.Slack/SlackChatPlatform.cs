@@ -141,7 +141,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
         return MapErrorsAsync(async () =>
         {
             MessageRef? posted = null;
-            await ReportingLostChannelAsync(channel.Id, async () => posted = await PostAsync(channel.Id, message, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await ReportingLostChannelAsync(channel.Id, async () => posted = await PostAsync(channel.Id, message, null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             return posted!;
         });
     }
@@ -168,14 +168,15 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
         MapErrorsAsync(async () =>
         {
+            // A DM counts against Slack's per-channel limit under the person, whichever id it is addressed to.
             if (_dmChannels.TryGetValue(userId, out var known))
             {
-                return await PostAsync(known, message, cancellationToken).ConfigureAwait(false);
+                return await PostAsync(known, message, userId, cancellationToken).ConfigureAwait(false);
             }
 
             // chat.postMessage takes a user id as channel and posts in the bot's DM with them, answering with the DM's
             // id: no conversations.open (tier 3, 50 a minute) is needed, which made welcoming 1,000 people take 20 minutes.
-            var sent = await PostAsync(userId, message, cancellationToken).ConfigureAwait(false);
+            var sent = await PostAsync(userId, message, userId, cancellationToken).ConfigureAwait(false);
             if (sent.Channel.Id.StartsWith('D'))
             {
                 _dmChannels[userId] = sent.Channel.Id;
@@ -319,7 +320,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
         return id;
     }
 
-    private async Task<MessageRef> PostAsync(string channelId, OutgoingMessage message, CancellationToken cancellationToken)
+    private async Task<MessageRef> PostAsync(string channelId, OutgoingMessage message, string? limitScope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
 
@@ -340,6 +341,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
                 ["unfurl_links"] = false,
                 ["unfurl_media"] = false,
             },
+            limitScope,
             cancellationToken).ConfigureAwait(false);
         var ts = response.GetProperty("ts").GetString()
             ?? throw new SlackApiException("chat.postMessage", "invalid_response", "Slack posted a message without a ts.");

@@ -47,6 +47,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     private readonly List<string> _violations = [];
     private readonly Dictionary<string, Queue<InjectedFailure>> _failures = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _kickRefusals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _rateWindows = new(StringComparer.Ordinal);
     private WebApplication? _app;
     private int _counter;
     private long _ts;
@@ -308,6 +309,41 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         Changed();
     }
 
+    /// <summary>
+    /// Calls per minute Slack allows per method (its rate-limit tiers, per workspace and app); a call beyond answers 429
+    /// with a <c>Retry-After</c> of the seconds until the minute's window has room. Empty: no method is limited.
+    /// <see cref="UseSlackTierLimits"/> fills it with Slack's published tiers.
+    /// </summary>
+    public Dictionary<string, int> MethodLimitsPerMinute { get; } = new(StringComparer.Ordinal);
+
+    /// <summary><c>chat.postMessage</c> per channel per minute (Slack: about one a second); null for no limit.</summary>
+    public int? PostMessagesPerMinutePerChannel { get; set; }
+
+    /// <summary><c>chat.postMessage</c> per minute across the workspace (Slack: several hundred); null for no limit.</summary>
+    public int? PostMessagesPerMinutePerWorkspace { get; set; }
+
+    /// <summary>
+    /// Slack's published limits for the methods PeerBot calls (tier 1: 1+, tier 2: 20+, tier 3: 50+, tier 4: 100+ per
+    /// minute; chat.postMessage one a second per channel and <paramref name="postMessagesPerMinutePerWorkspace"/> across
+    /// the workspace), from docs.slack.dev/apis/web-api/rate-limits and the methods' pages.
+    /// </summary>
+    public void UseSlackTierLimits(int postMessagesPerMinutePerWorkspace = 300)
+    {
+        foreach (var (method, tier) in new Dictionary<string, int>
+        {
+            ["apps.connections.open"] = 1, ["auth.test"] = 4, ["conversations.create"] = 2, ["conversations.invite"] = 3,
+            ["conversations.kick"] = 3, ["conversations.archive"] = 2, ["conversations.setTopic"] = 2, ["conversations.open"] = 3,
+            ["conversations.info"] = 3, ["conversations.members"] = 4, ["conversations.list"] = 2, ["chat.postEphemeral"] = 4,
+            ["chat.delete"] = 3, ["chat.update"] = 3, ["users.info"] = 4, ["users.list"] = 2, ["users.lookupByEmail"] = 3, ["views.open"] = 4,
+        })
+        {
+            MethodLimitsPerMinute[method] = tier switch { 1 => 1, 2 => 20, 3 => 50, _ => 100 };
+        }
+
+        PostMessagesPerMinutePerChannel = 60;
+        PostMessagesPerMinutePerWorkspace = postMessagesPerMinutePerWorkspace;
+    }
+
     /// <summary>The next call of <paramref name="method"/> gets an HTTP status (429 with <c>Retry-After</c>, 5xx).</summary>
     public void FailNext(string method, int status, int? retryAfterSeconds = null, int times = 1) =>
         Enqueue(method, new InjectedFailure(status, retryAfterSeconds, null, null), times);
@@ -428,6 +464,69 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         }
     }
 
+    // Called under _gate: the seconds to wait when this call is over one of Slack's limits, else null (and the call counts).
+    private int? OverLimit(string method, JsonObject args)
+    {
+        var now = Time.GetUtcNow();
+        var buckets = new List<(string Key, int Limit)>();
+        if (MethodLimitsPerMinute.TryGetValue(method, out var limit))
+        {
+            buckets.Add((method, limit));
+        }
+
+        if (method == "chat.postMessage")
+        {
+            // Slack counts a post to a user id against the DM it lands in.
+            var target = args["channel"] is JsonValue v && v.TryGetValue<string>(out var c) ? c : "";
+            if (_users.TryGetValue(target, out var user) && !user.Deleted && user.Id != BotUserId)
+            {
+                target = DirectChannelFor(user.Id).Id;
+            }
+
+            if (PostMessagesPerMinutePerChannel is { } perChannel)
+            {
+                buckets.Add(("chat.postMessage:" + target, perChannel));
+            }
+
+            if (PostMessagesPerMinutePerWorkspace is { } perWorkspace)
+            {
+                buckets.Add(("chat.postMessage", perWorkspace));
+            }
+        }
+
+        var wait = TimeSpan.Zero;
+        foreach (var (key, max) in buckets)
+        {
+            if (!_rateWindows.TryGetValue(key, out var stamps))
+            {
+                _rateWindows[key] = stamps = new Queue<DateTimeOffset>();
+            }
+
+            while (stamps.Count > 0 && stamps.Peek() <= now - TimeSpan.FromMinutes(1))
+            {
+                stamps.Dequeue();
+            }
+
+            if (stamps.Count >= max)
+            {
+                var free = stamps.Peek() + TimeSpan.FromMinutes(1) - now;
+                wait = free > wait ? free : wait;
+            }
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            return Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        }
+
+        foreach (var (key, _) in buckets)
+        {
+            _rateWindows[key].Enqueue(now);
+        }
+
+        return null;
+    }
+
     private string Next() => Interlocked.Increment(ref _counter).ToString("D7", CultureInfo.InvariantCulture);
 
     private string NextTs()
@@ -522,6 +621,10 @@ public sealed partial class SlackEmulator : IAsyncDisposable
             if (problems.Count == 0 && _failures.TryGetValue(method, out var queue) && queue.Count > 0)
             {
                 failure = queue.Dequeue();
+            }
+            else if (problems.Count == 0 && OverLimit(method, args) is { } retryAfter)
+            {
+                failure = new InjectedFailure(429, retryAfter, null, null);
             }
 
             _calls.Add(new SlackApiCall(method, verb, (JsonObject)args.DeepClone(), token is null ? null : "***")

@@ -295,6 +295,33 @@ public sealed class SlackInboundTests
     }
 
     [Fact]
+    public async Task FormSubmission_RefusedInTime_ReasonShownUnderTheFieldAndTheModalStaysOpen()
+    {
+        var handler = new RecordingEventHandler
+        {
+            OnCommand = (_, _) => Task.FromResult(InteractionResponse.OpenForm(new FormSpec("share", "Share", [
+                new FormField("group", "Group", FormFieldKind.Choice, Choices: [new FormChoice("g1", "Tuesday Circle")]),
+                new FormField("text", "Text", FormFieldKind.LongText)]))),
+            OnForm = (_, _) => Task.FromResult(new InteractionResponse(
+                OutgoingMessage.Plain("You've shared 5 times today, the most in a day. Here is what you wrote: …"),
+                FieldErrors: new Dictionary<string, string> { ["text"] = "You've shared 5 times today, the most in a day." })),
+        };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var dm = await harness.Platform.OpenDirectChannelAsync("U0ANA", CancellationToken.None);
+        await harness.Emulator.InjectSlashCommandAsync("U0ANA", dm, "share");
+        await harness.Emulator.WaitUntilAsync(e => e.Views.Count == 1, what: "the modal");
+
+        var ack = await harness.Emulator.SubmitViewAsync(harness.Emulator.Views[0].Id, "U0ANA", new Dictionary<string, string> { ["group"] = "g1", ["text"] = "sixth share" });
+
+        Assert.Equal("errors", ack?["response_action"]?.GetValue<string>());
+        var errors = ack!["errors"]!.AsObject();
+        Assert.Equal("You've shared 5 times today, the most in a day.", Assert.Single(errors).Value!.GetValue<string>());
+        Assert.Equal("text", errors.Single().Key);
+        Assert.Empty(harness.Emulator.DirectMessagesTo("U0ANA"));
+        Assert.Empty(harness.Emulator.Ephemerals);
+    }
+
+    [Fact]
     public async Task ButtonInDm_AnswerWhileTheClientIsInactive_StaysInTheDm()
     {
         // The contact button sits in the DM; the answer ("the psychologist will reach out") must not be an ephemeral

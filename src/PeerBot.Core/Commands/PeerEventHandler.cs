@@ -126,11 +126,14 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             return InteractionResponse.Message(result.Value!.Reply);
         }
 
-        // The form is gone once submitted: give the words back so nothing typed is lost.
+        // Where the form closes once submitted, give the words back so nothing typed is lost; where it can stay open,
+        // the reason shows under the text field with the words still in it.
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal) { [ShareCommand.TextField] = result.Error! };
         return string.IsNullOrWhiteSpace(text)
-            ? Replies.Text(result.Error!)
-            : InteractionResponse.Message(new OutgoingMessage(
-                [new ParagraphBlock(result.Error!), new ParagraphBlock("Here is what you wrote, so you can copy it:"), new QuoteBlock(text)], []));
+            ? Replies.Text(result.Error!) with { FieldErrors = errors }
+            : new InteractionResponse(
+                new OutgoingMessage([new ParagraphBlock(result.Error!), new ParagraphBlock("Here is what you wrote, so you can copy it:"), new QuoteBlock(text)], []),
+                FieldErrors: errors);
     }
 
     /// <inheritdoc />

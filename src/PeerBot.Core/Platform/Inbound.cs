@@ -106,10 +106,16 @@ public sealed record ButtonPress(
 /// <param name="Reply">A reply shown only to the person who acted; null for none.</param>
 /// <param name="Form">A form to open instead of replying (only as the answer to a command or button).</param>
 /// <param name="UpdateOriginal">New content for the message a button was on; null to leave it.</param>
+/// <param name="FieldErrors">
+/// For a refused form submission, field id to what is wrong with it. A platform that can keep the form open shows
+/// these under the fields (Slack <c>response_action: errors</c>) instead of sending <see cref="Reply"/>; any other
+/// sends <see cref="Reply"/>, which says the same. Null when the submission was accepted.
+/// </param>
 public sealed record InteractionResponse(
     OutgoingMessage? Reply,
     FormSpec? Form = null,
-    OutgoingMessage? UpdateOriginal = null)
+    OutgoingMessage? UpdateOriginal = null,
+    IReadOnlyDictionary<string, string>? FieldErrors = null)
 {
     /// <summary>A private plain-text reply.</summary>
     public static InteractionResponse Text(string text) => new(OutgoingMessage.Plain(text));

@@ -124,7 +124,20 @@ public sealed class SlackInteractions
         var channelId = ReadMetadataChannel(SlackMessageEvents.Str(view, "private_metadata"));
         var submission = new FormSubmission(PlatformKind.Slack, userId, formId, SlackViewRenderer.ReadValues(view));
         var work = InvokeAsync(h => h.HandleFormAsync(submission, cancellationToken));
-        await WithinAckTimeAsync(work, cancellationToken).ConfigureAwait(false);
+        var inTime = await WithinAckTimeAsync(work, cancellationToken).ConfigureAwait(false);
+        if (inTime && work.IsCompletedSuccessfully && work.Result.FieldErrors is { Count: > 0 } fieldErrors && envelope.AcceptsResponsePayload)
+        {
+            // Refused in time: the modal stays open with the person's words in it and the reason under the field.
+            var errors = SlackViewRenderer.FieldErrors(view, fieldErrors);
+            if (await SlackEventDispatcher.AckAsync(acknowledger, envelope.EnvelopeId, new JsonObject { ["response_action"] = "errors", ["errors"] = errors }, cancellationToken, _logger).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // The connection went away with the errors in the acknowledgement: the reason (with the words) goes by DM.
+            await ApplyAsync(work.Result, userId, channelId, null, null, null, ReplyKind.DirectMessage, cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         // An empty acknowledgement closes the modal; the answer follows in a DM. It may be crisis resources with the
         // button that lets the psychologist reach out, or the confirmation that a post was saved: Slack shows an

@@ -609,8 +609,10 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task ShareForm_Submitted_StoresAndConfirms()
     {
-        var reply = Text(await _world.ShareFormAsync(W.CyUser, "owls only", W.Owls));
+        var response = await _world.ShareFormAsync(W.CyUser, "owls only", W.Owls);
+        var reply = Text(response);
 
+        Assert.Null(response.FieldErrors);
         Assert.Contains("will appear in Night Owls", reply, StringComparison.Ordinal);
         var post = Assert.Single(((InMemoryAnonymousPostStore)_world.Posts).All);
         Assert.Equal(W.Owls, post.GroupId);
@@ -619,10 +621,13 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task ShareForm_GroupNotTheirs_Refused()
     {
-        var reply = Text(await _world.ShareFormAsync(W.AnaUser, "sneaky", W.Owls));
+        var response = await _world.ShareFormAsync(W.AnaUser, "sneaky", W.Owls);
+        var reply = Text(response);
 
         Assert.StartsWith("Only members of a group can share in it. Your groups: Tuesday Circle.", reply, StringComparison.Ordinal);
         Assert.EndsWith("> sneaky", reply, StringComparison.Ordinal);
+        var error = Assert.Single(response.FieldErrors!);
+        Assert.Equal(("text", "Only members of a group can share in it. Your groups: Tuesday Circle."), (error.Key, error.Value));
         Assert.False(_world.Posts.Any());
     }
 

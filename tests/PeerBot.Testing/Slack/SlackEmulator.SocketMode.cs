@@ -728,6 +728,18 @@ public sealed partial class SlackEmulator
                     _violations.Add($"Socket Mode: a response payload on {envelopeId}, which does not accept one.");
                 }
 
+                if (payload?["response_action"]?.GetValue<string>() == "errors")
+                {
+                    // Slack shows errors only under input blocks of the submitted modal, by block_id.
+                    var inputs = (pending.Payload["view"]?["blocks"] as JsonArray ?? []).OfType<JsonObject>()
+                        .Where(b => b["type"]?.GetValue<string>() == "input").Select(b => b["block_id"]?.GetValue<string>()).ToHashSet();
+                    if (pending.Payload["type"]?.GetValue<string>() != "view_submission" || payload["errors"] is not JsonObject errors || errors.Count == 0
+                        || errors.Any(e => !inputs.Contains(e.Key) || e.Value is not JsonValue))
+                    {
+                        _violations.Add($"Socket Mode: response_action errors on {envelopeId} that name no input block of the submitted view: {payload.ToJsonString()}");
+                    }
+                }
+
                 var ack = new SlackAck(envelopeId, pending.Type, (JsonObject?)payload?.DeepClone(), Stopwatch.GetElapsedTime(pending.SentAt), connection.Number);
                 _acks.Add(ack);
                 pending.Ack.TrySetResult(ack.Payload);

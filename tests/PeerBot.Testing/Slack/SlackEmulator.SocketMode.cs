@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace PeerBot.Testing.Slack;
 
@@ -514,7 +516,8 @@ public sealed partial class SlackEmulator
 
     /// <summary>
     /// Makes the newest connection a zombie: it stays open, but Slack sends nothing on it any more (no envelopes, no
-    /// disconnect), as a link that died somewhere between the two ends. Envelopes go to another connection, or wait for
+    /// disconnect, no pong to the app's pings) and what the app sends is lost, as a link that died somewhere between
+    /// the two ends. Envelopes go to another connection, or wait for
     /// the next one to say hello; those already sent on the zombie and not acknowledged are sent again once it ends.
     /// Returns false when no connection is open.
     /// </summary>
@@ -529,6 +532,7 @@ public sealed partial class SlackEmulator
             }
 
             connection.Silent = true;
+            connection.Stream?.Freeze();
             ZombiesMade++;
         }
 
@@ -615,8 +619,9 @@ public sealed partial class SlackEmulator
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var connection = new SocketConnection(Interlocked.Increment(ref _socketNumber), socket, context);
+        var (socket, stream) = await AcceptFreezableAsync(context);
+        using var disposeSocket = socket;
+        var connection = new SocketConnection(Interlocked.Increment(ref _socketNumber), socket, context) { Stream = stream };
         lock (_gate)
         {
             _sockets.Add(connection);
@@ -660,6 +665,25 @@ public sealed partial class SlackEmulator
         {
             await EndAsync(connection);
         }
+    }
+
+    /// <summary>
+    /// Accepts the WebSocket upgrade over a stream the emulator can freeze (<see cref="StopAnswering"/>): ASP.NET Core's
+    /// own accept gives no way to stop its socket answering pings while the connection stays open.
+    /// </summary>
+    private static async Task<(WebSocket Socket, FreezableStream Stream)> AcceptFreezableAsync(HttpContext context)
+    {
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>() ?? throw new InvalidOperationException("The server cannot upgrade this request.");
+        var key = context.Request.Headers["Sec-WebSocket-Key"].ToString();
+#pragma warning disable CA5350 // RFC 6455 defines Sec-WebSocket-Accept with SHA-1; it is no security measure here.
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+        context.Response.Headers.Connection = "Upgrade";
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers["Sec-WebSocket-Accept"] = accept;
+        var stream = new FreezableStream(await upgrade.UpgradeAsync());
+        var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        return (socket, stream);
     }
 
     private async Task ReadAsync(SocketConnection connection)
@@ -872,6 +896,8 @@ public sealed partial class SlackEmulator
         public bool Ended { get; set; }
 
         public bool Silent { get; set; }
+
+        public FreezableStream? Stream { get; init; }
 
         public string? DisconnectReason { get; set; }
 

@@ -19,8 +19,8 @@ if (options is null)
 return options.Platform switch
 {
     "discord" => await LoadRunner.RunAsync(options, new DiscordDriver()),
-    "slack" => await LoadRunner.RunAsync(options, new SlackDriver()),
-    "both" => Math.Max(await LoadRunner.RunAsync(options, new DiscordDriver()), await LoadRunner.RunAsync(options, new SlackDriver())),
+    "slack" => await LoadRunner.RunAsync(options, new SlackDriver(options.RealSlackTiers)),
+    "both" => Math.Max(await LoadRunner.RunAsync(options, new DiscordDriver()), await LoadRunner.RunAsync(options, new SlackDriver(options.RealSlackTiers))),
     _ => Usage(),
 };
 

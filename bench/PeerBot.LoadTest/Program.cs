@@ -45,7 +45,7 @@ namespace PeerBot.LoadTest
         Executable,
     }
 
-    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers, HostKind Host, string? HostPath)
+    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers, HostKind Host, string? HostPath, string? Engine = null)
     {
         public static LoadOptions? Parse(string[] args)
         {
@@ -91,7 +91,8 @@ namespace PeerBot.LoadTest
                 values.TryGetValue("platform", out var p) ? p.ToLowerInvariant() : "discord",
                 values.TryGetValue("slack-tiers", out var t) && t == "real",
                 kind.Value,
-                kind == HostKind.Executable ? Path.GetFullPath(host) : null);
+                kind == HostKind.Executable ? Path.GetFullPath(host) : null,
+                values.TryGetValue("engine", out var e) ? (e.Equals("lexicon", StringComparison.OrdinalIgnoreCase) ? "Lexicon" : "Semantic") : null);
         }
     }
 

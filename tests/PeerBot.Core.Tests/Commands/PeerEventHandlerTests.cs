@@ -609,8 +609,10 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task ShareForm_Submitted_StoresAndConfirms()
     {
-        var reply = Text(await _world.ShareFormAsync(W.CyUser, "owls only", W.Owls));
+        var response = await _world.ShareFormAsync(W.CyUser, "owls only", W.Owls);
+        var reply = Text(response);
 
+        Assert.Null(response.FieldErrors);
         Assert.Contains("will appear in Night Owls", reply, StringComparison.Ordinal);
         var post = Assert.Single(((InMemoryAnonymousPostStore)_world.Posts).All);
         Assert.Equal(W.Owls, post.GroupId);
@@ -619,10 +621,13 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task ShareForm_GroupNotTheirs_Refused()
     {
-        var reply = Text(await _world.ShareFormAsync(W.AnaUser, "sneaky", W.Owls));
+        var response = await _world.ShareFormAsync(W.AnaUser, "sneaky", W.Owls);
+        var reply = Text(response);
 
         Assert.StartsWith("Only members of a group can share in it. Your groups: Tuesday Circle.", reply, StringComparison.Ordinal);
         Assert.EndsWith("> sneaky", reply, StringComparison.Ordinal);
+        var error = Assert.Single(response.FieldErrors!);
+        Assert.Equal(("text", "Only members of a group can share in it. Your groups: Tuesday Circle."), (error.Key, error.Value));
         Assert.False(_world.Posts.Any());
     }
 
@@ -825,6 +830,42 @@ public sealed class PeerEventHandlerTests : IDisposable
         var observed = Assert.Single(_world.Safety.Observed);
         Assert.Equal((W.Tuesday, W.Ben, W.Ben, "what's the point"), (observed.GroupId, observed.AuthorKey, observed.AuthorPersonId, observed.Text));
         Assert.Equal(1, _world.Stats.Weekly(W.Tuesday, StatsWeek.StartOf(at)).Single()[StatKind.Messages]);
+    }
+
+    [Fact]
+    public async Task HandleMessageEditedAsync_GroupMessage_ScreenedAtTheEditNotCounted()
+    {
+        var at = _world.Time.GetUtcNow();
+        await _world.Handler.HandleMessageAsync(new IncomingMessage(PlatformKind.Slack, _world.TuesdayChannel.Id, "m1", W.BenUser, "long night", at, false), default);
+        _world.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await _world.Handler.HandleMessageEditedAsync(new MessageEdited(PlatformKind.Slack, _world.TuesdayChannel.Id, "m1", W.BenUser, "long night, what's the point", _world.Time.GetUtcNow(), false), default);
+
+        Assert.Equal(2, _world.Safety.Observed.Count);
+        var observed = _world.Safety.Observed.ToList()[1];
+        Assert.Equal((W.Tuesday, W.Ben, W.Ben, "long night, what's the point"), (observed.GroupId, observed.AuthorKey, observed.AuthorPersonId, observed.Text));
+        Assert.Equal(at + TimeSpan.FromMinutes(5), observed.Timestamp);
+        Assert.Equal(1, _world.Stats.Weekly(W.Tuesday, StatsWeek.StartOf(at)).Single()[StatKind.Messages]);
+    }
+
+    [Fact]
+    public async Task HandleMessageEditedAsync_DirectMessageOrOtherChannel_NeitherScreenedNorANewDraft()
+    {
+        await _world.Handler.HandleMessageEditedAsync(new MessageEdited(PlatformKind.Slack, "D1", "m1", W.AnaUser, "I feel like a fraud", _world.Time.GetUtcNow(), true), default);
+        await _world.Handler.HandleMessageEditedAsync(new MessageEdited(PlatformKind.Slack, "C-RANDOM", "m2", W.BenUser, "what's the point", _world.Time.GetUtcNow(), false), default);
+
+        Assert.Empty(_world.Safety.Observed);
+        Assert.Empty(_world.DirectMessagesTo(W.AnaUser));
+    }
+
+    [Fact]
+    public async Task HandleMessageEditedAsync_SafetyThrows_LoggedAndKeepsGoing()
+    {
+        _world.Safety.Throw = true;
+
+        await _world.Handler.HandleMessageEditedAsync(new MessageEdited(PlatformKind.Slack, _world.TuesdayChannel.Id, "m1", W.BenUser, "hello", _world.Time.GetUtcNow(), false), default);
+
+        Assert.Contains(_world.Logs.Lines, l => l.Contains("safety check of a message", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -715,6 +715,22 @@ public sealed class PeerEventHandlerTests : IDisposable
         Assert.Contains("Paused until", reply, StringComparison.Ordinal);
         Assert.Contains("Anonymous posts stored under your private handle: 1 (1 still to appear)", reply, StringComparison.Ordinal);
         Assert.Contains("still pending", reply, StringComparison.Ordinal);
+        Assert.Contains("Check-in answers: kept only as counts", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("Safety alerts about your messages", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MyData_CrisisAlertAboutThem_Listed_OthersNot()
+    {
+        var at = _world.Time.GetUtcNow();
+        await _world.AlertStore.TryAddAsync(new AlertRecord { Id = "A1", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ana, Excerpts = ["i can't do this anymore"] }, default);
+        await _world.AlertStore.TryAddAsync(new AlertRecord { Id = "A2", GroupId = W.Tuesday, Kind = AlertKind.Coping, RaisedAt = at, AuthorPersonId = W.Ana }, default);
+        await _world.AlertStore.TryAddAsync(new AlertRecord { Id = "A3", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ben, Excerpts = ["ben's words"] }, default);
+
+        var reply = Text(await _world.CommandAsync(W.AnaUser, "my-data"));
+
+        Assert.Contains("Safety alerts about your messages, seen by your group's psychologist and facilitators: 2 (1 crisis, 1 coping; 1 still with an excerpt of your words).", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("ben's words", reply, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -756,7 +772,10 @@ public sealed class PeerEventHandlerTests : IDisposable
         var reply = Text(await _world.PressAsync(W.AnaUser, "forget:confirm"));
         await _world.PassMaxDelayAndDeliverAsync();
 
-        Assert.StartsWith("Done. Erased 1 anonymous post, 0 message excerpts kept for the safety check and 0 audit entries.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Done. Erased 1 anonymous post, 0 message excerpts kept for the safety check, the excerpts of 0 alerts that could hold your words (also from the facilitators' messages) and 0 audit entries.", reply, StringComparison.Ordinal);
+        var forgotten = Assert.Single(_world.Safety.AlertExcerptsForgotten);
+        Assert.Equal([W.Ana, _world.Handles.HandleOf(W.Ana)], forgotten.AuthorKeys);
+        Assert.Equal(_world.Groups.GroupsOfMember(W.Ana).Select(g => g.Id), forgotten.GroupIds);
         Assert.Empty(_world.Sharing.DataOf(W.Ana).Posts);
         Assert.Null(_world.Sharing.DataOf(W.Ana).MutedUntil);
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
@@ -812,7 +831,7 @@ public sealed class PeerEventHandlerTests : IDisposable
 
         var reply = Text(await _world.CommandAsync(W.LeeUser, "forget-me confirm"));
 
-        Assert.StartsWith("Done. Erased 0 anonymous posts, 0 message excerpts kept for the safety check and 1 audit entry.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Done. Erased 0 anonymous posts, 0 message excerpts kept for the safety check, the excerpts of 0 alerts that could hold your words (also from the facilitators' messages) and 1 audit entry.", reply, StringComparison.Ordinal);
         Assert.Empty(_world.Audit.ByActor(W.Lee));
         Assert.Empty(_world.DirectMessagesTo(W.MoUser));
         Assert.Null(_world.Pauses.PausedUntil(W.Lee));

@@ -245,6 +245,20 @@ public sealed partial class AlertDelivery : IDisposable
         return count;
     }
 
+    /// <summary>The alerts of <paramref name="groupIds"/> raised about the named member <paramref name="personId"/>, newest first.</summary>
+    public async Task<IReadOnlyList<AlertSummary>> AlertsAboutAsync(string personId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(personId);
+        ArgumentNullException.ThrowIfNull(groupIds);
+        if (groupIds.Count == 0)
+        {
+            return [];
+        }
+
+        var alerts = await _store.ListAsync(groupIds, includeResolved: true, cancellationToken).ConfigureAwait(false);
+        return alerts.Where(a => string.Equals(a.AuthorPersonId, personId, StringComparison.OrdinalIgnoreCase)).Select(a => a.ToSummary()).ToList();
+    }
+
     private static bool MayHoldWordsOf(AlertRecord alert, IReadOnlyCollection<string> authorKeys) =>
         alert.Kind == AlertKind.Spiral
         || authorKeys.Contains(alert.AuthorPersonId ?? "", StringComparer.OrdinalIgnoreCase)

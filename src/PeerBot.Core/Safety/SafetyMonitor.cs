@@ -188,6 +188,10 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
         _delivery.ForgetExcerptsAsync(authorKeys, groupIds, _time.GetUtcNow(), cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<AlertSummary>> AlertsAboutAsync(string personId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken) =>
+        _delivery.AlertsAboutAsync(personId, groupIds, cancellationToken);
+
+    /// <inheritdoc />
     public void Dispose() => _restoreGate.Dispose();
 
     /// <summary>

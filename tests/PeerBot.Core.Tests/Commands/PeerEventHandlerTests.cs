@@ -723,9 +723,9 @@ public sealed class PeerEventHandlerTests : IDisposable
     public async Task MyData_CrisisAlertAboutThem_Listed_OthersNot()
     {
         var at = _world.Time.GetUtcNow();
-        await _world.AlertStore.TryAddAsync(new AlertRecord { Id = "A1", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ana, Excerpts = ["i can't do this anymore"] }, default);
-        await _world.AlertStore.TryAddAsync(new AlertRecord { Id = "A2", GroupId = W.Tuesday, Kind = AlertKind.Coping, RaisedAt = at, AuthorPersonId = W.Ana }, default);
-        await _world.AlertStore.TryAddAsync(new AlertRecord { Id = "A3", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ben, Excerpts = ["ben's words"] }, default);
+        await _world.Safety.AlertStore.TryAddAsync(new AlertRecord { Id = "A1", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ana, Excerpts = ["i can't do this anymore"] }, default);
+        await _world.Safety.AlertStore.TryAddAsync(new AlertRecord { Id = "A2", GroupId = W.Tuesday, Kind = AlertKind.Coping, RaisedAt = at, AuthorPersonId = W.Ana }, default);
+        await _world.Safety.AlertStore.TryAddAsync(new AlertRecord { Id = "A3", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ben, Excerpts = ["ben's words"] }, default);
 
         var reply = Text(await _world.CommandAsync(W.AnaUser, "my-data"));
 

@@ -62,6 +62,13 @@ public sealed class FakeSafetyMonitor : ISafetyMonitor, ISafetyDataEraser
     /// <summary>The author keys and groups <see cref="ForgetAlertExcerptsAsync"/> was asked to purge alert excerpts for.</summary>
     public ConcurrentQueue<(IReadOnlyCollection<string> AuthorKeys, IReadOnlyCollection<string> GroupIds)> AlertExcerptsForgotten { get; } = new();
 
+    /// <summary>Stored alerts <see cref="AlertsAboutAsync"/> reads (tests add to it).</summary>
+    public InMemoryAlertStore AlertStore { get; } = new();
+
+    public async Task<IReadOnlyList<AlertSummary>> AlertsAboutAsync(string personId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken) =>
+        (await AlertStore.ListAsync(groupIds, includeResolved: true, cancellationToken))
+            .Where(a => string.Equals(a.AuthorPersonId, personId, StringComparison.OrdinalIgnoreCase)).Select(a => a.ToSummary()).ToList();
+
     public Task<int> ForgetAlertExcerptsAsync(IReadOnlyCollection<string> authorKeys, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
     {
         AlertExcerptsForgotten.Enqueue((authorKeys, groupIds));

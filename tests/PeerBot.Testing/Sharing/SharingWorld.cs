@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PeerBot.Core.Safety;
 using PeerBot.Core.Commands;
 using PeerBot.Core.Commands.Subcommands;
 using PeerBot.Core.Configuration;
@@ -97,9 +96,6 @@ public sealed class SharingWorld : IDisposable
     public FakeSafetyMonitor Safety { get; } = new();
 
     public FakeAlertService Alerts { get; } = new();
-
-    /// <summary>The stored alerts <c>/peer my-data</c> reads (tests add to it).</summary>
-    public InMemoryAlertStore AlertStore { get; } = new();
 
     public FakeGroupOperations Operations { get; } = new();
 
@@ -202,7 +198,7 @@ public sealed class SharingWorld : IDisposable
             new ShareCommand(Groups, options),
             new PauseCommand(Groups, Pauses, Time),
             new ResumeCommand(Pauses, Time),
-            new MyDataCommand(Groups, Pauses, Sharing, Audit, AlertStore, options, Time),
+            new MyDataCommand(Groups, Pauses, Sharing, Audit, Safety, options, Time),
             new ForgetMeCommand(Groups, Pauses, Sharing, Handles, Safety, Audit, People, Registry, Time, LoggerFactory.CreateLogger<ForgetMeCommand>()),
             new GroupsCommand(auth, Operations, People, Time),
             new PromptCommand(auth, Operations, Time),

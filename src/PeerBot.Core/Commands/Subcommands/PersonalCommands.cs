@@ -154,7 +154,7 @@ public sealed class MyDataCommand(
     IMemberPauses pauses,
     AnonymousSharingService sharing,
     IAuditLog audit,
-    Safety.IAlertStore alerts,
+    Safety.ISafetyDataEraser safety,
     IOptions<PeerBotOptions> options,
     TimeProvider time) : IPeerSubcommand
 {
@@ -223,9 +223,7 @@ public sealed class MyDataCommand(
         }
 
         // Crisis and coping alerts raised about their group messages name them to the group's psychologist.
-        var aboutMe = (await alerts.ListAsync(memberOf.Select(g => g.Id).ToList(), includeResolved: true, cancellationToken).ConfigureAwait(false))
-            .Where(a => string.Equals(a.AuthorPersonId, me.Id, StringComparison.OrdinalIgnoreCase))
-            .ToList();
+        var aboutMe = await safety.AlertsAboutAsync(me.Id, memberOf.Select(g => g.Id).ToList(), cancellationToken).ConfigureAwait(false);
         if (aboutMe.Count > 0)
         {
             var withExcerpts = aboutMe.Count(a => a.Excerpts.Count > 0);

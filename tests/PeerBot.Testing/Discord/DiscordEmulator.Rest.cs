@@ -429,6 +429,16 @@ public sealed partial class DiscordEmulator
 
         lock (_gate)
         {
+            if (_channels.Values.Count(c => c.Type != 1) >= Options.GuildChannelLimit)
+            {
+                return (400, Error(30013, $"Maximum number of guild channels reached ({Options.GuildChannelLimit})"));
+            }
+
+            if (channel.ParentId is not null && CategoryFull(channel.ParentId, null))
+            {
+                return (400, CategoryFullError());
+            }
+
             _channels[channel.Id] = channel;
         }
 
@@ -451,6 +461,11 @@ public sealed partial class DiscordEmulator
         var body = r.Body!.AsObject();
         lock (_gate)
         {
+            if (body["parent_id"]?.GetValue<string>() is { } parent && parent != channel.ParentId && CategoryFull(parent, channel.Id))
+            {
+                return (400, CategoryFullError());
+            }
+
             if (body["name"] is { } name)
             {
                 channel.Name = name.GetValue<string>();
@@ -475,6 +490,28 @@ public sealed partial class DiscordEmulator
 
         _ = DispatchAsync("CHANNEL_UPDATE", ChannelJson(channel));
         return (200, ChannelJson(channel));
+    }
+
+    /// <summary>Whether a category already holds as many channels as Discord allows (the caller holds the lock).</summary>
+    private bool CategoryFull(string categoryId, string? except) =>
+        _channels.Values.Count(c => c.ParentId == categoryId && c.Id != except) >= Options.CategoryChannelLimit;
+
+    /// <summary>Discord's answer for a full category: no code of its own, an invalid form body naming parent_id.</summary>
+    private JsonObject CategoryFullError()
+    {
+        var error = Error(50035, "Invalid Form Body");
+        error["errors"] = new JsonObject
+        {
+            ["parent_id"] = new JsonObject
+            {
+                ["_errors"] = new JsonArray(new JsonObject
+                {
+                    ["code"] = "CHANNEL_PARENT_MAX_CHANNELS",
+                    ["message"] = $"Maximum number of channels in category reached ({Options.CategoryChannelLimit})",
+                }),
+            },
+        };
+        return error;
     }
 
     private (int, JsonNode?) PutOverwrite(Request r)

@@ -23,6 +23,12 @@ public sealed class DiscordEmulatorOptions
     /// <summary>How long Discord accepts the first answer to an interaction.</summary>
     public TimeSpan InteractionDeadline { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Channels one category may hold (Discord: 50; beyond it a create or move answers 400, code 50035, CHANNEL_PARENT_MAX_CHANNELS).</summary>
+    public int CategoryChannelLimit { get; set; } = 50;
+
+    /// <summary>Channels (categories included) one server may hold (Discord: 500; beyond it a create answers 400, code 30013).</summary>
+    public int GuildChannelLimit { get; set; } = 500;
+
     /// <summary>The intents Identify must ask for: GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT (no privileged GUILD_MEMBERS).</summary>
     public int ExpectedIntents { get; set; } = 37377;
 }

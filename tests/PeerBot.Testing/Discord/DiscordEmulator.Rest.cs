@@ -135,6 +135,7 @@ public sealed partial class DiscordEmulator
         {
             _requests.Add(new RecordedRequest(method, relative, route, body, Clock.GetUtcNow(), status)
             {
+                Authorized = context.Request.Headers.Authorization.Count > 0,
                 HostAt = HostClock?.GetUtcNow(),
                 RetryAfter = status == 429 ? response?["retry_after"]?.GetValue<double>() : null,
                 Global = status == 429 && response?["global"]?.GetValue<bool>() == true,
@@ -200,7 +201,10 @@ public sealed partial class DiscordEmulator
 
             var route = method + " " + template;
             var isCallback = template.StartsWith("/interactions/", StringComparison.Ordinal);
-            if (!isCallback && auth != "Bot " + Options.Token)
+
+            // Interaction callbacks and webhook-token routes are authorised by the token in the path, not the bot's.
+            var isWebhookToken = template.StartsWith("/webhooks/{webhook_id}/{webhook_token}", StringComparison.Ordinal);
+            if (!isCallback && !isWebhookToken && auth != "Bot " + Options.Token)
             {
                 return (401, Error(0, "401: Unauthorized"), route);
             }

@@ -29,6 +29,9 @@ public sealed class DiscordEmulatorOptions
     /// <summary>Channels (categories included) one server may hold (Discord: 500; beyond it a create answers 400, code 30013).</summary>
     public int GuildChannelLimit { get; set; } = 500;
 
+    /// <summary>How long an interaction's token is accepted on the webhook routes (Discord: 15 minutes; then 401, code 50027).</summary>
+    public TimeSpan InteractionTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>The intents Identify must ask for: GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT (no privileged GUILD_MEMBERS).</summary>
     public int ExpectedIntents { get; set; } = 37377;
 }
@@ -89,6 +92,9 @@ public sealed record RecordedRequest(string Method, string Path, string Route, J
 
     /// <summary>True when a 429 answer was for the global limit.</summary>
     public bool Global { get; init; }
+
+    /// <summary>True when the request carried an Authorization header.</summary>
+    public bool Authorized { get; init; }
 }
 
 /// <summary>An interaction the emulator sent, and how the bot answered it.</summary>
@@ -116,6 +122,9 @@ public sealed class EmulatedInteraction
     public Task<JsonNode> FinalMessage => _final.Task;
 
     public List<JsonNode> Followups { get; } = [];
+
+    /// <summary>Set by <see cref="DiscordEmulator.ExpireInteractionToken"/>: the token is refused as if 15 minutes had passed.</summary>
+    public bool TokenExpired { get; internal set; }
 
     internal InteractionAnswer? Answer { get; private set; }
 

@@ -118,6 +118,15 @@ internal sealed class SlackDriver : IPlatformDriver
     // Pages as large as Slack's usual ones (the emulator's default of 2 is for exercising paging in tests).
     private readonly SlackEmulator _emulator = new() { MaxPageSize = 200 };
 
+    /// <param name="realTiers">When true, the emulator answers 429 beyond Slack's published limits, as Slack does.</param>
+    public SlackDriver(bool realTiers)
+    {
+        if (realTiers)
+        {
+            _emulator.UseSlackTierLimits();
+        }
+    }
+
     public string ConfigName => "Slack";
 
     public string CallsName => "Web API calls";
@@ -166,7 +175,7 @@ internal sealed class SlackDriver : IPlatformDriver
 
     public IReadOnlyList<string> Violations => _emulator.Violations;
 
-    public string Extra => $"; unacknowledged envelopes {_emulator.UnacknowledgedEnvelopes}";
+    public string Extra => $"; unacknowledged envelopes {_emulator.UnacknowledgedEnvelopes}; 429s {_emulator.Calls.Count(c => c.Status == 429)}";
 
     public ValueTask DisposeAsync() => _emulator.DisposeAsync();
 }

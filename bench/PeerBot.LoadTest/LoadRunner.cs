@@ -28,11 +28,16 @@ internal static class LoadRunner
                 var settings = new Dictionary<string, string?>(driver.HostSettings)
                 {
                     ["PeerBot:Storage:Path"] = Path.Combine(folder, "peerbot.db"),
-                    ["PeerBot:Anonymity:KeyPath"] = Path.Combine(folder, "anonymity.key"),
+                    ["PeerBot:Anonymity:KeyPath"] = Path.Combine(folder, "keys", "anonymity.key"),
                     ["PeerBot:TimeZone"] = "UTC",
                     ["Logging:LogLevel:Default"] = "Warning",
                     ["Logging:LogLevel:Microsoft"] = "Warning",
                 };
+                if (o.Engine is { } engine)
+                {
+                    settings["PeerBot:Safety:Engine"] = engine;
+                }
+
                 var residents = new List<string[]>();
                 var facilitators = new List<string>();
                 var person = 0;
@@ -75,7 +80,7 @@ internal static class LoadRunner
                 ConfigFile.Write(configFile, settings);
                 host = HostUnderTest.Create(o, configFile, folder);
                 var emulatorWs = WorkingSet(self);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"platform={driver.ConfigName.ToLowerInvariant()} groups={o.Groups} people={person} rate={o.Rate}/s seconds={o.Seconds} commands={o.CommandsPerSecond}/s spirals={o.Spirals} host={o.Host}{(driver is SlackDriver ? $" slack-tiers={(o.RealSlackTiers ? "real" : "lifted")}" : "")}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"platform={driver.ConfigName.ToLowerInvariant()} groups={o.Groups} people={person} rate={o.Rate}/s seconds={o.Seconds} commands={o.CommandsPerSecond}/s spirals={o.Spirals} host={o.Host}{(driver is SlackDriver ? $" slack-tiers={(o.RealSlackTiers ? "real" : "lifted")}" : "")} engine={o.Engine ?? "default (Semantic)"}"));
                 Console.WriteLine($"measured: {host.Description}");
 
                 // Start-up: start, connect, resolve people, reconcile every group, welcome everyone.

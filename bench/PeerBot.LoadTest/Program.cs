@@ -19,8 +19,8 @@ if (options is null)
 return options.Platform switch
 {
     "discord" => await LoadRunner.RunAsync(options, new DiscordDriver()),
-    "slack" => await LoadRunner.RunAsync(options, new SlackDriver()),
-    "both" => Math.Max(await LoadRunner.RunAsync(options, new DiscordDriver()), await LoadRunner.RunAsync(options, new SlackDriver())),
+    "slack" => await LoadRunner.RunAsync(options, new SlackDriver(options.RealSlackTiers)),
+    "both" => Math.Max(await LoadRunner.RunAsync(options, new DiscordDriver()), await LoadRunner.RunAsync(options, new SlackDriver(options.RealSlackTiers))),
     _ => Usage(),
 };
 
@@ -45,7 +45,7 @@ namespace PeerBot.LoadTest
         Executable,
     }
 
-    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers, HostKind Host, string? HostPath)
+    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers, HostKind Host, string? HostPath, string? Engine = null)
     {
         public static LoadOptions? Parse(string[] args)
         {
@@ -91,7 +91,8 @@ namespace PeerBot.LoadTest
                 values.TryGetValue("platform", out var p) ? p.ToLowerInvariant() : "discord",
                 values.TryGetValue("slack-tiers", out var t) && t == "real",
                 kind.Value,
-                kind == HostKind.Executable ? Path.GetFullPath(host) : null);
+                kind == HostKind.Executable ? Path.GetFullPath(host) : null,
+                values.TryGetValue("engine", out var e) ? (e.Equals("lexicon", StringComparison.OrdinalIgnoreCase) ? "Lexicon" : "Semantic") : null);
         }
     }
 

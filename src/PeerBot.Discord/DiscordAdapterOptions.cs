@@ -12,6 +12,12 @@ public sealed class DiscordAdapterOptions
     /// <summary>The category archived group channels move to; null for "{CategoryName} Archive".</summary>
     public string? ArchiveCategoryName { get; set; }
 
+    /// <summary>Channels one category holds on Discord (50); group and archive channels spill into further categories beyond it.</summary>
+    public int CategoryChannelLimit { get; set; } = 50;
+
+    /// <summary>Channels and categories one server holds on Discord (500); PeerBot refuses, with a clear error, to go past it.</summary>
+    public int GuildChannelLimit { get; set; } = 500;
+
     /// <summary>Timeout of one HTTP request.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -33,11 +33,13 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     private readonly DiscordSession _session;
     private readonly DiscordAdapterOptions _options;
     private readonly ILogger _logger;
+    private const int MaxPlacementAttempts = 5;
+
     private readonly ConcurrentDictionary<string, string> _dmChannels = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _categoryLock = new(1, 1);
-    private readonly Lock _listingGate = new();
+    private readonly SemaphoreSlim _placementLock = new(1, 1);
     private readonly TimeProvider _time;
-    private GuildListing? _listing;
+    private volatile GuildListing? _listing;
+    private bool _warnedNearGuildCap;
 
     public DiscordChatPlatform(DiscordRestClient rest, DiscordSession session, DiscordAdapterOptions options, ILogger<DiscordChatPlatform> logger, TimeProvider? time = null)
     {
@@ -57,7 +59,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
     public PlatformKind Kind => PlatformKind.Discord;
 
-    public void Dispose() => _categoryLock.Dispose();
+    public void Dispose() => _placementLock.Dispose();
 
     private string ArchiveCategoryName => _options.ArchiveCategoryName ?? _session.CategoryName + " Archive";
 
@@ -65,7 +67,6 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         var (botId, _) = await _session.GetIdentityAsync(_rest, cancellationToken).ConfigureAwait(false);
-        var categoryId = await EnsureCategoryAsync(archive: false, cancellationToken).ConfigureAwait(false);
         var name = ChannelName(spec.Name);
 
         JsonElement? channel = null;
@@ -87,14 +88,41 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             }
         }
 
-        if (channel is null)
+        await _placementLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            // A retried create whose first answer was lost must not make a second channel: adopt one of the same name.
-            channel = await FindTextChannelAsync(categoryId, name, cancellationToken).ConfigureAwait(false);
-        }
+            var listing = await ListingAsync(cancellationToken).ConfigureAwait(false);
 
-        if (channel is null)
+            // A retried create whose first answer was lost must not make a second channel: adopt one of the same name in
+            // any group category (groups spill over into "Peer Support 2", … once a category holds 50).
+            channel ??= listing.FindText(name, listing.GroupCategories(_session.CategoryName));
+
+            if (channel is null)
+            {
+                var created = await CreateInCategoryAsync(name, spec, botId, cancellationToken).ConfigureAwait(false);
+                var id = created.GetProperty("id").GetString()!;
+                _session.AddGroupChannel(id);
+                _logger.LogInformation("Discord group channel {Channel} created for group {Group}", id, spec.GroupId);
+                return new ChannelRef(PlatformKind.Discord, id);
+            }
+
+            var channelId = channel.Value.GetProperty("id").GetString()!;
+            await ReconcileAsync(channel.Value, channelId, name, spec.UserIds, botId, cancellationToken).ConfigureAwait(false);
+            _session.AddGroupChannel(channelId);
+            return new ChannelRef(PlatformKind.Discord, channelId);
+        }
+        finally
         {
+            _placementLock.Release();
+        }
+    }
+
+    /// <summary>Creates a group channel in a group category with room, spilling into a new category when all are full.</summary>
+    private async Task<JsonElement> CreateInCategoryAsync(string name, PrivateChannelSpec spec, string botId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var categoryId = await PlaceAsync(archive: false, adding: 1, cancellationToken).ConfigureAwait(false);
             var body = new JsonObject
             {
                 ["name"] = name,
@@ -103,74 +131,158 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["parent_id"] = categoryId,
                 ["permission_overwrites"] = Overwrites(spec.UserIds, botId, MemberAllow),
             };
-            JsonElement created;
-            try
+            var response = await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccess)
             {
-                created = (await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
-            }
-            catch
-            {
-                // The channel may exist even though the answer was lost or refused: the next attempt must look afresh.
-                ForgetListing();
-                throw;
+                var created = response.Body!.Value;
+                _listing?.Add(created.Clone());
+                return created;
             }
 
-            var id = created.GetProperty("id").GetString()!;
-            RememberCreated(created);
-            _session.AddGroupChannel(id);
-            _logger.LogInformation("Discord group channel {Channel} created for group {Group}", id, spec.GroupId);
-            return new ChannelRef(PlatformKind.Discord, id);
+            if (IsCategoryFull(response) && attempt < MaxPlacementAttempts)
+            {
+                // Someone filled the category since it was counted: count it as full and place again.
+                _listing?.MarkFull(categoryId);
+                continue;
+            }
+
+            // The channel may exist even though the answer was lost or refused: the next attempt must look afresh.
+            ForgetListing();
+            throw GuildFullOr(response);
         }
-
-        var channelId = channel.Value.GetProperty("id").GetString()!;
-        await ReconcileAsync(channel.Value, channelId, categoryId, name, spec.UserIds, botId, cancellationToken).ConfigureAwait(false);
-        _session.AddGroupChannel(channelId);
-        return new ChannelRef(PlatformKind.Discord, channelId);
     }
 
-    /// <summary>A text channel of the given name in the category, from a recent listing of the guild's channels.</summary>
-    private async Task<JsonElement?> FindTextChannelAsync(string categoryId, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// A category of the series (group or archive) with room for one more channel: the first with fewer than the
+    /// category limit, else a new one named after the last. Refuses, naming the numbers, before the server's own cap.
+    /// The caller holds the placement lock.
+    /// </summary>
+    private async Task<string> PlaceAsync(bool archive, int adding, CancellationToken cancellationToken)
     {
-        GuildListing? listing;
-        lock (_listingGate)
+        var listing = await ListingAsync(cancellationToken).ConfigureAwait(false);
+        var baseName = archive ? ArchiveCategoryName : _session.CategoryName;
+        var series = listing.Categories(baseName);
+        foreach (var (_, id) in series)
         {
-            listing = _listing is { } l && _time.GetUtcNow() - l.TakenAt < ListingLifetime ? l : null;
+            if (!listing.IsFull(id, _options.CategoryChannelLimit))
+            {
+                CheckGuildRoom(listing, adding);
+                Remember(archive, id);
+                return id;
+            }
         }
 
-        if (listing is null)
+        // Every category of the series is full (or there is none): a new one, and the channel if one is made, count in the server.
+        CheckGuildRoom(listing, adding + 1);
+        var index = series.Count == 0 ? 1 : series[^1].Index + 1;
+        var name = DiscordSession.SeriesName(baseName, index);
+        var (botId, _) = await _session.GetIdentityAsync(_rest, cancellationToken).ConfigureAwait(false);
+        var body = new JsonObject
         {
-            var takenAt = _time.GetUtcNow();
-            var all = (await _rest.SendAsync(HttpMethod.Get, $"/guilds/{_session.GuildId}/channels", null, "View Channel", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
-            listing = new GuildListing(takenAt);
+            ["name"] = name,
+            ["type"] = GuildCategory,
+            ["permission_overwrites"] = Overwrites([], botId, MemberAllow),
+        };
+        var response = await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccess)
+        {
+            ForgetListing();
+            throw GuildFullOr(response);
+        }
+
+        var created = response.Body!.Value;
+        var categoryId = created.GetProperty("id").GetString()!;
+        listing.Add(created.Clone());
+        Remember(archive, categoryId);
+        _logger.LogInformation("Discord category {Name} created", name);
+        return categoryId;
+    }
+
+    private void Remember(bool archive, string categoryId)
+    {
+        if (!archive)
+        {
+            _session.CategoryId = categoryId;
+        }
+    }
+
+    /// <summary>Refuses, before Discord does, a change that would take the server past its channel cap.</summary>
+    private void CheckGuildRoom(GuildListing listing, int needed)
+    {
+        var limit = _options.GuildChannelLimit;
+        var count = listing.Count;
+        if (count + needed > limit)
+        {
+            var message = $"The Discord server holds {count} channels and categories, and Discord allows {limit} in a server: PeerBot cannot "
+                + $"create more group channels there. Delete unused channels (archived groups are in '{ArchiveCategoryName}…'), or move some groups to another server or to Slack.";
+            _logger.LogError("{Message}", message);
+            throw new PlatformException(PlatformErrorKind.Other, message);
+        }
+
+        if (count + needed > limit * 9 / 10 && !_warnedNearGuildCap)
+        {
+            _warnedNearGuildCap = true;
+            _logger.LogWarning(
+                "The Discord server holds {Count} of the {Limit} channels and categories Discord allows; PeerBot will not be able to create group channels beyond that",
+                count, limit);
+        }
+    }
+
+    /// <summary>
+    /// Discord's refusal of a full category: no code of its own, an invalid form body (50035) whose <c>parent_id</c> error
+    /// is <c>CHANNEL_PARENT_MAX_CHANNELS</c>.
+    /// </summary>
+    private static bool IsCategoryFull(DiscordResponse response)
+    {
+        if (response.Status != HttpStatusCode.BadRequest || response.ErrorCode != 50035 || response.Body is not { ValueKind: JsonValueKind.Object } body
+            || !body.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Object
+            || !errors.TryGetProperty("parent_id", out var parent) || parent.ValueKind != JsonValueKind.Object
+            || !parent.TryGetProperty("_errors", out var list) || list.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        return list.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Object && Str(e, "code") == "CHANNEL_PARENT_MAX_CHANNELS");
+    }
+
+    private PlatformException GuildFullOr(DiscordResponse response)
+    {
+        if (response.ErrorCode == 30013)
+        {
+            var message = $"Discord refused a new channel: the server has reached its limit of {_options.GuildChannelLimit} channels and categories (code 30013). "
+                + $"Delete unused channels (archived groups are in '{ArchiveCategoryName}…'), or move some groups to another server or to Slack.";
+            _logger.LogError("{Message}", message);
+            return new PlatformException(PlatformErrorKind.Other, message);
+        }
+
+        return response.ToException();
+    }
+
+    /// <summary>The guild's channels as recently listed, plus those made and moved since; listed afresh when stale.</summary>
+    private async Task<GuildListing> ListingAsync(CancellationToken cancellationToken)
+    {
+        var listing = _listing;
+        if (listing is not null && _time.GetUtcNow() - listing.TakenAt < ListingLifetime)
+        {
+            return listing;
+        }
+
+        var takenAt = _time.GetUtcNow();
+        var all = (await _rest.SendAsync(HttpMethod.Get, $"/guilds/{_session.GuildId}/channels", null, "View Channel", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        listing = new GuildListing(takenAt);
+        if (all.ValueKind == JsonValueKind.Array)
+        {
             foreach (var c in all.EnumerateArray())
             {
                 listing.Add(c.Clone());
             }
-
-            lock (_listingGate)
-            {
-                _listing = listing;
-            }
         }
 
-        return listing.Find(categoryId, name);
+        _listing = listing;
+        return listing;
     }
 
-    private void RememberCreated(JsonElement created)
-    {
-        lock (_listingGate)
-        {
-            _listing?.Add(created.Clone());
-        }
-    }
-
-    private void ForgetListing()
-    {
-        lock (_listingGate)
-        {
-            _listing = null;
-        }
-    }
+    private void ForgetListing() => _listing = null;
 
     public Task AddMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
@@ -192,7 +304,6 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     {
         ArgumentNullException.ThrowIfNull(channel);
         var (botId, _) = await _session.GetIdentityAsync(_rest, cancellationToken).ConfigureAwait(false);
-        var archiveId = await EnsureCategoryAsync(archive: true, cancellationToken).ConfigureAwait(false);
         var current = (await _rest.SendAsync(HttpMethod.Get, $"/channels/{channel.Id}", null, "View Channel", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
         var people = MemberOverwrites(current).Select(o => o.Id).Where(id => id != botId).ToList();
         var overwrites = Overwrites([], botId, MemberAllow);
@@ -208,10 +319,51 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             });
         }
 
-        var body = new JsonObject { ["parent_id"] = archiveId, ["permission_overwrites"] = overwrites };
-        (await _rest.SendAsync(HttpMethod.Patch, $"/channels/{channel.Id}", body, "Manage Channels", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        await _placementLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var listing = await ListingAsync(cancellationToken).ConfigureAwait(false);
+            var parent = Str(current, "parent_id");
+            var inArchive = parent is not null && listing.Categories(ArchiveCategoryName).Any(c => c.Id == parent);
+            await MoveAsync(channel.Id, inArchive ? parent : null, archive: true, new JsonObject { ["permission_overwrites"] = overwrites }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _placementLock.Release();
+        }
+
         _session.RemoveGroupChannel(channel.Id);
         _logger.LogInformation("Discord channel {Channel} archived", channel.Id);
+    }
+
+    /// <summary>
+    /// Edits a channel, putting it in a category of the series (group or archive) with room unless it already is in
+    /// <paramref name="keepIn"/>; a category found full on the way is counted so and the next one tried. The caller holds
+    /// the placement lock.
+    /// </summary>
+    private async Task MoveAsync(string channelId, string? keepIn, bool archive, JsonObject body, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var categoryId = keepIn ?? await PlaceAsync(archive, adding: 0, cancellationToken).ConfigureAwait(false);
+            body["parent_id"] = categoryId;
+            var response = await _rest.SendAsync(HttpMethod.Patch, $"/channels/{channelId}", body, "Manage Channels", cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccess)
+            {
+                _listing?.Add(response.Body!.Value.Clone());
+                return;
+            }
+
+            if (IsCategoryFull(response) && attempt < MaxPlacementAttempts)
+            {
+                _listing?.MarkFull(categoryId);
+                keepIn = null;
+                continue;
+            }
+
+            ForgetListing();
+            throw response.ToException();
+        }
     }
 
     public async Task<MessageRef> PostMessageAsync(ChannelRef channel, OutgoingMessage message, CancellationToken cancellationToken)
@@ -310,68 +462,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         return null;
     }
 
-    /// <summary>Finds the group (or archive) category by name, creating it when missing.</summary>
-    internal async Task<string> EnsureCategoryAsync(bool archive, CancellationToken cancellationToken)
-    {
-        var known = archive ? _session.ArchiveCategoryId : _session.CategoryId;
-        if (known is not null)
-        {
-            return known;
-        }
-
-        await _categoryLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            known = archive ? _session.ArchiveCategoryId : _session.CategoryId;
-            if (known is not null)
-            {
-                return known;
-            }
-
-            var name = archive ? ArchiveCategoryName : _session.CategoryName;
-            var all = (await _rest.SendAsync(HttpMethod.Get, $"/guilds/{_session.GuildId}/channels", null, "View Channel", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
-            string? id = null;
-            foreach (var c in all.EnumerateArray())
-            {
-                if (c.GetProperty("type").GetInt32() == GuildCategory && string.Equals(Str(c, "name"), name, StringComparison.OrdinalIgnoreCase))
-                {
-                    id = Str(c, "id");
-                    break;
-                }
-            }
-
-            if (id is null)
-            {
-                var (botId, _) = await _session.GetIdentityAsync(_rest, cancellationToken).ConfigureAwait(false);
-                var body = new JsonObject
-                {
-                    ["name"] = name,
-                    ["type"] = GuildCategory,
-                    ["permission_overwrites"] = Overwrites([], botId, MemberAllow),
-                };
-                var created = (await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
-                id = created.GetProperty("id").GetString()!;
-                _logger.LogInformation("Discord category {Name} created", name);
-            }
-
-            if (archive)
-            {
-                _session.ArchiveCategoryId = id;
-            }
-            else
-            {
-                _session.CategoryId = id;
-            }
-
-            return id!;
-        }
-        finally
-        {
-            _categoryLock.Release();
-        }
-    }
-
-    private async Task ReconcileAsync(JsonElement channel, string channelId, string categoryId, string name, IReadOnlyCollection<string> userIds, string botId, CancellationToken cancellationToken)
+    private async Task ReconcileAsync(JsonElement channel, string channelId, string name, IReadOnlyCollection<string> userIds, string botId, CancellationToken cancellationToken)
     {
         var everyone = _session.GuildId;
         var wanted = new HashSet<string>(userIds, StringComparer.Ordinal) { botId };
@@ -379,16 +470,17 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         var everyoneDenied = channel.TryGetProperty("permission_overwrites", out var all)
             && all.EnumerateArray().Any(o => Str(o, "id") == everyone && (ParsePermissions(o, "deny") & Permissions.ViewChannel) != 0);
 
-        if (Str(channel, "parent_id") != categoryId || !everyoneDenied || Str(channel, "name") != name)
+        var parent = Str(channel, "parent_id");
+        var inGroupCategory = _listing is { } listing && parent is not null && listing.Categories(_session.CategoryName).Any(c => c.Id == parent);
+        if (!inGroupCategory || !everyoneDenied || Str(channel, "name") != name)
         {
-            // Put the channel back in shape in one edit: category, name and the full overwrite set.
+            // Put the channel back in shape in one edit: category (any group category with room), name and the full overwrite set.
             var body = new JsonObject
             {
                 ["name"] = name,
-                ["parent_id"] = categoryId,
                 ["permission_overwrites"] = Overwrites(userIds, botId, MemberAllow),
             };
-            (await _rest.SendAsync(HttpMethod.Patch, $"/channels/{channelId}", body, "Manage Channels", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            await MoveAsync(channelId, inGroupCategory ? parent : null, archive: false, body, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -502,22 +594,95 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     }
 }
 
-/// <summary>Text channels of the guild by category and name, as listed at one moment plus those made since.</summary>
+/// <summary>The guild's channels (not DMs) as listed at one moment, plus those made and moved since.</summary>
 internal sealed class GuildListing(DateTimeOffset takenAt)
 {
-    private readonly ConcurrentDictionary<(string? Parent, string? Name), JsonElement> _text = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (int Type, string? Parent, string? Name, JsonElement Json)> _channels = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _full = new(StringComparer.Ordinal);
 
     public DateTimeOffset TakenAt { get; } = takenAt;
 
-    public void Add(JsonElement channel)
+    /// <summary>Channels and categories in the server, as Discord counts them against its cap.</summary>
+    public int Count
     {
-        if (channel.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.Number && type.GetInt32() == 0)
+        get
         {
-            _text.TryAdd((Text(channel, "parent_id"), Text(channel, "name")), channel);
+            lock (_gate)
+            {
+                return _channels.Count;
+            }
         }
     }
 
-    public JsonElement? Find(string categoryId, string name) => _text.TryGetValue((categoryId, name), out var c) ? c : null;
+    /// <summary>Adds a channel, or replaces it after an edit (a move changes its parent).</summary>
+    public void Add(JsonElement channel)
+    {
+        if (channel.ValueKind != JsonValueKind.Object || Text(channel, "id") is not { } id
+            || !channel.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.Number || !t.TryGetInt32(out var type) || type is 1 or 3)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _channels[id] = (type, Text(channel, "parent_id"), Text(channel, "name"), channel);
+        }
+    }
+
+    /// <summary>A category Discord said is full, whatever was counted.</summary>
+    public void MarkFull(string categoryId)
+    {
+        lock (_gate)
+        {
+            _full.Add(categoryId);
+        }
+    }
+
+    public bool IsFull(string categoryId, int limit)
+    {
+        lock (_gate)
+        {
+            return _full.Contains(categoryId) || _channels.Values.Count(c => c.Parent == categoryId) >= limit;
+        }
+    }
+
+    /// <summary>The categories of a series ("Peer Support", "Peer Support 2", …), in order; for equal names the oldest first.</summary>
+    public List<(int Index, string Id)> Categories(string baseName)
+    {
+        lock (_gate)
+        {
+            return _channels
+                .Where(c => c.Value.Type == 4)
+                .Select(c => (Index: DiscordSession.CategoryIndex(c.Value.Name, baseName), Id: c.Key))
+                .Where(c => c.Index is not null)
+                .Select(c => (c.Index!.Value, c.Id))
+                .OrderBy(c => c.Value)
+                .ThenBy(c => c.Id.Length)
+                .ThenBy(c => c.Id, StringComparer.Ordinal)
+                .ToList();
+        }
+    }
+
+    /// <summary>The ids of the group categories.</summary>
+    public HashSet<string> GroupCategories(string baseName) => Categories(baseName).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>A text channel of the given name in one of the given categories.</summary>
+    public JsonElement? FindText(string name, HashSet<string> categories)
+    {
+        lock (_gate)
+        {
+            foreach (var c in _channels.Values)
+            {
+                if (c.Type == 0 && c.Name == name && c.Parent is not null && categories.Contains(c.Parent))
+                {
+                    return c.Json;
+                }
+            }
+
+            return null;
+        }
+    }
 
     private static string? Text(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -124,13 +124,10 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
             return;
         }
 
+        // Categories first: a group channel is one in any of the group categories ("Peer Support", "Peer Support 2", …).
         foreach (var c in channels.EnumerateArray())
         {
-            if (ChannelType(c) == 4 && _session.CategoryId is null
-                && string.Equals(Str(c, "name"), _session.CategoryName, StringComparison.OrdinalIgnoreCase))
-            {
-                _session.CategoryId = Str(c, "id");
-            }
+            NoteCategory(c);
         }
 
         foreach (var c in channels.EnumerateArray())
@@ -148,18 +145,32 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
             return;
         }
 
+        if (type == 4)
+        {
+            NoteCategory(channel);
+            return;
+        }
+
         if (type != 0)
         {
             return;
         }
 
-        if (_session.CategoryId is not null && Str(channel, "parent_id") == _session.CategoryId)
+        if (_session.IsGroupCategory(Str(channel, "parent_id")))
         {
             _session.AddGroupChannel(id);
         }
         else
         {
             _session.RemoveGroupChannel(id);
+        }
+    }
+
+    private void NoteCategory(JsonElement channel)
+    {
+        if (ChannelType(channel) == 4 && Id(channel, "id") is { } id && DiscordSession.CategoryIndex(Str(channel, "name"), _session.CategoryName) is not null)
+        {
+            _session.CategoryId = id;
         }
     }
 

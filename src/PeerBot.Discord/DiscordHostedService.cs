@@ -121,7 +121,17 @@ public sealed class DiscordHostedService : BackgroundService
 
             _started.TrySetResult();
             messages = _router.RunMessagesAsync(stoppingToken);
-            await _gateway.RunAsync(stoppingToken).ConfigureAwait(false);
+            // A failure of the connection loop that is not the operator's to fix (a bug met on an odd frame, a socket in a
+            // state nobody planned for) restarts the loop with backoff instead of stopping the host.
+            await AdapterSupervisor.RunAsync(
+                "Discord",
+                _gateway.RunAsync,
+                ex => ex is DiscordFatalException || ex is PlatformException { Kind: PlatformErrorKind.Unauthorized },
+                _time,
+                _options.ReconnectBaseDelay,
+                _options.ReconnectMaxDelay,
+                _logger,
+                stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

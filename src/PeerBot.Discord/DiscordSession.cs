@@ -11,6 +11,8 @@ namespace PeerBot.Discord;
 public sealed class DiscordSession : IDisposable
 {
     private readonly ConcurrentDictionary<string, byte> _groupChannels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _groupCategories = new(StringComparer.Ordinal);
+    private volatile string? _categoryId;
     private readonly SemaphoreSlim _identityLock = new(1, 1);
 
     public DiscordSession(DiscordOptions options)
@@ -28,9 +30,58 @@ public sealed class DiscordSession : IDisposable
 
     public string? ApplicationId { get; set; }
 
-    public string? CategoryId { get; set; }
+    /// <summary>
+    /// The first group category found or made ("Peer Support"); setting one adds it to the group categories. A category
+    /// holds at most 50 channels, so groups spill into further ones ("Peer Support 2", …), all of them group categories.
+    /// </summary>
+    public string? CategoryId
+    {
+        get => _categoryId;
+        set
+        {
+            if (value is null)
+            {
+                return;
+            }
 
-    public string? ArchiveCategoryId { get; set; }
+            _categoryId ??= value;
+            _groupCategories[value] = 0;
+        }
+    }
+
+    /// <summary>Whether a category holds group channels (the configured one or one of its spill-overs).</summary>
+    public bool IsGroupCategory(string? categoryId) => categoryId is not null && _groupCategories.ContainsKey(categoryId);
+
+    /// <summary>
+    /// Where a category's name puts it in a series of categories named after <paramref name="baseName"/>: 1 for the name
+    /// itself, n for "name n" (n ≥ 2), null for any other name. Case is ignored, as Discord shows category names in capitals.
+    /// </summary>
+    public static int? CategoryIndex(string? name, string baseName)
+    {
+        ArgumentNullException.ThrowIfNull(baseName);
+        if (name is null)
+        {
+            return null;
+        }
+
+        if (string.Equals(name, baseName, StringComparison.OrdinalIgnoreCase))
+        {
+            return 1;
+        }
+
+        if (name.Length > baseName.Length + 1 && name.StartsWith(baseName, StringComparison.OrdinalIgnoreCase) && name[baseName.Length] == ' '
+            && int.TryParse(name.AsSpan(baseName.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            && n >= 2 && n <= 1000)
+        {
+            return n;
+        }
+
+        return null;
+    }
+
+    /// <summary>The name of the n-th category of a series: the base name, then "base 2", "base 3", ….</summary>
+    public static string SeriesName(string baseName, int index) =>
+        index <= 1 ? baseName : baseName + " " + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void Dispose() => _identityLock.Dispose();
 

@@ -55,4 +55,10 @@ public sealed class SlackAdapterOptions
 
     /// <summary>Messages per minute per channel for <c>chat.postMessage</c> (Slack: about one per second, short bursts allowed).</summary>
     public int PostMessagesPerMinutePerChannel { get; set; } = 60;
+
+    /// <summary>
+    /// Messages per minute across the workspace for <c>chat.postMessage</c> (Slack: "several hundred"; a burst of welcome
+    /// DMs to many people would otherwise draw 429s one DM after another).
+    /// </summary>
+    public int PostMessagesPerMinutePerWorkspace { get; set; } = 250;
 }

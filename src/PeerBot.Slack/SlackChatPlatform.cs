@@ -17,7 +17,7 @@ namespace PeerBot.Slack;
 public sealed partial class SlackChatPlatform : IChatPlatform
 {
     private const int TopicMaxLength = 250;
-    // conversations.invite takes up to 1000 user ids a call (Slack Web API description).
+    // conversations.invite takes 1 to 1,000 user ids a call (docs.slack.dev/reference/methods/conversations.invite).
     private const int InviteBatch = 1000;
     private const int MaxRememberedKeys = 2048;
     private readonly SlackApiClient _api;
@@ -26,11 +26,14 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     private readonly ConcurrentDictionary<string, string> _dmChannels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MessageRef> _sentByKey = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _sentKeys = new();
+    private readonly ConcurrentDictionary<string, SlackUserInfo> _users = new(StringComparer.Ordinal);
+    private readonly SlackStaffNotices _notices;
 
-    public SlackChatPlatform(SlackApiClient api, SlackBotIdentity identity, ILogger<SlackChatPlatform> logger)
+    public SlackChatPlatform(SlackApiClient api, SlackBotIdentity identity, SlackStaffNotices notices, ILogger<SlackChatPlatform> logger)
     {
         _api = api;
         _identity = identity;
+        _notices = notices;
         _logger = logger;
     }
 
@@ -47,6 +50,19 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             if (spec.Existing is { } existing)
             {
                 channel = await GetChannelAsync(existing.Id, cancellationToken).ConfigureAwait(false);
+                if (channel is null)
+                {
+                    // A private channel is hidden from PeerBot once it is removed from it (or the channel is deleted).
+                    // A new channel would split the group from its history without anyone knowing: the staff are told
+                    // how to add PeerBot back, and the group waits.
+                    await _notices.BotRemovedAsync(existing.Id, spec.GroupId, null, cancellationToken).ConfigureAwait(false);
+                    throw new SlackApiException(
+                        "conversations.info",
+                        "channel_not_found",
+                        $"PeerBot can no longer see the Slack channel of group {spec.GroupId} (removed from it, or the channel was deleted); no new channel was made. "
+                        + "A member of the channel can add PeerBot back with /invite @PeerBot.");
+                }
+
                 if (channel is { IsArchived: true })
                 {
                     _logger.LogWarning("The Slack channel of group {GroupId} is archived; creating a new one.", spec.GroupId);
@@ -63,7 +79,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             }
             else
             {
-                await ReconcileMembersAsync(channel.Id, spec.UserIds, cancellationToken).ConfigureAwait(false);
+                await ReconcileMembersAsync(channel, spec.GroupId, spec.UserIds, cancellationToken).ConfigureAwait(false);
             }
 
             return new ChannelRef(PlatformKind.Slack, channel.Id);
@@ -74,14 +90,31 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     public Task AddMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return MapErrorsAsync(() => InviteAsync(channel.Id, [userId], cancellationToken));
+        return MapErrorsAsync(() => ReportingLostChannelAsync(channel.Id, () => InviteAsync(channel.Id, [userId], cancellationToken), cancellationToken));
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// When Slack refuses the removal (<c>restricted_action</c>, <c>not_supported</c>, …) the coordinators and the
+    /// group's facilitators are told by DM to remove the person by hand, and the call returns: retrying cannot help,
+    /// and failing would stop the rest of the group's reconciliation every time.
+    /// </remarks>
     public Task RemoveMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return MapErrorsAsync(() => KickAsync(channel.Id, userId, cancellationToken));
+        return MapErrorsAsync(() => ReportingLostChannelAsync(channel.Id, async () =>
+        {
+            try
+            {
+                await KickAsync(channel.Id, userId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SlackApiException ex) when (IsRefusedKick(ex))
+            {
+                var name = (await GetChannelAsync(channel.Id, cancellationToken).ConfigureAwait(false))?.Name;
+                var user = await DescribeUserAsync(userId, cancellationToken).ConfigureAwait(false);
+                await _notices.KickRefusedAsync(channel.Id, null, name, userId, user.Name, ex.Error, cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken));
     }
 
     /// <inheritdoc />
@@ -105,21 +138,45 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     public Task<MessageRef> PostMessageAsync(ChannelRef channel, OutgoingMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return MapErrorsAsync(() => PostAsync(channel.Id, message, cancellationToken));
+        return MapErrorsAsync(async () =>
+        {
+            MessageRef? posted = null;
+            await ReportingLostChannelAsync(channel.Id, async () => posted = await PostAsync(channel.Id, message, null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            return posted!;
+        });
+    }
+
+    /// <summary>
+    /// Runs a call on a channel; when Slack says the channel is gone for PeerBot (a private channel it was removed
+    /// from, or a deleted one) and it is a group's channel, the staff are told how to add PeerBot back. The error
+    /// still reaches the caller.
+    /// </summary>
+    private async Task ReportingLostChannelAsync(string channelId, Func<Task> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (SlackApiException ex) when (ex.Error is "channel_not_found" or "not_in_channel" && !channelId.StartsWith('D'))
+        {
+            await _notices.BotRemovedAsync(channelId, null, null, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <inheritdoc />
     public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
         MapErrorsAsync(async () =>
         {
+            // A DM counts against Slack's per-channel limit under the person, whichever id it is addressed to.
             if (_dmChannels.TryGetValue(userId, out var known))
             {
-                return await PostAsync(known, message, cancellationToken).ConfigureAwait(false);
+                return await PostAsync(known, message, userId, cancellationToken).ConfigureAwait(false);
             }
 
             // chat.postMessage takes a user id as channel and posts in the bot's DM with them, answering with the DM's
             // id: no conversations.open (tier 3, 50 a minute) is needed, which made welcoming 1,000 people take 20 minutes.
-            var sent = await PostAsync(userId, message, cancellationToken).ConfigureAwait(false);
+            var sent = await PostAsync(userId, message, userId, cancellationToken).ConfigureAwait(false);
             if (sent.Channel.Id.StartsWith('D'))
             {
                 _dmChannels[userId] = sent.Channel.Id;
@@ -263,7 +320,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
         return id;
     }
 
-    private async Task<MessageRef> PostAsync(string channelId, OutgoingMessage message, CancellationToken cancellationToken)
+    private async Task<MessageRef> PostAsync(string channelId, OutgoingMessage message, string? limitScope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
 
@@ -284,6 +341,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
                 ["unfurl_links"] = false,
                 ["unfurl_media"] = false,
             },
+            limitScope,
             cancellationToken).ConfigureAwait(false);
         var ts = response.GetProperty("ts").GetString()
             ?? throw new SlackApiException("chat.postMessage", "invalid_response", "Slack posted a message without a ts.");
@@ -379,8 +437,9 @@ public sealed partial class SlackChatPlatform : IChatPlatform
         await _api.PostAsync("conversations.setTopic", new JsonObject { ["channel"] = channel.Id, ["topic"] = wanted }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ReconcileMembersAsync(string channelId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    private async Task ReconcileMembersAsync(ChannelInfo channel, string groupId, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
     {
+        var channelId = channel.Id;
         var present = new HashSet<string>(StringComparer.Ordinal);
         var query = new Dictionary<string, string> { ["channel"] = channelId };
         await foreach (var page in _api.GetPagesAsync("conversations.members", query, cancellationToken).ConfigureAwait(false))
@@ -401,24 +460,88 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             await InviteAsync(channelId, missing, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var extra in present.Where(u => !wanted.Contains(u) && u != _identity.UserId))
+        foreach (var extra in present.Where(u => !wanted.Contains(u) && u != _identity.UserId).ToList())
         {
-            await KickAsync(channelId, extra, cancellationToken).ConfigureAwait(false);
+            var user = await DescribeUserAsync(extra, cancellationToken).ConfigureAwait(false);
+            if (user.IsBot)
+            {
+                // Another app's bot user (an admin's archiving or compliance bot) is the workspace's business, not the group's.
+                _logger.LogInformation("Left another app's bot user {User} in Slack channel {Channel}.", extra, channelId);
+                continue;
+            }
+
+            try
+            {
+                await KickAsync(channelId, extra, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SlackApiException ex) when (IsRefusedKick(ex))
+            {
+                // One refused removal must not stop the others, nor the group's sync.
+                await _notices.KickRefusedAsync(channelId, groupId, channel.Name, extra, user.Name, ex.Error, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A removal Slack refuses for good (a workspace preference, a member apps cannot remove): not worth retrying.</summary>
+    private static bool IsRefusedKick(SlackApiException ex) =>
+        !ex.IsAuthError && !ex.IsTransient && ex.Error is not ("channel_not_found" or "is_archived" or "missing_scope" or "not_in_channel");
+
+    /// <summary>A user's name and whether it is a bot (<c>users.info</c>, remembered); unknown users count as people.</summary>
+    private async Task<SlackUserInfo> DescribeUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (_users.TryGetValue(userId, out var known))
+        {
+            return known;
+        }
+
+        if (userId == "USLACKBOT")
+        {
+            return _users[userId] = new SlackUserInfo("Slackbot", true);
+        }
+
+        try
+        {
+            var response = await _api.GetAsync("users.info", new Dictionary<string, string> { ["user"] = userId }, cancellationToken).ConfigureAwait(false);
+            var user = response.GetProperty("user");
+            var isBot = (user.TryGetProperty("is_bot", out var b) && b.ValueKind == JsonValueKind.True)
+                || (user.TryGetProperty("is_app_user", out var a) && a.ValueKind == JsonValueKind.True);
+            var name = user.TryGetProperty("real_name", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()
+                : user.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+            return _users[userId] = new SlackUserInfo(name, isBot);
+        }
+        catch (SlackApiException ex) when (!ex.IsAuthError && !ex.IsTransient && ex.Error != "missing_scope")
+        {
+            return new SlackUserInfo(null, false);
         }
     }
 
     private async Task InviteAsync(string channelId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {
         var failed = new List<string>();
-        foreach (var batch in userIds.Where(u => u != _identity.UserId).Chunk(InviteBatch))
+        foreach (var batch in userIds.Where(u => u != _identity.UserId).Distinct(StringComparer.Ordinal).Chunk(InviteBatch))
         {
             try
             {
-                await _api.PostAsync("conversations.invite", new JsonObject { ["channel"] = channelId, ["users"] = string.Join(',', batch) }, cancellationToken).ConfigureAwait(false);
+                // force: Slack invites everyone it can and lists each refused user in `errors`, rather than failing the
+                // whole call on one person who is already there or cannot be invited.
+                var response = await _api.PostAsync(
+                    "conversations.invite",
+                    new JsonObject { ["channel"] = channelId, ["users"] = string.Join(',', batch), ["force"] = true },
+                    cancellationToken).ConfigureAwait(false);
+                Collect(SlackApiClient.ReadUserErrors(response));
             }
-            catch (SlackApiException ex) when (batch.Length > 1 && !ex.IsAuthError && !ex.IsTransient && ex.Error is not ("channel_not_found" or "is_archived" or "missing_scope"))
+            catch (SlackApiException ex) when (ex.UserErrors.Count > 0)
             {
-                // One person already there (or not invitable) fails the whole batch; invite them one by one.
+                Collect(ex.UserErrors);
+            }
+            catch (SlackApiException ex) when (ex.Error is "already_in_channel" or "cant_invite_self" && batch.Length == 1)
+            {
+                _logger.LogDebug("Slack user was already in channel {Channel}.", channelId);
+            }
+            catch (SlackApiException ex) when (batch.Length > 1 && !ex.IsAuthError && !ex.IsTransient && ex.Error is not ("channel_not_found" or "is_archived" or "missing_scope" or "not_in_channel"))
+            {
+                // An answer without the per-user list: invite one by one, so one person does not keep the others out.
+                _logger.LogWarning("Slack refused a batch invitation to {Channel} ({Error}) without saying for whom; inviting one by one.", channelId, ex.Error);
                 foreach (var user in batch)
                 {
                     try
@@ -427,20 +550,29 @@ public sealed partial class SlackChatPlatform : IChatPlatform
                     }
                     catch (SlackApiException single) when (!single.IsAuthError && !single.IsTransient && single.Error != "missing_scope")
                     {
-                        _logger.LogWarning("Could not invite Slack user {User} to {Channel}: {Error}", user, channelId, single.Error);
-                        failed.Add($"{user} ({single.Error})");
+                        Collect([(user, single.Error)]);
                     }
                 }
-            }
-            catch (SlackApiException ex) when (ex.Error == "already_in_channel")
-            {
-                _logger.LogDebug("Slack user was already in channel {Channel}.", channelId);
             }
         }
 
         if (failed.Count > 0)
         {
             throw new SlackApiException("conversations.invite", "invite_failed", $"Slack did not let PeerBot invite {string.Join(", ", failed)} to channel {channelId}; everyone else was invited.");
+        }
+
+        void Collect(IEnumerable<(string User, string Error)> errors)
+        {
+            foreach (var (user, error) in errors)
+            {
+                if (error is "already_in_channel" or "cant_invite_self")
+                {
+                    continue;
+                }
+
+                _logger.LogWarning("Could not invite Slack user {User} to {Channel}: {Error}", user, channelId, error);
+                failed.Add($"{user} ({error})");
+            }
         }
     }
 
@@ -494,6 +626,8 @@ public sealed partial class SlackChatPlatform : IChatPlatform
 
     [GeneratedRegex("^[UW][A-Z0-9]{2,}$")]
     private static partial Regex UserIdPattern();
+
+    private sealed record SlackUserInfo(string? Name, bool IsBot);
 
     private sealed record ChannelInfo(string Id, string Name, bool IsArchived, string? Topic)
     {

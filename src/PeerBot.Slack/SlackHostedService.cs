@@ -106,7 +106,17 @@ public sealed class SlackHostedService : BackgroundService
         var worker = _dispatcher.RunAsync(stop.Token);
         try
         {
-            await _client.RunAsync(stop.Token).ConfigureAwait(false);
+            // A failure of the connection loop that is not the operator's to fix restarts it with backoff instead of
+            // stopping the host; a bad token or setting (SlackFatalException) still stops it with a clear message.
+            await AdapterSupervisor.RunAsync(
+                "Slack",
+                _client.RunAsync,
+                ex => ex is SlackFatalException,
+                _timers.Time,
+                _options.ReconnectBaseDelay,
+                _options.ReconnectMaxDelay,
+                _logger,
+                stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -38,6 +38,7 @@ public static class SlackServiceCollectionExtensions
         services.AddSingleton<SlackRateLimiter>();
         services.AddSingleton<SlackApiClient>();
         services.AddSingleton<SlackBotIdentity>();
+        services.AddSingleton<SlackStaffNotices>();
         services.AddSingleton<SlackChatPlatform>();
         services.AddSingleton<IChatPlatform>(sp => sp.GetRequiredService<SlackChatPlatform>());
         services.AddSingleton<SlackPeopleResolver>(sp => new SlackPeopleResolver(

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using PeerBot.Core.Platform;
 using PeerBot.Testing.Discord;
 
@@ -129,5 +130,59 @@ public sealed class InteractionTests
         Assert.Equal(4, answer.CallbackType);
         Assert.Contains("went wrong", answer.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains(h.Logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Text.Contains("boom", StringComparison.Ordinal));
+    }
+}
+
+public sealed class InteractionTokenTests
+{
+    [Fact]
+    public async Task DeferredAnswer_InteractionTokenExpired_401LeavesTheBotTokenAloneAndTheBotRunning()
+    {
+        await using var h = await AdapterHarness.StartAsync(o => o.InteractionDeferAfter = TimeSpan.FromMilliseconds(50));
+        var lee = h.Emulator.AddMember("dr-lee");
+        var release = new TaskCompletionSource();
+        h.Handler.OnCommand = async _ =>
+        {
+            await release.Task;
+            return InteractionResponse.Text("3 open flags");
+        };
+
+        var interaction = await h.Emulator.InjectCommandAsync(lee, null, inGuild: false, DiscordEmulator.Sub("flags"));
+        Assert.Equal(5, (await interaction.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10))).CallbackType);
+
+        // Core answers after the 15 minutes the interaction's token lives: Discord refuses the edit with 401, code 50027.
+        h.Emulator.ExpireInteractionToken(interaction);
+        release.SetResult();
+        await h.Emulator.WaitUntilAsync(() => h.Emulator.Requests.Any(r => r.Route.StartsWith("PATCH /webhooks", StringComparison.Ordinal) && r.Status == 401), what: "the refused edit");
+
+        // A new session identifies with the bot token, which was never in doubt, and REST goes on.
+        await h.Emulator.SendInvalidSessionAsync(resumable: false);
+        await h.Emulator.WaitUntilAsync(() => h.Emulator.Identifies == 2 && h.Emulator.IsConnected, what: "a new session");
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [lee], null), default);
+        await h.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("still here"), default);
+
+        Assert.Null(h.Fatal.Message);
+        Assert.DoesNotContain(h.Emulator.Requests, r => r.Route.StartsWith("PATCH /webhooks", StringComparison.Ordinal) && r.Authorized);
+        Assert.DoesNotContain(h.Emulator.Requests, r => r.Route.StartsWith("POST /interactions", StringComparison.Ordinal) && r.Authorized);
+        Assert.Contains(h.Logs.Lines, l => l.Text.Contains("interaction's token has expired", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Followup_InteractionTokenExpired_LaterBotRequestsStillSent()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var lee = h.Emulator.AddMember("dr-lee");
+        var rest = h.Host.Services.GetRequiredService<Rest.DiscordRestClient>();
+        var interaction = await h.Emulator.InjectCommandAsync(lee, null, inGuild: false, DiscordEmulator.Sub("help"));
+        await interaction.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10));
+        h.Emulator.ExpireInteractionToken(interaction);
+
+        var followup = await rest.SendAsync(HttpMethod.Post, $"/webhooks/{DiscordEmulator.ApplicationId}/{interaction.Token}",
+            new JsonObject { ["content"] = "late", ["flags"] = 64, ["allowed_mentions"] = new JsonObject { ["parse"] = new JsonArray() } }, null, default);
+        var me = await rest.SendAsync(HttpMethod.Get, "/users/@me", null, null, default);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, followup.Status);
+        Assert.Equal(50027, followup.ErrorCode);
+        Assert.True(me.IsSuccess);
     }
 }

@@ -111,6 +111,31 @@ public sealed class ResilienceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Gateway_LoopFailsOnSomethingUnplanned_RestartedNotStopped()
+    {
+        // The first socket fails in a way the gateway loop does not handle (as an aborted socket closed twice did).
+        var sockets = new FailingFirstTransportFactory();
+        await using var h = await AdapterHarness.StartAsync(services: s => s.AddSingleton<IGatewayTransportFactory>(sockets));
+
+        Assert.Equal(2, sockets.Created);
+        Assert.Null(h.Fatal.Message);
+        Assert.Contains(h.Logs.Lines, l => l.Level == LogLevel.Error && l.Text.Contains("Discord connection loop failed", StringComparison.Ordinal));
+        Assert.False(h.Host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
+    }
+
+    private sealed class FailingFirstTransportFactory : IGatewayTransportFactory
+    {
+        private int _created;
+
+        public int Created => Volatile.Read(ref _created);
+
+        public IGatewayTransport Create() =>
+            Interlocked.Increment(ref _created) == 1
+                ? throw new InvalidOperationException("The socket was in a state nobody planned for.")
+                : new ClientWebSocketTransport();
+    }
+
+    [Fact]
     public async Task Start_TokenRejected_StopsHostWithWhatToFix()
     {
         await using var h = await AdapterHarness.StartAsync(emulatorOptions: new DiscordEmulatorOptions(), prepare: null, waitUntilConnected: false, token: "wrong.token");

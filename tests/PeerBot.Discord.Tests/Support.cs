@@ -168,7 +168,8 @@ internal sealed class AdapterHarness : IAsyncDisposable
         bool waitUntilConnected = true,
         string? token = null,
         string? guildId = null,
-        string? apiBaseUrl = null)
+        string? apiBaseUrl = null,
+        Action<IServiceCollection>? services = null)
     {
         var emulator = await DiscordEmulator.StartAsync(emulatorOptions);
         prepare?.Invoke(emulator);
@@ -186,6 +187,7 @@ internal sealed class AdapterHarness : IAsyncDisposable
             o.Discord.CategoryName = "Peer Support";
         });
         builder.Services.AddSingleton<IPlatformEventHandler>(handler);
+        services?.Invoke(builder.Services);
         builder.Services.AddDiscord(o =>
         {
             o.SetExitCodeOnFatal = false;

@@ -69,6 +69,125 @@ public sealed class SlackApiClientTests
         Assert.Equal(2, harness.Emulator.Channel(channel.Id).Messages.Count);
     }
 
+    /// <summary>
+    /// Starts <paramref name="start"/> and moves the fake clock by each wait the adapter starts until it is done; never
+    /// sleeps. Before each move it waits (on the emulator) until <paramref name="settled"/> holds, so calls already let
+    /// through reach Slack at the time they were let through.
+    /// </summary>
+    private static async Task DriveClockAsync(SlackHarness harness, Func<Task> start, Func<SlackEmulator, bool>? settled = null)
+    {
+        var delays = System.Threading.Channels.Channel.CreateUnbounded<TimeSpan>();
+        void OnDelay(TimeSpan delay, string purpose)
+        {
+            // Only the waits of Web API calls: the socket's own timers (keep-alive, idle watchdog) are left alone.
+            if (purpose.StartsWith("rate-limit", StringComparison.Ordinal) || purpose.StartsWith("retry-after", StringComparison.Ordinal))
+            {
+                delays.Writer.TryWrite(delay);
+            }
+        }
+
+        harness.Timers.DelayStarted += OnDelay;
+        try
+        {
+            var work = start();
+            while (!work.IsCompleted)
+            {
+                var next = delays.Reader.ReadAsync().AsTask();
+                if (await Task.WhenAny(work, next).WaitAsync(TimeSpan.FromSeconds(20)) == next)
+                {
+                    if (settled is not null)
+                    {
+                        await harness.Emulator.WaitUntilAsync(settled, what: "the calls let through so far");
+                    }
+
+                    harness.Time.Advance(await next);
+                }
+            }
+
+            await work;
+        }
+        finally
+        {
+            harness.Timers.DelayStarted -= OnDelay;
+        }
+    }
+
+    [Fact]
+    public async Task SendDirectMessage_BurstToManyPeopleBeyondTheWorkspaceLimit_SpacedOutWithoutA429()
+    {
+        var people = Enumerable.Range(0, 30).Select(i => $"U0P{i:D4}").ToList();
+        await using var harness = await SlackHarness.StartAsync(
+            e =>
+            {
+                people.ForEach(p => e.AddUser(p, p.ToLowerInvariant()));
+                e.PostMessagesPerMinutePerChannel = 60;
+                e.PostMessagesPerMinutePerWorkspace = 20;
+            },
+            configure: o =>
+            {
+                o.PostMessagesPerMinutePerWorkspace = 20;
+
+                // The clock jumps a minute while posts are in flight; their request timeouts are not what is tested.
+                o.RequestTimeout = TimeSpan.FromDays(1);
+            });
+        var start = harness.Time.GetUtcNow();
+
+        // The workspace's budget lets 20 through at once; the other ten wait for the minute to pass.
+        await DriveClockAsync(
+            harness,
+            () => Task.WhenAll(people.Select(p => harness.Platform.SendDirectMessageAsync(p, OutgoingMessage.Plain("Welcome to Tuesday Circle"), None))),
+            e => e.Calls.Count(c => c.Method == "chat.postMessage") >= 20);
+
+        var posts = harness.Emulator.Calls.Where(c => c.Method == "chat.postMessage").ToList();
+        Assert.All(posts, c => Assert.Equal(200, c.Status));
+        Assert.Equal(30, posts.Count);
+        Assert.Equal(20, posts.Count(c => c.At == start));
+        Assert.All(posts.Skip(20), c => Assert.True(c.At >= start + TimeSpan.FromMinutes(1), $"posted at {c.At}"));
+        Assert.All(people, p => Assert.Single(harness.Emulator.DirectMessagesTo(p)));
+    }
+
+    [Fact]
+    public async Task SendDirectMessage_ToUserIdThenToTheDm_CountsAsOneChannelWithoutA429()
+    {
+        await using var harness = await SlackHarness.StartAsync(
+            e =>
+            {
+                e.AddUser("U0ANA", "ana");
+                e.PostMessagesPerMinutePerChannel = 1;
+            },
+            configure: o =>
+            {
+                o.PostMessagesPerMinutePerChannel = 1;
+                o.RequestTimeout = TimeSpan.FromDays(1);
+            });
+
+        await harness.Platform.SendDirectMessageAsync("U0ANA", OutgoingMessage.Plain("Welcome"), None);
+        await DriveClockAsync(harness, () => harness.Platform.SendDirectMessageAsync("U0ANA", OutgoingMessage.Plain("Your check-in"), None));
+
+        var posts = harness.Emulator.Calls.Where(c => c.Method == "chat.postMessage").ToList();
+        Assert.Equal(2, posts.Count);
+        Assert.All(posts, c => Assert.Equal(200, c.Status));
+        Assert.Equal(TimeSpan.FromMinutes(1) + SlackRateLimiter.LatencyAllowance, posts[1].At - posts[0].At);
+    }
+
+    [Fact]
+    public async Task Post_429InOneChannel_HoldsBackPostsToOtherChannelsUntilRetryAfter()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => { e.AddUser("U0ANA", "ana"); e.AddUser("U0BEN", "ben"); });
+        harness.Emulator.FailNext("chat.postMessage", 429, retryAfterSeconds: 5);
+        var waiting = NextDelayAsync(harness.Timers, "retry-after");
+
+        var first = harness.Platform.SendDirectMessageAsync("U0ANA", OutgoingMessage.Plain("one"), None);
+        Assert.Equal(TimeSpan.FromSeconds(5), await waiting);
+        var other = harness.Platform.SendDirectMessageAsync("U0BEN", OutgoingMessage.Plain("two"), None);
+
+        Assert.False(other.IsCompleted);
+        Assert.Single(harness.Emulator.Calls, c => c.Method == "chat.postMessage");
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+        await Task.WhenAll(first, other).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(3, harness.Emulator.Calls.Count(c => c.Method == "chat.postMessage"));
+    }
+
     [Fact]
     public async Task Post_ServerErrors_RetriedWithBackoffThenSucceeds()
     {
@@ -148,12 +267,12 @@ public sealed class SlackApiClientTests
         var fourth = limiter.WaitAsync("conversations.create", 3, None);
         var other = limiter.WaitAsync("conversations.invite", 3, None);
 
-        Assert.Equal(TimeSpan.FromMinutes(1), await waiting);
+        Assert.Equal(TimeSpan.FromMinutes(1) + SlackRateLimiter.LatencyAllowance, await waiting);
         Assert.True(other.IsCompletedSuccessfully);
         Assert.False(fourth.IsCompleted);
-        time.Advance(TimeSpan.FromSeconds(59));
+        time.Advance(TimeSpan.FromMinutes(1));
         Assert.False(fourth.IsCompleted);
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(SlackRateLimiter.LatencyAllowance);
         await fourth.WaitAsync(TimeSpan.FromSeconds(20));
     }
 }

@@ -101,6 +101,122 @@ public sealed class SlackChatPlatformTests
         Assert.Contains("U0ANA", harness.Emulator.Channel(second.Id).Members);
     }
 
+    private static readonly List<PersonOptions> Staff =
+    [
+        new() { Id = "casey", Name = "Casey", Role = PersonRole.Coordinator, Slack = "U0CASEY" },
+        new() { Id = "dr-lee", Name = "Dr. Lee", Role = PersonRole.Alumni, Slack = "U0LEE" },
+    ];
+
+    private static void PeopleAndStaff(SlackEmulator e)
+    {
+        People(e);
+        e.AddUser("U0CASEY", "casey", "casey@hospital.org");
+        e.AddUser("U0ARCHIVER", "compliance-archiver", isBot: true);
+    }
+
+    private static void Groups(IServiceCollection services) =>
+        services.AddSingleton<PeerBot.Core.Groups.IGroupDirectory>(new FixedGroupDirectory(FixedGroupDirectory.Group("g1", "Tuesday Circle", null, ["ana"], ["dr-lee"])));
+
+    [Fact]
+    public async Task EnsurePrivateChannel_Existing_LeavesOtherAppsBotsAndKeepsSyncingPastARefusedKick()
+    {
+        await using var harness = await SlackHarness.StartAsync(PeopleAndStaff, people: Staff, services: Groups);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0BEN", "U0CY", "U0LEE"], null), None);
+        harness.Emulator.AddMember(channel.Id, "U0ARCHIVER");
+        harness.Emulator.RefuseKick("U0BEN", "restricted_action");
+
+        // Ben and Cy left the group and Dr. Lee stays; Slack refuses to remove Ben.
+        var again = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0LEE"], channel), None);
+
+        Assert.Equal(channel, again);
+        var members = harness.Emulator.Channel(channel.Id).Members.Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["U0ANA", "U0ARCHIVER", "U0BEN", "U0LEE", SlackEmulator.BotUserId], members);
+        Assert.DoesNotContain(harness.Emulator.Calls, c => c.Method == "conversations.kick" && c.Arguments["user"]!.GetValue<string>() == "U0ARCHIVER");
+
+        // The coordinator and the group's facilitator are told, by DM, whom to remove by hand and why.
+        foreach (var staff in new[] { "U0CASEY", "U0LEE" })
+        {
+            var notice = Assert.Single(harness.Emulator.DirectMessagesTo(staff));
+            Assert.Contains("Tuesday Circle", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("U0BEN", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("restricted_action", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("Remove from channel", notice.Text, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(harness.Emulator.DirectMessagesTo("U0ANA"));
+    }
+
+    [Fact]
+    public async Task RemoveMember_Refused_ReturnsAndTellsTheCoordinatorOnceADay()
+    {
+        await using var harness = await SlackHarness.StartAsync(PeopleAndStaff, people: Staff);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0BEN"], null), None);
+        harness.Emulator.RefuseKick("U0BEN", "not_supported");
+
+        await harness.Platform.RemoveMemberAsync(channel, "U0BEN", None);
+        await harness.Platform.RemoveMemberAsync(channel, "U0BEN", None);
+
+        var notice = Assert.Single(harness.Emulator.DirectMessagesTo("U0CASEY"));
+        Assert.Contains("#circle", notice.Text, StringComparison.Ordinal);
+        Assert.Contains("not_supported", notice.Text, StringComparison.Ordinal);
+        Assert.Contains("U0BEN", harness.Emulator.Channel(channel.Id).Members);
+
+        harness.Time.Advance(SlackStaffNotices.RepeatAfter);
+        await harness.Platform.RemoveMemberAsync(channel, "U0BEN", None);
+        Assert.Equal(2, harness.Emulator.DirectMessagesTo("U0CASEY").Count);
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_BotRemovedFromExisting_MakesNoSecondChannelAndTellsStaffHowToAddItBack()
+    {
+        await using var harness = await SlackHarness.StartAsync(PeopleAndStaff, people: Staff, services: Groups);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0LEE"], null), None);
+        harness.Emulator.RemoveMember(channel.Id, SlackEmulator.BotUserId);
+
+        var error = await Assert.ThrowsAsync<PlatformException>(() =>
+            harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "Topic", ["U0ANA", "U0LEE"], channel), None));
+
+        Assert.Equal(PlatformErrorKind.NotFound, error.Kind);
+        Assert.Single(harness.Emulator.Channels);
+        Assert.Single(harness.Emulator.Calls, c => c.Method == "conversations.create");
+        foreach (var staff in new[] { "U0CASEY", "U0LEE" })
+        {
+            var notice = Assert.Single(harness.Emulator.DirectMessagesTo(staff));
+            Assert.Contains("Tuesday Circle", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("/invite @PeerBot", notice.Text, StringComparison.Ordinal);
+            Assert.Contains("has not made a new channel", notice.Text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task PostMessage_GroupChannelTheBotWasRemovedFrom_NotFoundAndStaffToldOnce()
+    {
+        string channelId = "";
+        await using var harness = await SlackHarness.StartAsync(
+            e =>
+            {
+                PeopleAndStaff(e);
+                channelId = e.AddChannel("tuesday-circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA", "U0LEE");
+            },
+            people: Staff,
+            services: s => s.AddSingleton<PeerBot.Core.Groups.IGroupDirectory>(
+                new FixedGroupDirectory(FixedGroupDirectory.Group("g1", "Tuesday Circle", channelId, ["ana"], ["dr-lee"]))));
+        var channel = new ChannelRef(PlatformKind.Slack, channelId);
+        harness.Emulator.RemoveMember(channelId, SlackEmulator.BotUserId);
+
+        var first = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("This week's prompt"), None));
+        await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.AddMemberAsync(channel, "U0BEN", None));
+
+        Assert.Equal(PlatformErrorKind.NotFound, first.Kind);
+        Assert.Contains("/invite @PeerBot", Assert.Single(harness.Emulator.DirectMessagesTo("U0CASEY")).Text, StringComparison.Ordinal);
+        Assert.Single(harness.Emulator.DirectMessagesTo("U0LEE"));
+
+        // Once a member adds PeerBot back, the group's channel works again as it was.
+        harness.Emulator.AddMember(channelId, SlackEmulator.BotUserId);
+        await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("This week's prompt"), None);
+        Assert.Single(harness.Emulator.Channel(channelId).Messages);
+    }
+
     [Fact]
     public async Task MembershipAndArchive_RepeatedOperations_AreNotErrors()
     {
@@ -249,6 +365,33 @@ public sealed class SlackChatPlatformTests
         Assert.Contains("U0NOBODY (user_not_found)", error.Message, StringComparison.Ordinal);
         var channel = Assert.Single(harness.Emulator.Channels);
         Assert.Equal(["U0ANA", "U0BEN", SlackEmulator.BotUserId], channel.Members.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_ExistingWithSomeRefused_OneForcedInviteAndOnlyTheRefusedNamed()
+    {
+        var ids = Enumerable.Range(0, 300).Select(i => $"U0P{i:D4}").ToList();
+        await using var harness = await SlackHarness.StartAsync(e =>
+        {
+            e.MaxPageSize = 200;
+            ids.ForEach(id => e.AddUser(id, id.ToLowerInvariant()));
+            e.AddUser("U0GONE", "gone", deleted: true);
+        });
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "big circle", "T", ids.Take(100).ToList(), null), None);
+        var invitesBefore = harness.Emulator.Calls.Count(c => c.Method == "conversations.invite");
+
+        // Two hundred more join the group, with one deactivated account and one unknown id among them.
+        var error = await Assert.ThrowsAsync<PlatformException>(() => harness.Platform.EnsurePrivateChannelAsync(
+            new PrivateChannelSpec("g1", "big circle", "T", [.. ids, "U0GONE", "U0NOBODY"], channel), None));
+
+        var invites = harness.Emulator.Calls.Where(c => c.Method == "conversations.invite").Skip(invitesBefore).ToList();
+        var invite = Assert.Single(invites);
+        Assert.True(invite.Arguments["force"]!.GetValue<bool>());
+        Assert.Equal(202, invite.Arguments["users"]!.GetValue<string>().Split(',').Length);
+        Assert.Contains("U0GONE (user_is_deactivated)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("U0NOBODY (user_not_found)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("U0P", error.Message, StringComparison.Ordinal);
+        Assert.Equal(301, harness.Emulator.Channel(channel.Id).Members.Count);
     }
 
     [Fact]

@@ -45,6 +45,48 @@ public sealed class SlackInboundTests
     }
 
     [Fact]
+    public async Task ThreadRepliesBroadcastsAndMeMessages_InGroupChannel_AllReachCore()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => { e.AddUser("U0ANA", "ana"); e.AddUser("U0BEN", "ben"); });
+        var channel = harness.Emulator.AddChannel("tuesday-circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA", "U0BEN");
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "rough week");
+        var root = harness.Emulator.Channel(channel).Messages.Single().Ts;
+
+        await harness.Emulator.InjectThreadReplyAsync(channel, "U0BEN", "in the thread", root);
+        await harness.Emulator.InjectThreadReplyAsync(channel, "U0BEN", "in the thread & the channel", root, alsoSendToChannel: true);
+        await harness.Emulator.InjectMeMessageAsync(channel, "U0ANA", "wonders what the point is");
+
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count == 4, "every person's message");
+        Assert.Equal(["rough week", "in the thread", "in the thread & the channel", "wonders what the point is"], harness.Recorder.Messages.Select(m => m.Text));
+        Assert.All(harness.Recorder.Messages, m => Assert.Equal(channel, m.ChannelId));
+        Assert.Equal(["U0ANA", "U0BEN", "U0BEN", "U0ANA"], harness.Recorder.Messages.Select(m => m.AuthorUserId));
+    }
+
+    [Fact]
+    public async Task MessageChanged_EachDistinctTextReachesCoreOnceAsAnEdit()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
+        var channel = harness.Emulator.AddChannel("tuesday-circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "long night");
+        var ts = harness.Emulator.Channel(channel).Messages.Single().Ts;
+        var prompt = await harness.Platform.PostMessageAsync(new PeerBot.Core.Platform.ChannelRef(PlatformKind.Slack, channel), OutgoingMessage.Plain("This week's prompt"), CancellationToken.None);
+
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night, what's the point");
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night, what's the point"); // a link preview: same text
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night");                   // back to a text already screened
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night, what's the point"); // and again
+        await harness.Emulator.InjectMessageChangedAsync(channel, prompt.Id, "This week's prompt (updated)"); // PeerBot's own
+        await harness.Emulator.InjectMessageChangedAsync(channel, ts, "long night & I'm done");
+
+        await harness.Recorder.WaitUntilAsync(h => h.Edits.Count == 2, "the two new texts");
+        await harness.Emulator.WaitUntilAsync(e => e.Acks.Count == 7, what: "every event acknowledged");
+        Assert.Equal(["long night, what's the point", "long night & I'm done"], harness.Recorder.Edits.Select(e => e.Text));
+        var edit = harness.Recorder.Edits[0];
+        Assert.Equal((channel, ts, "U0ANA", false), (edit.ChannelId, edit.MessageId, edit.AuthorUserId, edit.IsDirect));
+        Assert.Single(harness.Recorder.Messages);
+    }
+
+    [Fact]
     public async Task MessageEvent_DirectWithFile_IsDirectWithAttachments()
     {
         await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"));
@@ -218,8 +260,88 @@ public sealed class SlackInboundTests
         Assert.Equal("share", submission.FormId);
         Assert.Equal("I <3 my team & night shifts", submission.Values["text"]);
         Assert.Equal("g2", submission.Values["group"]);
-        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the private reply");
-        Assert.Equal("U0ANA", harness.Emulator.Ephemerals[0].User);
+        await harness.Emulator.WaitUntilAsync(e => e.DirectMessagesTo("U0ANA").Count == 1, what: "the private reply");
+        Assert.Equal("Thanks, your post will appear in a few minutes.", harness.Emulator.DirectMessagesTo("U0ANA")[0].Text);
+    }
+
+    [Fact]
+    public async Task FormSubmission_CrisisReplyWhileTheClientIsInactive_ArrivesAsDmWithTheContactButton()
+    {
+        // The person typed /peer share in their group's channel, submitted, and put Slack away: an ephemeral answer is
+        // accepted by Slack and never seen. Crisis resources and the contact button must reach them anyway.
+        var crisis = new OutgoingMessage(
+            [new ParagraphBlock("If you are in danger, call or text 988."), new ParagraphBlock("Your post was not shared with the group.")],
+            [new MessageButton("Let the psychologist contact me", "crisis:contact:T1", ButtonStyle.Primary)]);
+        var handler = new RecordingEventHandler
+        {
+            OnCommand = (_, _) => Task.FromResult(InteractionResponse.OpenForm(new FormSpec("share", "Share", [new FormField("text", "Text", FormFieldKind.LongText)]))),
+            OnForm = (_, _) => Task.FromResult(InteractionResponse.Message(crisis)),
+        };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var channel = harness.Emulator.AddChannel("tuesday-circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+        await harness.Emulator.InjectSlashCommandAsync("U0ANA", channel, "share");
+        await harness.Emulator.WaitUntilAsync(e => e.Views.Count == 1, what: "the modal");
+
+        harness.Emulator.SetClientActive("U0ANA", active: false);
+        await harness.Emulator.SubmitViewAsync(harness.Emulator.Views[0].Id, "U0ANA", new Dictionary<string, string> { ["text"] = "I can't do this any more" });
+
+        await harness.Emulator.WaitUntilAsync(e => e.DirectMessagesTo("U0ANA").Count == 1, what: "the crisis resources in a DM");
+        var dm = harness.Emulator.DirectMessagesTo("U0ANA")[0];
+        Assert.Contains("988", dm.Text, StringComparison.Ordinal);
+        var buttons = dm.Blocks!.OfType<JsonObject>().Single(b => b["type"]?.GetValue<string>() == "actions")["elements"]!.AsArray();
+        Assert.Equal("crisis:contact:T1", Assert.Single(buttons)!["action_id"]!.GetValue<string>());
+        Assert.Empty(harness.Emulator.Ephemerals);
+        Assert.Empty(harness.Emulator.LostEphemerals);
+    }
+
+    [Fact]
+    public async Task FormSubmission_RefusedInTime_ReasonShownUnderTheFieldAndTheModalStaysOpen()
+    {
+        var handler = new RecordingEventHandler
+        {
+            OnCommand = (_, _) => Task.FromResult(InteractionResponse.OpenForm(new FormSpec("share", "Share", [
+                new FormField("group", "Group", FormFieldKind.Choice, Choices: [new FormChoice("g1", "Tuesday Circle")]),
+                new FormField("text", "Text", FormFieldKind.LongText)]))),
+            OnForm = (_, _) => Task.FromResult(new InteractionResponse(
+                OutgoingMessage.Plain("You've shared 5 times today, the most in a day. Here is what you wrote: …"),
+                FieldErrors: new Dictionary<string, string> { ["text"] = "You've shared 5 times today, the most in a day." })),
+        };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var dm = await harness.Platform.OpenDirectChannelAsync("U0ANA", CancellationToken.None);
+        await harness.Emulator.InjectSlashCommandAsync("U0ANA", dm, "share");
+        await harness.Emulator.WaitUntilAsync(e => e.Views.Count == 1, what: "the modal");
+
+        var ack = await harness.Emulator.SubmitViewAsync(harness.Emulator.Views[0].Id, "U0ANA", new Dictionary<string, string> { ["group"] = "g1", ["text"] = "sixth share" });
+
+        Assert.Equal("errors", ack?["response_action"]?.GetValue<string>());
+        var errors = ack!["errors"]!.AsObject();
+        Assert.Equal("You've shared 5 times today, the most in a day.", Assert.Single(errors).Value!.GetValue<string>());
+        Assert.Equal("text", errors.Single().Key);
+        Assert.Empty(harness.Emulator.DirectMessagesTo("U0ANA"));
+        Assert.Empty(harness.Emulator.Ephemerals);
+    }
+
+    [Fact]
+    public async Task ButtonInDm_AnswerWhileTheClientIsInactive_StaysInTheDm()
+    {
+        // The contact button sits in the DM; the answer ("the psychologist will reach out") must not be an ephemeral
+        // that a phone in a pocket never shows.
+        var handler = new RecordingEventHandler
+        {
+            OnButton = (_, _) => Task.FromResult(InteractionResponse.Text("Thank you. The group's psychologist will reach out to you privately.")),
+        };
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), handler: handler);
+        var resources = await harness.Platform.SendDirectMessageAsync(
+            "U0ANA",
+            new OutgoingMessage([new ParagraphBlock("Call or text 988.")], [new MessageButton("Let the psychologist contact me", "crisis:contact:T1", ButtonStyle.Primary)]),
+            CancellationToken.None);
+        harness.Emulator.SetClientActive("U0ANA", active: false);
+
+        await harness.Emulator.InjectButtonPressAsync("U0ANA", resources.Channel.Id, resources.Id, "crisis:contact:T1");
+
+        await harness.Emulator.WaitUntilAsync(e => e.DirectMessagesTo("U0ANA").Count == 2, what: "the answer in the DM");
+        Assert.StartsWith("Thank you.", harness.Emulator.DirectMessagesTo("U0ANA")[1].Text, StringComparison.Ordinal);
+        Assert.Empty(harness.Emulator.LostEphemerals);
     }
 
     [Fact]
@@ -239,7 +361,9 @@ public sealed class SlackInboundTests
 
         await harness.Emulator.InjectButtonPressAsync("U0LEE", alert.Channel.Id, alert.Id, "ack:A12");
 
-        await harness.Emulator.WaitUntilAsync(e => e.Ephemerals.Count == 1, what: "the reply");
+        await harness.Emulator.WaitUntilAsync(e => e.DirectMessagesTo("U0LEE").Count == 2, what: "the reply in the DM");
+        Assert.Equal("Acknowledged.", harness.Emulator.DirectMessagesTo("U0LEE")[1].Text);
+        Assert.Empty(harness.Emulator.Ephemerals);
         var press = Assert.Single(harness.Recorder.Buttons);
         Assert.Equal("ack:A12", press.ActionId);
         Assert.Equal(alert, press.Message);

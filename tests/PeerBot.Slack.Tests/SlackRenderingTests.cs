@@ -79,6 +79,64 @@ public sealed class SlackRenderingTests
         Assert.All(sections.Skip(1), s => Assert.StartsWith("&amp;", s.TrimStart('x'), StringComparison.Ordinal));
     }
 
+    private static List<string> SectionTexts(SlackRenderedMessage rendered) =>
+        rendered.Blocks.OfType<JsonObject>().Where(b => b["type"]!.GetValue<string>() == "section").Select(b => b["text"]!["text"]!.GetValue<string>()).ToList();
+
+    [Fact]
+    public void Render_LongParagraphWithStyledSpans_NoSectionCutsAMarkerInHalf()
+    {
+        var words = string.Join(" ", Enumerable.Range(0, 560).Select(i => $"word{i}"));
+        var message = new OutgoingMessage(
+            [new ParagraphBlock([new TextSpan(words[..2990]), new TextSpan(" keep this together", SpanStyle.Bold), new TextSpan(" and "), new TextSpan("P12", SpanStyle.Code), new TextSpan(" " + words)])],
+            []);
+
+        var sections = SectionTexts(SlackMessageRenderer.Render(message));
+
+        Assert.True(sections.Count >= 2);
+        Assert.All(sections, s => Assert.True(s.Length <= 3000, $"{s.Length} characters"));
+        Assert.All(sections, s => Assert.True(s.Count(c => c == '*') % 2 == 0 && s.Count(c => c == '`') % 2 == 0, s[^40..]));
+        Assert.Contains(sections, s => s.Contains("*keep this together*", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Render_StyledSpanLongerThanASection_EachPieceHasItsMarkers()
+    {
+        var text = string.Join(" ", Enumerable.Range(0, 900).Select(i => $"w{i}"));
+
+        var sections = SectionTexts(SlackMessageRenderer.Render(new OutgoingMessage([new ParagraphBlock([new TextSpan(text, SpanStyle.Italic)])], [])));
+
+        Assert.True(sections.Count >= 2);
+        Assert.All(sections, s => Assert.Matches("^ ?_[^_]+_$", s));
+        Assert.Equal(text.Split(' '), sections.SelectMany(s => s.Trim().Trim('_').Split(' ')));
+    }
+
+    [Fact]
+    public void Render_LongQuote_EveryLineOfEverySectionStaysQuoted()
+    {
+        var lines = Enumerable.Range(0, 200).Select(i => $"line {i}: I froze in a code & felt alone").ToList();
+        lines.Add(string.Join(" ", Enumerable.Range(0, 700).Select(i => $"long{i}")));
+
+        var sections = SectionTexts(SlackMessageRenderer.Render(new OutgoingMessage([new QuoteBlock(string.Join("\n", lines))], [])));
+
+        Assert.True(sections.Count >= 3);
+        Assert.All(sections, s => Assert.True(s.Length <= 3000));
+        Assert.All(sections.SelectMany(s => s.Split('\n')), line => Assert.StartsWith(">", line, StringComparison.Ordinal));
+        Assert.Equal(string.Join(" ", lines.Select(SlackText.Escape)).Split([' ', '\n']), sections.SelectMany(s => s.Split('\n')).Select(l => l[1..]).SelectMany(l => l.Split(' ')).Where(w => w.Length > 0));
+    }
+
+    [Fact]
+    public void Render_LongWordWithEmojiAndEntities_CutNeitherInsideAPairNorAnEntity()
+    {
+        var text = string.Concat(Enumerable.Repeat("😀&", 1500));
+
+        var sections = SectionTexts(SlackMessageRenderer.Render(OutgoingMessage.Plain(text)));
+
+        Assert.True(sections.Count >= 2);
+        Assert.Equal(SlackText.Escape(text), string.Concat(sections));
+        Assert.All(sections, s => Assert.False(char.IsLowSurrogate(s[0]) || char.IsHighSurrogate(s[^1]), "a surrogate pair was cut"));
+        Assert.All(sections.Skip(1), s => Assert.False(s.StartsWith("amp;", StringComparison.Ordinal) || s.StartsWith("mp;", StringComparison.Ordinal) || s.StartsWith("p;", StringComparison.Ordinal) || s.StartsWith(';')));
+    }
+
     [Fact]
     public void Render_List_Bulleted()
     {

@@ -82,9 +82,28 @@ public sealed class SocketModeClientTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task NoFrames_ForIdleTimeout_ConnectionReplaced()
+    public async Task NoFramesButPingsAnswered_QuietWorkspace_ConnectionKept()
     {
         var first = await StartAsync();
+
+        // Hours without an event: the link answers its pings, so it is healthy and stays.
+        for (var i = 0; i < 12; i++)
+        {
+            _time.Advance(_options.IdleTimeout);
+        }
+
+        first.Push("""{"envelope_id":"e1","type":"events_api","payload":{"event_id":"Ev1"},"accepts_response_payload":false}""");
+        await first.WaitForSentAsync(s => s.Count == 1);
+        Assert.Equal(1, _sockets.Count);
+        Assert.False(first.IsClosed);
+        Assert.Equal(1, _http.Calls);
+    }
+
+    [Fact]
+    public async Task NoFramesNorPongs_ForIdleTimeout_ConnectionReplaced()
+    {
+        var first = await StartAsync();
+        first.AnswersPings = false;
 
         _time.Advance(TimeSpan.FromMinutes(9));
         Assert.Equal(1, _sockets.Count);

@@ -95,6 +95,45 @@ public sealed class SocketModeResilienceTests
     }
 
     [Fact]
+    public async Task QuietWorkspace_HoursWithoutAnEvent_ConnectionKept()
+    {
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), configure: Generous);
+        var channel = harness.Emulator.AddChannel("circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+
+        // Three hours without an event, in steps of the idle watchdog's period: the link answers its pings all along.
+        for (var i = 0; i < 24; i++)
+        {
+            harness.Time.Advance(TimeSpan.FromMinutes(7.5));
+        }
+
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "still here");
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count == 1, "the message");
+        Assert.Equal(1, harness.Emulator.ConnectionsOpened);
+        Assert.DoesNotContain(harness.Logs.Lines, l => l.Message.Contains("replacing the Socket Mode connection", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Zombie_PingsGoUnanswered_TransportDropsItAndTheEventArrivesOnTheNextConnection()
+    {
+        // Keep-alive runs on the socket's own (real) timers; short ones make the dead link show within a second.
+        await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), configure: o =>
+        {
+            Generous(o);
+            o.KeepAliveInterval = TimeSpan.FromMilliseconds(200);
+            o.KeepAliveTimeout = TimeSpan.FromMilliseconds(500);
+            o.IdleTimeout = TimeSpan.FromDays(30);
+        });
+        var channel = harness.Emulator.AddChannel("circle", isPrivate: true, SlackEmulator.BotUserId, "U0ANA");
+
+        Assert.True(harness.Emulator.StopAnswering());
+        await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "while the link is dead");
+
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count == 1, "the message on a new connection");
+        Assert.Equal(2, harness.Emulator.ConnectionsOpened);
+        Assert.Equal("while the link is dead", harness.Recorder.Messages[0].Text);
+    }
+
+    [Fact]
     public async Task ConnectionsOpen_FailsTwice_BacksOffWithJitterThenConnects()
     {
         await using var harness = await SlackHarness.StartAsync(e => e.AddUser("U0ANA", "ana"), configure: o =>

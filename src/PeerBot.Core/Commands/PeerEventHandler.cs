@@ -126,11 +126,14 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             return InteractionResponse.Message(result.Value!.Reply);
         }
 
-        // The form is gone once submitted: give the words back so nothing typed is lost.
+        // Where the form closes once submitted, give the words back so nothing typed is lost; where it can stay open,
+        // the reason shows under the text field with the words still in it.
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal) { [ShareCommand.TextField] = result.Error! };
         return string.IsNullOrWhiteSpace(text)
-            ? Replies.Text(result.Error!)
-            : InteractionResponse.Message(new OutgoingMessage(
-                [new ParagraphBlock(result.Error!), new ParagraphBlock("Here is what you wrote, so you can copy it:"), new QuoteBlock(text)], []));
+            ? Replies.Text(result.Error!) with { FieldErrors = errors }
+            : new InteractionResponse(
+                new OutgoingMessage([new ParagraphBlock(result.Error!), new ParagraphBlock("Here is what you wrote, so you can copy it:"), new QuoteBlock(text)], []),
+                FieldErrors: errors);
     }
 
     /// <inheritdoc />
@@ -194,11 +197,37 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
         }
 
         _stats.Increment(group.Id, StatKind.Messages, message.Timestamp);
-        var person = _people.FindByPlatformUser(message.Platform, message.AuthorUserId);
-        var authorKey = person?.Id ?? $"unlisted:{message.Platform}:{message.AuthorUserId}";
+        await ScreenAsync(group, message.Platform, message.AuthorUserId, message.Timestamp, message.Text, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task HandleMessageEditedAsync(MessageEdited edit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+
+        // A DM to the bot is a share draft, which keeps the words it was sent with: an edit changes nothing shared.
+        if (edit.IsDirect)
+        {
+            return;
+        }
+
+        var group = _groups.FindByChannel(new ChannelRef(edit.Platform, edit.ChannelId));
+        if (group is null)
+        {
+            return;
+        }
+
+        // Screened as a message written at the time of the edit; not counted again in the stats.
+        await ScreenAsync(group, edit.Platform, edit.AuthorUserId, edit.EditedAt, InboundText.Clean(edit.Text), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ScreenAsync(GroupInfo group, PlatformKind platform, string authorUserId, DateTimeOffset at, string text, CancellationToken cancellationToken)
+    {
+        var person = _people.FindByPlatformUser(platform, authorUserId);
+        var authorKey = person?.Id ?? $"unlisted:{platform}:{authorUserId}";
         try
         {
-            await _safety.ObserveAsync(new ObservedMessage(group.Id, authorKey, person?.Id, message.Timestamp, message.Text), cancellationToken).ConfigureAwait(false);
+            await _safety.ObserveAsync(new ObservedMessage(group.Id, authorKey, person?.Id, at, text), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -9,6 +9,13 @@ public interface IPlatformEventHandler
     /// <summary>A message in a group channel or a direct message to the bot (never the bot's own, nor other bots').</summary>
     Task HandleMessageAsync(IncomingMessage message, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A message someone edited, with its new text. Adapters send it once per distinct text of a message (an edit that
+    /// leaves the text as it was is not sent). Core screens the new text as it screens a new message; an edit is not a
+    /// new message (not counted in stats, never a new share). Handlers that screen nothing may leave the default.
+    /// </summary>
+    Task HandleMessageEditedAsync(MessageEdited edit, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>A <c>/peer</c> invocation; the response is shown only to the invoker.</summary>
     Task<InteractionResponse> HandleCommandAsync(CommandInvocation command, CancellationToken cancellationToken);
 
@@ -37,6 +44,23 @@ public sealed record IncomingMessage(
     DateTimeOffset Timestamp,
     bool IsDirect,
     bool HasAttachments = false);
+
+/// <summary>A message someone edited.</summary>
+/// <param name="Platform">Where.</param>
+/// <param name="ChannelId">The channel (a group channel, or the DM with the bot).</param>
+/// <param name="MessageId">The platform's id of the message edited.</param>
+/// <param name="AuthorUserId">The author's platform user id.</param>
+/// <param name="Text">The new text as the platform delivered it.</param>
+/// <param name="EditedAt">When the platform says it was edited.</param>
+/// <param name="IsDirect">True for a direct message to the bot.</param>
+public sealed record MessageEdited(
+    PlatformKind Platform,
+    string ChannelId,
+    string MessageId,
+    string AuthorUserId,
+    string Text,
+    DateTimeOffset EditedAt,
+    bool IsDirect);
 
 /// <summary>A <c>/peer</c> command.</summary>
 /// <param name="Platform">Where.</param>
@@ -82,10 +106,16 @@ public sealed record ButtonPress(
 /// <param name="Reply">A reply shown only to the person who acted; null for none.</param>
 /// <param name="Form">A form to open instead of replying (only as the answer to a command or button).</param>
 /// <param name="UpdateOriginal">New content for the message a button was on; null to leave it.</param>
+/// <param name="FieldErrors">
+/// For a refused form submission, field id to what is wrong with it. A platform that can keep the form open shows
+/// these under the fields (Slack <c>response_action: errors</c>) instead of sending <see cref="Reply"/>; any other
+/// sends <see cref="Reply"/>, which says the same. Null when the submission was accepted.
+/// </param>
 public sealed record InteractionResponse(
     OutgoingMessage? Reply,
     FormSpec? Form = null,
-    OutgoingMessage? UpdateOriginal = null)
+    OutgoingMessage? UpdateOriginal = null,
+    IReadOnlyDictionary<string, string>? FieldErrors = null)
 {
     /// <summary>A private plain-text reply.</summary>
     public static InteractionResponse Text(string text) => new(OutgoingMessage.Plain(text));

@@ -176,33 +176,114 @@ public sealed partial class AlertDelivery : IDisposable
         }
     }
 
-    /// <summary>Updates the alert messages already delivered (after an acknowledgement or resolution).</summary>
-    public async Task RefreshAsync(AlertRecord alert, CancellationToken cancellationToken)
+    /// <summary>
+    /// Updates the alert messages already delivered (after an acknowledgement, a resolution or a purge of excerpts).
+    /// </summary>
+    /// <returns>
+    /// True when every message now shows the alert as stored, or is gone for good (deleted, or its platform no longer
+    /// configured); false when one could not be updated for now (the platform unavailable, rate limited).
+    /// </returns>
+    public async Task<bool> RefreshAsync(AlertRecord alert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var group = _groups.Find(alert.GroupId);
+        var all = true;
         foreach (var delivered in alert.DeliveredTo)
         {
-            await RefreshOneAsync(alert, group, delivered, cancellationToken).ConfigureAwait(false);
+            all &= await RefreshOneAsync(alert, group, delivered, cancellationToken).ConfigureAwait(false);
         }
+
+        return all;
     }
 
-    private async Task RefreshOneAsync(AlertRecord alert, GroupInfo? group, DeliveredAlertMessage delivered, CancellationToken cancellationToken)
+    /// <summary>
+    /// Carries a purge of the alert's excerpts to the messages already delivered, and records it once they all show it
+    /// (<see cref="AlertRecord.PurgeShown"/>); a message that could not be edited for now is tried again on a later pass.
+    /// </summary>
+    /// <returns>True when the purge is now shown everywhere.</returns>
+    public async Task<bool> ShowPurgeAsync(AlertRecord alert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        if (!await RefreshAsync(alert, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        // From the stored record: a delivery since the list was read reached someone with the purged text already.
+        await ChangeAsync(alert, a => a.ExcerptsPurgedAt is null ? a : a with { PurgeShown = true }, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// For <c>/peer forget-me</c>: purges the excerpts of the alerts that may hold the person's words (crisis and coping
+    /// alerts about them; every spiral alert of their groups, since a spiral's excerpts name no author) and edits the
+    /// messages already delivered. Counts, categories and handling stay.
+    /// </summary>
+    /// <param name="authorKeys">The person id and anonymity handle.</param>
+    /// <param name="groupIds">The groups the person belongs to.</param>
+    /// <param name="now">The time of the purge.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>How many alerts lost their excerpts.</returns>
+    public async Task<int> ForgetExcerptsAsync(IReadOnlyCollection<string> authorKeys, IReadOnlyCollection<string> groupIds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(authorKeys);
+        ArgumentNullException.ThrowIfNull(groupIds);
+        if (groupIds.Count == 0)
+        {
+            return 0;
+        }
+
+        var alerts = await _store.ListAsync(groupIds, includeResolved: true, cancellationToken).ConfigureAwait(false);
+        var count = 0;
+        foreach (var alert in alerts.Where(a => a.ExcerptsPurgedAt is null && MayHoldWordsOf(a, authorKeys)))
+        {
+            var purged = await ChangeAsync(alert, a => a.ExcerptsPurgedAt is null ? a.Purged(now) : a, cancellationToken).ConfigureAwait(false);
+            count++;
+            await ShowPurgeAsync(purged, cancellationToken).ConfigureAwait(false);
+        }
+
+        return count;
+    }
+
+    /// <summary>The alerts of <paramref name="groupIds"/> raised about the named member <paramref name="personId"/>, newest first.</summary>
+    public async Task<IReadOnlyList<AlertSummary>> AlertsAboutAsync(string personId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(personId);
+        ArgumentNullException.ThrowIfNull(groupIds);
+        if (groupIds.Count == 0)
+        {
+            return [];
+        }
+
+        var alerts = await _store.ListAsync(groupIds, includeResolved: true, cancellationToken).ConfigureAwait(false);
+        return alerts.Where(a => string.Equals(a.AuthorPersonId, personId, StringComparison.OrdinalIgnoreCase)).Select(a => a.ToSummary()).ToList();
+    }
+
+    private static bool MayHoldWordsOf(AlertRecord alert, IReadOnlyCollection<string> authorKeys) =>
+        alert.Kind == AlertKind.Spiral
+        || authorKeys.Contains(alert.AuthorPersonId ?? "", StringComparer.OrdinalIgnoreCase)
+        || authorKeys.Contains(alert.AuthorKey ?? "", StringComparer.Ordinal);
+
+    private async Task<bool> RefreshOneAsync(AlertRecord alert, GroupInfo? group, DeliveredAlertMessage delivered, CancellationToken cancellationToken)
     {
         var platform = _platforms.Find(delivered.Message.Channel.Platform);
         if (platform is null)
         {
-            return;
+            return true;
         }
 
         try
         {
             var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert), personName: PersonName);
             await platform.UpdateMessageAsync(delivered.Message, content, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (PlatformException ex)
         {
             LogRefreshFailed(ex, alert.Id, delivered.PersonId, ex.Kind);
+
+            // A message deleted (by its reader, or with the DM) or no longer reachable shows nothing any more.
+            return ex.Kind is PlatformErrorKind.NotFound or PlatformErrorKind.MissingPermission or PlatformErrorKind.CannotMessageUser;
         }
     }
 

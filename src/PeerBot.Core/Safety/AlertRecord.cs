@@ -89,6 +89,12 @@ public sealed record AlertRecord
     /// <summary>When the excerpts were purged, if they were.</summary>
     public DateTimeOffset? ExcerptsPurgedAt { get; init; }
 
+    /// <summary>
+    /// True once the messages already delivered were edited to drop the purged excerpts (or were found gone). Until
+    /// then <see cref="SafetyMaintenanceService"/> retries the edit, so a purge reaches facilitators' DMs too.
+    /// </summary>
+    public bool PurgeShown { get; init; }
+
     /// <summary>The facilitators' view.</summary>
     public AlertSummary ToSummary() =>
         new(Id, GroupId, Kind, Status, RaisedAt, MessageCount, PeopleCount, Excerpts, Reasons, SuggestedPrompt);
@@ -99,6 +105,7 @@ public sealed record AlertRecord
         Excerpts = [],
         Reasons = Reasons.Select(CategoryOf).Distinct(StringComparer.Ordinal).ToList(),
         ExcerptsPurgedAt = now,
+        PurgeShown = false,
     };
 
     /// <summary>The category part of a reason (<c>futility: "…"</c> → <c>futility</c>).</summary>
@@ -130,6 +137,9 @@ public interface IAlertStore
 
     /// <summary>Purges excerpts (and quoted phrases in reasons) of alerts raised before <paramref name="raisedBefore"/>; returns how many.</summary>
     Task<int> PurgeExcerptsAsync(DateTimeOffset raisedBefore, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Alerts whose excerpts were purged while messages already delivered may still show them (<see cref="AlertRecord.PurgeShown"/> false), oldest first.</summary>
+    Task<IReadOnlyList<AlertRecord>> ListPurgeNotShownAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>An in-memory alert store, for tests, the sandbox and offline runs; alerts do not survive a restart.</summary>
@@ -216,6 +226,16 @@ public sealed class InMemoryAlertStore : IAlertStore
             }
 
             return Task.FromResult(due.Count);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AlertRecord>> ListPurgeNotShownAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<AlertRecord> list = _alerts.Values.Where(a => a.ExcerptsPurgedAt is not null && !a.PurgeShown).OrderBy(a => a.RaisedAt).ToList();
+            return Task.FromResult(list);
         }
     }
 }

@@ -120,7 +120,7 @@ public interface ISafetyMonitor
     Task<SafetyOutcome> ObserveAsync(ObservedMessage message, CancellationToken cancellationToken);
 }
 
-/// <summary>Erases what the safety engine keeps about a person's messages, for <c>/peer forget-me</c>.</summary>
+/// <summary>Erases (for <c>/peer forget-me</c>) and lists (for <c>/peer my-data</c>) what the safety engine keeps about a person's messages.</summary>
 public interface ISafetyDataEraser
 {
     /// <summary>
@@ -129,6 +129,20 @@ public interface ISafetyDataEraser
     /// </summary>
     /// <returns>How many kept entries were erased from the store.</returns>
     Task<int> ForgetAuthorsAsync(IReadOnlyCollection<string> authorKeys, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Purges the excerpts of alerts that may hold the person's words, in the store and in the alert messages already
+    /// delivered: crisis and coping alerts raised about them (by person id or anonymity handle) and every spiral alert of
+    /// <paramref name="groupIds"/> (a spiral's excerpts name no author). Counts, categories and handling stay.
+    /// </summary>
+    /// <returns>How many alerts lost their excerpts.</returns>
+    Task<int> ForgetAlertExcerptsAsync(IReadOnlyCollection<string> authorKeys, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// For <c>/peer my-data</c>: the crisis and coping alerts of <paramref name="groupIds"/> raised about the named
+    /// member <paramref name="personId"/> (anonymous posts' alerts name nobody and are not listed).
+    /// </summary>
+    Task<IReadOnlyList<AlertSummary>> AlertsAboutAsync(string personId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken);
 }
 
 /// <summary>Facilitators' view of alerts (<c>/peer flags</c>, <c>ack</c>, <c>resolve</c>).</summary>

@@ -7,7 +7,8 @@ namespace PeerBot.Core.Safety;
 
 /// <summary>
 /// Keeps alerts moving and private: retries deliveries that failed (crisis first), purges excerpts
-/// older than <see cref="SafetyOptions.ExcerptRetention"/> and the kept fatalistic messages that have left
+/// older than <see cref="SafetyOptions.ExcerptRetention"/> (from the store and from the alert messages already
+/// delivered, edited until every one shows the purge) and the kept fatalistic messages that have left
 /// <see cref="SafetyOptions.SpiralWindow"/> (<see cref="ISpiralEntryStore"/>). Runs at start and then every
 /// <see cref="Interval"/> on the injected <see cref="TimeProvider"/>. A pass that fails in any way (a store, a delivery,
 /// a call that timed out) is logged and the next runs on the next tick: the interval is fixed and short, so crisis
@@ -76,6 +77,12 @@ public sealed partial class SafetyMaintenanceService : BackgroundService
         if (purged > 0)
         {
             LogPurged(purged, _options.ExcerptRetention);
+        }
+
+        // The store has dropped the excerpts; the DMs facilitators already have still show them until edited.
+        foreach (var alert in await _store.ListPurgeNotShownAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await _delivery.ShowPurgeAsync(alert, cancellationToken).ConfigureAwait(false);
         }
 
         var expired = await _pending.PurgeBeforeAsync(Before(now, _options.SpiralWindow), cancellationToken).ConfigureAwait(false);

@@ -184,6 +184,14 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
     }
 
     /// <inheritdoc />
+    public Task<int> ForgetAlertExcerptsAsync(IReadOnlyCollection<string> authorKeys, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken) =>
+        _delivery.ForgetExcerptsAsync(authorKeys, groupIds, _time.GetUtcNow(), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AlertSummary>> AlertsAboutAsync(string personId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken) =>
+        _delivery.AlertsAboutAsync(personId, groupIds, cancellationToken);
+
+    /// <inheritdoc />
     public void Dispose() => _restoreGate.Dispose();
 
     /// <summary>

@@ -204,7 +204,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         var earlier = await TakeOwedAuthorNotesAsync(handle, cancellationToken).ConfigureAwait(false);
         var reply = earlier + (Options.Review
             ? $"Saved. {group.Name}'s facilitators look at anonymous posts before they appear; I'll tell you privately what they decide. They won't see who you are."
-            : $"Saved. Your post will appear in {group.Name} as \"{AnonymousLabel}\" {Window()}. I'll tell you privately when it's up. Nobody in the group is told who shared it.");
+            : $"Saved. Your post will appear in {group.Name} as \"{AnonymousLabel}\" {Window()}. You'll see it there; I won't message you when it appears, because a phone buzzing the moment it does would point at you. Nobody in the group is told who shared it.");
         return OperationResult<ShareReceipt>.Success(new ShareReceipt(id, false, OutgoingMessage.Plain(reply)));
     }
 
@@ -707,8 +707,8 @@ public sealed partial class AnonymousSharingService : IDisposable
         LogDelivered(post.Id, group.Id, sending.Attempts);
         _stats.Increment(group.Id, StatKind.AnonymousPosts, _time.GetUtcNow());
 
-        // The note is best effort and after the fact: a crash here loses the note, never the post.
-        await NotifyAuthorAsync(post, OutgoingMessage.Plain($"Your anonymous post is now up in {group.Name}."), cancellationToken).ConfigureAwait(false);
+        // No "your post is up" note: a notification arriving the moment a post appears makes the author's phone buzz
+        // in a workroom at exactly that moment, which names them. The author sees the post in the group.
     }
 
     /// <summary>

@@ -95,7 +95,7 @@ public sealed class DiscordRestClient
         CancellationToken cancellationToken)
     {
         var route = RouteInfo.Describe(method, path);
-        if (_unauthorized && !route.IsInteractionCallback)
+        if (_unauthorized && !route.IsTokenRoute)
         {
             // After a 401 every authenticated request would fail too, and count against the invalid-request limit.
             return DiscordResponse.Failed(method, route.Route, HttpStatusCode.Unauthorized, 0, "the bot token was rejected earlier", permissionHint);
@@ -118,7 +118,7 @@ public sealed class DiscordRestClient
                 HttpResponseMessage response;
                 using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-                using var request = BuildRequest(method, path, payload, route.IsInteractionCallback);
+                using var request = BuildRequest(method, path, payload, route.IsTokenRoute);
                 try
                 {
                     response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
@@ -187,8 +187,10 @@ public sealed class DiscordRestClient
                         return new DiscordResponse(method.Method, route.Route, response.StatusCode, json, 0, null, permissionHint);
                     }
 
-                    if (response.StatusCode == HttpStatusCode.Unauthorized && !route.IsInteractionCallback)
+                    if (response.StatusCode == HttpStatusCode.Unauthorized && !route.IsTokenRoute)
                     {
+                        // Only a bot-authenticated route speaks for the bot token; an interaction token expires after 15
+                        // minutes (401, code 50027) while the bot's is fine.
                         _unauthorized = true;
                     }
 
@@ -222,11 +224,11 @@ public sealed class DiscordRestClient
         }
     }
 
-    private HttpRequestMessage BuildRequest(HttpMethod method, string path, string? payload, bool isCallback)
+    private HttpRequestMessage BuildRequest(HttpMethod method, string path, string? payload, bool isTokenRoute)
     {
         var request = new HttpRequestMessage(method, new Uri(_baseUrl + path));
         request.Headers.TryAddWithoutValidation("User-Agent", _userAgent);
-        if (!isCallback)
+        if (!isTokenRoute)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bot", _token);
         }
@@ -353,6 +355,8 @@ public sealed record DiscordResponse(
             50001 => new PlatformException(PlatformErrorKind.MissingPermission,
                 $"{what}: the bot has no access (it needs View Channel{(PermissionHint is null ? "" : " and " + PermissionHint)}){detail}"),
             50007 => new PlatformException(PlatformErrorKind.CannotMessageUser, $"{what}: the person does not accept direct messages from the bot{detail}"),
+            50027 => new PlatformException(PlatformErrorKind.Other,
+                $"{what}: the interaction's token has expired (Discord accepts follow-ups and edits for 15 minutes); the bot token is not affected{detail}"),
             10003 or 10004 or 10007 or 10008 or 10009 or 10013 or 10062 => new PlatformException(PlatformErrorKind.NotFound, what + detail),
             _ => Status switch
             {

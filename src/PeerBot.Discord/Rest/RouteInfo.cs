@@ -4,8 +4,14 @@ namespace PeerBot.Discord.Rest;
 /// How Discord groups requests for rate limiting: the route with ids replaced, plus the major
 /// parameter (the channel, guild or webhook the request is about).
 /// </summary>
-internal readonly record struct RouteInfo(string Method, string Route, string Major, bool IsInteractionCallback)
+internal readonly record struct RouteInfo(string Method, string Route, string Major, bool IsInteractionCallback, bool IsWebhookToken = false)
 {
+    /// <summary>
+    /// Authorised by a token in the path (an interaction callback, or a follow-up or edit through the interaction's webhook
+    /// token), not by the bot's: such a request carries no Authorization header, and its 401 says nothing about the bot token.
+    /// </summary>
+    public bool IsTokenRoute => IsInteractionCallback || IsWebhookToken;
+
     /// <summary>
     /// The route as logs may show it: the channel or webhook id replaced by <c>:id</c>, since a direct-message channel's id
     /// points at the person the bot talks to there.
@@ -73,7 +79,8 @@ internal readonly record struct RouteInfo(string Method, string Route, string Ma
             }
         }
 
-        return new RouteInfo(method.Method, "/" + string.Join('/', route), major, callback);
+        var webhookToken = head == "webhooks" && segments.Length > 2;
+        return new RouteInfo(method.Method, "/" + string.Join('/', route), major, callback, webhookToken);
     }
 
     public static bool IsSnowflake(string value) =>

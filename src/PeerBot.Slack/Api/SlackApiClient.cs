@@ -67,16 +67,23 @@ public sealed class SlackApiClient
 
     /// <summary>Calls a write method with a JSON body and the bot token; returns the response on <c>ok</c>.</summary>
     public Task<JsonElement> PostAsync(string method, JsonObject? args, CancellationToken cancellationToken) =>
-        SendAsync(method, HttpMethod.Post, args, null, SlackTokenKind.Bot, cancellationToken);
+        SendAsync(method, HttpMethod.Post, args, null, SlackTokenKind.Bot, null, cancellationToken);
+
+    /// <summary>
+    /// Calls a write method, counting it against <paramref name="limitScope"/> instead of the <c>channel</c> argument
+    /// (a DM is counted against its person, whichever id it is addressed to).
+    /// </summary>
+    public Task<JsonElement> PostAsync(string method, JsonObject? args, string? limitScope, CancellationToken cancellationToken) =>
+        SendAsync(method, HttpMethod.Post, args, null, SlackTokenKind.Bot, limitScope, cancellationToken);
 
     /// <summary>Calls a read method with a query string and the bot token; returns the response on <c>ok</c>.</summary>
     public Task<JsonElement> GetAsync(string method, IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken) =>
-        SendAsync(method, HttpMethod.Get, null, query, SlackTokenKind.Bot, cancellationToken);
+        SendAsync(method, HttpMethod.Get, null, query, SlackTokenKind.Bot, null, cancellationToken);
 
     /// <summary>Asks for a Socket Mode URL with the app-level token (<c>apps.connections.open</c>); single use.</summary>
     public async Task<Uri> OpenSocketModeConnectionAsync(CancellationToken cancellationToken)
     {
-        var response = await SendAsync("apps.connections.open", HttpMethod.Post, null, null, SlackTokenKind.App, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync("apps.connections.open", HttpMethod.Post, null, null, SlackTokenKind.App, null, cancellationToken).ConfigureAwait(false);
         var url = response.TryGetProperty("url", out var u) ? u.GetString() : null;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "wss" && uri.Scheme != "ws"))
         {
@@ -138,16 +145,21 @@ public sealed class SlackApiClient
         JsonObject? args,
         IReadOnlyDictionary<string, string>? query,
         SlackTokenKind tokenKind,
+        string? limitScope,
         CancellationToken cancellationToken)
     {
-        var channel = args?["channel"]?.GetValue<string>();
-        var (key, perMinute) = SlackMethodLimits.For(method, channel, _options);
+        var channel = limitScope ?? (args?["channel"] is JsonValue c && c.TryGetValue<string>(out var id) ? id : null);
+        var limits = SlackMethodLimits.For(method, channel, _options);
         var serverFailures = 0;
         var rateLimits = 0;
         var body = args?.ToJsonString();
         while (true)
         {
-            await _limiter.WaitAsync(key, perMinute, cancellationToken).ConfigureAwait(false);
+            foreach (var (key, perMinute) in limits)
+            {
+                await _limiter.WaitAsync(key, perMinute, cancellationToken).ConfigureAwait(false);
+            }
+
             HttpResponseMessage response;
             try
             {
@@ -188,7 +200,7 @@ public sealed class SlackApiClient
                     }
 
                     _logger.LogWarning("Slack rate-limited {Method}; waiting {RetryAfter} as Retry-After asks.", method, retryAfter);
-                    _limiter.Pause(key, retryAfter);
+                    Pause(limits, retryAfter);
                     continue;
                 }
 
@@ -231,7 +243,7 @@ public sealed class SlackApiClient
                 var error = StringOrNull(root, "error") ?? "unknown_error";
                 if (error == "ratelimited" && ++rateLimits <= _options.MaxRateLimitRetries)
                 {
-                    _limiter.Pause(key, _options.DefaultRetryAfter);
+                    Pause(limits, _options.DefaultRetryAfter);
                     continue;
                 }
 
@@ -239,8 +251,21 @@ public sealed class SlackApiClient
                     method,
                     error,
                     needed: StringOrNull(root, "needed"),
-                    provided: StringOrNull(root, "provided"));
+                    provided: StringOrNull(root, "provided"))
+                {
+                    UserErrors = ReadUserErrors(root),
+                };
             }
+        }
+    }
+
+    // Slack's 429 does not say which limit was hit: every limit the call counts against waits (for chat.postMessage,
+    // the channel's and the workspace's, so a burst to many channels stops drawing 429s one after another).
+    private void Pause(IReadOnlyList<(string Key, int PerMinute)> limits, TimeSpan retryAfter)
+    {
+        foreach (var (key, _) in limits)
+        {
+            _limiter.Pause(key, retryAfter);
         }
     }
 
@@ -285,6 +310,29 @@ public sealed class SlackApiClient
         }
 
         return "?" + string.Join("&", query.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
+    }
+
+    /// <summary>
+    /// The per-user errors of an answer (<c>"errors":[{"user":"U1","ok":false,"error":"user_not_found"}]</c>), skipping
+    /// entries without a user or an error.
+    /// </summary>
+    internal static IReadOnlyList<(string User, string Error)> ReadUserErrors(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        var list = new List<(string, string)>();
+        foreach (var entry in errors.EnumerateArray())
+        {
+            if (StringOrNull(entry, "user") is { Length: > 0 } user && StringOrNull(entry, "error") is { Length: > 0 } error)
+            {
+                list.Add((user, error));
+            }
+        }
+
+        return list;
     }
 
     /// <summary>A string field of an answer, or null when the answer is not an object or the field is missing or not a string.</summary>

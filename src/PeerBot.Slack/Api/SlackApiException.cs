@@ -35,6 +35,12 @@ public sealed class SlackApiException : Exception
     /// <summary>The scopes the token has, on <c>missing_scope</c>.</summary>
     public string? Provided { get; }
 
+    /// <summary>
+    /// Each user a multi-user call refused and why (<c>conversations.invite</c> with <c>force</c> lists them in
+    /// <c>errors</c>); empty when the answer had no such list.
+    /// </summary>
+    public IReadOnlyList<(string User, string Error)> UserErrors { get; init; } = [];
+
     /// <summary>True when the token itself is bad: retrying cannot help.</summary>
     public bool IsAuthError => Error is "invalid_auth" or "not_authed" or "account_inactive" or "token_revoked"
         or "token_expired" or "user_removed_from_team" or "team_disabled" or "no_permission" or "not_allowed_token_type";

@@ -25,17 +25,25 @@ internal static class SlackMethodLimits
         ["views.open"] = 4,
     };
 
-    /// <summary>The limiter key and calls per minute for a call.</summary>
-    public static (string Key, int PerMinute) For(string method, string? channel, SlackAdapterOptions options)
+    /// <summary>
+    /// The limiter keys a call counts against, each with its calls per minute. <paramref name="scope"/> is what Slack
+    /// counts a post against: the channel, or for a DM the person (so a DM counts the same whether it is addressed to
+    /// the user id or to the D… id it lands in).
+    /// </summary>
+    public static IReadOnlyList<(string Key, int PerMinute)> For(string method, string? scope, SlackAdapterOptions options)
     {
         if (method == "chat.postMessage")
         {
-            // Slack limits posting per channel (about one a second), not per method.
-            return ($"{method}:{channel}", options.PostMessagesPerMinutePerChannel);
+            // Slack limits posting per channel (about one a second) and across the workspace (several hundred a minute).
+            return
+            [
+                ($"{method}:{scope}", Math.Max(1, options.PostMessagesPerMinutePerChannel)),
+                ($"{method}:workspace", Math.Max(1, options.PostMessagesPerMinutePerWorkspace)),
+            ];
         }
 
         var tier = Tiers.GetValueOrDefault(method, 3);
         var perMinute = options.CallsPerMinuteByTier.GetValueOrDefault(tier, 20);
-        return (method, Math.Max(1, perMinute));
+        return [(method, Math.Max(1, perMinute))];
     }
 }

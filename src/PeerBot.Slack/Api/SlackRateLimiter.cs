@@ -10,7 +10,14 @@ namespace PeerBot.Slack.Api;
 /// </summary>
 public sealed class SlackRateLimiter(SlackTimers timers)
 {
-    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// How much later than its minute a call may reach Slack than the call it follows: the window is counted on send
+    /// times and Slack counts arrival times, so a call slowed on the way (a new connection, a pause on a busy machine)
+    /// could otherwise land in the same minute of Slack's as the call one budget later, and draw a 429.
+    /// </summary>
+    public static readonly TimeSpan LatencyAllowance = TimeSpan.FromMilliseconds(500);
+
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1) + LatencyAllowance;
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
     /// <summary>Waits until a call under <paramref name="key"/> may go out, then counts it.</summary>

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -24,6 +26,7 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
     private readonly ILogger<SlackEventDispatcher> _logger;
     private readonly RecentIds _envelopes = new(RememberedIds);
     private readonly RecentIds _events = new(RememberedIds);
+    private readonly RecentIds _screenedTexts = new(RememberedIds);
     private readonly Channel<JsonElement> _queue = Channel.CreateUnbounded<JsonElement>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
 
@@ -81,34 +84,57 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
             var message = SlackMessageEvents.Map(payload, _identity.UserId, _identity.BotId, out var ignoredBecause);
             if (message is null)
             {
-                _logger.LogTrace("Ignored a Slack event: {Reason}.", ignoredBecause);
-                continue;
-            }
-
-            try
-            {
-                var scope = _scopes.CreateAsyncScope();
-                await using (scope.ConfigureAwait(false))
+                var edit = SlackMessageEvents.MapEdit(payload, _identity.UserId, _identity.BotId, out var editIgnoredBecause);
+                if (edit is null)
                 {
-                    var handler = scope.ServiceProvider.GetRequiredService<IPlatformEventHandler>();
-                    await handler.HandleMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                    _logger.LogTrace("Ignored a Slack event: {Reason}.", editIgnoredBecause == "not an edit" ? ignoredBecause : editIgnoredBecause);
                 }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                // Neither the text nor, for a DM (a possible anonymous share), where it came from is logged.
-                if (message.IsDirect)
+                else if (!_screenedTexts.Add(TextKey(edit.ChannelId, edit.MessageId, edit.Text)))
                 {
-                    _logger.LogError(ex, "Handling a direct message from Slack failed.");
+                    _logger.LogTrace("Ignored an edit back to a text already screened.");
                 }
                 else
                 {
-                    _logger.LogError(ex, "Handling Slack message {Ts} in {Channel} failed.", message.MessageId, message.ChannelId);
+                    await HandleAsync(h => h.HandleMessageEditedAsync(edit, cancellationToken), edit.IsDirect, edit.MessageId, edit.ChannelId, cancellationToken).ConfigureAwait(false);
                 }
+
+                continue;
+            }
+
+            _screenedTexts.Add(TextKey(message.ChannelId, message.MessageId, message.Text));
+            await HandleAsync(h => h.HandleMessageAsync(message, cancellationToken), message.IsDirect, message.MessageId, message.ChannelId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Each text of a message is screened once: the key holds a hash of the text, never the text.
+    private static string TextKey(string channelId, string messageId, string text) =>
+        $"{channelId}:{messageId}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0, 16)}";
+
+    private async Task HandleAsync(Func<IPlatformEventHandler, Task> call, bool isDirect, string messageId, string channelId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var scope = _scopes.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                var handler = scope.ServiceProvider.GetRequiredService<IPlatformEventHandler>();
+                await call(handler).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Neither the text nor, for a DM (a possible anonymous share), where it came from is logged.
+            if (isDirect)
+            {
+                _logger.LogError(ex, "Handling a direct message from Slack failed.");
+            }
+            else
+            {
+                _logger.LogError(ex, "Handling Slack message {Ts} in {Channel} failed.", messageId, channelId);
             }
         }
     }

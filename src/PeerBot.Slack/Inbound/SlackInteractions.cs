@@ -87,7 +87,7 @@ public sealed class SlackInteractions
 
         await SlackEventDispatcher.AckAsync(acknowledger, envelope.EnvelopeId, null, cancellationToken, _logger).ConfigureAwait(false);
         var response = await CompleteAsync(work, "a /peer command").ConfigureAwait(false);
-        await ApplyAsync(response, userId, channelId, responseUrl, triggerId, null, cancellationToken).ConfigureAwait(false);
+        await ApplyAsync(response, userId, channelId, responseUrl, triggerId, null, ReplyKind.Ephemeral, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A button press, modal submission or other interaction.</summary>
@@ -124,12 +124,27 @@ public sealed class SlackInteractions
         var channelId = ReadMetadataChannel(SlackMessageEvents.Str(view, "private_metadata"));
         var submission = new FormSubmission(PlatformKind.Slack, userId, formId, SlackViewRenderer.ReadValues(view));
         var work = InvokeAsync(h => h.HandleFormAsync(submission, cancellationToken));
-        await WithinAckTimeAsync(work, cancellationToken).ConfigureAwait(false);
+        var inTime = await WithinAckTimeAsync(work, cancellationToken).ConfigureAwait(false);
+        if (inTime && work.IsCompletedSuccessfully && work.Result.FieldErrors is { Count: > 0 } fieldErrors && envelope.AcceptsResponsePayload)
+        {
+            // Refused in time: the modal stays open with the person's words in it and the reason under the field.
+            var errors = SlackViewRenderer.FieldErrors(view, fieldErrors);
+            if (await SlackEventDispatcher.AckAsync(acknowledger, envelope.EnvelopeId, new JsonObject { ["response_action"] = "errors", ["errors"] = errors }, cancellationToken, _logger).ConfigureAwait(false))
+            {
+                return;
+            }
 
-        // An empty acknowledgement closes the modal; the answer follows privately.
+            // The connection went away with the errors in the acknowledgement: the reason (with the words) goes by DM.
+            await ApplyAsync(work.Result, userId, channelId, null, null, null, ReplyKind.DirectMessage, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // An empty acknowledgement closes the modal; the answer follows in a DM. It may be crisis resources with the
+        // button that lets the psychologist reach out, or the confirmation that a post was saved: Slack shows an
+        // ephemeral message only to a client active at that moment and never again, so it must not go that way.
         await SlackEventDispatcher.AckAsync(acknowledger, envelope.EnvelopeId, null, cancellationToken, _logger).ConfigureAwait(false);
         var response = await CompleteAsync(work, "a form").ConfigureAwait(false);
-        await ApplyAsync(response, userId, channelId, null, null, null, cancellationToken).ConfigureAwait(false);
+        await ApplyAsync(response, userId, channelId, null, null, null, ReplyKind.DirectMessage, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task HandleBlockActionsAsync(JsonElement payload, string userId, CancellationToken cancellationToken)
@@ -168,7 +183,11 @@ public sealed class SlackInteractions
 
             var press = new ButtonPress(PlatformKind.Slack, userId, actionId, message);
             var response = await CompleteAsync(InvokeAsync(h => h.HandleButtonAsync(press, cancellationToken)), "a button").ConfigureAwait(false);
-            await ApplyAsync(response, userId, channelId, responseUrl, triggerId, message, cancellationToken).ConfigureAwait(false);
+
+            // A button in the bot's DM (a share draft, crisis resources, an alert) is answered in the DM, where the
+            // answer stays; an ephemeral there would be lost to a client that is not active or is reloaded.
+            var kind = channelId?.StartsWith('D') == true ? ReplyKind.DirectMessage : ReplyKind.Ephemeral;
+            await ApplyAsync(response, userId, channelId, responseUrl, triggerId, message, kind, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -179,6 +198,7 @@ public sealed class SlackInteractions
         string? responseUrl,
         string? triggerId,
         MessageRef? original,
+        ReplyKind kind,
         CancellationToken cancellationToken)
     {
         if (response.UpdateOriginal is { } update && original is not null)
@@ -210,8 +230,47 @@ public sealed class SlackInteractions
 
         if (response.Reply is { } reply)
         {
-            await ReplyPrivatelyAsync(userId, channelId, responseUrl, reply, cancellationToken).ConfigureAwait(false);
+            if (kind == ReplyKind.DirectMessage)
+            {
+                await ReplyByDirectMessageAsync(userId, channelId, reply, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReplyPrivatelyAsync(userId, channelId, responseUrl, reply, cancellationToken).ConfigureAwait(false);
+            }
         }
+    }
+
+    /// <summary>
+    /// Replies in the bot's DM with the person, a message that stays and reaches every device; only when the DM
+    /// cannot be sent does the reply go as an ephemeral message in the channel the interaction came from.
+    /// </summary>
+    private async Task ReplyByDirectMessageAsync(string userId, string? channelId, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (PlatformException ex)
+        {
+            _logger.LogWarning("A private reply could not be sent as a DM ({Kind}); trying an ephemeral message.", ex.Kind);
+        }
+
+        if (channelId is not null && !channelId.StartsWith('D'))
+        {
+            try
+            {
+                await _platform.PostEphemeralAsync(channelId, userId, message, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (PlatformException ex)
+            {
+                _logger.LogWarning("An ephemeral reply failed too ({Kind}).", ex.Kind);
+            }
+        }
+
+        _logger.LogError("A private reply to an interaction could not be delivered on Slack.");
     }
 
     private async Task<bool> OpenFormAsync(FormSpec form, string? triggerId, string? channelId, CancellationToken cancellationToken)
@@ -354,5 +413,14 @@ public sealed class SlackInteractions
             _logger.LogError(ex, "Handling {What} from Slack failed.", what);
             return new InteractionResponse(SomethingWentWrong);
         }
+    }
+
+    private enum ReplyKind
+    {
+        /// <summary>Seen by the person who just acted, on the client they acted from (a command's answer).</summary>
+        Ephemeral,
+
+        /// <summary>Must reach the person for certain: a DM, which stays and reaches every device.</summary>
+        DirectMessage,
     }
 }

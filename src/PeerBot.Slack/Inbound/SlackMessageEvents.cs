@@ -9,9 +9,11 @@ namespace PeerBot.Slack.Inbound;
 public static class SlackMessageEvents
 {
     /// <summary>
-    /// The message for Core, or null with a reason when the event is not a person's message: a subtype (edits,
-    /// deletions, joins, bot messages), a bot, or PeerBot itself. <c>file_share</c> is the one subtype kept, as a
-    /// message with attachments, so a person who sends a file is told it cannot be shared.
+    /// The message for Core, or null with a reason when the event is not a new message a person wrote: another subtype
+    /// (edits, which <see cref="MapEdit"/> reads, deletions, joins, bot messages), a bot, or PeerBot itself. Kept are
+    /// plain messages and thread replies, <c>thread_broadcast</c> (a thread reply also sent to the channel),
+    /// <c>me_message</c> (<c>/me</c>) and <c>file_share</c>, as a message with attachments, so a person who sends a
+    /// file is told it cannot be shared.
     /// </summary>
     public static IncomingMessage? Map(JsonElement eventCallback, string? botUserId, string? botId, out string? ignoredBecause)
     {
@@ -30,7 +32,7 @@ public static class SlackMessageEvents
         }
 
         var subtype = Str(ev, "subtype");
-        if (subtype is not null && subtype != "file_share")
+        if (subtype is not (null or "file_share" or "thread_broadcast" or "me_message"))
         {
             ignoredBecause = $"subtype {subtype}";
             return null;
@@ -71,6 +73,62 @@ public static class SlackMessageEvents
             ParseTs(ts),
             isDirect,
             hasFiles);
+    }
+
+    /// <summary>
+    /// The edit for Core from a <c>message_changed</c> event, or null with a reason: not an edit, no text change (Slack
+    /// also sends <c>message_changed</c> when it attaches a link preview), or a message by a bot or PeerBot itself.
+    /// </summary>
+    public static MessageEdited? MapEdit(JsonElement eventCallback, string? botUserId, string? botId, out string? ignoredBecause)
+    {
+        ignoredBecause = null;
+        if (eventCallback.ValueKind != JsonValueKind.Object || !eventCallback.TryGetProperty("event", out var ev) || ev.ValueKind != JsonValueKind.Object
+            || Str(ev, "type") != "message" || Str(ev, "subtype") != "message_changed")
+        {
+            ignoredBecause = "not an edit";
+            return null;
+        }
+
+        if (!ev.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object)
+        {
+            ignoredBecause = "an edit without its message";
+            return null;
+        }
+
+        var user = Id(message, "user");
+        var messageBotId = Str(message, "bot_id");
+        if (messageBotId is not null || user is null || Str(message, "subtype") == "bot_message")
+        {
+            ignoredBecause = "an edit of a bot's message";
+            return null;
+        }
+
+        if (user == botUserId || (botId is not null && messageBotId == botId))
+        {
+            ignoredBecause = "an edit of PeerBot's message";
+            return null;
+        }
+
+        var channel = Id(ev, "channel");
+        var ts = Id(message, "ts");
+        var text = Str(message, "text");
+        if (channel is null || ts is null || text is null)
+        {
+            ignoredBecause = "an edit without channel, ts or text";
+            return null;
+        }
+
+        if (ev.TryGetProperty("previous_message", out var previous) && previous.ValueKind == JsonValueKind.Object && Str(previous, "text") == text)
+        {
+            ignoredBecause = "a change that leaves the text as it was";
+            return null;
+        }
+
+        var editedTs = message.TryGetProperty("edited", out var edited) ? Id(edited, "ts") : null;
+        var at = editedTs ?? Id(ev, "event_ts") ?? Id(ev, "ts") ?? ts;
+        var channelType = Str(ev, "channel_type");
+        var isDirect = channelType == "im" || (channelType is null && channel.StartsWith('D'));
+        return new MessageEdited(PlatformKind.Slack, channel, ts, user, SlackText.Unescape(text), ParseTs(at), isDirect);
     }
 
     /// <summary>Slack's <c>ts</c> ("1355517523.000005", seconds and microseconds) as a time.</summary>

@@ -108,41 +108,211 @@ public static class SlackMessageRenderer
     private static IEnumerable<JsonObject> RenderBlock(MessageBlock block) => block switch
     {
         HeadingBlock heading => [new JsonObject { ["type"] = "header", ["text"] = PlainText(SlackText.Truncate(heading.Text, 150)) }],
-        ParagraphBlock paragraph => Sections(RenderSpans(paragraph.Spans)),
-        ListBlock list => Sections(string.Join("\n", list.Items.Select(item => "• " + RenderSpans(item)))),
-        QuoteBlock quote => Sections(string.Join("\n", quote.Text.Split('\n').Select(line => ">" + SlackText.Escape(line)))),
-        _ => Sections(SlackText.Escape(block.ToPlainText())),
+        ParagraphBlock paragraph => Sections(paragraph.Spans.SelectMany(SpanUnits)),
+        ListBlock list => Sections(ListUnits(list)),
+        QuoteBlock quote => Sections(QuoteUnits(quote.Text)),
+        _ => Sections(TextUnits(SlackText.Escape(block.ToPlainText()), MaxSectionText)),
     };
 
-    private static IEnumerable<JsonObject> Sections(string mrkdwn)
+    // A section holds at most 3,000 characters of mrkdwn. Long content is cut only between units, and every unit is a
+    // whole piece of mrkdwn (a word, a styled span with its markers, a quoted line with its ">"), so no cut leaves a
+    // marker open, a quote line without its ">", an entity such as &amp; or a surrogate pair in two halves.
+    private static IEnumerable<JsonObject> Sections(IEnumerable<string> units)
     {
-        if (mrkdwn.Length == 0)
+        var current = new StringBuilder();
+        foreach (var unit in units)
         {
-            yield break;
-        }
-
-        var start = 0;
-        while (start < mrkdwn.Length)
-        {
-            var length = Math.Min(MaxSectionText, mrkdwn.Length - start);
-            if (start + length < mrkdwn.Length)
+            if (current.Length > 0 && current.Length + unit.Length > MaxSectionText)
             {
-                // Never split an entity such as &amp; across two sections.
-                var amp = mrkdwn.LastIndexOf('&', start + length - 1, Math.Min(5, length));
-                if (amp > start && mrkdwn.IndexOf(';', amp) >= start + length)
+                // The next section starts on a line of its own anyway.
+                var text = current.ToString().TrimEnd('\n');
+                if (text.Length > 0)
                 {
-                    length = amp - start;
+                    yield return Section(text);
                 }
+
+                current.Clear();
             }
 
-            var piece = mrkdwn.Substring(start, length);
-            start += length;
-            yield return new JsonObject
-            {
-                ["type"] = "section",
-                ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = piece, ["verbatim"] = true },
-            };
+            current.Append(unit);
         }
+
+        if (current.Length > 0)
+        {
+            yield return Section(current.ToString());
+        }
+    }
+
+    private static JsonObject Section(string mrkdwn) => new()
+    {
+        ["type"] = "section",
+        ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = mrkdwn, ["verbatim"] = true },
+    };
+
+    private static IEnumerable<string> SpanUnits(TextSpan span)
+    {
+        var rendered = RenderSpan(span);
+        if (span.Style == SpanStyle.None || string.IsNullOrWhiteSpace(span.Text))
+        {
+            return TextUnits(rendered, MaxSectionText);
+        }
+
+        if (rendered.Length <= MaxSectionText)
+        {
+            return [rendered];
+        }
+
+        // A styled span longer than a section: each piece carries the markers of its own.
+        var markers = RenderSpan(span with { Text = "x" }).Length - 1;
+        var pieces = new List<string>();
+        var piece = new StringBuilder();
+        foreach (var word in TextUnits(SlackText.Escape(span.Text.Trim()), MaxSectionText - markers))
+        {
+            if (piece.Length > 0 && piece.Length + word.Length > MaxSectionText - markers)
+            {
+                pieces.Add(piece.ToString());
+                piece.Clear();
+            }
+
+            piece.Append(word);
+        }
+
+        pieces.Add(piece.ToString());
+        var lead = SlackText.Escape(span.Text[..(span.Text.Length - span.Text.TrimStart().Length)]);
+        var trail = SlackText.Escape(span.Text[span.Text.TrimEnd().Length..]);
+        return pieces.Select((p, i) => (i == 0 ? lead : " ") + Restyle(span.Style, p.Trim()) + (i == pieces.Count - 1 ? trail : ""));
+    }
+
+    // Markers around already escaped text; the same order as RenderSpan.
+    private static string Restyle(SpanStyle style, string escaped)
+    {
+        if (escaped.Length == 0)
+        {
+            return escaped;
+        }
+
+        if (style.HasFlag(SpanStyle.Code))
+        {
+            escaped = "`" + escaped.Replace("`", "'", StringComparison.Ordinal) + "`";
+        }
+
+        if (style.HasFlag(SpanStyle.Italic))
+        {
+            escaped = "_" + escaped + "_";
+        }
+
+        if (style.HasFlag(SpanStyle.Bold))
+        {
+            escaped = "*" + escaped + "*";
+        }
+
+        return escaped;
+    }
+
+    private static IEnumerable<string> ListUnits(ListBlock list)
+    {
+        for (var i = 0; i < list.Items.Count; i++)
+        {
+            var first = true;
+            foreach (var unit in list.Items[i].SelectMany(SpanUnits))
+            {
+                yield return first ? (i > 0 ? "\n" : "") + "• " + unit : unit;
+                first = false;
+            }
+
+            if (first)
+            {
+                yield return (i > 0 ? "\n" : "") + "• ";
+            }
+        }
+    }
+
+    private static IEnumerable<string> QuoteUnits(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var end = i < lines.Length - 1 ? "\n" : "";
+            var escaped = SlackText.Escape(lines[i]);
+            if (escaped.Length + 2 <= MaxSectionText)
+            {
+                yield return ">" + escaped + end;
+                continue;
+            }
+
+            // A quoted line longer than a section becomes several quoted lines.
+            var pieces = new List<string>();
+            var piece = new StringBuilder();
+            foreach (var word in TextUnits(escaped, MaxSectionText - 2))
+            {
+                if (piece.Length > 0 && piece.Length + word.Length > MaxSectionText - 2)
+                {
+                    pieces.Add(piece.ToString());
+                    piece.Clear();
+                }
+
+                piece.Append(word);
+            }
+
+            pieces.Add(piece.ToString());
+            for (var p = 0; p < pieces.Count; p++)
+            {
+                yield return ">" + pieces[p] + (p < pieces.Count - 1 ? "\n" : end);
+            }
+        }
+    }
+
+    /// <summary>Escaped text as words with their following whitespace; a word longer than <paramref name="max"/> is cut safely.</summary>
+    private static IEnumerable<string> TextUnits(string escaped, int max)
+    {
+        var start = 0;
+        while (start < escaped.Length)
+        {
+            var end = start;
+            while (end < escaped.Length && !char.IsWhiteSpace(escaped[end]))
+            {
+                end++;
+            }
+
+            while (end < escaped.Length && char.IsWhiteSpace(escaped[end]))
+            {
+                end++;
+            }
+
+            var word = escaped[start..end];
+            while (word.Length > max)
+            {
+                var cut = SafeCut(word, max);
+                yield return word[..cut];
+                word = word[cut..];
+            }
+
+            yield return word;
+            start = end;
+        }
+    }
+
+    // The longest prefix of at most max characters that ends neither inside an entity (&amp; &lt; &gt;) nor between
+    // the two halves of a surrogate pair.
+    private static int SafeCut(string text, int max)
+    {
+        var cut = max;
+        if (char.IsLowSurrogate(text[cut]) && cut > 0 && char.IsHighSurrogate(text[cut - 1]))
+        {
+            cut--;
+        }
+
+        var amp = text.LastIndexOf('&', cut - 1, Math.Min(5, cut));
+        if (amp > 0)
+        {
+            var semicolon = text.IndexOf(';', amp);
+            if (semicolon >= cut && semicolon - amp <= 4)
+            {
+                cut = amp;
+            }
+        }
+
+        return cut;
     }
 
     /// <summary>A <c>plain_text</c> text object.</summary>

@@ -112,4 +112,45 @@ public static class SlackViewRenderer
 
         return values;
     }
+
+    /// <summary>
+    /// The <c>errors</c> of a <c>response_action: errors</c> acknowledgement: each message under the input block of its
+    /// field; a message for a field the modal does not have goes under its first input block, as Slack shows errors only
+    /// under input blocks of the submitted view.
+    /// </summary>
+    public static JsonObject FieldErrors(JsonElement view, IReadOnlyDictionary<string, string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var inputs = new List<string>();
+        if (view.ValueKind == JsonValueKind.Object && view.TryGetProperty("blocks", out var blocks) && blocks.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var block in blocks.EnumerateArray())
+            {
+                if (SlackMessageEvents.Str(block, "type") == "input" && SlackMessageEvents.Id(block, "block_id") is { } id)
+                {
+                    inputs.Add(id);
+                }
+            }
+        }
+
+        var byBlock = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (field, message) in errors)
+        {
+            var block = inputs.Contains(field) ? field : inputs.FirstOrDefault() ?? field;
+            if (!byBlock.TryGetValue(block, out var messages))
+            {
+                byBlock[block] = messages = [];
+            }
+
+            messages.Add(message);
+        }
+
+        var result = new JsonObject();
+        foreach (var (block, messages) in byBlock)
+        {
+            result[block] = SlackText.Truncate(string.Join(" ", messages), 2000);
+        }
+
+        return result;
+    }
 }

@@ -21,13 +21,24 @@ public sealed class ClientWebSocketSlackSocket : ISlackSocket
     private const int MaxMessageBytes = 4 * 1024 * 1024;
     private readonly ClientWebSocket _socket = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly bool _pingsWithTimeout;
 
     public ClientWebSocketSlackSocket(SlackAdapterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _socket.Options.KeepAliveInterval = options.KeepAliveInterval;
         _socket.Options.KeepAliveTimeout = options.KeepAliveTimeout;
+        _pingsWithTimeout = options.KeepAliveInterval > TimeSpan.Zero && options.KeepAliveTimeout > TimeSpan.Zero
+            && options.KeepAliveTimeout != Timeout.InfiniteTimeSpan;
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <see cref="ClientWebSocket"/> sends a ping every <see cref="SlackAdapterOptions.KeepAliveInterval"/> and aborts
+    /// the socket when no pong comes within <see cref="SlackAdapterOptions.KeepAliveTimeout"/> (.NET 9 and later), so
+    /// while it is open its pings are being answered.
+    /// </remarks>
+    public bool IsKeptAlive => _pingsWithTimeout && _socket.State == WebSocketState.Open;
 
     /// <inheritdoc />
     public Task ConnectAsync(Uri url, CancellationToken cancellationToken) => _socket.ConnectAsync(url, cancellationToken);

@@ -30,6 +30,13 @@ public interface ISlackSocket : IAsyncDisposable
 
     /// <summary>Drops the connection at once.</summary>
     void Abort();
+
+    /// <summary>
+    /// True while the transport's own keep-alive proves the link alive: it pings, and drops the connection when a pong
+    /// is late, so an open socket is one whose pings are answered. A quiet workspace sends no frame for hours; such a
+    /// connection is healthy and is kept. False when the transport cannot tell (then silence alone counts as dead).
+    /// </summary>
+    bool IsKeptAlive => false;
 }
 
 /// <summary>Makes sockets, one per connection.</summary>

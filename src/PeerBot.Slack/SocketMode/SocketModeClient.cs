@@ -8,7 +8,8 @@ namespace PeerBot.Slack.SocketMode;
 /// <summary>
 /// Keeps one live Socket Mode connection: opens it with <c>apps.connections.open</c>, waits for <c>hello</c>,
 /// hands envelopes to the <see cref="ISocketModeEnvelopeHandler"/>, and replaces the connection on <c>disconnect</c>
-/// (make-before-break: the new one says hello before the old one is closed), on a drop, or when it goes idle,
+/// (make-before-break: the new one says hello before the old one is closed), on a drop, or when it goes silent
+/// without its keep-alive pings being answered (a quiet but healthy connection is kept),
 /// backing off with jitter when attempts fail. Unrecoverable errors end <see cref="RunAsync"/> with a
 /// <see cref="SlackFatalException"/>.
 /// </summary>
@@ -125,7 +126,9 @@ public sealed class SocketModeClient
         {
             foreach (var connection in _open)
             {
-                if (!connection.IdleReported && now - connection.LastFrameAt >= _options.IdleTimeout)
+                // Silence alone is no sign of trouble in a quiet workspace: only a connection whose pings are not
+                // answered either (or whose transport cannot tell) is replaced.
+                if (!connection.IdleReported && now - connection.LastFrameAt >= _options.IdleTimeout && !connection.IsKeptAlive)
                 {
                     connection.IdleReported = true;
                     _signals.Writer.TryWrite(new Signal.Idle(connection));

@@ -39,6 +39,9 @@ internal sealed class SocketModeConnection : ISocketModeAcknowledger, IAsyncDisp
 
     public bool IdleReported { get; set; }
 
+    /// <summary>True while the socket's keep-alive pings are answered (see <see cref="ISlackSocket.IsKeptAlive"/>).</summary>
+    public bool IsKeptAlive => _socket.IsKeptAlive;
+
     public Task ConnectAsync(Uri url, CancellationToken cancellationToken) => _socket.ConnectAsync(url, cancellationToken);
 
     public void Start() => _readLoop = Task.Run(ReadLoopAsync);

@@ -30,6 +30,16 @@ public sealed class LiteDbAlertStore : IAlertStore
             collection.EnsureIndex("groupId");
             collection.EnsureIndex("delivered");
             collection.EnsureIndex("raisedAt");
+            collection.EnsureIndex("purgeShown");
+
+            // Alerts purged before the delivered messages were edited too have no purgeShown field: mark them as not
+            // shown, so their messages lose the excerpts as well.
+            foreach (var old in collection.Find(Query.Not("excerptsPurgedAt", BsonValue.Null)).Where(d => !d.ContainsKey("purgeShown")).ToList())
+            {
+                old["purgeShown"] = false;
+                collection.Update(old);
+            }
+
             return collection;
         });
     }
@@ -119,6 +129,17 @@ public sealed class LiteDbAlertStore : IAlertStore
         return Task.FromResult(due.Count);
     }
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AlertRecord>> ListPurgeNotShownAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<AlertRecord> list = _alerts.Find(Query.EQ("purgeShown", false))
+            .Select(FromDocument)
+            .Where(a => a.ExcerptsPurgedAt is not null)
+            .OrderBy(a => a.RaisedAt)
+            .ToList();
+        return Task.FromResult(list);
+    }
+
     private static string Key(string alertId) => alertId.Trim().ToUpperInvariant();
 
     private static BsonDocument ToDocument(AlertRecord a) => new()
@@ -152,6 +173,7 @@ public sealed class LiteDbAlertStore : IAlertStore
         ["resolvedAt"] = Ticks(a.ResolvedAt),
         ["resolutionNote"] = a.ResolutionNote,
         ["excerptsPurgedAt"] = Ticks(a.ExcerptsPurgedAt),
+        ["purgeShown"] = a.PurgeShown,
     };
 
     private static AlertRecord FromDocument(BsonDocument d) => new()
@@ -183,6 +205,9 @@ public sealed class LiteDbAlertStore : IAlertStore
         ResolvedAt = Time(d["resolvedAt"]),
         ResolutionNote = NullableString(d["resolutionNote"]),
         ExcerptsPurgedAt = Time(d["excerptsPurgedAt"]),
+
+        // Absent from alerts written before purges were carried to delivered messages: read as not shown.
+        PurgeShown = d["purgeShown"] is { IsBoolean: true } shown && shown.AsBoolean,
     };
 
     private static BsonValue Ticks(DateTimeOffset? time) => time is { } t ? new BsonValue(t.UtcTicks) : BsonValue.Null;

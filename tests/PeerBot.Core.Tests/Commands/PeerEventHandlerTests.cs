@@ -609,8 +609,10 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task ShareForm_Submitted_StoresAndConfirms()
     {
-        var reply = Text(await _world.ShareFormAsync(W.CyUser, "owls only", W.Owls));
+        var response = await _world.ShareFormAsync(W.CyUser, "owls only", W.Owls);
+        var reply = Text(response);
 
+        Assert.Null(response.FieldErrors);
         Assert.Contains("will appear in Night Owls", reply, StringComparison.Ordinal);
         var post = Assert.Single(((InMemoryAnonymousPostStore)_world.Posts).All);
         Assert.Equal(W.Owls, post.GroupId);
@@ -619,10 +621,13 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task ShareForm_GroupNotTheirs_Refused()
     {
-        var reply = Text(await _world.ShareFormAsync(W.AnaUser, "sneaky", W.Owls));
+        var response = await _world.ShareFormAsync(W.AnaUser, "sneaky", W.Owls);
+        var reply = Text(response);
 
         Assert.StartsWith("Only members of a group can share in it. Your groups: Tuesday Circle.", reply, StringComparison.Ordinal);
         Assert.EndsWith("> sneaky", reply, StringComparison.Ordinal);
+        var error = Assert.Single(response.FieldErrors!);
+        Assert.Equal(("text", "Only members of a group can share in it. Your groups: Tuesday Circle."), (error.Key, error.Value));
         Assert.False(_world.Posts.Any());
     }
 
@@ -710,6 +715,22 @@ public sealed class PeerEventHandlerTests : IDisposable
         Assert.Contains("Paused until", reply, StringComparison.Ordinal);
         Assert.Contains("Anonymous posts stored under your private handle: 1 (1 still to appear)", reply, StringComparison.Ordinal);
         Assert.Contains("still pending", reply, StringComparison.Ordinal);
+        Assert.Contains("Check-in answers: kept only as counts", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("Safety alerts about your messages", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MyData_CrisisAlertAboutThem_Listed_OthersNot()
+    {
+        var at = _world.Time.GetUtcNow();
+        await _world.Safety.AlertStore.TryAddAsync(new AlertRecord { Id = "A1", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ana, Excerpts = ["i can't do this anymore"] }, default);
+        await _world.Safety.AlertStore.TryAddAsync(new AlertRecord { Id = "A2", GroupId = W.Tuesday, Kind = AlertKind.Coping, RaisedAt = at, AuthorPersonId = W.Ana }, default);
+        await _world.Safety.AlertStore.TryAddAsync(new AlertRecord { Id = "A3", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ben, Excerpts = ["ben's words"] }, default);
+
+        var reply = Text(await _world.CommandAsync(W.AnaUser, "my-data"));
+
+        Assert.Contains("Safety alerts about your messages, seen by your group's psychologist and facilitators: 2 (1 crisis, 1 coping; 1 still with an excerpt of your words).", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("ben's words", reply, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -751,7 +772,10 @@ public sealed class PeerEventHandlerTests : IDisposable
         var reply = Text(await _world.PressAsync(W.AnaUser, "forget:confirm"));
         await _world.PassMaxDelayAndDeliverAsync();
 
-        Assert.StartsWith("Done. Erased 1 anonymous post, 0 message excerpts kept for the safety check and 0 audit entries.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Done. Erased 1 anonymous post, 0 message excerpts kept for the safety check, the excerpts of 0 alerts that could hold your words (also from the facilitators' messages) and 0 audit entries.", reply, StringComparison.Ordinal);
+        var forgotten = Assert.Single(_world.Safety.AlertExcerptsForgotten);
+        Assert.Equal([W.Ana, _world.Handles.HandleOf(W.Ana)], forgotten.AuthorKeys);
+        Assert.Equal(_world.Groups.GroupsOfMember(W.Ana).Select(g => g.Id), forgotten.GroupIds);
         Assert.Empty(_world.Sharing.DataOf(W.Ana).Posts);
         Assert.Null(_world.Sharing.DataOf(W.Ana).MutedUntil);
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
@@ -807,7 +831,7 @@ public sealed class PeerEventHandlerTests : IDisposable
 
         var reply = Text(await _world.CommandAsync(W.LeeUser, "forget-me confirm"));
 
-        Assert.StartsWith("Done. Erased 0 anonymous posts, 0 message excerpts kept for the safety check and 1 audit entry.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Done. Erased 0 anonymous posts, 0 message excerpts kept for the safety check, the excerpts of 0 alerts that could hold your words (also from the facilitators' messages) and 1 audit entry.", reply, StringComparison.Ordinal);
         Assert.Empty(_world.Audit.ByActor(W.Lee));
         Assert.Empty(_world.DirectMessagesTo(W.MoUser));
         Assert.Null(_world.Pauses.PausedUntil(W.Lee));
@@ -825,6 +849,42 @@ public sealed class PeerEventHandlerTests : IDisposable
         var observed = Assert.Single(_world.Safety.Observed);
         Assert.Equal((W.Tuesday, W.Ben, W.Ben, "what's the point"), (observed.GroupId, observed.AuthorKey, observed.AuthorPersonId, observed.Text));
         Assert.Equal(1, _world.Stats.Weekly(W.Tuesday, StatsWeek.StartOf(at)).Single()[StatKind.Messages]);
+    }
+
+    [Fact]
+    public async Task HandleMessageEditedAsync_GroupMessage_ScreenedAtTheEditNotCounted()
+    {
+        var at = _world.Time.GetUtcNow();
+        await _world.Handler.HandleMessageAsync(new IncomingMessage(PlatformKind.Slack, _world.TuesdayChannel.Id, "m1", W.BenUser, "long night", at, false), default);
+        _world.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await _world.Handler.HandleMessageEditedAsync(new MessageEdited(PlatformKind.Slack, _world.TuesdayChannel.Id, "m1", W.BenUser, "long night, what's the point", _world.Time.GetUtcNow(), false), default);
+
+        Assert.Equal(2, _world.Safety.Observed.Count);
+        var observed = _world.Safety.Observed.ToList()[1];
+        Assert.Equal((W.Tuesday, W.Ben, W.Ben, "long night, what's the point"), (observed.GroupId, observed.AuthorKey, observed.AuthorPersonId, observed.Text));
+        Assert.Equal(at + TimeSpan.FromMinutes(5), observed.Timestamp);
+        Assert.Equal(1, _world.Stats.Weekly(W.Tuesday, StatsWeek.StartOf(at)).Single()[StatKind.Messages]);
+    }
+
+    [Fact]
+    public async Task HandleMessageEditedAsync_DirectMessageOrOtherChannel_NeitherScreenedNorANewDraft()
+    {
+        await _world.Handler.HandleMessageEditedAsync(new MessageEdited(PlatformKind.Slack, "D1", "m1", W.AnaUser, "I feel like a fraud", _world.Time.GetUtcNow(), true), default);
+        await _world.Handler.HandleMessageEditedAsync(new MessageEdited(PlatformKind.Slack, "C-RANDOM", "m2", W.BenUser, "what's the point", _world.Time.GetUtcNow(), false), default);
+
+        Assert.Empty(_world.Safety.Observed);
+        Assert.Empty(_world.DirectMessagesTo(W.AnaUser));
+    }
+
+    [Fact]
+    public async Task HandleMessageEditedAsync_SafetyThrows_LoggedAndKeepsGoing()
+    {
+        _world.Safety.Throw = true;
+
+        await _world.Handler.HandleMessageEditedAsync(new MessageEdited(PlatformKind.Slack, _world.TuesdayChannel.Id, "m1", W.BenUser, "hello", _world.Time.GetUtcNow(), false), default);
+
+        Assert.Contains(_world.Logs.Lines, l => l.Contains("safety check of a message", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -199,6 +199,8 @@ public sealed class SafetyBackgroundFaultTests
 
         public Task<int> PurgeExcerptsAsync(DateTimeOffset raisedBefore, DateTimeOffset now, CancellationToken cancellationToken) =>
             inner.PurgeExcerptsAsync(raisedBefore, now, cancellationToken);
+
+        public Task<IReadOnlyList<AlertRecord>> ListPurgeNotShownAsync(CancellationToken cancellationToken) => inner.ListPurgeNotShownAsync(cancellationToken);
     }
 
     /// <summary>A kept-window store whose first reads throw the given failures, in order.</summary>

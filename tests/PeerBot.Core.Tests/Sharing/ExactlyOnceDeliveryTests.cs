@@ -19,7 +19,6 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
         MarkingSending,
         AfterPlatformPostBeforeRecord,
         MarkingDelivered,
-        SendingAuthorNote,
     }
 
     [Theory]
@@ -27,7 +26,6 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
     [InlineData(CrashPoint.MarkingSending)]
     [InlineData(CrashPoint.AfterPlatformPostBeforeRecord)]
     [InlineData(CrashPoint.MarkingDelivered)]
-    [InlineData(CrashPoint.SendingAuthorNote)]
     public async Task Delivery_CrashAtStepThenRestart_PostedExactlyOnce(CrashPoint point)
     {
         // The store and the platform of the first run share its fate: once it crashes, neither does anything more, so
@@ -45,7 +43,6 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
         var crashingPlatform = new CrashingPlatform(_world.Platform, process)
         {
             CrashAfterPost = point == CrashPoint.AfterPlatformPostBeforeRecord,
-            CrashOnDirectMessage = point == CrashPoint.SendingAuthorNote,
         };
         var first = _world.NewSharing(crashingStore, crashingPlatform);
         var accepted = await first.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "exactly once please"), default);
@@ -167,8 +164,6 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
     {
         public bool CrashAfterPost { get; init; }
 
-        public bool CrashOnDirectMessage { get; init; }
-
         public PlatformKind Kind => inner.Kind;
 
         public Task<ChannelRef> EnsurePrivateChannelAsync(PrivateChannelSpec spec, CancellationToken cancellationToken) => inner.EnsurePrivateChannelAsync(spec, cancellationToken);
@@ -194,11 +189,6 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
         public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken)
         {
             process.Alive();
-            if (CrashOnDirectMessage)
-            {
-                process.Crash();
-            }
-
             return inner.SendDirectMessageAsync(userId, message, cancellationToken);
         }
 

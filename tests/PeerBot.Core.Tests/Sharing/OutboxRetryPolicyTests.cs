@@ -51,7 +51,7 @@ public sealed class OutboxRetryPolicyTests : IDisposable
         Assert.Equal(AnonymousPostState.Delivered, delivered.State);
         Assert.Equal("", delivered.Text);
         Assert.Null(delivered.DueAt);
-        Assert.Contains(_world.DirectMessagesTo(SharingWorld.AnaUser), m => m.ToPlainText().Contains("now up", StringComparison.Ordinal));
+        Assert.DoesNotContain(_world.DirectMessagesTo(SharingWorld.AnaUser), m => m.ToPlainText().Contains("now up", StringComparison.Ordinal));
         Assert.Empty(_world.DirectMessagesTo(SharingWorld.LeeUser));
     }
 

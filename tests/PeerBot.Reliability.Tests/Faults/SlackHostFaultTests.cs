@@ -77,12 +77,14 @@ public sealed class SlackHostFaultTests : IAsyncLifetime
         HostSettings.Person(settings, 4, "dr-kim", "Dr. Jo Kim", "Psychologist", null, slack: Kim);
         HostSettings.Group(settings, 0, "Tuesday Circle", "Slack", "0 19 * * *", ["ana", "ben", "chloe"], ["dr-lee", "dr-kim"]);
 
-        // A connection that sends nothing for two minutes of host time is replaced: that is how the adapter finds a
-        // link that stopped answering. Timeouts that would fire on a jump of the clock while a call or a command is in
-        // flight are set out of reach (see DiscordHostFaultTests), so only the injected faults make anything fail.
+        // A connection that sends nothing for two minutes of host time is replaced: with the transport's keep-alive off
+        // (its pings run on real time, which this test does not move), that is how the adapter finds a link that
+        // stopped answering. Timeouts that would fire on a jump of the clock while a call or a command is in flight are
+        // set out of reach (see DiscordHostFaultTests), so only the injected faults make anything fail.
         _harness.Configure = b => b.Services.Configure<SlackAdapterOptions>(o =>
         {
             o.IdleTimeout = TimeSpan.FromMinutes(2);
+            o.KeepAliveInterval = TimeSpan.Zero;
             o.AckTimeout = TimeSpan.FromDays(20);
             o.RequestTimeout = TimeSpan.FromDays(20);
             o.HelloTimeout = TimeSpan.FromDays(20);

@@ -22,6 +22,8 @@ public sealed class RecordingEventHandler : IPlatformEventHandler
 
     public IReadOnlyList<IncomingMessage> Messages => _received.OfType<IncomingMessage>().ToList();
 
+    public IReadOnlyList<MessageEdited> Edits => _received.OfType<MessageEdited>().ToList();
+
     public IReadOnlyList<CommandInvocation> Commands => _received.OfType<CommandInvocation>().ToList();
 
     public IReadOnlyList<FormSubmission> Forms => _received.OfType<FormSubmission>().ToList();
@@ -32,6 +34,12 @@ public sealed class RecordingEventHandler : IPlatformEventHandler
     {
         Record(message);
         await OnMessage(message, cancellationToken);
+    }
+
+    public Task HandleMessageEditedAsync(MessageEdited edit, CancellationToken cancellationToken)
+    {
+        Record(edit);
+        return Task.CompletedTask;
     }
 
     public Task<InteractionResponse> HandleCommandAsync(CommandInvocation command, CancellationToken cancellationToken)

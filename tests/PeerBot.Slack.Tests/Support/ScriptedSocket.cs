@@ -26,6 +26,11 @@ public sealed class ScriptedSocket(int number, ConcurrentQueue<string> timeline)
 
     public bool IsClosed => _closed.Task.IsCompleted;
 
+    /// <summary>Whether the server answers keep-alive pings (a healthy link, even when quiet); false for a dead link.</summary>
+    public bool AnswersPings { get; set; } = true;
+
+    public bool IsKeptAlive => AnswersPings && !IsClosed;
+
     public Task ConnectAsync(Uri url, CancellationToken cancellationToken)
     {
         timeline.Enqueue($"connect {Number}");

@@ -56,7 +56,8 @@ public sealed class SlackHarness : IAsyncDisposable
         IPlatformEventHandler? handler = null,
         List<PersonOptions>? people = null,
         bool waitUntilConnected = true,
-        bool registerHandler = true)
+        bool registerHandler = true,
+        Action<IServiceCollection>? services = null)
     {
         var emulator = new SlackEmulator();
         await emulator.StartAsync();
@@ -85,6 +86,7 @@ public sealed class SlackHarness : IAsyncDisposable
         builder.Services.AddSingleton<IPeopleDirectory>(new PeopleDirectory(configuredPeople));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSlack(configure);
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         var harness = new SlackHarness(emulator, host, time, logs, exitCode, handler);
         await host.StartAsync();

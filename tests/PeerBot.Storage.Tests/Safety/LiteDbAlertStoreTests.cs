@@ -221,6 +221,53 @@ public sealed class LiteDbAlertStoreTests : IDisposable
         Assert.NotEmpty((await store.FindAsync("CCCC", CancellationToken.None))!.Excerpts);
     }
 
+    [Theory]
+    [MemberData(nameof(OnFile))]
+    public async Task ListPurgeNotShownAsync_PurgedUntilShown(bool onFile)
+    {
+        using var db = Open(onFile);
+        var store = new LiteDbAlertStore(db);
+        await store.TryAddAsync(Alert("AAAA", minute: 0), CancellationToken.None);
+        await store.TryAddAsync(Alert("BBBB", minute: 10), CancellationToken.None);
+        await store.TryAddAsync(Alert("CCCC", minute: 60), CancellationToken.None);
+        await store.PurgeExcerptsAsync(T0.AddMinutes(30), T0.AddDays(31), CancellationToken.None);
+
+        Assert.Equal(["AAAA", "BBBB"], (await store.ListPurgeNotShownAsync(CancellationToken.None)).Select(a => a.Id));
+
+        var shown = (await store.FindAsync("AAAA", CancellationToken.None))! with { PurgeShown = true };
+        await store.UpdateAsync(shown, CancellationToken.None);
+
+        Assert.True((await store.FindAsync("AAAA", CancellationToken.None))!.PurgeShown);
+        Assert.Equal(["BBBB"], (await store.ListPurgeNotShownAsync(CancellationToken.None)).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task ListPurgeNotShownAsync_AlertPurgedByAnOlderVersion_ListedSoItsMessagesAreEditedToo()
+    {
+        var path = Path.Combine(_folder, "peerbot.db");
+        using (var db = PeerBotDatabase.OpenFile(path))
+        {
+            var store = new LiteDbAlertStore(db);
+            await store.TryAddAsync(Alert("AAAA", minute: 0), CancellationToken.None);
+            await store.TryAddAsync(Alert("CCCC", minute: 60), CancellationToken.None);
+            await store.PurgeExcerptsAsync(T0.AddMinutes(30), T0.AddDays(31), CancellationToken.None);
+
+            // As an older version stored them: no purgeShown field at all.
+            var collection = db.Database.GetCollection(LiteDbAlertStore.CollectionName);
+            foreach (var document in collection.FindAll().ToList())
+            {
+                document.Remove("purgeShown");
+                collection.Update(document);
+            }
+        }
+
+        using var reopened = PeerBotDatabase.OpenFile(path);
+        var again = new LiteDbAlertStore(reopened);
+
+        Assert.Equal(["AAAA"], (await again.ListPurgeNotShownAsync(CancellationToken.None)).Select(a => a.Id));
+        Assert.False((await again.FindAsync("CCCC", CancellationToken.None))!.PurgeShown);
+    }
+
     [Fact]
     public async Task Store_OnFile_SurvivesReopen()
     {

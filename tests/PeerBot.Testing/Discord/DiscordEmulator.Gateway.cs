@@ -296,9 +296,30 @@ public sealed partial class DiscordEmulator
         return (204, null);
     }
 
+    /// <summary>Makes an interaction's token expire now, as 15 minutes after the interaction: its webhook routes answer 401, code 50027.</summary>
+    public void ExpireInteractionToken(EmulatedInteraction interaction)
+    {
+        ArgumentNullException.ThrowIfNull(interaction);
+        lock (_gate)
+        {
+            interaction.TokenExpired = true;
+        }
+    }
+
+    /// <summary>Discord's answer on a webhook route whose interaction token has expired (15 minutes).</summary>
+    private bool Expired(EmulatedInteraction? interaction) =>
+        interaction is not null && (interaction.TokenExpired || Clock.GetUtcNow() - interaction.SentAt > Options.InteractionTokenLifetime);
+
+    private static (int, JsonNode?) InvalidWebhookToken() => (401, Error(50027, "Invalid Webhook Token"));
+
     private (int, JsonNode?) EditOriginal(Request r)
     {
         var interaction = ByToken(r.Params["webhook_id"], r.Params["webhook_token"]);
+        if (Expired(interaction))
+        {
+            return InvalidWebhookToken();
+        }
+
         if (interaction?.Answer is null)
         {
             return NotFound(10008, "Message");
@@ -320,6 +341,11 @@ public sealed partial class DiscordEmulator
     private (int, JsonNode?) Followup(Request r)
     {
         var interaction = ByToken(r.Params["webhook_id"], r.Params["webhook_token"]);
+        if (Expired(interaction))
+        {
+            return InvalidWebhookToken();
+        }
+
         if (interaction?.Answer is null)
         {
             return NotFound(10015, "Webhook");

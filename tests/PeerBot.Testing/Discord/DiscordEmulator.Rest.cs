@@ -135,6 +135,7 @@ public sealed partial class DiscordEmulator
         {
             _requests.Add(new RecordedRequest(method, relative, route, body, Clock.GetUtcNow(), status)
             {
+                Authorized = context.Request.Headers.Authorization.Count > 0,
                 HostAt = HostClock?.GetUtcNow(),
                 RetryAfter = status == 429 ? response?["retry_after"]?.GetValue<double>() : null,
                 Global = status == 429 && response?["global"]?.GetValue<bool>() == true,
@@ -200,7 +201,10 @@ public sealed partial class DiscordEmulator
 
             var route = method + " " + template;
             var isCallback = template.StartsWith("/interactions/", StringComparison.Ordinal);
-            if (!isCallback && auth != "Bot " + Options.Token)
+
+            // Interaction callbacks and webhook-token routes are authorised by the token in the path, not the bot's.
+            var isWebhookToken = template.StartsWith("/webhooks/{webhook_id}/{webhook_token}", StringComparison.Ordinal);
+            if (!isCallback && !isWebhookToken && auth != "Bot " + Options.Token)
             {
                 return (401, Error(0, "401: Unauthorized"), route);
             }
@@ -429,6 +433,16 @@ public sealed partial class DiscordEmulator
 
         lock (_gate)
         {
+            if (_channels.Values.Count(c => c.Type != 1) >= Options.GuildChannelLimit)
+            {
+                return (400, Error(30013, $"Maximum number of guild channels reached ({Options.GuildChannelLimit})"));
+            }
+
+            if (channel.ParentId is not null && CategoryFull(channel.ParentId, null))
+            {
+                return (400, CategoryFullError());
+            }
+
             _channels[channel.Id] = channel;
         }
 
@@ -451,6 +465,11 @@ public sealed partial class DiscordEmulator
         var body = r.Body!.AsObject();
         lock (_gate)
         {
+            if (body["parent_id"]?.GetValue<string>() is { } parent && parent != channel.ParentId && CategoryFull(parent, channel.Id))
+            {
+                return (400, CategoryFullError());
+            }
+
             if (body["name"] is { } name)
             {
                 channel.Name = name.GetValue<string>();
@@ -475,6 +494,28 @@ public sealed partial class DiscordEmulator
 
         _ = DispatchAsync("CHANNEL_UPDATE", ChannelJson(channel));
         return (200, ChannelJson(channel));
+    }
+
+    /// <summary>Whether a category already holds as many channels as Discord allows (the caller holds the lock).</summary>
+    private bool CategoryFull(string categoryId, string? except) =>
+        _channels.Values.Count(c => c.ParentId == categoryId && c.Id != except) >= Options.CategoryChannelLimit;
+
+    /// <summary>Discord's answer for a full category: no code of its own, an invalid form body naming parent_id.</summary>
+    private JsonObject CategoryFullError()
+    {
+        var error = Error(50035, "Invalid Form Body");
+        error["errors"] = new JsonObject
+        {
+            ["parent_id"] = new JsonObject
+            {
+                ["_errors"] = new JsonArray(new JsonObject
+                {
+                    ["code"] = "CHANNEL_PARENT_MAX_CHANNELS",
+                    ["message"] = $"Maximum number of channels in category reached ({Options.CategoryChannelLimit})",
+                }),
+            },
+        };
+        return error;
     }
 
     private (int, JsonNode?) PutOverwrite(Request r)

@@ -23,6 +23,15 @@ public sealed class DiscordEmulatorOptions
     /// <summary>How long Discord accepts the first answer to an interaction.</summary>
     public TimeSpan InteractionDeadline { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Channels one category may hold (Discord: 50; beyond it a create or move answers 400, code 50035, CHANNEL_PARENT_MAX_CHANNELS).</summary>
+    public int CategoryChannelLimit { get; set; } = 50;
+
+    /// <summary>Channels (categories included) one server may hold (Discord: 500; beyond it a create answers 400, code 30013).</summary>
+    public int GuildChannelLimit { get; set; } = 500;
+
+    /// <summary>How long an interaction's token is accepted on the webhook routes (Discord: 15 minutes; then 401, code 50027).</summary>
+    public TimeSpan InteractionTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>The intents Identify must ask for: GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT (no privileged GUILD_MEMBERS).</summary>
     public int ExpectedIntents { get; set; } = 37377;
 }
@@ -83,6 +92,9 @@ public sealed record RecordedRequest(string Method, string Path, string Route, J
 
     /// <summary>True when a 429 answer was for the global limit.</summary>
     public bool Global { get; init; }
+
+    /// <summary>True when the request carried an Authorization header.</summary>
+    public bool Authorized { get; init; }
 }
 
 /// <summary>An interaction the emulator sent, and how the bot answered it.</summary>
@@ -110,6 +122,9 @@ public sealed class EmulatedInteraction
     public Task<JsonNode> FinalMessage => _final.Task;
 
     public List<JsonNode> Followups { get; } = [];
+
+    /// <summary>Set by <see cref="DiscordEmulator.ExpireInteractionToken"/>: the token is refused as if 15 minutes had passed.</summary>
+    public bool TokenExpired { get; internal set; }
 
     internal InteractionAnswer? Answer { get; private set; }
 

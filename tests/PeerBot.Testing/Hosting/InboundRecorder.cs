@@ -13,6 +13,7 @@ public sealed class InboundRecorder
     private readonly ConcurrentQueue<CommandInvocation> _commands = new();
     private readonly ConcurrentQueue<FormSubmission> _forms = new();
     private readonly ConcurrentQueue<ButtonPress> _buttons = new();
+    private readonly ConcurrentQueue<MessageEdited> _edits = new();
 
     /// <summary>Messages handed to Core, in order.</summary>
     public IReadOnlyList<IncomingMessage> Messages => [.. _messages];
@@ -25,6 +26,9 @@ public sealed class InboundRecorder
 
     /// <summary>Button presses handed to Core, in order.</summary>
     public IReadOnlyList<ButtonPress> Buttons => [.. _buttons];
+
+    /// <summary>Edits handed to Core, in order.</summary>
+    public IReadOnlyList<MessageEdited> Edits => [.. _edits];
 
     /// <summary>How many times a message with exactly this text reached Core.</summary>
     public int CountMessages(string text) => _messages.Count(m => m.Text == text);
@@ -42,6 +46,12 @@ public sealed class InboundRecorder
         {
             owner._messages.Enqueue(message);
             return inner.HandleMessageAsync(message, cancellationToken);
+        }
+
+        public Task HandleMessageEditedAsync(MessageEdited edit, CancellationToken cancellationToken)
+        {
+            owner._edits.Enqueue(edit);
+            return inner.HandleMessageEditedAsync(edit, cancellationToken);
         }
 
         public Task<InteractionResponse> HandleCommandAsync(CommandInvocation command, CancellationToken cancellationToken)

@@ -59,6 +59,22 @@ public sealed class FakeSafetyMonitor : ISafetyMonitor, ISafetyDataEraser
     public Task<int> ForgetAuthorsAsync(IReadOnlyCollection<string> authorKeys, CancellationToken cancellationToken) =>
         Kept.DeleteByAuthorsAsync(authorKeys, cancellationToken);
 
+    /// <summary>The author keys and groups <see cref="ForgetAlertExcerptsAsync"/> was asked to purge alert excerpts for.</summary>
+    public ConcurrentQueue<(IReadOnlyCollection<string> AuthorKeys, IReadOnlyCollection<string> GroupIds)> AlertExcerptsForgotten { get; } = new();
+
+    /// <summary>Stored alerts <see cref="AlertsAboutAsync"/> reads (tests add to it).</summary>
+    public InMemoryAlertStore AlertStore { get; } = new();
+
+    public async Task<IReadOnlyList<AlertSummary>> AlertsAboutAsync(string personId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken) =>
+        (await AlertStore.ListAsync(groupIds, includeResolved: true, cancellationToken))
+            .Where(a => string.Equals(a.AuthorPersonId, personId, StringComparison.OrdinalIgnoreCase)).Select(a => a.ToSummary()).ToList();
+
+    public Task<int> ForgetAlertExcerptsAsync(IReadOnlyCollection<string> authorKeys, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken)
+    {
+        AlertExcerptsForgotten.Enqueue((authorKeys, groupIds));
+        return Task.FromResult(0);
+    }
+
     public const string CrisisMarker = "end it all";
 
     private int _alerts;

@@ -123,7 +123,7 @@ public sealed class SharingWorld : IDisposable
 
     public PeerEventHandler Handler { get; private set; }
 
-    public IDelayJitter Jitter { get; set; } = new RandomDelayJitter(new Random(42));
+    public IDelayJitter Jitter { get; set; } = new SeededDelayJitter(42);
 
     /// <summary>A fresh service over the same stores and platform, as after a restart (wires the handler to it too).</summary>
     public AnonymousSharingService Restart(IAnonymousPostStore? posts = null, IChatPlatform? platform = null)
@@ -198,7 +198,7 @@ public sealed class SharingWorld : IDisposable
             new ShareCommand(Groups, options),
             new PauseCommand(Groups, Pauses, Time),
             new ResumeCommand(Pauses, Time),
-            new MyDataCommand(Groups, Pauses, Sharing, Audit, options, Time),
+            new MyDataCommand(Groups, Pauses, Sharing, Audit, Safety, options, Time),
             new ForgetMeCommand(Groups, Pauses, Sharing, Handles, Safety, Audit, People, Registry, Time, LoggerFactory.CreateLogger<ForgetMeCommand>()),
             new GroupsCommand(auth, Operations, People, Time),
             new PromptCommand(auth, Operations, Time),

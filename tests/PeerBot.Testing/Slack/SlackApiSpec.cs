@@ -24,6 +24,10 @@ public sealed class SlackApiSpec
         // The description models views.open as GET with query parameters; Slack's docs and clients POST it, with `view`
         // as a JSON object in a JSON body (docs.slack.dev/reference/methods/views.open).
         [("views.open", "POST")] = new Operation(["trigger_id", "view"], ["trigger_id", "view"]),
+
+        // `force` came in November 2023 (docs.slack.dev/reference/methods/conversations.invite: "When set to true and
+        // multiple user IDs are provided, continue inviting the valid ones while disregarding invalid IDs").
+        [("conversations.invite", "POST")] = new Operation(["channel", "users", "force"], ["channel", "users"]),
     };
 
     /// <summary>Loads the description copied next to the test assembly.</summary>

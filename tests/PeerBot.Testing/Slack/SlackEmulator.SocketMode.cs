@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace PeerBot.Testing.Slack;
 
@@ -109,6 +111,127 @@ public sealed partial class SlackEmulator
             ev["files"] = new JsonArray(new JsonObject { ["id"] = "F" + Next(), ["name"] = "photo.png" });
         }
 
+        return await DeliverEventAsync(ev);
+    }
+
+    /// <summary>
+    /// A person replies in a thread; with <paramref name="alsoSendToChannel"/> ("Also send to #channel") Slack delivers it
+    /// as subtype <c>thread_broadcast</c> with the thread's root. Returns the reply's ts.
+    /// </summary>
+    public async Task<string> InjectThreadReplyAsync(string channelId, string userId, string text, string threadTs, bool alsoSendToChannel = false)
+    {
+        string ts;
+        string channelType;
+        SlackEmulatedMessage? root;
+        lock (_gate)
+        {
+            ts = NextTs();
+            var channel = _channels.GetValueOrDefault(channelId);
+            channelType = ChannelType(channel);
+            root = channel?.Messages.FirstOrDefault(m => m.Ts == threadTs);
+            channel?.Messages.Add(new SlackEmulatedMessage(ts, userId, EscapeLikeSlack(text), null, []));
+        }
+
+        var ev = new JsonObject
+        {
+            ["type"] = "message",
+            ["channel"] = channelId,
+            ["user"] = userId,
+            ["text"] = EscapeLikeSlack(text),
+            ["ts"] = ts,
+            ["event_ts"] = ts,
+            ["thread_ts"] = threadTs,
+            ["parent_user_id"] = root?.User ?? userId,
+            ["channel_type"] = channelType,
+            ["team"] = "T0EMU",
+        };
+        if (alsoSendToChannel)
+        {
+            ev["subtype"] = "thread_broadcast";
+            ev["root"] = new JsonObject { ["type"] = "message", ["user"] = root?.User ?? userId, ["text"] = root?.Text ?? "", ["ts"] = threadTs, ["thread_ts"] = threadTs };
+        }
+
+        await DeliverEventAsync(ev);
+        return ts;
+    }
+
+    /// <summary>A person's <c>/me</c> message (subtype <c>me_message</c>, shown in italics). Returns its ts.</summary>
+    public async Task<string> InjectMeMessageAsync(string channelId, string userId, string text)
+    {
+        string ts;
+        string channelType;
+        lock (_gate)
+        {
+            ts = NextTs();
+            var channel = _channels.GetValueOrDefault(channelId);
+            channelType = ChannelType(channel);
+            channel?.Messages.Add(new SlackEmulatedMessage(ts, userId, EscapeLikeSlack(text), null, []));
+        }
+
+        await DeliverEventAsync(new JsonObject
+        {
+            ["type"] = "message",
+            ["subtype"] = "me_message",
+            ["channel"] = channelId,
+            ["user"] = userId,
+            ["text"] = EscapeLikeSlack(text),
+            ["ts"] = ts,
+            ["event_ts"] = ts,
+            ["channel_type"] = channelType,
+        });
+        return ts;
+    }
+
+    /// <summary>
+    /// A message in a channel changes (<c>message_changed</c>, hidden): its author edits it, or, with the same text, Slack
+    /// attaches a link preview. The event carries the message as it is now and as it was; it has no <c>user</c> of its own.
+    /// </summary>
+    public async Task<string> InjectMessageChangedAsync(string channelId, string messageTs, string newText)
+    {
+        string ts;
+        string channelType;
+        SlackEmulatedMessage old;
+        lock (_gate)
+        {
+            ts = NextTs();
+            var channel = _channels[channelId];
+            channelType = ChannelType(channel);
+            var index = channel.Messages.FindIndex(m => m.Ts == messageTs);
+            old = channel.Messages[index];
+            channel.Messages[index] = old with { Text = EscapeLikeSlack(newText) };
+        }
+
+        var previous = new JsonObject { ["type"] = "message", ["user"] = old.User, ["text"] = old.Text, ["ts"] = old.Ts };
+        var current = new JsonObject { ["type"] = "message", ["user"] = old.User, ["text"] = EscapeLikeSlack(newText), ["ts"] = old.Ts };
+        if (old.User == BotUserId)
+        {
+            previous["bot_id"] = BotId;
+            current["bot_id"] = BotId;
+        }
+
+        if (old.Text != EscapeLikeSlack(newText))
+        {
+            current["edited"] = new JsonObject { ["user"] = old.User, ["ts"] = ts };
+        }
+
+        return await DeliverEventAsync(new JsonObject
+        {
+            ["type"] = "message",
+            ["subtype"] = "message_changed",
+            ["hidden"] = true,
+            ["channel"] = channelId,
+            ["ts"] = ts,
+            ["event_ts"] = ts,
+            ["message"] = current,
+            ["previous_message"] = previous,
+            ["channel_type"] = channelType,
+        });
+    }
+
+    private static string ChannelType(ChannelState? channel) => channel is null ? "channel" : channel.IsIm ? "im" : channel.IsPrivate ? "group" : "channel";
+
+    private async Task<string> DeliverEventAsync(JsonObject ev)
+    {
         var payload = new JsonObject
         {
             ["token"] = "verification-token",
@@ -393,7 +516,8 @@ public sealed partial class SlackEmulator
 
     /// <summary>
     /// Makes the newest connection a zombie: it stays open, but Slack sends nothing on it any more (no envelopes, no
-    /// disconnect), as a link that died somewhere between the two ends. Envelopes go to another connection, or wait for
+    /// disconnect, no pong to the app's pings) and what the app sends is lost, as a link that died somewhere between
+    /// the two ends. Envelopes go to another connection, or wait for
     /// the next one to say hello; those already sent on the zombie and not acknowledged are sent again once it ends.
     /// Returns false when no connection is open.
     /// </summary>
@@ -408,6 +532,7 @@ public sealed partial class SlackEmulator
             }
 
             connection.Silent = true;
+            connection.Stream?.Freeze();
             ZombiesMade++;
         }
 
@@ -494,8 +619,9 @@ public sealed partial class SlackEmulator
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var connection = new SocketConnection(Interlocked.Increment(ref _socketNumber), socket, context);
+        var (socket, stream) = await AcceptFreezableAsync(context);
+        using var disposeSocket = socket;
+        var connection = new SocketConnection(Interlocked.Increment(ref _socketNumber), socket, context) { Stream = stream };
         lock (_gate)
         {
             _sockets.Add(connection);
@@ -539,6 +665,25 @@ public sealed partial class SlackEmulator
         {
             await EndAsync(connection);
         }
+    }
+
+    /// <summary>
+    /// Accepts the WebSocket upgrade over a stream the emulator can freeze (<see cref="StopAnswering"/>): ASP.NET Core's
+    /// own accept gives no way to stop its socket answering pings while the connection stays open.
+    /// </summary>
+    private static async Task<(WebSocket Socket, FreezableStream Stream)> AcceptFreezableAsync(HttpContext context)
+    {
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>() ?? throw new InvalidOperationException("The server cannot upgrade this request.");
+        var key = context.Request.Headers["Sec-WebSocket-Key"].ToString();
+#pragma warning disable CA5350 // RFC 6455 defines Sec-WebSocket-Accept with SHA-1; it is no security measure here.
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+        context.Response.Headers.Connection = "Upgrade";
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers["Sec-WebSocket-Accept"] = accept;
+        var stream = new FreezableStream(await upgrade.UpgradeAsync());
+        var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        return (socket, stream);
     }
 
     private async Task ReadAsync(SocketConnection connection)
@@ -605,6 +750,18 @@ public sealed partial class SlackEmulator
                 if (payload is not null && !pending.AcceptsResponsePayload && payload.Count > 0)
                 {
                     _violations.Add($"Socket Mode: a response payload on {envelopeId}, which does not accept one.");
+                }
+
+                if (payload?["response_action"]?.GetValue<string>() == "errors")
+                {
+                    // Slack shows errors only under input blocks of the submitted modal, by block_id.
+                    var inputs = (pending.Payload["view"]?["blocks"] as JsonArray ?? []).OfType<JsonObject>()
+                        .Where(b => b["type"]?.GetValue<string>() == "input").Select(b => b["block_id"]?.GetValue<string>()).ToHashSet();
+                    if (pending.Payload["type"]?.GetValue<string>() != "view_submission" || payload["errors"] is not JsonObject errors || errors.Count == 0
+                        || errors.Any(e => !inputs.Contains(e.Key) || e.Value is not JsonValue))
+                    {
+                        _violations.Add($"Socket Mode: response_action errors on {envelopeId} that name no input block of the submitted view: {payload.ToJsonString()}");
+                    }
                 }
 
                 var ack = new SlackAck(envelopeId, pending.Type, (JsonObject?)payload?.DeepClone(), Stopwatch.GetElapsedTime(pending.SentAt), connection.Number);
@@ -739,6 +896,8 @@ public sealed partial class SlackEmulator
         public bool Ended { get; set; }
 
         public bool Silent { get; set; }
+
+        public FreezableStream? Stream { get; init; }
 
         public string? DisconnectReason { get; set; }
 

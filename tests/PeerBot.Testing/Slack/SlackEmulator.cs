@@ -38,12 +38,16 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     private readonly Dictionary<string, SlackUser> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ChannelState> _channels = new(StringComparer.Ordinal);
     private readonly List<SlackEphemeral> _ephemerals = [];
+    private readonly List<SlackEphemeral> _lostEphemerals = [];
+    private readonly HashSet<string> _inactiveClients = new(StringComparer.Ordinal);
     private readonly List<SlackEmulatedView> _views = [];
     private readonly Dictionary<string, DateTimeOffset> _triggers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string User, string? Channel)> _responseUrls = new(StringComparer.Ordinal);
     private readonly List<SlackApiCall> _calls = [];
     private readonly List<string> _violations = [];
     private readonly Dictionary<string, Queue<InjectedFailure>> _failures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _kickRefusals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _rateWindows = new(StringComparer.Ordinal);
     private WebApplication? _app;
     private int _counter;
     private long _ts;
@@ -121,6 +125,59 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ephemeral messages Slack answered <c>ok</c> to but nobody saw: the person's client was not active when they were
+    /// sent, or was reloaded (or the person moved to another device) since. Slack does not tell the app.
+    /// </summary>
+    public IReadOnlyList<SlackEphemeral> LostEphemerals
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _lostEphemerals];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a person's Slack client is active (open and in the foreground). An ephemeral message reaches only an
+    /// active client: chat.postEphemeral and a response URL answer <c>ok</c> either way, and the message is lost for
+    /// an inactive one ("Ephemeral message delivery is not guaranteed — the user must be currently active in Slack",
+    /// docs.slack.dev/reference/methods/chat.postEphemeral). Everyone is active until a test says otherwise.
+    /// </summary>
+    public void SetClientActive(string userId, bool active)
+    {
+        lock (_gate)
+        {
+            if (active)
+            {
+                _inactiveClients.Remove(userId);
+            }
+            else
+            {
+                _inactiveClients.Add(userId);
+            }
+        }
+
+        Changed();
+    }
+
+    /// <summary>
+    /// The person reloads Slack or opens it on another device: the ephemeral messages they were shown are gone, as
+    /// ephemerals do not persist across reloads or between devices.
+    /// </summary>
+    public void ReloadClient(string userId)
+    {
+        lock (_gate)
+        {
+            _lostEphemerals.AddRange(_ephemerals.Where(e => e.User == userId));
+            _ephemerals.RemoveAll(e => e.User == userId);
+        }
+
+        Changed();
+    }
+
     /// <summary>Modals opened, in order.</summary>
     public IReadOnlyList<SlackEmulatedView> Views
     {
@@ -187,10 +244,10 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         _app = app;
     }
 
-    /// <summary>Adds a person to the workspace.</summary>
-    public SlackUser AddUser(string id, string name, string? email = null, bool deleted = false)
+    /// <summary>Adds a person to the workspace; <paramref name="isBot"/> for another app's bot user (an admin's archiving bot).</summary>
+    public SlackUser AddUser(string id, string name, string? email = null, bool deleted = false, bool isBot = false)
     {
-        var user = new SlackUser(id, name, email, Deleted: deleted);
+        var user = new SlackUser(id, name, email, IsBot: isBot, Deleted: deleted);
         lock (_gate)
         {
             _users[id] = user;
@@ -208,6 +265,83 @@ public sealed partial class SlackEmulator : IAsyncDisposable
             _channels[id] = new ChannelState(id, name, isPrivate, IsIm: false) { Members = [.. members] };
             return id;
         }
+    }
+
+    /// <summary>
+    /// Every <c>conversations.kick</c> of this user is refused with <paramref name="error"/>, as Slack refuses when a
+    /// workspace preference stops apps from removing people (<c>restricted_action</c>) or the member cannot be removed
+    /// that way (<c>not_supported</c>, e.g. a Slack Connect member; <c>cant_kick_from_general</c>).
+    /// </summary>
+    public void RefuseKick(string userId, string error)
+    {
+        lock (_gate)
+        {
+            _kickRefusals[userId] = error;
+        }
+    }
+
+    /// <summary>Someone in the workspace adds a member to a channel (a person, or another app's bot user).</summary>
+    public void AddMember(string channelId, string userId)
+    {
+        lock (_gate)
+        {
+            var members = _channels[channelId].Members;
+            if (!members.Contains(userId))
+            {
+                members.Add(userId);
+            }
+        }
+
+        Changed();
+    }
+
+    /// <summary>
+    /// Someone in the workspace removes a member from a channel (<c>/remove</c>, or channel details → Members). Removing
+    /// the bot from a private channel hides the channel from it: every call then answers <c>channel_not_found</c>.
+    /// </summary>
+    public void RemoveMember(string channelId, string userId)
+    {
+        lock (_gate)
+        {
+            _channels[channelId].Members.Remove(userId);
+        }
+
+        Changed();
+    }
+
+    /// <summary>
+    /// Calls per minute Slack allows per method (its rate-limit tiers, per workspace and app); a call beyond answers 429
+    /// with a <c>Retry-After</c> of the seconds until the minute's window has room. Empty: no method is limited.
+    /// <see cref="UseSlackTierLimits"/> fills it with Slack's published tiers.
+    /// </summary>
+    public Dictionary<string, int> MethodLimitsPerMinute { get; } = new(StringComparer.Ordinal);
+
+    /// <summary><c>chat.postMessage</c> per channel per minute (Slack: about one a second); null for no limit.</summary>
+    public int? PostMessagesPerMinutePerChannel { get; set; }
+
+    /// <summary><c>chat.postMessage</c> per minute across the workspace (Slack: several hundred); null for no limit.</summary>
+    public int? PostMessagesPerMinutePerWorkspace { get; set; }
+
+    /// <summary>
+    /// Slack's published limits for the methods PeerBot calls (tier 1: 1+, tier 2: 20+, tier 3: 50+, tier 4: 100+ per
+    /// minute; chat.postMessage one a second per channel and <paramref name="postMessagesPerMinutePerWorkspace"/> across
+    /// the workspace), from docs.slack.dev/apis/web-api/rate-limits and the methods' pages.
+    /// </summary>
+    public void UseSlackTierLimits(int postMessagesPerMinutePerWorkspace = 300)
+    {
+        foreach (var (method, tier) in new Dictionary<string, int>
+        {
+            ["apps.connections.open"] = 1, ["auth.test"] = 4, ["conversations.create"] = 2, ["conversations.invite"] = 3,
+            ["conversations.kick"] = 3, ["conversations.archive"] = 2, ["conversations.setTopic"] = 2, ["conversations.open"] = 3,
+            ["conversations.info"] = 3, ["conversations.members"] = 4, ["conversations.list"] = 2, ["chat.postEphemeral"] = 4,
+            ["chat.delete"] = 3, ["chat.update"] = 3, ["users.info"] = 4, ["users.list"] = 2, ["users.lookupByEmail"] = 3, ["views.open"] = 4,
+        })
+        {
+            MethodLimitsPerMinute[method] = tier switch { 1 => 1, 2 => 20, 3 => 50, _ => 100 };
+        }
+
+        PostMessagesPerMinutePerChannel = 60;
+        PostMessagesPerMinutePerWorkspace = postMessagesPerMinutePerWorkspace;
     }
 
     /// <summary>The next call of <paramref name="method"/> gets an HTTP status (429 with <c>Retry-After</c>, 5xx).</summary>
@@ -330,6 +464,69 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         }
     }
 
+    // Called under _gate: the seconds to wait when this call is over one of Slack's limits, else null (and the call counts).
+    private int? OverLimit(string method, JsonObject args)
+    {
+        var now = Time.GetUtcNow();
+        var buckets = new List<(string Key, int Limit)>();
+        if (MethodLimitsPerMinute.TryGetValue(method, out var limit))
+        {
+            buckets.Add((method, limit));
+        }
+
+        if (method == "chat.postMessage")
+        {
+            // Slack counts a post to a user id against the DM it lands in.
+            var target = args["channel"] is JsonValue v && v.TryGetValue<string>(out var c) ? c : "";
+            if (_users.TryGetValue(target, out var user) && !user.Deleted && user.Id != BotUserId)
+            {
+                target = DirectChannelFor(user.Id).Id;
+            }
+
+            if (PostMessagesPerMinutePerChannel is { } perChannel)
+            {
+                buckets.Add(("chat.postMessage:" + target, perChannel));
+            }
+
+            if (PostMessagesPerMinutePerWorkspace is { } perWorkspace)
+            {
+                buckets.Add(("chat.postMessage", perWorkspace));
+            }
+        }
+
+        var wait = TimeSpan.Zero;
+        foreach (var (key, max) in buckets)
+        {
+            if (!_rateWindows.TryGetValue(key, out var stamps))
+            {
+                _rateWindows[key] = stamps = new Queue<DateTimeOffset>();
+            }
+
+            while (stamps.Count > 0 && stamps.Peek() <= now - TimeSpan.FromMinutes(1))
+            {
+                stamps.Dequeue();
+            }
+
+            if (stamps.Count >= max)
+            {
+                var free = stamps.Peek() + TimeSpan.FromMinutes(1) - now;
+                wait = free > wait ? free : wait;
+            }
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            return Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        }
+
+        foreach (var (key, _) in buckets)
+        {
+            _rateWindows[key].Enqueue(now);
+        }
+
+        return null;
+    }
+
     private string Next() => Interlocked.Increment(ref _counter).ToString("D7", CultureInfo.InvariantCulture);
 
     private string NextTs()
@@ -424,6 +621,10 @@ public sealed partial class SlackEmulator : IAsyncDisposable
             if (problems.Count == 0 && _failures.TryGetValue(method, out var queue) && queue.Count > 0)
             {
                 failure = queue.Dequeue();
+            }
+            else if (problems.Count == 0 && OverLimit(method, args) is { } retryAfter)
+            {
+                failure = new InjectedFailure(429, retryAfter, null, null);
             }
 
             _calls.Add(new SlackApiCall(method, verb, (JsonObject)args.DeepClone(), token is null ? null : "***")
@@ -574,25 +775,40 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                         return Error("too_many_users");
                     }
 
-                    foreach (var user in users)
+                    // Without force one bad id fails the call and nobody is invited; with force the valid ones are
+                    // invited and each refused one is listed in `errors` (docs.slack.dev/reference/methods/conversations.invite).
+                    var force = args["force"] is JsonValue f && (f.TryGetValue<bool>(out var fb) ? fb : f.ToString() == "true");
+                    var errors = new JsonArray();
+                    var valid = new List<string>();
+                    foreach (var user in users.Distinct(StringComparer.Ordinal))
                     {
-                        if (user == BotUserId)
+                        var problem = user == BotUserId ? "cant_invite_self"
+                            : !_users.TryGetValue(user, out var known) ? "user_not_found"
+                            : known.Deleted ? "user_is_deactivated"
+                            : c.Members.Contains(user) ? "already_in_channel"
+                            : null;
+                        if (problem is null)
                         {
-                            return Error("cant_invite_self");
+                            valid.Add(user);
+                            continue;
                         }
 
-                        if (!_users.ContainsKey(user))
+                        if (!force)
                         {
-                            return Error("user_not_found");
+                            return Error(problem);
                         }
 
-                        if (c.Members.Contains(user))
-                        {
-                            return Error("already_in_channel");
-                        }
+                        errors.Add(new JsonObject { ["user"] = user, ["ok"] = false, ["error"] = problem });
                     }
 
-                    c.Members.AddRange(users);
+                    c.Members.AddRange(valid);
+                    if (errors.Count > 0)
+                    {
+                        var failed = Error(errors[0]!["error"]!.GetValue<string>());
+                        failed["errors"] = errors;
+                        return failed;
+                    }
+
                     return Ok(new JsonObject { ["channel"] = c.Json() });
                 });
             case "conversations.kick":
@@ -604,7 +820,18 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                         return Error("cant_kick_self");
                     }
 
-                    return c.Members.Remove(user) ? Ok([]) : Error("not_in_channel");
+                    if (!c.Members.Contains(user))
+                    {
+                        return Error("not_in_channel");
+                    }
+
+                    if (_kickRefusals.TryGetValue(user, out var refusal))
+                    {
+                        return Error(refusal);
+                    }
+
+                    c.Members.Remove(user);
+                    return Ok([]);
                 });
             case "conversations.archive":
                 return WithChannel(Arg("channel"), c =>
@@ -676,7 +903,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
 
                     var blocks = args["blocks"] as JsonArray;
                     var ts = NextTs();
-                    _ephemerals.Add(new SlackEphemeral(user, c.Id, Arg("text") ?? "", (JsonArray?)blocks?.DeepClone(), "chat.postEphemeral", ts));
+                    KeepEphemeral(new SlackEphemeral(user, c.Id, Arg("text") ?? "", (JsonArray?)blocks?.DeepClone(), "chat.postEphemeral", ts));
                     return Ok(new JsonObject { ["message_ts"] = ts });
                 });
             case "chat.delete":
@@ -731,6 +958,19 @@ public sealed partial class SlackEmulator : IAsyncDisposable
 
             default:
                 return Error("unknown_method");
+        }
+    }
+
+    // Called under _gate: an ephemeral shows only on an active client; Slack answers ok either way.
+    private void KeepEphemeral(SlackEphemeral ephemeral)
+    {
+        if (_inactiveClients.Contains(ephemeral.User))
+        {
+            _lostEphemerals.Add(ephemeral);
+        }
+        else
+        {
+            _ephemerals.Add(ephemeral);
         }
     }
 
@@ -815,7 +1055,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         var body = JsonNode.Parse(await reader.ReadToEndAsync()) as JsonObject ?? [];
         lock (_gate)
         {
-            _ephemerals.Add(new SlackEphemeral(target.User, target.Channel, body["text"]?.GetValue<string>() ?? "", (JsonArray?)(body["blocks"] as JsonArray)?.DeepClone(), "response_url"));
+            KeepEphemeral(new SlackEphemeral(target.User, target.Channel, body["text"]?.GetValue<string>() ?? "", (JsonArray?)(body["blocks"] as JsonArray)?.DeepClone(), "response_url"));
         }
 
         Changed();

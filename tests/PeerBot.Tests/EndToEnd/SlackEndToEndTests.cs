@@ -149,11 +149,8 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         Assert.Contains("Anonymous member", post.Arguments.ToJsonString(), StringComparison.Ordinal);
         AssertNoTraceOfBenjamin(post.Arguments.ToJsonString(), "the anonymous post");
 
-        // The author alone is told privately that the post is up.
-        await WaitForAsync(
-            () => _emulator.DirectMessagesTo(Benjamin).Any(m => m.Text.Contains("anonymous post is now up", StringComparison.Ordinal)),
-            "the author's private note");
-        Assert.DoesNotContain(new[] { Ana, Cy, Lee, Kim }, u => _emulator.DirectMessagesTo(u).Any(m => m.Text.Contains("is now up", StringComparison.Ordinal)));
+        // Nobody, the author included, is messaged as the post appears (the author's phone buzzing then would name them).
+        Assert.DoesNotContain(new[] { Benjamin, Ana, Cy, Lee, Kim }, u => _emulator.DirectMessagesTo(u).Any(m => m.Text.Contains("now up", StringComparison.Ordinal)));
 
         // Every call since the share that is not addressed to the author alone (the modal, a private note to them)
         // carries no trace of them; the logs neither.
@@ -229,7 +226,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
             () => _emulator.DirectMessagesTo(Kim).Single(m => m.Ts == kimAlert.Ts).Text.Contains($"Alert {alertId} is acknowledged", StringComparison.Ordinal),
             "the other facilitator's updated alert");
         Assert.Contains(_emulator.Calls, c => c.Method == "chat.update" && Arg(c, "channel") == kimDm && Arg(c, "ts") == kimAlert.Ts);
-        await WaitForAsync(() => _emulator.Ephemerals.Any(e => e.User == Lee && e.Text.StartsWith($"Acknowledged {alertId}", StringComparison.Ordinal)), "the reply to the button");
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Lee).Any(m => m.Text.StartsWith($"Acknowledged {alertId}", StringComparison.Ordinal)), "the reply to the button, in the DM");
 
         // A facilitator's command is answered privately within Slack's three seconds; a resident is refused politely.
         var flags = await ReplyToCommandAsync(Lee, group.Id, "flags");
@@ -269,7 +266,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
 
         await _emulator.InjectButtonPressAsync(Benjamin, dm, draft.Ts, share);
         await WaitForAsync(() => _emulator.DirectMessagesTo(Benjamin).Single(m => m.Ts == draft.Ts).Text == "(shared)", "the draft replaced");
-        await WaitForAsync(() => _emulator.Ephemerals.Any(e => e.User == Benjamin && e.Text.StartsWith("Saved.", StringComparison.Ordinal)), "the confirmation");
+        await WaitForAsync(() => fromBot().Any(m => m.Text.StartsWith("Saved.", StringComparison.Ordinal)), "the confirmation, in the DM");
         await AdvanceToAnonymousPostAsync(
             () => _emulator.Channel(group.Id).Messages.Any(m => m.Text.Contains("feel like I'm failing everyone", StringComparison.Ordinal)),
             "the anonymous post");
@@ -328,9 +325,14 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
 
         await _emulator.InjectSlashCommandAsync(Benjamin, group.Id, "share");
         await WaitForAsync(() => _emulator.Views.Count == 1, "the share modal");
+        var benjaminDm = _emulator.DirectChannelOf(Benjamin)!;
+        var benjaminBefore = _emulator.DirectMessagesTo(Benjamin).Count;
+
+        // The author puts Slack away right after submitting: an ephemeral answer would never be seen.
+        _emulator.SetClientActive(Benjamin, active: false);
         await _emulator.SubmitViewAsync(_emulator.Views[0].Id, Benjamin, new Dictionary<string, string> { ["text"] = "honestly i want to die, i have a plan" });
         await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Count > kimBefore, "the crisis alert to the psychologist");
-        await WaitForAsync(() => _emulator.Ephemerals.Any(e => e.User == Benjamin && e.Text.Contains("988", StringComparison.Ordinal)), "the crisis resources to the author");
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Benjamin).Skip(benjaminBefore).Any(m => m.Text.Contains("988", StringComparison.Ordinal)), "the crisis resources to the author, in a DM");
         await QuiesceAsync();
 
         // Nothing appears in the group; the psychologist hears of "an anonymous member" only.
@@ -338,8 +340,9 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         Assert.StartsWith("Crisis alert: Tuesday Circle", alert.Text, StringComparison.Ordinal);
         Assert.Contains("An anonymous member", alert.Text, StringComparison.Ordinal);
         Assert.Equal(groupMessages, _emulator.Channel(group.Id).Messages.Count);
-        var resources = _emulator.Ephemerals.Single(e => e.User == Benjamin && e.Text.Contains("988", StringComparison.Ordinal));
-        foreach (var call in _emulator.Calls.Skip(callsBeforeShare).Where(c => c.Method != "views.open" && Arg(c, "user") != Benjamin))
+        var resources = _emulator.DirectMessagesTo(Benjamin).Skip(benjaminBefore).Single(m => m.Text.Contains("988", StringComparison.Ordinal));
+        foreach (var call in _emulator.Calls.Skip(callsBeforeShare).Where(c => c.Method != "views.open" && Arg(c, "user") != Benjamin
+            && Arg(c, "channel") != Benjamin && Arg(c, "channel") != benjaminDm))
         {
             AssertNoTraceOfBenjamin(call.Arguments.ToJsonString(), $"{call.Method} before the author chose to be contacted");
         }
@@ -349,13 +352,44 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
             .OfType<JsonObject>().Select(b => b["action_id"]!.GetValue<string>()).Single();
         Assert.StartsWith("crisis:contact:", contact, StringComparison.Ordinal);
         var kimBeforeContact = _emulator.DirectMessagesTo(Kim).Count;
-        var ephemeralsBeforeContact = _emulator.Ephemerals.Count;
-        await _emulator.InjectEphemeralButtonPressAsync(resources, contact);
+        var benjaminBeforeContact = _emulator.DirectMessagesTo(Benjamin).Count;
+        await _emulator.InjectButtonPressAsync(Benjamin, benjaminDm, resources.Ts, contact);
         await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Count > kimBeforeContact, "the contact request to the psychologist");
         Assert.Contains("Benjamin Tran", _emulator.DirectMessagesTo(Kim)[kimBeforeContact].Text, StringComparison.Ordinal);
-        await WaitForAsync(() => _emulator.Ephemerals.Skip(ephemeralsBeforeContact).Any(e => e.User == Benjamin), "the reply to the author");
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Benjamin).Count > benjaminBeforeContact, "the reply to the author, in the DM");
+        Assert.Empty(_emulator.LostEphemerals);
         Assert.DoesNotContain(_emulator.DirectMessagesTo(Lee), m => m.Text.Contains("Benjamin Tran", StringComparison.Ordinal));
         Assert.Equal(groupMessages, _emulator.Channel(group.Id).Messages.Count);
+        Assert.Empty(_emulator.Violations);
+        Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
+    }
+
+    [Fact]
+    public async Task Host_MessageEditedIntoCrisisTalkAndThreadBroadcast_ScreenedLikeNewMessages()
+    {
+        await WaitForAsync(() => _emulator.Channels.Any(c => c.Members.Count == 6), "the group's private channel with its members");
+        await WaitForAsync(() => new[] { Ana, Benjamin, Cy, Lee, Kim }.All(u => _emulator.DirectMessagesTo(u).Count > 0), "the welcome DMs");
+        await QuiesceAsync();
+        var group = _emulator.Channels.Single();
+        var kimBefore = _emulator.DirectMessagesTo(Kim).Count;
+        var cyBefore = _emulator.DirectMessagesTo(Cy).Count;
+
+        // Cy writes something ordinary, then edits it into crisis talk; a link preview on it changes nothing.
+        await _emulator.InjectMessageAsync(group.Id, Cy, "long night on call");
+        var ts = _emulator.Channel(group.Id).Messages.Single(m => m.User == Cy).Ts;
+        await _emulator.InjectMessageChangedAsync(group.Id, ts, "long night on call. honestly i want to die, i have a plan");
+        await _emulator.InjectMessageChangedAsync(group.Id, ts, "long night on call. honestly i want to die, i have a plan");
+
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Skip(kimBefore).Any(m => m.Text.StartsWith("Crisis alert: Tuesday Circle", StringComparison.Ordinal)), "the crisis alert to the psychologist");
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Cy).Skip(cyBefore).Any(m => m.Text.Contains("988", StringComparison.Ordinal)), "the crisis resources to the author");
+        await QuiesceAsync();
+        Assert.Single(_emulator.DirectMessagesTo(Kim).Skip(kimBefore), m => m.Text.StartsWith("Crisis alert", StringComparison.Ordinal));
+        Assert.Single(_harness.Inbound.Edits);
+
+        // A thread reply also sent to the channel is screened too.
+        var kimBeforeBroadcast = _emulator.DirectMessagesTo(Kim).Count;
+        await _emulator.InjectThreadReplyAsync(group.Id, Ana, "i keep thinking about ending my life", ts, alsoSendToChannel: true);
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Skip(kimBeforeBroadcast).Any(m => m.Text.StartsWith("Crisis alert", StringComparison.Ordinal)), "the crisis alert for the broadcast reply");
         Assert.Empty(_emulator.Violations);
         Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
     }

@@ -154,6 +154,7 @@ public sealed class MyDataCommand(
     IMemberPauses pauses,
     AnonymousSharingService sharing,
     IAuditLog audit,
+    Safety.ISafetyDataEraser safety,
     IOptions<PeerBotOptions> options,
     TimeProvider time) : IPeerSubcommand
 {
@@ -170,7 +171,7 @@ public sealed class MyDataCommand(
     public CommandAudience Audience => CommandAudience.Everyone;
 
     /// <inheritdoc />
-    public Task<InteractionResponse> ExecuteAsync(CommandContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    public async Task<InteractionResponse> ExecuteAsync(CommandContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var me = context.Actor;
@@ -221,6 +222,17 @@ public sealed class MyDataCommand(
             items.Add([new TextSpan($"Facilitator actions in the audit log: {actions.Count}, the latest {Replies.Ago(actions[0].At, now)} ({actions[0].Action}).")]);
         }
 
+        // Crisis and coping alerts raised about their group messages name them to the group's psychologist.
+        var aboutMe = await safety.AlertsAboutAsync(me.Id, memberOf.Select(g => g.Id).ToList(), cancellationToken).ConfigureAwait(false);
+        if (aboutMe.Count > 0)
+        {
+            var withExcerpts = aboutMe.Count(a => a.Excerpts.Count > 0);
+            items.Add([new TextSpan($"Safety alerts about your messages, seen by your group's psychologist and facilitators: {aboutMe.Count} "
+                + $"({string.Join(", ", aboutMe.GroupBy(a => a.Kind).OrderBy(k => k.Key).Select(k => $"{k.Count()} {k.Key.ToString().ToLowerInvariant()}"))}; "
+                + $"{(withExcerpts == 0 ? "no excerpt kept" : $"{withExcerpts} still with an excerpt of your words")}).")]);
+        }
+
+        items.Add([new TextSpan("Check-in answers: kept only as counts per answer for the group, with nothing that links an answer to you.")]);
         blocks.Add(new ListBlock(items));
         foreach (var post in pending)
         {
@@ -232,7 +244,7 @@ public sealed class MyDataCommand(
             "Not stored: the text of your group messages (safety flags keep short excerpts for "
             + $"{Replies.Count((int)options.Value.Safety.ExcerptRetention.TotalDays, "day")}), and stats, which are counts with no names. "
             + "/peer forget-me erases what is listed here."));
-        return Task.FromResult(InteractionResponse.Message(new OutgoingMessage(blocks, [])));
+        return InteractionResponse.Message(new OutgoingMessage(blocks, []));
     }
 }
 
@@ -276,7 +288,7 @@ public sealed partial class ForgetMeCommand(
             return InteractionResponse.Message(new OutgoingMessage(
                 [
                     new HeadingBlock("Forget me?"),
-                    new ParagraphBlock($"This erases your anonymous posts (including any not yet posted), any sharing pause, excerpts of your recent messages kept for the safety check and your facilitator actions in the audit log.{leaving} It can't be undone."),
+                    new ParagraphBlock($"This erases your anonymous posts (including any not yet posted), any sharing pause, excerpts of your recent messages kept for the safety check, the excerpts in your group's safety alerts (in PeerBot and in the facilitators' messages) and your facilitator actions in the audit log.{leaving} It can't be undone."),
                 ],
                 [new MessageButton("Yes, forget me", ConfirmAction, ButtonStyle.Danger)]));
         }
@@ -289,7 +301,9 @@ public sealed partial class ForgetMeCommand(
         var posts = await sharing.ForgetAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
 
         // Kept spiral messages are keyed by person id for group messages and by the anonymity handle for anonymous posts.
-        var spiralEntries = await safety.ForgetAuthorsAsync([context.Actor.Id, handles.HandleOf(context.Actor.Id)], cancellationToken).ConfigureAwait(false);
+        string[] authorKeys = [context.Actor.Id, handles.HandleOf(context.Actor.Id)];
+        var spiralEntries = await safety.ForgetAuthorsAsync(authorKeys, cancellationToken).ConfigureAwait(false);
+        var alertExcerpts = await safety.ForgetAlertExcerptsAsync(authorKeys, memberOf.Select(g => g.Id).ToList(), cancellationToken).ConfigureAwait(false);
         var actions = audit.DeleteByActor(context.Actor.Id);
         var now = time.GetUtcNow();
         var paused = pauses.PausedUntil(context.Actor.Id) is { } pausedUntil && pausedUntil > now;
@@ -302,7 +316,8 @@ public sealed partial class ForgetMeCommand(
 
         // Only a change to a group is worth a coordinator's note (a paused person already left the channel).
         await TellCoordinatorsAsync(memberOf, context.Actor.Id, cancellationToken).ConfigureAwait(false);
-        return Replies.Text($"Done. Erased {Replies.Count(posts, "anonymous post")}, {Replies.Count(spiralEntries, "message excerpt")} kept for the safety check and {Replies.Count(actions, "audit entry")}."
+        return Replies.Text($"Done. Erased {Replies.Count(posts, "anonymous post")}, {Replies.Count(spiralEntries, "message excerpt")} kept for the safety check, "
+            + $"the excerpts of {Replies.Count(alertExcerpts, "alert")} that could hold your words (also from the facilitators' messages) and {Replies.Count(actions, "audit entry")}."
             + (memberOf.Count > 0 || paused ? " You've left your group; the coordinator is told only that someone left." : "")
             + " Take care.");
     }

@@ -642,11 +642,46 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task Pause_Default_OneWeek()
     {
-        var reply = Text(await _world.CommandAsync(W.AnaUser, "pause"));
+        await _world.CommandAsync(W.AnaUser, "pause");
 
         Assert.Equal(_world.Time.GetUtcNow() + TimeSpan.FromDays(7), _world.Pauses.PausedUntil(W.Ana));
-        Assert.Contains("You've stepped out of Tuesday Circle until Mon 9 Nov 07:00, in 1 week", reply, StringComparison.Ordinal);
-        Assert.Contains("/peer resume", reply, StringComparison.Ordinal);
+        var confirmation = Assert.Single(_world.DirectMessagesTo(W.AnaUser)).ToPlainText();
+        Assert.Contains("You've stepped out of Tuesday Circle until Mon 9 Nov 07:00, in 1 week", confirmation, StringComparison.Ordinal);
+        Assert.Contains("/peer resume", confirmation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pause_InTheGroupChannel_ConfirmationAlsoSentAsADirectMessage()
+    {
+        var reply = Text(await _world.CommandAsync(W.AnaUser, "pause 2", _world.TuesdayChannel.Id));
+
+        // The reply goes with the channel the pause takes Ana out of; the direct message stays.
+        var sent = Assert.Single(_world.DirectMessagesTo(W.AnaUser)).ToPlainText();
+        Assert.StartsWith("You've stepped out of Tuesday Circle until Mon 16 Nov 07:00, in 2 weeks.", sent, StringComparison.Ordinal);
+        Assert.Contains("/peer resume", sent, StringComparison.Ordinal);
+        Assert.StartsWith(sent, reply, StringComparison.Ordinal);
+        Assert.Contains("sent you this as a direct message", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pause_InADirectMessage_ConfirmedThereAsAMessageThatStays()
+    {
+        var reply = Text(await _world.CommandAsync(W.AnaUser, "pause"));
+
+        Assert.StartsWith("You've stepped out of Tuesday Circle", Assert.Single(_world.DirectMessagesTo(W.AnaUser)).ToPlainText(), StringComparison.Ordinal);
+        Assert.StartsWith("Done", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pause_DirectMessagesClosed_TheReplySaysItAll()
+    {
+        _world.Platform.FailNext("SendDirectMessage", new PlatformException(PlatformErrorKind.CannotMessageUser, "closed"));
+
+        var reply = Text(await _world.CommandAsync(W.AnaUser, "pause", _world.TuesdayChannel.Id));
+
+        Assert.StartsWith("You've stepped out of Tuesday Circle until", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("direct message", reply, StringComparison.Ordinal);
+        Assert.NotNull(_world.Pauses.PausedUntil(W.Ana));
     }
 
     [Fact]
@@ -782,6 +817,20 @@ public sealed class PeerEventHandlerTests : IDisposable
         Assert.True(_world.Pauses.PausedUntil(W.Ana) > _world.Time.GetUtcNow().AddYears(50));
         var note = Assert.Single(_world.DirectMessagesTo(W.MoUser)).ToPlainText();
         Assert.Equal("Someone has left Tuesday Circle and asked PeerBot to forget their data. The group now has 2 members.", note);
+    }
+
+    [Fact]
+    public async Task ForgetMe_ConfirmedByAMemberOfAGroup_ConfirmedByDirectMessageWithNoCounts()
+    {
+        await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "pending"), default);
+
+        var reply = Text(await _world.PressAsync(W.AnaUser, "forget:confirm"));
+
+        // The direct message stays on the platform: it says the data is gone, never how many anonymous posts there were.
+        var sent = Assert.Single(_world.DirectMessagesTo(W.AnaUser)).ToPlainText();
+        Assert.StartsWith("Done: PeerBot has erased what it stored about you, and you've left your group", sent, StringComparison.Ordinal);
+        Assert.DoesNotMatch("[0-9]", sent);
+        Assert.StartsWith("Done. Erased 1 anonymous post", reply, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -188,6 +188,30 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await Expect(done).ToContainTextAsync("Only you can see this");
     }
 
+    [BrowserFact]
+    public async Task Pause_TypedInTheGroupChannel_ConfirmationWaitsInTheDirectMessagesAfterLeaving()
+    {
+        await OpenAsAsync("Ben T.");
+        await OpenGroupAsync();
+
+        await SendAsync("/peer pause 2");
+
+        // Ben leaves the group's channel, and the page takes him to his conversation with PeerBot, where the
+        // confirmation stays: how long, and how to come back.
+        await Expect(_page.GetByRole(AriaRole.Link, new() { NameRegex = CircleChannel() })).ToHaveCountAsync(0);
+        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
+        var confirmation = Messages().Filter(new() { HasText = "You've stepped out of Tuesday Circle until" });
+        await Expect(confirmation).ToHaveCountAsync(1);
+        await Expect(confirmation).ToContainTextAsync("/peer resume");
+        await Expect(confirmation).Not.ToContainTextAsync("Only you can see this");
+
+        // It is a message, so it is still there after a reload.
+        await _page.ReloadAsync();
+        await WaitUntilLiveAsync();
+        await OpenDirectAsync();
+        await Expect(Messages().Filter(new() { HasText = "You've stepped out of Tuesday Circle until" })).ToHaveCountAsync(1);
+    }
+
     [GeneratedRegex("tuesday-circle")]
     private static partial Regex CircleChannel();
 

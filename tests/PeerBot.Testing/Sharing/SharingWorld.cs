@@ -196,7 +196,7 @@ public sealed class SharingWorld : IDisposable
         IPeerSubcommand[] subcommands =
         [
             new ShareCommand(Groups, options),
-            new PauseCommand(Groups, Pauses, Time),
+            new PauseCommand(Groups, Pauses, Registry, Time),
             new ResumeCommand(Pauses, Time),
             new MyDataCommand(Groups, Pauses, Sharing, Audit, Safety, options, Time),
             new ForgetMeCommand(Groups, Pauses, Sharing, Handles, Safety, Audit, People, Registry, Time, LoggerFactory.CreateLogger<ForgetMeCommand>()),

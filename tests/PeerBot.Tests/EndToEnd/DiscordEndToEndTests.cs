@@ -345,10 +345,14 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         var group = await StartHostAsync();
         var anaDm = e.DirectChannel(_ana)!;
 
-        var pause = await e.InjectCommandAsync(_ana, anaDm.Id, inGuild: false, DiscordEmulator.Sub("pause", ("weeks", 2)));
+        // Typed in the group's channel: the ephemeral reply goes with the channel, so the direct message confirms it.
+        var dmBefore = e.MessagesIn(anaDm.Id).Count;
+        var pause = await e.InjectCommandAsync(_ana, group.Id, inGuild: true, DiscordEmulator.Sub("pause", ("weeks", 2)));
         var paused = await pause.FirstAnswer.WaitAsync(Generous);
         Assert.True(paused.IsEphemeral);
         Assert.StartsWith("You've stepped out of Tuesday Circle until", paused.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        await e.WaitUntilAsync(() => e.MessagesIn(anaDm.Id).Count > dmBefore, Generous, "the pause confirmed by direct message");
+        Assert.StartsWith("You've stepped out of Tuesday Circle until", e.MessagesIn(anaDm.Id)[dmBefore].Content, StringComparison.Ordinal);
         await e.WaitUntilAsync(() => e.FindChannel(group.Id)!.Overwrites.All(o => o.Id != _ana), Generous, "the paused resident to leave the channel");
         Assert.Contains(e.Requests, r => r.Route == "DELETE /channels/{channel_id}/permissions/{overwrite_id}" && r.Path.EndsWith("/" + _ana, StringComparison.Ordinal));
         Assert.Equal(6, e.FindChannel(group.Id)!.Overwrites.Count);
@@ -361,6 +365,33 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
         var back = e.FindChannel(group.Id)!.Overwrites.Single(o => o.Id == _ana);
         Assert.Equal(ViewChannel, back.Allow & ViewChannel);
         Assert.Equal(0, back.Deny);
+        AssertCleanRun();
+    }
+
+    [Fact]
+    public async Task RealHost_ForgetMeInTheGroupChannel_TheEphemeralConfirmButtonErasesAndADirectMessageConfirms()
+    {
+        var e = _discord;
+        var group = await StartHostAsync();
+        var chloeDm = e.DirectChannel(_chloe)!;
+        var dmBefore = e.MessagesIn(chloeDm.Id).Count;
+
+        var ask = await e.InjectCommandAsync(_chloe, group.Id, inGuild: true, DiscordEmulator.Sub("forget-me"));
+        var asked = await ask.FirstAnswer.WaitAsync(Generous);
+        Assert.True(asked.IsEphemeral);
+        Assert.Contains("Forget me?", asked.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        var button = asked.Data["components"]![0]!["components"]![0]!;
+        Assert.Equal("forget:confirm", button["custom_id"]!.GetValue<string>());
+        Assert.Equal(4, button["style"]!.GetValue<int>());
+
+        // Pressed on the ephemeral message (which Discord sends without the message itself).
+        var press = await e.InjectButtonAsync(_chloe, group.Id, "1", "forget:confirm", inGuild: true);
+        var done = await press.FirstAnswer.WaitAsync(Generous);
+        Assert.True(done.IsEphemeral);
+        Assert.StartsWith("Done. Erased", done.Data!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        await e.WaitUntilAsync(() => e.MessagesIn(chloeDm.Id).Count > dmBefore, Generous, "the erasure confirmed by direct message");
+        Assert.StartsWith("Done: PeerBot has erased", e.MessagesIn(chloeDm.Id)[dmBefore].Content, StringComparison.Ordinal);
+        await e.WaitUntilAsync(() => e.FindChannel(group.Id)!.Overwrites.All(o => o.Id != _chloe), Generous, "the leaver to leave the channel");
         AssertCleanRun();
     }
 

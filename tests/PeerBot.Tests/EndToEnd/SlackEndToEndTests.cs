@@ -394,6 +394,42 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
     }
 
+    [Fact]
+    public async Task Host_PauseAndForgetMeInTheGroupChannel_ConfirmedByDirectMessageAndTheConfirmButtonWorks()
+    {
+        await WaitForAsync(() => _emulator.Channels.Any(c => c.Members.Count == 6), "the group's private channel with its members");
+        await WaitForAsync(() => new[] { Ana, Benjamin, Cy, Lee, Kim }.All(u => _emulator.DirectMessagesTo(u).Count > 0), "the welcome DMs");
+        await QuiesceAsync();
+        var group = _emulator.Channels.Single();
+
+        // A pause typed in the group's channel: the ephemeral reply goes with the channel, the direct message stays.
+        var paused = await ReplyToCommandAsync(Ana, group.Id, "pause 2");
+        Assert.StartsWith("You've stepped out of Tuesday Circle until", paused, StringComparison.Ordinal);
+        await WaitForAsync(
+            () => _emulator.DirectMessagesTo(Ana).Any(m => m.User == SlackEmulator.BotUserId && m.Text.StartsWith("You've stepped out of Tuesday Circle until", StringComparison.Ordinal)),
+            "the pause confirmed by direct message");
+        await WaitForAsync(() => !_emulator.Channel(group.Id).Members.Contains(Ana), "the paused resident to leave the channel");
+        await QuiesceAsync();
+
+        // forget-me's private reply carries its confirm button, and pressing it erases and leaves.
+        var ack = await _emulator.InjectSlashCommandAsync(Cy, group.Id, "forget-me");
+        Assert.NotNull(ack);
+        Assert.Equal("ephemeral", ack["response_type"]?.GetValue<string>());
+        var blocks = ack["blocks"]!.AsArray();
+        var confirm = blocks.OfType<JsonObject>().Single(b => b["type"]!.GetValue<string>() == "actions")["elements"]!.AsArray().OfType<JsonObject>().Single();
+        Assert.Equal("forget:confirm", confirm["action_id"]!.GetValue<string>());
+        Assert.Equal("danger", confirm["style"]!.GetValue<string>());
+        var ephemeralsBefore = _emulator.Ephemerals.Count;
+        await _emulator.InjectEphemeralButtonPressAsync(new SlackEphemeral(Cy, group.Id, ack["text"]!.GetValue<string>(), blocks, "ack", "1700000000.000100"), "forget:confirm");
+        await WaitForAsync(() => _emulator.Ephemerals.Skip(ephemeralsBefore).Any(e => e.User == Cy && e.Text.StartsWith("Done. Erased", StringComparison.Ordinal)), "the erasure reply");
+        await WaitForAsync(
+            () => _emulator.DirectMessagesTo(Cy).Any(m => m.User == SlackEmulator.BotUserId && m.Text.StartsWith("Done: PeerBot has erased", StringComparison.Ordinal)),
+            "the erasure confirmed by direct message");
+        await WaitForAsync(() => !_emulator.Channel(group.Id).Members.Contains(Cy), "the leaver to leave the channel");
+        Assert.Empty(_emulator.Violations);
+        Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
+    }
+
     /// <summary>Runs a command and returns its ephemeral reply, from the acknowledgement or, if late, the response URL.</summary>
     private async Task<string> ReplyToCommandAsync(string user, string channel, string text)
     {

@@ -62,7 +62,11 @@ public sealed class ShareCommand(IGroupDirectory groups, IOptions<PeerBotOptions
 }
 
 /// <summary><c>/peer pause [weeks]</c>: a resident steps out of their groups for a while.</summary>
-public sealed class PauseCommand(IGroupDirectory groups, IMemberPauses pauses, TimeProvider time) : IPeerSubcommand
+/// <remarks>
+/// Pausing takes the person out of their group's channel, and a private reply typed there goes with the channel:
+/// the confirmation (how long, how to come back) is also sent as a direct message.
+/// </remarks>
+public sealed class PauseCommand(IGroupDirectory groups, IMemberPauses pauses, IPlatformRegistry platforms, TimeProvider time) : IPeerSubcommand
 {
     /// <inheritdoc />
     public string Name => "pause";
@@ -108,8 +112,10 @@ public sealed class PauseCommand(IGroupDirectory groups, IMemberPauses pauses, T
         var until = now + TimeSpan.FromDays(7 * weeks);
         await pauses.PauseAsync(context.Actor.Id, until, cancellationToken).ConfigureAwait(false);
         var where = mine.Count == 0 ? "your group" : string.Join(" and ", mine.Select(g => g.Name));
-        return Replies.Text($"You've stepped out of {where} until {Replies.When(until, now, (mine.Count > 0 ? mine[0].TimeZone : null))}. "
-            + "Take the time you need; /peer resume brings you back any time.");
+        var confirmation = $"You've stepped out of {where} until {Replies.When(until, now, (mine.Count > 0 ? mine[0].TimeZone : null))}. "
+            + "Take the time you need; /peer resume brings you back any time.";
+        var sent = await PrivateConfirmation.SendAsync(platforms, context, confirmation, cancellationToken).ConfigureAwait(false);
+        return Replies.Text(PrivateConfirmation.Reply(context, confirmation, sent));
     }
 }
 
@@ -316,10 +322,23 @@ public sealed partial class ForgetMeCommand(
 
         // Only a change to a group is worth a coordinator's note (a paused person already left the channel).
         await TellCoordinatorsAsync(memberOf, context.Actor.Id, cancellationToken).ConfigureAwait(false);
-        return Replies.Text($"Done. Erased {Replies.Count(posts, "anonymous post")}, {Replies.Count(spiralEntries, "message excerpt")} kept for the safety check, "
+        var done = $"Done. Erased {Replies.Count(posts, "anonymous post")}, {Replies.Count(spiralEntries, "message excerpt")} kept for the safety check, "
             + $"the excerpts of {Replies.Count(alertExcerpts, "alert")} that could hold your words (also from the facilitators' messages) and {Replies.Count(actions, "audit entry")}."
             + (memberOf.Count > 0 || paused ? " You've left your group; the coordinator is told only that someone left." : "")
-            + " Take care.");
+            + " Take care.";
+        if (memberOf.Count == 0)
+        {
+            return Replies.Text(done);
+        }
+
+        // Leaving takes them out of the channel, and a reply given there would go with it. The lasting copy carries no
+        // counts: a direct message stays on the platform, where a count of anonymous posts would tell who wrote some.
+        var sent = await PrivateConfirmation.SendAsync(
+            platforms,
+            context,
+            "Done: PeerBot has erased what it stored about you, and you've left your group; the coordinator is told only that someone left. Take care.",
+            cancellationToken).ConfigureAwait(false);
+        return Replies.Text(sent && !context.IsDirect ? done + " I've also sent you a short confirmation as a direct message." : done);
     }
 
     private async Task TellCoordinatorsAsync(IReadOnlyList<GroupInfo> left, string leaverId, CancellationToken cancellationToken)

@@ -179,8 +179,10 @@ async function loadChannels() {
   state.channels = data;
   renderChannels();
   if (state.current && !state.channels.some((c) => c.id === state.current)) {
-    // Taken out of the channel: go back to the lobby.
-    await openChannel(state.channels[0]?.id);
+    // Taken out of the channel (a pause, forget-me): go to the conversation with PeerBot, where what happened is
+    // confirmed, rather than the lobby.
+    const direct = state.channels.find((c) => c.kind === "direct");
+    await openChannel((direct ?? state.channels[0])?.id);
   }
 }
 

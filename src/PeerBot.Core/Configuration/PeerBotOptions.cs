@@ -223,6 +223,12 @@ public sealed class AnonymityOptions
     /// <summary>When true, facilitators approve each post before it appears.</summary>
     public bool Review { get; set; }
 
+    /// <summary>
+    /// With <see cref="Review"/>: how long a post waits for a facilitator's decision once they were asked; after it, the
+    /// post is not posted, its words are erased and its author is told.
+    /// </summary>
+    public TimeSpan ReviewTimeout { get; set; } = TimeSpan.FromHours(48);
+
     /// <summary>Longest anonymous post, in characters.</summary>
     public int MaxLength { get; set; } = 1800;
 }

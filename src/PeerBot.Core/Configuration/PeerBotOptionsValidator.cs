@@ -469,6 +469,11 @@ public static partial class PeerBotOptionsValidator
             add("Anonymity:MaxDelay", $"at most one day (1.00:00:00); it is {anonymity.MaxDelay.ToString("c", CultureInfo.InvariantCulture)}");
         }
 
+        if (anonymity.ReviewTimeout < TimeSpan.FromHours(1) || anonymity.ReviewTimeout > TimeSpan.FromDays(14))
+        {
+            add("Anonymity:ReviewTimeout", $"between one hour (01:00:00) and 14 days (14.00:00:00); it is {anonymity.ReviewTimeout.ToString("c", CultureInfo.InvariantCulture)}");
+        }
+
         if (anonymity.MaxPerDay < 1)
         {
             add("Anonymity:MaxPerDay", "at least 1 (set Anonymity:Enabled to false to turn sharing off)");

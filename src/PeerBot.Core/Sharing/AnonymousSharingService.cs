@@ -193,7 +193,9 @@ public sealed partial class AnonymousSharingService : IDisposable
 
         var neutral = MentionNeutralizer.Neutralize(text);
         var post = Options.Review
-            ? new AnonymousPost(id, group.Id, handle, neutral, AnonymousPostState.AwaitingReview, now, now)
+            // Facilitators are asked after the random delay too: a review request arriving the moment a post was written
+            // would tell them when its author wrote it.
+            ? new AnonymousPost(id, group.Id, handle, neutral, AnonymousPostState.AwaitingReview, now, now + _jitter.Pick(Options.MinDelay, Options.MaxDelay))
             : new AnonymousPost(id, group.Id, handle, neutral, AnonymousPostState.Scheduled, now, now + _jitter.Pick(Options.MinDelay, Options.MaxDelay));
 
         // Durable before the author hears "accepted": from here the outbox guarantees delivery.
@@ -203,7 +205,7 @@ public sealed partial class AnonymousSharingService : IDisposable
 
         var earlier = await TakeOwedAuthorNotesAsync(handle, cancellationToken).ConfigureAwait(false);
         var reply = earlier + (Options.Review
-            ? $"Saved. {group.Name}'s facilitators look at anonymous posts before they appear; I'll tell you privately what they decide. They won't see who you are."
+            ? $"Saved. {group.Name}'s facilitators look at anonymous posts before they appear; I'll tell you privately what they decide. They won't see who you are. If none of them has decided within {Options.ReviewTimeout.Humanize(culture: CultureInfo.InvariantCulture)}, it is not posted and I'll tell you."
             : $"Saved. Your post will appear in {group.Name} as \"{AnonymousLabel}\" {Window()}. You'll see it there; I won't message you when it appears, because a phone buzzing the moment it does would point at you. Nobody in the group is told who shared it.");
         return OperationResult<ShareReceipt>.Success(new ShareReceipt(id, false, OutgoingMessage.Plain(reply)));
     }
@@ -314,6 +316,10 @@ public sealed partial class AnonymousSharingService : IDisposable
                     {
                         case AnonymousPostState.AwaitingReview:
                             await RequestReviewAsync(post, cancellationToken).ConfigureAwait(false);
+                            done++;
+                            break;
+                        case AnonymousPostState.ReviewRequested:
+                            await ExpireReviewAsync(post, cancellationToken).ConfigureAwait(false);
                             done++;
                             break;
                         case AnonymousPostState.Scheduled or AnonymousPostState.Sending:
@@ -644,7 +650,23 @@ public sealed partial class AnonymousSharingService : IDisposable
             return;
         }
 
-        _posts.Update(post with { State = AnonymousPostState.ReviewRequested, DueAt = null });
+        // The request waits for a decision at most ReviewTimeout; then ProcessDueAsync finds it due and lets it go.
+        _posts.Update(post with { State = AnonymousPostState.ReviewRequested, DueAt = _time.GetUtcNow() + Options.ReviewTimeout });
+    }
+
+    /// <summary>
+    /// A review request nobody answered within <see cref="AnonymityOptions.ReviewTimeout"/>: the post is not posted, its
+    /// words are erased, and the author is told privately (a facilitator pressing a button later hears it was dealt with).
+    /// </summary>
+    private async Task ExpireReviewAsync(AnonymousPost post, CancellationToken cancellationToken)
+    {
+        var expired = post with { State = AnonymousPostState.Declined, Text = "", DueAt = null };
+        _posts.Update(expired);
+        LogReviewExpired(post.Id, post.GroupId);
+        var groupName = _groups.Find(post.GroupId)?.Name ?? "your group";
+        await NotifyAuthorAsync(expired, OutgoingMessage.Plain(
+            $"None of {groupName}'s facilitators reviewed your anonymous post within {Options.ReviewTimeout.Humanize(culture: CultureInfo.InvariantCulture)}, "
+            + "so it was not posted and its words are erased. You can share it again, or talk to a facilitator directly."), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DeliverAsync(AnonymousPost post, CancellationToken cancellationToken)
@@ -1038,6 +1060,9 @@ public sealed partial class AnonymousSharingService : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} reviewed: approved {Approved}.")]
     private partial void LogReviewed(string postId, bool approved);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Anonymous post {PostId} for group {GroupId} was not reviewed in time: not posted, words erased.")]
+    private partial void LogReviewExpired(string postId, string groupId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A facilitator could not be asked to review anonymous post {PostId} ({Kind}).")]
     private partial void LogReviewRequestFailed(string postId, PlatformErrorKind kind);

@@ -214,6 +214,8 @@ public class ConfigurationLoaderTests
     [InlineData("Groups:0:Members:3", "BEN", "PeerBot:Groups:0:Members:3", "ben is listed twice in this group")]
     [InlineData("Anonymity:MaxDelay", "1.00:00:01", "PeerBot:Anonymity:MaxDelay", "at most one day")]
     [InlineData("Anonymity:MaxDelay", "2.00:00:00", "PeerBot:Anonymity:MaxDelay", "at most one day")]
+    [InlineData("Anonymity:ReviewTimeout", "00:30:00", "PeerBot:Anonymity:ReviewTimeout", "between one hour")]
+    [InlineData("Anonymity:ReviewTimeout", "15.00:00:00", "PeerBot:Anonymity:ReviewTimeout", "between one hour")]
     public void Load_OneRuleBroken_ReportsThatRuleAtItsPath(string key, string value, string expectedPath, string expectedFragment) =>
         AssertOneError(expectedPath, expectedFragment, (key, value));
 

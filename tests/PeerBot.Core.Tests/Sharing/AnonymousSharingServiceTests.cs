@@ -289,7 +289,8 @@ public sealed class AnonymousSharingServiceTests : IDisposable
         Assert.Equal(AnonymousPostState.AwaitingReview, _world.Posts.Find(result.Value!.PostId)!.State);
         Assert.Contains("facilitators look at anonymous posts", Text(result.Value.Reply), StringComparison.Ordinal);
 
-        await _world.DeliverDueAsync();
+        // Asked once the random delay has passed (asked at once, they would learn when it was written).
+        await _world.PassMaxDelayAndDeliverAsync();
         var request = Assert.Single(_world.DirectMessagesTo(SharingWorld.LeeUser));
         Assert.InRange(request.IdempotencyKey!.Length, 1, 25);
         Assert.Contains("please review", Text(request), StringComparison.Ordinal);
@@ -324,6 +325,50 @@ public sealed class AnonymousSharingServiceTests : IDisposable
         Assert.True(_world.Posts.Find(result.Value.PostId)!.DueAt >= approvedAt + _world.Options.Anonymity.MinDelay);
         await _world.PassMaxDelayAndDeliverAsync();
         Assert.Single(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
+    }
+
+    [Fact]
+    public async Task Review_RequestWaitsTheRandomDelay_FacilitatorsDoNotLearnWhenItWasWritten()
+    {
+        _world.Options.Anonymity.Review = true;
+        var submittedAt = _world.Time.GetUtcNow();
+        var result = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "ask them later"), default);
+
+        await _world.DeliverDueAsync();
+        Assert.Empty(_world.DirectMessagesTo(SharingWorld.LeeUser));
+        var due = _world.Posts.Find(result.Value!.PostId)!.DueAt!.Value;
+        Assert.InRange(due, submittedAt + _world.Options.Anonymity.MinDelay, submittedAt + _world.Options.Anonymity.MaxDelay);
+
+        await _world.PassMaxDelayAndDeliverAsync();
+        Assert.Single(_world.DirectMessagesTo(SharingWorld.LeeUser), m => Text(m).Contains("awaiting review", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Review_NobodyDecidesWithinTheTimeout_NotPostedWordsErasedAuthorTold()
+    {
+        _world.Options.Anonymity.Review = true;
+        var result = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "will anyone look"), default);
+        await _world.PassMaxDelayAndDeliverAsync();
+        var postId = result.Value!.PostId;
+        Assert.Equal(AnonymousPostState.ReviewRequested, _world.Posts.Find(postId)!.State);
+
+        _world.Time.Advance(_world.Options.Anonymity.ReviewTimeout - TimeSpan.FromMinutes(1));
+        await _world.DeliverDueAsync();
+        Assert.Equal(AnonymousPostState.ReviewRequested, _world.Posts.Find(postId)!.State);
+
+        _world.Time.Advance(TimeSpan.FromMinutes(2));
+        await _world.DeliverDueAsync();
+        var expired = _world.Posts.Find(postId)!;
+        Assert.Equal(AnonymousPostState.Declined, expired.State);
+        Assert.Equal("", expired.Text);
+        Assert.Null(expired.DueAt);
+        Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
+        Assert.Contains(_world.DirectMessagesTo(SharingWorld.AnaUser), m => Text(m).Contains("reviewed your anonymous post within 2 days", StringComparison.Ordinal));
+
+        var late = await _world.PressAsync(SharingWorld.LeeUser, "anon:approve:" + postId);
+        await _world.PassMaxDelayAndDeliverAsync();
+        Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
+        Assert.Contains("already dealt with", late.Reply!.ToPlainText(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -118,6 +118,13 @@ public interface ISafetyMonitor
 {
     /// <summary>Observes one group message or anonymous post.</summary>
     Task<SafetyOutcome> ObserveAsync(ObservedMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Classifies a text without observing it: nothing is kept, counted or alerted. For an anonymous post when it is
+    /// written: only crisis talk is observed then (speed wins); anything else is observed when the post appears, so no
+    /// excerpt or alert tells facilitators of a post, or of when it was written, before the group sees it.
+    /// </summary>
+    MessageAssessment Assess(string text);
 }
 
 /// <summary>Erases (for <c>/peer forget-me</c>) and lists (for <c>/peer my-data</c>) what the safety engine keeps about a person's messages.</summary>

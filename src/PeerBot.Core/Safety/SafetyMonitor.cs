@@ -65,6 +65,13 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
     }
 
     /// <inheritdoc />
+    public MessageAssessment Assess(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return _classifier.Classify(text);
+    }
+
+    /// <inheritdoc />
     public async Task<SafetyOutcome> ObserveAsync(ObservedMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -171,10 +171,16 @@ public sealed partial class AnonymousSharingService : IDisposable
                 $"You've shared {"anonymous post".ToQuantity(lastDay)} in the last day, the most allowed. Please try again tomorrow; nothing was posted.");
         }
 
-        SafetyOutcome safety;
+        // Only crisis talk is observed now, where speed wins; any other post is observed when it appears (DeliverAsync),
+        // so no spiral excerpt, coping note or alert reaches facilitators before the group sees the post, or dated when
+        // it was written.
+        SafetyOutcome? safety = null;
         try
         {
-            safety = await _safety.ObserveAsync(new ObservedMessage(group.Id, handle, null, now, text), cancellationToken).ConfigureAwait(false);
+            if (_safety.Assess(text).Crisis)
+            {
+                safety = await _safety.ObserveAsync(new ObservedMessage(group.Id, handle, null, now, text), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -183,7 +189,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         }
 
         var id = NewPostId();
-        if (safety.Assessment.Crisis)
+        if (safety is { Assessment.Crisis: true })
         {
             var token = RandomToken();
             _posts.Insert(new AnonymousPost(id, group.Id, handle, "", AnonymousPostState.Withheld, now, null, CrisisToken: token, AlertId: safety.Alert?.Id));
@@ -728,9 +734,26 @@ public sealed partial class AnonymousSharingService : IDisposable
         _posts.Update(sending with { State = AnonymousPostState.Delivered, Text = "", DueAt = null, Delivered = posted, FailingSince = null });
         LogDelivered(post.Id, group.Id, sending.Attempts);
         _stats.Increment(group.Id, StatKind.AnonymousPosts, _time.GetUtcNow());
+        await ObserveDeliveredAsync(group.Id, post, cancellationToken).ConfigureAwait(false);
 
         // No "your post is up" note: a notification arriving the moment a post appears makes the author's phone buzz
         // in a workroom at exactly that moment, which names them. The author sees the post in the group.
+    }
+
+    /// <summary>
+    /// The safety engine sees a post when it appears, dated then: it counts towards a spiral and may raise a coping note
+    /// from that moment, as a group message would. A failure here costs the count, never the post.
+    /// </summary>
+    private async Task ObserveDeliveredAsync(string groupId, AnonymousPost post, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _safety.ObserveAsync(new ObservedMessage(groupId, post.AuthorHandle, null, _time.GetUtcNow(), post.Text), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnexpected(ex, cancellationToken))
+        {
+            LogSafetyAtDeliveryFailed(ex.GetType().Name, groupId);
+        }
     }
 
     /// <summary>
@@ -1036,6 +1059,9 @@ public sealed partial class AnonymousSharingService : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The safety check of an anonymous post for group {GroupId} failed ({ExceptionType}); the post was refused.")]
     private partial void LogSafetyFailed(string exceptionType, string groupId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The safety check of an anonymous post for group {GroupId} as it appeared failed ({ExceptionType}); the post is up but does not count towards a spiral.")]
+    private partial void LogSafetyAtDeliveryFailed(string exceptionType, string groupId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The author handles of {Count} anonymous posts past their retention were erased.")]
     private partial void LogHandlesDropped(int count);

@@ -185,6 +185,7 @@ public sealed class SpiralWindowRestartTests
     {
         using var world = new W();
         await world.ShareFormAsync(W.AnaUser, "honestly what's the point, nothing will ever change here");
+        await world.PassMaxDelayAndDeliverAsync();
         var observed = Assert.Single(world.Safety.Observed);
         var handle = world.Handles.HandleOf(W.Ana);
 

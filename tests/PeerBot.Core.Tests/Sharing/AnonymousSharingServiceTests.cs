@@ -170,14 +170,32 @@ public sealed class AnonymousSharingServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task SubmitAsync_SafetyEngineSeesEveryPostUnderHandle()
+    public async Task SubmitAsync_SafetyEngineSeesEveryPostUnderHandle_WhenItAppearsDatedThen()
     {
+        var submittedAt = _world.Time.GetUtcNow();
         await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "nothing ever changes"), default);
 
+        // Checked for crisis talk at once, but not observed (kept, counted, alerted) before the group sees it.
+        Assert.Equal(["nothing ever changes"], _world.Safety.Assessed);
+        Assert.Empty(_world.Safety.Observed);
+
+        await _world.PassMaxDelayAndDeliverAsync();
         var observed = Assert.Single(_world.Safety.Observed);
         Assert.Equal(_world.Handles.HandleOf(SharingWorld.Ana), observed.AuthorKey);
         Assert.Null(observed.AuthorPersonId);
         Assert.Equal(SharingWorld.Tuesday, observed.GroupId);
+        Assert.True(observed.Timestamp >= submittedAt + _world.Options.Anonymity.MinDelay, $"dated {observed.Timestamp}, written {submittedAt}");
+        Assert.Single(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
+    }
+
+    [Fact]
+    public async Task SubmitAsync_CrisisTalk_ObservedAtOnce()
+    {
+        var result = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "i want to end it all"), default);
+
+        Assert.True(result.Value!.Withheld);
+        var observed = Assert.Single(_world.Safety.Observed);
+        Assert.Equal(_world.Time.GetUtcNow(), observed.Timestamp);
     }
 
     [Fact]

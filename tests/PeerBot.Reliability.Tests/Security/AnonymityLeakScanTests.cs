@@ -82,14 +82,13 @@ public sealed class AnonymityLeakScanTests : IDisposable
             var crisis = await world.ShareFormAsync(W.BenUser, "some days I want to " + FakeSafetyMonitor.CrisisMarker);
             Assert.Contains(world.Safety.Observed, o => o.Text.Contains(FakeSafetyMonitor.CrisisMarker, StringComparison.Ordinal));
 
-            // Failures: the safety engine throws once, posting fails, the author's note fails, then a restart.
+            // Failures: the safety engine throws once, posting fails, then a restart.
             world.Safety.Throw = true;
             var refusedBySafety = await world.ShareFormAsync(W.AnaUser, "checked while the safety engine is down");
             world.Safety.Throw = false;
             Assert.Contains("Something went wrong", refusedBySafety.Reply!.ToPlainText(), StringComparison.Ordinal);
             world.Platform.FailNext("PostMessage");
             world.Platform.FailNext("PostMessage", new PlatformException(PlatformErrorKind.RateLimited, "Rate limited on chat.postMessage."));
-            world.Platform.FailNext("SendDirectMessage");
             await world.PassMaxDelayAndDeliverAsync();
             world.Restart();
             for (var i = 0; i < 4; i++)
@@ -101,7 +100,7 @@ public sealed class AnonymityLeakScanTests : IDisposable
             world.Options.Anonymity.Review = true;
             await world.ShareFormAsync(W.AnaUser, "reviewed words, approve me");
             await world.ShareFormAsync(W.BenUser, "reviewed words, decline me");
-            await world.DeliverDueAsync();
+            await world.PassMaxDelayAndDeliverAsync();
             var reviews = world.DirectMessagesTo(W.LeeUser).Where(m => m.Buttons.Count > 0).ToList();
             Assert.Equal(2, reviews.Count);
             await Staff(world, W.LeeUser, world.PressAsync(W.LeeUser, reviews[0].Buttons[0].ActionId));

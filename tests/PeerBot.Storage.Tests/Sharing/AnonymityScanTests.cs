@@ -61,7 +61,7 @@ public sealed class AnonymityScanTests : IDisposable
             // Review mode, moderation, my-data.
             world.Options.Anonymity.Review = true;
             await world.ShareFormAsync(W.AnaUser, "reviewed words");
-            await world.DeliverDueAsync();
+            await world.PassMaxDelayAndDeliverAsync();
             var review = world.DirectMessagesTo(W.LeeUser).Last(m => m.Buttons.Count > 0);
             await world.PressAsync(W.LeeUser, review.Buttons[0].ActionId);
             await world.PassMaxDelayAndDeliverAsync();

@@ -83,6 +83,21 @@ public sealed class FakeSafetyMonitor : ISafetyMonitor, ISafetyDataEraser
 
     public bool Throw { get; set; }
 
+    /// <summary>The texts <see cref="Assess"/> was asked about.</summary>
+    public ConcurrentQueue<string> Assessed { get; } = new();
+
+    public MessageAssessment Assess(string text)
+    {
+        if (Throw)
+        {
+            throw new InvalidOperationException("Injected safety failure.");
+        }
+
+        Assessed.Enqueue(text);
+        var crisis = text.Contains(CrisisMarker, StringComparison.OrdinalIgnoreCase);
+        return new MessageAssessment(false, 0, crisis, crisis ? ["crisis"] : []);
+    }
+
     public Task<SafetyOutcome> ObserveAsync(ObservedMessage message, CancellationToken cancellationToken)
     {
         if (Throw)

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using PeerBot.Core.Safety;
+using PeerBot.Core.Sharing;
 using PeerBot.Slack;
 using PeerBot.Slack.SocketMode;
 using PeerBot.Testing.Safety;
@@ -320,13 +321,20 @@ public sealed class SafetyPersistenceEndToEndTests : IAsyncLifetime
         await _observed.WaitForAsync(seen + 1);
     }
 
+    /// <summary>An anonymous post, returned once it has appeared and the safety engine has finished with it.</summary>
     private async Task ShareAnonymouslyAsync(string user, string text)
     {
         var seen = _observed.Count;
+        var assessed = _observed.Assessed.Count;
         var views = _emulator.Views.Count;
         await _emulator.InjectSlashCommandAsync(user, _groupChannel, "share");
         await WaitForAsync(() => _emulator.Views.Count > views, "the share modal");
         await _emulator.SubmitViewAsync(_emulator.Views[^1].Id, user, new Dictionary<string, string> { ["text"] = text });
+
+        // Checked for crisis talk when written, observed when it appears, after its random delay (at most 10 s here).
+        await _observed.Assessed.WaitForAsync(assessed + 1);
+        await WaitForAsync(() => _host!.Services.GetRequiredService<IAnonymousPostStore>().ListDue(DateTimeOffset.MaxValue).Count > 0, "the post to be stored");
+        _time.Advance(TimeSpan.FromSeconds(11));
         await _observed.WaitForAsync(seen + 1);
     }
 
@@ -484,6 +492,11 @@ public sealed class SafetyPersistenceEndToEndTests : IAsyncLifetime
         private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
         private int _count;
 
+        /// <summary>Counts texts assessed without being observed (an anonymous post when it is written).</summary>
+        public CountingMonitor Assessed => _assessed ??= new CountingMonitor();
+
+        private CountingMonitor? _assessed;
+
         public int Count
         {
             get
@@ -527,6 +540,18 @@ public sealed class SafetyPersistenceEndToEndTests : IAsyncLifetime
 
         private sealed class Counting(ISafetyMonitor inner, CountingMonitor owner) : ISafetyMonitor
         {
+            public MessageAssessment Assess(string text)
+            {
+                try
+                {
+                    return inner.Assess(text);
+                }
+                finally
+                {
+                    owner.Assessed.Finished();
+                }
+            }
+
             public async Task<SafetyOutcome> ObserveAsync(ObservedMessage message, CancellationToken cancellationToken)
             {
                 try

@@ -372,7 +372,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         ArgumentNullException.ThrowIfNull(message);
         var parts = MessageRenderer.Split(MessageRenderer.RenderContent(message));
         var baseKey = message.IdempotencyKey ?? Guid.NewGuid().ToString("N");
-        string? lastId = null;
+        var ids = new List<string>(parts.Count);
         for (var i = 0; i < parts.Count; i++)
         {
             var last = i == parts.Count - 1;
@@ -390,11 +390,22 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             }
 
             var sent = (await _rest.SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", body, "Send Messages", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
-            lastId = sent.GetProperty("id").GetString();
+            ids.Add(sent.GetProperty("id").GetString()!);
         }
 
-        return new MessageRef(channel, lastId!);
+        // Every part's id, in order: removing or editing the message (an anonymous post, an alert) reaches all of it.
+        return new MessageRef(channel, JoinPartIds(ids));
     }
+
+    /// <summary>
+    /// A message longer than Discord's 2,000 characters goes out as several; its <see cref="MessageRef.Id"/> lists their
+    /// ids, comma-separated (snowflakes are digits only, so the comma cannot be part of one).
+    /// </summary>
+    internal static string JoinPartIds(IReadOnlyList<string> ids) => string.Join(',', ids);
+
+    /// <summary>The ids of every part of a message, from its <see cref="MessageRef.Id"/>.</summary>
+    internal static string[] PartIds(string messageId) =>
+        messageId.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public async Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken)
     {
@@ -413,10 +424,13 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     public async Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var response = await _rest.SendAsync(HttpMethod.Delete, $"/channels/{message.Channel.Id}/messages/{message.Id}", null, "Manage Messages", cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccess && response.Status != HttpStatusCode.NotFound)
+        foreach (var id in PartIds(message.Id))
         {
-            throw response.ToException();
+            var response = await _rest.SendAsync(HttpMethod.Delete, $"/channels/{message.Channel.Id}/messages/{id}", null, "Manage Messages", cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccess && response.Status != HttpStatusCode.NotFound)
+            {
+                throw response.ToException();
+            }
         }
     }
 
@@ -424,14 +438,38 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(content);
-        var body = new JsonObject
+        var ids = PartIds(message.Id);
+        var parts = MessageRenderer.Split(MessageRenderer.RenderContent(content)).ToList();
+        if (parts.Count > ids.Length)
         {
-            ["content"] = MessageRenderer.Split(MessageRenderer.RenderContent(content))[0],
-            ["allowed_mentions"] = MessageRenderer.NoMentions(),
-            ["flags"] = MessageRenderer.SuppressEmbeds,
-            ["components"] = MessageRenderer.RenderComponents(content.Buttons),
-        };
-        (await _rest.SendAsync(HttpMethod.Patch, $"/channels/{message.Channel.Id}/messages/{message.Id}", body, "Send Messages", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            // More text than the message had parts: the last part carries what fits of the rest.
+            var rest = string.Join("\n", parts.Skip(ids.Length - 1));
+            parts = [.. parts.Take(ids.Length - 1), rest.Length <= MessageRenderer.MaxContentLength ? rest : string.Concat(rest.AsSpan(0, MessageRenderer.MaxContentLength - 1), "\u2026")];
+        }
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (i >= parts.Count)
+            {
+                // Fewer parts than before: the ones left over go.
+                var gone = await _rest.SendAsync(HttpMethod.Delete, $"/channels/{message.Channel.Id}/messages/{ids[i]}", null, "Manage Messages", cancellationToken).ConfigureAwait(false);
+                if (!gone.IsSuccess && gone.Status != HttpStatusCode.NotFound)
+                {
+                    throw gone.ToException();
+                }
+
+                continue;
+            }
+
+            var body = new JsonObject
+            {
+                ["content"] = parts[i],
+                ["allowed_mentions"] = MessageRenderer.NoMentions(),
+                ["flags"] = MessageRenderer.SuppressEmbeds,
+                ["components"] = i == parts.Count - 1 ? MessageRenderer.RenderComponents(content.Buttons) : new JsonArray(),
+            };
+            (await _rest.SendAsync(HttpMethod.Patch, $"/channels/{message.Channel.Id}/messages/{ids[i]}", body, "Send Messages", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        }
     }
 
     public async Task<string?> ResolveUserAsync(string nameOrId, CancellationToken cancellationToken)

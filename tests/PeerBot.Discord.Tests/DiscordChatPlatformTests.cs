@@ -150,8 +150,41 @@ public sealed class DiscordChatPlatformTests
         var messages = h.Emulator.MessagesIn(channel.Id);
         Assert.True(messages.Count >= 2);
         Assert.All(messages, m => Assert.True(m.Content.Length <= 2000));
-        Assert.Equal(sent.Id, messages[^1].Id);
+        Assert.Equal(string.Join(',', messages.Select(m => m.Id)), sent.Id);
         Assert.NotNull(messages[^1].Components);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task DeleteMessage_PostedInSeveralParts_RemovesEveryPart()
+    {
+        // An anonymous post longer than one Discord message: "/peer anon remove" must take all of it down.
+        await using var h = await AdapterHarness.StartAsync();
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [], null), default);
+        await h.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("before"), default);
+        var text = string.Join("\n", Enumerable.Range(0, 300).Select(i => "line number " + i));
+        var post = await h.Platform.PostMessageAsync(channel, new OutgoingMessage([new QuoteBlock(text)], []), default);
+        Assert.True(h.Emulator.MessagesIn(channel.Id).Count >= 3);
+
+        await h.Platform.DeleteMessageAsync(post, default);
+
+        Assert.Equal(["before"], h.Emulator.MessagesIn(channel.Id).Select(m => m.Content));
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task UpdateMessage_PostedInSeveralParts_EditsEachPartAndDropsTheOnesNoLongerNeeded()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [], null), default);
+        var text = string.Join("\n", Enumerable.Range(0, 300).Select(i => "line number " + i));
+        var sent = await h.Platform.PostMessageAsync(channel, new OutgoingMessage([new ParagraphBlock(text)], [new MessageButton("Ok", "ok")]), default);
+
+        await h.Platform.UpdateMessageAsync(sent, new OutgoingMessage([new ParagraphBlock("now short")], [new MessageButton("Done", "done")]), default);
+
+        var message = Assert.Single(h.Emulator.MessagesIn(channel.Id));
+        Assert.Equal("now short", message.Content);
+        Assert.Contains("done", message.Components!.ToJsonString(), StringComparison.Ordinal);
         h.Emulator.AssertNoViolations();
     }
 

@@ -20,7 +20,14 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
     private readonly InteractionResponder _responder;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
-    private readonly Channel<IncomingMessage> _messages = Channel.CreateUnbounded<IncomingMessage>(new UnboundedChannelOptions { SingleReader = true });
+    // New messages and edits, in arrival order (an edit never overtakes the message it edits).
+    private readonly Channel<object> _messages = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+
+    // The text last screened per message id, so an edit is screened once per distinct text (Discord also sends
+    // MESSAGE_UPDATE for link previews and pins). Bounded: past the limit the oldest are forgotten.
+    private readonly Dictionary<string, long> _screenedText = new(StringComparer.Ordinal);
+    private readonly Queue<string> _screenedOrder = new();
+    private const int ScreenedTextLimit = 10_000;
     private readonly object _gate = new();
     private readonly HashSet<Task> _interactions = [];
 
@@ -68,6 +75,9 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
             case "MESSAGE_CREATE":
                 OnMessage(data);
                 break;
+            case "MESSAGE_UPDATE":
+                OnMessageUpdate(data);
+                break;
             case "INTERACTION_CREATE":
                 StartInteraction(data);
                 break;
@@ -81,18 +91,26 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
     {
         try
         {
-            await foreach (var message in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var item in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                var messageId = item is IncomingMessage m ? m.MessageId : ((MessageEdited)item).MessageId;
                 try
                 {
                     using var scope = _scopes.CreateScope();
                     var handler = scope.ServiceProvider.GetRequiredService<IPlatformEventHandler>();
-                    await handler.HandleMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                    if (item is IncomingMessage message)
+                    {
+                        await handler.HandleMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await handler.HandleMessageEditedAsync((MessageEdited)item, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // The message id is enough to find it; its text and author stay out of the log.
-                    _logger.LogError(ex, "Handling Discord message {Message} failed", message.MessageId);
+                    _logger.LogError(ex, "Handling Discord message {Message} failed", messageId);
                 }
             }
         }
@@ -220,7 +238,74 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
             timestamp,
             isDirect,
             hasAttachments);
+        Remember(messageId, message.Text);
         _messages.Writer.TryWrite(message);
+    }
+
+    /// <summary>
+    /// An edited message: screened like a new one (a message edited into crisis talk must reach someone), once per
+    /// distinct text. Updates without content (a link preview added, a pin) and edits by bots are ignored.
+    /// </summary>
+    private void OnMessageUpdate(JsonElement data)
+    {
+        if (data.ValueKind != JsonValueKind.Object
+            || !data.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String
+            || !data.TryGetProperty("author", out var author) || author.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        var authorId = Id(author, "id");
+        if (authorId is null || authorId == _session.BotUserId
+            || (author.TryGetProperty("bot", out var bot) && bot.ValueKind == JsonValueKind.True)
+            || data.TryGetProperty("webhook_id", out _)
+            || Id(data, "channel_id") is not { } channelId || Id(data, "id") is not { } messageId)
+        {
+            return;
+        }
+
+        var guildId = Str(data, "guild_id");
+        var isDirect = guildId is null;
+        if (!isDirect && (guildId != _session.GuildId || !_session.IsGroupChannel(channelId)))
+        {
+            return;
+        }
+
+        var text = content.GetString() ?? "";
+        if (!Remember(messageId, text))
+        {
+            return;
+        }
+
+        var editedAt = DateTimeOffset.TryParse(Str(data, "edited_timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : DateTimeOffset.TryParse(Str(data, "timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts) ? ts : DateTimeOffset.MinValue;
+        _messages.Writer.TryWrite(new MessageEdited(PlatformKind.Discord, channelId, messageId, authorId, text, editedAt, isDirect));
+    }
+
+    /// <summary>Records the text screened for a message; false when that exact text was screened already.</summary>
+    private bool Remember(string messageId, string text)
+    {
+        var hash = BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        lock (_screenedText)
+        {
+            if (_screenedText.TryGetValue(messageId, out var seen) && seen == hash)
+            {
+                return false;
+            }
+
+            if (!_screenedText.ContainsKey(messageId))
+            {
+                _screenedOrder.Enqueue(messageId);
+                if (_screenedOrder.Count > ScreenedTextLimit)
+                {
+                    _screenedText.Remove(_screenedOrder.Dequeue());
+                }
+            }
+
+            _screenedText[messageId] = hash;
+            return true;
+        }
     }
 
     private void StartInteraction(JsonElement data)

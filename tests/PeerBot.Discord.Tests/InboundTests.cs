@@ -32,6 +32,30 @@ public sealed class InboundTests
     }
 
     [Fact]
+    public async Task Edits_InGroupChannel_ReachCoreOncePerDistinctText_PreviewsAndOtherChannelsDoNot()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var group = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default);
+        var general = h.Emulator.AddChannel("general");
+        var inGroup = await h.Emulator.InjectMessageAsync(group.Id, ana, "long night on call");
+        var elsewhere = await h.Emulator.InjectMessageAsync(general.Id, ana, "lunch?");
+        await h.Handler.WaitUntilAsync(() => h.Handler.Messages.Count == 1, "the group message");
+
+        await h.Emulator.EditMessageAsync(group.Id, inGroup, null);
+        await h.Emulator.EditMessageAsync(general.Id, elsewhere, "lunch at 1?");
+        await h.Emulator.EditMessageAsync(group.Id, inGroup, "long night on call");
+        await h.Emulator.EditMessageAsync(group.Id, inGroup, "long night on call. honestly i want to die");
+        await h.Emulator.EditMessageAsync(group.Id, inGroup, "long night on call. honestly i want to die");
+        await h.Emulator.InjectMessageAsync(group.Id, ana, "marker");
+        await h.Handler.WaitUntilAsync(() => h.Handler.Messages.Count == 2, "the marker after the edits");
+
+        var edit = Assert.Single(h.Handler.Edits);
+        Assert.Equal(new MessageEdited(PlatformKind.Discord, group.Id, inGroup, ana, "long night on call. honestly i want to die", edit.EditedAt, false), edit);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task Messages_InExistingCategoryChannelAtStart_ReachCore()
     {
         EmulatedChannel? existing = null;

@@ -51,6 +51,15 @@ internal sealed class ScriptedEventHandler : IPlatformEventHandler
         await OnMessage(message);
     }
 
+    public ConcurrentQueue<MessageEdited> Edits { get; } = new();
+
+    public Task HandleMessageEditedAsync(MessageEdited edit, CancellationToken cancellationToken)
+    {
+        Edits.Enqueue(edit);
+        Pulse();
+        return Task.CompletedTask;
+    }
+
     public Task<InteractionResponse> HandleCommandAsync(CommandInvocation command, CancellationToken cancellationToken)
     {
         Commands.Enqueue(command);

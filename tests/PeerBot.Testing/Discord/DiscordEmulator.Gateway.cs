@@ -147,6 +147,35 @@ public sealed partial class DiscordEmulator
         return message.Id;
     }
 
+    /// <summary>
+    /// A person edits their message (<c>MESSAGE_UPDATE</c> with the full message); with <paramref name="content"/> null, an
+    /// update Discord sends without content, as for a link preview added to it.
+    /// </summary>
+    public async Task EditMessageAsync(string channelId, string messageId, string? content)
+    {
+        var channel = FindChannel(channelId) ?? throw new InvalidOperationException("no channel " + channelId);
+        EmulatedMessage message;
+        lock (_gate)
+        {
+            message = channel.Messages.Single(m => m.Id == messageId);
+            if (content is not null)
+            {
+                message.Content = content;
+            }
+        }
+
+        var json = MessageJson(message, channel);
+        json["edited_timestamp"] = Clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        if (content is null)
+        {
+            json.Remove("content");
+            json.Remove("author");
+            json["embeds"] = new JsonArray(new JsonObject { ["type"] = "link", ["url"] = "https://example.org" });
+        }
+
+        await DispatchAsync("MESSAGE_UPDATE", json);
+    }
+
     /// <summary>Opens (or returns) the DM channel of a person with the bot.</summary>
     public EmulatedChannel OpenDirectChannel(string userId)
     {

@@ -61,7 +61,9 @@ public static class AlertMessageBuilder
         }
         else if (alert.ExcerptsPurgedAt is not null)
         {
-            blocks.Add(new ParagraphBlock([new TextSpan("Excerpts were purged after the retention period.", SpanStyle.Italic)]));
+            // The same words whatever removed them (the retention period, or a member leaving with forget-me), so the
+            // message says nothing about who asked.
+            blocks.Add(new ParagraphBlock([new TextSpan("Excerpts are no longer kept.", SpanStyle.Italic)]));
         }
 
         if (alert.Reasons.Count > 0)

@@ -39,7 +39,7 @@ public sealed class SafetyMaintenanceServiceTests
         var alerts = h.Platform.DirectMessages.Where(d => d.UserId != "U-ana").ToList();
         Assert.Equal(2, alerts.Count);
         Assert.All(alerts, d => Assert.DoesNotContain("i want to die tonight", d.Message.ToPlainText(), StringComparison.Ordinal));
-        Assert.All(alerts, d => Assert.Contains("Excerpts were purged", d.Message.ToPlainText(), StringComparison.Ordinal));
+        Assert.All(alerts, d => Assert.Contains("Excerpts are no longer kept", d.Message.ToPlainText(), StringComparison.Ordinal));
         Assert.True((await h.Store.FindAsync(outcome.Alert!.Id, CancellationToken.None))!.PurgeShown);
 
         // Done once: a later pass edits nothing more.

@@ -117,12 +117,14 @@ public sealed partial class SandboxProgramTests
         using var client = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(30) };
 
         using var response = await client.PostAsJsonAsync("/api/clock/next-prompt", new { });
-        response.EnsureSuccessStatusCode();
-        jumpedTo = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("now").GetDateTimeOffset();
+        var body = await response.Content.ReadAsStringAsync();
+        string Groups() => string.Join("; ", host.Groups.All().Select(g => $"{g.Id}: channel {(g.Channel is null ? "none" : "set")}"));
+        Assert.True(response.IsSuccessStatusCode, $"next-prompt answered {(int)response.StatusCode}: {body} (groups: {Groups()})");
+        jumpedTo = JsonDocument.Parse(body).RootElement.GetProperty("now").GetDateTimeOffset();
         Check();
 
         await posted.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.All(host.Groups.All(), g => Assert.NotNull(g.Channel));
+        Assert.True(host.Groups.All().All(g => g.Channel is not null), $"a group without its channel after the jump to {jumpedTo:O} (groups: {Groups()})");
     }
 
     [GeneratedRegex(@"PeerBot sandbox: (http://127\.0\.0\.1:\d+/)")]

@@ -8,4 +8,10 @@ public interface ICheckInAnswers
     /// is refused, so nobody can learn an answer by watching it change.
     /// </summary>
     Task<OperationResult<string>> RecordAnswerAsync(string checkInId, string personId, int score, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Erases the marks that a person answered open check-ins (for <c>forget-me</c>); their answers stay in the counts,
+    /// which name nobody. Returns how many marks were erased.
+    /// </summary>
+    Task<int> ForgetAnswererAsync(string personId, CancellationToken cancellationToken);
 }

@@ -201,6 +201,31 @@ public sealed class CheckInService : ICheckInService, IDisposable
             $"Thanks, your answer is in. Only the group's total is shared, once at least {MinAnswersToShare} people have answered; nobody sees yours.");
     }
 
+    /// <inheritdoc />
+    public async Task<int> ForgetAnswererAsync(string personId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(personId);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var erased = 0;
+            foreach (var checkIn in _store.OpenCheckIns())
+            {
+                if (checkIn.AnsweredHandles.Remove(_marks.ScopedMarkOf(MarkScope(checkIn.Id), personId)))
+                {
+                    _store.SaveCheckIn(checkIn);
+                    erased++;
+                }
+            }
+
+            return erased;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>
     /// Answers a pressed check-in button for the <c>/peer</c> dispatcher: null when the button is not a check-in's,
     /// otherwise the private reply for the person who pressed it.
@@ -290,6 +315,9 @@ public sealed class CheckInService : ICheckInService, IDisposable
         {
             var current = _store.FindCheckIn(checkIn.Id) ?? checkIn;
             current.Closed = true;
+
+            // A closed check-in takes no answers, so the marks of who answered have no use left: only the counts stay.
+            current.AnsweredHandles.Clear();
             _store.SaveCheckIn(current);
         }
         finally

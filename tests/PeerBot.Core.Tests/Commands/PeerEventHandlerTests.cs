@@ -807,7 +807,7 @@ public sealed class PeerEventHandlerTests : IDisposable
         var reply = Text(await _world.PressAsync(W.AnaUser, "forget:confirm"));
         await _world.PassMaxDelayAndDeliverAsync();
 
-        Assert.StartsWith("Done. Erased 1 anonymous post, 0 message excerpts kept for the safety check, the excerpts of 0 alerts that could hold your words (also from the facilitators' messages) and 0 audit entries.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Done. Erased 1 anonymous post, 0 message excerpts kept for the safety check, the excerpts of 0 alerts that could hold your words (also from the facilitators' messages), 0 marks that you answered a check-in and 0 audit entries.", reply, StringComparison.Ordinal);
         var forgotten = Assert.Single(_world.Safety.AlertExcerptsForgotten);
         Assert.Equal([W.Ana, _world.Handles.HandleOf(W.Ana)], forgotten.AuthorKeys);
         Assert.Equal(_world.Groups.GroupsOfMember(W.Ana).Select(g => g.Id), forgotten.GroupIds);
@@ -880,7 +880,7 @@ public sealed class PeerEventHandlerTests : IDisposable
 
         var reply = Text(await _world.CommandAsync(W.LeeUser, "forget-me confirm"));
 
-        Assert.StartsWith("Done. Erased 0 anonymous posts, 0 message excerpts kept for the safety check, the excerpts of 0 alerts that could hold your words (also from the facilitators' messages) and 1 audit entry.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Done. Erased 0 anonymous posts, 0 message excerpts kept for the safety check, the excerpts of 0 alerts that could hold your words (also from the facilitators' messages), 0 marks that you answered a check-in and 1 audit entry.", reply, StringComparison.Ordinal);
         Assert.Empty(_world.Audit.ByActor(W.Lee));
         Assert.Empty(_world.DirectMessagesTo(W.MoUser));
         Assert.Null(_world.Pauses.PausedUntil(W.Lee));

@@ -70,6 +70,43 @@ public class CheckInServiceTests
     }
 
     [Fact]
+    public async Task ForgetAnswererAsync_OpenCheckIn_ErasesOnlyThatPersonsMarkAndKeepsTheCounts()
+    {
+        var (fixture, id) = await OpenAsync();
+        using var _ = fixture;
+        await fixture.CheckIns.RecordAnswerAsync(id, "m1", 1, default);
+        await fixture.CheckIns.RecordAnswerAsync(id, "m2", 5, default);
+
+        var erased = await fixture.CheckIns.ForgetAnswererAsync("m1", default);
+        var again = await fixture.CheckIns.ForgetAnswererAsync("m1", default);
+
+        Assert.Equal(1, erased);
+        Assert.Equal(0, again);
+        var record = fixture.PromptStore.FindCheckIn(id)!;
+        Assert.Equal([fixture.Marks.ScopedMarkOf("checkin:" + id, "m2")], record.AnsweredHandles);
+        Assert.Equal([1, 0, 0, 0, 1], record.Counts);
+    }
+
+    [Fact]
+    public async Task CloseDueAsync_Closed_KeepsOnlyTheCountsNotWhoAnswered()
+    {
+        var (fixture, id) = await OpenAsync();
+        using var _ = fixture;
+        foreach (var (person, score) in new[] { ("m1", 1), ("m2", 2), ("m3", 4) })
+        {
+            await fixture.CheckIns.RecordAnswerAsync(id, person, score, default);
+        }
+
+        fixture.Time.Advance(TimeSpan.FromDays(2));
+        await fixture.CheckIns.CloseDueAsync(default);
+
+        var record = fixture.PromptStore.FindCheckIn(id)!;
+        Assert.True(record.Closed);
+        Assert.Empty(record.AnsweredHandles);
+        Assert.Equal([1, 1, 0, 1, 0], record.Counts);
+    }
+
+    [Fact]
     public async Task RecordAnswerAsync_FewerThanThree_SharesNoTotal()
     {
         var (fixture, id) = await OpenAsync();

@@ -103,6 +103,17 @@ public sealed class AnonymousModerationTests : IDisposable
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
         Assert.Equal("", _world.Posts.Find(ana.Value!.PostId)!.Text);
     }
+
+    [Fact]
+    public async Task ForgetMe_AnsweredCheckIn_ErasesTheMarkAndSaysSo()
+    {
+        await _world.CheckIns.RecordAnswerAsync("c1", W.Ana, 2, default);
+
+        var done = await _world.CommandAsync(W.AnaUser, "forget-me confirm");
+
+        Assert.Equal([W.Ana], _world.CheckIns.Forgotten);
+        Assert.Contains("1 mark that you answered a check-in", Text(done.Reply!), StringComparison.Ordinal);
+    }
 }
 
 public sealed class HandleRetentionTests : IDisposable

@@ -212,6 +212,14 @@ public sealed class FakeCheckInAnswers : ICheckInAnswers
         Answers.Add((checkInId, personId, score));
         return Task.FromResult(OperationResult<string>.Success("Thanks for checking in."));
     }
+
+    public List<string> Forgotten { get; } = [];
+
+    public Task<int> ForgetAnswererAsync(string personId, CancellationToken cancellationToken)
+    {
+        Forgotten.Add(personId);
+        return Task.FromResult(Answers.Count(a => a.PersonId == personId));
+    }
 }
 
 /// <summary>Captures every log line, formatted, with exceptions.</summary>

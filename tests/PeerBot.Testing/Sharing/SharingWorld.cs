@@ -199,7 +199,7 @@ public sealed class SharingWorld : IDisposable
             new PauseCommand(Groups, Pauses, Registry, Time),
             new ResumeCommand(Pauses, Time),
             new MyDataCommand(Groups, Pauses, Sharing, Audit, Safety, options, Time),
-            new ForgetMeCommand(Groups, Pauses, Sharing, Handles, Safety, Audit, People, Registry, Time, LoggerFactory.CreateLogger<ForgetMeCommand>()),
+            new ForgetMeCommand(Groups, Pauses, Sharing, Handles, Safety, CheckIns, Audit, People, Registry, Time, LoggerFactory.CreateLogger<ForgetMeCommand>()),
             new GroupsCommand(auth, Operations, People, Time),
             new PromptCommand(auth, Operations, Time),
             new ReframeCommand(auth, Operations, Time),

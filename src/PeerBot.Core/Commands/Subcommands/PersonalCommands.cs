@@ -261,6 +261,7 @@ public sealed partial class ForgetMeCommand(
     AnonymousSharingService sharing,
     IAuthorHandles handles,
     ISafetyDataEraser safety,
+    ICheckInAnswers checkIns,
     IAuditLog audit,
     IPeopleDirectory people,
     IPlatformRegistry platforms,
@@ -294,7 +295,7 @@ public sealed partial class ForgetMeCommand(
             return InteractionResponse.Message(new OutgoingMessage(
                 [
                     new HeadingBlock("Forget me?"),
-                    new ParagraphBlock($"This erases your anonymous posts (including any not yet posted), any sharing pause, excerpts of your recent messages kept for the safety check, the excerpts in your group's safety alerts (in PeerBot and in the facilitators' messages) and your facilitator actions in the audit log.{leaving} It can't be undone."),
+                    new ParagraphBlock($"This erases your anonymous posts (including any not yet posted), any sharing pause, excerpts of your recent messages kept for the safety check, the excerpts in your group's safety alerts (in PeerBot and in the facilitators' messages), the marks that you answered open check-ins (your answers stay only in the group's totals) and your facilitator actions in the audit log.{leaving} It can't be undone."),
                 ],
                 [new MessageButton("Yes, forget me", ConfirmAction, ButtonStyle.Danger)]));
         }
@@ -310,6 +311,7 @@ public sealed partial class ForgetMeCommand(
         string[] authorKeys = [context.Actor.Id, handles.HandleOf(context.Actor.Id)];
         var spiralEntries = await safety.ForgetAuthorsAsync(authorKeys, cancellationToken).ConfigureAwait(false);
         var alertExcerpts = await safety.ForgetAlertExcerptsAsync(authorKeys, memberOf.Select(g => g.Id).ToList(), cancellationToken).ConfigureAwait(false);
+        var checkInMarks = await checkIns.ForgetAnswererAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
         var actions = audit.DeleteByActor(context.Actor.Id);
         var now = time.GetUtcNow();
         var paused = pauses.PausedUntil(context.Actor.Id) is { } pausedUntil && pausedUntil > now;
@@ -323,7 +325,8 @@ public sealed partial class ForgetMeCommand(
         // Only a change to a group is worth a coordinator's note (a paused person already left the channel).
         await TellCoordinatorsAsync(memberOf, context.Actor.Id, cancellationToken).ConfigureAwait(false);
         var done = $"Done. Erased {Replies.Count(posts, "anonymous post")}, {Replies.Count(spiralEntries, "message excerpt")} kept for the safety check, "
-            + $"the excerpts of {Replies.Count(alertExcerpts, "alert")} that could hold your words (also from the facilitators' messages) and {Replies.Count(actions, "audit entry")}."
+            + $"the excerpts of {Replies.Count(alertExcerpts, "alert")} that could hold your words (also from the facilitators' messages), "
+            + $"{Replies.Count(checkInMarks, "mark")} that you answered a check-in and {Replies.Count(actions, "audit entry")}."
             + (memberOf.Count > 0 || paused ? " You've left your group; the coordinator is told only that someone left." : "")
             + " Take care.";
         if (memberOf.Count == 0)

@@ -74,6 +74,23 @@ public sealed class ResilienceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Gateway_SessionTimedOut4009_IdentifiesNewSessionWithoutResuming()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var dm = h.Emulator.OpenDirectChannel(ana);
+
+        await h.Emulator.DropConnectionAsync(4009);
+        await h.Emulator.WaitUntilAsync(() => h.Emulator.Identifies == 2 && h.Emulator.IsConnected, what: "a second identify");
+        await h.Emulator.InjectMessageAsync(dm.Id, ana, "new session");
+
+        await h.Handler.WaitUntilAsync(() => h.Handler.Messages.Any(m => m.Text == "new session"), "a message in the new session");
+        // Discord ends a timed-out session: a Resume would only be answered with op 9.
+        Assert.Equal(0, h.Emulator.Resumes);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task Gateway_HeartbeatsNotAcked_ReplacesZombieAndResumes()
     {
         await using var h = await AdapterHarness.StartAsync(emulatorOptions: new DiscordEmulatorOptions { HeartbeatIntervalMs = 100 });

@@ -69,7 +69,11 @@ public sealed partial class DiscordEmulator
     /// <summary>Closes every later Identify with this code (e.g. 4014 disallowed intents, 4004 bad token).</summary>
     public void CloseIdentifyWith(int? code) => _identifyCloseCode = code;
 
-    /// <summary>Drops the live connection: with a close code, or abruptly (null) like a network failure.</summary>
+    /// <summary>
+    /// Drops the live connection: with a close code, or abruptly (null) like a network failure. Close codes with which
+    /// Discord ends the session (4007 invalid sequence, 4009 session timed out: "reconnect and start a new session") forget
+    /// it, so a Resume of it is answered with op 9 as Discord does.
+    /// </summary>
     public async Task DropConnectionAsync(int? closeCode = null)
     {
         GatewayConnection? connection;
@@ -78,6 +82,10 @@ public sealed partial class DiscordEmulator
         {
             session = _current;
             connection = session?.Connection;
+            if (session is not null && connection is not null && closeCode is 4007 or 4009)
+            {
+                _sessions.Remove(session.Id);
+            }
         }
 
         if (session is null || connection is null)

@@ -24,6 +24,12 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     /// <summary>View Channel | Read Message History: what members keep in an archived channel.</summary>
     public const long ArchivedAllow = Permissions.ViewChannel | Permissions.ReadMessageHistory;
 
+    /// <summary>
+    /// What members are denied in a group channel: starting threads and writing in them. A message in a thread carries
+    /// the thread's id, not the group channel's, so it would never be screened; the channel has no threads instead.
+    /// </summary>
+    public const long MemberDeny = Permissions.Threads;
+
     private const int RoleOverwrite = 0;
     private const int MemberOverwrite = 1;
     private const int GuildText = 0;
@@ -287,7 +293,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     public Task AddMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return PutMemberOverwriteAsync(channel.Id, userId, MemberAllow, 0, cancellationToken);
+        return PutMemberOverwriteAsync(channel.Id, userId, MemberAllow, MemberDeny, cancellationToken);
     }
 
     public async Task RemoveMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
@@ -315,7 +321,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["id"] = person,
                 ["type"] = MemberOverwrite,
                 ["allow"] = ArchivedAllow.ToString(CultureInfo.InvariantCulture),
-                ["deny"] = Permissions.SendMessages.ToString(CultureInfo.InvariantCulture),
+                ["deny"] = (Permissions.SendMessages | MemberDeny).ToString(CultureInfo.InvariantCulture),
             });
         }
 
@@ -524,9 +530,11 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
         foreach (var user in wanted)
         {
-            if (!current.TryGetValue(user, out var o) || (o.Allow & MemberAllow) != MemberAllow || (o.Deny & MemberAllow) != 0)
+            // Channels made before members were denied threads get the denial here.
+            var deny = user == botId ? 0 : MemberDeny;
+            if (!current.TryGetValue(user, out var o) || (o.Allow & MemberAllow) != MemberAllow || (o.Deny & MemberAllow) != 0 || (o.Deny & deny) != deny)
             {
-                await PutMemberOverwriteAsync(channelId, user, MemberAllow, 0, cancellationToken).ConfigureAwait(false);
+                await PutMemberOverwriteAsync(channelId, user, MemberAllow, deny, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -566,7 +574,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["id"] = id,
                 ["type"] = MemberOverwrite,
                 ["allow"] = allow.ToString(CultureInfo.InvariantCulture),
-                ["deny"] = "0",
+                ["deny"] = (id == botId ? 0 : MemberDeny).ToString(CultureInfo.InvariantCulture),
             });
         }
 
@@ -736,9 +744,18 @@ public static class Permissions
     public const long ManageMessages = 1L << 13;
     public const long ReadMessageHistory = 1L << 16;
     public const long ManageRoles = 1L << 28;
+    public const long CreatePublicThreads = 1L << 35;
+    public const long CreatePrivateThreads = 1L << 36;
+    public const long SendMessagesInThreads = 1L << 38;
 
-    /// <summary>What the bot needs in the server, the integer for the invite URL.</summary>
-    public const long Required = ManageChannels | ViewChannel | SendMessages | ReadMessageHistory | ManageRoles;
+    /// <summary>Starting public or private threads and writing in them.</summary>
+    public const long Threads = CreatePublicThreads | CreatePrivateThreads | SendMessagesInThreads;
+
+    /// <summary>
+    /// What the bot needs in the server, the integer for the invite URL. The thread permissions are there because a bot
+    /// can only deny, in a channel's overwrites, a permission it holds itself; it denies them to group members.
+    /// </summary>
+    public const long Required = ManageChannels | ViewChannel | SendMessages | ReadMessageHistory | ManageRoles | Threads;
 
     /// <summary>Names of the missing bits, as the Developer Portal shows them.</summary>
     public static IReadOnlyList<string> Names(long bits)
@@ -767,6 +784,21 @@ public static class Permissions
         if ((bits & ManageRoles) != 0)
         {
             names.Add("Manage Roles");
+        }
+
+        if ((bits & CreatePublicThreads) != 0)
+        {
+            names.Add("Create Public Threads");
+        }
+
+        if ((bits & CreatePrivateThreads) != 0)
+        {
+            names.Add("Create Private Threads");
+        }
+
+        if ((bits & SendMessagesInThreads) != 0)
+        {
+            names.Add("Send Messages in Threads");
         }
 
         return names;

@@ -254,10 +254,24 @@ public sealed class ResilienceTests(ITestOutputHelper output)
         await using var h = await AdapterHarness.StartAsync(prepare: e => e.RemoveBotFromGuild());
 
         var line = Assert.Single(h.Logs.Lines, l => l.Level == LogLevel.Error && l.Text.Contains("not in the server", StringComparison.Ordinal));
-        Assert.Contains("permissions=268504080", line.Text, StringComparison.Ordinal);
+        Assert.Contains("permissions=378225626128", line.Text, StringComparison.Ordinal);
         Assert.Contains("scope=bot%20applications.commands", line.Text, StringComparison.Ordinal);
         Assert.Contains("client_id=" + DiscordEmulator.ApplicationId, line.Text, StringComparison.Ordinal);
         Assert.Null(h.Fatal.Message);
+    }
+
+    [Fact]
+    public async Task Start_ServerDeniesThreadsAndBotRoleLacksThem_LogsThemMissing()
+    {
+        await using var h = await AdapterHarness.StartAsync(prepare: e =>
+        {
+            e.EveryonePermissions = 1024 | 2048 | 65536;
+            e.BotPermissions = DiscordEmulator.RequiredPermissions & ~DiscordEmulator.ThreadPermissions;
+        });
+
+        var line = Assert.Single(h.Logs.Lines, l => l.Level == LogLevel.Error && l.Text.Contains("lacks permissions", StringComparison.Ordinal));
+        Assert.Contains("Create Public Threads, Create Private Threads, Send Messages in Threads", line.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Manage Roles", line.Text, StringComparison.Ordinal);
     }
 
     [Fact]

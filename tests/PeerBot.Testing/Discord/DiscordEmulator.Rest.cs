@@ -70,7 +70,7 @@ public sealed partial class DiscordEmulator
         ("GET", "/guilds/{guild_id}/members/search", SearchMembers),
         ("GET", "/guilds/{guild_id}/members/{user_id}", GetMember),
         ("GET", "/guilds/{guild_id}/roles", _ => (200, new JsonArray(
-            new JsonObject { ["id"] = GuildId, ["name"] = "@everyone", ["permissions"] = "1024" },
+            new JsonObject { ["id"] = GuildId, ["name"] = "@everyone", ["permissions"] = EveryonePermissions.ToString(CultureInfo.InvariantCulture) },
             new JsonObject { ["id"] = BotRoleId, ["name"] = "PeerBot", ["permissions"] = BotPermissions.ToString(CultureInfo.InvariantCulture) }))),
         ("GET", "/guilds/{guild_id}/channels", _ => (200, new JsonArray(Channels.Where(c => c.Type != 1).Select(c => (JsonNode)ChannelJson(c)).ToArray()))),
         ("POST", "/guilds/{guild_id}/channels", CreateChannel),
@@ -398,7 +398,13 @@ public sealed partial class DiscordEmulator
         }
     }
 
-    private bool Can(long permission) => (BotPermissions & permission) == permission;
+    private bool Can(long permission) => ((BotPermissions | EveryonePermissions) & permission) == permission || ((BotPermissions | EveryonePermissions) & 8) != 0;
+
+    /// <summary>
+    /// Discord lets a bot allow or deny in an overwrite only permissions it holds itself (else 403, code 50013 Missing
+    /// Permissions), so a bot that denies members a permission must hold it.
+    /// </summary>
+    private bool CanSet(IEnumerable<EmulatedOverwrite> overwrites) => overwrites.All(o => Can(o.Allow | o.Deny));
 
     private (int, JsonNode?) CreateChannel(Request r)
     {
@@ -424,6 +430,10 @@ public sealed partial class DiscordEmulator
             }
 
             channel.Overwrites.AddRange(overwrites.Select(o => ParseOverwrite(o!.AsObject(), o!["id"]!.GetValue<string>())));
+            if (!CanSet(channel.Overwrites))
+            {
+                return (403, Error(50013, "Missing Permissions"));
+            }
         }
 
         if (channel.ParentId is not null && FindChannel(channel.ParentId) is not { Type: 4 })
@@ -463,6 +473,12 @@ public sealed partial class DiscordEmulator
         }
 
         var body = r.Body!.AsObject();
+        if (body["permission_overwrites"] is JsonArray wanted
+            && !CanSet(wanted.Select(o => ParseOverwrite(o!.AsObject(), o!["id"]!.GetValue<string>()))))
+        {
+            return (403, Error(50013, "Missing Permissions"));
+        }
+
         lock (_gate)
         {
             if (body["parent_id"]?.GetValue<string>() is { } parent && parent != channel.ParentId && CategoryFull(parent, channel.Id))
@@ -531,6 +547,11 @@ public sealed partial class DiscordEmulator
         }
 
         var overwrite = ParseOverwrite(r.Body!.AsObject(), r.Params["overwrite_id"]);
+        if (!CanSet([overwrite]))
+        {
+            return (403, Error(50013, "Missing Permissions"));
+        }
+
         lock (_gate)
         {
             channel.Overwrites.RemoveAll(o => o.Id == overwrite.Id);

@@ -1,3 +1,4 @@
+using PeerBot.Core;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -43,17 +44,27 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
     private readonly ConcurrentDictionary<string, string> _dmChannels = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _placementLock = new(1, 1);
+    private readonly SemaphoreSlim _directOpenLock = new(1, 1);
+    private readonly IDirectChannelStore _directChannels;
     private readonly TimeProvider _time;
+    private DateTimeOffset _nextDirectOpen = DateTimeOffset.MinValue;
     private volatile GuildListing? _listing;
     private bool _warnedNearGuildCap;
 
-    public DiscordChatPlatform(DiscordRestClient rest, DiscordSession session, DiscordAdapterOptions options, ILogger<DiscordChatPlatform> logger, TimeProvider? time = null)
+    public DiscordChatPlatform(
+        DiscordRestClient rest,
+        DiscordSession session,
+        DiscordAdapterOptions options,
+        ILogger<DiscordChatPlatform> logger,
+        TimeProvider? time = null,
+        IDirectChannelStore? directChannels = null)
     {
         _rest = rest;
         _session = session;
         _options = options;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _directChannels = directChannels ?? new InMemoryDirectChannelStore();
     }
 
     /// <summary>
@@ -65,7 +76,11 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
     public PlatformKind Kind => PlatformKind.Discord;
 
-    public void Dispose() => _placementLock.Dispose();
+    public void Dispose()
+    {
+        _placementLock.Dispose();
+        _directOpenLock.Dispose();
+    }
 
     private string ArchiveCategoryName => _options.ArchiveCategoryName ?? _session.CategoryName + " Archive";
 
@@ -416,15 +431,104 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     public async Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        if (!_dmChannels.TryGetValue(userId, out var dmId))
+        var (dmId, remembered) = await DirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
+        try
         {
-            var body = new JsonObject { ["recipient_id"] = userId };
-            var dm = (await _rest.SendAsync(HttpMethod.Post, "/users/@me/channels", body, null, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
-            dmId = dm.GetProperty("id").GetString()!;
-            _dmChannels[userId] = dmId;
+            return await PostMessageAsync(new ChannelRef(PlatformKind.Discord, dmId), message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PlatformException ex) when (remembered && ex.Kind == PlatformErrorKind.NotFound)
+        {
+            // A channel remembered from an earlier run that Discord no longer knows: open it afresh, once.
+            ForgetDirectChannel(userId);
+            (dmId, _) = await DirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
+            return await PostMessageAsync(new ChannelRef(PlatformKind.Discord, dmId), message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The bot's direct-message channel with a person: known in this run, remembered from an earlier one, or opened now.
+    /// Openings go one at a time, <see cref="DiscordAdapterOptions.DirectChannelOpenInterval"/> apart; Discord's "opening
+    /// direct messages too fast" (403, code 40003) is a pace, answered by waiting longer each time, not a missing permission.
+    /// </summary>
+    private async Task<(string Id, bool Remembered)> DirectChannelAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (_dmChannels.TryGetValue(userId, out var known))
+        {
+            return (known, true);
         }
 
-        return await PostMessageAsync(new ChannelRef(PlatformKind.Discord, dmId), message, cancellationToken).ConfigureAwait(false);
+        if (_directChannels.Find(PlatformKind.Discord, userId) is { } stored)
+        {
+            _dmChannels[userId] = stored;
+            return (stored, true);
+        }
+
+        await ParkAsync(_directOpenLock.WaitAsync(cancellationToken), RestWaitKind.DirectChannelQueue, null).ConfigureAwait(false);
+        try
+        {
+            if (_dmChannels.TryGetValue(userId, out known))
+            {
+                return (known, false);
+            }
+
+            var body = new JsonObject { ["recipient_id"] = userId };
+            for (var refusals = 0; ; refusals++)
+            {
+                var wait = ClockWaits.WholeMilliseconds(_nextDirectOpen - _time.GetUtcNow());
+                if (wait > TimeSpan.Zero)
+                {
+                    await ParkAsync(Task.Delay(wait, _time, cancellationToken), RestWaitKind.DirectChannelPacing, wait).ConfigureAwait(false);
+                }
+
+                var response = await _rest.SendAsync(HttpMethod.Post, "/users/@me/channels", body, null, cancellationToken).ConfigureAwait(false);
+                _nextDirectOpen = _time.GetUtcNow() + _options.DirectChannelOpenInterval;
+                if (response.IsSuccess)
+                {
+                    var id = response.Body!.Value.GetProperty("id").GetString()!;
+                    _dmChannels[userId] = id;
+                    _directChannels.Save(PlatformKind.Discord, userId, id);
+                    return (id, false);
+                }
+
+                if (response.ErrorCode != 40003 || refusals >= _options.DirectChannelOpenRetries)
+                {
+                    throw response.ToException();
+                }
+
+                var backoff = _options.DirectChannelOpenBackoff * Math.Pow(2, refusals);
+                if (backoff > _options.DirectChannelOpenMaxBackoff)
+                {
+                    backoff = _options.DirectChannelOpenMaxBackoff;
+                }
+
+                _logger.LogWarning("Discord says direct-message channels are opened too fast (code 40003); waiting {Delay} before opening more", backoff);
+                _nextDirectOpen = _time.GetUtcNow() + backoff;
+            }
+        }
+        finally
+        {
+            _directOpenLock.Release();
+        }
+    }
+
+    private void ForgetDirectChannel(string userId)
+    {
+        _dmChannels.TryRemove(userId, out _);
+        _directChannels.Forget(PlatformKind.Discord, userId);
+    }
+
+    /// <summary>A wait outside any request, counted by the REST client's activity so a test on a fake clock sees it.</summary>
+    private async Task ParkAsync(Task wait, RestWaitKind kind, TimeSpan? delay)
+    {
+        _rest.Activity.Enter();
+        try
+        {
+            await _rest.Activity.ParkAsync(wait, new RestWait(kind, "direct-channels", delay)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _rest.Activity.Exit();
+        }
     }
 
     public async Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken)

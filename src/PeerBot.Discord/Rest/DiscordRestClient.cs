@@ -354,6 +354,9 @@ public sealed record DiscordResponse(
                 $"{what}: the bot lacks the {PermissionHint ?? "required"} permission in this server or channel. Grant it to the bot's role{detail}"),
             50001 => new PlatformException(PlatformErrorKind.MissingPermission,
                 $"{what}: the bot has no access (it needs View Channel{(PermissionHint is null ? "" : " and " + PermissionHint)}){detail}"),
+            // A 403 that is a pace, not a permission: Discord refuses to open many direct-message channels in a short time.
+            40003 => new PlatformException(PlatformErrorKind.RateLimited,
+                $"{what}: Discord says direct-message channels are being opened too fast; it will accept them again after a pause{detail}"),
             50007 => new PlatformException(PlatformErrorKind.CannotMessageUser, $"{what}: the person does not accept direct messages from the bot{detail}"),
             50027 => new PlatformException(PlatformErrorKind.Other,
                 $"{what}: the interaction's token has expired (Discord accepts follow-ups and edits for 15 minutes); the bot token is not affected{detail}"),

@@ -14,6 +14,7 @@ public sealed partial class DiscordEmulator
     private readonly Dictionary<string, (int Remaining, DateTimeOffset ResetAt, int Index)> _bucketState = new(StringComparer.Ordinal);
     private readonly List<LimitWindow> _windows = [];
     private readonly List<(string Method, string Route, int Status, double RetryAfter, bool Global)> _forced = [];
+    private readonly List<DateTimeOffset> _directOpens = [];
     private DateTimeOffset _globalWindow = DateTimeOffset.MinValue;
     private int _globalCount;
 
@@ -43,6 +44,9 @@ public sealed partial class DiscordEmulator
             }
         }
     }
+
+    /// <summary>Direct-message channel openings refused with 40003 (too fast).</summary>
+    public int DirectOpensRefused { get; private set; }
 
     /// <summary>Rate-limit windows seen per bucket, in order.</summary>
     public IReadOnlyList<LimitWindow> Windows
@@ -582,6 +586,19 @@ public sealed partial class DiscordEmulator
             if (!_users.ContainsKey(recipient))
             {
                 return NotFound(10013, "User");
+            }
+
+            if (Options.DirectChannelOpenLimit > 0)
+            {
+                var now = (HostClock ?? Clock).GetUtcNow();
+                _directOpens.RemoveAll(t => t <= now - Options.DirectChannelOpenWindow);
+                if (_directOpens.Count >= Options.DirectChannelOpenLimit)
+                {
+                    DirectOpensRefused++;
+                    return (403, Error(40003, "You are opening direct messages too fast."));
+                }
+
+                _directOpens.Add(now);
             }
         }
 

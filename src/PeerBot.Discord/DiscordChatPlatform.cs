@@ -152,7 +152,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["parent_id"] = categoryId,
                 ["permission_overwrites"] = Overwrites(spec.UserIds, botId, MemberAllow),
             };
-            var response = await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false);
+            var response = await _rest.CreateAsync(
+                $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", ct => FindMadeAsync(GuildText, name, categoryId, ct), cancellationToken).ConfigureAwait(false);
             if (response.IsSuccess)
             {
                 var created = response.Body!.Value;
@@ -204,7 +205,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             ["type"] = GuildCategory,
             ["permission_overwrites"] = Overwrites([], botId, MemberAllow),
         };
-        var response = await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false);
+        var response = await _rest.CreateAsync(
+            $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", ct => FindMadeAsync(GuildCategory, name, null, ct), cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccess)
         {
             ForgetListing();
@@ -304,6 +306,27 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     }
 
     private void ForgetListing() => _listing = null;
+
+    /// <summary>
+    /// A channel or category of this type, name and parent as the server holds it now (listed afresh, not from the cached
+    /// listing): what a create whose answer was lost would have made. The oldest, should there be more than one.
+    /// </summary>
+    private async Task<JsonElement?> FindMadeAsync(int type, string name, string? parentId, CancellationToken cancellationToken)
+    {
+        var all = (await _rest.SendAsync(HttpMethod.Get, $"/guilds/{_session.GuildId}/channels", null, "View Channel", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        if (all.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        return all.EnumerateArray()
+            .Where(c => c.ValueKind == JsonValueKind.Object && c.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Number && t.GetInt32() == type
+                && Str(c, "name") == name && Str(c, "parent_id") == parentId && Str(c, "id") is not null)
+            .OrderBy(c => Str(c, "id")!.Length)
+            .ThenBy(c => Str(c, "id"), StringComparer.Ordinal)
+            .Select(c => (JsonElement?)c.Clone())
+            .FirstOrDefault();
+    }
 
     public Task AddMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {

@@ -234,6 +234,28 @@ public sealed class ResilienceTests(ITestOutputHelper output)
         Assert.Single(h.Emulator.MessagesIn(group.Id));
     }
 
+    [Theory]
+    [InlineData(500)]
+    [InlineData(502)]
+    [InlineData(null)]
+    public async Task EnsurePrivateChannel_CreateAppliedButAnswerLost_AdoptsWhatWasMadeInsteadOfMakingTwo(int? lostWith)
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        // Both creates, the category's and the channel's, are made by Discord but their answers never arrive.
+        h.Emulator.FailNextAfterApplying("POST /guilds/{guild_id}/channels", lostWith, count: 2);
+
+        var group = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default);
+
+        var category = Assert.Single(h.Emulator.Channels, c => c.Type == 4);
+        var channel = Assert.Single(h.Emulator.Channels, c => c.Type == 0);
+        Assert.Equal(channel.Id, group.Id);
+        Assert.Equal(category.Id, channel.ParentId);
+        Assert.Equal(2, h.Emulator.Requests.Count(r => r.Route == "POST /guilds/{guild_id}/channels"));
+        await h.Platform.PostMessageAsync(group, OutgoingMessage.Plain("hello"), default);
+        Assert.Single(h.Emulator.MessagesIn(channel.Id));
+    }
+
     [Fact]
     public async Task PostMessage_5xxBeyondRetries_IsUnavailable()
     {

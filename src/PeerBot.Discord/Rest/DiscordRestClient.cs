@@ -79,7 +79,37 @@ public sealed class DiscordRestClient
         _activity.Enter();
         try
         {
-            return await SendCoreAsync(method, path, body, permissionHint, cancellationToken).ConfigureAwait(false);
+            return await SendCoreAsync(method, path, body, permissionHint, null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _activity.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Sends a request that makes something (a channel, a category) and is not safe to repeat: when its answer is lost
+    /// (a 5xx or no answer, after which Discord may have made it all the same), <paramref name="findCreated"/> looks for
+    /// what it would have made before the request is sent again, and what it finds is the answer.
+    /// </summary>
+    /// <param name="path">Path below the API base.</param>
+    /// <param name="body">JSON body.</param>
+    /// <param name="permissionHint">The permission the operation needs, named in a missing-permission error.</param>
+    /// <param name="findCreated">Looks for the thing the request makes; null when there is none.</param>
+    /// <param name="cancellationToken">Cancels waiting and sending.</param>
+    public async Task<DiscordResponse> CreateAsync(
+        string path,
+        JsonNode body,
+        string? permissionHint,
+        Func<CancellationToken, Task<JsonElement?>> findCreated,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(findCreated);
+        _activity.Enter();
+        try
+        {
+            return await SendCoreAsync(HttpMethod.Post, path, body, permissionHint, findCreated, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -92,6 +122,7 @@ public sealed class DiscordRestClient
         string path,
         JsonNode? body,
         string? permissionHint,
+        Func<CancellationToken, Task<JsonElement?>>? findCreated,
         CancellationToken cancellationToken)
     {
         var route = RouteInfo.Describe(method, path);
@@ -133,6 +164,11 @@ public sealed class DiscordRestClient
 
                     _logger.LogWarning("Discord {Method} {Route} failed ({Error}); retry {Attempt} of {Max}", method.Method, route.ForLog, ex.GetType().Name, failures, _options.MaxRetries);
                     await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                    if (await FindCreatedAsync(findCreated, method, route, permissionHint, cancellationToken).ConfigureAwait(false) is { } made)
+                    {
+                        return made;
+                    }
+
                     continue;
                 }
 
@@ -179,6 +215,11 @@ public sealed class DiscordRestClient
 
                         _logger.LogWarning("Discord {Method} {Route} answered {Status}; retry {Attempt} of {Max}", method.Method, route.ForLog, (int)response.StatusCode, failures, _options.MaxRetries);
                         await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                        if (await FindCreatedAsync(findCreated, method, route, permissionHint, cancellationToken).ConfigureAwait(false) is { } made)
+                        {
+                            return made;
+                        }
+
                         continue;
                     }
 
@@ -222,6 +263,42 @@ public sealed class DiscordRestClient
         {
             bucket.Lock.Release();
         }
+    }
+
+    /// <summary>
+    /// Before a create whose answer was lost is sent again: what it made, if Discord made it, as the answer. A failed
+    /// look is no answer either way, and the create is sent again (the caller's own check before creating remains).
+    /// </summary>
+    private async Task<DiscordResponse?> FindCreatedAsync(
+        Func<CancellationToken, Task<JsonElement?>>? findCreated,
+        HttpMethod method,
+        RouteInfo route,
+        string? permissionHint,
+        CancellationToken cancellationToken)
+    {
+        if (findCreated is null)
+        {
+            return null;
+        }
+
+        JsonElement? found;
+        try
+        {
+            found = await findCreated(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PlatformException ex)
+        {
+            _logger.LogWarning("Looking for what Discord {Method} {Route} may have made failed ({Error}); sending it again", method.Method, route.ForLog, ex.Message);
+            return null;
+        }
+
+        if (found is not { } made)
+        {
+            return null;
+        }
+
+        _logger.LogInformation("Discord {Method} {Route}: the answer was lost but the request had been applied; adopting what it made", method.Method, route.ForLog);
+        return new DiscordResponse(method.Method, route.Route, HttpStatusCode.Created, made, 0, null, permissionHint);
     }
 
     private HttpRequestMessage BuildRequest(HttpMethod method, string path, string? payload, bool isTokenRoute)

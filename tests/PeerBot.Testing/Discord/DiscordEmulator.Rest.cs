@@ -15,6 +15,10 @@ public sealed partial class DiscordEmulator
     private readonly List<LimitWindow> _windows = [];
     private readonly List<(string Method, string Route, int Status, double RetryAfter, bool Global)> _forced = [];
     private readonly List<DateTimeOffset> _directOpens = [];
+    private readonly List<(string Method, string Route, int? Status)> _failAfter = [];
+
+    /// <summary>The status <see cref="Dispatch"/> returns for a connection to drop without an answer.</summary>
+    private const int DropConnection = -1;
     private DateTimeOffset _globalWindow = DateTimeOffset.MinValue;
     private int _globalCount;
 
@@ -47,6 +51,22 @@ public sealed partial class DiscordEmulator
 
     /// <summary>Direct-message channel openings refused with 40003 (too fast).</summary>
     public int DirectOpensRefused { get; private set; }
+
+    /// <summary>
+    /// Applies the next <paramref name="count"/> requests on a route and then loses the answer: a 5xx status
+    /// (<paramref name="status"/>), or the connection dropped with no answer at all (null), as when Discord or the network
+    /// fails after the change was made. A client that simply resends a create then makes it twice.
+    /// </summary>
+    public void FailNextAfterApplying(string route, int? status, int count = 1)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _failAfter.Add((route.Split(' ')[0], route[(route.IndexOf(' ', StringComparison.Ordinal) + 1)..], status));
+            }
+        }
+    }
 
     /// <summary>Rate-limit windows seen per bucket, in order.</summary>
     public IReadOnlyList<LimitWindow> Windows
@@ -147,6 +167,12 @@ public sealed partial class DiscordEmulator
         }
 
         Changed();
+        if (status == DropConnection)
+        {
+            context.Abort();
+            return;
+        }
+
         context.Response.StatusCode = status;
         if (response is not null)
         {
@@ -252,11 +278,32 @@ public sealed partial class DiscordEmulator
             }
 
             var (status, response) = handler(new Request(method, relative, parameters, query, body));
+            if (status is >= 200 and < 300 && TryFailAfter(method, template, out var lost))
+            {
+                return (lost ?? DropConnection, lost is null ? null : Error(0, "emulated failure after the change was made"), route);
+            }
+
             return (status, response, route);
         }
 
         Violation($"{method} {relative}: the emulator does not serve this route");
         return (404, Error(0, "404: Not Found"), "?");
+    }
+
+    /// <summary>Whether the answer of this request is to be lost; <paramref name="status"/> null: drop the connection.</summary>
+    private bool TryFailAfter(string method, string template, out int? status)
+    {
+        lock (_gate)
+        {
+            var index = _failAfter.FindIndex(f => f.Method == method && f.Route == template);
+            status = index < 0 ? null : _failAfter[index].Status;
+            if (index >= 0)
+            {
+                _failAfter.RemoveAt(index);
+            }
+
+            return index >= 0;
+        }
     }
 
     private (int Status, double RetryAfter, bool Global)? Forced(string method, string template)

@@ -141,7 +141,9 @@ public sealed class DiscordRestClient
             while (true)
             {
                 await _limiter.WaitForBucketAsync(bucket, cancellationToken).ConfigureAwait(false);
-                if (!route.IsInteractionCallback)
+                // Interaction endpoints (the callback, follow-ups and @original through the interaction's token) are not
+                // bound by the bot's global limit, so an answer never queues behind a burst of other requests.
+                if (!route.IsTokenRoute)
                 {
                     await _limiter.WaitForGlobalAsync(cancellationToken).ConfigureAwait(false);
                 }

@@ -263,7 +263,8 @@ public sealed partial class DiscordEmulator
                 return (forced.Status, Error(0, "emulated failure"), route);
             }
 
-            if (!isCallback && !TakeGlobal())
+            // Interaction endpoints, the callback and the webhook routes of its token, are not bound by the global limit.
+            if (!isCallback && !isWebhookToken && !TakeGlobal())
             {
                 Violation($"{route}: more than {Options.GlobalRequestsPerSecond} requests in one second (global limit)");
                 headers["X-RateLimit-Global"] = "true";

@@ -206,8 +206,11 @@ public sealed partial class DiscordEmulator
     public Task<EmulatedInteraction> InjectCommandAsync(string userId, string? channelId, bool inGuild, JsonArray options) =>
         InjectInteractionAsync(2, userId, channelId, inGuild, new JsonObject { ["id"] = NextId(), ["name"] = "peer", ["type"] = 1, ["options"] = options });
 
-    /// <summary>Someone submits a modal.</summary>
-    public Task<EmulatedInteraction> InjectModalSubmitAsync(string userId, string? channelId, bool inGuild, string customId, IReadOnlyDictionary<string, string> values)
+    /// <summary>
+    /// Someone submits a modal. A modal opened from a button carries that button's message (<paramref name="messageId"/>),
+    /// and its answer may then update that message (type 7, or 6 and an edit of <c>@original</c>) as a button's may.
+    /// </summary>
+    public Task<EmulatedInteraction> InjectModalSubmitAsync(string userId, string? channelId, bool inGuild, string customId, IReadOnlyDictionary<string, string> values, string? messageId = null)
     {
         var components = new JsonArray();
         foreach (var (id, value) in values)
@@ -215,7 +218,7 @@ public sealed partial class DiscordEmulator
             components.Add(new JsonObject { ["type"] = 18, ["id"] = components.Count + 1, ["component"] = new JsonObject { ["type"] = 4, ["custom_id"] = id, ["value"] = value } });
         }
 
-        return InjectInteractionAsync(5, userId, channelId, inGuild, new JsonObject { ["custom_id"] = customId, ["components"] = components });
+        return InjectInteractionAsync(5, userId, channelId, inGuild, new JsonObject { ["custom_id"] = customId, ["components"] = components }, messageId);
     }
 
     /// <summary>Someone presses a button on a message.</summary>
@@ -317,6 +320,13 @@ public sealed partial class DiscordEmulator
         if (type is 4 or 5 && (data?["flags"] is not JsonValue flags || (flags.GetValue<int>() & 64) == 0))
         {
             Violation($"interaction {interaction.Id} answered with type {type} that is not ephemeral");
+        }
+
+        if (type is 6 or 7 && (interaction.Type == 2 || (interaction.Type == 5 && interaction.MessageId is null)))
+        {
+            // Only a component's interaction, or a modal opened from one, has a message to update.
+            Violation($"interaction {interaction.Id} of type {interaction.Type} answered with type {type}, which needs a message to update");
+            return (400, Error(50035, "Invalid Form Body: interaction has no message to update"));
         }
 
         if (type is 4 or 7 && data is JsonObject answered && answered["allowed_mentions"] is not JsonObject)

@@ -42,6 +42,9 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     private readonly ILogger _logger;
     private const int MaxPlacementAttempts = 5;
 
+    /// <summary>The most members Discord's member search returns.</summary>
+    private const int MemberSearchLimit = 1000;
+
     private readonly ConcurrentDictionary<string, string> _dmChannels = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _placementLock = new(1, 1);
     private readonly SemaphoreSlim _directOpenLock = new(1, 1);
@@ -619,7 +622,9 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             return null;
         }
 
-        var path = $"/guilds/{_session.GuildId}/members/search?query={Uri.EscapeDataString(value)}&limit=10";
+        // The search matches the start of usernames and nicknames and returns at most `limit` of them in no promised
+        // order, so ask for Discord's most (1000): with fewer, "ana" is missed in a server with "ana.r", "anab", … .
+        var path = $"/guilds/{_session.GuildId}/members/search?query={Uri.EscapeDataString(value)}&limit={MemberSearchLimit}";
         var members = (await _rest.SendAsync(HttpMethod.Get, path, null, null, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
         foreach (var member in members.EnumerateArray())
         {

@@ -296,6 +296,21 @@ public sealed class DiscordChatPlatformTests
     }
 
     [Fact]
+    public async Task ResolveUser_MoreThanTenMembersShareThePrefix_FindsTheExactUsername()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        for (var i = 0; i < 15; i++)
+        {
+            h.Emulator.AddMember("ana." + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var ana = h.Emulator.AddMember("ana");
+
+        Assert.Equal(ana, await h.Platform.ResolveUserAsync("ana", default));
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task EnsurePrivateChannel_BotLacksManageChannels_NamesThePermission()
     {
         await using var h = await AdapterHarness.StartAsync();

@@ -421,9 +421,20 @@ public sealed partial class DiscordEmulator
     private (int, JsonNode?) SearchMembers(Request r)
     {
         var q = r.Query.GetValueOrDefault("query") ?? "";
+
+        // Discord returns at most `limit` members (default 1, at most 1000) whose username or nickname starts with the
+        // query, in no promised order: here the earliest members first, so an exact name may come after its prefixes.
+        var limit = 1;
+        if (r.Query.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.Integer, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            return (400, Error(50035, "Invalid Form Body: limit must be between 1 and 1000"));
+        }
+
         lock (_gate)
         {
             var found = _members.Where(id => _users[id].Username.StartsWith(q, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(id => id.Length).ThenBy(id => id, StringComparer.Ordinal)
+                .Take(limit)
                 .Select(id => (JsonNode)new JsonObject { ["user"] = UserJson(id), ["roles"] = new JsonArray(), ["joined_at"] = Now() })
                 .ToArray();
             return (200, new JsonArray(found));

@@ -580,7 +580,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         {
             // More text than the message had parts: the last part carries what fits of the rest.
             var rest = string.Join("\n", parts.Skip(ids.Length - 1));
-            parts = [.. parts.Take(ids.Length - 1), rest.Length <= MessageRenderer.MaxContentLength ? rest : string.Concat(rest.AsSpan(0, MessageRenderer.MaxContentLength - 1), "\u2026")];
+            parts = [.. parts.Take(ids.Length - 1), rest.Length <= MessageRenderer.MaxContentLength ? rest : string.Concat(rest.AsSpan(0, MessageRenderer.SafeLength(rest, MessageRenderer.MaxContentLength - 1)), "\u2026")];
         }
 
         for (var i = 0; i < ids.Length; i++)

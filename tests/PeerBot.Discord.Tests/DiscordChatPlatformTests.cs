@@ -311,6 +311,21 @@ public sealed class DiscordChatPlatformTests
     }
 
     [Fact]
+    public async Task PostMessage_EmojiAcrossTheLengthLimit_PostsWholeCharactersInTwoParts()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var group = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [], null), default);
+        var text = new string('a', 1999) + "\U0001F600" + new string('b', 10);
+
+        await h.Platform.PostMessageAsync(group, OutgoingMessage.Plain(text), default);
+
+        var parts = h.Emulator.MessagesIn(group.Id).Select(m => m.Content).ToList();
+        Assert.Equal(2, parts.Count);
+        Assert.Equal(text, string.Concat(parts));
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task EnsurePrivateChannel_BotLacksManageChannels_NamesThePermission()
     {
         await using var h = await AdapterHarness.StartAsync();

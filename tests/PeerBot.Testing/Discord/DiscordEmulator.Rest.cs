@@ -682,7 +682,18 @@ public sealed partial class DiscordEmulator
         }
 
         var body = r.Body!.AsObject();
-        var content = body["content"]?.GetValue<string>() ?? "";
+        string content;
+        try
+        {
+            content = body["content"]?.GetValue<string>() ?? "";
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate: half a character, which Discord refuses as an invalid form body.
+            Violation($"{r.Method} {r.Path}: content holds half a character (a lone surrogate)");
+            return (400, Error(50035, "Invalid Form Body: content is not valid text"));
+        }
+
         if (content.Length > 2000)
         {
             return (400, Error(50035, "Invalid Form Body: content must be 2000 or fewer in length."));

@@ -125,6 +125,9 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             {
                 var created = await CreateInCategoryAsync(name, spec, botId, cancellationToken).ConfigureAwait(false);
                 var id = created.GetProperty("id").GetString()!;
+
+                // A channel adopted after a lost answer is checked like any found one; a new one matches and costs nothing.
+                await ReconcileAsync(created, id, name, spec.UserIds, botId, cancellationToken).ConfigureAwait(false);
                 _session.AddGroupChannel(id);
                 _logger.LogInformation("Discord group channel {Channel} created for group {Group}", id, spec.GroupId);
                 return new ChannelRef(PlatformKind.Discord, id);
@@ -156,7 +159,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["permission_overwrites"] = Overwrites(spec.UserIds, botId, MemberAllow),
             };
             var response = await _rest.CreateAsync(
-                $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", ct => FindMadeAsync(GuildText, name, categoryId, ct), cancellationToken).ConfigureAwait(false);
+                $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", AuditReasons.GroupCreated, ct => FindMadeAsync(GuildText, name, categoryId, ct), cancellationToken).ConfigureAwait(false);
             if (response.IsSuccess)
             {
                 var created = response.Body!.Value;
@@ -209,7 +212,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             ["permission_overwrites"] = Overwrites([], botId, MemberAllow),
         };
         var response = await _rest.CreateAsync(
-            $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", ct => FindMadeAsync(GuildCategory, name, null, ct), cancellationToken).ConfigureAwait(false);
+            $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", AuditReasons.CategoryCreated, ct => FindMadeAsync(GuildCategory, name, null, ct), cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccess)
         {
             ForgetListing();
@@ -340,7 +343,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     public async Task RemoveMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        var response = await _rest.SendAsync(HttpMethod.Delete, $"/channels/{channel.Id}/permissions/{userId}", null, "Manage Roles (Manage Permissions)", cancellationToken).ConfigureAwait(false);
+        var response = await _rest.SendAsync(
+            HttpMethod.Delete, $"/channels/{channel.Id}/permissions/{userId}", null, "Manage Roles (Manage Permissions)", AuditReasons.MemberRemoved, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccess && response.Status != HttpStatusCode.NotFound)
         {
             throw response.ToException();
@@ -394,7 +398,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         {
             var categoryId = keepIn ?? await PlaceAsync(archive, adding: 0, cancellationToken).ConfigureAwait(false);
             body["parent_id"] = categoryId;
-            var response = await _rest.SendAsync(HttpMethod.Patch, $"/channels/{channelId}", body, "Manage Channels", cancellationToken).ConfigureAwait(false);
+            var response = await _rest.SendAsync(
+                HttpMethod.Patch, $"/channels/{channelId}", body, "Manage Channels", archive ? AuditReasons.Archived : AuditReasons.Reconciled, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccess)
             {
                 _listing?.Add(response.Body!.Value.Clone());
@@ -684,7 +689,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             ["allow"] = allow.ToString(CultureInfo.InvariantCulture),
             ["deny"] = deny.ToString(CultureInfo.InvariantCulture),
         };
-        (await _rest.SendAsync(HttpMethod.Put, $"/channels/{channelId}/permissions/{userId}", body, "Manage Roles (Manage Permissions)", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        (await _rest.SendAsync(
+            HttpMethod.Put, $"/channels/{channelId}/permissions/{userId}", body, "Manage Roles (Manage Permissions)", AuditReasons.MemberAdded, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
     }
 
     private JsonArray Overwrites(IEnumerable<string> userIds, string botId, long allow)
@@ -864,6 +870,20 @@ internal sealed class GuildListing(DateTimeOffset takenAt)
 
     private static string? Text(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}
+
+/// <summary>
+/// What the server's audit log shows for PeerBot's changes to channels and their permissions. They name no person and
+/// no group: the audit log is read by the server's moderators, who need to know that PeerBot did it and why.
+/// </summary>
+internal static class AuditReasons
+{
+    public const string GroupCreated = "PeerBot: private channel for a peer-support group";
+    public const string CategoryCreated = "PeerBot: category for peer-support group channels";
+    public const string Reconciled = "PeerBot: group channel set as its configuration says";
+    public const string Archived = "PeerBot: group left the configuration; channel archived read-only";
+    public const string MemberAdded = "PeerBot: member added to a peer-support group";
+    public const string MemberRemoved = "PeerBot: member left a peer-support group";
 }
 
 /// <summary>Discord permission bits PeerBot uses.</summary>

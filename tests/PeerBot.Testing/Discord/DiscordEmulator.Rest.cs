@@ -15,6 +15,7 @@ public sealed partial class DiscordEmulator
     private readonly List<LimitWindow> _windows = [];
     private readonly List<(string Method, string Route, int Status, double RetryAfter, bool Global)> _forced = [];
     private readonly List<DateTimeOffset> _directOpens = [];
+    private readonly List<(string Route, string Reason)> _auditReasons = [];
     private readonly List<(string Method, string Route, int? Status)> _failAfter = [];
 
     /// <summary>The status <see cref="Dispatch"/> returns for a connection to drop without an answer.</summary>
@@ -230,6 +231,7 @@ public sealed partial class DiscordEmulator
             }
 
             var route = method + " " + template;
+            CheckAuditReason(context, route);
             var isCallback = template.StartsWith("/interactions/", StringComparison.Ordinal);
 
             // Interaction callbacks and webhook-token routes are authorised by the token in the path, not the bot's.
@@ -304,6 +306,66 @@ public sealed partial class DiscordEmulator
             }
 
             return index >= 0;
+        }
+    }
+
+    /// <summary>Changes to channels and their permission overwrites, which Discord's audit log records with a reason.</summary>
+    private static readonly HashSet<string> AuditedRoutes = new(StringComparer.Ordinal)
+    {
+        "POST /guilds/{guild_id}/channels",
+        "PATCH /channels/{channel_id}",
+        "PUT /channels/{channel_id}/permissions/{overwrite_id}",
+        "DELETE /channels/{channel_id}/permissions/{overwrite_id}",
+    };
+
+    private static readonly Regex UrlEncoded = new("^(?:[A-Za-z0-9\\-_.~]|%[0-9A-Fa-f]{2})+$", RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+
+    /// <summary>
+    /// PeerBot gives a reason for every change to a channel or its overwrites, in <c>X-Audit-Log-Reason</c>, URL-encoded
+    /// as Discord reads it (a raw space or non-ASCII character arrives garbled in the audit log), at most 512 characters.
+    /// </summary>
+    private void CheckAuditReason(HttpContext context, string route)
+    {
+        if (!AuditedRoutes.Contains(route))
+        {
+            return;
+        }
+
+        var values = context.Request.Headers["X-Audit-Log-Reason"];
+        var reason = values.Count == 1 ? values[0] : null;
+        if (string.IsNullOrEmpty(reason))
+        {
+            Violation($"{route}: no X-Audit-Log-Reason, so the server's audit log does not say why");
+            return;
+        }
+
+        if (!UrlEncoded.IsMatch(reason))
+        {
+            Violation($"{route}: X-Audit-Log-Reason '{reason}' is not URL-encoded");
+            return;
+        }
+
+        var decoded = Uri.UnescapeDataString(reason);
+        if (decoded.Length > 512)
+        {
+            Violation($"{route}: X-Audit-Log-Reason longer than 512 characters");
+        }
+
+        lock (_gate)
+        {
+            _auditReasons.Add((route, decoded));
+        }
+    }
+
+    /// <summary>The audit-log reasons received, decoded, with their routes.</summary>
+    public IReadOnlyList<(string Route, string Reason)> AuditReasons
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _auditReasons.ToList();
+            }
         }
     }
 

@@ -204,6 +204,31 @@ public sealed class RateLimiterTests
     }
 
     [Fact]
+    public async Task Send_ManyChannelsOverHours_IdleBucketsArePrunedAndLiveOnesKept()
+    {
+        var http = new FakeDiscordHttp(_time) { Limit = 1, Window = TimeSpan.FromMinutes(10) };
+        var rest = Client(http);
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True((await rest.SendAsync(HttpMethod.Post, $"/channels/{111111111111111100 + i}/messages", new JsonObject { ["content"] = "a" }, null, default)).IsSuccess);
+        }
+
+        // Their windows end after 10 minutes; an hour on, nothing they knew still holds.
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.True((await rest.SendAsync(HttpMethod.Post, "/channels/222222222222222222/messages", new JsonObject { ["content"] = "b" }, null, default)).IsSuccess);
+        Assert.Equal(1, rest.Limiter.BucketCount);
+
+        // A bucket whose window is still running (exhausted until it resets) is kept however long ago it was used.
+        _time.Advance(RateLimiter.BucketIdleLifetime + RateLimiter.PruneInterval);
+        var again = rest.SendAsync(HttpMethod.Post, "/channels/222222222222222222/messages", new JsonObject { ["content"] = "c" }, null, default);
+        await rest.Activity.WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(again.IsCompleted);
+        _time.AdvanceToNextDue();
+        Assert.True((await again.WaitAsync(TimeSpan.FromSeconds(10))).IsSuccess);
+        Assert.Empty(http.Violations);
+    }
+
+    [Fact]
     public async Task Send_GlobalLimitedAnswer_PausesEveryRequestForRetryAfter()
     {
         var time = new SignallingTimeProvider(new DateTimeOffset(2026, 11, 2, 18, 0, 0, TimeSpan.Zero));

@@ -282,7 +282,7 @@ public sealed class DiscordRestClient
         }
         finally
         {
-            bucket.Lock.Release();
+            _limiter.Release(bucket);
         }
     }
 

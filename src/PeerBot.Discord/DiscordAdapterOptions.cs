@@ -19,11 +19,15 @@ public sealed class DiscordAdapterOptions
     public int GuildChannelLimit { get; set; } = 500;
 
     /// <summary>
-    /// Shortest time between opening two direct-message channels. Discord refuses to open many in a short time (403, code
-    /// 40003 "You are opening direct messages too fast") without publishing the figure; opened channels are remembered
-    /// across restarts, so this paces only the first start with many people.
+    /// The pace of opening direct-message channels beyond <see cref="DirectChannelOpenBurst"/>: one per interval. Discord
+    /// refuses to open many in a short time (403, code 40003 "You are opening direct messages too fast") without
+    /// publishing the figure; opened channels are remembered across restarts, so this paces only the first start with
+    /// many people.
     /// </summary>
     public TimeSpan DirectChannelOpenInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Direct-message channels opened at once before the pace of <see cref="DirectChannelOpenInterval"/> applies.</summary>
+    public int DirectChannelOpenBurst { get; set; } = 10;
 
     /// <summary>The first wait after a 40003 refusal; it doubles with each further refusal up to <see cref="DirectChannelOpenMaxBackoff"/>.</summary>
     public TimeSpan DirectChannelOpenBackoff { get; set; } = TimeSpan.FromSeconds(5);

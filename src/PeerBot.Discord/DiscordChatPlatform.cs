@@ -51,6 +51,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     private readonly IDirectChannelStore _directChannels;
     private readonly TimeProvider _time;
     private DateTimeOffset _nextDirectOpen = DateTimeOffset.MinValue;
+    private double _directTokens = double.NaN;
+    private DateTimeOffset _directTokensAt;
     private volatile GuildListing? _listing;
     private bool _warnedNearGuildCap;
 
@@ -478,7 +480,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
     /// <summary>
     /// The bot's direct-message channel with a person: known in this run, remembered from an earlier one, or opened now.
-    /// Openings go one at a time, <see cref="DiscordAdapterOptions.DirectChannelOpenInterval"/> apart; Discord's "opening
+    /// Openings go one at a time and paced (<see cref="DirectOpenWait"/>); Discord's "opening
     /// direct messages too fast" (403, code 40003) is a pace, answered by waiting longer each time, not a missing permission.
     /// </summary>
     private async Task<(string Id, bool Remembered)> DirectChannelAsync(string userId, CancellationToken cancellationToken)
@@ -505,14 +507,14 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             var body = new JsonObject { ["recipient_id"] = userId };
             for (var refusals = 0; ; refusals++)
             {
-                var wait = ClockWaits.WholeMilliseconds(_nextDirectOpen - _time.GetUtcNow());
-                if (wait > TimeSpan.Zero)
+                TimeSpan wait;
+                while ((wait = DirectOpenWait()) > TimeSpan.Zero)
                 {
+                    wait = ClockWaits.WholeMilliseconds(wait);
                     await ParkAsync(Task.Delay(wait, _time, cancellationToken), RestWaitKind.DirectChannelPacing, wait).ConfigureAwait(false);
                 }
 
                 var response = await _rest.SendAsync(HttpMethod.Post, "/users/@me/channels", body, null, cancellationToken).ConfigureAwait(false);
-                _nextDirectOpen = _time.GetUtcNow() + _options.DirectChannelOpenInterval;
                 if (response.IsSuccess)
                 {
                     var id = response.Body!.Value.GetProperty("id").GetString()!;
@@ -534,12 +536,54 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
                 _logger.LogWarning("Discord says direct-message channels are opened too fast (code 40003); waiting {Delay} before opening more", backoff);
                 _nextDirectOpen = _time.GetUtcNow() + backoff;
+
+                // After the pause, openings start again one interval apart, not in a burst.
+                _directTokens = 0;
+                _directTokensAt = _nextDirectOpen;
             }
         }
         finally
         {
             _directOpenLock.Release();
         }
+    }
+
+    /// <summary>
+    /// How long the next opening must wait: until a pause after a refusal ends, else for a token of a bucket holding
+    /// <see cref="DiscordAdapterOptions.DirectChannelOpenBurst"/> and refilled one per
+    /// <see cref="DiscordAdapterOptions.DirectChannelOpenInterval"/>. Zero takes a token. The caller holds the opening lock.
+    /// </summary>
+    private TimeSpan DirectOpenWait()
+    {
+        var now = _time.GetUtcNow();
+        if (now < _nextDirectOpen)
+        {
+            return _nextDirectOpen - now;
+        }
+
+        var burst = Math.Max(1, _options.DirectChannelOpenBurst);
+        var interval = _options.DirectChannelOpenInterval;
+        if (double.IsNaN(_directTokens) || interval <= TimeSpan.Zero)
+        {
+            _directTokens = burst;
+        }
+        else if (now > _directTokensAt)
+        {
+            _directTokens = Math.Min(burst, _directTokens + ((now - _directTokensAt) / interval));
+        }
+
+        if (now > _directTokensAt)
+        {
+            _directTokensAt = now;
+        }
+
+        if (_directTokens >= 1)
+        {
+            _directTokens -= 1;
+            return TimeSpan.Zero;
+        }
+
+        return interval * (1 - _directTokens);
     }
 
     private void ForgetDirectChannel(string userId)

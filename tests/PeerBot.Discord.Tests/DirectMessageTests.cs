@@ -49,6 +49,22 @@ public sealed class DirectMessageTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task SendDirectMessage_BurstThenMore_FirstOpenAtOnceThenOnePerInterval()
+    {
+        var discord = await EmulatorAsync();
+        var people = Enumerable.Range(0, 6).Select(i => discord.AddMember("resident" + i)).ToList();
+        var (platform, rest) = Platform(burst: 4);
+        var start = _time.GetUtcNow();
+
+        var sends = Task.WhenAll(people.Select(p => platform.SendDirectMessageAsync(p, OutgoingMessage.Plain("welcome"), default)));
+        await DriveAsync(rest, sends);
+
+        var opened = discord.Requests.Where(r => r.Route == OpenRoute).Select(r => r.HostAt!.Value - start).ToList();
+        Assert.Equal([TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, Interval, Interval * 2], opened);
+        discord.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task SendDirectMessage_RefusedAsTooFastBeyondRetries_IsRateLimitedNotMissingPermission()
     {
         var discord = await EmulatorAsync(new DiscordEmulatorOptions { DirectChannelOpenLimit = 1, DirectChannelOpenWindow = TimeSpan.FromDays(1) });
@@ -105,11 +121,12 @@ public sealed class DirectMessageTests : IAsyncDisposable
         return _emulator;
     }
 
-    private (DiscordChatPlatform Platform, DiscordRestClient Client) Platform()
+    private (DiscordChatPlatform Platform, DiscordRestClient Client) Platform(int burst = 1)
     {
         var options = new DiscordAdapterOptions
         {
             DirectChannelOpenInterval = Interval,
+            DirectChannelOpenBurst = burst,
             DirectChannelOpenBackoff = TimeSpan.FromSeconds(5),
             DirectChannelOpenMaxBackoff = TimeSpan.FromSeconds(20),
             DirectChannelOpenRetries = 2,

@@ -490,7 +490,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             return (known, true);
         }
 
-        if (_directChannels.Find(PlatformKind.Discord, userId) is { } stored)
+        if (_directChannels.Find(PlatformKind.Discord, DirectChannelKey(userId)) is { } stored)
         {
             _dmChannels[userId] = stored;
             return (stored, true);
@@ -519,7 +519,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 {
                     var id = response.Body!.Value.GetProperty("id").GetString()!;
                     _dmChannels[userId] = id;
-                    _directChannels.Save(PlatformKind.Discord, userId, id);
+                    _directChannels.Save(PlatformKind.Discord, DirectChannelKey(userId), id);
                     return (id, false);
                 }
 
@@ -589,8 +589,15 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     private void ForgetDirectChannel(string userId)
     {
         _dmChannels.TryRemove(userId, out _);
-        _directChannels.Forget(PlatformKind.Discord, userId);
+        _directChannels.Forget(PlatformKind.Discord, DirectChannelKey(userId));
     }
+
+    /// <summary>
+    /// The key a person's DM channel is stored under: a one-way hash of their user id, so the store never holds the id
+    /// (anyone may be an anonymous author).
+    /// </summary>
+    internal static string DirectChannelKey(string userId) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes("discord-dm:" + userId))).ToLowerInvariant();
 
     /// <summary>A wait outside any request, counted by the REST client's activity so a test on a fake clock sees it.</summary>
     private async Task ParkAsync(Task wait, RestWaitKind kind, TimeSpan? delay)

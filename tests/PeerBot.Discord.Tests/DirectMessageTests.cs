@@ -13,7 +13,7 @@ public sealed class DirectMessageTests : IAsyncDisposable
     private const string OpenRoute = "POST /users/@me/channels";
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
     private readonly SignallingTimeProvider _time = new();
-    private readonly InMemoryDirectChannelStore _store = new();
+    private readonly RecordingStore _store = new();
     private readonly List<IDisposable> _owned = [];
     private DiscordEmulator? _emulator;
 
@@ -96,6 +96,10 @@ public sealed class DirectMessageTests : IAsyncDisposable
 
         Assert.Single(discord.Requests, r => r.Route == OpenRoute);
         Assert.Equal(["welcome", "prompt"], discord.MessagesIn(discord.DirectChannel(ana)!.Id).Select(m => m.Content));
+
+        // Kept under a one-way key: the person's user id never reaches the store.
+        var key = Assert.Single(_store.Keys);
+        Assert.DoesNotContain(ana, key, StringComparison.Ordinal);
         discord.AssertNoViolations();
     }
 
@@ -104,14 +108,14 @@ public sealed class DirectMessageTests : IAsyncDisposable
     {
         var discord = await EmulatorAsync();
         var ana = discord.AddMember("ana");
-        _store.Save(PlatformKind.Discord, ana, "999999999999999999");
+        _store.Save(PlatformKind.Discord, DiscordChatPlatform.DirectChannelKey(ana), "999999999999999999");
         var (platform, rest) = Platform();
 
         await DriveAsync(rest, platform.SendDirectMessageAsync(ana, OutgoingMessage.Plain("hello"), default));
 
         var dm = discord.DirectChannel(ana)!;
         Assert.Equal("hello", Assert.Single(discord.MessagesIn(dm.Id)).Content);
-        Assert.Equal(dm.Id, _store.Find(PlatformKind.Discord, ana));
+        Assert.Equal(dm.Id, _store.Find(PlatformKind.Discord, DiscordChatPlatform.DirectChannelKey(ana)));
     }
 
     private async Task<DiscordEmulator> EmulatorAsync(DiscordEmulatorOptions? options = null)
@@ -162,5 +166,23 @@ public sealed class DirectMessageTests : IAsyncDisposable
         }
 
         await work;
+    }
+
+    /// <summary>The in-memory store, recording the keys it was given.</summary>
+    private sealed class RecordingStore : IDirectChannelStore
+    {
+        private readonly InMemoryDirectChannelStore _inner = new();
+
+        public System.Collections.Concurrent.ConcurrentBag<string> Keys { get; } = [];
+
+        public string? Find(PlatformKind platform, string personKey) => _inner.Find(platform, personKey);
+
+        public void Save(PlatformKind platform, string personKey, string channelId)
+        {
+            Keys.Add(personKey);
+            _inner.Save(platform, personKey, channelId);
+        }
+
+        public void Forget(PlatformKind platform, string personKey) => _inner.Forget(platform, personKey);
     }
 }

@@ -3,7 +3,7 @@ using PeerBot.Core.Platform;
 
 namespace PeerBot.Storage.Platform;
 
-/// <summary>The bot's direct-message channels per person (collection <c>direct_channels</c>): ids only.</summary>
+/// <summary>The bot's direct-message channels per person (collection <c>direct_channels</c>): an opaque key and a channel id.</summary>
 public sealed class LiteDbDirectChannelStore : IDirectChannelStore
 {
     private readonly ILiteCollection<BsonDocument> _channels;
@@ -20,18 +20,18 @@ public sealed class LiteDbDirectChannelStore : IDirectChannelStore
     }
 
     /// <inheritdoc />
-    public string? Find(PlatformKind platform, string userId)
+    public string? Find(PlatformKind platform, string personKey)
     {
-        var doc = _channels.FindById(Key(platform, userId));
+        var doc = _channels.FindById(Key(platform, personKey));
         return doc is null ? null : doc["Channel"].AsString;
     }
 
     /// <inheritdoc />
-    public void Save(PlatformKind platform, string userId, string channelId) =>
-        _channels.Upsert(new BsonDocument { ["_id"] = Key(platform, userId), ["Channel"] = channelId });
+    public void Save(PlatformKind platform, string personKey, string channelId) =>
+        _channels.Upsert(new BsonDocument { ["_id"] = Key(platform, personKey), ["Channel"] = channelId });
 
     /// <inheritdoc />
-    public void Forget(PlatformKind platform, string userId) => _channels.Delete(Key(platform, userId));
+    public void Forget(PlatformKind platform, string personKey) => _channels.Delete(Key(platform, personKey));
 
-    private static string Key(PlatformKind platform, string userId) => platform + ":" + userId;
+    private static string Key(PlatformKind platform, string personKey) => platform + ":" + personKey;
 }

@@ -42,6 +42,16 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     private readonly ILogger _logger;
     private const int MaxPlacementAttempts = 5;
 
+    /// <summary>
+    /// What a change that sets overwrites needs: Discord lets a bot allow or deny only what it holds itself, so the
+    /// thread permissions it denies members are needed as much as the one the route asks for.
+    /// </summary>
+    private const string SetsOverwritesHint =
+        "Manage Channels, Manage Roles, View Channels, Send Messages, Read Message History, Create Public Threads, Create Private Threads and Send Messages in Threads";
+
+    private const string SetsMemberOverwriteHint =
+        "Manage Roles (Manage Permissions), View Channels, Send Messages, Read Message History, Create Public Threads, Create Private Threads and Send Messages in Threads";
+
     /// <summary>The most members Discord's member search returns.</summary>
     private const int MemberSearchLimit = 1000;
 
@@ -161,7 +171,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["permission_overwrites"] = Overwrites(spec.UserIds, botId, MemberAllow),
             };
             var response = await _rest.CreateAsync(
-                $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", AuditReasons.GroupCreated, ct => FindMadeAsync(GuildText, name, categoryId, ct), cancellationToken).ConfigureAwait(false);
+                $"/guilds/{_session.GuildId}/channels", body, SetsOverwritesHint, AuditReasons.GroupCreated, ct => FindMadeAsync(GuildText, name, categoryId, ct), cancellationToken).ConfigureAwait(false);
             if (response.IsSuccess)
             {
                 var created = response.Body!.Value;
@@ -401,7 +411,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             var categoryId = keepIn ?? await PlaceAsync(archive, adding: 0, cancellationToken).ConfigureAwait(false);
             body["parent_id"] = categoryId;
             var response = await _rest.SendAsync(
-                HttpMethod.Patch, $"/channels/{channelId}", body, "Manage Channels", archive ? AuditReasons.Archived : AuditReasons.Reconciled, cancellationToken).ConfigureAwait(false);
+                HttpMethod.Patch, $"/channels/{channelId}", body, SetsOverwritesHint, archive ? AuditReasons.Archived : AuditReasons.Reconciled, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccess)
             {
                 _listing?.Add(response.Body!.Value.Clone());
@@ -741,7 +751,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             ["deny"] = deny.ToString(CultureInfo.InvariantCulture),
         };
         (await _rest.SendAsync(
-            HttpMethod.Put, $"/channels/{channelId}/permissions/{userId}", body, "Manage Roles (Manage Permissions)", AuditReasons.MemberAdded, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            HttpMethod.Put, $"/channels/{channelId}/permissions/{userId}", body, SetsMemberOverwriteHint, AuditReasons.MemberAdded, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
     }
 
     private JsonArray Overwrites(IEnumerable<string> userIds, string botId, long allow)

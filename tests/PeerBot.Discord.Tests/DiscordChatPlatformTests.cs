@@ -124,6 +124,7 @@ public sealed class DiscordChatPlatformTests
         var ex = await Assert.ThrowsAsync<PlatformException>(() => h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default));
 
         Assert.Equal(PlatformErrorKind.MissingPermission, ex.Kind);
+        Assert.Contains("Create Private Threads", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(h.Emulator.Channels, c => c.Type == 0);
     }
 

@@ -338,7 +338,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         }
 
         return all.EnumerateArray()
-            .Where(c => c.ValueKind == JsonValueKind.Object && c.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Number && t.GetInt32() == type
+            .Where(c => c.ValueKind == JsonValueKind.Object && c.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out var found) && found == type
                 && Str(c, "name") == name && Str(c, "parent_id") == parentId && Str(c, "id") is not null)
             .OrderBy(c => Str(c, "id")!.Length)
             .ThenBy(c => Str(c, "id"), StringComparer.Ordinal)

@@ -217,9 +217,10 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
             {
                 c.Socket.Abort();
             }
-            catch (ObjectDisposedException)
+            catch (Exception ex) when (ex is ObjectDisposedException or NullReferenceException)
             {
-                // The connection finished on its own meanwhile.
+                // The connection finished on its own meanwhile; ASP.NET may already have recycled its request, whose
+                // abort then fails inside the server (seen as a NullReferenceException from DefaultHttpContext.Abort).
             }
         }
     }

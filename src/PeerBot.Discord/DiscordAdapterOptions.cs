@@ -18,6 +18,26 @@ public sealed class DiscordAdapterOptions
     /// <summary>Channels and categories one server holds on Discord (500); PeerBot refuses, with a clear error, to go past it.</summary>
     public int GuildChannelLimit { get; set; } = 500;
 
+    /// <summary>
+    /// The pace of opening direct-message channels beyond <see cref="DirectChannelOpenBurst"/>: one per interval. Discord
+    /// refuses to open many in a short time (403, code 40003 "You are opening direct messages too fast") without
+    /// publishing the figure; opened channels are remembered across restarts, so this paces only the first start with
+    /// many people.
+    /// </summary>
+    public TimeSpan DirectChannelOpenInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Direct-message channels opened at once before the pace of <see cref="DirectChannelOpenInterval"/> applies.</summary>
+    public int DirectChannelOpenBurst { get; set; } = 10;
+
+    /// <summary>The first wait after a 40003 refusal; it doubles with each further refusal up to <see cref="DirectChannelOpenMaxBackoff"/>.</summary>
+    public TimeSpan DirectChannelOpenBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest wait after a 40003 refusal.</summary>
+    public TimeSpan DirectChannelOpenMaxBackoff { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often opening one direct-message channel is retried after 40003 refusals before it is reported as rate limited.</summary>
+    public int DirectChannelOpenRetries { get; set; } = 6;
+
     /// <summary>Timeout of one HTTP request.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -1,3 +1,4 @@
+using PeerBot.Core;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -24,6 +25,12 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     /// <summary>View Channel | Read Message History: what members keep in an archived channel.</summary>
     public const long ArchivedAllow = Permissions.ViewChannel | Permissions.ReadMessageHistory;
 
+    /// <summary>
+    /// What members are denied in a group channel: starting threads and writing in them. A message in a thread carries
+    /// the thread's id, not the group channel's, so it would never be screened; the channel has no threads instead.
+    /// </summary>
+    public const long MemberDeny = Permissions.Threads;
+
     private const int RoleOverwrite = 0;
     private const int MemberOverwrite = 1;
     private const int GuildText = 0;
@@ -35,19 +42,44 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     private readonly ILogger _logger;
     private const int MaxPlacementAttempts = 5;
 
+    /// <summary>
+    /// What a change that sets overwrites needs: Discord lets a bot allow or deny only what it holds itself, so the
+    /// thread permissions it denies members are needed as much as the one the route asks for.
+    /// </summary>
+    private const string SetsOverwritesHint =
+        "Manage Channels, Manage Roles, View Channels, Send Messages, Read Message History, Create Public Threads, Create Private Threads and Send Messages in Threads";
+
+    private const string SetsMemberOverwriteHint =
+        "Manage Roles (Manage Permissions), View Channels, Send Messages, Read Message History, Create Public Threads, Create Private Threads and Send Messages in Threads";
+
+    /// <summary>The most members Discord's member search returns.</summary>
+    private const int MemberSearchLimit = 1000;
+
     private readonly ConcurrentDictionary<string, string> _dmChannels = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _placementLock = new(1, 1);
+    private readonly SemaphoreSlim _directOpenLock = new(1, 1);
+    private readonly IDirectChannelStore _directChannels;
     private readonly TimeProvider _time;
+    private DateTimeOffset _nextDirectOpen = DateTimeOffset.MinValue;
+    private double _directTokens = double.NaN;
+    private DateTimeOffset _directTokensAt;
     private volatile GuildListing? _listing;
     private bool _warnedNearGuildCap;
 
-    public DiscordChatPlatform(DiscordRestClient rest, DiscordSession session, DiscordAdapterOptions options, ILogger<DiscordChatPlatform> logger, TimeProvider? time = null)
+    public DiscordChatPlatform(
+        DiscordRestClient rest,
+        DiscordSession session,
+        DiscordAdapterOptions options,
+        ILogger<DiscordChatPlatform> logger,
+        TimeProvider? time = null,
+        IDirectChannelStore? directChannels = null)
     {
         _rest = rest;
         _session = session;
         _options = options;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _directChannels = directChannels ?? new InMemoryDirectChannelStore();
     }
 
     /// <summary>
@@ -59,7 +91,11 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
     public PlatformKind Kind => PlatformKind.Discord;
 
-    public void Dispose() => _placementLock.Dispose();
+    public void Dispose()
+    {
+        _placementLock.Dispose();
+        _directOpenLock.Dispose();
+    }
 
     private string ArchiveCategoryName => _options.ArchiveCategoryName ?? _session.CategoryName + " Archive";
 
@@ -101,6 +137,9 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             {
                 var created = await CreateInCategoryAsync(name, spec, botId, cancellationToken).ConfigureAwait(false);
                 var id = created.GetProperty("id").GetString()!;
+
+                // A channel adopted after a lost answer is checked like any found one; a new one matches and costs nothing.
+                await ReconcileAsync(created, id, name, spec.UserIds, botId, cancellationToken).ConfigureAwait(false);
                 _session.AddGroupChannel(id);
                 _logger.LogInformation("Discord group channel {Channel} created for group {Group}", id, spec.GroupId);
                 return new ChannelRef(PlatformKind.Discord, id);
@@ -131,7 +170,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["parent_id"] = categoryId,
                 ["permission_overwrites"] = Overwrites(spec.UserIds, botId, MemberAllow),
             };
-            var response = await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false);
+            var response = await _rest.CreateAsync(
+                $"/guilds/{_session.GuildId}/channels", body, SetsOverwritesHint, AuditReasons.GroupCreated, ct => FindMadeAsync(GuildText, name, categoryId, ct), cancellationToken).ConfigureAwait(false);
             if (response.IsSuccess)
             {
                 var created = response.Body!.Value;
@@ -183,7 +223,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             ["type"] = GuildCategory,
             ["permission_overwrites"] = Overwrites([], botId, MemberAllow),
         };
-        var response = await _rest.SendAsync(HttpMethod.Post, $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", cancellationToken).ConfigureAwait(false);
+        var response = await _rest.CreateAsync(
+            $"/guilds/{_session.GuildId}/channels", body, "Manage Channels", AuditReasons.CategoryCreated, ct => FindMadeAsync(GuildCategory, name, null, ct), cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccess)
         {
             ForgetListing();
@@ -284,16 +325,38 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
     private void ForgetListing() => _listing = null;
 
+    /// <summary>
+    /// A channel or category of this type, name and parent as the server holds it now (listed afresh, not from the cached
+    /// listing): what a create whose answer was lost would have made. The oldest, should there be more than one.
+    /// </summary>
+    private async Task<JsonElement?> FindMadeAsync(int type, string name, string? parentId, CancellationToken cancellationToken)
+    {
+        var all = (await _rest.SendAsync(HttpMethod.Get, $"/guilds/{_session.GuildId}/channels", null, "View Channel", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        if (all.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        return all.EnumerateArray()
+            .Where(c => c.ValueKind == JsonValueKind.Object && c.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out var found) && found == type
+                && Str(c, "name") == name && Str(c, "parent_id") == parentId && Str(c, "id") is not null)
+            .OrderBy(c => Str(c, "id")!.Length)
+            .ThenBy(c => Str(c, "id"), StringComparer.Ordinal)
+            .Select(c => (JsonElement?)c.Clone())
+            .FirstOrDefault();
+    }
+
     public Task AddMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return PutMemberOverwriteAsync(channel.Id, userId, MemberAllow, 0, cancellationToken);
+        return PutMemberOverwriteAsync(channel.Id, userId, MemberAllow, MemberDeny, cancellationToken);
     }
 
     public async Task RemoveMemberAsync(ChannelRef channel, string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        var response = await _rest.SendAsync(HttpMethod.Delete, $"/channels/{channel.Id}/permissions/{userId}", null, "Manage Roles (Manage Permissions)", cancellationToken).ConfigureAwait(false);
+        var response = await _rest.SendAsync(
+            HttpMethod.Delete, $"/channels/{channel.Id}/permissions/{userId}", null, "Manage Roles (Manage Permissions)", AuditReasons.MemberRemoved, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccess && response.Status != HttpStatusCode.NotFound)
         {
             throw response.ToException();
@@ -315,7 +378,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["id"] = person,
                 ["type"] = MemberOverwrite,
                 ["allow"] = ArchivedAllow.ToString(CultureInfo.InvariantCulture),
-                ["deny"] = Permissions.SendMessages.ToString(CultureInfo.InvariantCulture),
+                ["deny"] = (Permissions.SendMessages | MemberDeny).ToString(CultureInfo.InvariantCulture),
             });
         }
 
@@ -347,7 +410,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         {
             var categoryId = keepIn ?? await PlaceAsync(archive, adding: 0, cancellationToken).ConfigureAwait(false);
             body["parent_id"] = categoryId;
-            var response = await _rest.SendAsync(HttpMethod.Patch, $"/channels/{channelId}", body, "Manage Channels", cancellationToken).ConfigureAwait(false);
+            var response = await _rest.SendAsync(
+                HttpMethod.Patch, $"/channels/{channelId}", body, SetsOverwritesHint, archive ? AuditReasons.Archived : AuditReasons.Reconciled, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccess)
             {
                 _listing?.Add(response.Body!.Value.Clone());
@@ -410,15 +474,153 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     public async Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        if (!_dmChannels.TryGetValue(userId, out var dmId))
+        var (dmId, remembered) = await DirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
+        try
         {
-            var body = new JsonObject { ["recipient_id"] = userId };
-            var dm = (await _rest.SendAsync(HttpMethod.Post, "/users/@me/channels", body, null, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
-            dmId = dm.GetProperty("id").GetString()!;
-            _dmChannels[userId] = dmId;
+            return await PostMessageAsync(new ChannelRef(PlatformKind.Discord, dmId), message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PlatformException ex) when (remembered && ex.Kind == PlatformErrorKind.NotFound)
+        {
+            // A channel remembered from an earlier run that Discord no longer knows: open it afresh, once.
+            ForgetDirectChannel(userId);
+            (dmId, _) = await DirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
+            return await PostMessageAsync(new ChannelRef(PlatformKind.Discord, dmId), message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The bot's direct-message channel with a person: known in this run, remembered from an earlier one, or opened now.
+    /// Openings go one at a time and paced (<see cref="DirectOpenWait"/>); Discord's "opening
+    /// direct messages too fast" (403, code 40003) is a pace, answered by waiting longer each time, not a missing permission.
+    /// </summary>
+    private async Task<(string Id, bool Remembered)> DirectChannelAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (_dmChannels.TryGetValue(userId, out var known))
+        {
+            return (known, true);
         }
 
-        return await PostMessageAsync(new ChannelRef(PlatformKind.Discord, dmId), message, cancellationToken).ConfigureAwait(false);
+        if (_directChannels.Find(PlatformKind.Discord, DirectChannelKey(userId)) is { } stored)
+        {
+            _dmChannels[userId] = stored;
+            return (stored, true);
+        }
+
+        await ParkAsync(_directOpenLock.WaitAsync(cancellationToken), RestWaitKind.DirectChannelQueue, null).ConfigureAwait(false);
+        try
+        {
+            if (_dmChannels.TryGetValue(userId, out known))
+            {
+                return (known, false);
+            }
+
+            var body = new JsonObject { ["recipient_id"] = userId };
+            for (var refusals = 0; ; refusals++)
+            {
+                TimeSpan wait;
+                while ((wait = DirectOpenWait()) > TimeSpan.Zero)
+                {
+                    wait = ClockWaits.WholeMilliseconds(wait);
+                    await ParkAsync(Task.Delay(wait, _time, cancellationToken), RestWaitKind.DirectChannelPacing, wait).ConfigureAwait(false);
+                }
+
+                var response = await _rest.SendAsync(HttpMethod.Post, "/users/@me/channels", body, null, cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccess)
+                {
+                    var id = response.Body!.Value.GetProperty("id").GetString()!;
+                    _dmChannels[userId] = id;
+                    _directChannels.Save(PlatformKind.Discord, DirectChannelKey(userId), id);
+                    return (id, false);
+                }
+
+                if (response.ErrorCode != 40003 || refusals >= _options.DirectChannelOpenRetries)
+                {
+                    throw response.ToException();
+                }
+
+                var backoff = _options.DirectChannelOpenBackoff * Math.Pow(2, refusals);
+                if (backoff > _options.DirectChannelOpenMaxBackoff)
+                {
+                    backoff = _options.DirectChannelOpenMaxBackoff;
+                }
+
+                _logger.LogWarning("Discord says direct-message channels are opened too fast (code 40003); waiting {Delay} before opening more", backoff);
+                _nextDirectOpen = _time.GetUtcNow() + backoff;
+
+                // After the pause, openings start again one interval apart, not in a burst.
+                _directTokens = 0;
+                _directTokensAt = _nextDirectOpen;
+            }
+        }
+        finally
+        {
+            _directOpenLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// How long the next opening must wait: until a pause after a refusal ends, else for a token of a bucket holding
+    /// <see cref="DiscordAdapterOptions.DirectChannelOpenBurst"/> and refilled one per
+    /// <see cref="DiscordAdapterOptions.DirectChannelOpenInterval"/>. Zero takes a token. The caller holds the opening lock.
+    /// </summary>
+    private TimeSpan DirectOpenWait()
+    {
+        var now = _time.GetUtcNow();
+        if (now < _nextDirectOpen)
+        {
+            return _nextDirectOpen - now;
+        }
+
+        var burst = Math.Max(1, _options.DirectChannelOpenBurst);
+        var interval = _options.DirectChannelOpenInterval;
+        if (double.IsNaN(_directTokens) || interval <= TimeSpan.Zero)
+        {
+            _directTokens = burst;
+        }
+        else if (now > _directTokensAt)
+        {
+            _directTokens = Math.Min(burst, _directTokens + ((now - _directTokensAt) / interval));
+        }
+
+        if (now > _directTokensAt)
+        {
+            _directTokensAt = now;
+        }
+
+        if (_directTokens >= 1)
+        {
+            _directTokens -= 1;
+            return TimeSpan.Zero;
+        }
+
+        return interval * (1 - _directTokens);
+    }
+
+    private void ForgetDirectChannel(string userId)
+    {
+        _dmChannels.TryRemove(userId, out _);
+        _directChannels.Forget(PlatformKind.Discord, DirectChannelKey(userId));
+    }
+
+    /// <summary>
+    /// The key a person's DM channel is stored under: a one-way hash of their user id, so the store never holds the id
+    /// (anyone may be an anonymous author).
+    /// </summary>
+    internal static string DirectChannelKey(string userId) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes("discord-dm:" + userId))).ToLowerInvariant();
+
+    /// <summary>A wait outside any request, counted by the REST client's activity so a test on a fake clock sees it.</summary>
+    private async Task ParkAsync(Task wait, RestWaitKind kind, TimeSpan? delay)
+    {
+        _rest.Activity.Enter();
+        try
+        {
+            await _rest.Activity.ParkAsync(wait, new RestWait(kind, "direct-channels", delay)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _rest.Activity.Exit();
+        }
     }
 
     public async Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken)
@@ -444,7 +646,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         {
             // More text than the message had parts: the last part carries what fits of the rest.
             var rest = string.Join("\n", parts.Skip(ids.Length - 1));
-            parts = [.. parts.Take(ids.Length - 1), rest.Length <= MessageRenderer.MaxContentLength ? rest : string.Concat(rest.AsSpan(0, MessageRenderer.MaxContentLength - 1), "\u2026")];
+            parts = [.. parts.Take(ids.Length - 1), rest.Length <= MessageRenderer.MaxContentLength ? rest : string.Concat(rest.AsSpan(0, MessageRenderer.SafeLength(rest, MessageRenderer.MaxContentLength - 1)), "\u2026")];
         }
 
         for (var i = 0; i < ids.Length; i++)
@@ -486,7 +688,9 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             return null;
         }
 
-        var path = $"/guilds/{_session.GuildId}/members/search?query={Uri.EscapeDataString(value)}&limit=10";
+        // The search matches the start of usernames and nicknames and returns at most `limit` of them in no promised
+        // order, so ask for Discord's most (1000): with fewer, "ana" is missed in a server with "ana.r", "anab", … .
+        var path = $"/guilds/{_session.GuildId}/members/search?query={Uri.EscapeDataString(value)}&limit={MemberSearchLimit}";
         var members = (await _rest.SendAsync(HttpMethod.Get, path, null, null, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
         foreach (var member in members.EnumerateArray())
         {
@@ -524,9 +728,11 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
         foreach (var user in wanted)
         {
-            if (!current.TryGetValue(user, out var o) || (o.Allow & MemberAllow) != MemberAllow || (o.Deny & MemberAllow) != 0)
+            // Channels made before members were denied threads get the denial here.
+            var deny = user == botId ? 0 : MemberDeny;
+            if (!current.TryGetValue(user, out var o) || (o.Allow & MemberAllow) != MemberAllow || (o.Deny & MemberAllow) != 0 || (o.Deny & deny) != deny)
             {
-                await PutMemberOverwriteAsync(channelId, user, MemberAllow, 0, cancellationToken).ConfigureAwait(false);
+                await PutMemberOverwriteAsync(channelId, user, MemberAllow, deny, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -544,7 +750,8 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
             ["allow"] = allow.ToString(CultureInfo.InvariantCulture),
             ["deny"] = deny.ToString(CultureInfo.InvariantCulture),
         };
-        (await _rest.SendAsync(HttpMethod.Put, $"/channels/{channelId}/permissions/{userId}", body, "Manage Roles (Manage Permissions)", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        (await _rest.SendAsync(
+            HttpMethod.Put, $"/channels/{channelId}/permissions/{userId}", body, SetsMemberOverwriteHint, AuditReasons.MemberAdded, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
     }
 
     private JsonArray Overwrites(IEnumerable<string> userIds, string botId, long allow)
@@ -566,7 +773,7 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 ["id"] = id,
                 ["type"] = MemberOverwrite,
                 ["allow"] = allow.ToString(CultureInfo.InvariantCulture),
-                ["deny"] = "0",
+                ["deny"] = (id == botId ? 0 : MemberDeny).ToString(CultureInfo.InvariantCulture),
             });
         }
 
@@ -726,6 +933,20 @@ internal sealed class GuildListing(DateTimeOffset takenAt)
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }
 
+/// <summary>
+/// What the server's audit log shows for PeerBot's changes to channels and their permissions. They name no person and
+/// no group: the audit log is read by the server's moderators, who need to know that PeerBot did it and why.
+/// </summary>
+internal static class AuditReasons
+{
+    public const string GroupCreated = "PeerBot: private channel for a peer-support group";
+    public const string CategoryCreated = "PeerBot: category for peer-support group channels";
+    public const string Reconciled = "PeerBot: group channel set as its configuration says";
+    public const string Archived = "PeerBot: group left the configuration; channel archived read-only";
+    public const string MemberAdded = "PeerBot: member added to a peer-support group";
+    public const string MemberRemoved = "PeerBot: member left a peer-support group";
+}
+
 /// <summary>Discord permission bits PeerBot uses.</summary>
 public static class Permissions
 {
@@ -736,9 +957,18 @@ public static class Permissions
     public const long ManageMessages = 1L << 13;
     public const long ReadMessageHistory = 1L << 16;
     public const long ManageRoles = 1L << 28;
+    public const long CreatePublicThreads = 1L << 35;
+    public const long CreatePrivateThreads = 1L << 36;
+    public const long SendMessagesInThreads = 1L << 38;
 
-    /// <summary>What the bot needs in the server, the integer for the invite URL.</summary>
-    public const long Required = ManageChannels | ViewChannel | SendMessages | ReadMessageHistory | ManageRoles;
+    /// <summary>Starting public or private threads and writing in them.</summary>
+    public const long Threads = CreatePublicThreads | CreatePrivateThreads | SendMessagesInThreads;
+
+    /// <summary>
+    /// What the bot needs in the server, the integer for the invite URL. The thread permissions are there because a bot
+    /// can only deny, in a channel's overwrites, a permission it holds itself; it denies them to group members.
+    /// </summary>
+    public const long Required = ManageChannels | ViewChannel | SendMessages | ReadMessageHistory | ManageRoles | Threads;
 
     /// <summary>Names of the missing bits, as the Developer Portal shows them.</summary>
     public static IReadOnlyList<string> Names(long bits)
@@ -767,6 +997,21 @@ public static class Permissions
         if ((bits & ManageRoles) != 0)
         {
             names.Add("Manage Roles");
+        }
+
+        if ((bits & CreatePublicThreads) != 0)
+        {
+            names.Add("Create Public Threads");
+        }
+
+        if ((bits & CreatePrivateThreads) != 0)
+        {
+            names.Add("Create Private Threads");
+        }
+
+        if ((bits & SendMessagesInThreads) != 0)
+        {
+            names.Add("Send Messages in Threads");
         }
 
         return names;

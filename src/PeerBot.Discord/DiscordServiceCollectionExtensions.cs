@@ -29,6 +29,9 @@ public static class DiscordServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IGatewayTransportFactory, ClientWebSocketTransportFactory>();
+
+        // A host with a database registers its own, so direct-message channels are remembered across restarts.
+        services.TryAddSingleton<IDirectChannelStore, InMemoryDirectChannelStore>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DiscordAdapterOptions>>().Value);
         services.AddSingleton(sp => new DiscordSession(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.Discord));
         services.AddSingleton(sp =>

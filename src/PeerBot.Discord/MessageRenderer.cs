@@ -101,8 +101,8 @@ public static class MessageRenderer
             var cut = rest.LastIndexOf('\n', MaxContentLength - 1);
             if (cut <= 0)
             {
-                cut = MaxContentLength;
-                // Never cut an escape from the character it escapes.
+                // Never cut a character in half (a surrogate pair: an emoji, say), nor an escape from what it escapes.
+                cut = SafeLength(rest, MaxContentLength);
                 if (rest[cut - 1] == '\\')
                 {
                     cut--;
@@ -184,5 +184,19 @@ public static class MessageRenderer
         return sb.ToString();
     }
 
-    internal static string Truncate(string value, int max) => value.Length <= max ? value : value[..(max - 1)] + "…";
+    internal static string Truncate(string value, int max) => value.Length <= max ? value : value[..SafeLength(value, max - 1)] + "…";
+
+    /// <summary>
+    /// The longest start of <paramref name="value"/> of at most <paramref name="max"/> UTF-16 units that does not end
+    /// in the first half of a surrogate pair: cut there, the text would hold half a character, which is not text.
+    /// </summary>
+    internal static int SafeLength(string value, int max)
+    {
+        if (value.Length <= max)
+        {
+            return value.Length;
+        }
+
+        return max > 0 && char.IsHighSurrogate(value[max - 1]) && char.IsLowSurrogate(value[max]) ? max - 1 : max;
+    }
 }

@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Platform;
+using PeerBot.Storage.Platform;
 using PeerBot.Storage.Safety;
 
 namespace PeerBot.Storage;
@@ -12,12 +14,13 @@ public static class StorageRegistration
     /// <summary>
     /// Registers the shared database, opened at <c>Storage:Path</c>; <see cref="StorageStartCheck"/>, which opens it
     /// as the host starts so that a damaged file stops the start; and the stores of groups, prompts, safety,
-    /// sharing and commands.
+    /// sharing and commands, and the adapters' direct-message channels.
     /// </summary>
     public static IServiceCollection AddLiteDbStorage(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => PeerBotDatabase.OpenFile(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.Storage.Path));
         services.AddHostedService<StorageStartCheck>();
+        services.TryAddSingleton<IDirectChannelStore, LiteDbDirectChannelStore>();
         return services
             .AddLiteDbGroupStore()
             .AddLiteDbPromptStore()

@@ -29,7 +29,8 @@ public sealed class AdapterEndToEndTests
         var channel = e.FindChannel(group.Id)!;
         Assert.Equal("tuesday-circle", channel.Name);
         Assert.Contains(new EmulatedOverwrite(DiscordEmulator.GuildId, 0, 0, 1024), channel.Overwrites);
-        Assert.All(new[] { ana, ben, lee, kim, DiscordEmulator.BotUserId }, id => Assert.Contains(new EmulatedOverwrite(id, 1, 68608, 0), channel.Overwrites));
+        Assert.All(new[] { ana, ben, lee, kim }, id => Assert.Contains(new EmulatedOverwrite(id, 1, 68608, DiscordEmulator.ThreadPermissions), channel.Overwrites));
+        Assert.Contains(new EmulatedOverwrite(DiscordEmulator.BotUserId, 1, 68608, 0), channel.Overwrites);
 
         // A prompt is posted (Core's scheduler decides when; the adapter posts it).
         var prompt = await h.Platform.PostMessageAsync(group, new OutgoingMessage(

@@ -37,8 +37,8 @@ public sealed class DiscordChatPlatformTests
         Assert.Equal(4, category.Type);
         Assert.Equal("Peer Support", category.Name);
         Assert.Contains(new EmulatedOverwrite(DiscordEmulator.GuildId, 0, 0, 1024), created.Overwrites);
-        Assert.Contains(new EmulatedOverwrite(ana, 1, 68608, 0), created.Overwrites);
-        Assert.Contains(new EmulatedOverwrite(lee, 1, 68608, 0), created.Overwrites);
+        Assert.Contains(new EmulatedOverwrite(ana, 1, 68608, DiscordEmulator.ThreadPermissions), created.Overwrites);
+        Assert.Contains(new EmulatedOverwrite(lee, 1, 68608, DiscordEmulator.ThreadPermissions), created.Overwrites);
         Assert.Contains(new EmulatedOverwrite(DiscordEmulator.BotUserId, 1, 68608, 0), created.Overwrites);
         var body = h.Emulator.Requests.First(r => r.Method == "POST" && r.Path.EndsWith("/channels", StringComparison.Ordinal) && r.Body!["type"]!.GetValue<int>() == 0).Body!;
         Assert.All(body["permission_overwrites"]!.AsArray(), o => Assert.Equal(System.Text.Json.JsonValueKind.String, o!["allow"]!.GetValueKind()));
@@ -66,6 +66,96 @@ public sealed class DiscordChatPlatformTests
     }
 
     [Fact]
+    public async Task EnsurePrivateChannel_New_MembersMayNotStartOrWriteInThreads()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var lee = h.Emulator.AddMember("dr-lee");
+        var outsider = h.Emulator.AddMember("outsider");
+
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana, lee], null), default);
+
+        // The server's @everyone role lets everyone start threads; the group channel takes that away from its members.
+        Assert.Equal(DiscordEmulator.ThreadPermissions, h.Emulator.EveryonePermissions & DiscordEmulator.ThreadPermissions);
+        foreach (var member in new[] { ana, lee })
+        {
+            var bits = h.Emulator.PermissionsIn(channel.Id, member);
+            Assert.Equal(68608, bits & 68608);
+            Assert.Equal(0, bits & DiscordEmulator.ThreadPermissions);
+        }
+
+        Assert.Equal(0, h.Emulator.PermissionsIn(channel.Id, outsider) & 1024);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_ExistingChannelAllowingThreads_DeniesThemOnReconciliation()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var category = h.Emulator.AddChannel("Peer Support", type: 4);
+        var old = h.Emulator.AddChannel("circle", parentId: category.Id);
+        old.Overwrites.Add(new EmulatedOverwrite(DiscordEmulator.GuildId, 0, 0, 1024));
+        old.Overwrites.Add(new EmulatedOverwrite(ana, 1, 68608, 0));
+        old.Overwrites.Add(new EmulatedOverwrite(DiscordEmulator.BotUserId, 1, 68608, 0));
+        Assert.NotEqual(0, h.Emulator.PermissionsIn(old.Id, ana) & DiscordEmulator.ThreadPermissions);
+
+        var channel = await h.Platform.EnsurePrivateChannelAsync(
+            new PrivateChannelSpec("g1", "Circle", "t", [ana], new ChannelRef(PlatformKind.Discord, old.Id)), default);
+
+        Assert.Equal(old.Id, channel.Id);
+        Assert.Contains(new EmulatedOverwrite(ana, 1, 68608, DiscordEmulator.ThreadPermissions), old.Overwrites);
+        Assert.Equal(0, h.Emulator.PermissionsIn(old.Id, ana) & DiscordEmulator.ThreadPermissions);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task EnsurePrivateChannel_BotLacksThreadPermissions_RefusedAsDiscordDoes()
+    {
+        // A bot can deny in an overwrite only what it holds: invited with the old permission set, into a server whose
+        // @everyone role cannot start threads, it cannot deny threads to members.
+        await using var h = await AdapterHarness.StartAsync(prepare: e =>
+        {
+            e.EveryonePermissions = 1024 | 2048 | 65536;
+            e.BotPermissions = DiscordEmulator.RequiredPermissions & ~DiscordEmulator.ThreadPermissions;
+        });
+        var ana = h.Emulator.AddMember("ana");
+
+        var ex = await Assert.ThrowsAsync<PlatformException>(() => h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default));
+
+        Assert.Equal(PlatformErrorKind.MissingPermission, ex.Kind);
+        Assert.Contains("Create Private Threads", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(h.Emulator.Channels, c => c.Type == 0);
+    }
+
+    [Fact]
+    public async Task ChannelAndOverwriteChanges_CarryAnUrlEncodedAuditLogReason()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var ben = h.Emulator.AddMember("ben");
+
+        var channel = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default);
+        await h.Platform.AddMemberAsync(channel, ben, default);
+        await h.Platform.RemoveMemberAsync(channel, ben, default);
+        await h.Platform.ArchiveChannelAsync(channel, default);
+
+        var routes = h.Emulator.AuditReasons.Select(a => a.Route).ToHashSet();
+        Assert.Equal(
+            new HashSet<string>
+            {
+                "POST /guilds/{guild_id}/channels",
+                "PUT /channels/{channel_id}/permissions/{overwrite_id}",
+                "DELETE /channels/{channel_id}/permissions/{overwrite_id}",
+                "PATCH /channels/{channel_id}",
+            },
+            routes);
+        Assert.Contains(h.Emulator.AuditReasons, a => a.Reason == "PeerBot: member added to a peer-support group");
+        Assert.All(h.Emulator.AuditReasons, a => Assert.DoesNotContain(ana, a.Reason, StringComparison.Ordinal));
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task AddAndRemoveMember_ChangeOverwritesAndToleratesRepeats()
     {
         await using var h = await AdapterHarness.StartAsync();
@@ -75,7 +165,7 @@ public sealed class DiscordChatPlatformTests
 
         await h.Platform.AddMemberAsync(channel, ben, default);
         await h.Platform.AddMemberAsync(channel, ben, default);
-        Assert.Contains(new EmulatedOverwrite(ben, 1, 68608, 0), h.Emulator.FindChannel(channel.Id)!.Overwrites);
+        Assert.Contains(new EmulatedOverwrite(ben, 1, 68608, DiscordEmulator.ThreadPermissions), h.Emulator.FindChannel(channel.Id)!.Overwrites);
         await h.Platform.RemoveMemberAsync(channel, ben, default);
         await h.Platform.RemoveMemberAsync(channel, ben, default);
 
@@ -95,7 +185,7 @@ public sealed class DiscordChatPlatformTests
 
         var archived = h.Emulator.FindChannel(channel.Id)!;
         Assert.Equal("Peer Support Archive", h.Emulator.FindChannel(archived.ParentId!)!.Name);
-        Assert.Contains(new EmulatedOverwrite(ana, 1, 1024 | 65536, 2048), archived.Overwrites);
+        Assert.Contains(new EmulatedOverwrite(ana, 1, 1024 | 65536, 2048 | DiscordEmulator.ThreadPermissions), archived.Overwrites);
         Assert.Contains(new EmulatedOverwrite(DiscordEmulator.GuildId, 0, 0, 1024), archived.Overwrites);
         Assert.Single(h.Emulator.Channels, c => c.Type == 0);
         h.Emulator.AssertNoViolations();
@@ -234,6 +324,36 @@ public sealed class DiscordChatPlatformTests
     }
 
     [Fact]
+    public async Task ResolveUser_MoreThanTenMembersShareThePrefix_FindsTheExactUsername()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        for (var i = 0; i < 15; i++)
+        {
+            h.Emulator.AddMember("ana." + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var ana = h.Emulator.AddMember("ana");
+
+        Assert.Equal(ana, await h.Platform.ResolveUserAsync("ana", default));
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task PostMessage_EmojiAcrossTheLengthLimit_PostsWholeCharactersInTwoParts()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var group = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [], null), default);
+        var text = new string('a', 1999) + "\U0001F600" + new string('b', 10);
+
+        await h.Platform.PostMessageAsync(group, OutgoingMessage.Plain(text), default);
+
+        var parts = h.Emulator.MessagesIn(group.Id).Select(m => m.Content).ToList();
+        Assert.Equal(2, parts.Count);
+        Assert.Equal(text, string.Concat(parts));
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task EnsurePrivateChannel_BotLacksManageChannels_NamesThePermission()
     {
         await using var h = await AdapterHarness.StartAsync();
@@ -286,15 +406,16 @@ public sealed class DiscordChatPlatformTests
         var first = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default);
         var categoryId = h.Emulator.FindChannel(first.Id)!.ParentId;
 
-        // The create of the second group reached Discord but its answer never came back.
+        // The create of the second group reached Discord but its answers never came back.
         var made = h.Emulator.AddChannel("circle-b", 0, categoryId);
         h.Emulator.FailNext("POST /guilds/{guild_id}/channels", 500, count: 10);
-        await Assert.ThrowsAsync<PlatformException>(() => h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g2", "Circle B", "t", [ana], null), default));
+        var adopted = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g2", "Circle B", "t", [ana], null), default);
 
         var second = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g2", "Circle B", "t", [ana], null), default);
 
+        Assert.Equal(made.Id, adopted.Id);
         Assert.Equal(made.Id, second.Id);
         Assert.Single(h.Emulator.Channels, c => c.Name == "circle-b");
-        Assert.Contains(new EmulatedOverwrite(ana, 1, 68608, 0), h.Emulator.FindChannel(made.Id)!.Overwrites);
+        Assert.Contains(new EmulatedOverwrite(ana, 1, 68608, DiscordEmulator.ThreadPermissions), h.Emulator.FindChannel(made.Id)!.Overwrites);
     }
 }

@@ -272,7 +272,9 @@ public sealed class GatewayClientTests : IAsyncDisposable
 
     [Theory]
     [InlineData(4000)]
-    [InlineData(4009)]
+    [InlineData(4001)]
+    [InlineData(4002)]
+    [InlineData(4999)]
     public async Task Run_ResumableCloseCode_Resumes(int code)
     {
         var t = await ConnectAndIdentifyAsync();
@@ -288,6 +290,9 @@ public sealed class GatewayClientTests : IAsyncDisposable
     [Theory]
     [InlineData(4007)]
     [InlineData(4003)]
+    [InlineData(4005)]
+    [InlineData(4008)]
+    [InlineData(4009)]
     public async Task Run_SessionEndingCloseCode_IdentifiesAgain(int code)
     {
         var t = await ConnectAndIdentifyAsync();

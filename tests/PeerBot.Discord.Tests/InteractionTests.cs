@@ -117,6 +117,39 @@ public sealed class InteractionTests
         h.Emulator.AssertNoViolations();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task FormOpenedFromButton_UpdateOriginal_EditsTheButtonsMessageAndRepliesPrivately(bool slow)
+    {
+        await using var h = await AdapterHarness.StartAsync(o => o.InteractionDeferAfter = TimeSpan.FromMilliseconds(slow ? 50 : 2000));
+        var lee = h.Emulator.AddMember("dr-lee");
+        var alert = await h.Platform.SendDirectMessageAsync(lee, new OutgoingMessage([new ParagraphBlock("Spiral in Circle")],
+            [new MessageButton("Resolve", "resolve:A1")]), default);
+        var release = new TaskCompletionSource();
+        h.Handler.OnForm = async _ =>
+        {
+            if (slow)
+            {
+                await release.Task;
+            }
+
+            return new InteractionResponse(OutgoingMessage.Plain("Resolved."), null, OutgoingMessage.Plain("Resolved by a facilitator"));
+        };
+
+        var submit = await h.Emulator.InjectModalSubmitAsync(lee, alert.Channel.Id, inGuild: false, "resolve-note:A1",
+            new Dictionary<string, string> { ["note"] = "talked" }, messageId: alert.Id);
+        var answer = await submit.FirstAnswer.WaitAsync(TimeSpan.FromSeconds(10));
+        release.TrySetResult();
+        await h.Emulator.WaitUntilAsync(() => submit.Followups.Count == 1, what: "the private reply");
+
+        Assert.Equal(slow ? 6 : 7, answer.CallbackType);
+        Assert.Equal("Resolved by a facilitator", Assert.Single(h.Emulator.MessagesIn(alert.Channel.Id)).Content);
+        Assert.Equal("Resolved.", submit.Followups[0]["content"]!.GetValue<string>());
+        Assert.Equal(64, submit.Followups[0]["flags"]!.GetValue<int>() & 64);
+        h.Emulator.AssertNoViolations();
+    }
+
     [Fact]
     public async Task Command_CoreThrows_AnswersWithApology()
     {

@@ -65,4 +65,27 @@ public sealed class MessageRendererTests
 
         Assert.Equal([2000, 2000, 500], parts.Select(p => p.Length));
     }
+
+    [Theory]
+    [InlineData(1999)]
+    [InlineData(1998)]
+    [InlineData(3999)]
+    public void Split_EmojiAcrossTheLimit_NeverCutsASurrogatePair(int before)
+    {
+        var content = new string('a', before) + "\U0001F600" + new string('b', 2500);
+
+        var parts = MessageRenderer.Split(content);
+
+        Assert.All(parts, p => Assert.True(p.Length <= MessageRenderer.MaxContentLength));
+        Assert.All(parts, p => Assert.False(char.IsHighSurrogate(p[^1]) || char.IsLowSurrogate(p[0]), "a part holds half a character"));
+        Assert.Equal(content, string.Concat(parts));
+    }
+
+    [Fact]
+    public void Truncate_EmojiAtTheCut_DropsItWhole()
+    {
+        var truncated = MessageRenderer.Truncate(new string('a', 98) + "\U0001F600\U0001F600", 100);
+
+        Assert.Equal(new string('a', 98) + "\u2026", truncated);
+    }
 }

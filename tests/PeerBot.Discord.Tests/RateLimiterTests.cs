@@ -178,6 +178,57 @@ public sealed class RateLimiterTests
     }
 
     [Fact]
+    public async Task Send_InteractionAnswersAfterAFullSecond_AreNotHeldBehindTheGlobalLimit()
+    {
+        var time = new SignallingTimeProvider(new DateTimeOffset(2026, 11, 2, 18, 0, 0, TimeSpan.Zero));
+        var http = new FakeDiscordHttp(time) { Limit = 10_000 };
+        var rest = GlobalClient(http, time, TimeSpan.FromMilliseconds(50));
+        var burst = Enumerable.Range(0, 50).Select(i => rest.SendAsync(HttpMethod.Post, $"/channels/{111111111111111100 + i}/messages", new JsonObject { ["content"] = "a" }, null, default)).ToList();
+        await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(10));
+        var queued = rest.SendAsync(HttpMethod.Post, "/channels/111111111111111111/messages", new JsonObject { ["content"] = "b" }, null, default);
+
+        // Discord exempts interaction endpoints (callback, follow-ups, @original) from the bot's global limit.
+        var answers = new[]
+        {
+            rest.SendAsync(HttpMethod.Post, "/interactions/333333333333333333/tok/callback", new JsonObject { ["type"] = 5 }, null, default),
+            rest.SendAsync(HttpMethod.Patch, "/webhooks/1/tok/messages/@original", new JsonObject { ["content"] = "done" }, null, default),
+            rest.SendAsync(HttpMethod.Post, "/webhooks/1/tok", new JsonObject { ["content"] = "more" }, null, default),
+        };
+        var answered = await Task.WhenAll(answers).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.All(answered, r => Assert.True(r.IsSuccess));
+        Assert.Equal(53, http.Requests.Count);
+        Assert.False(queued.IsCompleted);
+        time.AdvanceToNextDue();
+        Assert.True((await queued.WaitAsync(TimeSpan.FromSeconds(10))).IsSuccess);
+    }
+
+    [Fact]
+    public async Task Send_ManyChannelsOverHours_IdleBucketsArePrunedAndLiveOnesKept()
+    {
+        var http = new FakeDiscordHttp(_time) { Limit = 1, Window = TimeSpan.FromMinutes(10) };
+        var rest = Client(http);
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True((await rest.SendAsync(HttpMethod.Post, $"/channels/{111111111111111100 + i}/messages", new JsonObject { ["content"] = "a" }, null, default)).IsSuccess);
+        }
+
+        // Their windows end after 10 minutes; an hour on, nothing they knew still holds.
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.True((await rest.SendAsync(HttpMethod.Post, "/channels/222222222222222222/messages", new JsonObject { ["content"] = "b" }, null, default)).IsSuccess);
+        Assert.Equal(1, rest.Limiter.BucketCount);
+
+        // A bucket whose window is still running (exhausted until it resets) is kept however long ago it was used.
+        _time.Advance(RateLimiter.BucketIdleLifetime + RateLimiter.PruneInterval);
+        var again = rest.SendAsync(HttpMethod.Post, "/channels/222222222222222222/messages", new JsonObject { ["content"] = "c" }, null, default);
+        await rest.Activity.WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(again.IsCompleted);
+        _time.AdvanceToNextDue();
+        Assert.True((await again.WaitAsync(TimeSpan.FromSeconds(10))).IsSuccess);
+        Assert.Empty(http.Violations);
+    }
+
+    [Fact]
     public async Task Send_GlobalLimitedAnswer_PausesEveryRequestForRetryAfter()
     {
         var time = new SignallingTimeProvider(new DateTimeOffset(2026, 11, 2, 18, 0, 0, TimeSpan.Zero));

@@ -74,6 +74,23 @@ public sealed class ResilienceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Gateway_SessionTimedOut4009_IdentifiesNewSessionWithoutResuming()
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        var dm = h.Emulator.OpenDirectChannel(ana);
+
+        await h.Emulator.DropConnectionAsync(4009);
+        await h.Emulator.WaitUntilAsync(() => h.Emulator.Identifies == 2 && h.Emulator.IsConnected, what: "a second identify");
+        await h.Emulator.InjectMessageAsync(dm.Id, ana, "new session");
+
+        await h.Handler.WaitUntilAsync(() => h.Handler.Messages.Any(m => m.Text == "new session"), "a message in the new session");
+        // Discord ends a timed-out session: a Resume would only be answered with op 9.
+        Assert.Equal(0, h.Emulator.Resumes);
+        h.Emulator.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task Gateway_HeartbeatsNotAcked_ReplacesZombieAndResumes()
     {
         await using var h = await AdapterHarness.StartAsync(emulatorOptions: new DiscordEmulatorOptions { HeartbeatIntervalMs = 100 });
@@ -217,6 +234,28 @@ public sealed class ResilienceTests(ITestOutputHelper output)
         Assert.Single(h.Emulator.MessagesIn(group.Id));
     }
 
+    [Theory]
+    [InlineData(500)]
+    [InlineData(502)]
+    [InlineData(null)]
+    public async Task EnsurePrivateChannel_CreateAppliedButAnswerLost_AdoptsWhatWasMadeInsteadOfMakingTwo(int? lostWith)
+    {
+        await using var h = await AdapterHarness.StartAsync();
+        var ana = h.Emulator.AddMember("ana");
+        // Both creates, the category's and the channel's, are made by Discord but their answers never arrive.
+        h.Emulator.FailNextAfterApplying("POST /guilds/{guild_id}/channels", lostWith, count: 2);
+
+        var group = await h.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "Circle", "t", [ana], null), default);
+
+        var category = Assert.Single(h.Emulator.Channels, c => c.Type == 4);
+        var channel = Assert.Single(h.Emulator.Channels, c => c.Type == 0);
+        Assert.Equal(channel.Id, group.Id);
+        Assert.Equal(category.Id, channel.ParentId);
+        Assert.Equal(2, h.Emulator.Requests.Count(r => r.Route == "POST /guilds/{guild_id}/channels"));
+        await h.Platform.PostMessageAsync(group, OutgoingMessage.Plain("hello"), default);
+        Assert.Single(h.Emulator.MessagesIn(channel.Id));
+    }
+
     [Fact]
     public async Task PostMessage_5xxBeyondRetries_IsUnavailable()
     {
@@ -237,10 +276,24 @@ public sealed class ResilienceTests(ITestOutputHelper output)
         await using var h = await AdapterHarness.StartAsync(prepare: e => e.RemoveBotFromGuild());
 
         var line = Assert.Single(h.Logs.Lines, l => l.Level == LogLevel.Error && l.Text.Contains("not in the server", StringComparison.Ordinal));
-        Assert.Contains("permissions=268504080", line.Text, StringComparison.Ordinal);
+        Assert.Contains("permissions=378225626128", line.Text, StringComparison.Ordinal);
         Assert.Contains("scope=bot%20applications.commands", line.Text, StringComparison.Ordinal);
         Assert.Contains("client_id=" + DiscordEmulator.ApplicationId, line.Text, StringComparison.Ordinal);
         Assert.Null(h.Fatal.Message);
+    }
+
+    [Fact]
+    public async Task Start_ServerDeniesThreadsAndBotRoleLacksThem_LogsThemMissing()
+    {
+        await using var h = await AdapterHarness.StartAsync(prepare: e =>
+        {
+            e.EveryonePermissions = 1024 | 2048 | 65536;
+            e.BotPermissions = DiscordEmulator.RequiredPermissions & ~DiscordEmulator.ThreadPermissions;
+        });
+
+        var line = Assert.Single(h.Logs.Lines, l => l.Level == LogLevel.Error && l.Text.Contains("lacks permissions", StringComparison.Ordinal));
+        Assert.Contains("Create Public Threads, Create Private Threads, Send Messages in Threads", line.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Manage Roles", line.Text, StringComparison.Ordinal);
     }
 
     [Fact]

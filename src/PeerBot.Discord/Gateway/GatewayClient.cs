@@ -570,7 +570,9 @@ public sealed class GatewayClient
             4010 or 4011 => Outcome.Stop(new DiscordFatalException(
                 $"Discord requires sharding for this bot (gateway close {code}); PeerBot runs one shard and serves one server.", code.Value)),
             4012 => Outcome.Stop(new DiscordFatalException("Discord no longer accepts gateway API v10 (close 4012); update PeerBot.", 4012)),
-            1000 or 1001 or 4003 or 4005 or 4007 or 4008 => Outcome.NewSession,
+            // 4007 (invalid sequence) and 4009 (session timed out) end the session: Discord answers a Resume of it with op 9,
+            // so reconnect and identify a new one. 4003, 4005 and 4008 are answered the same way by discord.js.
+            1000 or 1001 or 4003 or 4005 or 4007 or 4008 or 4009 => Outcome.NewSession,
             _ => resumable ? Outcome.Resume : Outcome.NewSession,
         };
     }

@@ -84,7 +84,10 @@ public sealed class InteractionResponder
             return;
         }
 
-        var isButton = type == MessageComponent;
+        // A button press, or a form opened from a button: its answer can update the message the button was on (the form's
+        // submission carries that message as a press does).
+        var isButton = type == MessageComponent
+            || (type == ModalSubmit && interaction.TryGetProperty("message", out var from) && IdOf(from, "id") is not null);
         using var scope = _scopes.CreateScope();
         var handler = scope.ServiceProvider.GetRequiredService<IPlatformEventHandler>();
         var work = InvokeAsync(handler, type, data, interaction, userId, channelId, isDirect, cancellationToken);
@@ -96,7 +99,7 @@ public sealed class InteractionResponder
         {
             await deferTimer.CancelAsync().ConfigureAwait(false);
             var response = await ResultOrFailureAsync(work).ConfigureAwait(false);
-            await AnswerAsync(callback, applicationId, token, response, type, cancellationToken).ConfigureAwait(false);
+            await AnswerAsync(callback, applicationId, token, response, type, isButton, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -154,7 +157,7 @@ public sealed class InteractionResponder
         }
     }
 
-    private async Task AnswerAsync(string callback, string applicationId, string token, InteractionResponse response, int type, CancellationToken cancellationToken)
+    private async Task AnswerAsync(string callback, string applicationId, string token, InteractionResponse response, int type, bool isButton, CancellationToken cancellationToken)
     {
         if (response.Form is { } form)
         {
@@ -169,7 +172,7 @@ public sealed class InteractionResponder
             return;
         }
 
-        if (type == MessageComponent && response.UpdateOriginal is { } update)
+        if (isButton && response.UpdateOriginal is { } update)
         {
             await CallbackAsync(callback, new JsonObject { ["type"] = 7, ["data"] = MessageBody(update, ephemeral: false) }, cancellationToken).ConfigureAwait(false);
             if (response.Reply is { } followup)

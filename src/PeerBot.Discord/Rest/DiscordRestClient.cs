@@ -67,11 +67,27 @@ public sealed class DiscordRestClient
     /// <param name="body">JSON body, or null.</param>
     /// <param name="permissionHint">The permission the operation needs, named in a missing-permission error.</param>
     /// <param name="cancellationToken">Cancels waiting and sending.</param>
+    public Task<DiscordResponse> SendAsync(
+        HttpMethod method,
+        string path,
+        JsonNode? body,
+        string? permissionHint,
+        CancellationToken cancellationToken) =>
+        SendAsync(method, path, body, permissionHint, auditReason: null, cancellationToken);
+
+    /// <summary>Sends a request that changes the server, with the reason its audit log shows.</summary>
+    /// <param name="method">HTTP method.</param>
+    /// <param name="path">Path below the API base.</param>
+    /// <param name="body">JSON body, or null.</param>
+    /// <param name="permissionHint">The permission the operation needs, named in a missing-permission error.</param>
+    /// <param name="auditReason">Shown in the server's audit log (sent URL-encoded in <c>X-Audit-Log-Reason</c>); null for none.</param>
+    /// <param name="cancellationToken">Cancels waiting and sending.</param>
     public async Task<DiscordResponse> SendAsync(
         HttpMethod method,
         string path,
         JsonNode? body,
         string? permissionHint,
+        string? auditReason,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(method);
@@ -79,7 +95,39 @@ public sealed class DiscordRestClient
         _activity.Enter();
         try
         {
-            return await SendCoreAsync(method, path, body, permissionHint, cancellationToken).ConfigureAwait(false);
+            return await SendCoreAsync(method, path, body, permissionHint, auditReason, null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _activity.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Sends a request that makes something (a channel, a category) and is not safe to repeat: when its answer is lost
+    /// (a 5xx or no answer, after which Discord may have made it all the same), <paramref name="findCreated"/> looks for
+    /// what it would have made before the request is sent again, and what it finds is the answer.
+    /// </summary>
+    /// <param name="path">Path below the API base.</param>
+    /// <param name="body">JSON body.</param>
+    /// <param name="permissionHint">The permission the operation needs, named in a missing-permission error.</param>
+    /// <param name="auditReason">Shown in the server's audit log; null for none.</param>
+    /// <param name="findCreated">Looks for the thing the request makes; null when there is none.</param>
+    /// <param name="cancellationToken">Cancels waiting and sending.</param>
+    public async Task<DiscordResponse> CreateAsync(
+        string path,
+        JsonNode body,
+        string? permissionHint,
+        string? auditReason,
+        Func<CancellationToken, Task<JsonElement?>> findCreated,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(findCreated);
+        _activity.Enter();
+        try
+        {
+            return await SendCoreAsync(HttpMethod.Post, path, body, permissionHint, auditReason, findCreated, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -92,6 +140,8 @@ public sealed class DiscordRestClient
         string path,
         JsonNode? body,
         string? permissionHint,
+        string? auditReason,
+        Func<CancellationToken, Task<JsonElement?>>? findCreated,
         CancellationToken cancellationToken)
     {
         var route = RouteInfo.Describe(method, path);
@@ -110,7 +160,9 @@ public sealed class DiscordRestClient
             while (true)
             {
                 await _limiter.WaitForBucketAsync(bucket, cancellationToken).ConfigureAwait(false);
-                if (!route.IsInteractionCallback)
+                // Interaction endpoints (the callback, follow-ups and @original through the interaction's token) are not
+                // bound by the bot's global limit, so an answer never queues behind a burst of other requests.
+                if (!route.IsTokenRoute)
                 {
                     await _limiter.WaitForGlobalAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -118,7 +170,7 @@ public sealed class DiscordRestClient
                 HttpResponseMessage response;
                 using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-                using var request = BuildRequest(method, path, payload, route.IsTokenRoute);
+                using var request = BuildRequest(method, path, payload, route.IsTokenRoute, auditReason);
                 try
                 {
                     response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
@@ -133,6 +185,11 @@ public sealed class DiscordRestClient
 
                     _logger.LogWarning("Discord {Method} {Route} failed ({Error}); retry {Attempt} of {Max}", method.Method, route.ForLog, ex.GetType().Name, failures, _options.MaxRetries);
                     await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                    if (await FindCreatedAsync(findCreated, method, route, permissionHint, cancellationToken).ConfigureAwait(false) is { } made)
+                    {
+                        return made;
+                    }
+
                     continue;
                 }
 
@@ -179,6 +236,11 @@ public sealed class DiscordRestClient
 
                         _logger.LogWarning("Discord {Method} {Route} answered {Status}; retry {Attempt} of {Max}", method.Method, route.ForLog, (int)response.StatusCode, failures, _options.MaxRetries);
                         await BackoffAsync(failures, cancellationToken).ConfigureAwait(false);
+                        if (await FindCreatedAsync(findCreated, method, route, permissionHint, cancellationToken).ConfigureAwait(false) is { } made)
+                        {
+                            return made;
+                        }
+
                         continue;
                     }
 
@@ -220,14 +282,61 @@ public sealed class DiscordRestClient
         }
         finally
         {
-            bucket.Lock.Release();
+            _limiter.Release(bucket);
         }
     }
 
-    private HttpRequestMessage BuildRequest(HttpMethod method, string path, string? payload, bool isTokenRoute)
+    /// <summary>
+    /// Before a create whose answer was lost is sent again: what it made, if Discord made it, as the answer. A failed
+    /// look is no answer either way, and the create is sent again (the caller's own check before creating remains).
+    /// </summary>
+    private async Task<DiscordResponse?> FindCreatedAsync(
+        Func<CancellationToken, Task<JsonElement?>>? findCreated,
+        HttpMethod method,
+        RouteInfo route,
+        string? permissionHint,
+        CancellationToken cancellationToken)
+    {
+        if (findCreated is null)
+        {
+            return null;
+        }
+
+        JsonElement? found;
+        try
+        {
+            found = await findCreated(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PlatformException ex)
+        {
+            _logger.LogWarning("Looking for what Discord {Method} {Route} may have made failed ({Error}); sending it again", method.Method, route.ForLog, ex.Message);
+            return null;
+        }
+
+        if (found is not { } made)
+        {
+            return null;
+        }
+
+        _logger.LogInformation("Discord {Method} {Route}: the answer was lost but the request had been applied; adopting what it made", method.Method, route.ForLog);
+        return new DiscordResponse(method.Method, route.Route, HttpStatusCode.Created, made, 0, null, permissionHint);
+    }
+
+    /// <summary>The longest audit-log reason Discord keeps.</summary>
+    internal const int MaxAuditReasonLength = 512;
+
+    private HttpRequestMessage BuildRequest(HttpMethod method, string path, string? payload, bool isTokenRoute, string? auditReason)
     {
         var request = new HttpRequestMessage(method, new Uri(_baseUrl + path));
         request.Headers.TryAddWithoutValidation("User-Agent", _userAgent);
+        if (!string.IsNullOrWhiteSpace(auditReason))
+        {
+            // Discord reads the header URL-encoded, so any character survives the trip.
+            var reason = auditReason.Trim();
+            reason = reason[..MessageRenderer.SafeLength(reason, MaxAuditReasonLength)];
+            request.Headers.TryAddWithoutValidation("X-Audit-Log-Reason", Uri.EscapeDataString(reason));
+        }
+
         if (!isTokenRoute)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bot", _token);
@@ -354,6 +463,9 @@ public sealed record DiscordResponse(
                 $"{what}: the bot lacks the {PermissionHint ?? "required"} permission in this server or channel. Grant it to the bot's role{detail}"),
             50001 => new PlatformException(PlatformErrorKind.MissingPermission,
                 $"{what}: the bot has no access (it needs View Channel{(PermissionHint is null ? "" : " and " + PermissionHint)}){detail}"),
+            // A 403 that is a pace, not a permission: Discord refuses to open many direct-message channels in a short time.
+            40003 => new PlatformException(PlatformErrorKind.RateLimited,
+                $"{what}: Discord says direct-message channels are being opened too fast; it will accept them again after a pause{detail}"),
             50007 => new PlatformException(PlatformErrorKind.CannotMessageUser, $"{what}: the person does not accept direct messages from the bot{detail}"),
             50027 => new PlatformException(PlatformErrorKind.Other,
                 $"{what}: the interaction's token has expired (Discord accepts follow-ups and edits for 15 minutes); the bot token is not affected{detail}"),

@@ -29,6 +29,15 @@ internal sealed class RateLimiter
     /// </summary>
     internal static readonly TimeSpan GlobalLatencyAllowance = TimeSpan.FromMilliseconds(150);
 
+    /// <summary>
+    /// How long a bucket is kept after its last request once its window has passed. Every channel, DM and interaction
+    /// token has buckets of its own, so a long-running bot would otherwise keep one for each it ever used.
+    /// </summary>
+    internal static readonly TimeSpan BucketIdleLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often idle buckets are looked for (on the way of a request, never on a timer).</summary>
+    internal static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
+
     private readonly TimeProvider _time;
     private readonly DiscordAdapterOptions _options;
     private readonly object _gate = new();
@@ -37,6 +46,7 @@ internal sealed class RateLimiter
     private readonly RestActivity _activity;
     private readonly DateTimeOffset[] _globalSent;
     private DateTimeOffset _globalPausedUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
     private int _globalOldest;
 
     public RateLimiter(TimeProvider time, DiscordAdapterOptions options, RestActivity activity)
@@ -50,11 +60,28 @@ internal sealed class RateLimiter
         Array.Fill(_globalSent, DateTimeOffset.MinValue);
     }
 
-    /// <summary>The bucket a request on this route goes through.</summary>
+    /// <summary>Buckets kept (one may be known under several keys), for tests.</summary>
+    internal int BucketCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _buckets.Values.Distinct().Count();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The bucket a request on this route goes through, counted as in use until <see cref="Release"/> (or
+    /// <see cref="AcquireAsync"/> failing) so it is never pruned while a request holds or awaits it.
+    /// </summary>
     public RateLimitBucket Resolve(RouteInfo route)
     {
         lock (_gate)
         {
+            var now = _time.GetUtcNow();
+            PruneLocked(now);
             var key = _hashes.TryGetValue(route.RouteKey, out var hash)
                 ? hash + ":" + route.Major
                 : route.RouteKey + ":" + route.Major;
@@ -64,6 +91,8 @@ internal sealed class RateLimiter
                 _buckets[key] = bucket;
             }
 
+            bucket.Users++;
+            bucket.LastUsed = now;
             return bucket;
         }
     }
@@ -74,15 +103,82 @@ internal sealed class RateLimiter
         var bucket = Resolve(route);
         while (true)
         {
-            await _activity.ParkAsync(bucket.Lock.WaitAsync(cancellationToken), new RestWait(RestWaitKind.BucketQueue, bucket.Key, null)).ConfigureAwait(false);
-            var next = bucket.Redirect;
+            try
+            {
+                await _activity.ParkAsync(bucket.Lock.WaitAsync(cancellationToken), new RestWait(RestWaitKind.BucketQueue, bucket.Key, null)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Leave(bucket);
+                throw;
+            }
+
+            RateLimitBucket? next;
+            lock (_gate)
+            {
+                next = bucket.Redirect;
+                if (next is not null)
+                {
+                    next.Users++;
+                }
+            }
+
             if (next is null)
             {
                 return bucket;
             }
 
-            bucket.Lock.Release();
+            Release(bucket);
             bucket = next;
+        }
+    }
+
+    /// <summary>Gives up the bucket's turn taken with <see cref="AcquireAsync"/>.</summary>
+    public void Release(RateLimitBucket bucket)
+    {
+        bucket.Lock.Release();
+        Leave(bucket);
+    }
+
+    private void Leave(RateLimitBucket bucket)
+    {
+        lock (_gate)
+        {
+            bucket.Users--;
+            bucket.LastUsed = _time.GetUtcNow();
+        }
+    }
+
+    /// <summary>
+    /// Forgets buckets nobody holds or awaits whose window has passed and that were last used
+    /// <see cref="BucketIdleLifetime"/> ago: what they knew has run out, and the next request learns it again.
+    /// The caller holds the gate.
+    /// </summary>
+    private void PruneLocked(DateTimeOffset now)
+    {
+        if (now - _lastPrune < PruneInterval)
+        {
+            return;
+        }
+
+        _lastPrune = now;
+        List<string>? idle = null;
+        foreach (var (key, bucket) in _buckets)
+        {
+            if (bucket.Users <= 0 && now >= bucket.ResetAt && now - bucket.LastUsed >= BucketIdleLifetime)
+            {
+                (idle ??= []).Add(key);
+            }
+        }
+
+        if (idle is null)
+        {
+            return;
+        }
+
+        foreach (var key in idle)
+        {
+            _buckets.Remove(key);
         }
     }
 
@@ -260,4 +356,10 @@ internal sealed class RateLimitBucket
 
     /// <summary>How often a request waited for this bucket to reset.</summary>
     public int Waits { get; set; }
+
+    /// <summary>Requests holding or awaiting the bucket (changed under the limiter's gate).</summary>
+    public int Users { get; set; }
+
+    /// <summary>When a request last took or left the bucket.</summary>
+    public DateTimeOffset LastUsed { get; set; }
 }

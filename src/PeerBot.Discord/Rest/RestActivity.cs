@@ -17,6 +17,12 @@ internal enum RestWaitKind
 
     /// <summary>For the backoff after a 5xx answer or a failed connection.</summary>
     RetryBackoff,
+
+    /// <summary>For the pace of opening direct-message channels, or the backoff after Discord said they open too fast.</summary>
+    DirectChannelPacing,
+
+    /// <summary>Behind another direct-message channel being opened: not a timer.</summary>
+    DirectChannelQueue,
 }
 
 /// <summary>A wait a request started: what for, on which bucket, and how long on the clock (null for a queue).</summary>

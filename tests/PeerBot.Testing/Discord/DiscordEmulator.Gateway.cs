@@ -69,7 +69,11 @@ public sealed partial class DiscordEmulator
     /// <summary>Closes every later Identify with this code (e.g. 4014 disallowed intents, 4004 bad token).</summary>
     public void CloseIdentifyWith(int? code) => _identifyCloseCode = code;
 
-    /// <summary>Drops the live connection: with a close code, or abruptly (null) like a network failure.</summary>
+    /// <summary>
+    /// Drops the live connection: with a close code, or abruptly (null) like a network failure. Close codes with which
+    /// Discord ends the session (4007 invalid sequence, 4009 session timed out: "reconnect and start a new session") forget
+    /// it, so a Resume of it is answered with op 9 as Discord does.
+    /// </summary>
     public async Task DropConnectionAsync(int? closeCode = null)
     {
         GatewayConnection? connection;
@@ -78,6 +82,10 @@ public sealed partial class DiscordEmulator
         {
             session = _current;
             connection = session?.Connection;
+            if (session is not null && connection is not null && closeCode is 4007 or 4009)
+            {
+                _sessions.Remove(session.Id);
+            }
         }
 
         if (session is null || connection is null)
@@ -198,8 +206,11 @@ public sealed partial class DiscordEmulator
     public Task<EmulatedInteraction> InjectCommandAsync(string userId, string? channelId, bool inGuild, JsonArray options) =>
         InjectInteractionAsync(2, userId, channelId, inGuild, new JsonObject { ["id"] = NextId(), ["name"] = "peer", ["type"] = 1, ["options"] = options });
 
-    /// <summary>Someone submits a modal.</summary>
-    public Task<EmulatedInteraction> InjectModalSubmitAsync(string userId, string? channelId, bool inGuild, string customId, IReadOnlyDictionary<string, string> values)
+    /// <summary>
+    /// Someone submits a modal. A modal opened from a button carries that button's message (<paramref name="messageId"/>),
+    /// and its answer may then update that message (type 7, or 6 and an edit of <c>@original</c>) as a button's may.
+    /// </summary>
+    public Task<EmulatedInteraction> InjectModalSubmitAsync(string userId, string? channelId, bool inGuild, string customId, IReadOnlyDictionary<string, string> values, string? messageId = null)
     {
         var components = new JsonArray();
         foreach (var (id, value) in values)
@@ -207,7 +218,7 @@ public sealed partial class DiscordEmulator
             components.Add(new JsonObject { ["type"] = 18, ["id"] = components.Count + 1, ["component"] = new JsonObject { ["type"] = 4, ["custom_id"] = id, ["value"] = value } });
         }
 
-        return InjectInteractionAsync(5, userId, channelId, inGuild, new JsonObject { ["custom_id"] = customId, ["components"] = components });
+        return InjectInteractionAsync(5, userId, channelId, inGuild, new JsonObject { ["custom_id"] = customId, ["components"] = components }, messageId);
     }
 
     /// <summary>Someone presses a button on a message.</summary>
@@ -309,6 +320,13 @@ public sealed partial class DiscordEmulator
         if (type is 4 or 5 && (data?["flags"] is not JsonValue flags || (flags.GetValue<int>() & 64) == 0))
         {
             Violation($"interaction {interaction.Id} answered with type {type} that is not ephemeral");
+        }
+
+        if (type is 6 or 7 && (interaction.Type == 2 || (interaction.Type == 5 && interaction.MessageId is null)))
+        {
+            // Only a component's interaction, or a modal opened from one, has a message to update.
+            Violation($"interaction {interaction.Id} of type {interaction.Type} answered with type {type}, which needs a message to update");
+            return (400, Error(50035, "Invalid Form Body: interaction has no message to update"));
         }
 
         if (type is 4 or 7 && data is JsonObject answered && answered["allowed_mentions"] is not JsonObject)

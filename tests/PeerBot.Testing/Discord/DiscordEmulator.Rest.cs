@@ -14,6 +14,12 @@ public sealed partial class DiscordEmulator
     private readonly Dictionary<string, (int Remaining, DateTimeOffset ResetAt, int Index)> _bucketState = new(StringComparer.Ordinal);
     private readonly List<LimitWindow> _windows = [];
     private readonly List<(string Method, string Route, int Status, double RetryAfter, bool Global)> _forced = [];
+    private readonly List<DateTimeOffset> _directOpens = [];
+    private readonly List<(string Route, string Reason)> _auditReasons = [];
+    private readonly List<(string Method, string Route, int? Status)> _failAfter = [];
+
+    /// <summary>The status <see cref="Dispatch"/> returns for a connection to drop without an answer.</summary>
+    private const int DropConnection = -1;
     private DateTimeOffset _globalWindow = DateTimeOffset.MinValue;
     private int _globalCount;
 
@@ -44,6 +50,25 @@ public sealed partial class DiscordEmulator
         }
     }
 
+    /// <summary>Direct-message channel openings refused with 40003 (too fast).</summary>
+    public int DirectOpensRefused { get; private set; }
+
+    /// <summary>
+    /// Applies the next <paramref name="count"/> requests on a route and then loses the answer: a 5xx status
+    /// (<paramref name="status"/>), or the connection dropped with no answer at all (null), as when Discord or the network
+    /// fails after the change was made. A client that simply resends a create then makes it twice.
+    /// </summary>
+    public void FailNextAfterApplying(string route, int? status, int count = 1)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _failAfter.Add((route.Split(' ')[0], route[(route.IndexOf(' ', StringComparison.Ordinal) + 1)..], status));
+            }
+        }
+    }
+
     /// <summary>Rate-limit windows seen per bucket, in order.</summary>
     public IReadOnlyList<LimitWindow> Windows
     {
@@ -70,7 +95,7 @@ public sealed partial class DiscordEmulator
         ("GET", "/guilds/{guild_id}/members/search", SearchMembers),
         ("GET", "/guilds/{guild_id}/members/{user_id}", GetMember),
         ("GET", "/guilds/{guild_id}/roles", _ => (200, new JsonArray(
-            new JsonObject { ["id"] = GuildId, ["name"] = "@everyone", ["permissions"] = "1024" },
+            new JsonObject { ["id"] = GuildId, ["name"] = "@everyone", ["permissions"] = EveryonePermissions.ToString(CultureInfo.InvariantCulture) },
             new JsonObject { ["id"] = BotRoleId, ["name"] = "PeerBot", ["permissions"] = BotPermissions.ToString(CultureInfo.InvariantCulture) }))),
         ("GET", "/guilds/{guild_id}/channels", _ => (200, new JsonArray(Channels.Where(c => c.Type != 1).Select(c => (JsonNode)ChannelJson(c)).ToArray()))),
         ("POST", "/guilds/{guild_id}/channels", CreateChannel),
@@ -143,6 +168,12 @@ public sealed partial class DiscordEmulator
         }
 
         Changed();
+        if (status == DropConnection)
+        {
+            context.Abort();
+            return;
+        }
+
         context.Response.StatusCode = status;
         if (response is not null)
         {
@@ -200,6 +231,7 @@ public sealed partial class DiscordEmulator
             }
 
             var route = method + " " + template;
+            CheckAuditReason(context, route);
             var isCallback = template.StartsWith("/interactions/", StringComparison.Ordinal);
 
             // Interaction callbacks and webhook-token routes are authorised by the token in the path, not the bot's.
@@ -233,7 +265,8 @@ public sealed partial class DiscordEmulator
                 return (forced.Status, Error(0, "emulated failure"), route);
             }
 
-            if (!isCallback && !TakeGlobal())
+            // Interaction endpoints, the callback and the webhook routes of its token, are not bound by the global limit.
+            if (!isCallback && !isWebhookToken && !TakeGlobal())
             {
                 Violation($"{route}: more than {Options.GlobalRequestsPerSecond} requests in one second (global limit)");
                 headers["X-RateLimit-Global"] = "true";
@@ -248,11 +281,92 @@ public sealed partial class DiscordEmulator
             }
 
             var (status, response) = handler(new Request(method, relative, parameters, query, body));
+            if (status is >= 200 and < 300 && TryFailAfter(method, template, out var lost))
+            {
+                return (lost ?? DropConnection, lost is null ? null : Error(0, "emulated failure after the change was made"), route);
+            }
+
             return (status, response, route);
         }
 
         Violation($"{method} {relative}: the emulator does not serve this route");
         return (404, Error(0, "404: Not Found"), "?");
+    }
+
+    /// <summary>Whether the answer of this request is to be lost; <paramref name="status"/> null: drop the connection.</summary>
+    private bool TryFailAfter(string method, string template, out int? status)
+    {
+        lock (_gate)
+        {
+            var index = _failAfter.FindIndex(f => f.Method == method && f.Route == template);
+            status = index < 0 ? null : _failAfter[index].Status;
+            if (index >= 0)
+            {
+                _failAfter.RemoveAt(index);
+            }
+
+            return index >= 0;
+        }
+    }
+
+    /// <summary>Changes to channels and their permission overwrites, which Discord's audit log records with a reason.</summary>
+    private static readonly HashSet<string> AuditedRoutes = new(StringComparer.Ordinal)
+    {
+        "POST /guilds/{guild_id}/channels",
+        "PATCH /channels/{channel_id}",
+        "PUT /channels/{channel_id}/permissions/{overwrite_id}",
+        "DELETE /channels/{channel_id}/permissions/{overwrite_id}",
+    };
+
+    private static readonly Regex UrlEncoded = new("^(?:[A-Za-z0-9\\-_.~]|%[0-9A-Fa-f]{2})+$", RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+
+    /// <summary>
+    /// PeerBot gives a reason for every change to a channel or its overwrites, in <c>X-Audit-Log-Reason</c>, URL-encoded
+    /// as Discord reads it (a raw space or non-ASCII character arrives garbled in the audit log), at most 512 characters.
+    /// </summary>
+    private void CheckAuditReason(HttpContext context, string route)
+    {
+        if (!AuditedRoutes.Contains(route))
+        {
+            return;
+        }
+
+        var values = context.Request.Headers["X-Audit-Log-Reason"];
+        var reason = values.Count == 1 ? values[0] : null;
+        if (string.IsNullOrEmpty(reason))
+        {
+            Violation($"{route}: no X-Audit-Log-Reason, so the server's audit log does not say why");
+            return;
+        }
+
+        if (!UrlEncoded.IsMatch(reason))
+        {
+            Violation($"{route}: X-Audit-Log-Reason '{reason}' is not URL-encoded");
+            return;
+        }
+
+        var decoded = Uri.UnescapeDataString(reason);
+        if (decoded.Length > 512)
+        {
+            Violation($"{route}: X-Audit-Log-Reason longer than 512 characters");
+        }
+
+        lock (_gate)
+        {
+            _auditReasons.Add((route, decoded));
+        }
+    }
+
+    /// <summary>The audit-log reasons received, decoded, with their routes.</summary>
+    public IReadOnlyList<(string Route, string Reason)> AuditReasons
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _auditReasons.ToList();
+            }
+        }
     }
 
     private (int Status, double RetryAfter, bool Global)? Forced(string method, string template)
@@ -369,9 +483,20 @@ public sealed partial class DiscordEmulator
     private (int, JsonNode?) SearchMembers(Request r)
     {
         var q = r.Query.GetValueOrDefault("query") ?? "";
+
+        // Discord returns at most `limit` members (default 1, at most 1000) whose username or nickname starts with the
+        // query, in no promised order: here the earliest members first, so an exact name may come after its prefixes.
+        var limit = 1;
+        if (r.Query.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.Integer, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            return (400, Error(50035, "Invalid Form Body: limit must be between 1 and 1000"));
+        }
+
         lock (_gate)
         {
             var found = _members.Where(id => _users[id].Username.StartsWith(q, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(id => id.Length).ThenBy(id => id, StringComparer.Ordinal)
+                .Take(limit)
                 .Select(id => (JsonNode)new JsonObject { ["user"] = UserJson(id), ["roles"] = new JsonArray(), ["joined_at"] = Now() })
                 .ToArray();
             return (200, new JsonArray(found));
@@ -398,7 +523,13 @@ public sealed partial class DiscordEmulator
         }
     }
 
-    private bool Can(long permission) => (BotPermissions & permission) == permission;
+    private bool Can(long permission) => ((BotPermissions | EveryonePermissions) & permission) == permission || ((BotPermissions | EveryonePermissions) & 8) != 0;
+
+    /// <summary>
+    /// Discord lets a bot allow or deny in an overwrite only permissions it holds itself (else 403, code 50013 Missing
+    /// Permissions), so a bot that denies members a permission must hold it.
+    /// </summary>
+    private bool CanSet(IEnumerable<EmulatedOverwrite> overwrites) => overwrites.All(o => Can(o.Allow | o.Deny));
 
     private (int, JsonNode?) CreateChannel(Request r)
     {
@@ -424,6 +555,10 @@ public sealed partial class DiscordEmulator
             }
 
             channel.Overwrites.AddRange(overwrites.Select(o => ParseOverwrite(o!.AsObject(), o!["id"]!.GetValue<string>())));
+            if (!CanSet(channel.Overwrites))
+            {
+                return (403, Error(50013, "Missing Permissions"));
+            }
         }
 
         if (channel.ParentId is not null && FindChannel(channel.ParentId) is not { Type: 4 })
@@ -463,6 +598,12 @@ public sealed partial class DiscordEmulator
         }
 
         var body = r.Body!.AsObject();
+        if (body["permission_overwrites"] is JsonArray wanted
+            && !CanSet(wanted.Select(o => ParseOverwrite(o!.AsObject(), o!["id"]!.GetValue<string>()))))
+        {
+            return (403, Error(50013, "Missing Permissions"));
+        }
+
         lock (_gate)
         {
             if (body["parent_id"]?.GetValue<string>() is { } parent && parent != channel.ParentId && CategoryFull(parent, channel.Id))
@@ -531,6 +672,11 @@ public sealed partial class DiscordEmulator
         }
 
         var overwrite = ParseOverwrite(r.Body!.AsObject(), r.Params["overwrite_id"]);
+        if (!CanSet([overwrite]))
+        {
+            return (403, Error(50013, "Missing Permissions"));
+        }
+
         lock (_gate)
         {
             channel.Overwrites.RemoveAll(o => o.Id == overwrite.Id);
@@ -562,6 +708,19 @@ public sealed partial class DiscordEmulator
             {
                 return NotFound(10013, "User");
             }
+
+            if (Options.DirectChannelOpenLimit > 0)
+            {
+                var now = (HostClock ?? Clock).GetUtcNow();
+                _directOpens.RemoveAll(t => t <= now - Options.DirectChannelOpenWindow);
+                if (_directOpens.Count >= Options.DirectChannelOpenLimit)
+                {
+                    DirectOpensRefused++;
+                    return (403, Error(40003, "You are opening direct messages too fast."));
+                }
+
+                _directOpens.Add(now);
+            }
         }
 
         var channel = DirectChannel(recipient);
@@ -585,7 +744,18 @@ public sealed partial class DiscordEmulator
         }
 
         var body = r.Body!.AsObject();
-        var content = body["content"]?.GetValue<string>() ?? "";
+        string content;
+        try
+        {
+            content = body["content"]?.GetValue<string>() ?? "";
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate: half a character, which Discord refuses as an invalid form body.
+            Violation($"{r.Method} {r.Path}: content holds half a character (a lone surrogate)");
+            return (400, Error(50035, "Invalid Form Body: content is not valid text"));
+        }
+
         if (content.Length > 2000)
         {
             return (400, Error(50035, "Invalid Form Body: content must be 2000 or fewer in length."));

@@ -24,8 +24,17 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
     public const string ApplicationId = "100000000000000003";
     public const string BotRoleId = "100000000000000004";
 
-    /// <summary>Manage Channels | View Channel | Send Messages | Read Message History | Manage Roles.</summary>
-    public const long RequiredPermissions = 268504080;
+    /// <summary>
+    /// Manage Channels | View Channel | Send Messages | Read Message History | Manage Roles | Create Public Threads |
+    /// Create Private Threads | Send Messages in Threads.
+    /// </summary>
+    public const long RequiredPermissions = 378225626128;
+
+    /// <summary>Create Public Threads | Create Private Threads | Send Messages in Threads.</summary>
+    public const long ThreadPermissions = (1L << 35) | (1L << 36) | (1L << 38);
+
+    /// <summary>What a new server's <c>@everyone</c> role may do, as far as PeerBot is concerned: see, write, read history, and threads.</summary>
+    public const long DefaultEveryonePermissions = 1024 | 2048 | 65536 | ThreadPermissions;
 
     private readonly object _gate = new();
     private WebApplication? _app;
@@ -59,6 +68,36 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
 
     /// <summary>Permissions of the bot's role.</summary>
     public long BotPermissions { get; set; } = RequiredPermissions;
+
+    /// <summary>Permissions of the server's <c>@everyone</c> role (every member has them, the bot included).</summary>
+    public long EveryonePermissions { get; set; } = DefaultEveryonePermissions;
+
+    /// <summary>
+    /// What a member may do in a channel, computed as Discord does: the <c>@everyone</c> role, then the channel's
+    /// <c>@everyone</c> overwrite, then the member's own overwrite (deny before allow at each step). Members hold no
+    /// other roles here.
+    /// </summary>
+    public long PermissionsIn(string channelId, string userId)
+    {
+        lock (_gate)
+        {
+            var bits = EveryonePermissions | (userId == BotUserId ? BotPermissions : 0);
+            if ((bits & 8) != 0 || !_channels.TryGetValue(channelId, out var channel))
+            {
+                return bits;
+            }
+
+            foreach (var id in new[] { GuildId, userId })
+            {
+                if (channel.Overwrites.FirstOrDefault(o => o.Id == id) is { } o)
+                {
+                    bits = (bits & ~o.Deny) | o.Allow;
+                }
+            }
+
+            return bits;
+        }
+    }
 
     /// <summary>The commands last registered with the bulk overwrite.</summary>
     public JsonArray? Commands { get; private set; }
@@ -178,9 +217,10 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
             {
                 c.Socket.Abort();
             }
-            catch (ObjectDisposedException)
+            catch (Exception ex) when (ex is ObjectDisposedException or NullReferenceException)
             {
-                // The connection finished on its own meanwhile.
+                // The connection finished on its own meanwhile; ASP.NET may already have recycled its request, whose
+                // abort then fails inside the server (seen as a NullReferenceException from DefaultHttpContext.Abort).
             }
         }
     }

@@ -29,6 +29,17 @@ public sealed class DiscordEmulatorOptions
     /// <summary>Channels (categories included) one server may hold (Discord: 500; beyond it a create answers 400, code 30013).</summary>
     public int GuildChannelLimit { get; set; } = 500;
 
+    /// <summary>
+    /// Direct-message channels the bot may open (<c>POST /users/@me/channels</c>) in <see cref="DirectChannelOpenWindow"/>;
+    /// beyond it Discord answers 403, code 40003 "You are opening direct messages too fast". Discord publishes no figure;
+    /// the default refuses 1,000 openings in a minute, as reported (about 167 in 10 s), and allows PeerBot's pace (10 at
+    /// once, then 10 a second). 0 for no limit. Counted on the host's clock when one is set.
+    /// </summary>
+    public int DirectChannelOpenLimit { get; set; } = 150;
+
+    /// <summary>The window of <see cref="DirectChannelOpenLimit"/>.</summary>
+    public TimeSpan DirectChannelOpenWindow { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long an interaction's token is accepted on the webhook routes (Discord: 15 minutes; then 401, code 50027).</summary>
     public TimeSpan InteractionTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
+using PeerBot.Storage.Digest;
 using PeerBot.Storage.Safety;
 
 namespace PeerBot.Storage;
@@ -12,7 +13,7 @@ public static class StorageRegistration
     /// <summary>
     /// Registers the shared database, opened at <c>Storage:Path</c>; <see cref="StorageStartCheck"/>, which opens it
     /// as the host starts so that a damaged file stops the start; and the stores of groups, prompts, safety,
-    /// sharing and commands.
+    /// sharing, commands and the digest.
     /// </summary>
     public static IServiceCollection AddLiteDbStorage(this IServiceCollection services)
     {
@@ -23,6 +24,7 @@ public static class StorageRegistration
             .AddLiteDbPromptStore()
             .AddLiteDbSafetyStore()
             .AddSharingStorage()
-            .AddCommandStorage();
+            .AddCommandStorage()
+            .AddDigestStorage();
     }
 }

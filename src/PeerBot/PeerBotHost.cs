@@ -6,6 +6,7 @@ using PeerBot.Core;
 using Microsoft.Extensions.Configuration;
 using PeerBot.Core.Commands;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Digest;
 using PeerBot.Core.Groups;
 using PeerBot.Core.Prompts;
 using PeerBot.Core.Safety;
@@ -111,7 +112,8 @@ internal static class PeerBotHost
             .AddGroups()
             .AddPrompts()
             .AddSharing()
-            .AddCommands();
+            .AddCommands()
+            .AddDigest();
 
         // Last, so it runs after every feature has started; it never delays readiness.
         builder.Services.AddSingleton<StartupWarmUp>();

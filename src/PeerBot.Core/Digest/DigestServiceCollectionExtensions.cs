@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace PeerBot.Core.Digest;
+
+/// <summary>Registration of the weekly digest.</summary>
+public static class DigestServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="DigestRecorder"/>, which the message handler, prompts, check-ins and safety feed as events
+    /// happen. Needs an <see cref="IDigestCounters"/> (PeerBot.Storage's <c>AddDigestStorage</c>) and the sharing
+    /// feature's <see cref="Sharing.IAuthorHandles"/>. Without this registration nothing is counted (the offline
+    /// <c>analyze</c> verb, for one, must not count).
+    /// </summary>
+    public static IServiceCollection AddDigest(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<DigestRecorder>();
+        return services;
+    }
+}

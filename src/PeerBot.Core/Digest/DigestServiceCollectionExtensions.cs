@@ -7,7 +7,7 @@ namespace PeerBot.Core.Digest;
 public static class DigestServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="DigestRecorder"/>, which the message handler, prompts, check-ins and safety feed as events
+    /// Registers <see cref="DigestBuilder"/> and <see cref="DigestRecorder"/>, which the message handler, prompts, check-ins and safety feed as events
     /// happen. Needs an <see cref="IDigestCounters"/> (PeerBot.Storage's <c>AddDigestStorage</c>) and the sharing
     /// feature's <see cref="Sharing.IAuthorHandles"/>. Without this registration nothing is counted (the offline
     /// <c>analyze</c> verb, for one, must not count).
@@ -16,6 +16,7 @@ public static class DigestServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<DigestRecorder>();
+        services.TryAddSingleton<DigestBuilder>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PeerBot.Charts;
 using PeerBot.Cli;
 using PeerBot.Core;
 using Microsoft.Extensions.Configuration;
@@ -113,7 +114,8 @@ internal static class PeerBotHost
             .AddPrompts()
             .AddSharing()
             .AddCommands()
-            .AddDigest();
+            .AddDigest()
+            .AddDigestCharts();
 
         // Last, so it runs after every feature has started; it never delays readiness.
         builder.Services.AddSingleton<StartupWarmUp>();

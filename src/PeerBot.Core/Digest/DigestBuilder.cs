@@ -24,11 +24,11 @@ public sealed class DigestBuilder
     private readonly IGroupDirectory _groups;
     private readonly IPeopleDirectory _people;
     private readonly IDigestCounters _counters;
-    private readonly IAlertService _alerts;
+    private readonly IAlertStore _alerts;
     private readonly TimeProvider _time;
 
     /// <summary>Creates the builder.</summary>
-    public DigestBuilder(IGroupDirectory groups, IPeopleDirectory people, IDigestCounters counters, IAlertService alerts, TimeProvider time)
+    public DigestBuilder(IGroupDirectory groups, IPeopleDirectory people, IDigestCounters counters, IAlertStore alerts, TimeProvider time)
     {
         _groups = groups;
         _people = people;

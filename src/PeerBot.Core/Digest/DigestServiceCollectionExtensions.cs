@@ -7,16 +7,18 @@ namespace PeerBot.Core.Digest;
 public static class DigestServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="DigestBuilder"/> and <see cref="DigestRecorder"/>, which the message handler, prompts, check-ins and safety feed as events
-    /// happen. Needs an <see cref="IDigestCounters"/> (PeerBot.Storage's <c>AddDigestStorage</c>) and the sharing
-    /// feature's <see cref="Sharing.IAuthorHandles"/>. Without this registration nothing is counted (the offline
-    /// <c>analyze</c> verb, for one, must not count).
+    /// Registers <see cref="DigestBuilder"/>, <see cref="DigestComposer"/> and <see cref="DigestRecorder"/> (which the
+    /// message handler, prompts, check-ins and safety feed as events happen). Needs an <see cref="IDigestCounters"/>
+    /// (PeerBot.Storage's <c>AddDigestStorage</c>), an <see cref="IDigestChartRenderer"/> (PeerBot.Charts'
+    /// <c>AddDigestCharts</c>) and the sharing feature's <see cref="Sharing.IAuthorHandles"/>. Without this registration
+    /// nothing is counted (the offline <c>analyze</c> verb, for one, must not count).
     /// </summary>
     public static IServiceCollection AddDigest(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<DigestRecorder>();
         services.TryAddSingleton<DigestBuilder>();
+        services.TryAddSingleton<DigestComposer>();
         return services;
     }
 }

@@ -67,7 +67,7 @@ public static class DigestText
     }
 
     /// <summary>"2 open flags older than a day, the oldest raised 3 days ago: A1B2, C3D4."</summary>
-    public static string StaleFlags(string groupName, IReadOnlyList<AlertSummary> open, DateTimeOffset now)
+    public static string StaleFlags(string groupName, IReadOnlyList<AlertRecord> open, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(open);
         var oldest = open.Min(a => a.RaisedAt);

@@ -48,7 +48,7 @@ internal sealed class DigestWorld : IDisposable
 
     public FakeGroupDirectory Groups { get; } = new();
 
-    public FakeAlertService Alerts { get; } = new();
+    public InMemoryAlertStore Alerts { get; } = new();
 
     public DigestBuilder Builder { get; }
 
@@ -71,7 +71,9 @@ internal sealed class DigestWorld : IDisposable
     }
 
     public void OpenFlag(string id, string groupId, TimeSpan age, AlertStatus status = AlertStatus.Open) =>
-        Alerts.Add(new AlertSummary(id, groupId, AlertKind.Spiral, status, Now - age, 3, 3, ["nothing will ever change"], ["futility"], null));
+        Assert.True(Alerts.TryAddAsync(
+            new AlertRecord { Id = id, GroupId = groupId, Kind = AlertKind.Spiral, Status = status, RaisedAt = Now - age, MessageCount = 3, PeopleCount = 3, Excerpts = ["nothing will ever change"], Reasons = ["futility"] },
+            default).GetAwaiter().GetResult());
 
     public void Dispose() => _db.Dispose();
 }

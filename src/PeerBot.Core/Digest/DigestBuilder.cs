@@ -57,7 +57,11 @@ public sealed class DigestBuilder
         _people.All.Where(p => GroupsFor(p).Count > 0).OrderBy(p => p.Id, StringComparer.Ordinal).ToList();
 
     /// <summary>A person's digest, optionally of one of their groups only; null when they have no group to report on.</summary>
-    public async Task<DigestReport?> ForPersonAsync(Person person, string? onlyGroupId, CancellationToken cancellationToken)
+    public Task<DigestReport?> ForPersonAsync(Person person, string? onlyGroupId, CancellationToken cancellationToken) =>
+        ForPersonAsync(person, onlyGroupId, _time.GetUtcNow(), cancellationToken);
+
+    /// <summary>A person's digest as it reads at <paramref name="now"/> (a scheduled digest sent late reports on the week it was due for).</summary>
+    public async Task<DigestReport?> ForPersonAsync(Person person, string? onlyGroupId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(person);
         var groups = GroupsFor(person).Where(g => onlyGroupId is null || g.Id == onlyGroupId).ToList();
@@ -66,7 +70,6 @@ public sealed class DigestBuilder
             return null;
         }
 
-        var now = _time.GetUtcNow();
         var week = ReportedWeek(now);
         var digests = new List<GroupDigest>();
         foreach (var group in groups)

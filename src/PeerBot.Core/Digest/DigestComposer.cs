@@ -34,13 +34,19 @@ public sealed class DigestComposer
     }
 
     /// <summary>Every recipient's digest; each group's chart is drawn once and shared between its recipients.</summary>
-    public async Task<IReadOnlyList<ComposedDigest>> ForEveryoneAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ComposedDigest>> ForEveryoneAsync(CancellationToken cancellationToken) =>
+        ForEveryoneAsync(null, cancellationToken);
+
+    /// <summary>Every recipient's digest as it reads at <paramref name="asOf"/> (now when null).</summary>
+    public async Task<IReadOnlyList<ComposedDigest>> ForEveryoneAsync(DateTimeOffset? asOf, CancellationToken cancellationToken)
     {
         var drawn = new Dictionary<string, DigestChart>(StringComparer.Ordinal);
         var digests = new List<ComposedDigest>();
         foreach (var person in _builder.Recipients())
         {
-            var report = await _builder.ForPersonAsync(person, null, cancellationToken).ConfigureAwait(false);
+            var report = asOf is { } at
+                ? await _builder.ForPersonAsync(person, null, at, cancellationToken).ConfigureAwait(false)
+                : await _builder.ForPersonAsync(person, null, cancellationToken).ConfigureAwait(false);
             if (report is not null)
             {
                 digests.Add(Compose(report, drawn));

@@ -7,8 +7,9 @@ namespace PeerBot.Core.Digest;
 public static class DigestServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="DigestBuilder"/>, <see cref="DigestComposer"/> and <see cref="DigestRecorder"/> (which the
-    /// message handler, prompts, check-ins and safety feed as events happen). Needs an <see cref="IDigestCounters"/>
+    /// Registers <see cref="DigestBuilder"/>, <see cref="DigestComposer"/>, <see cref="DigestRecorder"/> (which the
+    /// message handler, prompts, check-ins and safety feed as events happen) and the weekly schedule
+    /// (<see cref="DigestSchedulerService"/>, which also needs an <see cref="IDigestSendLog"/>). Needs an <see cref="IDigestCounters"/>
     /// (PeerBot.Storage's <c>AddDigestStorage</c>), an <see cref="IDigestChartRenderer"/> (PeerBot.Charts'
     /// <c>AddDigestCharts</c>) and the sharing feature's <see cref="Sharing.IAuthorHandles"/>. Without this registration
     /// nothing is counted (the offline <c>analyze</c> verb, for one, must not count).
@@ -19,6 +20,9 @@ public static class DigestServiceCollectionExtensions
         services.TryAddSingleton<DigestRecorder>();
         services.TryAddSingleton<DigestBuilder>();
         services.TryAddSingleton<DigestComposer>();
+        services.TryAddSingleton<DigestDelivery>();
+        services.TryAddSingleton<DigestScheduler>();
+        services.AddHostedService<DigestSchedulerService>();
         return services;
     }
 }

@@ -24,8 +24,9 @@ internal sealed class DigestWorld : IDisposable
 
     private readonly PeerBotDatabase _db = PeerBotDatabase.OpenInMemory();
 
-    public DigestWorld()
+    public DigestWorld(DateTimeOffset? start = null)
     {
+        Time = new FakeTimeProvider(start ?? Now);
         Counters = new LiteDigestCounters(_db);
         People = new PeopleDirectory(
         [
@@ -40,7 +41,7 @@ internal sealed class DigestWorld : IDisposable
         Builder = new DigestBuilder(Groups, People, Counters, Alerts, Time);
     }
 
-    public FakeTimeProvider Time { get; } = new(Now);
+    public FakeTimeProvider Time { get; }
 
     public LiteDigestCounters Counters { get; }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Platform;
+using PeerBot.Storage.Digest;
 using PeerBot.Storage.Platform;
 using PeerBot.Storage.Safety;
 
@@ -14,7 +15,7 @@ public static class StorageRegistration
     /// <summary>
     /// Registers the shared database, opened at <c>Storage:Path</c>; <see cref="StorageStartCheck"/>, which opens it
     /// as the host starts so that a damaged file stops the start; and the stores of groups, prompts, safety,
-    /// sharing and commands, and the adapters' direct-message channels.
+    /// sharing, commands and the digest, and the adapters' direct-message channels.
     /// </summary>
     public static IServiceCollection AddLiteDbStorage(this IServiceCollection services)
     {
@@ -26,6 +27,7 @@ public static class StorageRegistration
             .AddLiteDbPromptStore()
             .AddLiteDbSafetyStore()
             .AddSharingStorage()
-            .AddCommandStorage();
+            .AddCommandStorage()
+            .AddDigestStorage();
     }
 }

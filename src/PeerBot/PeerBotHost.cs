@@ -1,11 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PeerBot.Charts;
 using PeerBot.Cli;
 using PeerBot.Core;
 using Microsoft.Extensions.Configuration;
 using PeerBot.Core.Commands;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Digest;
 using PeerBot.Core.Groups;
 using PeerBot.Core.Prompts;
 using PeerBot.Core.Safety;
@@ -111,7 +113,9 @@ internal static class PeerBotHost
             .AddGroups()
             .AddPrompts()
             .AddSharing()
-            .AddCommands();
+            .AddCommands()
+            .AddDigest()
+            .AddDigestCharts();
 
         // Last, so it runs after every feature has started; it never delays readiness.
         builder.Services.AddSingleton<StartupWarmUp>();

@@ -16,7 +16,7 @@ public sealed class DiscordChatPlatformTests
         Assert.Equal("peer", command!["name"]!.GetValue<string>());
         Assert.Equal(Contexts, command["contexts"]!.AsArray().Select(c => c!.ToJsonString()));
         var names = command["options"]!.AsArray().Select(o => o!["name"]!.GetValue<string>()).ToList();
-        Assert.Equal(["help", "share", "pause", "resume", "my-data", "forget-me", "groups", "prompt", "reframe", "checkin", "flags", "ack", "resolve", "anon", "stats"], names);
+        Assert.Equal(["help", "share", "pause", "resume", "my-data", "forget-me", "groups", "prompt", "reframe", "checkin", "flags", "ack", "resolve", "anon", "stats", "digest"], names);
         Assert.Contains(h.Emulator.Requests, r => r.Method == "PUT" && r.Path == $"/applications/{DiscordEmulator.ApplicationId}/commands");
         Assert.Equal(1, h.Emulator.Identifies);
         h.Emulator.AssertNoViolations();

@@ -15,6 +15,7 @@ public sealed class PeerCommandTests
     [InlineData("""[{"name":"resolve","type":1,"options":[{"name":"note","type":3,"value":"talked, ok"},{"name":"id","type":3,"value":"A12"}]}]""", "resolve A12 \"talked, ok\"")]
     [InlineData("""[{"name":"anon","type":2,"options":[{"name":"mute","type":1,"options":[{"name":"days","type":4,"value":7},{"name":"post","type":3,"value":"P3"}]}]}]""", "anon mute P3 7")]
     [InlineData("""[{"name":"reframe","type":1,"options":[{"name":"group","type":3,"value":"say \"hi\""}]}]""", "reframe \"say \\\"hi\\\"\"")]
+    [InlineData("""[{"name":"digest","type":1,"options":[{"name":"group","type":3,"value":"Night Owls"}]}]""", "digest \"Night Owls\"")]
     public void ToText_Options_JoinsNamesAndValuesInDeclaredOrder(string options, string expected)
     {
         using var doc = JsonDocument.Parse("{\"name\":\"peer\",\"type\":1,\"options\":" + options + "}");

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using PeerBot.Core.Commands.Subcommands;
+using PeerBot.Core.Digest;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
@@ -33,6 +34,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
     private readonly CommandAuthorizer _auth;
     private readonly TimeProvider _time;
     private readonly ILogger<PeerEventHandler> _logger;
+    private readonly DigestRecorder? _digest;
 
     // DM drafts wait for the author's group choice in memory only: a restart drops them (the author is asked to send again).
     private readonly ConcurrentDictionary<string, ShareDraft> _drafts = new(StringComparer.Ordinal);
@@ -49,7 +51,8 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
         ICheckInAnswers checkIns,
         CommandAuthorizer auth,
         TimeProvider time,
-        ILogger<PeerEventHandler> logger)
+        ILogger<PeerEventHandler> logger,
+        DigestRecorder? digest = null)
     {
         ArgumentNullException.ThrowIfNull(subcommands);
         _subcommands = subcommands.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
@@ -63,6 +66,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
         _auth = auth;
         _time = time;
         _logger = logger;
+        _digest = digest;
     }
 
     /// <inheritdoc />
@@ -197,7 +201,8 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
         }
 
         _stats.Increment(group.Id, StatKind.Messages, message.Timestamp);
-        await ScreenAsync(group, message.Platform, message.AuthorUserId, message.Timestamp, message.Text, cancellationToken).ConfigureAwait(false);
+        var fatalistic = await ScreenAsync(group, message.Platform, message.AuthorUserId, message.Timestamp, message.Text, cancellationToken).ConfigureAwait(false);
+        _digest?.MessageWritten(group, _people.FindByPlatformUser(message.Platform, message.AuthorUserId)?.Id, message.Timestamp, fatalistic);
     }
 
     /// <inheritdoc />
@@ -217,21 +222,24 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             return;
         }
 
-        // Screened as a message written at the time of the edit; not counted again in the stats.
-        await ScreenAsync(group, edit.Platform, edit.AuthorUserId, edit.EditedAt, InboundText.Clean(edit.Text), cancellationToken).ConfigureAwait(false);
+        // Screened as a message written at the time of the edit; not counted again in the stats or the digest.
+        _ = await ScreenAsync(group, edit.Platform, edit.AuthorUserId, edit.EditedAt, InboundText.Clean(edit.Text), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ScreenAsync(GroupInfo group, PlatformKind platform, string authorUserId, DateTimeOffset at, string text, CancellationToken cancellationToken)
+    // Whether the safety engine judged the message fatalistic (false when it failed).
+    private async Task<bool> ScreenAsync(GroupInfo group, PlatformKind platform, string authorUserId, DateTimeOffset at, string text, CancellationToken cancellationToken)
     {
         var person = _people.FindByPlatformUser(platform, authorUserId);
         var authorKey = person?.Id ?? $"unlisted:{platform}:{authorUserId}";
         try
         {
-            await _safety.ObserveAsync(new ObservedMessage(group.Id, authorKey, person?.Id, at, text), cancellationToken).ConfigureAwait(false);
+            var outcome = await _safety.ObserveAsync(new ObservedMessage(group.Id, authorKey, person?.Id, at, text), cancellationToken).ConfigureAwait(false);
+            return outcome?.Assessment.Fatalistic == true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogSafetyFailed(group.Id, ex.GetType().Name);
+            return false;
         }
     }
 

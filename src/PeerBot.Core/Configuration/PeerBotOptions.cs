@@ -44,6 +44,9 @@ public sealed class PeerBotOptions
 
     /// <summary>The safety engine: spirals, alerts and crisis resources.</summary>
     public SafetyOptions Safety { get; set; } = new();
+
+    /// <summary>The weekly digest sent to facilitators and coordinators.</summary>
+    public DigestOptions Digest { get; set; } = new();
 }
 
 /// <summary>Storage settings.</summary>
@@ -181,6 +184,16 @@ public sealed class FormationOptions
 
     /// <summary>Ground rules posted when a formed group's channel opens (one per line); defaults to the built-in rules.</summary>
     public string? GroundRules { get; set; }
+}
+
+/// <summary>Weekly digest settings.</summary>
+public sealed class DigestOptions
+{
+    /// <summary>Whether digests are sent on the schedule (<c>/peer digest</c> and the <c>digest</c> verb work either way).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Cron schedule (five fields) in the program's <see cref="PeerBotOptions.TimeZone"/>; Monday 08:00 by default.</summary>
+    public string Schedule { get; set; } = "0 8 * * MON";
 }
 
 /// <summary>Prompt settings.</summary>

@@ -44,6 +44,7 @@ public static partial class PeerBotOptionsValidator
         CheckGroups(options, people, roleUnknown, lost, Add);
         CheckFormation(options, people, roleUnknown, lost, Add);
         CheckPrompts(options, fileExists, Add);
+        CheckCron(options.Digest.Schedule, "Digest:Schedule", Add);
         CheckAnonymity(options.Anonymity, lost, Add);
         CheckSafety(options.Safety, lost, Add);
 

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Digest;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
@@ -49,10 +50,12 @@ public sealed class CheckInService : ICheckInService, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<CheckInService> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly DigestRecorder? _digest;
 
     /// <summary>Creates the service.</summary>
-    public CheckInService(IPromptStore store, IPeopleDirectory people, IGroupDirectory groups, IPlatformRegistry platforms, IAuthorHandles marks, IOptionsMonitor<PeerBotOptions> options, TimeProvider time, ILogger<CheckInService> logger)
+    public CheckInService(IPromptStore store, IPeopleDirectory people, IGroupDirectory groups, IPlatformRegistry platforms, IAuthorHandles marks, IOptionsMonitor<PeerBotOptions> options, TimeProvider time, ILogger<CheckInService> logger, DigestRecorder? digest = null)
     {
+        _digest = digest;
         _marks = marks;
         _store = store;
         _people = people;
@@ -314,11 +317,18 @@ public sealed class CheckInService : ICheckInService, IDisposable
         try
         {
             var current = _store.FindCheckIn(checkIn.Id) ?? checkIn;
+            var wasOpen = !current.Closed;
             current.Closed = true;
 
             // A closed check-in takes no answers, so the marks of who answered have no use left: only the counts stay.
             current.AnsweredHandles.Clear();
             _store.SaveCheckIn(current);
+
+            // Only the total the group was told about is counted, once, and only where enough answered to share it.
+            if (wasOpen)
+            {
+                _digest?.CheckInClosed(current.GroupId, current.Counts, _time.GetUtcNow());
+            }
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PeerBot.Core.Digest;
 using PeerBot.Core.Groups;
 using PeerBot.Core.Platform;
 
@@ -18,10 +19,12 @@ public sealed class PromptService : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<PromptService> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly DigestRecorder? _digest;
 
     /// <summary>Creates the service.</summary>
-    public PromptService(PromptLibrary library, IPromptStore store, IGroupDirectory groups, IPlatformRegistry platforms, TimeProvider time, ILogger<PromptService> logger)
+    public PromptService(PromptLibrary library, IPromptStore store, IGroupDirectory groups, IPlatformRegistry platforms, TimeProvider time, ILogger<PromptService> logger, DigestRecorder? digest = null)
     {
+        _digest = digest;
         _library = library;
         _store = store;
         _groups = groups;
@@ -115,7 +118,9 @@ public sealed class PromptService : IDisposable
             state.LastPromptOccurrence = occurrence;
             state.Pending = null;
             _store.SaveState(state);
-            _store.AppendPosted(new PostedPrompt { GroupId = group.Id, PromptId = toPost.Id, How = "scheduled", At = _time.GetUtcNow(), Occurrence = occurrence });
+            var postedAt = _time.GetUtcNow();
+            _store.AppendPosted(new PostedPrompt { GroupId = group.Id, PromptId = toPost.Id, How = "scheduled", At = postedAt, Occurrence = occurrence });
+            _digest?.PromptPosted(group.Id, postedAt);
             _logger.LogInformation("Posted prompt {PromptId} in group {GroupId} for {Occurrence:u}", toPost.Id, group.Id, occurrence);
             return true;
         }
@@ -211,6 +216,7 @@ public sealed class PromptService : IDisposable
             MarkUsed(state, prompt);
             _store.SaveState(state);
             _store.AppendPosted(new PostedPrompt { GroupId = groupId, PromptId = prompt.Id, How = how, At = now });
+            _digest?.PromptPosted(groupId, now);
             return OperationResult<PromptOutcome>.Success(new PromptOutcome(groupId, prompt.Id, prompt.Text, null));
         }
         finally

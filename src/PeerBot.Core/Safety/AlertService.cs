@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PeerBot.Core.Digest;
 
 namespace PeerBot.Core.Safety;
 
@@ -15,10 +16,12 @@ public sealed partial class AlertService : IAlertService
     private readonly AlertDelivery _delivery;
     private readonly TimeProvider _time;
     private readonly ILogger<AlertService> _logger;
+    private readonly DigestRecorder? _digest;
 
     /// <summary>Creates the service.</summary>
-    public AlertService(IAlertStore store, AlertDelivery delivery, TimeProvider time, ILogger<AlertService> logger)
+    public AlertService(IAlertStore store, AlertDelivery delivery, TimeProvider time, ILogger<AlertService> logger, DigestRecorder? digest = null)
     {
+        _digest = digest;
         _store = store;
         _delivery = delivery;
         _time = time;
@@ -93,16 +96,27 @@ public sealed partial class AlertService : IAlertService
         }
 
         var now = _time.GetUtcNow();
-        alert = await _delivery.ChangeAsync(alert, a => a.Status == AlertStatus.Resolved ? a : a with
+        var resolvedHere = false;
+        alert = await _delivery.ChangeAsync(alert, a =>
         {
-            Status = AlertStatus.Resolved,
-            AcknowledgedBy = a.AcknowledgedBy ?? actorPersonId,
-            AcknowledgedAt = a.AcknowledgedAt ?? now,
-            ResolvedBy = actorPersonId,
-            ResolvedAt = now,
-            ResolutionNote = note,
+            resolvedHere = a.Status != AlertStatus.Resolved;
+            return !resolvedHere ? a : a with
+            {
+                Status = AlertStatus.Resolved,
+                AcknowledgedBy = a.AcknowledgedBy ?? actorPersonId,
+                AcknowledgedAt = a.AcknowledgedAt ?? now,
+                ResolvedBy = actorPersonId,
+                ResolvedAt = now,
+                ResolutionNote = note,
+            };
         }, cancellationToken).ConfigureAwait(false);
         LogChanged(alert.Id, alert.Status, actorPersonId);
+        if (resolvedHere)
+        {
+            // Counted once, by whoever moved it to resolved, even when two facilitators resolve it at once.
+            _digest?.FlagResolved(alert.GroupId, alert.Kind, now);
+        }
+
         await _delivery.RefreshAsync(alert, cancellationToken).ConfigureAwait(false);
         return OperationResult<AlertSummary>.Success(alert.ToSummary());
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using PeerBot.Core.Digest;
 
 namespace PeerBot.Core.Safety;
 
@@ -29,6 +30,7 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
     private readonly AlertIdGenerator _ids;
     private readonly TimeProvider _time;
     private readonly ILogger<SafetyMonitor> _logger;
+    private readonly DigestRecorder? _digest;
 
     // Groups whose last stored spiral alert the detector has been told about in this run.
     private readonly ConcurrentDictionary<string, bool> _cooldownsLoaded = new(StringComparer.Ordinal);
@@ -44,6 +46,7 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
     /// <param name="ids">Makes alert ids.</param>
     /// <param name="time">The clock, for which kept messages are still within the window at start.</param>
     /// <param name="logger">The log.</param>
+    /// <param name="digest">Counts raised flags for the weekly digest; null where nothing is counted (offline analysis).</param>
     public SafetyMonitor(
         IMessageClassifier classifier,
         SpiralDetector detector,
@@ -52,8 +55,10 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
         AlertDelivery delivery,
         AlertIdGenerator ids,
         TimeProvider time,
-        ILogger<SafetyMonitor> logger)
+        ILogger<SafetyMonitor> logger,
+        DigestRecorder? digest = null)
     {
+        _digest = digest;
         _classifier = classifier;
         _detector = detector;
         _store = store;
@@ -308,6 +313,7 @@ public sealed partial class SafetyMonitor : ISafetyMonitor, ISafetyDataEraser, I
         }
 
         LogRaised(alert.Id, alert.Kind, alert.GroupId, alert.MessageCount, alert.PeopleCount);
+        _digest?.FlagRaised(alert.GroupId, alert.Kind, alert.RaisedAt);
         return alert;
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Commands;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Digest;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
@@ -79,6 +80,7 @@ public sealed partial class AnonymousSharingService : IDisposable
     private readonly TimeProvider _time;
     private readonly IOptions<PeerBotOptions> _options;
     private readonly ILogger<AnonymousSharingService> _logger;
+    private readonly DigestRecorder? _digest;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private AnonymousModeration? _moderation;
     private DateTimeOffset? _lastHandleSweep;
@@ -96,7 +98,8 @@ public sealed partial class AnonymousSharingService : IDisposable
         IStatsCounters stats,
         TimeProvider time,
         IOptions<PeerBotOptions> options,
-        ILogger<AnonymousSharingService> logger)
+        ILogger<AnonymousSharingService> logger,
+        DigestRecorder? digest = null)
     {
         _posts = posts;
         _mutes = mutes;
@@ -110,6 +113,7 @@ public sealed partial class AnonymousSharingService : IDisposable
         _time = time;
         _options = options;
         _logger = logger;
+        _digest = digest;
     }
 
     private AnonymityOptions Options => _options.Value.Anonymity;
@@ -734,7 +738,8 @@ public sealed partial class AnonymousSharingService : IDisposable
         _posts.Update(sending with { State = AnonymousPostState.Delivered, Text = "", DueAt = null, Delivered = posted, FailingSince = null });
         LogDelivered(post.Id, group.Id, sending.Attempts);
         _stats.Increment(group.Id, StatKind.AnonymousPosts, _time.GetUtcNow());
-        await ObserveDeliveredAsync(group.Id, post, cancellationToken).ConfigureAwait(false);
+        var fatalistic = await ObserveDeliveredAsync(group.Id, post, cancellationToken).ConfigureAwait(false);
+        _digest?.AnonymousPostShown(group.Id, _time.GetUtcNow(), fatalistic);
 
         // No "your post is up" note: a notification arriving the moment a post appears makes the author's phone buzz
         // in a workroom at exactly that moment, which names them. The author sees the post in the group.
@@ -744,15 +749,17 @@ public sealed partial class AnonymousSharingService : IDisposable
     /// The safety engine sees a post when it appears, dated then: it counts towards a spiral and may raise a coping note
     /// from that moment, as a group message would. A failure here costs the count, never the post.
     /// </summary>
-    private async Task ObserveDeliveredAsync(string groupId, AnonymousPost post, CancellationToken cancellationToken)
+    private async Task<bool> ObserveDeliveredAsync(string groupId, AnonymousPost post, CancellationToken cancellationToken)
     {
         try
         {
-            await _safety.ObserveAsync(new ObservedMessage(groupId, post.AuthorHandle, null, _time.GetUtcNow(), post.Text), cancellationToken).ConfigureAwait(false);
+            var outcome = await _safety.ObserveAsync(new ObservedMessage(groupId, post.AuthorHandle, null, _time.GetUtcNow(), post.Text), cancellationToken).ConfigureAwait(false);
+            return outcome?.Assessment.Fatalistic == true;
         }
         catch (Exception ex) when (IsUnexpected(ex, cancellationToken))
         {
             LogSafetyAtDeliveryFailed(ex.GetType().Name, groupId);
+            return false;
         }
     }
 

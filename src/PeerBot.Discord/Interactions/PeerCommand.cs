@@ -49,6 +49,7 @@ public static class PeerCommand
                 new Option("days", IntegerOption, "For how many days (default 7)", false, 1, 365)),
         ], []),
         Sub("stats", "Facilitators: participation counts"),
+        Sub("digest", "Facilitators: last week at a glance, privately", GroupOption),
     ];
 
     /// <summary>

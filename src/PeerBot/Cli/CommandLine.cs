@@ -1,7 +1,7 @@
 namespace PeerBot.Cli;
 
 /// <summary>The parsed command line: a verb and its options.</summary>
-internal sealed record CommandLine(string Verb, string? ConfigFile, string? InputFile, bool Json, bool Help)
+internal sealed record CommandLine(string Verb, string? ConfigFile, string? InputFile, bool Json, bool Help, string? OutFolder = null)
 {
     public const string DefaultVerb = "run";
 
@@ -12,12 +12,13 @@ internal sealed record CommandLine(string Verb, string? ConfigFile, string? Inpu
         ("sandbox", "sandbox", "Start the local sandbox workspace in the browser, even when platforms are configured."),
         ("plan-groups", "plan-groups [--json]", "Show the groups formation would build and what would change, touching no platform."),
         ("analyze", "analyze [--input FILE]", "Run the safety engine over a JSON Lines transcript (stdin by default). Exit 2 on bad input."),
+        ("digest", "digest --out DIR", "Write this week's digest (text and one chart per group) for every facilitator and coordinator to DIR, offline."),
     ];
 
     /// <summary>Parses arguments; returns an error message for a person instead of throwing.</summary>
     public static (CommandLine? Line, string? Error) Parse(IReadOnlyList<string> args)
     {
-        string? verb = null, config = null, input = null;
+        string? verb = null, config = null, input = null, outFolder = null;
         bool json = false, help = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -30,19 +31,23 @@ internal sealed record CommandLine(string Verb, string? ConfigFile, string? Inpu
                 case "--json":
                     json = true;
                     break;
-                case "--config" or "--input":
+                case "--config" or "--input" or "--out":
                     if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
                     {
-                        return (null, $"{arg} needs a file path");
+                        return (null, $"{arg} needs a {(arg == "--out" ? "folder" : "file")} path");
                     }
 
                     if (arg == "--config")
                     {
                         config = args[++i];
                     }
-                    else
+                    else if (arg == "--input")
                     {
                         input = args[++i];
+                    }
+                    else
+                    {
+                        outFolder = args[++i];
                     }
 
                     break;
@@ -78,7 +83,17 @@ internal sealed record CommandLine(string Verb, string? ConfigFile, string? Inpu
             return (null, $"--input applies to analyze, not {verb}");
         }
 
-        return (new CommandLine(verb, config, input, json, help), null);
+        if (outFolder is not null && verb is not "digest")
+        {
+            return (null, $"--out applies to digest, not {verb}");
+        }
+
+        if (verb is "digest" && outFolder is null && !help)
+        {
+            return (null, "digest needs --out DIR, the folder to write the digests to");
+        }
+
+        return (new CommandLine(verb, config, input, json, help, outFolder), null);
     }
 
     public static string Usage()
@@ -98,6 +113,7 @@ internal sealed record CommandLine(string Verb, string? ConfigFile, string? Inpu
               --config FILE   add a JSON configuration file (over appsettings.json, under environment variables)
               --json          plan-groups: print JSON instead of text
               --input FILE    analyze: read the transcript from FILE instead of standard input
+              --out DIR       digest: the folder to write the digests to (created if missing)
               --help          show this help
 
             Configuration keys live under "PeerBot" (see README.md); environment variables override them,

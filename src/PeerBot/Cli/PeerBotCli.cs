@@ -1,13 +1,17 @@
 using PeerBot.Embeddings;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using PeerBot.Charts;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Digest;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Safety;
 using PeerBot.Core.Sharing;
 using PeerBot.Storage;
+using PeerBot.Storage.Digest;
 using PeerBot.Storage.Groups;
+using PeerBot.Storage.Safety;
 
 namespace PeerBot.Cli;
 
@@ -43,6 +47,7 @@ internal sealed class PeerBotCli(TextReader input, TextWriter output, TextWriter
             "plan-groups" => await PlanGroupsAsync(options, line.Json).ConfigureAwait(false),
             "analyze" => TranscriptAnalyzer.RunFile(
                 line.InputFile, input, output, error, options.Safety, options.Safety.Engine == SafetyEngine.Semantic ? SemanticSafetyServiceCollectionExtensions.CreateClassifier : null),
+            "digest" => await DigestAsync(options, line.OutFolder!, cancellationToken).ConfigureAwait(false),
             _ => await RunHostAsync(line, options, cancellationToken).ConfigureAwait(false),
         };
     }
@@ -118,6 +123,58 @@ internal sealed class PeerBotCli(TextReader input, TextWriter output, TextWriter
         }
 
         return Ok;
+    }
+
+    private async Task<int> DigestAsync(PeerBotOptions options, string outFolder, CancellationToken cancellationToken)
+    {
+        // The counters live in the database: without one, nothing has been counted and there is nothing to report.
+        if (!File.Exists(options.Storage.Path))
+        {
+            await error.WriteLineAsync($"peerbot: there is no database at '{options.Storage.Path}', so nothing has been counted yet; run PeerBot first, or name its configuration with --config.").ConfigureAwait(false);
+            return Invalid;
+        }
+
+        IReadOnlyList<ComposedDigest> digests;
+        try
+        {
+            using var database = PeerBotDatabase.OpenFile(options.Storage.Path);
+            var builder = new DigestBuilder(
+                new GroupDirectory(new LiteDbGroupStore(database), timeProvider),
+                new PeopleDirectory(options.People),
+                new LiteDigestCounters(database),
+                new LiteDbAlertStore(database),
+                timeProvider);
+            digests = await new DigestComposer(builder, new ScottPlotDigestChartRenderer()).ForEveryoneAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException ex)
+        {
+            await error.WriteLineAsync($"peerbot: {ex.Message}").ConfigureAwait(false);
+            return Failed;
+        }
+        catch (IOException ex)
+        {
+            await error.WriteLineAsync($"peerbot: the database '{options.Storage.Path}' could not be read ({ex.Message}); a running PeerBot may hold it.").ConfigureAwait(false);
+            return Failed;
+        }
+
+        try
+        {
+            var written = DigestFiles.Write(outFolder, digests);
+            await output.WriteLineAsync(written.Count == 0
+                ? $"Nobody facilitates or coordinates a group yet; nothing was written to {outFolder}."
+                : $"Wrote {written.Count} digest{(written.Count == 1 ? "" : "s")} to {outFolder}:").ConfigureAwait(false);
+            foreach (var line in written)
+            {
+                await output.WriteLineAsync("  " + line).ConfigureAwait(false);
+            }
+
+            return Ok;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"peerbot: the digests could not be written to '{outFolder}' ({ex.Message}).").ConfigureAwait(false);
+            return Failed;
+        }
     }
 
     private async Task<int> RunHostAsync(CommandLine line, PeerBotOptions options, CancellationToken cancellationToken)

@@ -9,6 +9,7 @@ using PeerBot.Core.Sharing;
 using PeerBot.Testing;
 using PeerBot.Testing.Groups;
 using PeerBot.Testing.Prompts;
+using PeerBot.Core.Digest;
 
 namespace PeerBot.Core.Tests.Prompts;
 
@@ -48,6 +49,9 @@ internal sealed class PromptFixture : IDisposable
 
     public FakeTimeProvider Time { get; }
 
+    /// <summary>The digest's recorder prompts and check-ins feed after the next <see cref="Restart"/>; none by default.</summary>
+    public DigestRecorder? Digest { get; set; }
+
     /// <summary>Check-in answer marks under a fixed test key.</summary>
     public IAuthorHandles Marks => new AuthorHandles(Enumerable.Repeat((byte)7, AnonymityKey.KeyLength).ToArray(), People);
 
@@ -86,8 +90,8 @@ internal sealed class PromptFixture : IDisposable
         CheckIns?.Dispose();
         Directory = new GroupDirectory(GroupStore, Time);
         var registry = new PlatformRegistry([Platform]);
-        Prompts = new PromptService(Library, PromptStore, Directory, registry, Time, NullLogger<PromptService>.Instance);
-        CheckIns = new CheckInService(PromptStore, People, Directory, registry, Marks, Options, Time, NullLogger<CheckInService>.Instance);
+        Prompts = new PromptService(Library, PromptStore, Directory, registry, Time, NullLogger<PromptService>.Instance, Digest);
+        CheckIns = new CheckInService(PromptStore, People, Directory, registry, Marks, Options, Time, NullLogger<CheckInService>.Instance, Digest);
         Scheduler = new PromptScheduler(Prompts, CheckIns, Directory, PromptStore, Options, Time, NullLogger<PromptScheduler>.Instance);
         Operations = new GroupOperations(Prompts, CheckIns, Directory, GroupStore, Time, NullLogger<GroupOperations>.Instance);
     }

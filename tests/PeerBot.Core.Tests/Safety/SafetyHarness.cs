@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Digest;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
@@ -19,8 +20,9 @@ public sealed class SafetyHarness
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 2, 21, 0, 0, TimeSpan.Zero);
 
-    public SafetyHarness(bool groupHasPsychologist = true, PeerBotOptions? options = null, IMessageClassifier? classifier = null, FakeTimeProvider? time = null)
+    public SafetyHarness(bool groupHasPsychologist = true, PeerBotOptions? options = null, IMessageClassifier? classifier = null, FakeTimeProvider? time = null, DigestRecorder? digest = null)
     {
+        Digest = digest;
         Options = options ?? new PeerBotOptions();
         Classifier = classifier ?? new RuleBasedClassifier(Options.Safety);
         People = new PeopleDirectory(
@@ -51,11 +53,14 @@ public sealed class SafetyHarness
         Delivery = new AlertDelivery(Store, groups.Object, People, new PlatformRegistry([Platform]), wrapped, NullLogger<AlertDelivery>.Instance);
         Pending = new InMemorySpiralEntryStore();
         Monitor = NewMonitor(new SpiralDetector(Options.Safety), Delivery, new Random(7));
-        Alerts = new AlertService(Store, Delivery, Time, NullLogger<AlertService>.Instance);
+        Alerts = new AlertService(Store, Delivery, Time, NullLogger<AlertService>.Instance, digest);
         Maintenance = new SafetyMaintenanceService(Store, Pending, Delivery, Time, wrapped, NullLogger<SafetyMaintenanceService>.Instance);
     }
 
     public PeerBotOptions Options { get; }
+
+    /// <summary>The digest's recorder the monitor and alerts feed, if the test gave one.</summary>
+    public DigestRecorder? Digest { get; }
 
     public PeopleDirectory People { get; }
 
@@ -86,7 +91,7 @@ public sealed class SafetyHarness
     /// <summary>A monitor over this harness's stores and clock, as a restarted run would build it.</summary>
     public SafetyMonitor NewMonitor(SpiralDetector detector, AlertDelivery? delivery = null, Random? ids = null) =>
         new(Classifier, detector, Store, Pending, delivery ?? Delivery,
-            new AlertIdGenerator(ids ?? new Random(8)), Time, NullLogger<SafetyMonitor>.Instance);
+            new AlertIdGenerator(ids ?? new Random(8)), Time, NullLogger<SafetyMonitor>.Instance, Digest);
 
     public Task<SafetyOutcome> SayAsync(string author, int minute, string text) => SayAsync(Monitor, "g1", author, Start.AddMinutes(minute), text);
 

@@ -77,6 +77,9 @@ public sealed class FakeSafetyMonitor : ISafetyMonitor, ISafetyDataEraser
 
     public const string CrisisMarker = "end it all";
 
+    /// <summary>Text <see cref="ObserveAsync"/> judges fatalistic.</summary>
+    public const string FatalisticMarker = "[fatalistic]";
+
     private int _alerts;
 
     public ConcurrentQueue<ObservedMessage> Observed { get; } = new();
@@ -107,10 +110,11 @@ public sealed class FakeSafetyMonitor : ISafetyMonitor, ISafetyDataEraser
 
         Observed.Enqueue(message);
         var crisis = message.Text.Contains(CrisisMarker, StringComparison.OrdinalIgnoreCase);
+        var fatalistic = message.Text.Contains(FatalisticMarker, StringComparison.OrdinalIgnoreCase);
         var alert = crisis
             ? new AlertSummary("A" + Interlocked.Increment(ref _alerts), message.GroupId, AlertKind.Crisis, AlertStatus.Open, message.Timestamp, 1, 1, ["(excerpt)"], ["crisis: \"end it all\""], null)
             : null;
-        return Task.FromResult(new SafetyOutcome(new MessageAssessment(false, 0, crisis, crisis ? ["crisis"] : []), alert));
+        return Task.FromResult(new SafetyOutcome(new MessageAssessment(fatalistic, fatalistic ? 0.9 : 0, crisis, crisis ? ["crisis"] : []), alert));
     }
 }
 

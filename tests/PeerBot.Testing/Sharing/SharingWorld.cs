@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using PeerBot.Core.Commands;
 using PeerBot.Core.Commands.Subcommands;
 using PeerBot.Core.Configuration;
+using PeerBot.Core.Digest;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
@@ -42,7 +43,8 @@ public sealed class SharingWorld : IDisposable
         IStatsCounters? stats = null,
         Func<PeopleDirectory, IAuthorHandles>? handles = null,
         Action<AnonymityOptions>? configure = null,
-        Action<List<PersonOptions>>? roster = null)
+        Action<List<PersonOptions>>? roster = null,
+        IDigestCounters? digest = null)
     {
         Options.People =
         [
@@ -74,6 +76,8 @@ public sealed class SharingWorld : IDisposable
         Stats = stats ?? new InMemoryStatsCounters();
         Handles = handles?.Invoke(People) ?? new AuthorHandles(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray(), People);
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+        DigestCounters = digest;
+        Digest = digest is null ? null : new DigestRecorder(digest, Handles, LoggerFactory.CreateLogger<DigestRecorder>());
         Registry = new PlatformRegistry([Platform]);
         Sharing = NewSharing();
         Handler = BuildHandler();
@@ -115,6 +119,11 @@ public sealed class SharingWorld : IDisposable
 
     public IAuthorHandles Handles { get; }
 
+    /// <summary>The digest's counters, when the test gave some; the handler and the outbox then count into them.</summary>
+    public IDigestCounters? DigestCounters { get; }
+
+    public DigestRecorder? Digest { get; }
+
     public ListLoggerProvider Logs { get; } = new();
 
     public ILoggerFactory LoggerFactory { get; }
@@ -137,7 +146,7 @@ public sealed class SharingWorld : IDisposable
     {
         var service = new AnonymousSharingService(
             posts ?? Posts, Mutes, Handles, Groups, People, platform is null ? Registry : new PlatformRegistry([platform]), Safety, Jitter, Stats, Time,
-            Microsoft.Extensions.Options.Options.Create(Options), LoggerFactory.CreateLogger<AnonymousSharingService>());
+            Microsoft.Extensions.Options.Options.Create(Options), LoggerFactory.CreateLogger<AnonymousSharingService>(), Digest);
         _disposables.Add(service);
         return service;
     }
@@ -210,6 +219,6 @@ public sealed class SharingWorld : IDisposable
             new AnonCommand(auth, Sharing, Groups, Time),
             new StatsCommand(auth, Stats, Alerts, Time),
         ];
-        return new PeerEventHandler(subcommands, People, Groups, Registry, Safety, Stats, Sharing, CheckIns, auth, Time, LoggerFactory.CreateLogger<PeerEventHandler>());
+        return new PeerEventHandler(subcommands, People, Groups, Registry, Safety, Stats, Sharing, CheckIns, auth, Time, LoggerFactory.CreateLogger<PeerEventHandler>(), Digest);
     }
 }

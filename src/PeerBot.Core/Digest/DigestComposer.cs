@@ -1,0 +1,79 @@
+using PeerBot.Core.People;
+using PeerBot.Core.Platform;
+
+namespace PeerBot.Core.Digest;
+
+/// <summary>A digest ready to send or write: its report, its message, its text and one chart per group.</summary>
+/// <param name="Report">The figures.</param>
+/// <param name="Message">The message for a chat platform.</param>
+/// <param name="Text">The same as plain text.</param>
+/// <param name="Charts">One chart per group, in the report's group order.</param>
+public sealed record ComposedDigest(DigestReport Report, OutgoingMessage Message, string Text, IReadOnlyList<DigestChart> Charts);
+
+/// <summary>Puts digests together: figures from <see cref="DigestBuilder"/>, words from <see cref="DigestText"/>, charts from the renderer.</summary>
+public sealed class DigestComposer
+{
+    private readonly DigestBuilder _builder;
+    private readonly IDigestChartRenderer _charts;
+
+    /// <summary>Creates the composer.</summary>
+    public DigestComposer(DigestBuilder builder, IDigestChartRenderer charts)
+    {
+        _builder = builder;
+        _charts = charts;
+    }
+
+    /// <summary>The builder, for who gets a digest and which groups it covers.</summary>
+    public DigestBuilder Builder => _builder;
+
+    /// <summary>A person's digest (optionally of one of their groups); null when they have no group to report on.</summary>
+    public async Task<ComposedDigest?> ForPersonAsync(Person person, string? onlyGroupId, CancellationToken cancellationToken)
+    {
+        var report = await _builder.ForPersonAsync(person, onlyGroupId, cancellationToken).ConfigureAwait(false);
+        return report is null ? null : Compose(report, null);
+    }
+
+    /// <summary>Every recipient's digest; each group's chart is drawn once and shared between its recipients.</summary>
+    public Task<IReadOnlyList<ComposedDigest>> ForEveryoneAsync(CancellationToken cancellationToken) =>
+        ForEveryoneAsync(null, cancellationToken);
+
+    /// <summary>Every recipient's digest as it reads at <paramref name="asOf"/> (now when null).</summary>
+    public async Task<IReadOnlyList<ComposedDigest>> ForEveryoneAsync(DateTimeOffset? asOf, CancellationToken cancellationToken)
+    {
+        var drawn = new Dictionary<string, DigestChart>(StringComparer.Ordinal);
+        var digests = new List<ComposedDigest>();
+        foreach (var person in _builder.Recipients())
+        {
+            var report = asOf is { } at
+                ? await _builder.ForPersonAsync(person, null, at, cancellationToken).ConfigureAwait(false)
+                : await _builder.ForPersonAsync(person, null, cancellationToken).ConfigureAwait(false);
+            if (report is not null)
+            {
+                digests.Add(Compose(report, drawn));
+            }
+        }
+
+        return digests;
+    }
+
+    private ComposedDigest Compose(DigestReport report, Dictionary<string, DigestChart>? drawn)
+    {
+        var charts = report.Groups.Select(g =>
+        {
+            if (drawn is null)
+            {
+                return _charts.Render(g);
+            }
+
+            if (!drawn.TryGetValue(g.GroupId, out var chart))
+            {
+                chart = _charts.Render(g);
+                drawn[g.GroupId] = chart;
+            }
+
+            return chart;
+        }).ToList();
+        var message = DigestText.ToMessage(report);
+        return new ComposedDigest(report, message, message.ToPlainText(), charts);
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerBot.Core.Commands;
+using PeerBot.Core.Commands.Subcommands;
+using PeerBot.Core.Digest;
+using PeerBot.Core.Platform;
+using PeerBot.Testing.Sharing;
+
+namespace PeerBot.Core.Tests.Digest;
+
+public sealed class DigestCommandTests : IDisposable
+{
+    private readonly DigestWorld _world = new();
+    private readonly InMemoryAuditLog _audit = new();
+    private readonly DigestCommand _command;
+
+    public DigestCommandTests()
+    {
+        _world.Week("g-tue", DigestWorld.LastWeek, 4, (DigestCounter.Messages, 12));
+        _world.Week("g-owl", DigestWorld.LastWeek, 3, (DigestCounter.Messages, 5));
+        _command = new DigestCommand(new CommandAuthorizer(_world.Groups, _audit, _world.Time, NullLogger<CommandAuthorizer>.Instance), _world.Builder);
+    }
+
+    public void Dispose() => _world.Dispose();
+
+    private Task<InteractionResponse> RunAsync(string personId, params string[] args) =>
+        _command.ExecuteAsync(new CommandContext(_world.Person(personId), PlatformKind.Slack, "U-" + personId, null, true), args, default);
+
+    private static string Text(InteractionResponse response) => response.Reply!.ToPlainText();
+
+    [Fact]
+    public async Task ExecuteAsync_Facilitator_TheirGroupsOnly()
+    {
+        var text = Text(await RunAsync("lee"));
+
+        Assert.Contains("Tuesday Circle: 4 of 5 members took part", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Night Owls", text, StringComparison.Ordinal);
+        Assert.Contains(_audit.Recent(10), e => e.Action == "digest" && e.ActorPersonId == "lee");
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_CoordinatorNamingAGroup_ThatGroup()
+    {
+        var text = Text(await RunAsync("mo", "Night Owls"));
+
+        Assert.Contains("Night Owls: 3 of 4 members took part", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Tuesday Circle", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_OtherFacilitatorsGroup_RefusedPolitely()
+    {
+        var text = Text(await RunAsync("pat", "Tuesday Circle"));
+
+        Assert.DoesNotContain("took part", text, StringComparison.Ordinal);
+        Assert.Contains(_audit.Recent(10), e => e.Action == "digest" && e.Outcome == AuditOutcome.Refused);
+    }
+
+    [Fact]
+    public void Audience_StaffOnly() => Assert.Equal(CommandAudience.Staff, _command.Audience);
+}

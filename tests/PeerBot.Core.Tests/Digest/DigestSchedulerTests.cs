@@ -1,0 +1,178 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerBot.Core.Configuration;
+using PeerBot.Core.Digest;
+using PeerBot.Core.Platform;
+using PeerBot.Storage;
+using PeerBot.Storage.Digest;
+using PeerBot.Testing;
+
+namespace PeerBot.Core.Tests.Digest;
+
+/// <summary>
+/// The weekly schedule: Monday 08:00 in New York is 13:00 UTC in November (<see cref="DigestWorld.Now"/>). Recipients
+/// are Dr Kim, Dr Lee, Mo (coordinator) and Dr Pat, all on a fake Slack.
+/// </summary>
+public sealed class DigestSchedulerTests : IDisposable
+{
+    private readonly DigestWorld _world = new(DigestWorld.Now.AddHours(-1));
+    private readonly PeerBotDatabase _db = PeerBotDatabase.OpenInMemory();
+    private readonly FakeChatPlatform _slack = new(PlatformKind.Slack);
+    private readonly PeerBotOptions _options = new() { TimeZone = "America/New_York" };
+
+    public DigestSchedulerTests()
+    {
+        foreach (var person in _world.People.All)
+        {
+            _world.People.SetPlatformUserId(person.Id, PlatformKind.Slack, "U-" + person.Id);
+        }
+    }
+
+    public void Dispose()
+    {
+        _world.Dispose();
+        _db.Dispose();
+    }
+
+    private IReadOnlyList<string> Recipients => _slack.DirectMessages.Select(d => d.UserId).ToList();
+
+    // Sends as the platform saw them: the fake drops a repeated idempotency key as a real one might not.
+    private int SendCalls => _slack.Calls.Count(c => c.Operation == "SendDirectMessage");
+
+    /// <summary>A scheduler as a fresh process would build it, over the same database.</summary>
+    private DigestScheduler Start() => new(
+        new TestOptionsMonitor<PeerBotOptions>(_options),
+        new DigestComposer(_world.Builder, new SolidChart()),
+        new DigestDelivery(new PlatformRegistry([_slack]), _world.People, NullLogger<DigestDelivery>.Instance),
+        new LiteDigestSendLog(_db),
+        _world.Time,
+        NullLogger<DigestScheduler>.Instance);
+
+    [Fact]
+    public async Task RunDueAsync_BeforeAndAtMonday8_SendsOnceToEachRecipient()
+    {
+        var scheduler = Start();
+
+        var next = await scheduler.RunDueAsync(default);
+        Assert.Empty(_slack.DirectMessages);
+        Assert.Equal(DigestWorld.Now, next);
+
+        _world.Time.SetUtcNow(DigestWorld.Now);
+        var after = await scheduler.RunDueAsync(default);
+        await scheduler.RunDueAsync(default);
+
+        Assert.Equal(["U-kim", "U-lee", "U-mo", "U-pat"], Recipients.Order());
+        Assert.Equal(4, SendCalls);
+        Assert.Equal(DigestWorld.Now.AddDays(7), after);
+        var lee = _slack.DirectMessages.Single(d => d.UserId == "U-lee").Message;
+        Assert.StartsWith("Weekly digest, week of Mon 9 Nov 2026", lee.ToPlainText(), StringComparison.Ordinal);
+        Assert.Equal("digest:2026-11-09:lee", lee.IdempotencyKey);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_RestartAfterSending_NoDuplicate()
+    {
+        _world.Time.SetUtcNow(DigestWorld.Now);
+        await Start().RunDueAsync(default);
+
+        _world.Time.Advance(TimeSpan.FromMinutes(30));
+        await Start().RunDueAsync(default);
+
+        Assert.Equal(4, SendCalls);
+    }
+
+    [Theory]
+    [InlineData(5.9, 4)]
+    [InlineData(6.1, 0)]
+    public async Task RunDueAsync_DownAtMonday8_CatchesUpWithinSixHoursOnly(double hoursLate, int expected)
+    {
+        // Last week's went out; then the host was down over this Monday 08:00.
+        await Start().RunDueAsync(default);
+        _world.Time.SetUtcNow(DigestWorld.Now);
+        await Start().RunDueAsync(default);
+        Assert.Equal(4, SendCalls);
+
+        _world.Time.SetUtcNow(DigestWorld.Now.AddDays(7).AddHours(hoursLate));
+        var next = await Start().RunDueAsync(default);
+        await Start().RunDueAsync(default);
+
+        Assert.Equal(4 + expected, SendCalls);
+        Assert.Equal(DigestWorld.Now.AddDays(14), next);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_FirstStartShortlyAfterMonday8_SendsTheDigestDue()
+    {
+        _world.Time.SetUtcNow(DigestWorld.Now.AddHours(2));
+
+        await Start().RunDueAsync(default);
+
+        Assert.Equal(4, SendCalls);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_DownForThreeWeeks_NoBurstOfOldDigests()
+    {
+        await Start().RunDueAsync(default);
+
+        _world.Time.SetUtcNow(DigestWorld.Now.AddDays(21).AddHours(1));
+        await Start().RunDueAsync(default);
+
+        Assert.Equal(4, _slack.DirectMessages.Count);
+        Assert.All(_slack.DirectMessages, d => Assert.Contains("week of Mon 30 Nov 2026", d.Message.ToPlainText(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunDueAsync_OneSendFails_RetriedLaterWithoutDuplicatingTheOthers()
+    {
+        _world.Time.SetUtcNow(DigestWorld.Now);
+        _slack.FailNext("SendDirectMessage");
+        var scheduler = Start();
+
+        var retry = await scheduler.RunDueAsync(default);
+        Assert.Equal(3, _slack.DirectMessages.Count);
+        Assert.Equal(DigestWorld.Now + DigestScheduler.RetryAfter, retry);
+
+        _world.Time.SetUtcNow(retry!.Value);
+        var next = await scheduler.RunDueAsync(default);
+
+        Assert.Equal(["U-kim", "U-lee", "U-mo", "U-pat"], Recipients.Order());
+        Assert.Equal(5, SendCalls);
+        Assert.Equal(DigestWorld.Now.AddDays(7), next);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_Disabled_SendsNothing()
+    {
+        _options.Digest.Enabled = false;
+        _world.Time.SetUtcNow(DigestWorld.Now);
+
+        Assert.Null(await Start().RunDueAsync(default));
+        Assert.Empty(_slack.DirectMessages);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_CustomScheduleInTheProgramsTimeZone()
+    {
+        _options.Digest.Schedule = "30 7 * * FRI";
+        _world.Time.SetUtcNow(new DateTimeOffset(2026, 11, 20, 12, 29, 0, TimeSpan.Zero));
+
+        var next = await Start().RunDueAsync(default);
+
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 12, 30, 0, TimeSpan.Zero), next);
+    }
+
+    [Fact]
+    public void Validate_BadDigestSchedule_ProblemAtItsPath()
+    {
+        var options = new PeerBotOptions { Digest = { Schedule = "every monday" } };
+
+        var problems = PeerBotOptionsValidator.Validate(options, fileExists: _ => true);
+
+        Assert.Contains(problems, p => p.Path == "PeerBot:Digest:Schedule");
+    }
+
+    private sealed class SolidChart : IDigestChartRenderer
+    {
+        public DigestChart Render(GroupDigest group) => new(group.GroupId + ".png", new byte[] { 1 }, "chart of " + group.Name);
+    }
+}

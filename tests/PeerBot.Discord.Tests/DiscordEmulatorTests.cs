@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using PeerBot.Testing.Discord;
 
 namespace PeerBot.Discord.Tests;
@@ -46,6 +47,26 @@ public sealed class DiscordEmulatorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, first);
         Assert.Equal(HttpStatusCode.TooManyRequests, second);
         Assert.Single(_emulator.Violations, v => v.Contains("exhausted bucket", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Message_SameNonceWithinTheWindow_KeptOnce_AfterTheWindow_PostedAgain()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+        _emulator.HostClock = clock;
+        var channel = _emulator.AddChannel("c");
+        const string Body = "{\"content\":\"hi\",\"allowed_mentions\":{\"parse\":[]},\"nonce\":\"n1\",\"enforce_nonce\":true}";
+
+        await SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", Body);
+        clock.Advance(_emulator.NonceWindow - TimeSpan.FromSeconds(1));
+        await SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", Body);
+        var withinWindow = channel.Messages.Count;
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", Body);
+
+        // Discord checks a nonce only over the past few minutes: a retry after that is a second message.
+        Assert.Equal(1, withinWindow);
+        Assert.Equal(2, channel.Messages.Count);
     }
 
     [Fact]

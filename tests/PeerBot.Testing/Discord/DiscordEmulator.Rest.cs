@@ -769,10 +769,11 @@ public sealed partial class DiscordEmulator
         }
 
         EmulatedMessage message;
+        var now = (HostClock ?? Clock).GetUtcNow();
         lock (_gate)
         {
             if (nonce is not null && body["enforce_nonce"]?.GetValue<bool>() == true
-                && channel.Messages.FirstOrDefault(m => m.Nonce == nonce) is { } existing)
+                && channel.Messages.LastOrDefault(m => m.Nonce == nonce && now - m.CreatedAt < NonceWindow) is { } existing)
             {
                 return (200, MessageJson(existing));
             }
@@ -787,6 +788,7 @@ public sealed partial class DiscordEmulator
                 Components = body["components"]?.DeepClone(),
                 AllowedMentions = body["allowed_mentions"]?.DeepClone(),
                 Nonce = nonce,
+                CreatedAt = now,
             };
             channel.Messages.Add(message);
         }

@@ -70,6 +70,25 @@ public sealed class DiscordEmulatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChannelHistory_ListsRecentMessagesNewestFirst_WithoutTheirNonces()
+    {
+        var channel = _emulator.AddChannel("c");
+        const string Body = "{\"content\":\"hi\",\"allowed_mentions\":{\"parse\":[]},\"nonce\":\"n1\",\"enforce_nonce\":true}";
+        await SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", Body);
+        await SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", Body.Replace("n1", "n2", StringComparison.Ordinal).Replace("hi", "there", StringComparison.Ordinal));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{_emulator.ApiBaseUrl}/channels/{channel.Id}/messages?limit=10");
+        request.Headers.TryAddWithoutValidation("User-Agent", "DiscordBot (https://example.test, 1.0)");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bot " + _emulator.Token);
+        using var response = await Http.SendAsync(request);
+        var listed = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["there", "hi"], listed.Select(m => m!["content"]!.GetValue<string>()));
+        Assert.All(listed, m => Assert.Null(m!["nonce"]));
+    }
+
+    [Fact]
     public async Task Request_WithoutTokenOrOnUnknownRoute_IsRejected()
     {
         var unauthorized = await SendAsync(HttpMethod.Get, "/users/@me", null, token: "nope");

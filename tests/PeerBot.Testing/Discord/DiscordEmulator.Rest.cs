@@ -104,6 +104,7 @@ public sealed partial class DiscordEmulator
         ("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", PutOverwrite),
         ("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", DeleteOverwrite),
         ("POST", "/users/@me/channels", CreateDm),
+        ("GET", "/channels/{channel_id}/messages", ListMessages),
         ("POST", "/channels/{channel_id}/messages", CreateMessage),
         ("PATCH", "/channels/{channel_id}/messages/{message_id}", EditMessage),
         ("DELETE", "/channels/{channel_id}/messages/{message_id}", DeleteMessage),
@@ -798,6 +799,30 @@ public sealed partial class DiscordEmulator
         return (200, MessageJson(message));
     }
 
+    /// <summary>
+    /// A channel's recent messages, newest first (<c>limit</c> 1 to 100, 50 by default). Like Discord's, the listing
+    /// carries no nonces: only the answer to the create and the gateway's echo do.
+    /// </summary>
+    private (int, JsonNode?) ListMessages(Request r)
+    {
+        if (FindChannel(r.Params["channel_id"]) is not { } channel)
+        {
+            return NotFound(10003, "Channel");
+        }
+
+        var limit = 50;
+        if (r.Query.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.Integer, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        {
+            return (400, Error(50035, "Invalid Form Body: limit must be between 1 and 100."));
+        }
+
+        lock (_gate)
+        {
+            var recent = channel.Messages.Where(m => !m.Deleted).Reverse().Take(limit).ToList();
+            return (200, new JsonArray(recent.Select(m => (JsonNode)MessageJson(m, channel, includeNonce: false)).ToArray()));
+        }
+    }
+
     private (int, JsonNode?) EditMessage(Request r)
     {
         var message = FindMessage(r.Params["channel_id"], r.Params["message_id"]);
@@ -903,7 +928,7 @@ public sealed partial class DiscordEmulator
         }
     }
 
-    private JsonObject MessageJson(EmulatedMessage m, EmulatedChannel? channel = null)
+    private JsonObject MessageJson(EmulatedMessage m, EmulatedChannel? channel = null, bool includeNonce = true)
     {
         lock (_gate)
         {
@@ -926,7 +951,7 @@ public sealed partial class DiscordEmulator
                 json["guild_id"] = GuildId;
             }
 
-            if (m.Nonce is not null)
+            if (includeNonce && m.Nonce is not null)
             {
                 json["nonce"] = m.Nonce;
             }

@@ -104,6 +104,7 @@ public sealed partial class DiscordEmulator
         ("PUT", "/channels/{channel_id}/permissions/{overwrite_id}", PutOverwrite),
         ("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", DeleteOverwrite),
         ("POST", "/users/@me/channels", CreateDm),
+        ("GET", "/channels/{channel_id}/messages", ListMessages),
         ("POST", "/channels/{channel_id}/messages", CreateMessage),
         ("PATCH", "/channels/{channel_id}/messages/{message_id}", EditMessage),
         ("DELETE", "/channels/{channel_id}/messages/{message_id}", DeleteMessage),
@@ -769,10 +770,11 @@ public sealed partial class DiscordEmulator
         }
 
         EmulatedMessage message;
+        var now = (HostClock ?? Clock).GetUtcNow();
         lock (_gate)
         {
             if (nonce is not null && body["enforce_nonce"]?.GetValue<bool>() == true
-                && channel.Messages.FirstOrDefault(m => m.Nonce == nonce) is { } existing)
+                && channel.Messages.LastOrDefault(m => m.Nonce == nonce && now - m.CreatedAt < NonceWindow) is { } existing)
             {
                 return (200, MessageJson(existing));
             }
@@ -787,6 +789,7 @@ public sealed partial class DiscordEmulator
                 Components = body["components"]?.DeepClone(),
                 AllowedMentions = body["allowed_mentions"]?.DeepClone(),
                 Nonce = nonce,
+                CreatedAt = now,
             };
             channel.Messages.Add(message);
         }
@@ -794,6 +797,30 @@ public sealed partial class DiscordEmulator
         // Discord echoes the bot's own messages on the gateway; the bot must ignore them.
         _ = DispatchAsync("MESSAGE_CREATE", MessageJson(message, channel));
         return (200, MessageJson(message));
+    }
+
+    /// <summary>
+    /// A channel's recent messages, newest first (<c>limit</c> 1 to 100, 50 by default). Like Discord's, the listing
+    /// carries no nonces: only the answer to the create and the gateway's echo do.
+    /// </summary>
+    private (int, JsonNode?) ListMessages(Request r)
+    {
+        if (FindChannel(r.Params["channel_id"]) is not { } channel)
+        {
+            return NotFound(10003, "Channel");
+        }
+
+        var limit = 50;
+        if (r.Query.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.Integer, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        {
+            return (400, Error(50035, "Invalid Form Body: limit must be between 1 and 100."));
+        }
+
+        lock (_gate)
+        {
+            var recent = channel.Messages.Where(m => !m.Deleted).Reverse().Take(limit).ToList();
+            return (200, new JsonArray(recent.Select(m => (JsonNode)MessageJson(m, channel, includeNonce: false)).ToArray()));
+        }
     }
 
     private (int, JsonNode?) EditMessage(Request r)
@@ -901,7 +928,7 @@ public sealed partial class DiscordEmulator
         }
     }
 
-    private JsonObject MessageJson(EmulatedMessage m, EmulatedChannel? channel = null)
+    private JsonObject MessageJson(EmulatedMessage m, EmulatedChannel? channel = null, bool includeNonce = true)
     {
         lock (_gate)
         {
@@ -924,7 +951,7 @@ public sealed partial class DiscordEmulator
                 json["guild_id"] = GuildId;
             }
 
-            if (m.Nonce is not null)
+            if (includeNonce && m.Nonce is not null)
             {
                 json["nonce"] = m.Nonce;
             }

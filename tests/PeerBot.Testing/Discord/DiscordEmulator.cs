@@ -139,6 +139,13 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
     /// </summary>
     public TimeProvider? HostClock { get; set; }
 
+    /// <summary>
+    /// How long a nonce sent with <c>enforce_nonce</c> is remembered. Discord checks a nonce's uniqueness only "in the
+    /// past few minutes": a message sent again with the same nonce after this window is a second message. Measured on
+    /// <see cref="HostClock"/> (real time when none is set), so a test can move past it.
+    /// </summary>
+    public TimeSpan NonceWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>True while the server is listening.</summary>
     public bool IsServerRunning => _app is not null;
 

@@ -89,6 +89,9 @@ public sealed class EmulatedMessage
 
     public string? Nonce { get; init; }
 
+    /// <summary>When the message was created, on the clock the nonce window is measured with.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
     public bool Deleted { get; set; }
 }
 

@@ -291,18 +291,21 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
     {
         var staff = _auth.IsStaff(person);
         var blocks = new List<MessageBlock> { new HeadingBlock("What you can run with /peer") };
-        blocks.Add(new ListBlock(
-        [
-            [new TextSpan("/peer help", SpanStyle.Code), new TextSpan(": this list")],
-            .. _subcommands.Values.Where(s => s.Audience == CommandAudience.Everyone).Select(Line),
-        ]));
+
+        // Facilitators and coordinators come to help for their own commands, so those lead.
         if (staff)
         {
             blocks.Add(new HeadingBlock(person.Role == Configuration.PersonRole.Coordinator ? "For coordinators (every group)" : "For facilitators (your groups)"));
             blocks.Add(new ListBlock(_subcommands.Values.Where(s => s.Audience == CommandAudience.Staff).Select(Line).ToList()));
             blocks.Add(new ParagraphBlock("Name a group in quotes when it has spaces, like /peer flags \"Tuesday Circle\". Inside a group's channel the group is implied."));
+            blocks.Add(new HeadingBlock("For everyone"));
         }
 
+        blocks.Add(new ListBlock(
+        [
+            [new TextSpan("/peer help", SpanStyle.Code), new TextSpan(": this list")],
+            .. _subcommands.Values.Where(s => s.Audience == CommandAudience.Everyone).Select(Line),
+        ]));
         return InteractionResponse.Message(new OutgoingMessage(blocks, []));
 
         static IReadOnlyList<TextSpan> Line(IPeerSubcommand s) => [new TextSpan("/peer " + s.Usage, SpanStyle.Code), new TextSpan(": " + s.Summary)];
@@ -374,7 +377,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
         var mine = _groups.GroupsOfMember(person.Id);
         if (mine.Count == 0)
         {
-            return OutgoingMessage.Plain("You're not a member of any group yet, so there's nowhere to share anonymously. /peer help shows what you can do.");
+            return OutgoingMessage.Plain(ShareCommand.NoGroupToShareIn(person, _auth.IsStaff(person), "/peer help shows what you can do."));
         }
 
         if (string.IsNullOrWhiteSpace(text))

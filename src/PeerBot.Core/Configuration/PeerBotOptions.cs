@@ -281,6 +281,14 @@ public sealed class SafetyOptions
         + "If you might act on thoughts of harming yourself, call 911 or go to the nearest emergency department. "
         + "Your program's confidential resident wellness line is there for you too.";
 
+    /// <summary>
+    /// Where to find help beyond the group, in the welcome each member gets. It is read by everyone who joins, so it is
+    /// calm and plain rather than the crisis reply; empty leaves the line out.
+    /// </summary>
+    public string SupportMessage { get; set; } =
+        "If you ever want to talk with someone outside the group, your program's confidential resident wellness line is there for you, "
+        + "and in the US you can call or text 988 any time.";
+
     /// <summary>How long flag excerpts are kept before they are purged.</summary>
     public TimeSpan ExcerptRetention { get; set; } = TimeSpan.FromDays(30);
 

@@ -284,7 +284,7 @@ public sealed class GroupReconciler : IDisposable
         foreach (var personId in record.AppliedPersonIds.Where(p => !record.WelcomedPersonIds.Contains(p, StringComparer.OrdinalIgnoreCase)).ToList())
         {
             var isFacilitator = record.PlannedFacilitatorIds.Contains(personId, StringComparer.OrdinalIgnoreCase);
-            var welcome = GroupTexts.Welcome(record.Name, isFacilitator, facilitatorNames, options.Safety.CrisisMessage, $"welcome:{record.Id}:{personId}");
+            var welcome = GroupTexts.Welcome(record.Name, isFacilitator, facilitatorNames, options.Safety.SupportMessage, $"welcome:{record.Id}:{personId}");
             string? detail = null;
             try
             {

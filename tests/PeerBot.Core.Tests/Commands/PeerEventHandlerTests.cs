@@ -63,6 +63,20 @@ public sealed class PeerEventHandlerTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(W.LeeUser)]
+    [InlineData(W.MoUser)]
+    public async Task Help_Staff_ListsStaffCommandsBeforeEveryonesCommands(string user)
+    {
+        var reply = Text(await _world.CommandAsync(user, "help"));
+
+        var flags = reply.IndexOf("/peer flags", StringComparison.Ordinal);
+        var share = reply.IndexOf("/peer share", StringComparison.Ordinal);
+        Assert.True(flags >= 0 && share >= 0, reply);
+        Assert.True(flags < share, reply);
+        Assert.Contains("For everyone", reply, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task HandleCommandAsync_UnknownSubcommand_PointsToHelp()
     {
@@ -596,14 +610,36 @@ public sealed class PeerEventHandlerTests : IDisposable
         Assert.All(form.Fields, f => Assert.True(f.Label.Length <= 45));
     }
 
-    [Theory]
-    [InlineData(W.ZedUser, "not a member of any group")]
-    [InlineData(W.LeeUser, "not a member of any group")]
-    public async Task Share_NoGroup_Explains(string user, string expected)
+    [Fact]
+    public async Task Share_ResidentInNoGroup_ExplainsNotAMemberYet()
     {
-        var reply = Text(await _world.CommandAsync(user, "share"));
+        var reply = Text(await _world.CommandAsync(W.ZedUser, "share"));
 
-        Assert.Contains(expected, reply, StringComparison.Ordinal);
+        Assert.Contains("not a member of any group yet", reply, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(W.LeeUser, "You facilitate")]
+    [InlineData(W.MoUser, "You coordinate")]
+    public async Task Share_StaffNotAMember_ExplainsSharingIsForMembers(string user, string role)
+    {
+        var response = await _world.CommandAsync(user, "share");
+        var reply = Text(response);
+
+        Assert.Null(response.Form);
+        Assert.StartsWith("Anonymous sharing is for group members", reply, StringComparison.Ordinal);
+        Assert.Contains(role, reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("not a member of any group yet", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DirectMessage_FacilitatorNotAMember_ExplainsSharingIsForMembers()
+    {
+        await _world.Handler.HandleMessageAsync(new IncomingMessage(PlatformKind.Slack, "D1", "m1", W.LeeUser, "text", _world.Time.GetUtcNow(), true), default);
+
+        var reply = Assert.Single(_world.DirectMessagesTo(W.LeeUser)).ToPlainText();
+        Assert.StartsWith("Anonymous sharing is for group members", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("not a member of any group yet", reply, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -109,6 +109,41 @@ public sealed class GroupReconcilerTests : IDisposable
     }
 
     [Fact]
+    public async Task ReconcileAsync_FirstRun_WelcomesResidentsWithSupportLineAndNoCrisisWording()
+    {
+        _options.CurrentValue.Safety.SupportMessage = "Our wellness line is (555) 010-0199.";
+
+        await _reconciler.ReconcileAsync(default);
+
+        var tuesday = _directory.All().Single(g => g.Name == "Tuesday Circle");
+        var toAna = _slack.DirectMessages.Single(d => d.UserId == "S-ana" && d.Message.IdempotencyKey == $"welcome:{tuesday.Id}:ana").Message.ToPlainText();
+        Assert.Contains("Support beyond the group: Our wellness line is (555) 010-0199.", toAna, StringComparison.Ordinal);
+        Assert.DoesNotContain("carrying something really heavy", toAna, StringComparison.Ordinal);
+        Assert.DoesNotContain(_options.CurrentValue.Safety.CrisisMessage, toAna, StringComparison.Ordinal);
+        Assert.DoesNotContain("If things get heavy", toAna, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReconcileAsync_FirstRun_WelcomesFacilitatorsWithTheirRoleAndCommands()
+    {
+        await _reconciler.ReconcileAsync(default);
+
+        var tuesday = _directory.All().Single(g => g.Name == "Tuesday Circle");
+        var toLee = _slack.DirectMessages.Single(d => d.UserId == "S-dr-lee" && d.Message.IdempotencyKey == $"welcome:{tuesday.Id}:dr-lee").Message.ToPlainText();
+        Assert.Contains("Thank you for facilitating Tuesday Circle", toLee, StringComparison.Ordinal);
+        Assert.Contains("Your role:", toLee, StringComparison.Ordinal);
+        foreach (var command in new[] { "/peer flags", "/peer ack ID", "/peer resolve ID", "/peer prompt now|skip|preview", "/peer anon remove POST" })
+        {
+            Assert.Contains(command, toLee, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("carrying something really heavy", toLee, StringComparison.Ordinal);
+        Assert.DoesNotContain("If things get heavy", toLee, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sharing anonymously:", toLee, StringComparison.Ordinal);
+        Assert.DoesNotContain("Taking a break:", toLee, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReconcileAsync_CoordinatorGroundRules_ReplaceTheBuiltInOnes()
     {
         _options.CurrentValue.Groups[1].GroundRules = "Cameras optional.\nBe kind.";

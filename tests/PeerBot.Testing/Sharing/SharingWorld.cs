@@ -204,7 +204,7 @@ public sealed class SharingWorld : IDisposable
         var auth = new CommandAuthorizer(Groups, Audit, Time, LoggerFactory.CreateLogger<CommandAuthorizer>());
         IPeerSubcommand[] subcommands =
         [
-            new ShareCommand(Groups, options),
+            new ShareCommand(Groups, auth, options),
             new PauseCommand(Groups, Pauses, Registry, Time),
             new ResumeCommand(Pauses, Time),
             new MyDataCommand(Groups, Pauses, Sharing, Audit, Safety, options, Time),

@@ -10,7 +10,7 @@ using PeerBot.Core.Sharing;
 namespace PeerBot.Core.Commands.Subcommands;
 
 /// <summary><c>/peer share</c>: opens the anonymous share form.</summary>
-public sealed class ShareCommand(IGroupDirectory groups, IOptions<PeerBotOptions> options) : IPeerSubcommand
+public sealed class ShareCommand(IGroupDirectory groups, CommandAuthorizer auth, IOptions<PeerBotOptions> options) : IPeerSubcommand
 {
     /// <summary>The form's id.</summary>
     public const string FormId = "share";
@@ -46,7 +46,7 @@ public sealed class ShareCommand(IGroupDirectory groups, IOptions<PeerBotOptions
         var mine = groups.GroupsOfMember(context.Actor.Id);
         if (mine.Count == 0)
         {
-            return Task.FromResult(Replies.Text("You're not a member of any group yet, so there's nowhere to share anonymously. Your coordinator can add you."));
+            return Task.FromResult(Replies.Text(NoGroupToShareIn(context.Actor, auth.IsStaff(context.Actor), "Your coordinator can add you.")));
         }
 
         var fields = new List<FormField>();
@@ -58,6 +58,25 @@ public sealed class ShareCommand(IGroupDirectory groups, IOptions<PeerBotOptions
         fields.Add(new FormField(TextField, "What would you like to share?", FormFieldKind.LongText, MaxLength: anonymity.MaxLength,
             Placeholder: "It will appear as \"Anonymous member\". No files or images."));
         return Task.FromResult(InteractionResponse.OpenForm(new FormSpec(FormId, "Share anonymously", fields, "Share")));
+    }
+
+    /// <summary>
+    /// Why someone who is in no group as a member cannot share: facilitators and coordinators are told sharing is for
+    /// members, since "not a member yet" would suggest they are waiting to be added.
+    /// </summary>
+    /// <param name="person">Who tried to share.</param>
+    /// <param name="isStaff">True for a coordinator or anyone who facilitates a group.</param>
+    /// <param name="nextStep">What a resident who is in no group yet can do, after the explanation.</param>
+    public static string NoGroupToShareIn(Person person, bool isStaff, string nextStep)
+    {
+        ArgumentNullException.ThrowIfNull(person);
+        if (!isStaff)
+        {
+            return $"You're not a member of any group yet, so there's nowhere to share anonymously. {nextStep}";
+        }
+
+        var role = person.Role == PersonRole.Coordinator ? "coordinate the program" : "facilitate";
+        return $"Anonymous sharing is for group members: it lets residents post in their group without their name. You {role} rather than join a group as a member, so there's nothing for you to share here; your members can use /peer share. /peer help lists your commands.";
     }
 }
 

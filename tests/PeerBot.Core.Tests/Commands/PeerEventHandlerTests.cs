@@ -303,6 +303,20 @@ public sealed class PeerEventHandlerTests : IDisposable
         Assert.Equal([("preview", W.Tuesday)], _world.Operations.Calls);
     }
 
+    [Fact]
+    public async Task GroupArgument_FacilitatorOfTwoOtherGroupsRunsInAThirdsChannel_AsksWhichAndActsOnNone()
+    {
+        // Kim facilitates the Night Owls and Wednesday Circle, not Tuesday Circle: with no group named, a command typed in
+        // Tuesday's channel has no group to fall back on, so it must neither act on Tuesday Circle nor guess.
+        var wednesday = await _world.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g-wed", "wednesday-circle", "", [W.ZedUser, W.KimUser], null), default);
+        _world.Groups.Add(new PeerBot.Core.Groups.GroupInfo("g-wed", "Wednesday Circle", PlatformKind.Slack, wednesday, [W.Zed], [W.Kim], "America/New_York", "0 19 * * WED", null));
+
+        var reply = Text(await _world.CommandAsync(W.KimUser, "prompt now", _world.TuesdayChannel.Id));
+
+        Assert.Equal("Which group? Your groups: Night Owls, Wednesday Circle. For example: /peer prompt now \"Night Owls\".", reply);
+        Assert.Empty(_world.Operations.Calls);
+    }
+
     // --- groups, flags, ack, resolve, stats ---
 
     [Fact]

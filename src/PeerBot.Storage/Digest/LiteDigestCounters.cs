@@ -22,6 +22,9 @@ public sealed class LiteDigestCounters : IDigestCounters
     private readonly ILiteCollection<BsonDocument> _prompts;
     private readonly Lock _gate = new();
 
+    // The week before which every week is known closed, so the per-message call does not scan the open weeks again.
+    private DateOnly? _closedBefore;
+
     /// <summary>Creates the counters over the shared database.</summary>
     public LiteDigestCounters(PeerBotDatabase database)
     {
@@ -70,6 +73,11 @@ public sealed class LiteDigestCounters : IDigestCounters
             doc["Marks"] = marks;
             doc["Open"] = true;
             _weeks.Upsert(doc);
+            if (week < _closedBefore)
+            {
+                // An earlier week was opened again: the next close looks at the open weeks once more.
+                _closedBefore = null;
+            }
         }
     }
 
@@ -78,6 +86,11 @@ public sealed class LiteDigestCounters : IDigestCounters
     {
         lock (_gate)
         {
+            if (_closedBefore >= currentWeek)
+            {
+                return;
+            }
+
             var current = currentWeek.ToString(WeekFormat, CultureInfo.InvariantCulture);
             foreach (var doc in _weeks.Find(Query.EQ("Open", true)).ToList())
             {
@@ -91,6 +104,8 @@ public sealed class LiteDigestCounters : IDigestCounters
                 doc.Remove("Open");
                 _weeks.Update(doc);
             }
+
+            _closedBefore = currentWeek;
         }
     }
 

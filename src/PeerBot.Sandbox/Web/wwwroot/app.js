@@ -337,13 +337,15 @@ function dismiss(reply) {
   $("composer-input").focus();
 }
 
-function addEphemeral(content, id) {
-  if (!content || !state.current) return;
-  const reply = { id, channelId: state.current, at: sandboxNow().toISOString(), content };
-  const list = state.ephemeral.get(state.current) ?? [];
+// A private reply belongs to the channel the command was sent from, even if the page has moved on since (leaving a
+// group takes the person to their direct messages before the command's answer arrives).
+function addEphemeral(content, id, channelId = state.current) {
+  if (!content || !channelId) return;
+  const reply = { id, channelId, at: sandboxNow().toISOString(), content };
+  const list = state.ephemeral.get(channelId) ?? [];
   list.push(reply);
-  state.ephemeral.set(state.current, list);
-  appendToList(renderEphemeral(reply));
+  state.ephemeral.set(channelId, list);
+  if (channelId === state.current) appendToList(renderEphemeral(reply));
 }
 
 function upsertMessage(message) {
@@ -380,12 +382,12 @@ async function send() {
     error.textContent = data.error;
     return;
   }
-  handleInteraction(data);
+  handleInteraction(data, channelId);
 }
 
-function handleInteraction(data) {
-  if (data.error) addEphemeral({ blocks: [{ kind: "paragraph", spans: [{ text: data.error }] }], buttons: [] });
-  if (data.reply) addEphemeral(data.reply, data.replyId);
+function handleInteraction(data, channelId = state.current) {
+  if (data.error) addEphemeral({ blocks: [{ kind: "paragraph", spans: [{ text: data.error }] }], buttons: [] }, undefined, channelId);
+  if (data.reply) addEphemeral(data.reply, data.replyId, channelId);
   if (data.form) openForm(data.form);
 }
 

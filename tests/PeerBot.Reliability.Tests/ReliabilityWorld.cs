@@ -64,7 +64,7 @@ internal static partial class ReliabilityWorld
     /// <summary>Submits an anonymous post as <paramref name="personId"/> and returns its id.</summary>
     public static async Task<string> ShareAsync(W world, string personId, string text, string? groupId = null)
     {
-        var result = await world.Sharing.SubmitAsync(new ShareRequest(world.Person(personId), groupId, text), default);
+        var result = await world.Sharing.Submission.SubmitAsync(new ShareRequest(world.Person(personId), groupId, text), default);
         Assert.True(result.Succeeded, result.Error);
         return result.Value!.PostId;
     }

@@ -124,7 +124,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
 
         var text = submission.Values.GetValueOrDefault(ShareCommand.TextField) ?? "";
         var group = submission.Values.GetValueOrDefault(ShareCommand.GroupField);
-        var result = await _sharing.SubmitAsync(new ShareRequest(person, group, text), cancellationToken).ConfigureAwait(false);
+        var result = await _sharing.Submission.SubmitAsync(new ShareRequest(person, group, text), cancellationToken).ConfigureAwait(false);
         if (result.Succeeded)
         {
             return InteractionResponse.Message(result.Value!.Reply);
@@ -171,7 +171,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             case ["checkin", var checkInId, var scoreText] when int.TryParse(scoreText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var score):
                 return await CheckInAsync(press, person, checkInId, score, cancellationToken).ConfigureAwait(false);
             case ["crisis", "contact", var token]:
-                var contact = await _sharing.RequestCrisisContactAsync(token, person, cancellationToken).ConfigureAwait(false);
+                var contact = await _sharing.CrisisContact.RequestAsync(token, person, cancellationToken).ConfigureAwait(false);
                 return Replies.Text(contact.Succeeded ? contact.Value! : contact.Error!);
             case ["forget", "confirm"]:
                 return await RunAsync(_subcommands["forget-me"], context, ["confirm"], cancellationToken).ConfigureAwait(false);
@@ -419,7 +419,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             return Replies.Text("That choice has expired. Please send your message to me again.");
         }
 
-        var result = await _sharing.SubmitAsync(new ShareRequest(person, draft.GroupIds[index], draft.Text), cancellationToken).ConfigureAwait(false);
+        var result = await _sharing.Submission.SubmitAsync(new ShareRequest(person, draft.GroupIds[index], draft.Text), cancellationToken).ConfigureAwait(false);
         if (result.Succeeded || !result.Error!.StartsWith("Something went wrong", StringComparison.Ordinal))
         {
             _drafts.TryRemove(token, out _);

@@ -5,7 +5,7 @@ namespace PeerBot.Core.Sharing;
 
 /// <summary>
 /// Works the anonymous outbox: wakes when a post is due (or a new one is accepted) and lets
-/// <see cref="AnonymousSharingService.ProcessDueAsync"/> deliver it. On start it picks up whatever a
+/// <see cref="AnonymousOutbox.ProcessDueAsync"/> deliver it. On start it picks up whatever a
 /// previous run left, including posts a crash left half-sent. A post due however far ahead is waited for a minute at a
 /// time; a failed pass is logged and retried with a growing delay, never stopping the host.
 /// </summary>
@@ -39,8 +39,8 @@ public sealed partial class AnonymousDeliveryWorker : BackgroundService
             try
             {
                 var passStart = _time.GetUtcNow();
-                var done = await _sharing.ProcessDueAsync(stoppingToken).ConfigureAwait(false);
-                var next = _sharing.NextDueAt();
+                var done = await _sharing.Outbox.ProcessDueAsync(stoppingToken).ConfigureAwait(false);
+                var next = _sharing.Outbox.NextDueAt();
 
                 // Rounded up: a wait that ends a fraction of a millisecond early finds nothing due and spins on zero-length
                 // waits. Capped: a post due in years is waited for a poll at a time.
@@ -52,14 +52,14 @@ public sealed partial class AnonymousDeliveryWorker : BackgroundService
                     failures++;
                     var delay = RetryDelay(failures);
                     LogStalled(delay);
-                    await _sharing.WaitForWorkAsync(delay, stoppingToken).ConfigureAwait(false);
+                    await _sharing.Outbox.WaitForWorkAsync(delay, stoppingToken).ConfigureAwait(false);
                     continue;
                 }
 
                 failures = 0;
                 if (wait > TimeSpan.Zero)
                 {
-                    await _sharing.WaitForWorkAsync(wait, stoppingToken).ConfigureAwait(false);
+                    await _sharing.Outbox.WaitForWorkAsync(wait, stoppingToken).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

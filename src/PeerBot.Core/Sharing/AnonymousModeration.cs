@@ -15,11 +15,12 @@ public sealed partial class AnonymousModeration
 {
     /// <summary>
     /// How old a post may be for its author to be muted through it; older posts no longer keep a handle
-    /// (<see cref="AnonymousSharingService.HandleRetention"/>), and every post answers alike by its age alone.
+    /// (<see cref="AnonymousPersonalData.HandleRetention"/>), and every post answers alike by its age alone.
     /// </summary>
-    public static readonly TimeSpan MuteWindow = AnonymousSharingService.HandleRetention - TimeSpan.FromDays(1);
+    public static readonly TimeSpan MuteWindow = AnonymousPersonalData.HandleRetention - TimeSpan.FromDays(1);
 
-    private readonly AnonymousSharingService _outbox;
+    private readonly SharingContext _context;
+    private readonly AuthorNotes _notes;
     private readonly IAnonymousPostStore _posts;
     private readonly IAuthorMuteStore _mutes;
     private readonly IGroupDirectory _groups;
@@ -27,20 +28,21 @@ public sealed partial class AnonymousModeration
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    internal AnonymousModeration(AnonymousSharingService outbox, IAnonymousPostStore posts, IAuthorMuteStore mutes, IGroupDirectory groups, IPlatformRegistry platforms, TimeProvider time, ILogger logger)
+    internal AnonymousModeration(SharingContext context, AuthorNotes notes)
     {
-        _outbox = outbox;
-        _posts = posts;
-        _mutes = mutes;
-        _groups = groups;
-        _platforms = platforms;
-        _time = time;
-        _logger = logger;
+        _context = context;
+        _notes = notes;
+        _posts = context.Posts;
+        _mutes = context.Mutes;
+        _groups = context.Groups;
+        _platforms = context.Platforms;
+        _time = context.Time;
+        _logger = context.Logger;
     }
 
     /// <summary>Removes a post: deletes it from the group when it is up, or stops it when it is pending.</summary>
     public Task<OperationResult<AnonymousPost>> RemoveAsync(string postId, CancellationToken cancellationToken) =>
-        _outbox.ExclusiveAsync(() => RemoveExclusiveAsync(postId, cancellationToken), cancellationToken);
+        _context.ExclusiveAsync(() => RemoveExclusiveAsync(postId, cancellationToken), cancellationToken);
 
     private async Task<OperationResult<AnonymousPost>> RemoveExclusiveAsync(string postId, CancellationToken cancellationToken)
     {
@@ -107,7 +109,7 @@ public sealed partial class AnonymousModeration
         }
 
         _mutes.Mute(post.AuthorHandle, until);
-        await _outbox.NotifyAuthorAsync(post, OutgoingMessage.Plain(
+        await _notes.SendAsync(post, OutgoingMessage.Plain(
             $"A facilitator has paused your anonymous sharing for {"day".ToQuantity(days)}, until {Replies.When(until, now, _groups.Find(post.GroupId)?.TimeZone)}. "
             + "Nobody was told who you are. You can still talk in your group as yourself."), cancellationToken).ConfigureAwait(false);
         return OperationResult<DateTimeOffset>.Success(until);

@@ -18,10 +18,10 @@ namespace PeerBot.Core.Sharing;
 /// <param name="CrisisToken">For a post withheld as crisis talk: the token of the author's "let the psychologist contact me" button.</param>
 /// <param name="AlertId">For a post withheld as crisis talk: the safety alert raised.</param>
 /// <param name="FailingSince">When the first failed delivery attempt happened; transient failures are retried until
-/// <see cref="AnonymousSharingService.TransientRetryWindow"/> after it.</param>
+/// <see cref="AnonymousOutbox.TransientRetryWindow"/> after it.</param>
 /// <param name="PermanentFailures">Attempts that failed in a way retrying is unlikely to fix (not found, no permission...).</param>
 /// <param name="Notices">For a post given up: the private notes still to be delivered about it.</param>
-/// <param name="GaveUpAt">For a post given up: when; the notes are retried until <see cref="AnonymousSharingService.NoticeRetryWindow"/> after it.</param>
+/// <param name="GaveUpAt">For a post given up: when; the notes are retried until <see cref="AnonymousOutbox.NoticeRetryWindow"/> after it.</param>
 public sealed record AnonymousPost(
     string Id,
     string GroupId,

@@ -219,7 +219,7 @@ public sealed class PeerEventHandlerTests : IDisposable
     {
         var group = user == W.KimUser ? W.Owls : W.Tuesday;
         var author = user == W.KimUser ? W.Cy : W.Ana;
-        var first = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(author), group, "one"), default);
+        var first = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(author), group, "one"), default);
 
         var mute = Text(await _world.CommandAsync(user, "anon mute " + first.Value!.PostId + " 2"));
         var remove = Text(await _world.CommandAsync(user, "anon remove " + first.Value.PostId));
@@ -530,7 +530,7 @@ public sealed class PeerEventHandlerTests : IDisposable
             await _world.Handler.HandleMessageAsync(new IncomingMessage(PlatformKind.Slack, _world.TuesdayChannel.Id, "m" + i, W.BenUser, "secret words " + i, now, false), default);
         }
 
-        await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "private thing"), default);
+        await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "private thing"), default);
         await _world.PassMaxDelayAndDeliverAsync();
 
         var reply = Text(await _world.CommandAsync(W.LeeUser, "stats"));
@@ -548,7 +548,7 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task AnonRemove_FacilitatorOfGroup_RemovesAndAuditsPostIdOnly()
     {
-        var post = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "to remove"), default);
+        var post = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "to remove"), default);
         await _world.PassMaxDelayAndDeliverAsync();
 
         var reply = Text(await _world.CommandAsync(W.LeeUser, "anon remove " + post.Value!.PostId.ToLowerInvariant()));
@@ -563,7 +563,7 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task AnonMute_FacilitatorOfGroup_MutesAuthorWithoutNamingThem()
     {
-        var post = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "to mute"), default);
+        var post = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "to mute"), default);
 
         var reply = Text(await _world.CommandAsync(W.LeeUser, $"anon mute {post.Value!.PostId} 14"));
 
@@ -577,7 +577,7 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task AnonMute_NoDays_DefaultsToAWeek()
     {
-        var post = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "to mute"), default);
+        var post = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "to mute"), default);
 
         await _world.CommandAsync(W.MoUser, $"anon mute {post.Value!.PostId}");
 
@@ -587,7 +587,7 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task AnonRemoveAndMute_OtherGroupsFacilitator_Refused()
     {
-        var post = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "not yours"), default);
+        var post = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "not yours"), default);
 
         var remove = Text(await _world.CommandAsync(W.KimUser, "anon remove " + post.Value!.PostId));
         var mute = Text(await _world.CommandAsync(W.KimUser, "anon mute " + post.Value.PostId));
@@ -790,7 +790,7 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task MyData_Resident_ShowsEverythingStored()
     {
-        await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "still pending"), default);
+        await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "still pending"), default);
         await _world.CommandAsync(W.AnaUser, "pause 1");
 
         var reply = Text(await _world.CommandAsync(W.AnaUser, "my-data"));
@@ -851,7 +851,7 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task ForgetMe_Confirmed_ErasesLeavesAndCoordinatorToldOnlySomeoneLeft()
     {
-        var post = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "pending"), default);
+        var post = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "pending"), default);
         await _world.Sharing.Moderation.MuteAuthorAsync(post.Value!.PostId, 2, default);
 
         var reply = Text(await _world.PressAsync(W.AnaUser, "forget:confirm"));
@@ -861,8 +861,8 @@ public sealed class PeerEventHandlerTests : IDisposable
         var forgotten = Assert.Single(_world.Safety.AlertExcerptsForgotten);
         Assert.Equal([W.Ana, _world.Handles.HandleOf(W.Ana)], forgotten.AuthorKeys);
         Assert.Equal(_world.Groups.GroupsOfMember(W.Ana).Select(g => g.Id), forgotten.GroupIds);
-        Assert.Empty(_world.Sharing.DataOf(W.Ana).Posts);
-        Assert.Null(_world.Sharing.DataOf(W.Ana).MutedUntil);
+        Assert.Empty(_world.Sharing.PersonalData.DataOf(W.Ana).Posts);
+        Assert.Null(_world.Sharing.PersonalData.DataOf(W.Ana).MutedUntil);
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
         Assert.True(_world.Pauses.PausedUntil(W.Ana) > _world.Time.GetUtcNow().AddYears(50));
         var note = Assert.Single(_world.DirectMessagesTo(W.MoUser)).ToPlainText();
@@ -872,7 +872,7 @@ public sealed class PeerEventHandlerTests : IDisposable
     [Fact]
     public async Task ForgetMe_ConfirmedByAMemberOfAGroup_ConfirmedByDirectMessageWithNoCounts()
     {
-        await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "pending"), default);
+        await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "pending"), default);
 
         var reply = Text(await _world.PressAsync(W.AnaUser, "forget:confirm"));
 

@@ -148,7 +148,7 @@ public sealed class DigestCountingTests : IDisposable
     public async Task AnonymousPost_Delivered_CountsAMessageAndAReplyButNoParticipant()
     {
         _world.Digest!.PromptPosted(W.Tuesday, _world.Time.GetUtcNow());
-        var shared = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "hard week " + FakeSafetyMonitor.FatalisticMarker), default);
+        var shared = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "hard week " + FakeSafetyMonitor.FatalisticMarker), default);
         Assert.True(shared.Succeeded, shared.Error);
 
         await _world.PassMaxDelayAndDeliverAsync();

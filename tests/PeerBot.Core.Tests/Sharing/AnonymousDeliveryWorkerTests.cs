@@ -54,7 +54,7 @@ public sealed class AnonymousDeliveryWorkerTests : IAsyncDisposable
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
 
         // The worker still answers: a post shared now appears after its delay, once.
-        var shared = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "still here"), default);
+        var shared = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "still here"), default);
         var due = _store.Find(shared.Value!.PostId)!.DueAt!.Value;
         await FollowTimersUntilAsync(() => _store.Find(shared.Value.PostId)!.State == AnonymousPostState.Delivered, due + Poll);
         Assert.Single(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));

@@ -17,7 +17,7 @@ public sealed class AnonymousModerationTests : IDisposable
     [Fact]
     public async Task RemoveAsync_Delivered_DeletesFromGroup()
     {
-        var result = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "remove me"), default);
+        var result = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "remove me"), default);
         await _world.PassMaxDelayAndDeliverAsync();
 
         var removed = await _world.Sharing.Moderation.RemoveAsync(result.Value!.PostId, default);
@@ -31,7 +31,7 @@ public sealed class AnonymousModerationTests : IDisposable
     [Fact]
     public async Task RemoveAsync_Pending_NeverDelivered()
     {
-        var result = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "stop me"), default);
+        var result = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "stop me"), default);
 
         await _world.Sharing.Moderation.RemoveAsync(result.Value!.PostId, default);
         await _world.PassMaxDelayAndDeliverAsync();
@@ -44,25 +44,25 @@ public sealed class AnonymousModerationTests : IDisposable
     public async Task MuteAuthorAsync_AuthorToldPrivatelyAndFurtherPostsRefusedUntilExpiry()
     {
         var ana = _world.Person(SharingWorld.Ana);
-        var result = await _world.Sharing.SubmitAsync(new ShareRequest(ana, null, "something"), default);
+        var result = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(ana, null, "something"), default);
 
         var muted = await _world.Sharing.Moderation.MuteAuthorAsync(result.Value!.PostId, 3, default);
 
         Assert.Equal(_world.Time.GetUtcNow() + TimeSpan.FromDays(3), muted.Value);
         var note = Assert.Single(_world.DirectMessagesTo(SharingWorld.AnaUser));
         Assert.Contains("paused your anonymous sharing for 3 days, until Thu 07:00, in 3 days", Text(note), StringComparison.Ordinal);
-        var refused = await _world.Sharing.SubmitAsync(new ShareRequest(ana, null, "again"), default);
+        var refused = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(ana, null, "again"), default);
         Assert.Contains("paused until", refused.Error, StringComparison.Ordinal);
-        Assert.True((await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ben), null, "ben"), default)).Succeeded);
+        Assert.True((await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ben), null, "ben"), default)).Succeeded);
         _world.Time.Advance(TimeSpan.FromDays(3) + TimeSpan.FromSeconds(1));
-        Assert.True((await _world.Sharing.SubmitAsync(new ShareRequest(ana, null, "after"), default)).Succeeded);
+        Assert.True((await _world.Sharing.Submission.SubmitAsync(new ShareRequest(ana, null, "after"), default)).Succeeded);
     }
 
     [Fact]
     public async Task ForgetMe_AuthorsPostsAfterwards_RemoveAndMuteAnswerAsForAnyOtherPost()
     {
-        var ana = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "ana's words"), default);
-        var ben = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ben), null, "ben's words"), default);
+        var ana = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "ana's words"), default);
+        var ben = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ben), null, "ben's words"), default);
         await _world.PassMaxDelayAndDeliverAsync();
         await _world.PassMaxDelayAndDeliverAsync();
         var anaId = ana.Value!.PostId;
@@ -95,7 +95,7 @@ public sealed class AnonymousModerationTests : IDisposable
     [Fact]
     public async Task ForgetMe_PendingPost_NeverAppears()
     {
-        var ana = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "not yet up"), default);
+        var ana = await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "not yet up"), default);
 
         await _world.CommandAsync(W.AnaUser, "forget-me confirm");
         await _world.PassMaxDelayAndDeliverAsync();
@@ -113,46 +113,5 @@ public sealed class AnonymousModerationTests : IDisposable
 
         Assert.Equal([W.Ana], _world.CheckIns.Forgotten);
         Assert.Contains("1 mark that you answered a check-in", Text(done.Reply!), StringComparison.Ordinal);
-    }
-}
-
-public sealed class HandleRetentionTests : IDisposable
-{
-    private readonly SharingWorld _world = new();
-
-    public void Dispose() => _world.Dispose();
-
-    [Fact]
-    public async Task DeliveredPost_PastRetention_HandleErasedAndMuteAnswersByAgeForEveryPost()
-    {
-        var old = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "old words"), default);
-        await _world.PassMaxDelayAndDeliverAsync();
-        var handle = _world.Handles.HandleOf(W.Ana);
-        Assert.Equal(handle, _world.Posts.Find(old.Value!.PostId)!.AuthorHandle);
-
-        _world.Time.Advance(AnonymousSharingService.HandleRetention + TimeSpan.FromHours(1));
-        await _world.DeliverDueAsync();
-
-        var post = _world.Posts.Find(old.Value.PostId)!;
-        Assert.Equal(AnonymousPostState.Delivered, post.State);
-        Assert.Equal("", post.AuthorHandle);
-        Assert.Empty(_world.Posts.ListByAuthor(handle));
-
-        var mute = (await _world.CommandAsync(W.LeeUser, "anon mute " + post.Id + " 3")).Reply!.ToPlainText();
-        Assert.Contains("can no longer be muted", mute, StringComparison.Ordinal);
-        var remove = (await _world.CommandAsync(W.LeeUser, "anon remove " + post.Id)).Reply!.ToPlainText();
-        Assert.StartsWith("Removed anonymous post", remove, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task PendingPost_PastRetention_KeepsHandle()
-    {
-        _world.Options.Anonymity.Review = true;
-        var waiting = await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(W.Ana), null, "waiting words"), default);
-
-        _world.Time.Advance(AnonymousSharingService.HandleRetention + TimeSpan.FromHours(1));
-        await _world.Sharing.DropExpiredHandlesAsync(default);
-
-        Assert.Equal(_world.Handles.HandleOf(W.Ana), _world.Posts.Find(waiting.Value!.PostId)!.AuthorHandle);
     }
 }

@@ -45,13 +45,13 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
             CrashAfterPost = point == CrashPoint.AfterPlatformPostBeforeRecord,
         };
         var first = _world.NewSharing(crashingStore, crashingPlatform);
-        var accepted = await first.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "exactly once please"), default);
+        var accepted = await first.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "exactly once please"), default);
         var postId = accepted.Value!.PostId;
         _world.Time.Advance(_world.Options.Anonymity.MaxDelay + TimeSpan.FromSeconds(1));
 
         if (point != CrashPoint.AfterAcceptedBeforeReply)
         {
-            await Assert.ThrowsAsync<SimulatedCrashException>(() => first.ProcessDueAsync(default));
+            await Assert.ThrowsAsync<SimulatedCrashException>(() => first.Outbox.ProcessDueAsync(default));
         }
 
         // Restart: a new service over what the store holds, with a healthy platform.
@@ -76,7 +76,7 @@ public sealed class ExactlyOnceDeliveryTests : IDisposable
         var sharing = _world.NewSharing(crashingStore);
 
         await Assert.ThrowsAsync<SimulatedCrashException>(() =>
-            sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "lost before stored"), default));
+            sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "lost before stored"), default));
         _world.Restart();
         await _world.PassMaxDelayAndDeliverAsync();
 

@@ -38,7 +38,7 @@ public sealed class OutboxRetryPolicyTests : IDisposable
         Assert.Equal(Words, pending.Text);
         Assert.NotNull(pending.DueAt);
         Assert.True(pending.DueAt!.Value - _world.Time.GetUtcNow() <= TimeSpan.FromMinutes(10));
-        Assert.True(pending.Attempts > AnonymousSharingService.MaxAttempts);
+        Assert.True(pending.Attempts > AnonymousOutbox.MaxAttempts);
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
 
         _platform.Failure = null;
@@ -82,7 +82,7 @@ public sealed class OutboxRetryPolicyTests : IDisposable
             ? new PlatformException(kind, "failed", new IOException("reset by peer"))
             : new PlatformException(kind, "failed");
 
-        Assert.Equal(expected, AnonymousSharingService.IsTransient(exception));
+        Assert.Equal(expected, AnonymousOutbox.IsTransient(exception));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class OutboxRetryPolicyTests : IDisposable
         var post = _store.Find(postId)!;
         Assert.Equal(AnonymousPostState.Failed, post.State);
         Assert.Equal("", post.Text);
-        Assert.Equal(AnonymousSharingService.MaxAttempts, post.PermanentFailures);
+        Assert.Equal(AnonymousOutbox.MaxAttempts, post.PermanentFailures);
         Assert.Equal(PendingNotices.None, post.Notices);
         Assert.Null(post.DueAt);
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
@@ -124,15 +124,15 @@ public sealed class OutboxRetryPolicyTests : IDisposable
         var postId = await SubmitAsync();
         _platform.Failure = _ => new PlatformException(PlatformErrorKind.Unavailable, "down");
 
-        await RunForAsync(AnonymousSharingService.TransientRetryWindow + TimeSpan.FromMinutes(30));
+        await RunForAsync(AnonymousOutbox.TransientRetryWindow + TimeSpan.FromMinutes(30));
 
         var failed = _store.Find(postId)!;
         Assert.Equal(AnonymousPostState.Failed, failed.State);
         Assert.Equal("", failed.Text);
         Assert.Equal(PendingNotices.Author | PendingNotices.Facilitators, failed.Notices);
         Assert.NotNull(failed.DueAt);
-        Assert.True(failed.GaveUpAt!.Value - failed.FailingSince!.Value >= AnonymousSharingService.TransientRetryWindow);
-        Assert.True(failed.GaveUpAt.Value - failed.FailingSince.Value < AnonymousSharingService.TransientRetryWindow + TimeSpan.FromMinutes(11));
+        Assert.True(failed.GaveUpAt!.Value - failed.FailingSince!.Value >= AnonymousOutbox.TransientRetryWindow);
+        Assert.True(failed.GaveUpAt.Value - failed.FailingSince.Value < AnonymousOutbox.TransientRetryWindow + TimeSpan.FromMinutes(11));
 
         // The platform comes back: the notes owed go out once each, and the post itself never appears.
         _platform.Failure = null;
@@ -157,26 +157,26 @@ public sealed class OutboxRetryPolicyTests : IDisposable
             ? ++calls % 40 == 0 ? new PlatformException(PlatformErrorKind.NotFound, "flaky") : new PlatformException(PlatformErrorKind.Unavailable, "down")
             : null;
 
-        await RunForAsync(AnonymousSharingService.TransientRetryWindow + TimeSpan.FromMinutes(11));
+        await RunForAsync(AnonymousOutbox.TransientRetryWindow + TimeSpan.FromMinutes(11));
 
         var post = _store.Find(postId)!;
         Assert.Equal(AnonymousPostState.Failed, post.State);
-        Assert.InRange(post.PermanentFailures, 1, AnonymousSharingService.MaxAttempts - 1);
-        Assert.True(post.GaveUpAt!.Value - post.FailingSince!.Value < AnonymousSharingService.TransientRetryWindow + TimeSpan.FromMinutes(11));
+        Assert.InRange(post.PermanentFailures, 1, AnonymousOutbox.MaxAttempts - 1);
+        Assert.True(post.GaveUpAt!.Value - post.FailingSince!.Value < AnonymousOutbox.TransientRetryWindow + TimeSpan.FromMinutes(11));
     }
 
     [Fact]
     public async Task ProcessDueAsync_FirstDuePostThrowsUnexpectedException_SecondDeliveredInTheSamePass()
     {
         var first = await SubmitAsync();
-        var second = (await _sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ben), null, "second words"), default)).Value!.PostId;
+        var second = (await _sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ben), null, "second words"), default)).Value!.PostId;
         _world.Time.Advance(_world.Options.Anonymity.MaxDelay + TimeSpan.FromSeconds(1));
         var order = _store.ListDue(_world.Time.GetUtcNow()).Select(p => p.Id).ToList();
         Assert.Equal(2, order.Count);
 
         // The first post the pass takes meets an exception that is no platform error, quoting its words as some do.
         _world.Platform.FailNext("PostMessage", new InvalidOperationException($"Renderer choked on \"{Words}\" by {SharingWorld.AnaUser}."));
-        var done = await _sharing.ProcessDueAsync(default);
+        var done = await _sharing.Outbox.ProcessDueAsync(default);
 
         Assert.Equal(2, done);
         var failed = _store.Find(order[0])!;
@@ -219,7 +219,7 @@ public sealed class OutboxRetryPolicyTests : IDisposable
         var post = _store.Find(postId)!;
         Assert.Equal(AnonymousPostState.Failed, post.State);
         Assert.Equal("", post.Text);
-        Assert.Equal(AnonymousSharingService.MaxAttempts, post.PermanentFailures);
+        Assert.Equal(AnonymousOutbox.MaxAttempts, post.PermanentFailures);
         Assert.Equal(PendingNotices.None, post.Notices);
         Assert.Contains("could not be posted", Assert.Single(_world.DirectMessagesTo(SharingWorld.AnaUser)).ToPlainText(), StringComparison.Ordinal);
         Assert.Single(_world.DirectMessagesTo(SharingWorld.LeeUser));
@@ -230,12 +230,12 @@ public sealed class OutboxRetryPolicyTests : IDisposable
     public async Task ProcessDueAsync_UnexpectedExceptionAfterDelivery_PostStaysDeliveredAndThePassGoesOn()
     {
         var first = await SubmitAsync();
-        var second = (await _sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ben), null, "second words"), default)).Value!.PostId;
+        var second = (await _sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ben), null, "second words"), default)).Value!.PostId;
         _world.Time.Advance(_world.Options.Anonymity.MaxDelay + TimeSpan.FromSeconds(1));
 
         // The note "your post is up" to the first author fails in a way nobody foresaw.
         _world.Platform.FailNext("SendDirectMessage", new FormatException("bad note"));
-        var done = await _sharing.ProcessDueAsync(default);
+        var done = await _sharing.Outbox.ProcessDueAsync(default);
         await RunForAsync(TimeSpan.FromMinutes(30));
 
         Assert.Equal(2, done);
@@ -255,7 +255,7 @@ public sealed class OutboxRetryPolicyTests : IDisposable
         await RunForAsync(TimeSpan.FromHours(2));
         Assert.Equal(PendingNotices.Author | PendingNotices.Facilitators, _store.Find(postId)!.Notices);
 
-        var next = await _sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "trying again"), default);
+        var next = await _sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "trying again"), default);
 
         Assert.True(next.Succeeded, next.Error);
         Assert.StartsWith("First, sorry: an earlier anonymous post of yours could not be posted", next.Value!.Reply.ToPlainText(), StringComparison.Ordinal);
@@ -276,7 +276,7 @@ public sealed class OutboxRetryPolicyTests : IDisposable
         _platform.Failure = op => op == "PostMessage" ? new PlatformException(PlatformErrorKind.NotFound, "channel_not_found") : null;
         await RunForAsync(TimeSpan.FromHours(2));
 
-        var again = await _sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "second try"), default);
+        var again = await _sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, "second try"), default);
 
         Assert.True(again.Succeeded, again.Error);
     }
@@ -300,9 +300,9 @@ public sealed class OutboxRetryPolicyTests : IDisposable
 
         // Restart over the same store with the platform back: the new run waits for the stored due time.
         var restarted = _world.Restart();
-        Assert.Equal(beforeCrash.DueAt, restarted.NextDueAt());
+        Assert.Equal(beforeCrash.DueAt, restarted.Outbox.NextDueAt());
         _world.Time.Advance(TimeSpan.FromSeconds(39));
-        Assert.Equal(0, await restarted.ProcessDueAsync(default));
+        Assert.Equal(0, await restarted.Outbox.ProcessDueAsync(default));
         Assert.Empty(_world.Platform.MessagesIn(_world.TuesdayChannel.Id));
 
         _world.Time.Advance(TimeSpan.FromSeconds(1));
@@ -336,7 +336,7 @@ public sealed class OutboxRetryPolicyTests : IDisposable
     public async Task MyData_DuringOutage_ShowsPendingPostAndRetrying()
     {
         _world.Restart(platform: _platform);
-        await _world.Sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, Words), default);
+        await _world.Sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, Words), default);
         _platform.Failure = op => op == "PostMessage" ? new PlatformException(PlatformErrorKind.Unavailable, "down") : null;
         for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromHours(2); elapsed += TimeSpan.FromMinutes(1))
         {
@@ -355,14 +355,14 @@ public sealed class OutboxRetryPolicyTests : IDisposable
 
     private static async Task DeliverDueAsync(AnonymousSharingService sharing)
     {
-        while (await sharing.ProcessDueAsync(default) > 0)
+        while (await sharing.Outbox.ProcessDueAsync(default) > 0)
         {
         }
     }
 
     private async Task<string> SubmitAsync()
     {
-        var result = await _sharing.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, Words), default);
+        var result = await _sharing.Submission.SubmitAsync(new ShareRequest(_world.Person(SharingWorld.Ana), null, Words), default);
         Assert.True(result.Succeeded, result.Error);
         return result.Value!.PostId;
     }

@@ -59,7 +59,7 @@ public sealed class BadInputEdgeCaseTests : IDisposable
         var reply = await _world.ShareFormAsync(W.AnaUser, "broken \uD83D here and \uDE00 there");
 
         Assert.Contains("Saved", reply.Reply!.ToPlainText(), StringComparison.Ordinal);
-        var post = Assert.Single(_world.Sharing.DataOf(W.Ana).Posts);
+        var post = Assert.Single(_world.Sharing.PersonalData.DataOf(W.Ana).Posts);
         Assert.Equal("broken \uFFFD here and \uFFFD there", post.Text);
     }
 
@@ -68,7 +68,7 @@ public sealed class BadInputEdgeCaseTests : IDisposable
     {
         await _world.ShareFormAsync(W.AnaUser, "tired \uD83D\uDE2E\u200D\uD83D\uDCA8 but ok");
 
-        Assert.Equal("tired \uD83D\uDE2E\u200D\uD83D\uDCA8 but ok", Assert.Single(_world.Sharing.DataOf(W.Ana).Posts).Text);
+        Assert.Equal("tired \uD83D\uDE2E\u200D\uD83D\uDCA8 but ok", Assert.Single(_world.Sharing.PersonalData.DataOf(W.Ana).Posts).Text);
     }
 
     [Fact]

@@ -139,7 +139,7 @@ public sealed class CommandFuzzTests : IDisposable
         // A live DM draft and a live crisis token, so mutations start from ids that exist.
         await _world.Handler.HandleMessageAsync(new IncomingMessage(PlatformKind.Slack, "D-CY", "m1", W.CyUser, "a draft", _world.Time.GetUtcNow(), true), default);
         var draft = _world.DirectMessagesTo(W.CyUser)[^1].Buttons[0].ActionId;
-        var crisis = await _world.Sharing.SubmitAsync(new Core.Sharing.ShareRequest(_world.Person(W.Ben), null, "I want to " + FakeSafetyMonitor.CrisisMarker), default);
+        var crisis = await _world.Sharing.Submission.SubmitAsync(new Core.Sharing.ShareRequest(_world.Person(W.Ben), null, "I want to " + FakeSafetyMonitor.CrisisMarker), default);
         var contact = crisis.Value!.Reply.Buttons[0].ActionId;
         string[] valid =
         [

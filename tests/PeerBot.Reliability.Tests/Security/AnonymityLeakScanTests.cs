@@ -109,8 +109,8 @@ public sealed class AnonymityLeakScanTests : IDisposable
             await world.PassMaxDelayAndDeliverAsync();
 
             // Moderation and the staff commands that show anything about posts, alerts or people.
-            var anaPosts = world.Sharing.DataOf(W.Ana).Posts;
-            var cyPosts = world.Sharing.DataOf(W.Cy).Posts;
+            var anaPosts = world.Sharing.PersonalData.DataOf(W.Ana).Posts;
+            var cyPosts = world.Sharing.PersonalData.DataOf(W.Cy).Posts;
             await Staff(world, W.LeeUser, world.CommandAsync(W.LeeUser, $"anon mute {anaPosts[0].Id} 3"));
             await Staff(world, W.LeeUser, world.CommandAsync(W.LeeUser, "anon remove " + cyPosts.First(p => p.GroupId == W.Tuesday).Id));
             await Staff(world, W.KimUser, world.CommandAsync(W.KimUser, "anon mute " + cyPosts.First(p => p.GroupId == W.Owls).Id));

@@ -91,7 +91,7 @@ public class AuthorizationMatrixTests
 
         public string Submit(string text)
         {
-            var result = World.Sharing.SubmitAsync(new ShareRequest(World.Person(Zed), Wednesday, text), default).GetAwaiter().GetResult();
+            var result = World.Sharing.Submission.SubmitAsync(new ShareRequest(World.Person(Zed), Wednesday, text), default).GetAwaiter().GetResult();
             Assert.True(result.Succeeded, result.Error);
             return result.Value!.PostId;
         }
@@ -115,7 +115,7 @@ public class AuthorizationMatrixTests
     [
         new("help+staff", false, c => c.Command("help"), (_, r) => Text(r).Contains("For facilitators", StringComparison.Ordinal) || Text(r).Contains("For coordinators", StringComparison.Ordinal)),
         new("share", false, c => c.World.Handler.HandleFormAsync(new FormSubmission(PlatformKind.Slack, c.UserId, "share", new Dictionary<string, string> { ["text"] = "mine", ["group"] = Wednesday }), default),
-            (c, _) => c.World.Sharing.DataOf(c.PersonId!).Posts.Any(p => p.GroupId == Wednesday)),
+            (c, _) => c.World.Sharing.PersonalData.DataOf(c.PersonId!).Posts.Any(p => p.GroupId == Wednesday)),
         new("pause", false, c => c.Command("pause 2"), (c, _) => c.World.Pauses.PausedUntil(c.PersonId!) is not null),
         new("resume", false, async c =>
         {

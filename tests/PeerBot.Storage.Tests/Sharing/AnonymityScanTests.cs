@@ -48,7 +48,7 @@ public sealed class AnonymityScanTests : IDisposable
             await world.PressAsync(W.CyUser, world.DirectMessagesTo(W.CyUser)[^1].Buttons[0].ActionId);
 
             // A crisis post, withheld, and the author choosing to be contacted.
-            var crisis = await world.Sharing.SubmitAsync(new ShareRequest(world.Person(W.Ana), null, "some days I want to end it all"), default);
+            var crisis = await world.Sharing.Submission.SubmitAsync(new ShareRequest(world.Person(W.Ana), null, "some days I want to end it all"), default);
             await world.PressAsync(W.AnaUser, crisis.Value!.Reply.Buttons[0].ActionId);
 
             // A crash mid-delivery and a restart, then delivery.
@@ -65,7 +65,7 @@ public sealed class AnonymityScanTests : IDisposable
             var review = world.DirectMessagesTo(W.LeeUser).Last(m => m.Buttons.Count > 0);
             await world.PressAsync(W.LeeUser, review.Buttons[0].ActionId);
             await world.PassMaxDelayAndDeliverAsync();
-            var anaPosts = world.Sharing.DataOf(W.Ana).Posts;
+            var anaPosts = world.Sharing.PersonalData.DataOf(W.Ana).Posts;
             await world.CommandAsync(W.LeeUser, "anon mute " + anaPosts[0].Id + " 3");
             await world.CommandAsync(W.LeeUser, "anon remove " + anaPosts[1].Id);
             await world.CommandAsync(W.LeeUser, "stats");

@@ -173,7 +173,7 @@ public sealed class SharingWorld : IDisposable
     /// <summary>Runs the outbox until nothing is due now.</summary>
     public async Task DeliverDueAsync()
     {
-        while (await Sharing.ProcessDueAsync(default) > 0)
+        while (await Sharing.Outbox.ProcessDueAsync(default) > 0)
         {
         }
     }

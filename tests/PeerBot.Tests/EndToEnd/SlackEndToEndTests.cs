@@ -482,14 +482,14 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         var sharing = _host!.Services.GetRequiredService<AnonymousSharingService>();
         for (var round = 0; round < 5 && !condition(); round++)
         {
-            await WaitForAsync(() => condition() || sharing.NextDueAt() is not null, what + " in the outbox");
-            if (sharing.NextDueAt() is { } due && due > _time.GetUtcNow())
+            await WaitForAsync(() => condition() || sharing.Outbox.NextDueAt() is not null, what + " in the outbox");
+            if (sharing.Outbox.NextDueAt() is { } due && due > _time.GetUtcNow())
             {
                 // The worker's wait is rounded up to a whole millisecond, so its timer is due within one after the post.
                 _time.SetUtcNow(due + TimeSpan.FromMilliseconds(1));
             }
 
-            await WaitForAsync(() => condition() || sharing.NextDueAt() is null || sharing.NextDueAt() > _time.GetUtcNow(), what);
+            await WaitForAsync(() => condition() || sharing.Outbox.NextDueAt() is null || sharing.Outbox.NextDueAt() > _time.GetUtcNow(), what);
         }
 
         if (!condition())

@@ -53,7 +53,7 @@ public sealed class AnonCommand(CommandAuthorizer auth, AnonymousSharingService 
         }
 
         var action = "anon " + verb;
-        var post = sharing.FindPost(args[1]);
+        var post = sharing.Outbox.FindPost(args[1]);
         var group = post is null ? null : groups.Find(post.GroupId);
         if (post is null || group is null)
         {
@@ -87,7 +87,7 @@ public sealed class AnonCommand(CommandAuthorizer auth, AnonymousSharingService 
     {
         ArgumentNullException.ThrowIfNull(context);
         var action = approve ? "anon approve" : "anon decline";
-        var post = sharing.FindPost(postId);
+        var post = sharing.Outbox.FindPost(postId);
         var group = post is null ? null : groups.Find(post.GroupId);
         if (post is null || group is null)
         {
@@ -100,7 +100,7 @@ public sealed class AnonCommand(CommandAuthorizer auth, AnonymousSharingService 
             return Replies.Text(refusal);
         }
 
-        var result = await sharing.DecideReviewAsync(post.Id, approve, cancellationToken).ConfigureAwait(false);
+        var result = await sharing.Review.DecideAsync(post.Id, approve, cancellationToken).ConfigureAwait(false);
         auth.Audit(context, action, group.Id, post.Id, result.Succeeded ? AuditOutcome.Done : AuditOutcome.Failed, result.Error);
         if (!result.Succeeded)
         {

@@ -225,7 +225,7 @@ public sealed class MyDataCommand(
             items.Add([new TextSpan($"Paused until {Replies.When(paused, now, (memberOf.Count > 0 ? memberOf[0].TimeZone : null))}.")]);
         }
 
-        var data = sharing.DataOf(me.Id);
+        var data = sharing.PersonalData.DataOf(me.Id);
         var pending = data.Posts.Where(p => p.IsPending).ToList();
         items.Add([new TextSpan(data.Posts.Count == 0
             ? "Anonymous posts: none stored."
@@ -324,7 +324,7 @@ public sealed partial class ForgetMeCommand(
             return Replies.Text("To go ahead, run /peer forget-me confirm (or press the button /peer forget-me shows).");
         }
 
-        var posts = await sharing.ForgetAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
+        var posts = await sharing.PersonalData.ForgetAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
 
         // Kept spiral messages are keyed by person id for group messages and by the anonymity handle for anonymous posts.
         string[] authorKeys = [context.Actor.Id, handles.HandleOf(context.Actor.Id)];

@@ -596,6 +596,14 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         return interval * (1 - _directTokens);
     }
 
+    /// <inheritdoc />
+    public Task ForgetPersonAsync(string userId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        ForgetDirectChannel(userId);
+        return Task.CompletedTask;
+    }
+
     private void ForgetDirectChannel(string userId)
     {
         _dmChannels.TryRemove(userId, out _);

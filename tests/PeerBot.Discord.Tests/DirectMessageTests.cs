@@ -118,6 +118,26 @@ public sealed class DirectMessageTests : IAsyncDisposable
         Assert.Equal(dm.Id, _store.Find(PlatformKind.Discord, DiscordChatPlatform.DirectChannelKey(ana)));
     }
 
+    [Fact]
+    public async Task ForgetPerson_DropsTheRememberedChannel_InMemoryAndInTheStore()
+    {
+        var discord = await EmulatorAsync();
+        var ana = discord.AddMember("ana");
+        var ben = discord.AddMember("ben");
+        var (platform, rest) = Platform(burst: 2);
+        await DriveAsync(rest, platform.SendDirectMessageAsync(ana, OutgoingMessage.Plain("welcome"), default));
+        await DriveAsync(rest, platform.SendDirectMessageAsync(ben, OutgoingMessage.Plain("welcome"), default));
+
+        await platform.ForgetPersonAsync(ana, default);
+
+        Assert.Null(_store.Find(PlatformKind.Discord, DiscordChatPlatform.DirectChannelKey(ana)));
+        Assert.NotNull(_store.Find(PlatformKind.Discord, DiscordChatPlatform.DirectChannelKey(ben)));
+
+        // Not kept in memory either: a later message opens the channel again.
+        await DriveAsync(rest, platform.SendDirectMessageAsync(ana, OutgoingMessage.Plain("later"), default));
+        Assert.Equal(3, discord.Requests.Count(r => r.Route == OpenRoute));
+    }
+
     private async Task<DiscordEmulator> EmulatorAsync(DiscordEmulatorOptions? options = null)
     {
         _emulator = await DiscordEmulator.StartAsync(options);

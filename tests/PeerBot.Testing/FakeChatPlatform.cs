@@ -217,6 +217,16 @@ public sealed class FakeChatPlatform : IChatPlatform
         return Task.CompletedTask;
     }
 
+    public Task ForgetPersonAsync(string userId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Record(new PlatformCall("ForgetPerson", userId, null));
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<string?> ResolveUserAsync(string nameOrId, CancellationToken cancellationToken)
     {
         lock (_gate)

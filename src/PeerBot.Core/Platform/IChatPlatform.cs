@@ -46,6 +46,12 @@ public interface IChatPlatform
     /// Slack: user id or email) to the platform's user id, or null when nobody matches.
     /// </summary>
     Task<string?> ResolveUserAsync(string nameOrId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Forgets what the adapter keeps about a person beyond a message's life (Discord: the stored id of the bot's
+    /// direct-message channel with them), for <c>/peer forget-me</c>. Nothing to forget is not an error.
+    /// </summary>
+    Task ForgetPersonAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>A channel on one platform.</summary>

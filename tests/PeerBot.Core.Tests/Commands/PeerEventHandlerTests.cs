@@ -900,6 +900,19 @@ public sealed class PeerEventHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task ForgetMe_Confirmed_AdaptersForgetThePersonAfterTheLastDirectMessage()
+    {
+        var reply = Text(await _world.CommandAsync(W.AnaUser, "forget-me confirm"));
+
+        Assert.StartsWith("Done.", reply, StringComparison.Ordinal);
+        var calls = _world.Platform.Calls.ToList();
+        var forget = calls.FindIndex(c => c.Operation == "ForgetPerson" && c.Target == W.AnaUser);
+        Assert.True(forget >= 0, "the adapter was not asked to forget the person");
+        Assert.DoesNotContain(calls.Skip(forget + 1), c => c.Operation == "SendDirectMessage" && c.Target == W.AnaUser);
+        Assert.Contains(calls.Take(forget), c => c.Operation == "SendDirectMessage" && c.Target == W.AnaUser);
+    }
+
+    [Fact]
     public async Task ForgetMe_WhilePaused_PauseBecomesOpenEnded()
     {
         await _world.CommandAsync(W.AnaUser, "pause 1");

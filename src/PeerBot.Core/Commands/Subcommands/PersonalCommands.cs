@@ -350,6 +350,7 @@ public sealed partial class ForgetMeCommand(
             + " Take care.";
         if (memberOf.Count == 0)
         {
+            await ForgetOnPlatformsAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
             return Replies.Text(done);
         }
 
@@ -360,7 +361,23 @@ public sealed partial class ForgetMeCommand(
             context,
             "Done: PeerBot has erased what it stored about you, and you've left your group; the coordinator is told only that someone left. Take care.",
             cancellationToken).ConfigureAwait(false);
+        await ForgetOnPlatformsAsync(context.Actor.Id, cancellationToken).ConfigureAwait(false);
         return Replies.Text(sent && !context.IsDirect ? done + " I've also sent you a short confirmation as a direct message." : done);
+    }
+
+    /// <summary>
+    /// Last, after the confirmation went by direct message: what each adapter keeps about the person (the stored id of
+    /// the bot's direct-message channel with them on Discord).
+    /// </summary>
+    private async Task ForgetOnPlatformsAsync(string personId, CancellationToken cancellationToken)
+    {
+        foreach (var platform in platforms.Platforms)
+        {
+            if (people.PlatformUserId(personId, platform.Kind) is { Length: > 0 } userId)
+            {
+                await platform.ForgetPersonAsync(userId, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task TellCoordinatorsAsync(IReadOnlyList<GroupInfo> left, string leaverId, CancellationToken cancellationToken)

@@ -13,6 +13,9 @@ namespace PeerBot.Embeddings.Tests;
 /// only. The conversations of the older set 2026-12-a, whose messages have since joined the training corpus, are a
 /// regression gate only: that set has been read and re-measured, so it is no longer unseen. There the shipped model
 /// alerts 10 of 12 spirals and no calm conversation (the one before alerted 10 and one calm, c04).
+/// The newest set, corpus/sealed/2026-12-d.jsonl (468 messages by another author, from the taxonomy alone, committed
+/// before the engine first ran on it), measured the shipped model once: fatalism 0.786 / 0.951; crisis 103 of 105
+/// caught, 33 of 363 others called crisis; coping 0.838 / 0.864. Its gates hold those figures in the same way.
 /// </summary>
 public sealed class SealedSetTests
 {
@@ -58,6 +61,42 @@ public sealed class SealedSetTests
         Assert.True(lexicon.Crisis.TruePositives <= 30, $"lexicon caught {lexicon.Crisis.TruePositives}");
         Assert.True(Figures.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 50);
         Assert.True(Figures.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.35);
+    }
+
+    private static readonly Lazy<SetFigures> FiguresD = new(() =>
+        SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-d.jsonl")), SemanticSafetyServiceCollectionExtensions.CreateClassifier(new SafetyOptions())));
+
+    [Fact]
+    public void SetD_Crisis_AtMostTwoMissed_FalseAlarmsNoHigherThanMeasured()
+    {
+        var crisis = FiguresD.Value.Crisis;
+
+        Assert.Equal(105, crisis.Positives);
+        Assert.True(crisis.TruePositives >= 103, $"caught {crisis.TruePositives} of 105");
+        Assert.True(crisis.FalsePositiveRate <= 0.095, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
+    }
+
+    [Fact]
+    public void SetD_FatalismAndCoping_AtLeastAsMeasured()
+    {
+        var fatalism = FiguresD.Value.Fatalism;
+        var coping = FiguresD.Value.Coping;
+
+        Assert.True(fatalism.Precision >= 0.77, $"fatalism precision {fatalism.Precision:0.000}");
+        Assert.True(fatalism.Recall >= 0.94, $"fatalism recall {fatalism.Recall:0.000}");
+        Assert.True(coping.Precision >= 0.82, $"coping precision {coping.Precision:0.000}");
+        Assert.True(coping.Recall >= 0.85, $"coping recall {coping.Recall:0.000}");
+    }
+
+    [Fact]
+    public void SetD_SemanticEngine_FarAheadOfTheLexiconAlone()
+    {
+        // Measured on the same set: the lexicon alone caught 22 of 105 crisis messages, fatalism F1 0.504, no coping.
+        var lexicon = SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-d.jsonl")), new PeerBot.Core.Safety.RuleBasedClassifier());
+
+        Assert.True(lexicon.Crisis.TruePositives <= 27, $"lexicon caught {lexicon.Crisis.TruePositives}");
+        Assert.True(FiguresD.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 75);
+        Assert.True(FiguresD.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.3);
     }
 
     [Fact]

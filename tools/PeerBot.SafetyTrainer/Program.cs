@@ -1,6 +1,7 @@
 // Trains the safety engine's heads from corpus/train and writes src/PeerBot.Core/Safety/Semantic/safety-model.json.
 //   dotnet run --project tools/PeerBot.SafetyTrainer -c Release [-- --corpus DIR --out FILE]
-//   dotnet run --project tools/PeerBot.SafetyTrainer -c Release -- --evaluate SET.jsonl [--misses]   (figures of the built model)
+//   dotnet run --project tools/PeerBot.SafetyTrainer -c Release -- --evaluate SET.jsonl [--misses] [--lexicon]
+//     (figures of the built model on a labelled set; --lexicon: of the lexicon alone, for comparison)
 // Deterministic: the same corpus gives the same file (a test in PeerBot.Embeddings.Tests checks the committed one).
 using PeerBot.Embeddings;
 using PeerBot.Embeddings.Training;
@@ -9,12 +10,14 @@ if (args.Length >= 2 && args[0] == "--evaluate")
 {
     // Figures of the committed model on a labelled set (and its conversations, if a *-conversations.jsonl sits beside it).
     var set = LabelledCorpus.ReadFile(args[1]);
-    var classifier = SemanticSafetyServiceCollectionExtensions.CreateClassifier(new PeerBot.Core.Configuration.SafetyOptions());
+    PeerBot.Core.Safety.IMessageClassifier classifier = args.Contains("--lexicon")
+        ? new PeerBot.Core.Safety.RuleBasedClassifier()
+        : SemanticSafetyServiceCollectionExtensions.CreateClassifier(new PeerBot.Core.Configuration.SafetyOptions());
     var figures = SafetyEvaluation.Measure(set, classifier);
     var conversationsPath = Path.ChangeExtension(args[1], null) + "-conversations.jsonl";
     var conversations = File.Exists(conversationsPath) ? SafetyEvaluation.MeasureConversations(conversationsPath, classifier) : null;
     Console.Write(SafetyEvaluation.Describe(figures, conversations));
-    if (args.Length >= 3 && args[2] == "--misses")
+    if (args.Contains("--misses"))
     {
         foreach (var miss in figures.Misses)
         {

@@ -186,6 +186,10 @@ public sealed partial class SlackChatPlatform : IChatPlatform
         });
 
     /// <inheritdoc />
+    public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken) =>
+        throw new PlatformException(PlatformErrorKind.Other, "Sending images on Slack is not built yet; send the text alone.");
+
+    /// <inheritdoc />
     public Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

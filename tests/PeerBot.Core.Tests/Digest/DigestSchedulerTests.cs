@@ -158,7 +158,11 @@ public sealed class DigestSchedulerTests : IDisposable
         Assert.Equal(new byte[] { 1 }, chart.Png.ToArray());
         Assert.Equal("digest:2026-11-09:lee", lee.Content.IdempotencyKey);
         Assert.StartsWith("Weekly digest", lee.Content.ToPlainText(), StringComparison.Ordinal);
-        Assert.Equal(["chart of Night Owls", "chart of Tuesday Circle"], Assert.Single(_slack.MessagesIn("D-U-mo")).Images.Select(i => i.AltText).Order());
+
+        // The coordinator's program-wide digest has one chart of every group.
+        var program = Assert.Single(Assert.Single(_slack.MessagesIn("D-U-mo")).Images);
+        Assert.Equal("every-group.png", program.FileName);
+        Assert.Equal("chart of Night Owls and Tuesday Circle", program.AltText);
     }
 
     [Fact]
@@ -217,5 +221,8 @@ public sealed class DigestSchedulerTests : IDisposable
     private sealed class SolidChart : IDigestChartRenderer
     {
         public DigestChart Render(GroupDigest group) => new(group.GroupId + ".png", new byte[] { 1 }, "chart of " + group.Name);
+
+        public DigestChart RenderProgram(DigestReport report) =>
+            new("every-group.png", new byte[] { 2 }, "chart of " + string.Join(" and ", report.Groups.Select(g => g.Name)));
     }
 }

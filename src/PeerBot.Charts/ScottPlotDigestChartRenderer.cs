@@ -6,7 +6,7 @@ using SkiaSharp;
 namespace PeerBot.Charts;
 
 /// <summary>
-/// Draws a group's eight weeks with ScottPlot, in process: five panels stacked for a phone held upright (messages,
+/// Draws a group's eight weeks (and, for a coordinator, every group's last week side by side) with ScottPlot, in process: five panels stacked for a phone held upright (messages,
 /// members who took part, prompts posted and answered, fatalistic messages and flags, check-in average), large type,
 /// labelled axes and the Okabe-Ito colour-blind-safe palette. A count of fewer than 3 people is never drawn as a bar:
 /// it is written "&lt;3".
@@ -50,17 +50,72 @@ public sealed class ScottPlotDigestChartRenderer : IDigestChartRenderer
         var weeks = group.Weeks;
         var ticks = weeks.Select(w => w.WeekStart.ToString("d MMM", CultureInfo.InvariantCulture)).ToArray();
 
+        Plot[] panels =
+        [
+            MessagesPanel($"{group.Name}: messages per week", weeks, ticks),
+            TookPartPanel($"Members who took part (of {group.Members})", weeks, weeks.Select(_ => group.Members).ToList(), ticks),
+            PromptsPanel(weeks, ticks),
+            MoodPanel(weeks, ticks),
+            CheckInPanel(weeks, ticks, "week starting (Monday)"),
+        ];
+        return new DigestChart(FileName(group.Name), Draw(panels), AltText(group));
+    }
+
+    /// <summary>The file name of the program-wide chart.</summary>
+    public const string ProgramFileName = "every-group.png";
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The same five panels as a group's chart, with the groups side by side instead of the weeks: messages, members who
+    /// took part (no bar under 3, "&lt;3" instead), prompts posted and answered, fatalistic messages and flags, and the
+    /// check-in average, all for the last complete week.
+    /// </remarks>
+    public DigestChart RenderProgram(DigestReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var weeks = report.Groups.Select(g => g.LastWeek).ToList();
+        var ticks = report.Groups.Select(g => TickName(g.Name, report.Groups.Count)).ToArray();
+        var week = report.WeekStart.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
+        Plot[] panels =
+        [
+            MessagesPanel($"Every group, week of {week}: messages", weeks, ticks),
+            TookPartPanel("Members who took part", weeks, report.Groups.Select(g => g.Members).ToList(), ticks),
+            PromptsPanel(weeks, ticks),
+            MoodPanel(weeks, ticks),
+            CheckInPanel(weeks, ticks, "group", connect: false),
+        ];
+        return new DigestChart(ProgramFileName, Draw(panels), ProgramAltText(report));
+    }
+
+    /// <summary>What the program-wide chart shows, in words: each group's figures for the week, small counts hidden.</summary>
+    public static string ProgramAltText(DigestReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var week = report.WeekStart.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
+        var groups = report.Groups.Select(g =>
+        {
+            var w = g.LastWeek;
+            var checkIn = DigestText.CheckInAverage(w) is { } a ? a.ToString("0.0", CultureInfo.InvariantCulture) : "none";
+            return $"{g.Name}: {N(w[DigestCounter.Messages])} messages; {DigestText.People(w.Participants)} of {N(g.Members)} members took part; "
+                + $"{N(w[DigestCounter.PromptsPosted])} prompts posted, {N(w[DigestCounter.PromptsReplied])} answered; "
+                + $"{N(w[DigestCounter.FatalisticMessages])} fatalistic messages; {N(Raised(w))} flags raised, {N(Resolved(w))} resolved; "
+                + $"check-in average {checkIn}.";
+        });
+        return $"Every group, week of {week}, {N(report.Groups.Count)} groups. " + string.Join(" ", groups);
+    }
+
+    // Names must share the width: at most 60 characters across the axis, never fewer than 6 a name.
+    private static string TickName(string name, int columns)
+    {
+        var room = Math.Max(6, 60 / Math.Max(1, columns));
+        return name.Length <= room ? name : name[..(room - 1)].TrimEnd() + "…";
+    }
+
+    private static byte[] Draw(Plot[] panels)
+    {
         using var surface = SKSurface.Create(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Premul))
             ?? throw new InvalidOperationException("Skia could not create a drawing surface.");
         surface.Canvas.Clear(SKColors.White);
-        Plot[] panels =
-        [
-            MessagesPanel(group.Name, weeks, ticks),
-            TookPartPanel(group, ticks),
-            PromptsPanel(weeks, ticks),
-            MoodPanel(weeks, ticks),
-            CheckInPanel(weeks, ticks),
-        ];
         for (var i = 0; i < panels.Length; i++)
         {
             // Each panel on its own surface: ScottPlot paints its background over the whole canvas it is given.
@@ -73,7 +128,7 @@ public sealed class ScottPlotDigestChartRenderer : IDigestChartRenderer
 
         using var image = surface.Snapshot();
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        return new DigestChart(FileName(group.Name), png.ToArray(), AltText(group));
+        return png.ToArray();
     }
 
     /// <summary>A file name from a group's name: <c>tuesday-circle.png</c>.</summary>
@@ -141,24 +196,24 @@ public sealed class ScottPlotDigestChartRenderer : IDigestChartRenderer
         plot.ShowLegend(Alignment.UpperLeft, Orientation.Horizontal);
     }
 
-    private static Plot MessagesPanel(string name, IReadOnlyList<DigestWeek> weeks, string[] ticks)
+    private static Plot MessagesPanel(string title, IReadOnlyList<DigestWeek> weeks, string[] ticks)
     {
         var values = weeks.Select(w => (double)w[DigestCounter.Messages]).ToList();
-        var plot = NewPanel($"{name}: messages per week", "messages", ticks, values.Max());
+        var plot = NewPanel(title, "messages", ticks, values.Max());
         AddBars(plot, values, Messages, 0, 0.7);
         return plot;
     }
 
-    private static Plot TookPartPanel(GroupDigest group, string[] ticks)
+    private static Plot TookPartPanel(string title, IReadOnlyList<DigestWeek> weeks, IReadOnlyList<int> members, string[] ticks)
     {
-        var plot = NewPanel($"Members who took part (of {group.Members})", "members", ticks, group.Members);
+        var plot = NewPanel(title, "members", ticks, members.Max());
 
         // Fewer than 3 people is never drawn to scale: no bar, a "<3" in its place.
-        var shown = group.Weeks.Select(w => w.Participants >= DigestText.MinPeople ? (double)w.Participants : 0).ToList();
+        var shown = weeks.Select(w => w.Participants >= DigestText.MinPeople ? (double)w.Participants : 0).ToList();
         AddBars(plot, shown, TookPart, 0, 0.7);
-        for (var i = 0; i < group.Weeks.Count; i++)
+        for (var i = 0; i < weeks.Count; i++)
         {
-            if (group.Weeks[i].Participants < DigestText.MinPeople)
+            if (weeks[i].Participants < DigestText.MinPeople)
             {
                 var text = plot.Add.Text("<3", i, 0);
                 text.LabelFontSize = TickSize;
@@ -194,15 +249,16 @@ public sealed class ScottPlotDigestChartRenderer : IDigestChartRenderer
         return plot;
     }
 
-    private static Plot CheckInPanel(IReadOnlyList<DigestWeek> weeks, string[] ticks)
+    private static Plot CheckInPanel(IReadOnlyList<DigestWeek> weeks, string[] ticks, string xLabel, bool connect = true)
     {
         var plot = NewPanel("Check-in average (3 or more answers)", "average", ticks, 4.2);
-        plot.XLabel("week starting (Monday)", LabelSize);
+        plot.XLabel(xLabel, LabelSize);
         var points = weeks.Select((w, i) => (X: (double)i, Y: DigestText.CheckInAverage(w))).Where(p => p.Y is not null).ToList();
         if (points.Count > 0)
         {
             var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y!.Value).ToArray(), CheckIn);
-            line.LineWidth = 5;
+            // Weeks of one group are joined by a line; separate groups are not a series and are not.
+            line.LineWidth = connect ? 5 : 0;
             line.MarkerSize = 18;
         }
 

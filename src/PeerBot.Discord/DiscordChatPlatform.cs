@@ -430,11 +430,30 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
         }
     }
 
-    public async Task<MessageRef> PostMessageAsync(ChannelRef channel, OutgoingMessage message, CancellationToken cancellationToken)
+    public Task<MessageRef> PostMessageAsync(ChannelRef channel, OutgoingMessage message, CancellationToken cancellationToken) =>
+        PostAsync(channel, message, [], cancellationToken);
+
+    /// <summary>Files one message may carry (Discord: 10).</summary>
+    internal const int MaxFilesPerMessage = 10;
+
+    /// <summary>The longest attachment description (alt text) Discord keeps.</summary>
+    internal const int MaxDescriptionLength = 1024;
+
+    /// <summary>
+    /// Posts a message; images go as attachments of its last part (Discord's 2,000 characters may split it), ten to a
+    /// message, each with its alt text as the attachment's description.
+    /// </summary>
+    private async Task<MessageRef> PostAsync(ChannelRef channel, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(message);
-        var parts = MessageRenderer.Split(MessageRenderer.RenderContent(message));
+        var parts = MessageRenderer.Split(MessageRenderer.RenderContent(message)).ToList();
+        var batches = images.Chunk(MaxFilesPerMessage).ToList();
+        while (parts.Count < batches.Count)
+        {
+            // More than ten images: the rest follow in messages of their own, without text.
+            parts.Add("");
+        }
         var baseKey = message.IdempotencyKey ?? Guid.NewGuid().ToString("N");
         var ids = new List<string>(parts.Count);
         for (var i = 0; i < parts.Count; i++)
@@ -453,13 +472,32 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
                 body["components"] = MessageRenderer.RenderComponents(message.Buttons);
             }
 
-            var sent = (await _rest.SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", body, "Send Messages", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            // The first batch of images goes with the last part of the text, any further batch with the parts after it.
+            var batch = i - (parts.Count - batches.Count);
+            var response = batch >= 0 && batch < batches.Count
+                ? await _rest.SendWithFilesAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", WithAttachments(body, batches[batch]), Files(batches[batch]), "Send Messages and Attach Files", cancellationToken).ConfigureAwait(false)
+                : await _rest.SendAsync(HttpMethod.Post, $"/channels/{channel.Id}/messages", body, "Send Messages", cancellationToken).ConfigureAwait(false);
+            var sent = response.EnsureSuccess();
             ids.Add(sent.GetProperty("id").GetString()!);
         }
 
         // Every part's id, in order: removing or editing the message (an anonymous post, an alert) reaches all of it.
         return new MessageRef(channel, JoinPartIds(ids));
     }
+
+    private static JsonObject WithAttachments(JsonObject body, MessageImage[] images)
+    {
+        body["attachments"] = new JsonArray(images.Select((image, n) => (JsonNode)new JsonObject
+        {
+            ["id"] = n.ToString(CultureInfo.InvariantCulture),
+            ["filename"] = image.FileName,
+            ["description"] = MessageRenderer.Truncate(image.AltText, MaxDescriptionLength),
+        }).ToArray());
+        return body;
+    }
+
+    private static List<RestFile> Files(MessageImage[] images) =>
+        images.Select((image, n) => new RestFile(n, image.FileName, image.Png, "image/png")).ToList();
 
     /// <summary>
     /// A message longer than Discord's 2,000 characters goes out as several; its <see cref="MessageRef.Id"/> lists their
@@ -471,20 +509,24 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     internal static string[] PartIds(string messageId) =>
         messageId.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    public async Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken)
+    public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
+        SendDirectMessageAsync(userId, message, [], cancellationToken);
+
+    public async Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userId);
+        ArgumentNullException.ThrowIfNull(images);
         var (dmId, remembered) = await DirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await PostMessageAsync(new ChannelRef(PlatformKind.Discord, dmId), message, cancellationToken).ConfigureAwait(false);
+            return await PostAsync(new ChannelRef(PlatformKind.Discord, dmId), message, images, cancellationToken).ConfigureAwait(false);
         }
         catch (PlatformException ex) when (remembered && ex.Kind == PlatformErrorKind.NotFound)
         {
             // A channel remembered from an earlier run that Discord no longer knows: open it afresh, once.
             ForgetDirectChannel(userId);
             (dmId, _) = await DirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
-            return await PostMessageAsync(new ChannelRef(PlatformKind.Discord, dmId), message, cancellationToken).ConfigureAwait(false);
+            return await PostAsync(new ChannelRef(PlatformKind.Discord, dmId), message, images, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -84,6 +84,20 @@ public sealed class SandboxChatPlatform : IChatPlatform
     }
 
     /// <inheritdoc />
+    public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(images);
+        if (!IsKnownUser(userId))
+        {
+            throw new PlatformException(PlatformErrorKind.CannotMessageUser, $"Nobody in the sandbox has the user id {userId}.");
+        }
+
+        var posted = _workspace.PostDirect(userId, SandboxContent.From(message, images), message.IdempotencyKey);
+        return Task.FromResult(new MessageRef(Ref(posted.ChannelId), posted.Id));
+    }
+
+    /// <inheritdoc />
     public Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

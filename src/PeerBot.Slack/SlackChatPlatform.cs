@@ -185,6 +185,82 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             return sent;
         });
 
+    /// <summary>The longest alt text files.getUploadURLExternal takes (longer: <c>alt_txt_too_large</c>).</summary>
+    internal const int MaxAltTextLength = 1000;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Slack's external upload, per image: <c>files.getUploadURLExternal</c> (file name, length in bytes, alt text),
+    /// the bytes posted to the <c>upload_url</c> it gives; then one <c>files.completeUploadExternal</c> shares them all
+    /// into the person's DM (opened with <c>conversations.open</c>) with the message as its blocks. Slack's answer names
+    /// the files, not the message they were shared in, so the reference carries the first file's id.
+    /// </remarks>
+    public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+        {
+            return SendDirectMessageAsync(userId, message, cancellationToken);
+        }
+
+        return MapErrorsAsync(async () =>
+        {
+            if (message.IdempotencyKey is { } key && _sentByKey.TryGetValue(key, out var sent))
+            {
+                return sent;
+            }
+
+            var channel = await DirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
+            var files = new JsonArray();
+            string? firstId = null;
+            foreach (var image in images)
+            {
+                var form = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["filename"] = image.FileName,
+                    ["length"] = image.Png.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["alt_txt"] = SlackText.Truncate(image.AltText, MaxAltTextLength),
+                };
+                var ticket = await _api.PostFormAsync("files.getUploadURLExternal", form, cancellationToken).ConfigureAwait(false);
+                var url = ticket.TryGetProperty("upload_url", out var u) ? u.GetString() : null;
+                var id = ticket.TryGetProperty("file_id", out var f) ? f.GetString() : null;
+                if (id is null || !Uri.TryCreate(url, UriKind.Absolute, out var uploadUrl))
+                {
+                    throw new SlackApiException("files.getUploadURLExternal", "invalid_response", "Slack answered files.getUploadURLExternal without an upload URL and file id.");
+                }
+
+                await _api.UploadAsync(uploadUrl, image.Png, cancellationToken).ConfigureAwait(false);
+                files.Add(new JsonObject { ["id"] = id, ["title"] = image.FileName });
+                firstId ??= id;
+            }
+
+            var rendered = SlackMessageRenderer.Render(message);
+            await _api.PostAsync(
+                "files.completeUploadExternal",
+                new JsonObject { ["files"] = files, ["channel_id"] = channel, ["blocks"] = rendered.Blocks },
+                cancellationToken).ConfigureAwait(false);
+            var reference = new MessageRef(new ChannelRef(PlatformKind.Slack, channel), firstId!);
+            Remember(message.IdempotencyKey, reference);
+            return reference;
+        });
+    }
+
+    /// <summary>The bot's DM with a person: known, or opened with <c>conversations.open</c>.</summary>
+    private async Task<string> DirectChannelAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (_dmChannels.TryGetValue(userId, out var known))
+        {
+            return known;
+        }
+
+        var opened = await _api.PostAsync("conversations.open", new JsonObject { ["users"] = userId }, cancellationToken).ConfigureAwait(false);
+        var id = opened.GetProperty("channel").GetProperty("id").GetString()
+            ?? throw new SlackApiException("conversations.open", "invalid_response", "Slack opened a DM without an id.");
+        _dmChannels[userId] = id;
+        return id;
+    }
+
     /// <inheritdoc />
     public Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken)
     {
@@ -347,16 +423,20 @@ public sealed partial class SlackChatPlatform : IChatPlatform
             ?? throw new SlackApiException("chat.postMessage", "invalid_response", "Slack posted a message without a ts.");
         var channel = response.TryGetProperty("channel", out var c) ? c.GetString() ?? channelId : channelId;
         var reference = new MessageRef(new ChannelRef(PlatformKind.Slack, channel), ts);
-        if (message.IdempotencyKey is { } newKey && _sentByKey.TryAdd(newKey, reference))
+        Remember(message.IdempotencyKey, reference);
+        return reference;
+    }
+
+    private void Remember(string? key, MessageRef reference)
+    {
+        if (key is not null && _sentByKey.TryAdd(key, reference))
         {
-            _sentKeys.Enqueue(newKey);
+            _sentKeys.Enqueue(key);
             while (_sentKeys.Count > MaxRememberedKeys && _sentKeys.TryDequeue(out var old))
             {
                 _sentByKey.TryRemove(old, out _);
             }
         }
-
-        return reference;
     }
 
     private async Task<ChannelInfo?> GetChannelAsync(string channelId, CancellationToken cancellationToken)

@@ -123,6 +123,89 @@ public sealed class ScottPlotDigestChartRendererTests
         Assert.True(typeface.FontWeight >= (int)SKFontStyleWeight.Bold);
     }
 
+    private static DigestReport Program(params GroupDigest[] groups) =>
+        new(new PeerBot.Core.People.Person("mo", "Mo Q.", PeerBot.Core.Configuration.PersonRole.Coordinator, null), true, First.AddDays(49), groups);
+
+    private static GroupDigest Named(string id, string name, int members, DigestWeek last) =>
+        new(id, name, members, [.. Enumerable.Range(0, 7).Select(i => DigestWeek.Empty(First.AddDays(7 * i))), last], ["a", "b", "c"], []);
+
+    private static DigestWeek LastWeek(int participants, int messages, int fatalistic = 1) =>
+        Week(7, participants, (DigestCounter.Messages, messages), (DigestCounter.PromptsPosted, 2), (DigestCounter.PromptsReplied, 1),
+            (DigestCounter.FatalisticMessages, fatalistic), (DigestCounter.CopingRaised, 1), (DigestCounter.CheckInAnswers, 4), (DigestCounter.CheckInScoreSum, 13));
+
+    [Fact]
+    public void RenderProgram_EveryGroupInOneChart_EverySeriesInItsPanel()
+    {
+        var report = Program(
+            Named("g-tue", "Tuesday Circle", 5, LastWeek(4, 23)),
+            Named("g-owl", "Night Owls", 4, LastWeek(3, 12, fatalistic: 3)),
+            Named("g-sat", "Saturday Reset", 6, LastWeek(5, 30)));
+
+        var chart = new R().RenderProgram(report);
+
+        Assert.Equal(R.ProgramFileName, chart.FileName);
+        using var bitmap = Decode(chart);
+        Assert.Equal((R.Width, R.Height), (bitmap.Width, bitmap.Height));
+        Assert.True(Count(bitmap, R.Messages, 0) > 5_000, "messages");
+        Assert.True(Count(bitmap, R.TookPart, 1) > 5_000, "took part");
+        Assert.True(Count(bitmap, R.PromptsPosted, 2) > 3_000, "prompts posted");
+        Assert.True(Count(bitmap, R.PromptsAnswered, 2) > 1_000, "prompts answered");
+        Assert.True(Count(bitmap, R.Fatalistic, 3) > 1_000, "fatalistic");
+        Assert.True(Count(bitmap, R.FlagsRaised, 3) > 1_000, "flags raised");
+        Assert.True(Count(bitmap, R.CheckIn, 4) > 500, "check-in markers");
+        Assert.Equal(0, Count(bitmap, R.Messages, 2));
+    }
+
+    [Fact]
+    public void RenderProgram_MessagesBarsScaleWithEachGroup()
+    {
+        // One group with messages and one without: the messages panel has a bar only above the first group's tick.
+        using var bitmap = Decode(new R().RenderProgram(Program(
+            Named("g-a", "Alpha", 5, LastWeek(4, 20)),
+            Named("g-b", "Beta", 5, Week(7, 4)))));
+
+        int Columns(int from, int to)
+        {
+            var count = 0;
+            for (var y = 0; y < R.PanelHeight; y++)
+            {
+                for (var x = from; x < to; x++)
+                {
+                    var p = bitmap.GetPixel(x, y);
+                    count += Math.Abs(p.Red - R.Messages.R) <= 2 && Math.Abs(p.Green - R.Messages.G) <= 2 && Math.Abs(p.Blue - R.Messages.B) <= 2 ? 1 : 0;
+                }
+            }
+
+            return count;
+        }
+
+        Assert.True(Columns(0, R.Width / 2) > 5_000, "Alpha's bar");
+        Assert.Equal(0, Columns(R.Width / 2 + 60, R.Width));
+    }
+
+    [Fact]
+    public void RenderProgram_AGroupWithFewerThanThreeTakingPart_HasNoBar()
+    {
+        using var bitmap = Decode(new R().RenderProgram(Program(
+            Named("g-a", "Alpha", 5, LastWeek(2, 20)),
+            Named("g-b", "Beta", 4, LastWeek(1, 8)))));
+
+        Assert.Equal(0, Count(bitmap, R.TookPart, 1));
+        Assert.True(Count(bitmap, R.Messages, 0) > 5_000);
+    }
+
+    [Fact]
+    public void ProgramAltText_SameFiguresForEveryGroupAndHidesSmallCounts()
+    {
+        var text = R.ProgramAltText(Program(
+            Named("g-tue", "Tuesday Circle", 5, LastWeek(4, 23)),
+            Named("g-owl", "Night Owls", 4, LastWeek(2, 12, fatalistic: 3))));
+
+        Assert.StartsWith("Every group, week of 9 Nov 2026, 2 groups.", text, StringComparison.Ordinal);
+        Assert.Contains("Tuesday Circle: 23 messages; 4 of 5 members took part; 2 prompts posted, 1 answered; 1 fatalistic messages; 1 flags raised, 0 resolved; check-in average 3.3.", text, StringComparison.Ordinal);
+        Assert.Contains("Night Owls: 12 messages; fewer than 3 of 4 members took part;", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Tuesday Circle", "tuesday-circle.png")]
     [InlineData("  Nuit / Blanche!! ", "nuit-blanche.png")]

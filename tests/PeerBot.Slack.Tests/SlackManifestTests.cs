@@ -22,8 +22,9 @@ public sealed class SlackManifestTests
     {
         var scopes = LoadManifest().GetProperty("oauth_config").GetProperty("scopes").GetProperty("bot").EnumerateArray().Select(s => s.GetString()).ToHashSet();
 
-        // conversations.* on private channels, chat.*, conversations.open, users.info / users.lookupByEmail, /peer, events.
-        string[] needed = ["groups:write", "groups:read", "chat:write", "im:write", "users:read", "users:read.email", "commands", "groups:history", "im:history"];
+        // conversations.* on private channels, chat.*, conversations.open, users.info / users.lookupByEmail, /peer, events,
+        // files.getUploadURLExternal and files.completeUploadExternal (the digest's charts).
+        string[] needed = ["groups:write", "groups:read", "chat:write", "im:write", "users:read", "users:read.email", "commands", "groups:history", "im:history", "files:write"];
         Assert.All(needed, scope => Assert.Contains(scope, scopes));
     }
 

@@ -182,6 +182,25 @@ public sealed class FakeChatPlatform : IChatPlatform
         }
     }
 
+    /// <summary>Records the call as <c>SendDirectImages</c> (so a test can fail it alone) and keeps the images with the message.</summary>
+    public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(images);
+        lock (_gate)
+        {
+            Record(new PlatformCall("SendDirectImages", userId, message.ToPlainText(), message) { Images = images });
+            var id = "D-" + userId;
+            if (!_channels.TryGetValue(id, out var dm))
+            {
+                dm = new FakeChannel(id, id, "", userId);
+                _channels[id] = dm;
+            }
+
+            return Task.FromResult(Append(dm, message, images));
+        }
+    }
+
     public Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -236,7 +255,7 @@ public sealed class FakeChatPlatform : IChatPlatform
         }
     }
 
-    private MessageRef Append(FakeChannel channel, OutgoingMessage message)
+    private MessageRef Append(FakeChannel channel, OutgoingMessage message, IReadOnlyList<MessageImage>? images = null)
     {
         if (message.IdempotencyKey is not null)
         {
@@ -247,7 +266,7 @@ public sealed class FakeChatPlatform : IChatPlatform
             }
         }
 
-        var posted = new FakeMessage(NextId("M"), message);
+        var posted = new FakeMessage(NextId("M"), message) { Images = images ?? [] };
         channel.Messages.Add(posted);
         return new MessageRef(new ChannelRef(Kind, channel.Id), posted.Id);
     }
@@ -277,7 +296,11 @@ public sealed class FakeChatPlatform : IChatPlatform
 }
 
 /// <summary>One recorded call.</summary>
-public sealed record PlatformCall(string Operation, string Target, string? Detail, OutgoingMessage? Message = null);
+public sealed record PlatformCall(string Operation, string Target, string? Detail, OutgoingMessage? Message = null)
+{
+    /// <summary>Images sent with the message, if any.</summary>
+    public IReadOnlyList<MessageImage> Images { get; init; } = [];
+}
 
 /// <summary>A channel of the fake platform.</summary>
 public sealed class FakeChannel(string id, string name, string topic, string? directUserId)
@@ -299,4 +322,8 @@ public sealed class FakeChannel(string id, string name, string topic, string? di
 }
 
 /// <summary>A message of the fake platform.</summary>
-public sealed record FakeMessage(string Id, OutgoingMessage Content);
+public sealed record FakeMessage(string Id, OutgoingMessage Content)
+{
+    /// <summary>Images sent with it.</summary>
+    public IReadOnlyList<MessageImage> Images { get; init; } = [];
+}

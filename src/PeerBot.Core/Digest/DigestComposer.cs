@@ -7,7 +7,7 @@ namespace PeerBot.Core.Digest;
 /// <param name="Report">The figures.</param>
 /// <param name="Message">The message for a chat platform.</param>
 /// <param name="Text">The same as plain text.</param>
-/// <param name="Charts">One chart per group, in the report's group order.</param>
+/// <param name="Charts">One chart per group, in the report's group order; for a program-wide digest, one chart of every group.</param>
 public sealed record ComposedDigest(DigestReport Report, OutgoingMessage Message, string Text, IReadOnlyList<DigestChart> Charts);
 
 /// <summary>Puts digests together: figures from <see cref="DigestBuilder"/>, words from <see cref="DigestText"/>, charts from the renderer.</summary>
@@ -56,8 +56,30 @@ public sealed class DigestComposer
         return digests;
     }
 
+    // Group ids are the keys of the per-group charts; this one cannot be a group's id.
+    private const string ProgramChartKey = "\0program";
+
     private ComposedDigest Compose(DigestReport report, Dictionary<string, DigestChart>? drawn)
     {
+        var message = DigestText.ToMessage(report);
+        if (report.ProgramWide)
+        {
+            // A coordinator's digest covers every group: one chart with the same figures for each, not one per group.
+            List<DigestChart> program = [];
+            if (report.Groups.Count > 0)
+            {
+                if (drawn is null || !drawn.TryGetValue(ProgramChartKey, out var chart))
+                {
+                    chart = _charts.RenderProgram(report);
+                    drawn?.Add(ProgramChartKey, chart);
+                }
+
+                program.Add(chart);
+            }
+
+            return new ComposedDigest(report, message, message.ToPlainText(), program);
+        }
+
         var charts = report.Groups.Select(g =>
         {
             if (drawn is null)
@@ -73,7 +95,6 @@ public sealed class DigestComposer
 
             return chart;
         }).ToList();
-        var message = DigestText.ToMessage(report);
         return new ComposedDigest(report, message, message.ToPlainText(), charts);
     }
 }

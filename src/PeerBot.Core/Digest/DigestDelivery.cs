@@ -20,7 +20,8 @@ public enum DigestSendResult
 
 /// <summary>
 /// Sends a digest to its recipient privately, as a direct message from the bot, on the platform of their first group
-/// where they have an account (for a coordinator, the first enabled platform where they have one).
+/// where they have an account (for a coordinator, the first enabled platform where they have one), with each group's
+/// chart attached. When the charts cannot go but the text can, the text goes alone.
 /// </summary>
 public sealed partial class DigestDelivery
 {
@@ -65,9 +66,25 @@ public sealed partial class DigestDelivery
         }
 
         var key = $"digest:{digest.Report.WeekStart:yyyy-MM-dd}:{person.Id}";
+        var message = digest.Message with { IdempotencyKey = key };
+        if (digest.Charts.Count > 0)
+        {
+            var images = digest.Charts.Select(c => new MessageImage(c.FileName, c.Png, c.AltText)).ToList();
+            try
+            {
+                await to.Platform.SendDirectMessageAsync(to.UserId, message, images, cancellationToken).ConfigureAwait(false);
+                return DigestSendResult.Sent;
+            }
+            catch (PlatformException ex)
+            {
+                // The figures are all in the text; a chart that cannot be uploaded must not hold the digest back.
+                LogChartsFailed(to.Platform.Kind, ex.Kind, images.Count);
+            }
+        }
+
         try
         {
-            await to.Platform.SendDirectMessageAsync(to.UserId, digest.Message with { IdempotencyKey = key }, cancellationToken).ConfigureAwait(false);
+            await to.Platform.SendDirectMessageAsync(to.UserId, message, cancellationToken).ConfigureAwait(false);
             return DigestSendResult.Sent;
         }
         catch (PlatformException ex)
@@ -79,6 +96,9 @@ public sealed partial class DigestDelivery
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The digest for {PersonId} has nowhere to go: no enabled platform knows them")]
     private partial void LogNoDestination(string personId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A digest's {Count} chart(s) could not be sent on {Platform} ({Kind}); sending its text alone")]
+    private partial void LogChartsFailed(PlatformKind platform, PlatformErrorKind kind, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the digest to {PersonId} on {Platform} failed ({Kind})")]
     private partial void LogSendFailed(string personId, PlatformKind platform, PlatformErrorKind kind);

@@ -6,9 +6,15 @@ namespace PeerBot.Core.Digest;
 /// <param name="AltText">What the chart shows, in words (alt text on platforms that take it).</param>
 public sealed record DigestChart(string FileName, ReadOnlyMemory<byte> Png, string AltText);
 
-/// <summary>Draws a group's eight weeks as one image, in process.</summary>
+/// <summary>Draws a digest's charts, in process.</summary>
 public interface IDigestChartRenderer
 {
     /// <summary>The chart of one group's weeks.</summary>
     DigestChart Render(GroupDigest group);
+
+    /// <summary>
+    /// The one chart of a coordinator's program-wide digest: the last complete week's figures for every group, side by
+    /// side, the same figures for each; counts only, no excerpts.
+    /// </summary>
+    DigestChart RenderProgram(DigestReport report);
 }

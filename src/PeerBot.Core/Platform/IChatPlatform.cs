@@ -32,6 +32,15 @@ public interface IChatPlatform
     /// <summary>Sends a private message from the bot to one person.</summary>
     Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sends a private message from the bot to one person with images attached, each with its alt text (Discord: one
+    /// message with attachments; Slack: files shared into the direct message with the text as their comment; the sandbox:
+    /// images in the direct messages). A failure of any part is a <see cref="PlatformException"/>; the text alone may
+    /// still go with <see cref="SendDirectMessageAsync(string, OutgoingMessage, CancellationToken)"/>, under the same
+    /// idempotency key.
+    /// </summary>
+    Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken);
+
     /// <summary>Deletes a message. Deleting one already gone is not an error.</summary>
     Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken);
 

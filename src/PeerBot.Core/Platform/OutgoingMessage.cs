@@ -24,6 +24,12 @@ public sealed record OutgoingMessage(
     public string ToPlainText() => string.Join("\n\n", Blocks.Select(b => b.ToPlainText()));
 }
 
+/// <summary>An image sent with a message, such as a digest's chart.</summary>
+/// <param name="FileName">Its file name, such as <c>tuesday-circle.png</c>.</param>
+/// <param name="Png">The PNG bytes.</param>
+/// <param name="AltText">What it shows, in words, for people who cannot see it (the platform's alt text or description).</param>
+public sealed record MessageImage(string FileName, ReadOnlyMemory<byte> Png, string AltText);
+
 /// <summary>A block of a rich message.</summary>
 public abstract record MessageBlock
 {

@@ -104,6 +104,38 @@ public sealed class DiscordRestClient
     }
 
     /// <summary>
+    /// Sends a request with files, as <c>multipart/form-data</c>: the JSON body as <c>payload_json</c> and each file as
+    /// <c>files[n]</c>, where n is the id its entry in the body's <c>attachments</c> gives it.
+    /// </summary>
+    /// <param name="method">HTTP method.</param>
+    /// <param name="path">Path below the API base.</param>
+    /// <param name="body">JSON body (with its <c>attachments</c> array).</param>
+    /// <param name="files">The files, each with the index its <c>files[n]</c> part is named by.</param>
+    /// <param name="permissionHint">The permission the operation needs, named in a missing-permission error.</param>
+    /// <param name="cancellationToken">Cancels waiting and sending.</param>
+    public async Task<DiscordResponse> SendWithFilesAsync(
+        HttpMethod method,
+        string path,
+        JsonNode body,
+        IReadOnlyList<RestFile> files,
+        string? permissionHint,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(files);
+        _activity.Enter();
+        try
+        {
+            return await SendCoreAsync(method, path, body, permissionHint, null, null, cancellationToken, files).ConfigureAwait(false);
+        }
+        finally
+        {
+            _activity.Exit();
+        }
+    }
+
+    /// <summary>
     /// Sends a request that makes something (a channel, a category) and is not safe to repeat: when its answer is lost
     /// (a 5xx or no answer, after which Discord may have made it all the same), <paramref name="findCreated"/> looks for
     /// what it would have made before the request is sent again, and what it finds is the answer.
@@ -142,7 +174,8 @@ public sealed class DiscordRestClient
         string? permissionHint,
         string? auditReason,
         Func<CancellationToken, Task<JsonElement?>>? findCreated,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyList<RestFile>? files = null)
     {
         var route = RouteInfo.Describe(method, path);
         if (_unauthorized && !route.IsTokenRoute)
@@ -170,7 +203,7 @@ public sealed class DiscordRestClient
                 HttpResponseMessage response;
                 using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-                using var request = BuildRequest(method, path, payload, route.IsTokenRoute, auditReason);
+                using var request = BuildRequest(method, path, payload, route.IsTokenRoute, auditReason, files);
                 try
                 {
                     response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
@@ -325,7 +358,7 @@ public sealed class DiscordRestClient
     /// <summary>The longest audit-log reason Discord keeps.</summary>
     internal const int MaxAuditReasonLength = 512;
 
-    private HttpRequestMessage BuildRequest(HttpMethod method, string path, string? payload, bool isTokenRoute, string? auditReason)
+    private HttpRequestMessage BuildRequest(HttpMethod method, string path, string? payload, bool isTokenRoute, string? auditReason, IReadOnlyList<RestFile>? files)
     {
         var request = new HttpRequestMessage(method, new Uri(_baseUrl + path));
         request.Headers.TryAddWithoutValidation("User-Agent", _userAgent);
@@ -342,7 +375,21 @@ public sealed class DiscordRestClient
             request.Headers.Authorization = new AuthenticationHeaderValue("Bot", _token);
         }
 
-        if (payload is not null)
+        if (files is { Count: > 0 })
+        {
+            // Built afresh for every attempt: a retry after a 429 or a 5xx sends the whole form again.
+            var form = new MultipartFormDataContent();
+            form.Add(new StringContent(payload ?? "{}", Encoding.UTF8, "application/json"), "payload_json");
+            foreach (var file in files)
+            {
+                var part = new ReadOnlyMemoryContent(file.Bytes);
+                part.Headers.ContentType = new MediaTypeHeaderValue(file.ContentType);
+                form.Add(part, "files[" + file.Index.ToString(CultureInfo.InvariantCulture) + "]", file.FileName);
+            }
+
+            request.Content = form;
+        }
+        else if (payload is not null)
         {
             request.Content = new StringContent(payload, Encoding.UTF8, "application/json");
         }
@@ -426,6 +473,13 @@ public sealed class DiscordRestClient
     }
 }
 
+/// <summary>A file sent with a request, as the form part <c>files[Index]</c>.</summary>
+/// <param name="Index">The n of <c>files[n]</c>, the id of its entry in the body's <c>attachments</c>.</param>
+/// <param name="FileName">The file name Discord shows.</param>
+/// <param name="Bytes">The content.</param>
+/// <param name="ContentType">Its media type, such as <c>image/png</c>.</param>
+public sealed record RestFile(int Index, string FileName, ReadOnlyMemory<byte> Bytes, string ContentType);
+
 /// <summary>An answer from Discord, or why there was none.</summary>
 public sealed record DiscordResponse(
     string Method,
@@ -466,6 +520,8 @@ public sealed record DiscordResponse(
             // A 403 that is a pace, not a permission: Discord refuses to open many direct-message channels in a short time.
             40003 => new PlatformException(PlatformErrorKind.RateLimited,
                 $"{what}: Discord says direct-message channels are being opened too fast; it will accept them again after a pause{detail}"),
+            40005 => new PlatformException(PlatformErrorKind.Other,
+                $"{what}: the files are larger than Discord accepts from the bot (10 MiB per upload unless the server is boosted){detail}"),
             50007 => new PlatformException(PlatformErrorKind.CannotMessageUser, $"{what}: the person does not accept direct messages from the bot{detail}"),
             50027 => new PlatformException(PlatformErrorKind.Other,
                 $"{what}: the interaction's token has expired (Discord accepts follow-ups and edits for 15 minutes); the bot token is not affected{detail}"),

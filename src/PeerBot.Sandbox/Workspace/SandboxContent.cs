@@ -10,6 +10,9 @@ namespace PeerBot.Sandbox.Workspace;
 /// </summary>
 public sealed record SandboxContent(IReadOnlyList<SandboxBlock> Blocks, IReadOnlyList<SandboxButton> Buttons)
 {
+    /// <summary>Images shown under the text (a digest's charts); null or empty for none.</summary>
+    public IReadOnlyList<SandboxImage>? Images { get; init; }
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -31,6 +34,16 @@ public sealed record SandboxContent(IReadOnlyList<SandboxBlock> Blocks, IReadOnl
             _ => "secondary",
         })).ToList();
         return new SandboxContent(blocks, buttons);
+    }
+
+    /// <summary>Maps Core's neutral message and its images (PNG, carried as data URLs the page shows as they are).</summary>
+    public static SandboxContent From(OutgoingMessage message, IReadOnlyList<MessageImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return From(message) with
+        {
+            Images = images.Select(i => new SandboxImage(i.FileName, i.AltText, "data:image/png;base64," + Convert.ToBase64String(i.Png.Span))).ToList(),
+        };
     }
 
     /// <summary>The content as plain text.</summary>
@@ -71,6 +84,12 @@ public sealed record SandboxBlock(
 
 /// <summary>A run of literal text.</summary>
 public sealed record SandboxSpan(string Text, bool Bold = false, bool Italic = false, bool Code = false);
+
+/// <summary>An image in a message.</summary>
+/// <param name="FileName">Its file name.</param>
+/// <param name="AltText">What it shows, in words: the image's alt text on the page.</param>
+/// <param name="Src">A <c>data:image/png;base64,</c> URL of the image.</param>
+public sealed record SandboxImage(string FileName, string AltText, string Src);
 
 /// <summary>A button under a message.</summary>
 public sealed record SandboxButton(string Label, string ActionId, string Style);

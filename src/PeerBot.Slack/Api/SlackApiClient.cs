@@ -76,6 +76,45 @@ public sealed class SlackApiClient
     public Task<JsonElement> PostAsync(string method, JsonObject? args, string? limitScope, CancellationToken cancellationToken) =>
         SendAsync(method, HttpMethod.Post, args, null, SlackTokenKind.Bot, limitScope, cancellationToken);
 
+    /// <summary>
+    /// Calls a write method with a form-encoded body and the bot token, for the methods that take no JSON
+    /// (<c>files.getUploadURLExternal</c> answers a JSON body with <c>invalid_arguments</c>).
+    /// </summary>
+    public Task<JsonElement> PostFormAsync(string method, IReadOnlyDictionary<string, string> form, CancellationToken cancellationToken) =>
+        SendAsync(method, HttpMethod.Post, null, null, SlackTokenKind.Bot, null, cancellationToken, form);
+
+    /// <summary>
+    /// Sends a file's bytes to the <c>upload_url</c> files.getUploadURLExternal gave (step two of Slack's external upload);
+    /// the URL is the credential, so no token goes with it. Anything but 200 is a <see cref="SlackApiException"/>.
+    /// </summary>
+    public async Task UploadAsync(Uri uploadUrl, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uploadUrl);
+        var http = _httpClients.CreateClient(HttpClientName);
+        using var request = new HttpRequestMessage(HttpMethod.Post, uploadUrl) { Content = new ReadOnlyMemoryContent(bytes) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var deadline = new CancellationTokenSource(_options.RequestTimeout, _timers.Time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new SlackApiException("files.upload_url", "unavailable", "Slack's file upload service did not answer: " + ex.Message, ex);
+        }
+
+        using (response)
+        {
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                var error = (int)response.StatusCode >= 500 ? "unavailable" : $"http_{(int)response.StatusCode}";
+                throw new SlackApiException("files.upload_url", error, $"Slack's file upload service answered HTTP {(int)response.StatusCode}.");
+            }
+        }
+    }
+
     /// <summary>Calls a read method with a query string and the bot token; returns the response on <c>ok</c>.</summary>
     public Task<JsonElement> GetAsync(string method, IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken) =>
         SendAsync(method, HttpMethod.Get, null, query, SlackTokenKind.Bot, null, cancellationToken);
@@ -146,7 +185,8 @@ public sealed class SlackApiClient
         IReadOnlyDictionary<string, string>? query,
         SlackTokenKind tokenKind,
         string? limitScope,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? form = null)
     {
         var channel = limitScope ?? (args?["channel"] is JsonValue c && c.TryGetValue<string>(out var id) ? id : null);
         var limits = SlackMethodLimits.For(method, channel, _options);
@@ -163,7 +203,7 @@ public sealed class SlackApiClient
             HttpResponseMessage response;
             try
             {
-                response = await SendOnceAsync(method, verb, body, query, tokenKind, cancellationToken).ConfigureAwait(false);
+                response = await SendOnceAsync(method, verb, body, query, tokenKind, cancellationToken, form).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
@@ -275,13 +315,18 @@ public sealed class SlackApiClient
         string? body,
         IReadOnlyDictionary<string, string>? query,
         SlackTokenKind tokenKind,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? form = null)
     {
         var url = new Uri(_baseUrl, method + ToQueryString(query));
         using var request = new HttpRequestMessage(verb, url);
         var token = tokenKind == SlackTokenKind.App ? _slack.AppToken : _slack.BotToken;
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (verb == HttpMethod.Post)
+        if (verb == HttpMethod.Post && form is not null)
+        {
+            request.Content = new FormUrlEncodedContent(form);
+        }
+        else if (verb == HttpMethod.Post)
         {
             request.Content = new StringContent(body ?? "{}", Encoding.UTF8);
             request.Content.Headers.ContentType = JsonContentType;

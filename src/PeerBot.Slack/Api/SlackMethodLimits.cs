@@ -23,6 +23,8 @@ internal static class SlackMethodLimits
         ["users.list"] = 2,
         ["users.lookupByEmail"] = 3,
         ["views.open"] = 4,
+        ["files.getUploadURLExternal"] = 4,
+        ["files.completeUploadExternal"] = 4,
     };
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Digest;
@@ -5,6 +6,7 @@ using PeerBot.Core.Platform;
 using PeerBot.Storage;
 using PeerBot.Storage.Digest;
 using PeerBot.Testing;
+using PeerBot.Testing.Sharing;
 
 namespace PeerBot.Core.Tests.Digest;
 
@@ -35,14 +37,15 @@ public sealed class DigestSchedulerTests : IDisposable
 
     private IReadOnlyList<string> Recipients => _slack.DirectMessages.Select(d => d.UserId).ToList();
 
-    // Sends as the platform saw them: the fake drops a repeated idempotency key as a real one might not.
-    private int SendCalls => _slack.Calls.Count(c => c.Operation == "SendDirectMessage");
+    // Sends as the platform saw them: the fake drops a repeated idempotency key as a real one might not. Each digest
+    // goes first with its charts.
+    private int SendCalls => _slack.Calls.Count(c => c.Operation == "SendDirectImages");
 
     /// <summary>A scheduler as a fresh process would build it, over the same database.</summary>
-    private DigestScheduler Start() => new(
+    private DigestScheduler Start(ILogger<DigestDelivery>? deliveryLog = null) => new(
         new TestOptionsMonitor<PeerBotOptions>(_options),
         new DigestComposer(_world.Builder, new SolidChart()),
-        new DigestDelivery(new PlatformRegistry([_slack]), _world.People, NullLogger<DigestDelivery>.Instance),
+        new DigestDelivery(new PlatformRegistry([_slack]), _world.People, deliveryLog ?? NullLogger<DigestDelivery>.Instance),
         new LiteDigestSendLog(_db),
         _world.Time,
         NullLogger<DigestScheduler>.Instance);
@@ -125,6 +128,7 @@ public sealed class DigestSchedulerTests : IDisposable
     public async Task RunDueAsync_OneSendFails_RetriedLaterWithoutDuplicatingTheOthers()
     {
         _world.Time.SetUtcNow(DigestWorld.Now);
+        _slack.FailNext("SendDirectImages");
         _slack.FailNext("SendDirectMessage");
         var scheduler = Start();
 
@@ -138,6 +142,49 @@ public sealed class DigestSchedulerTests : IDisposable
         Assert.Equal(["U-kim", "U-lee", "U-mo", "U-pat"], Recipients.Order());
         Assert.Equal(5, SendCalls);
         Assert.Equal(DigestWorld.Now.AddDays(7), next);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_SendsEachGroupsChartWithTheDigestInOneMessage()
+    {
+        _world.Time.SetUtcNow(DigestWorld.Now);
+
+        await Start().RunDueAsync(default);
+
+        var lee = Assert.Single(_slack.MessagesIn("D-U-lee"));
+        var chart = Assert.Single(lee.Images);
+        Assert.Equal("g-tue.png", chart.FileName);
+        Assert.Equal("chart of Tuesday Circle", chart.AltText);
+        Assert.Equal(new byte[] { 1 }, chart.Png.ToArray());
+        Assert.Equal("digest:2026-11-09:lee", lee.Content.IdempotencyKey);
+        Assert.StartsWith("Weekly digest", lee.Content.ToPlainText(), StringComparison.Ordinal);
+
+        // The coordinator's program-wide digest has one chart of every group.
+        var program = Assert.Single(Assert.Single(_slack.MessagesIn("D-U-mo")).Images);
+        Assert.Equal("every-group.png", program.FileName);
+        Assert.Equal("chart of Night Owls and Tuesday Circle", program.AltText);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_ChartUploadFails_TextGoesAloneAndTheLogSaysSoWithoutNamingAnyone()
+    {
+        _world.Time.SetUtcNow(DigestWorld.Now);
+        _slack.FailNext("SendDirectImages", new PlatformException(PlatformErrorKind.Other, "upload refused"));
+        using var logs = new ListLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+
+        await Start(factory.CreateLogger<DigestDelivery>()).RunDueAsync(default);
+
+        Assert.Equal(["U-kim", "U-lee", "U-mo", "U-pat"], Recipients.Order());
+        var textOnly = Assert.Single(_slack.DirectMessages, d => _slack.MessagesIn("D-" + d.UserId).Single().Images.Count == 0);
+        Assert.StartsWith("Weekly digest", textOnly.Message.ToPlainText(), StringComparison.Ordinal);
+        var line = Assert.Single(logs.Lines, l => l.Contains("sending its text alone", StringComparison.Ordinal));
+        Assert.Contains("Slack", line, StringComparison.Ordinal);
+        foreach (var person in _world.People.All)
+        {
+            Assert.DoesNotContain(person.Id, line, StringComparison.Ordinal);
+            Assert.DoesNotContain("U-" + person.Id, line, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -174,5 +221,8 @@ public sealed class DigestSchedulerTests : IDisposable
     private sealed class SolidChart : IDigestChartRenderer
     {
         public DigestChart Render(GroupDigest group) => new(group.GroupId + ".png", new byte[] { 1 }, "chart of " + group.Name);
+
+        public DigestChart RenderProgram(DigestReport report) =>
+            new("every-group.png", new byte[] { 2 }, "chart of " + string.Join(" and ", report.Groups.Select(g => g.Name)));
     }
 }

@@ -398,6 +398,9 @@ public sealed class OutboxRetryPolicyTests : IDisposable
         public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken) =>
             Failure?.Invoke("SendDirectMessage") is { } failure ? throw failure : inner.SendDirectMessageAsync(userId, message, cancellationToken);
 
+        public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken) =>
+            Failure?.Invoke("SendDirectImages") is { } failure ? throw failure : inner.SendDirectMessageAsync(userId, message, images, cancellationToken);
+
         public Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken) => inner.DeleteMessageAsync(message, cancellationToken);
 
         public Task UpdateMessageAsync(MessageRef message, OutgoingMessage content, CancellationToken cancellationToken) => inner.UpdateMessageAsync(message, content, cancellationToken);

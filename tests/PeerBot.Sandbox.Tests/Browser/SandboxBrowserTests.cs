@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using PeerBot.Core.Digest;
+using PeerBot.Core.People;
 using PeerBot.Sandbox.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
@@ -217,6 +220,34 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
 
     [GeneratedRegex(@"Sorry, .*/peer flags .*facilitators")]
     private static partial Regex FacilitatorsOnly();
+
+    [BrowserFact]
+    public async Task Digest_SentToAFacilitator_EachGroupsChartShowsInTheDirectMessagesWithItsAltText()
+    {
+        await OpenAsAsync("Ana R.");
+        await SwitchToAsync("dr-lee");
+
+        // The real composer (figures, words, ScottPlot charts) and the real delivery, as the weekly schedule runs them.
+        var composer = _host.Services.GetRequiredService<DigestComposer>();
+        var lee = _host.Services.GetRequiredService<IPeopleDirectory>().Find("dr-lee")!;
+        var digest = (await composer.ForPersonAsync(lee, null, default))!;
+        var sent = await _host.Services.GetRequiredService<DigestDelivery>().SendAsync(digest, _host.Groups.All(), default);
+        Assert.Equal(DigestSendResult.Sent, sent);
+
+        await OpenDirectAsync();
+        var message = Messages().Filter(new() { HasText = "Weekly digest" });
+        await Expect(message).ToHaveCountAsync(1);
+        var images = message.GetByRole(AriaRole.Img);
+        await Expect(images).ToHaveCountAsync(digest.Charts.Count);
+        for (var i = 0; i < digest.Charts.Count; i++)
+        {
+            await Expect(images.Nth(i)).ToHaveAttributeAsync("alt", digest.Charts[i].AltText);
+        }
+
+        // Decoded by the browser, at the chart's own size: a broken data URL has no natural width.
+        var width = await images.First.EvaluateAsync<int>("img => img.complete ? img.naturalWidth : new Promise(r => img.onload = () => r(img.naturalWidth))");
+        Assert.Equal(1080, width);
+    }
 
     private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");
 

@@ -25,7 +25,15 @@ public sealed partial class DiscordEmulator
 
     private delegate (int Status, JsonNode? Body) Handler(Request request);
 
-    private sealed record Request(string Method, string Path, Dictionary<string, string> Params, Dictionary<string, string> Query, JsonNode? Body);
+    private sealed record Request(string Method, string Path, Dictionary<string, string> Params, Dictionary<string, string> Query, JsonNode? Body)
+    {
+        /// <summary>The files of a multipart request; null for a JSON one.</summary>
+        public List<UploadedFile>? Files { get; init; }
+    }
+
+    private sealed record UploadedFile(int Index, string FileName, string ContentType, byte[] Bytes);
+
+    private static readonly Regex FilePartName = new(@"^files\[(\d+)\]$", RegexOptions.Compiled, TimeSpan.FromSeconds(1));
 
     private static readonly Regex UserAgentForm = new(@"^DiscordBot \([^,]+, [^)]+\)", RegexOptions.Compiled, TimeSpan.FromSeconds(1));
 
@@ -132,8 +140,36 @@ public sealed partial class DiscordEmulator
         var relative = path["/api/v10".Length..];
         var method = context.Request.Method;
         string text;
-        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        List<UploadedFile>? files = null;
+        var isMultipart = (context.Request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.Ordinal);
+        if (isMultipart)
         {
+            // Discord's file uploads: the JSON body in the form field payload_json, each file in a part named files[n].
+            var form = await context.Request.ReadFormAsync();
+            text = form.TryGetValue("payload_json", out var payloadJson) ? payloadJson.ToString() : "";
+            if (text.Length == 0)
+            {
+                Violation($"{method} {relative}: multipart body without payload_json");
+            }
+
+            files = [];
+            foreach (var file in form.Files)
+            {
+                var match = FilePartName.Match(file.Name);
+                if (!match.Success)
+                {
+                    Violation($"{method} {relative}: file part named '{file.Name}', not files[n]");
+                    continue;
+                }
+
+                using var bytes = new MemoryStream();
+                await file.CopyToAsync(bytes);
+                files.Add(new UploadedFile(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), file.FileName, file.ContentType, bytes.ToArray()));
+            }
+        }
+        else
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             text = await reader.ReadToEndAsync();
         }
 
@@ -149,14 +185,14 @@ public sealed partial class DiscordEmulator
                 Violation($"{method} {relative}: body is not JSON");
             }
 
-            if (!(context.Request.ContentType ?? "").StartsWith("application/json", StringComparison.Ordinal))
+            if (!isMultipart && !(context.Request.ContentType ?? "").StartsWith("application/json", StringComparison.Ordinal))
             {
                 Violation($"{method} {relative}: Content-Type is {context.Request.ContentType}, not application/json");
             }
         }
 
         var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
-        var (status, response, route) = Dispatch(context, method, relative, query, body);
+        var (status, response, route) = Dispatch(context, method, relative, query, body, files);
         lock (_gate)
         {
             _requests.Add(new RecordedRequest(method, relative, route, body, Clock.GetUtcNow(), status)
@@ -183,7 +219,7 @@ public sealed partial class DiscordEmulator
         }
     }
 
-    private (int Status, JsonNode? Body, string Route) Dispatch(HttpContext context, string method, string relative, Dictionary<string, string> query, JsonNode? body)
+    private (int Status, JsonNode? Body, string Route) Dispatch(HttpContext context, string method, string relative, Dictionary<string, string> query, JsonNode? body, List<UploadedFile>? files)
     {
         var auth = context.Request.Headers.Authorization.ToString();
         var userAgent = context.Request.Headers.UserAgent.ToString();
@@ -281,7 +317,7 @@ public sealed partial class DiscordEmulator
                 return (429, new JsonObject { ["message"] = "You are being rate limited.", ["retry_after"] = double.Parse(headers["Retry-After"]!, CultureInfo.InvariantCulture), ["global"] = false }, route);
             }
 
-            var (status, response) = handler(new Request(method, relative, parameters, query, body));
+            var (status, response) = handler(new Request(method, relative, parameters, query, body) { Files = files });
             if (status is >= 200 and < 300 && TryFailAfter(method, template, out var lost))
             {
                 return (lost ?? DropConnection, lost is null ? null : Error(0, "emulated failure after the change was made"), route);
@@ -762,6 +798,17 @@ public sealed partial class DiscordEmulator
             return (400, Error(50035, "Invalid Form Body: content must be 2000 or fewer in length."));
         }
 
+        var (attachments, refused) = Attachments(r, body);
+        if (refused is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (content.Length == 0 && attachments.Count == 0 && body["components"] is null)
+        {
+            return (400, Error(50006, "Cannot send an empty message"));
+        }
+
         var nonce = body["nonce"]?.ToString();
         CheckNoPings(r, body);
         if (nonce is null || body["enforce_nonce"]?.GetValue<bool>() != true)
@@ -790,6 +837,7 @@ public sealed partial class DiscordEmulator
                 AllowedMentions = body["allowed_mentions"]?.DeepClone(),
                 Nonce = nonce,
                 CreatedAt = now,
+                Attachments = attachments,
             };
             channel.Messages.Add(message);
         }
@@ -797,6 +845,58 @@ public sealed partial class DiscordEmulator
         // Discord echoes the bot's own messages on the gateway; the bot must ignore them.
         _ = DispatchAsync("MESSAGE_CREATE", MessageJson(message, channel));
         return (200, MessageJson(message));
+    }
+
+    /// <summary>
+    /// The files of a message as Discord takes them: each <c>files[n]</c> part named by an entry of the body's
+    /// <c>attachments</c> with id n, at most 10, each at most <see cref="DiscordEmulatorOptions.MaxUploadBytes"/> (a larger
+    /// one: 413, code 40005 "Request entity too large"), descriptions at most 1,024 characters.
+    /// </summary>
+    private (List<EmulatedAttachment> Attachments, (int, JsonNode?)? Refusal) Attachments(Request r, JsonObject body)
+    {
+        var files = r.Files ?? [];
+        var entries = body["attachments"] as JsonArray ?? [];
+        if (files.Count == 0)
+        {
+            if (entries.Count > 0)
+            {
+                Violation($"{r.Method} {r.Path}: attachments listed but no file sent");
+                return ([], (400, Error(50035, "Invalid Form Body: attachments refer to files not sent")));
+            }
+
+            return ([], null);
+        }
+
+        if (files.Count > 10)
+        {
+            return ([], (400, Error(50035, "Invalid Form Body: files must be 10 or fewer in length.")));
+        }
+
+        if (files.Any(f => f.Bytes.Length > Options.MaxUploadBytes))
+        {
+            return ([], (413, Error(40005, "Request entity too large")));
+        }
+
+        var attachments = new List<EmulatedAttachment>();
+        foreach (var file in files.OrderBy(f => f.Index))
+        {
+            var entry = entries.OfType<JsonObject>().FirstOrDefault(e => e["id"]?.ToString() == file.Index.ToString(CultureInfo.InvariantCulture));
+            if (entry is null)
+            {
+                Violation($"{r.Method} {r.Path}: files[{file.Index}] has no entry with id {file.Index} in attachments, so it has no description");
+            }
+
+            var description = entry?["description"]?.GetValue<string>();
+            if (description is { Length: > 1024 })
+            {
+                return ([], (400, Error(50035, "Invalid Form Body: attachments.description must be 1024 or fewer in length.")));
+            }
+
+            attachments.Add(new EmulatedAttachment(
+                NextId(), entry?["filename"]?.GetValue<string>() ?? file.FileName, description, file.ContentType, file.Bytes));
+        }
+
+        return (attachments, null);
     }
 
     /// <summary>
@@ -942,7 +1042,16 @@ public sealed partial class DiscordEmulator
                 ["type"] = 0,
                 ["flags"] = m.Flags,
                 ["mentions"] = new JsonArray(),
-                ["attachments"] = new JsonArray(),
+                ["attachments"] = new JsonArray(m.Attachments.Select(a => (JsonNode)new JsonObject
+                {
+                    ["id"] = a.Id,
+                    ["filename"] = a.FileName,
+                    ["description"] = a.Description,
+                    ["content_type"] = a.ContentType,
+                    ["size"] = a.Bytes.Length,
+                    ["url"] = $"https://cdn.discordapp.com/attachments/{m.ChannelId}/{a.Id}/{a.FileName}",
+                    ["proxy_url"] = $"https://media.discordapp.net/attachments/{m.ChannelId}/{a.Id}/{a.FileName}",
+                }).ToArray()),
                 ["components"] = m.Components?.DeepClone() ?? new JsonArray(),
             };
             channel ??= _channels.GetValueOrDefault(m.ChannelId);

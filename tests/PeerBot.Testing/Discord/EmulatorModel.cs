@@ -43,6 +43,12 @@ public sealed class DiscordEmulatorOptions
     /// <summary>How long an interaction's token is accepted on the webhook routes (Discord: 15 minutes; then 401, code 50027).</summary>
     public TimeSpan InteractionTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// The largest file a message may carry (Discord: 10 MiB for a bot, more in a boosted server; beyond it 413, code
+    /// 40005 "Request entity too large").
+    /// </summary>
+    public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
+
     /// <summary>The intents Identify must ask for: GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT (no privileged GUILD_MEMBERS).</summary>
     public int ExpectedIntents { get; set; } = 37377;
 }
@@ -93,7 +99,13 @@ public sealed class EmulatedMessage
     public DateTimeOffset CreatedAt { get; init; }
 
     public bool Deleted { get; set; }
+
+    /// <summary>Files sent with the message.</summary>
+    public IReadOnlyList<EmulatedAttachment> Attachments { get; init; } = [];
 }
+
+/// <summary>A file attached to a message: its name, its description (alt text), its media type and its bytes.</summary>
+public sealed record EmulatedAttachment(string Id, string FileName, string? Description, string ContentType, byte[] Bytes);
 
 /// <summary>A request the emulator received.</summary>
 public sealed record RecordedRequest(string Method, string Path, string Route, JsonNode? Body, DateTimeOffset At, int Status)

@@ -28,6 +28,12 @@ public sealed class SlackApiSpec
         // `force` came in November 2023 (docs.slack.dev/reference/methods/conversations.invite: "When set to true and
         // multiple user IDs are provided, continue inviting the valid ones while disregarding invalid IDs").
         [("conversations.invite", "POST")] = new Operation(["channel", "users", "force"], ["channel", "users"]),
+
+        // The external upload (2023) came after the description: docs.slack.dev/reference/methods/files.getUploadURLExternal
+        // (filename, length, alt_txt, snippet_type) and docs.slack.dev/reference/methods/files.completeUploadExternal.
+        [("files.getUploadURLExternal", "POST")] = new Operation(["filename", "length", "alt_txt", "snippet_type"], ["filename", "length"]),
+        [("files.completeUploadExternal", "POST")] = new Operation(
+            ["files", "channel_id", "channels", "initial_comment", "thread_ts", "blocks"], ["files"]),
     };
 
     /// <summary>Loads the description copied next to the test assembly.</summary>

@@ -43,6 +43,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     private readonly List<SlackEmulatedView> _views = [];
     private readonly Dictionary<string, DateTimeOffset> _triggers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string User, string? Channel)> _responseUrls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UploadTicket> _uploads = new(StringComparer.Ordinal);
     private readonly List<SlackApiCall> _calls = [];
     private readonly List<string> _violations = [];
     private readonly Dictionary<string, Queue<InjectedFailure>> _failures = new(StringComparer.Ordinal);
@@ -335,6 +336,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
             ["conversations.kick"] = 3, ["conversations.archive"] = 2, ["conversations.setTopic"] = 2, ["conversations.open"] = 3,
             ["conversations.info"] = 3, ["conversations.members"] = 4, ["conversations.list"] = 2, ["chat.postEphemeral"] = 4,
             ["chat.delete"] = 3, ["chat.update"] = 3, ["users.info"] = 4, ["users.list"] = 2, ["users.lookupByEmail"] = 3, ["views.open"] = 4,
+            ["files.getUploadURLExternal"] = 4, ["files.completeUploadExternal"] = 4,
         })
         {
             MethodLimitsPerMinute[method] = tier switch { 1 => 1, 2 => 20, 3 => 50, _ => 100 };
@@ -564,6 +566,11 @@ public sealed partial class SlackEmulator : IAsyncDisposable
             return HandleResponseUrlAsync(context, path["/response/".Length..]);
         }
 
+        if (path.StartsWith("/upload/v1/", StringComparison.Ordinal))
+        {
+            return HandleUploadAsync(context, path["/upload/v1/".Length..]);
+        }
+
         context.Response.StatusCode = 404;
         return Task.CompletedTask;
     }
@@ -609,6 +616,18 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                     }
                 }
             }
+        }
+
+        if (method == "files.getUploadURLExternal" && verb == "POST" && !request.HasFormContentType && bodyNames.Count > 0)
+        {
+            // Slack takes this method's arguments form-encoded only: a JSON body reads as missing filename and length.
+            lock (_gate)
+            {
+                _violations.Add($"POST {method}: JSON body; Slack answers it with invalid_arguments (send it form-encoded)");
+            }
+
+            await WriteAsync(context, Error("invalid_arguments"));
+            return;
         }
 
         var authorization = request.Headers.Authorization.ToString();
@@ -892,6 +911,79 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                     c.Messages.Add(message);
                     return Ok(new JsonObject { ["channel"] = c.Id, ["ts"] = message.Ts, ["message"] = new JsonObject { ["ts"] = message.Ts, ["text"] = message.Text } });
                 });
+            case "files.getUploadURLExternal":
+            {
+                var name = Arg("filename");
+                if (string.IsNullOrEmpty(name) || !long.TryParse(Arg("length"), NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+                {
+                    return Error("invalid_arguments");
+                }
+
+                if (length == 0)
+                {
+                    return Error("missing_argument");
+                }
+
+                var alt = Arg("alt_txt");
+                if (alt is { Length: > 1000 })
+                {
+                    return Error("alt_txt_too_large");
+                }
+
+                var ticket = new UploadTicket("F" + Next(), Guid.NewGuid().ToString("N"), name, length, alt);
+                _uploads[ticket.FileId] = ticket;
+                return Ok(new JsonObject { ["upload_url"] = new Uri(BaseUrl, "upload/v1/" + ticket.Secret).ToString(), ["file_id"] = ticket.FileId });
+            }
+
+            case "files.completeUploadExternal":
+            {
+                var entries = args["files"] as JsonArray ?? (Arg("files") is { } listed ? JsonNode.Parse(listed) as JsonArray : null);
+                if (entries is null || entries.Count == 0)
+                {
+                    return Error("invalid_arguments");
+                }
+
+                var tickets = new List<(UploadTicket Ticket, string? Title)>();
+                foreach (var entry in entries)
+                {
+                    // "Could not find the file from the upload ticket": an id never given out, one whose bytes never
+                    // arrived, or one already completed (its ticket is used up).
+                    if (entry?["id"]?.GetValue<string>() is not { } id || !_uploads.TryGetValue(id, out var ticket) || ticket.Bytes is null || ticket.Completed)
+                    {
+                        return Error("file_not_found");
+                    }
+
+                    tickets.Add((ticket, entry["title"]?.GetValue<string>()));
+                }
+
+                JsonObject Complete()
+                {
+                    foreach (var (ticket, _) in tickets)
+                    {
+                        ticket.Completed = true;
+                    }
+
+                    return Ok(new JsonObject { ["files"] = new JsonArray(tickets.Select(t => (JsonNode)new JsonObject { ["id"] = t.Ticket.FileId, ["title"] = t.Title ?? t.Ticket.Name }).ToArray()) });
+                }
+
+                if (Arg("channel_id") is not { } shareIn)
+                {
+                    // Not shared anywhere: the files stay private to the app.
+                    return Complete();
+                }
+
+                return WithWritableChannel(shareIn, c =>
+                {
+                    var blocks = args["blocks"] as JsonArray ?? (Arg("blocks") is { } b ? JsonNode.Parse(b) as JsonArray : null);
+                    var comment = Arg("initial_comment");
+                    var files = tickets.Select(t => new SlackEmulatedFile(t.Ticket.FileId, t.Ticket.Name, t.Title, t.Ticket.AltText, t.Ticket.Bytes!)).ToList();
+
+                    // With initial_comment, Slack ignores blocks.
+                    c.Messages.Add(new SlackEmulatedMessage(NextTs(), BotUserId, comment ?? "", comment is null ? (JsonArray?)blocks?.DeepClone() : null, (JsonObject)args.DeepClone()) { Files = files });
+                    return Complete();
+                });
+            }
+
             case "chat.postEphemeral":
                 return WithWritableChannel(Arg("channel"), c =>
                 {
@@ -1061,6 +1153,71 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         Changed();
         context.Response.StatusCode = 200;
         await context.Response.WriteAsync("ok");
+    }
+
+    /// <summary>
+    /// Step two of the external upload: the bytes of a file posted (raw, or as the one file of a multipart form) to the
+    /// upload URL files.getUploadURLExternal gave. No token is needed: the URL is the credential. A byte count other than
+    /// the <c>length</c> declared is refused (HTTP 400) and nothing is kept; an unknown URL is 404.
+    /// </summary>
+    private async Task HandleUploadAsync(HttpContext context, string secret)
+    {
+        UploadTicket? ticket;
+        lock (_gate)
+        {
+            ticket = _uploads.Values.FirstOrDefault(t => t.Secret == secret && !t.Completed);
+        }
+
+        if (ticket is null || context.Request.Method != "POST")
+        {
+            context.Response.StatusCode = ticket is null ? 404 : 405;
+            return;
+        }
+
+        byte[] bytes;
+        if (context.Request.HasFormContentType)
+        {
+            var form = await context.Request.ReadFormAsync();
+            using var buffer = new MemoryStream();
+            if (form.Files.Count == 1)
+            {
+                await form.Files[0].CopyToAsync(buffer);
+            }
+
+            bytes = buffer.ToArray();
+        }
+        else
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer);
+            bytes = buffer.ToArray();
+        }
+
+        lock (_gate)
+        {
+            _calls.Add(new SlackApiCall("upload_url", "POST", new JsonObject { ["file_id"] = ticket.FileId, ["bytes"] = bytes.Length }, context.Request.Headers.Authorization.Count > 0 ? "***" : null)
+            {
+                At = Time.GetUtcNow(),
+                Status = bytes.Length == ticket.Length ? 200 : 400,
+            });
+            if (bytes.Length == ticket.Length)
+            {
+                ticket.Bytes = bytes;
+            }
+        }
+
+        Changed();
+        context.Response.StatusCode = bytes.Length == ticket.Length ? 200 : 400;
+        await context.Response.WriteAsync(bytes.Length == ticket.Length
+            ? "OK - " + bytes.Length.ToString(CultureInfo.InvariantCulture)
+            : $"length mismatch: {bytes.Length.ToString(CultureInfo.InvariantCulture)} bytes sent, {ticket.Length.ToString(CultureInfo.InvariantCulture)} declared");
+    }
+
+    private sealed record UploadTicket(string FileId, string Secret, string Name, long Length, string? AltText)
+    {
+        public byte[]? Bytes { get; set; }
+
+        public bool Completed { get; set; }
     }
 
     private sealed record InjectedFailure(int Status, int? RetryAfterSeconds, string? Error, string? Needed);

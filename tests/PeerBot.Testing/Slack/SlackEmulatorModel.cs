@@ -11,7 +11,19 @@ public sealed record SlackUser(string Id, string Name, string? Email, bool IsBot
 /// <param name="Text">Its text (fallback) as sent.</param>
 /// <param name="Blocks">Its blocks as sent, if any.</param>
 /// <param name="Arguments">Every argument of the call that posted or last updated it.</param>
-public sealed record SlackEmulatedMessage(string Ts, string User, string Text, JsonArray? Blocks, JsonObject Arguments);
+public sealed record SlackEmulatedMessage(string Ts, string User, string Text, JsonArray? Blocks, JsonObject Arguments)
+{
+    /// <summary>Files shared with the message (files.completeUploadExternal).</summary>
+    public IReadOnlyList<SlackEmulatedFile> Files { get; init; } = [];
+}
+
+/// <summary>A file uploaded through files.getUploadURLExternal and shared by files.completeUploadExternal.</summary>
+/// <param name="Id">Its file id.</param>
+/// <param name="Name">Its file name.</param>
+/// <param name="Title">The title given on completion.</param>
+/// <param name="AltText">Its alt text (<c>alt_txt</c>).</param>
+/// <param name="Bytes">What was uploaded.</param>
+public sealed record SlackEmulatedFile(string Id, string Name, string? Title, string? AltText, byte[] Bytes);
 
 /// <summary>A snapshot of an emulated conversation.</summary>
 public sealed record SlackEmulatedChannel(

@@ -284,6 +284,12 @@ function renderContent(content) {
       default: body.append(el("p", {}, spans(block.spans ?? [])));
     }
   }
+  // Images (a digest's charts) come as PNG data URLs; anything else is not shown.
+  for (const image of content.images ?? []) {
+    if (typeof image.src !== "string" || !image.src.startsWith("data:image/png;base64,")) continue;
+    body.append(el("figure", { class: "message-image" },
+      el("img", { src: image.src, alt: image.altText ?? "", title: image.fileName ?? "", loading: "lazy" })));
+  }
   return body;
 }
 

@@ -274,7 +274,7 @@ public sealed partial class AlertDelivery : IDisposable
 
         try
         {
-            var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert), personName: PersonName);
+            var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert), personName: PersonName, crisisResources: _options.CrisisMessage);
             await platform.UpdateMessageAsync(delivered.Message, content, cancellationToken).ConfigureAwait(false);
             return true;
         }
@@ -342,7 +342,7 @@ public sealed partial class AlertDelivery : IDisposable
 
         try
         {
-            var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}", PersonName);
+            var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}", PersonName, _options.CrisisMessage);
             var sentWith = alert.Status;
             var sent = await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
             var delivered = new DeliveredAlertMessage(personId, sent);

@@ -21,21 +21,37 @@ public static class AlertMessageBuilder
     /// <param name="personName">
     /// The display name of a person id (who acknowledged or resolved it); null, or a null answer, shows the id.
     /// </param>
+    /// <param name="crisisResources">For a crisis alert: the resources its author was sent, shown so facilitators know what they have.</param>
     public static OutgoingMessage Build(
-        AlertRecord alert, GroupInfo? group, string? authorName, string? idempotencyKey = null, Func<string, string?>? personName = null)
+        AlertRecord alert, GroupInfo? group, string? authorName, string? idempotencyKey = null, Func<string, string?>? personName = null, string? crisisResources = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var groupName = group?.Name ?? alert.GroupId;
         var when = FormatTime(alert.RaisedAt, group?.TimeZone);
         var blocks = new List<MessageBlock>();
+        var tone = MessageTone.Normal;
         if (alert.Kind == AlertKind.Crisis)
         {
+            // "Crisis" is the first word a facilitator reads, in the notification too; what to do comes before the details.
+            tone = MessageTone.Crisis;
             blocks.Add(new HeadingBlock($"Crisis alert: {groupName}"));
             var who = alert.AuthorAnonymous ? "An anonymous member" : authorName ?? "A member";
-            var followUp = alert.AuthorAnonymous
-                ? "They were sent crisis resources privately and offered a way to let you contact them; their identity stays hidden unless they choose otherwise."
-                : "They were sent crisis resources privately. Please reach out to them directly now.";
-            blocks.Add(new ParagraphBlock($"{who} wrote something that may mean they are in crisis ({when}). {followUp}"));
+            blocks.Add(new ParagraphBlock($"{who} wrote something that may mean they are in crisis ({when})."));
+            blocks.Add(new ParagraphBlock([new TextSpan("What to do now", SpanStyle.Bold)]));
+            var reach = alert.AuthorAnonymous
+                ? "You can't reach them directly: they were offered a button to let the psychologist contact them, which tells you who they are only if they press it."
+                : $"Reach out to {(authorName ?? "them")} privately today, even briefly.";
+            blocks.Add(new ListBlock(
+            [
+                [new TextSpan(reach)],
+                [new TextSpan("If they may be in immediate danger, follow your program's emergency procedure now.")],
+                [new TextSpan("Acknowledge this alert so the other facilitators know someone is on it.")],
+            ]));
+            if (!string.IsNullOrWhiteSpace(crisisResources))
+            {
+                blocks.Add(new ParagraphBlock([new TextSpan("Resources they were sent privately", SpanStyle.Bold)]));
+                blocks.Add(new QuoteBlock(crisisResources));
+            }
         }
         else if (alert.Kind == AlertKind.Coping)
         {
@@ -46,6 +62,7 @@ public static class AlertMessageBuilder
         }
         else
         {
+            tone = MessageTone.Warning;
             blocks.Add(new HeadingBlock($"Fatalistic spiral: {groupName}"));
             blocks.Add(new ParagraphBlock(string.Create(
                 CultureInfo.InvariantCulture,
@@ -90,7 +107,7 @@ public static class AlertMessageBuilder
             : alert.Status == AlertStatus.Acknowledged
                 ? [new MessageButton("Resolve", ResolveAction(alert.Id))]
                 : [new MessageButton("Acknowledge", AckAction(alert.Id), ButtonStyle.Primary), new MessageButton("Resolve", ResolveAction(alert.Id))];
-        return new OutgoingMessage(blocks, buttons, idempotencyKey);
+        return new OutgoingMessage(blocks, buttons, idempotencyKey) { Tone = tone };
     }
 
     private static string Describe(AlertRecord alert, Func<string, string?>? personName)

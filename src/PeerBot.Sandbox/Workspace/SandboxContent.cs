@@ -6,9 +6,10 @@ namespace PeerBot.Sandbox.Workspace;
 
 /// <summary>
 /// A message's content as the page renders it: typed blocks of literal text (the page writes text, never
-/// markup, so nothing in a message can inject HTML) and buttons.
+/// markup, so nothing in a message can inject HTML) and buttons. <see cref="Tone"/> is <c>warning</c> or <c>crisis</c> for
+/// an urgent message (the page shows it as a coloured card with a leading label), null for an ordinary one.
 /// </summary>
-public sealed record SandboxContent(IReadOnlyList<SandboxBlock> Blocks, IReadOnlyList<SandboxButton> Buttons)
+public sealed record SandboxContent(IReadOnlyList<SandboxBlock> Blocks, IReadOnlyList<SandboxButton> Buttons, string? Tone = null)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -30,7 +31,13 @@ public sealed record SandboxContent(IReadOnlyList<SandboxBlock> Blocks, IReadOnl
             ButtonStyle.Danger => "danger",
             _ => "secondary",
         })).ToList();
-        return new SandboxContent(blocks, buttons);
+        var tone = message.Tone switch
+        {
+            MessageTone.Crisis => "crisis",
+            MessageTone.Warning => "warning",
+            _ => null,
+        };
+        return new SandboxContent(blocks, buttons, tone);
     }
 
     /// <summary>The content as plain text.</summary>

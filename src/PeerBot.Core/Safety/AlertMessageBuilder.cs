@@ -37,6 +37,10 @@ public static class AlertMessageBuilder
             blocks.Add(new HeadingBlock($"Crisis alert: {groupName}"));
             var who = alert.AuthorAnonymous ? "An anonymous member" : authorName ?? "A member";
             blocks.Add(new ParagraphBlock($"{who} wrote something that may mean they are in crisis ({when})."));
+            if (AnswerLine(alert, group?.TimeZone) is { } answer)
+            {
+                blocks.Add(answer);
+            }
             blocks.Add(new ParagraphBlock([new TextSpan("What to do now", SpanStyle.Bold)]));
             var reach = alert.AuthorAnonymous
                 ? "You can't reach them directly: they were offered a button to let the psychologist contact them, which tells you who they are only if they press it."
@@ -108,6 +112,31 @@ public static class AlertMessageBuilder
                 ? [new MessageButton("Resolve", ResolveAction(alert.Id))]
                 : [new MessageButton("Acknowledge", AckAction(alert.Id), ButtonStyle.Primary), new MessageButton("Resolve", ResolveAction(alert.Id))];
         return new OutgoingMessage(blocks, buttons, idempotencyKey) { Tone = tone };
+    }
+
+    /// <summary>
+    /// What the named author answered when asked whether they would like someone to reach out, as a line for facilitators;
+    /// null when they were not asked.
+    /// </summary>
+    public static ParagraphBlock? AnswerLine(AlertSummary alert, string? timeZone)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return AnswerLine(alert.AuthorAsked, alert.AuthorAnswer, alert.AuthorAnsweredAt, timeZone);
+    }
+
+    private static ParagraphBlock? AnswerLine(AlertRecord alert, string? timeZone) =>
+        AnswerLine(alert.AuthorAsked, alert.AuthorAnswer, alert.AuthorAnsweredAt, timeZone);
+
+    private static ParagraphBlock? AnswerLine(bool asked, CrisisAnswer? answer, DateTimeOffset? at, string? timeZone)
+    {
+        var when = at is { } time ? $" ({FormatTime(time, timeZone)})" : "";
+        return answer switch
+        {
+            CrisisAnswer.ReachOut => new ParagraphBlock([new TextSpan("They asked you to reach out: \u201cPlease reach out\u201d", SpanStyle.Bold), new TextSpan(when + ".")]),
+            CrisisAnswer.OkForNow => new ParagraphBlock([new TextSpan("They answered \u201cI'm OK for now\u201d", SpanStyle.Bold), new TextSpan(when + ". A gentle check-in is still worth it.")]),
+            _ when asked => new ParagraphBlock([new TextSpan("They were told you know and asked whether they'd like someone to reach out; no answer yet.", SpanStyle.Italic)]),
+            _ => null,
+        };
     }
 
     private static string Describe(AlertRecord alert, Func<string, string?>? personName)

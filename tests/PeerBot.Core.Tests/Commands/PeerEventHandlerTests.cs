@@ -413,6 +413,36 @@ public sealed class PeerEventHandlerTests : IDisposable
         Assert.Single(response.Reply.Blocks.OfType<ParagraphBlock>(), p => p.ToPlainText().StartsWith("CRISIS", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(CrisisAnswer.ReachOut, "They asked you to reach out")]
+    [InlineData(CrisisAnswer.OkForNow, "They answered \u201cI'm OK for now\u201d")]
+    [InlineData(null, "no answer yet")]
+    public async Task Flags_CrisisAuthorAnswered_ShowsTheAnswer(CrisisAnswer? answer, string expected)
+    {
+        var now = _world.Time.GetUtcNow();
+        _world.Alerts.Add(new AlertSummary("A2", W.Tuesday, AlertKind.Crisis, AlertStatus.Open, now - TimeSpan.FromMinutes(30), 1, 1, ["ex"], ["crisis"], null)
+        {
+            AuthorAsked = true,
+            AuthorAnswer = answer,
+            AuthorAnsweredAt = answer is null ? null : now - TimeSpan.FromMinutes(10),
+        });
+
+        var reply = Text(await _world.CommandAsync(W.LeeUser, "flags"));
+
+        Assert.Contains(expected, reply, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("crisis:reach:tok123", CrisisAnswer.ReachOut)]
+    [InlineData("crisis:ok:tok123", CrisisAnswer.OkForNow)]
+    public async Task HandleButtonAsync_CrisisAnswer_RecordedForThePresser(string action, CrisisAnswer expected)
+    {
+        var reply = Text(await _world.PressAsync(W.AnaUser, action));
+
+        Assert.Equal(("tok123", W.Ana, expected), Assert.Single(_world.Alerts.Answers));
+        Assert.Equal($"answered {expected}", reply);
+    }
+
     [Fact]
     public async Task Flags_SpiralsOnly_WarningToneNoCrisisWords()
     {

@@ -77,6 +77,11 @@ public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, I
                 new TextSpan($" {groupName}, {what}, {Replies.Ago(alert.RaisedAt, now)}"),
                 new TextSpan(alert.Status == AlertStatus.Acknowledged ? " (acknowledged)" : "", SpanStyle.Italic),
             ]));
+            if (alert.Kind == AlertKind.Crisis && AlertMessageBuilder.AnswerLine(alert, groups.Find(alert.GroupId)?.TimeZone) is { } answer)
+            {
+                blocks.Add(answer);
+            }
+
             if (alert.Reasons.Count > 0)
             {
                 blocks.Add(new ListBlock(alert.Reasons.Take(3).Select(r => (IReadOnlyList<TextSpan>)[new TextSpan(r)]).ToList()));

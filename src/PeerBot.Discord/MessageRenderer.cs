@@ -75,6 +75,14 @@ public static class MessageRenderer
     {
         ArgumentNullException.ThrowIfNull(message);
         var blocks = new List<string>();
+
+        // Content-only messages (link previews are suppressed, and with them embeds and their colours): the tone is a
+        // leading line, so it is also the start of the push notification.
+        if (ToneLine(message.Tone) is { } line)
+        {
+            blocks.Add(line);
+        }
+
         foreach (var block in message.Blocks)
         {
             blocks.Add(block switch
@@ -89,6 +97,14 @@ public static class MessageRenderer
 
         return string.Join("\n\n", blocks);
     }
+
+    /// <summary>The leading line that marks a message's tone, or null for an ordinary message.</summary>
+    public static string? ToneLine(MessageTone tone) => tone switch
+    {
+        MessageTone.Crisis => "\U0001F534 **URGENT \u2014 CRISIS**",
+        MessageTone.Warning => "\U0001F7E0 **Needs attention**",
+        _ => null,
+    };
 
     /// <summary>Splits content into pieces Discord accepts, at line breaks where possible.</summary>
     public static IReadOnlyList<string> Split(string content)

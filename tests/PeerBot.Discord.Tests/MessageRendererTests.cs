@@ -31,6 +31,27 @@ public sealed class MessageRendererTests
     }
 
     [Fact]
+    public void RenderContent_CrisisTone_LeadingUrgentLineBeforeEverything()
+    {
+        var message = new OutgoingMessage([new HeadingBlock("Crisis alert: Tuesday Circle"), new ParagraphBlock("Reach out today.")], []) { Tone = MessageTone.Crisis };
+
+        var content = MessageRenderer.RenderContent(message);
+
+        Assert.StartsWith("\U0001F534 **URGENT \u2014 CRISIS**\n\n**Crisis alert: Tuesday Circle**", content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RenderContent_WarningAndNormalTone_WarningLineOrNothing()
+    {
+        var warning = new OutgoingMessage([new HeadingBlock("Fatalistic spiral")], []) { Tone = MessageTone.Warning };
+        var normal = new OutgoingMessage([new HeadingBlock("Prompt")], []);
+
+        Assert.Equal("\U0001F7E0 **Needs attention**\n\n**Fatalistic spiral**", MessageRenderer.RenderContent(warning));
+        Assert.Equal("**Prompt**", MessageRenderer.RenderContent(normal));
+        Assert.DoesNotContain("CRISIS", MessageRenderer.RenderContent(warning), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RenderContent_Blocks_UsesDiscordMarkdown()
     {
         var message = new OutgoingMessage(

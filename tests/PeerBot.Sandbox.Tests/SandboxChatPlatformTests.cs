@@ -24,6 +24,7 @@ public sealed class SandboxChatPlatformTests : IDisposable
         ],
     };
 
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
     private readonly PeerBotDatabase _database = PeerBotDatabase.OpenInMemory();
     private readonly SandboxEventHub _hub = new();
     private readonly PeopleDirectory _people;
@@ -121,6 +122,21 @@ public sealed class SandboxChatPlatformTests : IDisposable
         var message = Assert.Single(_workspace.Messages(sent.Channel.Id));
         Assert.True(message.IsBot);
         Assert.Equal("An alert", message.Content.ToPlainText());
+    }
+
+    [Theory]
+    [InlineData(MessageTone.Crisis, "crisis")]
+    [InlineData(MessageTone.Warning, "warning")]
+    [InlineData(MessageTone.Normal, null)]
+    public async Task SendDirectMessage_Tone_KeptForThePageAndAcrossAnUpdate(MessageTone tone, string? expected)
+    {
+        var sent = await _platform.SendDirectMessageAsync("dr-lee", OutgoingMessage.Plain("Crisis alert") with { Tone = tone }, default);
+        await _platform.UpdateMessageAsync(sent, OutgoingMessage.Plain("Crisis alert, acknowledged") with { Tone = tone }, default);
+
+        var content = Assert.Single(_workspace.Messages(sent.Channel.Id)).Content;
+        Assert.Equal(expected, content.Tone);
+        var json = System.Text.Json.JsonSerializer.Serialize(content, WebJson);
+        Assert.Equal(expected is not null, json.Contains($"\"tone\":\"{expected}\"", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -19,6 +19,30 @@ public sealed class SlackRenderingTests
     }
 
     [Fact]
+    public void Render_CrisisTone_UrgentHeaderFirstAndInTheNotificationText()
+    {
+        var message = new OutgoingMessage([new HeadingBlock("Crisis alert: Tuesday Circle"), new ParagraphBlock("Reach out today.")], []) { Tone = MessageTone.Crisis };
+
+        var rendered = SlackMessageRenderer.Render(message);
+
+        Assert.Equal("header", rendered.Blocks[0]!["type"]!.GetValue<string>());
+        Assert.Equal("\U0001F534 URGENT \u2014 CRISIS", rendered.Blocks[0]!["text"]!["text"]!.GetValue<string>());
+        Assert.Equal("Crisis alert: Tuesday Circle", rendered.Blocks[1]!["text"]!["text"]!.GetValue<string>());
+        Assert.StartsWith("\U0001F534 URGENT \u2014 CRISIS", rendered.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_WarningAndNormalTone_WarningHeaderOrNone()
+    {
+        var warning = SlackMessageRenderer.Render(new OutgoingMessage([new HeadingBlock("Fatalistic spiral")], []) { Tone = MessageTone.Warning });
+        var normal = SlackMessageRenderer.Render(new OutgoingMessage([new HeadingBlock("Prompt")], []));
+
+        Assert.Equal("\U0001F7E0 Needs attention", warning.Blocks[0]!["text"]!["text"]!.GetValue<string>());
+        Assert.Single(normal.Blocks);
+        Assert.Equal("Prompt", normal.Text);
+    }
+
+    [Fact]
     public void Sanitize_NothingUsable_FallsBackToStableName()
     {
         var name = SlackChannelNames.Sanitize("日本語 !!!", "g1");

@@ -35,6 +35,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
     private readonly TimeProvider _time;
     private readonly ILogger<PeerEventHandler> _logger;
     private readonly DigestRecorder? _digest;
+    private readonly IAlertService? _alerts;
 
     // DM drafts wait for the author's group choice in memory only: a restart drops them (the author is asked to send again).
     private readonly ConcurrentDictionary<string, ShareDraft> _drafts = new(StringComparer.Ordinal);
@@ -52,7 +53,8 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
         CommandAuthorizer auth,
         TimeProvider time,
         ILogger<PeerEventHandler> logger,
-        DigestRecorder? digest = null)
+        DigestRecorder? digest = null,
+        IAlertService? alerts = null)
     {
         ArgumentNullException.ThrowIfNull(subcommands);
         _subcommands = subcommands.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
@@ -67,6 +69,7 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
         _time = time;
         _logger = logger;
         _digest = digest;
+        _alerts = alerts;
     }
 
     /// <inheritdoc />
@@ -173,6 +176,10 @@ public sealed partial class PeerEventHandler : IPlatformEventHandler
             case ["crisis", "contact", var token]:
                 var contact = await _sharing.CrisisContact.RequestAsync(token, person, cancellationToken).ConfigureAwait(false);
                 return Replies.Text(contact.Succeeded ? contact.Value! : contact.Error!);
+            case ["crisis", "ok" or "reach", var token] when _alerts is not null:
+                var answer = await _alerts.RecordAuthorAnswerAsync(token, person.Id, parts[1] == "reach" ? CrisisAnswer.ReachOut : CrisisAnswer.OkForNow, cancellationToken)
+                    .ConfigureAwait(false);
+                return Replies.Text(answer.Succeeded ? answer.Value! : answer.Error!);
             case ["forget", "confirm"]:
                 return await RunAsync(_subcommands["forget-me"], context, ["confirm"], cancellationToken).ConfigureAwait(false);
             case ["share", var token, var choice]:

@@ -16,6 +16,12 @@ public sealed record OutgoingMessage(
     IReadOnlyList<MessageButton> Buttons,
     string? IdempotencyKey = null)
 {
+    /// <summary>
+    /// How urgent the message is, so a crisis alert cannot be mistaken for anything else: adapters mark it their own
+    /// way (a leading line on Discord, a header on Slack, a coloured card in the sandbox). Normal adds nothing.
+    /// </summary>
+    public MessageTone Tone { get; init; } = MessageTone.Normal;
+
     /// <summary>A message of one plain paragraph.</summary>
     public static OutgoingMessage Plain(string text, string? idempotencyKey = null) =>
         new([new ParagraphBlock([new TextSpan(text)])], [], idempotencyKey);
@@ -29,6 +35,19 @@ public sealed record OutgoingMessage(
 /// <param name="Png">The PNG bytes.</param>
 /// <param name="AltText">What it shows, in words, for people who cannot see it (the platform's alt text or description).</param>
 public sealed record MessageImage(string FileName, ReadOnlyMemory<byte> Png, string AltText);
+
+/// <summary>How urgent a message is; see <see cref="OutgoingMessage.Tone"/>.</summary>
+public enum MessageTone
+{
+    /// <summary>An ordinary message.</summary>
+    Normal,
+
+    /// <summary>Needs a facilitator's attention (a fatalistic spiral).</summary>
+    Warning,
+
+    /// <summary>Someone may be in crisis: act now.</summary>
+    Crisis,
+}
 
 /// <summary>A block of a rich message.</summary>
 public abstract record MessageBlock

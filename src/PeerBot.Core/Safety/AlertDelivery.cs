@@ -1,9 +1,12 @@
+using System.Security.Cryptography;
+using Humanizer;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Groups;
 using PeerBot.Core.People;
 using PeerBot.Core.Platform;
+using PeerBot.Core.Sharing;
 
 namespace PeerBot.Core.Safety;
 
@@ -129,7 +132,7 @@ public sealed partial class AlertDelivery : IDisposable
             if (i == psychologistsFirst && alert.Kind == AlertKind.Crisis)
             {
                 // The professional hears first; then the person in crisis gets resources at once, before the rest.
-                (alert, var replied) = await ReplyToAuthorAsync(alert, platform, cancellationToken).ConfigureAwait(false);
+                (alert, var replied) = await ReplyToAuthorAsync(alert, group, platform, cancellationToken).ConfigureAwait(false);
                 complete &= replied;
             }
 
@@ -139,7 +142,7 @@ public sealed partial class AlertDelivery : IDisposable
 
         if (alert.Kind == AlertKind.Crisis && psychologistsFirst == recipients.Count)
         {
-            (alert, var replied) = await ReplyToAuthorAsync(alert, platform, cancellationToken).ConfigureAwait(false);
+            (alert, var replied) = await ReplyToAuthorAsync(alert, group, platform, cancellationToken).ConfigureAwait(false);
             complete &= replied;
         }
 
@@ -235,11 +238,31 @@ public sealed partial class AlertDelivery : IDisposable
 
         var alerts = await _store.ListAsync(groupIds, includeResolved: true, cancellationToken).ConfigureAwait(false);
         var count = 0;
-        foreach (var alert in alerts.Where(a => a.ExcerptsPurgedAt is null && MayHoldWordsOf(a, authorKeys)))
+        foreach (var alert in alerts)
         {
-            var purged = await ChangeAsync(alert, a => a.ExcerptsPurgedAt is null ? a.Purged(now) : a, cancellationToken).ConfigureAwait(false);
-            count++;
-            await ShowPurgeAsync(purged, cancellationToken).ConfigureAwait(false);
+            var purge = alert.ExcerptsPurgedAt is null && MayHoldWordsOf(alert, authorKeys);
+
+            // Their answer to "may someone reach out?" is theirs too, and goes with their flags.
+            var answer = IsAbout(alert, authorKeys) && (alert.AuthorAnswerToken is not null || alert.AuthorAnswer is not null);
+            if (!purge && !answer)
+            {
+                continue;
+            }
+
+            var changed = await ChangeAsync(alert, a =>
+            {
+                var b = purge && a.ExcerptsPurgedAt is null ? a.Purged(now) : a;
+                return answer ? b.WithoutAuthorAnswer() : b;
+            }, cancellationToken).ConfigureAwait(false);
+            if (purge)
+            {
+                count++;
+                await ShowPurgeAsync(changed, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await RefreshAsync(changed, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return count;
@@ -260,8 +283,10 @@ public sealed partial class AlertDelivery : IDisposable
     }
 
     private static bool MayHoldWordsOf(AlertRecord alert, IReadOnlyCollection<string> authorKeys) =>
-        alert.Kind == AlertKind.Spiral
-        || authorKeys.Contains(alert.AuthorPersonId ?? "", StringComparer.OrdinalIgnoreCase)
+        alert.Kind == AlertKind.Spiral || IsAbout(alert, authorKeys);
+
+    private static bool IsAbout(AlertRecord alert, IReadOnlyCollection<string> authorKeys) =>
+        authorKeys.Contains(alert.AuthorPersonId ?? "", StringComparer.OrdinalIgnoreCase)
         || authorKeys.Contains(alert.AuthorKey ?? "", StringComparer.Ordinal);
 
     private async Task<bool> RefreshOneAsync(AlertRecord alert, GroupInfo? group, DeliveredAlertMessage delivered, CancellationToken cancellationToken)
@@ -274,7 +299,7 @@ public sealed partial class AlertDelivery : IDisposable
 
         try
         {
-            var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert), personName: PersonName);
+            var content = AlertMessageBuilder.Build(alert, group, AuthorName(alert), personName: PersonName, crisisResources: _options.CrisisMessage);
             await platform.UpdateMessageAsync(delivered.Message, content, cancellationToken).ConfigureAwait(false);
             return true;
         }
@@ -342,7 +367,7 @@ public sealed partial class AlertDelivery : IDisposable
 
         try
         {
-            var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}", PersonName);
+            var message = AlertMessageBuilder.Build(alert, group, AuthorName(alert), $"alert-{alert.Id}-{personId}", PersonName, _options.CrisisMessage);
             var sentWith = alert.Status;
             var sent = await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
             var delivered = new DeliveredAlertMessage(personId, sent);
@@ -363,7 +388,7 @@ public sealed partial class AlertDelivery : IDisposable
         }
     }
 
-    private async Task<(AlertRecord Alert, bool Sent)> ReplyToAuthorAsync(AlertRecord alert, IChatPlatform platform, CancellationToken cancellationToken)
+    private async Task<(AlertRecord Alert, bool Sent)> ReplyToAuthorAsync(AlertRecord alert, GroupInfo group, IChatPlatform platform, CancellationToken cancellationToken)
     {
         if (alert.AuthorReplied || alert.AuthorPersonId is null)
         {
@@ -380,9 +405,17 @@ public sealed partial class AlertDelivery : IDisposable
 
         try
         {
-            await platform.SendDirectMessageAsync(userId, OutgoingMessage.Plain(_options.CrisisMessage, $"crisis-reply-{alert.Id}"), cancellationToken)
-                .ConfigureAwait(false);
+            // The token is stored before the reply is sent, so a retried send carries the same buttons.
+            alert = await ChangeAsync(alert, a => a.AuthorAnswerToken is null ? a with { AuthorAnswerToken = NewToken() } : a, cancellationToken).ConfigureAwait(false);
+            await platform.SendDirectMessageAsync(userId, AuthorReply(alert, group), cancellationToken).ConfigureAwait(false);
             alert = await ChangeAsync(alert, a => a with { AuthorReplied = true }, cancellationToken).ConfigureAwait(false);
+
+            // The psychologist heard first, before the author was asked: their copy now says the author knows and was asked.
+            if (alert.DeliveredTo.Count > 0)
+            {
+                await RefreshAsync(alert, cancellationToken).ConfigureAwait(false);
+            }
+
             return (alert, true);
         }
         catch (PlatformException ex)
@@ -391,6 +424,65 @@ public sealed partial class AlertDelivery : IDisposable
             return (alert, false);
         }
     }
+
+    /// <summary>The action id of the author's "I'm OK for now" button.</summary>
+    public static string OkForNowAction(string token) => "crisis:ok:" + token;
+
+    /// <summary>The action id of the author's "Please reach out" button.</summary>
+    public static string ReachOutAction(string token) => "crisis:reach:" + token;
+
+    // The resources, then honestly who was told, and a choice: the person in crisis is not left wondering whether anyone knows.
+    private OutgoingMessage AuthorReply(AlertRecord alert, GroupInfo group)
+    {
+        var told = Recipients(alert, group);
+        var psychologists = told.Where(IsPsychologist).ToList();
+        var reached = alert.DeliveredTo.Any(d => psychologists.Contains(d.PersonId, StringComparer.OrdinalIgnoreCase))
+            || (psychologists.Count == 0 && alert.DeliveredTo.Count > 0);
+        var verb = reached ? "I've also let" : "I'm also letting";
+        string who;
+        if (psychologists.Count > 0)
+        {
+            var names = psychologists.Select(DisplayName).Humanize();
+            var others = told.Count > psychologists.Count ? " Your group's facilitators know too." : "";
+            who = $"{verb} {(psychologists.Count == 1 ? "your group's psychologist" : "the program's psychologists")}, {names}, know privately, so they can check on you.{others}";
+        }
+        else
+        {
+            who = $"{verb} your group's facilitators, {told.Select(DisplayName).Humanize()}, know privately, so they can check on you.";
+        }
+
+        return new OutgoingMessage(
+            [
+                new ParagraphBlock(_options.CrisisMessage),
+                new ParagraphBlock(who + " Nobody else in the group was told."),
+                new ParagraphBlock("Would you like someone to reach out to you? There's no wrong answer, and you can change it later."),
+            ],
+            [
+                new MessageButton("I'm OK for now", OkForNowAction(alert.AuthorAnswerToken!)),
+                new MessageButton("Please reach out", ReachOutAction(alert.AuthorAnswerToken!), ButtonStyle.Primary),
+            ],
+            $"crisis-reply-{alert.Id}");
+    }
+
+    /// <summary>
+    /// Who the author of a crisis alert was told knows: the psychologists it went to, or the group's facilitators when
+    /// there are none; for the answers to their buttons.
+    /// </summary>
+    public string ContactNames(AlertRecord alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        var group = _groups.Find(alert.GroupId);
+        if (group is null)
+        {
+            return "your group's psychologist";
+        }
+
+        var told = Recipients(alert, group);
+        var psychologists = told.Where(IsPsychologist).ToList();
+        return (psychologists.Count > 0 ? psychologists : told).Select(DisplayName).Humanize();
+    }
+
+    private static string NewToken() => AuthorHandles.Base64Url(RandomNumberGenerator.GetBytes(18));
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert {AlertId}: group {GroupId} or its platform is not available; delivery will be retried.")]
     private partial void LogNoRoute(string alertId, string groupId);

@@ -21,21 +21,41 @@ public static class AlertMessageBuilder
     /// <param name="personName">
     /// The display name of a person id (who acknowledged or resolved it); null, or a null answer, shows the id.
     /// </param>
+    /// <param name="crisisResources">For a crisis alert: the resources its author was sent, shown so facilitators know what they have.</param>
     public static OutgoingMessage Build(
-        AlertRecord alert, GroupInfo? group, string? authorName, string? idempotencyKey = null, Func<string, string?>? personName = null)
+        AlertRecord alert, GroupInfo? group, string? authorName, string? idempotencyKey = null, Func<string, string?>? personName = null, string? crisisResources = null)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var groupName = group?.Name ?? alert.GroupId;
         var when = FormatTime(alert.RaisedAt, group?.TimeZone);
         var blocks = new List<MessageBlock>();
+        var tone = MessageTone.Normal;
         if (alert.Kind == AlertKind.Crisis)
         {
+            // "Crisis" is the first word a facilitator reads, in the notification too; what to do comes before the details.
+            tone = MessageTone.Crisis;
             blocks.Add(new HeadingBlock($"Crisis alert: {groupName}"));
             var who = alert.AuthorAnonymous ? "An anonymous member" : authorName ?? "A member";
-            var followUp = alert.AuthorAnonymous
-                ? "They were sent crisis resources privately and offered a way to let you contact them; their identity stays hidden unless they choose otherwise."
-                : "They were sent crisis resources privately. Please reach out to them directly now.";
-            blocks.Add(new ParagraphBlock($"{who} wrote something that may mean they are in crisis ({when}). {followUp}"));
+            blocks.Add(new ParagraphBlock($"{who} wrote something that may mean they are in crisis ({when})."));
+            if (AnswerLine(alert, group?.TimeZone) is { } answer)
+            {
+                blocks.Add(answer);
+            }
+            blocks.Add(new ParagraphBlock([new TextSpan("What to do now", SpanStyle.Bold)]));
+            var reach = alert.AuthorAnonymous
+                ? "You can't reach them directly: they were offered a button to let the psychologist contact them, which tells you who they are only if they press it."
+                : $"Reach out to {(authorName ?? "them")} privately today, even briefly.";
+            blocks.Add(new ListBlock(
+            [
+                [new TextSpan(reach)],
+                [new TextSpan("If they may be in immediate danger, follow your program's emergency procedure now.")],
+                [new TextSpan("Acknowledge this alert so the other facilitators know someone is on it.")],
+            ]));
+            if (!string.IsNullOrWhiteSpace(crisisResources))
+            {
+                blocks.Add(new ParagraphBlock([new TextSpan("Resources they were sent privately", SpanStyle.Bold)]));
+                blocks.Add(new QuoteBlock(crisisResources));
+            }
         }
         else if (alert.Kind == AlertKind.Coping)
         {
@@ -46,6 +66,7 @@ public static class AlertMessageBuilder
         }
         else
         {
+            tone = MessageTone.Warning;
             blocks.Add(new HeadingBlock($"Fatalistic spiral: {groupName}"));
             blocks.Add(new ParagraphBlock(string.Create(
                 CultureInfo.InvariantCulture,
@@ -90,7 +111,32 @@ public static class AlertMessageBuilder
             : alert.Status == AlertStatus.Acknowledged
                 ? [new MessageButton("Resolve", ResolveAction(alert.Id))]
                 : [new MessageButton("Acknowledge", AckAction(alert.Id), ButtonStyle.Primary), new MessageButton("Resolve", ResolveAction(alert.Id))];
-        return new OutgoingMessage(blocks, buttons, idempotencyKey);
+        return new OutgoingMessage(blocks, buttons, idempotencyKey) { Tone = tone };
+    }
+
+    /// <summary>
+    /// What the named author answered when asked whether they would like someone to reach out, as a line for facilitators;
+    /// null when they were not asked.
+    /// </summary>
+    public static ParagraphBlock? AnswerLine(AlertSummary alert, string? timeZone)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return AnswerLine(alert.AuthorAsked, alert.AuthorAnswer, alert.AuthorAnsweredAt, timeZone);
+    }
+
+    private static ParagraphBlock? AnswerLine(AlertRecord alert, string? timeZone) =>
+        AnswerLine(alert.AuthorAsked, alert.AuthorAnswer, alert.AuthorAnsweredAt, timeZone);
+
+    private static ParagraphBlock? AnswerLine(bool asked, CrisisAnswer? answer, DateTimeOffset? at, string? timeZone)
+    {
+        var when = at is { } time ? $" ({FormatTime(time, timeZone)})" : "";
+        return answer switch
+        {
+            CrisisAnswer.ReachOut => new ParagraphBlock([new TextSpan("They asked you to reach out: \u201cPlease reach out\u201d", SpanStyle.Bold), new TextSpan(when + ".")]),
+            CrisisAnswer.OkForNow => new ParagraphBlock([new TextSpan("They answered \u201cI'm OK for now\u201d", SpanStyle.Bold), new TextSpan(when + ". A gentle check-in is still worth it.")]),
+            _ when asked => new ParagraphBlock([new TextSpan("They were told you know and asked whether they'd like someone to reach out; no answer yet.", SpanStyle.Italic)]),
+            _ => null,
+        };
     }
 
     private static string Describe(AlertRecord alert, Func<string, string?>? personName)

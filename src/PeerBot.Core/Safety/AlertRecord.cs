@@ -65,6 +65,18 @@ public sealed record AlertRecord
     /// <summary>True once the crisis resources reply reached the author (or none was due).</summary>
     public bool AuthorReplied { get; init; }
 
+    /// <summary>
+    /// For a crisis from a named member: the random token of the "I'm OK for now" and "Please reach out" buttons in their
+    /// private reply (it names nobody and cannot be guessed). Null before the reply, and after forget-me.
+    /// </summary>
+    public string? AuthorAnswerToken { get; init; }
+
+    /// <summary>What the author answered with those buttons, if they have.</summary>
+    public CrisisAnswer? AuthorAnswer { get; init; }
+
+    /// <summary>When they answered.</summary>
+    public DateTimeOffset? AuthorAnsweredAt { get; init; }
+
     /// <summary>True once every reachable recipient has it; until then delivery is retried.</summary>
     public bool Delivered { get; init; }
 
@@ -97,7 +109,18 @@ public sealed record AlertRecord
 
     /// <summary>The facilitators' view.</summary>
     public AlertSummary ToSummary() =>
-        new(Id, GroupId, Kind, Status, RaisedAt, MessageCount, PeopleCount, Excerpts, Reasons, SuggestedPrompt);
+        new(Id, GroupId, Kind, Status, RaisedAt, MessageCount, PeopleCount, Excerpts, Reasons, SuggestedPrompt)
+        {
+            AuthorAsked = AuthorAsked,
+            AuthorAnswer = AuthorAnswer,
+            AuthorAnsweredAt = AuthorAnsweredAt,
+        };
+
+    /// <summary>True once the named author of a crisis message was asked whether they would like someone to reach out.</summary>
+    public bool AuthorAsked => AuthorReplied && AuthorAnswerToken is not null;
+
+    /// <summary>The record without the author's answer and its buttons' token (forget-me).</summary>
+    public AlertRecord WithoutAuthorAnswer() => this with { AuthorAnswerToken = null, AuthorAnswer = null, AuthorAnsweredAt = null };
 
     /// <summary>The record with excerpts removed and reasons cut to their categories (no quoted words left).</summary>
     public AlertRecord Purged(DateTimeOffset now) => this with
@@ -131,6 +154,9 @@ public interface IAlertStore
 
     /// <summary>Replaces a stored alert.</summary>
     Task UpdateAsync(AlertRecord alert, CancellationToken cancellationToken);
+
+    /// <summary>The alert whose author's answer buttons carry this token (<see cref="AlertRecord.AuthorAnswerToken"/>), or null.</summary>
+    Task<AlertRecord?> FindByAuthorAnswerTokenAsync(string token, CancellationToken cancellationToken);
 
     /// <summary>Alerts whose delivery is not complete, crisis first, oldest first.</summary>
     Task<IReadOnlyList<AlertRecord>> ListUndeliveredAsync(CancellationToken cancellationToken);
@@ -198,6 +224,16 @@ public sealed class InMemoryAlertStore : IAlertStore
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<AlertRecord?> FindByAuthorAnswerTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        lock (_lock)
+        {
+            return Task.FromResult(_alerts.Values.FirstOrDefault(a => a.AuthorAnswerToken is not null && string.Equals(a.AuthorAnswerToken, token, StringComparison.Ordinal)));
+        }
     }
 
     /// <inheritdoc />

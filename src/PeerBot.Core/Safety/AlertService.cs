@@ -121,6 +121,58 @@ public sealed partial class AlertService : IAlertService
         return OperationResult<AlertSummary>.Success(alert.ToSummary());
     }
 
+    /// <inheritdoc />
+    public async Task<OperationResult<string>> RecordAuthorAnswerAsync(string token, string presserPersonId, CrisisAnswer answer, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(presserPersonId);
+        var alert = string.IsNullOrWhiteSpace(token) ? null : await _store.FindByAuthorAnswerTokenAsync(token, cancellationToken).ConfigureAwait(false);
+
+        // Someone else's buttons answer exactly as a forgotten or unknown token does: nothing tells whose they are.
+        if (alert is null || alert.Kind != AlertKind.Crisis || !string.Equals(alert.AuthorPersonId, presserPersonId, StringComparison.OrdinalIgnoreCase))
+        {
+            return OperationResult<string>.Failure(
+                "That button has expired. If you'd like someone to reach out, message your group's psychologist or facilitator directly, or call or text 988 any time.");
+        }
+
+        var names = _delivery.ContactNames(alert);
+        if (alert.Status == AlertStatus.Resolved)
+        {
+            var by = alert.ResolvedBy is null ? names : _delivery.DisplayName(alert.ResolvedBy);
+            return OperationResult<string>.Success(
+                $"Thank you for answering. {by} already followed up on this, so nothing new was sent. If you'd like to talk, message {by} directly any time, or call or text 988.");
+        }
+
+        if (alert.AuthorAnswer == answer)
+        {
+            return OperationResult<string>.Success(answer == CrisisAnswer.ReachOut
+                ? $"You already asked, and {names} know. They'll reach out to you privately. If you're in danger right now, call 911 or go to the nearest emergency department."
+                : $"You already let us know you're OK for now. If that changes, press \u201cPlease reach out\u201d or message {names} directly, any time.");
+        }
+
+        var now = _time.GetUtcNow();
+        var recorded = false;
+        alert = await _delivery.ChangeAsync(alert, a =>
+        {
+            // A facilitator may resolve it between the read above and this write; the resolution stands.
+            recorded = a.Status != AlertStatus.Resolved && a.AuthorAnswerToken is not null;
+            return recorded ? a with { AuthorAnswer = answer, AuthorAnsweredAt = now } : a;
+        }, cancellationToken).ConfigureAwait(false);
+        if (!recorded)
+        {
+            return OperationResult<string>.Success(
+                $"Thank you for answering. If you'd like to talk, message {names} directly any time, or call or text 988.");
+        }
+
+        LogAnswered(alert.Id, answer);
+        await _delivery.RefreshAsync(alert, cancellationToken).ConfigureAwait(false);
+        return OperationResult<string>.Success(answer == CrisisAnswer.ReachOut
+            ? $"Thank you for telling us. {names} will reach out to you privately soon. If you're in danger right now, call 911 or go to the nearest emergency department."
+            : $"Thanks for letting us know. {names} may still check in gently. If that changes, press \u201cPlease reach out\u201d above or message them directly, any time.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId}: its author answered {Answer}.")]
+    private partial void LogAnswered(string alertId, CrisisAnswer answer);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} is now {Status} by {PersonId}.")]
     private partial void LogChanged(string alertId, AlertStatus status, string personId);
 }

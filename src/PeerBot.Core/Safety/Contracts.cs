@@ -80,6 +80,19 @@ public enum AlertStatus
     Resolved,
 }
 
+/// <summary>
+/// What the named author of a crisis message answered when told their group's psychologist (or facilitators) had been
+/// let know.
+/// </summary>
+public enum CrisisAnswer
+{
+    /// <summary>"I'm OK for now".</summary>
+    OkForNow,
+
+    /// <summary>"Please reach out".</summary>
+    ReachOut,
+}
+
 /// <summary>What observing one message led to.</summary>
 /// <param name="Assessment">The classification.</param>
 /// <param name="Alert">The alert raised at this message, if any: crisis first, then spiral, then coping.</param>
@@ -106,7 +119,17 @@ public sealed record AlertSummary(
     int PeopleCount,
     IReadOnlyList<string> Excerpts,
     IReadOnlyList<string> Reasons,
-    string? SuggestedPrompt);
+    string? SuggestedPrompt)
+{
+    /// <summary>For a crisis from a named member: true once they were asked whether they would like someone to reach out.</summary>
+    public bool AuthorAsked { get; init; }
+
+    /// <summary>What they answered, if they have.</summary>
+    public CrisisAnswer? AuthorAnswer { get; init; }
+
+    /// <summary>When they answered.</summary>
+    public DateTimeOffset? AuthorAnsweredAt { get; init; }
+}
 
 /// <summary>
 /// The live safety path: classify, track spirals per group, record alerts and deliver them privately
@@ -166,4 +189,15 @@ public interface IAlertService
 
     /// <summary>Resolves an alert with an optional note.</summary>
     Task<OperationResult<AlertSummary>> ResolveAsync(string alertId, string actorPersonId, string? note, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The named author of a crisis message pressed "I'm OK for now" or "Please reach out" in their private reply:
+    /// records it on the alert and shows it on the alert messages. Only the author's own press of their own buttons
+    /// counts. Returns what to tell them.
+    /// </summary>
+    /// <param name="token">The random token of their buttons.</param>
+    /// <param name="presserPersonId">Who pressed.</param>
+    /// <param name="answer">What they pressed.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    Task<OperationResult<string>> RecordAuthorAnswerAsync(string token, string presserPersonId, CrisisAnswer answer, CancellationToken cancellationToken);
 }

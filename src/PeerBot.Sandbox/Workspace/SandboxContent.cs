@@ -6,9 +6,10 @@ namespace PeerBot.Sandbox.Workspace;
 
 /// <summary>
 /// A message's content as the page renders it: typed blocks of literal text (the page writes text, never
-/// markup, so nothing in a message can inject HTML) and buttons.
+/// markup, so nothing in a message can inject HTML) and buttons. <see cref="Tone"/> is <c>warning</c> or <c>crisis</c> for
+/// an urgent message (the page shows it as a coloured card with a leading label), null for an ordinary one.
 /// </summary>
-public sealed record SandboxContent(IReadOnlyList<SandboxBlock> Blocks, IReadOnlyList<SandboxButton> Buttons)
+public sealed record SandboxContent(IReadOnlyList<SandboxBlock> Blocks, IReadOnlyList<SandboxButton> Buttons, string? Tone = null)
 {
     /// <summary>Images shown under the text (a digest's charts); null or empty for none.</summary>
     public IReadOnlyList<SandboxImage>? Images { get; init; }
@@ -33,7 +34,13 @@ public sealed record SandboxContent(IReadOnlyList<SandboxBlock> Blocks, IReadOnl
             ButtonStyle.Danger => "danger",
             _ => "secondary",
         })).ToList();
-        return new SandboxContent(blocks, buttons);
+        var tone = message.Tone switch
+        {
+            MessageTone.Crisis => "crisis",
+            MessageTone.Warning => "warning",
+            _ => null,
+        };
+        return new SandboxContent(blocks, buttons, tone);
     }
 
     /// <summary>Maps Core's neutral message and its images (PNG, carried as data URLs the page shows as they are).</summary>

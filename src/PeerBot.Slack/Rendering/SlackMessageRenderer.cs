@@ -24,6 +24,13 @@ public static class SlackMessageRenderer
     {
         ArgumentNullException.ThrowIfNull(message);
         var blocks = new JsonArray();
+        if (ToneHeader(message.Tone) is { } header)
+        {
+            // The tone leads as a header of its own, and starts the notification text, so a crisis reads as one before
+            // anything else.
+            blocks.Add(new JsonObject { ["type"] = "header", ["text"] = PlainText(header) });
+        }
+
         foreach (var block in message.Blocks)
         {
             foreach (var rendered in RenderBlock(block))
@@ -58,9 +65,18 @@ public static class SlackMessageRenderer
             blocks.Add(new JsonObject { ["type"] = "actions", ["elements"] = elements });
         }
 
-        var fallback = SlackText.Escape(SlackText.Truncate(message.ToPlainText(), MaxFallback));
+        var plain = ToneHeader(message.Tone) is { } lead ? lead + "\n\n" + message.ToPlainText() : message.ToPlainText();
+        var fallback = SlackText.Escape(SlackText.Truncate(plain, MaxFallback));
         return new SlackRenderedMessage(fallback, blocks);
     }
+
+    /// <summary>The header that marks a message's tone, or null for an ordinary message.</summary>
+    public static string? ToneHeader(MessageTone tone) => tone switch
+    {
+        MessageTone.Crisis => "\U0001F534 URGENT \u2014 CRISIS",
+        MessageTone.Warning => "\U0001F7E0 Needs attention",
+        _ => null,
+    };
 
     /// <summary>Renders spans as mrkdwn: escaped text, emphasis markers outside any edge whitespace.</summary>
     public static string RenderSpans(IEnumerable<TextSpan> spans)

@@ -31,6 +31,7 @@ public sealed class LiteDbAlertStore : IAlertStore
             collection.EnsureIndex("delivered");
             collection.EnsureIndex("raisedAt");
             collection.EnsureIndex("purgeShown");
+            collection.EnsureIndex("authorAnswerToken");
 
             // Alerts purged before the delivered messages were edited too have no purgeShown field: mark them as not
             // shown, so their messages lose the excerpts as well.
@@ -64,6 +65,17 @@ public sealed class LiteDbAlertStore : IAlertStore
     {
         ArgumentNullException.ThrowIfNull(alertId);
         var document = _alerts.FindById(Key(alertId));
+        return Task.FromResult(document is null ? null : FromDocument(document));
+    }
+
+    /// <inheritdoc />
+    public Task<AlertRecord?> FindByAuthorAnswerTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        // The database's collation ignores case; a token matches exactly or not at all.
+        var document = token.Length == 0
+            ? null
+            : _alerts.Find(Query.EQ("authorAnswerToken", token)).FirstOrDefault(d => string.Equals(NullableString(d["authorAnswerToken"]), token, StringComparison.Ordinal));
         return Task.FromResult(document is null ? null : FromDocument(document));
     }
 
@@ -165,6 +177,9 @@ public sealed class LiteDbAlertStore : IAlertStore
             ["messageId"] = d.Message.Id,
         })),
         ["authorReplied"] = a.AuthorReplied,
+        ["authorAnswerToken"] = a.AuthorAnswerToken,
+        ["authorAnswer"] = a.AuthorAnswer?.ToString(),
+        ["authorAnsweredAt"] = Ticks(a.AuthorAnsweredAt),
         ["delivered"] = a.Delivered,
         ["deliveryAttempts"] = a.DeliveryAttempts,
         ["acknowledgedBy"] = a.AcknowledgedBy,
@@ -197,6 +212,11 @@ public sealed class LiteDbAlertStore : IAlertStore
             m["personId"].AsString,
             new MessageRef(new ChannelRef(Enum.Parse<PlatformKind>(m["platform"].AsString), m["channelId"].AsString), m["messageId"].AsString))).ToList(),
         AuthorReplied = d["authorReplied"].AsBoolean,
+
+        // Absent from alerts written before authors were asked: a missing field reads as null.
+        AuthorAnswerToken = NullableString(d["authorAnswerToken"]),
+        AuthorAnswer = NullableString(d["authorAnswer"]) is { } answer ? Enum.Parse<CrisisAnswer>(answer) : null,
+        AuthorAnsweredAt = Time(d["authorAnsweredAt"]),
         Delivered = d["delivered"].AsBoolean,
         DeliveryAttempts = d["deliveryAttempts"].AsInt32,
         AcknowledgedBy = NullableString(d["acknowledgedBy"]),

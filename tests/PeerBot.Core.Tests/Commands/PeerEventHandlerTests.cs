@@ -358,7 +358,7 @@ public sealed class PeerEventHandlerTests : IDisposable
         var response = await _world.CommandAsync(W.LeeUser, "flags");
         var reply = Text(response);
 
-        Assert.StartsWith("3 open flags, the oldest 2 hours ago; 1 acknowledged and not yet resolved.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Crisis: 1 crisis flag, reach out today. 3 open flags, the oldest 2 hours ago; 1 acknowledged and not yet resolved.", reply, StringComparison.Ordinal);
         Assert.Contains("A1 Tuesday Circle, a spiral: 4 messages from 3 people, 2 hours ago", reply, StringComparison.Ordinal);
         Assert.Contains("futility", reply, StringComparison.Ordinal);
         Assert.DoesNotContain("B1", reply, StringComparison.Ordinal);
@@ -379,7 +379,7 @@ public sealed class PeerEventHandlerTests : IDisposable
         var response = await _world.CommandAsync(W.LeeUser, "flags");
         var reply = Text(response);
 
-        Assert.StartsWith("4 open flags, the oldest 2 days ago; 1 acknowledged and not yet resolved.", reply, StringComparison.Ordinal);
+        Assert.StartsWith("Crisis: 1 crisis flag, reach out today. 4 open flags, the oldest 2 days ago; 1 acknowledged and not yet resolved.", reply, StringComparison.Ordinal);
         Assert.Contains("C1 Tuesday Circle, Coping: a quiet note, a member described coping that may be harming them, 2 days ago", reply, StringComparison.Ordinal);
         Assert.Contains("coping, alcohol", reply, StringComparison.Ordinal);
         Assert.Contains("> need three glasses of wine to fall asleep", reply, StringComparison.Ordinal);
@@ -389,6 +389,70 @@ public sealed class PeerEventHandlerTests : IDisposable
         Assert.All(order, i => Assert.True(i >= 0));
         Assert.Equal(order.Order().ToList(), order);
         Assert.Contains("ack:C1", response.Reply!.Buttons.Select(b => b.ActionId));
+    }
+
+    [Fact]
+    public async Task Flags_CrisisAmongOthers_NamedFirstListedFirstMarkedAndCrisisTone()
+    {
+        var now = _world.Time.GetUtcNow();
+        _world.Alerts.Add(new AlertSummary("C1", W.Tuesday, AlertKind.Coping, AlertStatus.Open, now - TimeSpan.FromDays(2), 1, 1, ["ex"], ["coping"], null));
+        AddAlerts();
+
+        var response = await _world.CommandAsync(W.LeeUser, "flags");
+
+        Assert.Equal(MessageTone.Crisis, response.Reply!.Tone);
+        var heading = Assert.IsType<HeadingBlock>(response.Reply.Blocks[0]);
+        Assert.StartsWith("Crisis: 1 crisis flag", heading.Text, StringComparison.Ordinal);
+        var first = Assert.IsType<ParagraphBlock>(response.Reply.Blocks[1]);
+        Assert.Equal(new TextSpan("CRISIS ", SpanStyle.Bold), first.Spans[0]);
+        Assert.Equal("A2", first.Spans[1].Text);
+        Assert.Contains("reach out privately today", first.ToPlainText(), StringComparison.Ordinal);
+        Assert.Contains("emergency procedure", first.ToPlainText(), StringComparison.Ordinal);
+
+        // Only the crisis is marked.
+        Assert.Single(response.Reply.Blocks.OfType<ParagraphBlock>(), p => p.ToPlainText().StartsWith("CRISIS", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(CrisisAnswer.ReachOut, "They asked you to reach out")]
+    [InlineData(CrisisAnswer.OkForNow, "They answered \u201cI'm OK for now\u201d")]
+    [InlineData(null, "no answer yet")]
+    public async Task Flags_CrisisAuthorAnswered_ShowsTheAnswer(CrisisAnswer? answer, string expected)
+    {
+        var now = _world.Time.GetUtcNow();
+        _world.Alerts.Add(new AlertSummary("A2", W.Tuesday, AlertKind.Crisis, AlertStatus.Open, now - TimeSpan.FromMinutes(30), 1, 1, ["ex"], ["crisis"], null)
+        {
+            AuthorAsked = true,
+            AuthorAnswer = answer,
+            AuthorAnsweredAt = answer is null ? null : now - TimeSpan.FromMinutes(10),
+        });
+
+        var reply = Text(await _world.CommandAsync(W.LeeUser, "flags"));
+
+        Assert.Contains(expected, reply, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("crisis:reach:tok123", CrisisAnswer.ReachOut)]
+    [InlineData("crisis:ok:tok123", CrisisAnswer.OkForNow)]
+    public async Task HandleButtonAsync_CrisisAnswer_RecordedForThePresser(string action, CrisisAnswer expected)
+    {
+        var reply = Text(await _world.PressAsync(W.AnaUser, action));
+
+        Assert.Equal(("tok123", W.Ana, expected), Assert.Single(_world.Alerts.Answers));
+        Assert.Equal($"answered {expected}", reply);
+    }
+
+    [Fact]
+    public async Task Flags_SpiralsOnly_WarningToneNoCrisisWords()
+    {
+        var now = _world.Time.GetUtcNow();
+        _world.Alerts.Add(new AlertSummary("A1", W.Tuesday, AlertKind.Spiral, AlertStatus.Open, now - TimeSpan.FromHours(2), 4, 3, ["ex"], ["futility"], null));
+
+        var response = await _world.CommandAsync(W.LeeUser, "flags");
+
+        Assert.Equal(MessageTone.Warning, response.Reply!.Tone);
+        Assert.DoesNotContain("risis", Text(response), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -185,6 +185,8 @@ public sealed class SafetyBackgroundFaultTests
 
         public Task UpdateAsync(AlertRecord alert, CancellationToken cancellationToken) => inner.UpdateAsync(alert, cancellationToken);
 
+        public Task<AlertRecord?> FindByAuthorAnswerTokenAsync(string token, CancellationToken cancellationToken) => inner.FindByAuthorAnswerTokenAsync(token, cancellationToken);
+
         public Task<IReadOnlyList<AlertRecord>> ListUndeliveredAsync(CancellationToken cancellationToken)
         {
             if (FailListUndelivered is { } failure)

@@ -360,7 +360,7 @@ public sealed class SlackHostFaultTests : IAsyncLifetime
 
     private int Prompts() => GroupMessages.Count(m => m.User == SlackEmulator.BotUserId && m.Text.StartsWith("This week's prompt", StringComparison.Ordinal));
 
-    private int Alerts(string facilitator) => _slack.DirectMessagesTo(facilitator).Count(m => m.Text.StartsWith("Fatalistic spiral", StringComparison.Ordinal));
+    private int Alerts(string facilitator) => _slack.DirectMessagesTo(facilitator).Count(m => m.Text.StartsWith("\U0001F7E0 Needs attention\n\nFatalistic spiral", StringComparison.Ordinal));
 
     /// <summary>Lets everything in flight land, then checks each thing arrived exactly once.</summary>
     private async Task AssertEverythingArrivedOnceAsync()
@@ -386,7 +386,7 @@ public sealed class SlackHostFaultTests : IAsyncLifetime
         Assert.True(
             Alerts(Lee) == _spirals && Alerts(Kim) == _spirals,
             $"{_spirals} spirals, alerts to Lee {Alerts(Lee)}, to Kim {Alerts(Kim)}:{Environment.NewLine}"
-                + string.Join(Environment.NewLine, _slack.DirectMessagesTo(Lee).Where(m => m.Text.StartsWith("Fatalistic spiral", StringComparison.Ordinal)).Select(m => m.Text.ReplaceLineEndings(" / "))));
+                + string.Join(Environment.NewLine, _slack.DirectMessagesTo(Lee).Where(m => m.Text.StartsWith("\U0001F7E0 Needs attention\n\nFatalistic spiral", StringComparison.Ordinal)).Select(m => m.Text.ReplaceLineEndings(" / "))));
         Assert.Equal(prompts, Prompts());
         var promptTexts = GroupMessages.Where(m => m.User == SlackEmulator.BotUserId && m.Text.StartsWith("This week's prompt", StringComparison.Ordinal)).Select(m => m.Text).ToList();
         Assert.Equal(promptTexts.Count, promptTexts.Distinct(StringComparer.Ordinal).Count());

@@ -136,6 +136,7 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         var alert = Messages().Filter(new() { HasText = $"Fatalistic spiral: {Circle}" });
         await Expect(alert).ToHaveCountAsync(1);
         await Expect(alert).ToContainTextAsync("America/New_York");
+        await Expect(alert.Locator(".message-body.tone-warning")).ToHaveCountAsync(1);
 
         await alert.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
 
@@ -148,6 +149,39 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await _page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message" }).ClickAsync();
         await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
         await Expect(Messages().Filter(new() { HasText = "Fatalistic" })).ToHaveCountAsync(0);
+    }
+
+    [BrowserFact]
+    public async Task CrisisInTheGroup_AuthorToldWhoKnowsWithTwoButtons_PleaseReachOutShowsOnThePsychologistsRedAlert()
+    {
+        await OpenAsAsync("Ana R.");
+        await OpenGroupAsync();
+        await SendAsync("Honestly some nights I want to die.");
+
+        await OpenDirectAsync();
+        var reply = Messages().Filter(new() { HasText = "Would you like someone to reach out to you?" });
+        await Expect(reply).ToHaveCountAsync(1);
+        await Expect(reply).ToContainTextAsync("988");
+        await Expect(reply).ToContainTextAsync("Dr. Jo Kim, know privately");
+        await Expect(reply.GetByRole(AriaRole.Button, new() { Name = "I'm OK for now" })).ToBeVisibleAsync();
+        var reachOut = reply.GetByRole(AriaRole.Button, new() { Name = "Please reach out" });
+        await Expect(reachOut).ToBeVisibleAsync();
+
+        await reachOut.ClickAsync();
+
+        var thanks = Messages().Filter(new() { HasText = "Thank you for telling us." });
+        await Expect(thanks).ToHaveCountAsync(1);
+        await Expect(thanks).ToContainTextAsync("Only you can see this");
+
+        // The psychologist's alert is the red crisis card, and now says what Ana asked for.
+        await SwitchToAsync("dr-kim");
+        await OpenDirectAsync();
+        var alert = Messages().Filter(new() { HasText = $"Crisis alert: {Circle}" });
+        await Expect(alert).ToHaveCountAsync(1);
+        await Expect(alert.Locator(".message-body.tone-crisis")).ToHaveCountAsync(1);
+        await Expect(alert.Locator(".tone-label")).ToHaveTextAsync("URGENT \u2014 CRISIS");
+        await Expect(alert).ToContainTextAsync("What to do now");
+        await Expect(alert).ToContainTextAsync("They asked you to reach out");
     }
 
     [BrowserFact]

@@ -56,6 +56,9 @@ public sealed class LiteDbAlertStoreTests : IDisposable
             ResolvedBy = "lee",
             ResolvedAt = T0.AddHours(1),
             ResolutionNote = "talked, safe",
+            AuthorAnswerToken = "q8Zr0tY1uI2oP3aS4dF5gH6j",
+            AuthorAnswer = CrisisAnswer.ReachOut,
+            AuthorAnsweredAt = T0.AddMinutes(2),
         };
 
         Assert.True(await store.TryAddAsync(alert, CancellationToken.None));
@@ -144,6 +147,25 @@ public sealed class LiteDbAlertStoreTests : IDisposable
         Assert.Null(found.AuthorKey);
         Assert.Equal(["C0PE", "OLD1"], (await store.ListAsync(["g1"], includeResolved: true, CancellationToken.None)).Select(a => a.Id).Order(StringComparer.Ordinal));
         Assert.Equal(PeerBotDatabase.CurrentSchemaVersion, reopened.SchemaVersion);
+    }
+
+    [Theory]
+    [MemberData(nameof(OnFile))]
+    public async Task FindByAuthorAnswerTokenAsync_ExactTokenOnly_AndNotOnceCleared(bool onFile)
+    {
+        using var db = Open(onFile);
+        var store = new LiteDbAlertStore(db);
+        var alert = Alert("A1", kind: AlertKind.Crisis) with { AuthorPersonId = "ana", AuthorAnswerToken = "q8Zr0tY1uI2oP3aS4dF5gH6j" };
+        await store.TryAddAsync(alert, CancellationToken.None);
+        await store.TryAddAsync(Alert("A2"), CancellationToken.None);
+
+        Assert.Equal("A1", (await store.FindByAuthorAnswerTokenAsync("q8Zr0tY1uI2oP3aS4dF5gH6j", CancellationToken.None))?.Id);
+        Assert.Null(await store.FindByAuthorAnswerTokenAsync("Q8ZR0TY1UI2OP3AS4DF5GH6J", CancellationToken.None));
+        Assert.Null(await store.FindByAuthorAnswerTokenAsync("", CancellationToken.None));
+
+        await store.UpdateAsync(alert.WithoutAuthorAnswer(), CancellationToken.None);
+
+        Assert.Null(await store.FindByAuthorAnswerTokenAsync("q8Zr0tY1uI2oP3aS4dF5gH6j", CancellationToken.None));
     }
 
     [Fact]

@@ -163,6 +163,14 @@ public sealed class FakeAlertService : IAlertService
         Resolutions.Add((alertId, actorPersonId, note));
         return Task.FromResult(OperationResult<AlertSummary>.Success(updated));
     }
+
+    public List<(string Token, string Presser, CrisisAnswer Answer)> Answers { get; } = [];
+
+    public Task<OperationResult<string>> RecordAuthorAnswerAsync(string token, string presserPersonId, CrisisAnswer answer, CancellationToken cancellationToken)
+    {
+        Answers.Add((token, presserPersonId, answer));
+        return Task.FromResult(OperationResult<string>.Success($"answered {answer}"));
+    }
 }
 
 /// <summary>Group operations that record calls and answer with a fixed prompt.</summary>

@@ -219,6 +219,6 @@ public sealed class SharingWorld : IDisposable
             new AnonCommand(auth, Sharing, Groups, Time),
             new StatsCommand(auth, Stats, Alerts, Time),
         ];
-        return new PeerEventHandler(subcommands, People, Groups, Registry, Safety, Stats, Sharing, CheckIns, auth, Time, LoggerFactory.CreateLogger<PeerEventHandler>(), Digest);
+        return new PeerEventHandler(subcommands, People, Groups, Registry, Safety, Stats, Sharing, CheckIns, auth, Time, LoggerFactory.CreateLogger<PeerEventHandler>(), Digest, Alerts);
     }
 }

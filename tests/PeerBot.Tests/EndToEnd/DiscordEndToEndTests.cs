@@ -267,9 +267,13 @@ public sealed class DiscordEndToEndTests : IAsyncLifetime
             Generous,
             "the crisis alert and the resources");
         var toKim = e.MessagesIn(kimDm.Id)[1];
-        Assert.Contains("Crisis alert: Tuesday Circle", toKim.Content, StringComparison.Ordinal);
+        Assert.StartsWith("\U0001F534 **URGENT \u2014 CRISIS**\n\n**Crisis alert: Tuesday Circle**", toKim.Content, StringComparison.Ordinal);
         Assert.Contains("Ben T.", toKim.Content, StringComparison.Ordinal);
-        Assert.Contains("988", e.MessagesIn(benDm.Id)[1].Content, StringComparison.Ordinal);
+        var toBen = e.MessagesIn(benDm.Id)[1];
+        Assert.Contains("988", toBen.Content, StringComparison.Ordinal);
+        Assert.Contains("know privately, so they can check on you", toBen.Content, StringComparison.Ordinal);
+        var labels = toBen.Components!.AsArray().SelectMany(row => row!["components"]!.AsArray()).Select(b => b!["label"]!.GetValue<string>()).ToList();
+        Assert.Equal(["I'm OK for now", "Please reach out"], labels);
         Assert.Contains("Crisis alert: Tuesday Circle", e.MessagesIn(leeDm.Id)[1].Content, StringComparison.Ordinal);
         var order = e.Requests.Where(r => r.Method == "POST" && r.Body?["content"] is not null).Select(r => r.Path).ToList();
         Assert.True(order.LastIndexOf($"/channels/{kimDm.Id}/messages") < order.LastIndexOf($"/channels/{benDm.Id}/messages"));

@@ -188,7 +188,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
             () => _emulator.DirectMessagesTo(Lee).Count > dmsBefore[Lee] && _emulator.DirectMessagesTo(Kim).Count > dmsBefore[Kim],
             "the spiral alert to both facilitators");
         var alert = _emulator.DirectMessagesTo(Lee).Skip(dmsBefore[Lee]).Single();
-        Assert.StartsWith("Fatalistic spiral: Tuesday Circle", alert.Text, StringComparison.Ordinal);
+        Assert.StartsWith("\U0001F7E0 Needs attention\n\nFatalistic spiral: Tuesday Circle", alert.Text, StringComparison.Ordinal);
         Assert.Contains("3 fatalistic messages from 2 people", alert.Text, StringComparison.Ordinal);
         Assert.Contains("it's hopeless", alert.Text, StringComparison.Ordinal);
         var buttons = alert.Blocks!.OfType<JsonObject>().Single(b => b["type"]!.GetValue<string>() == "actions")["elements"]!.AsArray()
@@ -337,7 +337,7 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
 
         // Nothing appears in the group; the psychologist hears of "an anonymous member" only.
         var alert = _emulator.DirectMessagesTo(Kim).Skip(kimBefore).Single();
-        Assert.StartsWith("Crisis alert: Tuesday Circle", alert.Text, StringComparison.Ordinal);
+        Assert.StartsWith("\U0001F534 URGENT \u2014 CRISIS\n\nCrisis alert: Tuesday Circle", alert.Text, StringComparison.Ordinal);
         Assert.Contains("An anonymous member", alert.Text, StringComparison.Ordinal);
         Assert.Equal(groupMessages, _emulator.Channel(group.Id).Messages.Count);
         var resources = _emulator.DirectMessagesTo(Benjamin).Skip(benjaminBefore).Single(m => m.Text.Contains("988", StringComparison.Ordinal));
@@ -380,16 +380,16 @@ public sealed class SlackEndToEndTests : IAsyncLifetime
         await _emulator.InjectMessageChangedAsync(group.Id, ts, "long night on call. honestly i want to die, i have a plan");
         await _emulator.InjectMessageChangedAsync(group.Id, ts, "long night on call. honestly i want to die, i have a plan");
 
-        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Skip(kimBefore).Any(m => m.Text.StartsWith("Crisis alert: Tuesday Circle", StringComparison.Ordinal)), "the crisis alert to the psychologist");
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Skip(kimBefore).Any(m => m.Text.StartsWith("\U0001F534 URGENT \u2014 CRISIS\n\nCrisis alert: Tuesday Circle", StringComparison.Ordinal)), "the crisis alert to the psychologist");
         await WaitForAsync(() => _emulator.DirectMessagesTo(Cy).Skip(cyBefore).Any(m => m.Text.Contains("988", StringComparison.Ordinal)), "the crisis resources to the author");
         await QuiesceAsync();
-        Assert.Single(_emulator.DirectMessagesTo(Kim).Skip(kimBefore), m => m.Text.StartsWith("Crisis alert", StringComparison.Ordinal));
+        Assert.Single(_emulator.DirectMessagesTo(Kim).Skip(kimBefore), m => m.Text.StartsWith("\U0001F534 URGENT \u2014 CRISIS\n\nCrisis alert", StringComparison.Ordinal));
         Assert.Single(_harness.Inbound.Edits);
 
         // A thread reply also sent to the channel is screened too.
         var kimBeforeBroadcast = _emulator.DirectMessagesTo(Kim).Count;
         await _emulator.InjectThreadReplyAsync(group.Id, Ana, "i keep thinking about ending my life", ts, alsoSendToChannel: true);
-        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Skip(kimBeforeBroadcast).Any(m => m.Text.StartsWith("Crisis alert", StringComparison.Ordinal)), "the crisis alert for the broadcast reply");
+        await WaitForAsync(() => _emulator.DirectMessagesTo(Kim).Skip(kimBeforeBroadcast).Any(m => m.Text.StartsWith("\U0001F534 URGENT \u2014 CRISIS\n\nCrisis alert", StringComparison.Ordinal)), "the crisis alert for the broadcast reply");
         Assert.Empty(_emulator.Violations);
         Assert.Equal(0, _emulator.UnacknowledgedEnvelopes);
     }

@@ -314,7 +314,7 @@ public sealed partial class ForgetMeCommand(
             return InteractionResponse.Message(new OutgoingMessage(
                 [
                     new HeadingBlock("Forget me?"),
-                    new ParagraphBlock($"This erases your anonymous posts (including any not yet posted), any sharing pause, excerpts of your recent messages kept for the safety check, the excerpts in your group's safety alerts (in PeerBot and in the facilitators' messages), the marks that you answered open check-ins (your answers stay only in the group's totals) and your facilitator actions in the audit log.{leaving} It can't be undone."),
+                    new ParagraphBlock($"This erases your anonymous posts (including any not yet posted), any sharing pause, excerpts of your recent messages kept for the safety check, the excerpts in your group's safety alerts and any answer you gave to whether someone should reach out (in PeerBot and in the facilitators' messages), the marks that you answered open check-ins (your answers stay only in the group's totals) and your facilitator actions in the audit log.{leaving} It can't be undone."),
                 ],
                 [new MessageButton("Yes, forget me", ConfirmAction, ButtonStyle.Danger)]));
         }

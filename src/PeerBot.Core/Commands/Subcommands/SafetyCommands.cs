@@ -56,7 +56,10 @@ public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, I
             summary += $"; {acknowledged} acknowledged and not yet resolved";
         }
 
-        var blocks = new List<MessageBlock> { new HeadingBlock(summary + ".") };
+        // A crisis is named before anything else, so it cannot be read as one more flag in the list.
+        var crises = list.Count(a => a.Kind == AlertKind.Crisis);
+        var heading = crises > 0 ? $"Crisis: {Replies.Count(crises, "crisis flag")}, reach out today. {summary}." : summary + ".";
+        var blocks = new List<MessageBlock> { new HeadingBlock(heading) };
         var buttons = new List<MessageButton>();
         // Crisis first, then spirals, then the quiet coping notes, so a week of coping notes never hides a crisis.
         foreach (var alert in list.OrderBy(a => KindOrder(a.Kind)).ThenBy(a => a.RaisedAt).Take(MaxShown))
@@ -64,15 +67,21 @@ public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, I
             var groupName = groups.Find(alert.GroupId)?.Name ?? alert.GroupId;
             var what = alert.Kind switch
             {
-                AlertKind.Crisis => "crisis talk",
+                AlertKind.Crisis => "crisis talk: reach out privately today; if they may be in immediate danger, follow your program's emergency procedure",
                 AlertKind.Coping => "Coping: a quiet note, a member described coping that may be harming them",
                 _ => $"a spiral: {Replies.Count(alert.MessageCount, "message")} from {Replies.Count(alert.PeopleCount, "person")}",
             };
             blocks.Add(new ParagraphBlock([
+                new TextSpan(alert.Kind == AlertKind.Crisis ? "CRISIS " : "", SpanStyle.Bold),
                 new TextSpan(alert.Id, SpanStyle.Code),
                 new TextSpan($" {groupName}, {what}, {Replies.Ago(alert.RaisedAt, now)}"),
                 new TextSpan(alert.Status == AlertStatus.Acknowledged ? " (acknowledged)" : "", SpanStyle.Italic),
             ]));
+            if (alert.Kind == AlertKind.Crisis && AlertMessageBuilder.AnswerLine(alert, groups.Find(alert.GroupId)?.TimeZone) is { } answer)
+            {
+                blocks.Add(answer);
+            }
+
             if (alert.Reasons.Count > 0)
             {
                 blocks.Add(new ListBlock(alert.Reasons.Take(3).Select(r => (IReadOnlyList<TextSpan>)[new TextSpan(r)]).ToList()));
@@ -98,7 +107,8 @@ public sealed class FlagsCommand(CommandAuthorizer auth, IAlertService alerts, I
             blocks.Add(new ParagraphBlock($"and {list.Count - MaxShown} more; resolve some to see the rest."));
         }
 
-        return InteractionResponse.Message(new OutgoingMessage(blocks, buttons));
+        var tone = crises > 0 ? MessageTone.Crisis : list.Any(a => a.Kind == AlertKind.Spiral) ? MessageTone.Warning : MessageTone.Normal;
+        return InteractionResponse.Message(new OutgoingMessage(blocks, buttons) { Tone = tone });
     }
 
     private static int KindOrder(AlertKind kind) => kind switch

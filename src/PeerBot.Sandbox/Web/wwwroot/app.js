@@ -274,8 +274,11 @@ function appendToList(node) {
   list.scrollTop = list.scrollHeight;
 }
 
+const toneLabels = { crisis: "URGENT \u2014 CRISIS", warning: "Needs attention" };
+
 function renderContent(content) {
-  const body = el("div", { class: "message-body" });
+  const body = el("div", { class: content.tone ? `message-body tone tone-${content.tone}` : "message-body" });
+  if (toneLabels[content.tone]) body.append(el("p", { class: "tone-label", text: toneLabels[content.tone] }));
   for (const block of content.blocks ?? []) {
     switch (block.kind) {
       case "heading": body.append(el("h3", { text: block.text })); break;

@@ -75,6 +75,7 @@ public static class SandboxRegistration
         services.TryAddSingleton<SandboxChatPlatform>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatPlatform, SandboxChatPlatform>(sp => sp.GetRequiredService<SandboxChatPlatform>()));
 
+        services.TryAddSingleton(_ => new SandboxConsole());
         services.TryAddSingleton<SandboxWebHost>();
         services.AddHostedService(sp => sp.GetRequiredService<SandboxWebHost>());
         return services;

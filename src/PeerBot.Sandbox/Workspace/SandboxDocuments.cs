@@ -68,3 +68,13 @@ public sealed class SandboxMessageDocument
     /// <summary>True once the bot replaced the content.</summary>
     public bool Edited { get; set; }
 }
+
+/// <summary>A value the sandbox keeps between runs (the clock's offset).</summary>
+public sealed class SandboxStateDocument
+{
+    /// <summary>What it is (<c>clock</c>).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The value, in ticks.</summary>
+    public long Ticks { get; set; }
+}

@@ -12,25 +12,29 @@ public sealed class SandboxStore
 {
     internal const string ChannelCollection = "sandbox_channels";
     internal const string MessageCollection = "sandbox_messages";
+    internal const string StateCollection = "sandbox_state";
+    private const string ClockId = "clock";
 
     private readonly ILiteCollection<SandboxChannelDocument> _channels;
     private readonly ILiteCollection<SandboxMessageDocument> _messages;
+    private readonly ILiteCollection<SandboxStateDocument> _state;
 
     /// <summary>Opens the collections, creating their indexes.</summary>
     public SandboxStore(PeerBotDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
         // Through the database's set-up gate, like every store: the sandbox's stores open at once.
-        (_channels, _messages) = database.SetUp(db =>
+        (_channels, _messages, _state) = database.SetUp(db =>
         {
             PeerBotDatabase.EnsureCollection(db, ChannelCollection);
             PeerBotDatabase.EnsureCollection(db, MessageCollection);
+            PeerBotDatabase.EnsureCollection(db, StateCollection);
             var channels = db.GetCollection<SandboxChannelDocument>(ChannelCollection);
             var messages = db.GetCollection<SandboxMessageDocument>(MessageCollection);
             channels.EnsureIndex(c => c.GroupId);
             messages.EnsureIndex(m => m.ChannelId);
             messages.EnsureIndex(m => m.Seq);
-            return (channels, messages);
+            return (channels, messages, db.GetCollection<SandboxStateDocument>(StateCollection));
         });
     }
 
@@ -70,4 +74,11 @@ public sealed class SandboxStore
 
     /// <summary>Deletes a message; true when it existed.</summary>
     public bool DeleteMessage(string id) => _messages.Delete(id);
+
+    /// <summary>How far the sandbox's clock was moved ahead, as last saved; zero on a new sandbox.</summary>
+    public TimeSpan ClockOffset() =>
+        _state.FindById(ClockId) is { } clock ? TimeSpan.FromTicks(Math.Max(0, clock.Ticks)) : TimeSpan.Zero;
+
+    /// <summary>Keeps how far the sandbox's clock is ahead.</summary>
+    public void SaveClockOffset(TimeSpan offset) => _state.Upsert(new SandboxStateDocument { Id = ClockId, Ticks = offset.Ticks });
 }

@@ -122,7 +122,8 @@ internal sealed partial class SandboxApi
         new RosterView(
             _people.All.Select(p => new PersonView(p.Id, p.Name, p.Role.ToString(), p.Pgy)).ToList(),
             _demoRoster,
-            Clock()),
+            Clock(),
+            MaxMessageLength),
         Json);
 
     private IResult ChannelsAsync(string? @as)

@@ -6,8 +6,11 @@ namespace PeerBot.Sandbox.Web;
 /// <summary>A person of the roster, for the picker.</summary>
 internal sealed record PersonView(string Id, string Name, string Role, int? Pgy);
 
-/// <summary>The page's first call: who can be chosen and whether they are the demo roster.</summary>
-internal sealed record RosterView(IReadOnlyList<PersonView> People, bool DemoRoster, ClockView Clock);
+/// <summary>
+/// The page's first call: who can be chosen, whether they are the demo roster, and the longest message the page
+/// may send (so it can refuse a longer one before sending it).
+/// </summary>
+internal sealed record RosterView(IReadOnlyList<PersonView> People, bool DemoRoster, ClockView Clock, int MaxMessageLength);
 
 /// <summary>The sandbox clock.</summary>
 internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptAt, string? NextPromptGroup, TimeSpan Offset);

@@ -13,6 +13,7 @@ const state = {
   clock: null,
   clockSkew: 0,
   openForm: null,
+  maxMessageLength: 4000,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -99,6 +100,7 @@ async function start() {
     return;
   }
   state.people = data.people;
+  if (data.maxMessageLength) state.maxMessageLength = data.maxMessageLength;
   setClock(data.clock);
   if (data.demoRoster) {
     $("demo-note").textContent = "A local demo workspace with the example program's people (appsettings.example.json): "
@@ -117,7 +119,7 @@ async function start() {
       send();
     }
   });
-  $("composer-input").addEventListener("input", autosize);
+  $("composer-input").addEventListener("input", () => { autosize(); updateComposerCount(); });
   $("next-prompt").addEventListener("click", () => moveClock("/api/clock/next-prompt", undefined));
   $("skip-ahead").addEventListener("click", () => moveClock("/api/clock/advance", { minutes: 5 }));
   $("form-cancel").addEventListener("click", () => closeForm());
@@ -227,8 +229,8 @@ async function openChannel(channelId) {
   $("composer-label").textContent = `Message ${channel.name}`;
   $("composer-input").placeholder = channel.kind === "direct" ? `Message ${channel.name} privately` : `Message ${channelName(channel)}`;
   $("composer-input").disabled = channel.archived;
-  $("send-button").disabled = channel.archived;
   $("composer-error").textContent = "";
+  updateComposerCount();
   const me = state.me;
   // Messages that arrive live while the history loads are collected here and merged in.
   state.messages.set(channelId, []);
@@ -373,12 +375,22 @@ async function send() {
   const error = $("composer-error");
   error.textContent = "";
   if (!text || !state.current || !state.me) return;
+  // Too long: refused here, before anything is sent, with the text left as typed (the counter says by how much).
+  if (text.length > state.maxMessageLength) {
+    updateComposerCount();
+    return;
+  }
   const channelId = state.current;
   input.value = "";
   autosize();
+  updateComposerCount();
   const { ok, data } = await api("POST", `/api/channels/${encodeURIComponent(channelId)}/messages`, { as: state.me.id, text });
   if (!ok) {
-    if (text.length > 0 && !input.value) input.value = text;
+    if (text.length > 0 && !input.value) {
+      input.value = text;
+      autosize();
+      updateComposerCount();
+    }
     error.textContent = data.error;
     return;
   }
@@ -427,12 +439,20 @@ function openForm(form) {
         field.required ? el("option", { value: "", text: "Choose…" }) : el("option", { value: "", text: "None" }),
         (field.choices ?? []).map((c) => el("option", { value: c.value, text: c.label })));
     } else if (field.kind === "long") {
-      input = el("textarea", { id, name: field.id, required: field.required, maxLength: field.maxLength ?? undefined, placeholder: field.placeholder ?? undefined });
+      input = el("textarea", { id, name: field.id, required: field.required, placeholder: field.placeholder ?? undefined });
     } else {
-      input = el("input", { id, name: field.id, type: "text", required: field.required, maxLength: field.maxLength ?? undefined, placeholder: field.placeholder ?? undefined });
+      input = el("input", { id, name: field.id, type: "text", required: field.required, placeholder: field.placeholder ?? undefined });
     }
-    fields.append(el("div", { class: "field" }, label, input));
+    // No maxlength: it would cut pasted text without a word. A counter says how long it is, and the form is refused
+    // while a field is over.
+    const count = field.maxLength ? el("p", { class: "field-count", id: `${id}-count`, "aria-live": "polite", hidden: true }) : null;
+    if (count) {
+      input.setAttribute("aria-describedby", count.id);
+      input.addEventListener("input", () => updateFormCounts());
+    }
+    fields.append(el("div", { class: "field" }, label, input, count));
   });
+  updateFormCounts();
   const dialog = $("form-dialog");
   if (!dialog.open) dialog.showModal();
   fields.querySelector("input, textarea, select")?.focus();
@@ -456,11 +476,16 @@ async function submitForm() {
       input.focus();
       return;
     }
+    if (field.maxLength && value.length > field.maxLength) {
+      $("form-error").textContent = `"${field.label}" is at most ${formatCount(field.maxLength)} characters; it has ${formatCount(value.length)}.`;
+      input.focus();
+      return;
+    }
     values[field.id] = value;
   }
   $("form-submit").disabled = true;
   const { status, data } = await api("POST", "/api/forms", { as: state.me.id, formId: form.formId, values });
-  $("form-submit").disabled = false;
+  updateFormCounts();
   if (status === 400) {
     // A value the form refuses: the dialog stays open with what was typed.
     $("form-error").textContent = data.error;
@@ -543,6 +568,44 @@ function connectEvents() {
   events.addEventListener("channels", live(() => loadChannels()));
   events.addEventListener("clock", live(setClock));
   events.addEventListener("error", () => { document.body.dataset.live = "false"; });
+}
+
+// ---- Length limits ----
+
+function formatCount(n) {
+  return new Intl.NumberFormat().format(n);
+}
+
+// The counter shows from 90% of the limit; past the limit, it says by how much and nothing can be sent.
+function describeLength(length, max) {
+  if (length > max) return { text: `${formatCount(length)} / ${formatCount(max)} characters: ${formatCount(length - max)} too many to send`, over: true, near: true };
+  return { text: `${formatCount(length)} / ${formatCount(max)} characters`, over: false, near: length >= max * 0.9 };
+}
+
+function updateComposerCount() {
+  const input = $("composer-input");
+  const count = $("composer-count");
+  const length = describeLength(input.value.trim().length, state.maxMessageLength);
+  count.hidden = !length.near;
+  count.textContent = length.near ? length.text : "";
+  count.classList.toggle("over", length.over);
+  $("send-button").disabled = input.disabled || length.over;
+}
+
+function updateFormCounts() {
+  const form = state.openForm;
+  let over = false;
+  for (const [index, field] of (form?.fields ?? []).entries()) {
+    const count = document.getElementById(`form-field-${index}-count`);
+    const input = document.getElementById(`form-field-${index}`);
+    if (!count || !input || !field.maxLength) continue;
+    const length = describeLength(input.value.trim().length, field.maxLength);
+    count.hidden = !length.near;
+    count.textContent = length.near ? length.text : "";
+    count.classList.toggle("over", length.over);
+    over ||= length.over;
+  }
+  $("form-submit").disabled = over;
 }
 
 function autosize() {

@@ -1,0 +1,149 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using PeerBot.Sandbox.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace PeerBot.Sandbox.Tests.Browser;
+
+/// <summary>
+/// The page's own behaviour in a real headless Chromium against the program's host: length limits, unread
+/// badges, times, keyboard focus and many tabs. Every wait is on a DOM condition; the timeouts are a safety net.
+/// </summary>
+public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, IAsyncLifetime
+{
+    private readonly ChromiumFixture _chromium;
+    private RealSandboxHost _host = null!;
+    private IBrowserContext? _context;
+    private IPage _page = null!;
+
+    public SandboxPageTests(ChromiumFixture chromium)
+    {
+        _chromium = chromium;
+        SetDefaultExpectTimeout(20_000);
+    }
+
+    public async Task InitializeAsync()
+    {
+        _host = await RealSandboxHost.StartAsync();
+        if (_chromium.Problem is not null || Environment.GetEnvironmentVariable(BrowserFactAttribute.SkipVariable) == "1")
+        {
+            return;
+        }
+
+        // The browser's time zone differs from the program's (America/New_York) on purpose.
+        _context = await _chromium.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            Locale = "en-US",
+            TimezoneId = "Asia/Tokyo",
+        });
+        _context.SetDefaultTimeout(20_000);
+        _page = await _context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_context is not null)
+        {
+            await _context.DisposeAsync();
+        }
+
+        await _host.DisposeAsync();
+    }
+
+    [BrowserFact]
+    public async Task Composer_TextOverTheLimit_CountsItAndRefusesBeforeSendingKeepingTheText()
+    {
+        await OpenAsAsync("ana");
+        var composer = Composer();
+        var text = string.Concat(Enumerable.Repeat("A long night, and a longer morning. ", 139)).Trim();
+        Assert.True(text.Length > 4000 && text.Length < 5100, $"{text.Length} characters");
+
+        await composer.FillAsync(text);
+
+        var count = _page.Locator("#composer-count");
+        await Expect(count).ToBeVisibleAsync();
+        await Expect(count).ToContainTextAsync($"{text.Length:N0} / 4,000 characters");
+        await Expect(_page.GetByRole(AriaRole.Button, new() { Name = "Send" })).ToBeDisabledAsync();
+
+        await composer.PressAsync("Enter");
+
+        await Expect(composer).ToHaveValueAsync(text);
+        await Expect(Messages().Filter(new() { HasText = "A long night, and a longer morning." })).ToHaveCountAsync(0);
+        Assert.Equal(string.Empty, await _page.Locator("#composer-error").InnerTextAsync());
+
+        // Cut back under the limit, it goes.
+        await composer.FillAsync(text[..3990]);
+        await Expect(_page.GetByRole(AriaRole.Button, new() { Name = "Send" })).ToBeEnabledAsync();
+    }
+
+    [BrowserFact]
+    public async Task ShareForm_PastedTextOverTheLimit_IsKeptWholeCountedAndNotSubmitted()
+    {
+        await OpenAsAsync("ana");
+        await SendAsync("/peer share");
+        var dialog = _page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToBeVisibleAsync();
+        var field = dialog.GetByRole(AriaRole.Textbox).First;
+        var text = string.Concat(Enumerable.Repeat("I keep replaying it. ", 100)).Trim();
+
+        await field.FillAsync(text);
+
+        await Expect(field).ToHaveValueAsync(text);
+        await Expect(dialog.Locator(".field-count")).ToContainTextAsync("too many to send");
+        await Expect(dialog.Locator("#form-submit")).ToBeDisabledAsync();
+        await Expect(dialog).ToBeVisibleAsync();
+    }
+
+    private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");
+
+    private ILocator Composer() => _page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false });
+
+    private async Task OpenAsAsync(string personId, IPage? page = null)
+    {
+        Assert.True(_chromium.Problem is null, _chromium.Problem);
+        page ??= _page;
+        await page.GotoAsync(new Uri(_host.Address, $"?as={Uri.EscapeDataString(personId)}").ToString());
+        await WaitUntilLiveAsync(page);
+    }
+
+    private async Task SwitchToAsync(string personId)
+    {
+        await _page.GetByLabel("You are").SelectOptionAsync(personId);
+        await Expect(_page).ToHaveURLAsync(new Regex($"as={Regex.Escape(personId)}"));
+        await WaitUntilLiveAsync(_page);
+    }
+
+    private static async Task WaitUntilLiveAsync(IPage page)
+    {
+        await Expect(page.Locator("body[data-live='true']")).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Log)).ToBeVisibleAsync();
+    }
+
+    private async Task SendAsync(string text)
+    {
+        var composer = Composer();
+        await composer.FillAsync(text);
+        await composer.PressAsync("Enter");
+        await Expect(composer).ToHaveValueAsync("");
+    }
+
+    private HttpClient Client() => new() { BaseAddress = _host.Address, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Posts as a person through the page's API, as another browser would.</summary>
+    private async Task PostAsAsync(string personId, string channelId, string text)
+    {
+        using var client = Client();
+        using var response = await client.PostAsJsonAsync($"/api/channels/{Uri.EscapeDataString(channelId)}/messages", new { @as = personId, text });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<string> ChannelIdAsync(string personId, string kind)
+    {
+        using var client = Client();
+        var channels = await client.GetFromJsonAsync<JsonElement>($"/api/channels?as={Uri.EscapeDataString(personId)}");
+        return channels.EnumerateArray().First(c => c.GetProperty("kind").GetString() == kind).GetProperty("id").GetString()!;
+    }
+}

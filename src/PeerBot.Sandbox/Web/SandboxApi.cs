@@ -77,6 +77,7 @@ internal sealed partial class SandboxApi
         app.MapGet("/api/channels", ChannelsAsync);
         app.MapGet("/api/channels/{channelId}/messages", MessagesAsync);
         app.MapPost("/api/channels/{channelId}/messages", PostAsync);
+        app.MapPost("/api/channels/{channelId}/read", MarkReadAsync);
         app.MapPost("/api/forms", (Func<HttpContext, Task<IResult>>)SubmitFormAsync);
         app.MapPost("/api/buttons", (Func<HttpContext, Task<IResult>>)PressButtonAsync);
         app.MapGet("/api/clock", () => Results.Json(Clock(), Json));
@@ -135,7 +136,7 @@ internal sealed partial class SandboxApi
 
         // Everyone has a conversation with the bot, even before it has said anything.
         _workspace.EnsureDirect(userId);
-        return Results.Json(_workspace.VisibleTo(userId).Select(_workspace.ChannelView).ToList(), Json);
+        return Results.Json(_workspace.VisibleTo(userId).Select(c => _workspace.ChannelView(c, userId)).ToList(), Json);
     }
 
     private IResult MessagesAsync(string channelId, string? @as)
@@ -148,6 +149,29 @@ internal sealed partial class SandboxApi
         return FindChannel(userId, channelId) is null
             ? NoSuchChannel()
             : Results.Json(_workspace.Messages(channelId), Json);
+    }
+
+    // Unread state is the server's, per person and channel, so a badge is there after switching person or reloading.
+    private async Task<IResult> MarkReadAsync(string channelId, HttpContext context)
+    {
+        var request = await ReadAsync<ReadRequest>(context).ConfigureAwait(false);
+        if (request is null)
+        {
+            return BadRequest("The request body is not the JSON the page sends.");
+        }
+
+        if (!TryUser(request.As, out var userId, out var problem))
+        {
+            return problem;
+        }
+
+        if (FindChannel(userId, channelId) is null)
+        {
+            return NoSuchChannel();
+        }
+
+        _workspace.MarkRead(userId, channelId, request.UpTo);
+        return Results.Json(new { }, Json);
     }
 
     private async Task<IResult> PostAsync(string channelId, HttpContext context)

@@ -18,6 +18,9 @@ internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptA
 /// <summary>A message typed in the composer.</summary>
 internal sealed record PostRequest(string? As, string? Text);
 
+/// <summary>A channel read up to a message (its last message when <see cref="UpTo"/> is null).</summary>
+internal sealed record ReadRequest(string? As, string? UpTo);
+
 /// <summary>A submitted form.</summary>
 internal sealed record FormRequest(string? As, string? FormId, Dictionary<string, string>? Values);
 

@@ -78,3 +78,16 @@ public sealed class SandboxStateDocument
     /// <summary>The value, in ticks.</summary>
     public long Ticks { get; set; }
 }
+
+/// <summary>Where one person has read up to in one channel.</summary>
+public sealed class SandboxReadDocument
+{
+    /// <summary>The person and the channel (<see cref="Key"/>).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The sequence number of the last message read.</summary>
+    public long UpToSeq { get; set; }
+
+    /// <summary>The id of a person's marker in a channel.</summary>
+    public static string Key(string userId, string channelId) => userId + "\n" + channelId;
+}

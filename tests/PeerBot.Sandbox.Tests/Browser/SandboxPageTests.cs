@@ -97,6 +97,44 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
         await Expect(dialog).ToBeVisibleAsync();
     }
 
+    [BrowserFact]
+    public async Task AlertArrivesWhileSomeoneElseIsOnScreen_SwitchingToTheFacilitatorShowsItUnreadUntilOpened()
+    {
+        await OpenAsAsync("ben");
+
+        // Dr. Lee's own page, open elsewhere on the group's channel, shows when the alert has arrived.
+        var elsewhere = await _context!.NewPageAsync();
+        await OpenAsAsync("dr-lee", elsewhere);
+        var group = await ChannelIdAsync("ana", "private");
+        await PostAsAsync("ana", group, "Honestly, what's the point. Nothing will ever change here.");
+        await PostAsAsync("elena", group, "It feels hopeless on this rotation, nothing we do will ever matter.");
+        await PostAsAsync("isla", group, "There's no point trying, it never gets better and it never will.");
+        await Expect(elsewhere.GetByRole(AriaRole.Link, new() { NameRegex = UnreadDirect() })).ToBeVisibleAsync();
+        await elsewhere.CloseAsync();
+
+        await SwitchToAsync("dr-lee");
+
+        var unread = _page.GetByRole(AriaRole.Link, new() { NameRegex = UnreadDirect() });
+        await Expect(unread).ToBeVisibleAsync();
+        await _page.ReloadAsync();
+        await WaitUntilLiveAsync(_page);
+        await Expect(unread).ToBeVisibleAsync();
+
+        await unread.ClickAsync();
+        await Expect(Messages().Filter(new() { HasText = "Fatalistic spiral" })).ToHaveCountAsync(1);
+        var read = _page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message", Exact = true });
+        await Expect(read).ToBeVisibleAsync();
+
+        // Read is kept too: back as Ben and then Dr. Lee again, the badge does not come back.
+        await SwitchToAsync("ben");
+        await SwitchToAsync("dr-lee");
+        await Expect(read).ToBeVisibleAsync();
+        await Expect(unread).ToHaveCountAsync(0);
+    }
+
+    [GeneratedRegex(@"^PeerBot, direct message, \d+ unread$")]
+    private static partial Regex UnreadDirect();
+
     private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");
 
     private ILocator Composer() => _page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false });

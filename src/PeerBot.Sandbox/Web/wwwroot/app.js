@@ -179,6 +179,11 @@ async function loadChannels() {
   const { ok, data } = await api("GET", `/api/channels?as=${encodeURIComponent(me.id)}`);
   if (!ok || state.me !== me) return;
   state.channels = data;
+  // What is unread is kept by the server for each person, so badges are right after switching person or reloading.
+  state.unread.clear();
+  for (const channel of data) {
+    if (channel.unread > 0 && channel.id !== state.current) state.unread.set(channel.id, channel.unread);
+  }
   renderChannels();
   if (state.current && !state.channels.some((c) => c.id === state.current)) {
     // Taken out of the channel (a pause, forget-me): go to the conversation with PeerBot, where what happened is
@@ -247,6 +252,13 @@ async function openChannel(channelId) {
   }
   state.messages.set(channelId, merged);
   renderMessages();
+  markRead(channelId);
+}
+
+function markRead(channelId) {
+  const me = state.me;
+  if (!me || !channelId) return;
+  api("POST", `/api/channels/${encodeURIComponent(channelId)}/read`, { as: me.id });
 }
 
 // ---- Messages ----
@@ -362,7 +374,10 @@ function upsertMessage(message) {
   if (message.channelId === state.current) {
     const existing = document.getElementById(`message-${message.id}`);
     if (existing) existing.replaceWith(renderMessage(message));
-    else if (!known) appendToList(renderMessage(message));
+    else if (!known) {
+      appendToList(renderMessage(message));
+      markRead(message.channelId);
+    }
   } else if (!message.edited) {
     state.unread.set(message.channelId, (state.unread.get(message.channelId) ?? 0) + 1);
     renderChannels();

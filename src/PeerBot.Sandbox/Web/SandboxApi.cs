@@ -41,6 +41,7 @@ internal sealed partial class SandboxApi
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
     private readonly bool _demoRoster;
+    private readonly string _timeZone;
     private readonly CancellationToken _stopping;
 
     // Forms the page was asked to open, per user: a submission must answer one, as on the real platforms.
@@ -58,6 +59,7 @@ internal sealed partial class SandboxApi
         IServiceProvider services,
         ILogger logger,
         bool demoRoster,
+        string timeZone,
         CancellationToken stopping)
     {
         _workspace = workspace;
@@ -68,6 +70,7 @@ internal sealed partial class SandboxApi
         _services = services;
         _logger = logger;
         _demoRoster = demoRoster;
+        _timeZone = timeZone;
         _stopping = stopping;
     }
 
@@ -93,7 +96,7 @@ internal sealed partial class SandboxApi
     {
         var now = _clock.GetUtcNow();
         var next = EarliestPrompt(now);
-        return new ClockView(now, next?.At, next?.GroupName, _clock.Offset);
+        return new ClockView(now, next?.At, next?.GroupName, _clock.Offset, _timeZone);
     }
 
     // The clock is shared by everyone in the sandbox, so "next" is the earliest prompt of any group; the

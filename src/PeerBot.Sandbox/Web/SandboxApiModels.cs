@@ -12,8 +12,11 @@ internal sealed record PersonView(string Id, string Name, string Role, int? Pgy)
 /// </summary>
 internal sealed record RosterView(IReadOnlyList<PersonView> People, bool DemoRoster, ClockView Clock, int MaxMessageLength);
 
-/// <summary>The sandbox clock.</summary>
-internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptAt, string? NextPromptGroup, TimeSpan Offset);
+/// <summary>
+/// The sandbox clock, and the program's time zone (IANA), in which the page shows every time: the bot writes in it,
+/// so the page never mixes it with the browser's.
+/// </summary>
+internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptAt, string? NextPromptGroup, TimeSpan Offset, string TimeZone);
 
 /// <summary>A message typed in the composer.</summary>
 internal sealed record PostRequest(string? As, string? Text);

@@ -35,6 +35,7 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
     private readonly IPlatformEventHandler _handler;
     private readonly IServiceProvider _services;
     private readonly SandboxOptions _options;
+    private readonly string _timeZone;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<SandboxWebHost> _logger;
     private readonly IHostApplicationLifetime _lifetime;
@@ -65,6 +66,7 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
         _handler = handler;
         _services = services;
         _options = options.Value.Sandbox;
+        _timeZone = options.Value.TimeZone;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SandboxWebHost>();
         _lifetime = lifetime;
@@ -82,7 +84,7 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
     {
         _workspace.EnsureGeneral(Welcome);
         var demoRoster = string.Equals(_services.GetService<IConfiguration>()?[SandboxDemoRoster.MarkerKey], "true", StringComparison.OrdinalIgnoreCase);
-        _api = new SandboxApi(_workspace, _hub, _clock, _people, _handler, _services, _logger, demoRoster, _stopping.Token);
+        _api = new SandboxApi(_workspace, _hub, _clock, _people, _handler, _services, _logger, demoRoster, _timeZone, _stopping.Token);
         _app = Build(_api);
         _clock.Advanced += OnClockAdvanced;
         try

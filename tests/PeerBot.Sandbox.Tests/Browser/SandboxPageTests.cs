@@ -135,6 +135,40 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
     [GeneratedRegex(@"^PeerBot, direct message, \d+ unread$")]
     private static partial Regex UnreadDirect();
 
+    [BrowserFact]
+    public async Task Times_BrowserInAnotherZone_AreShownInTheProgramsZoneNamedOnceAndOlderOnesWithTheirDate()
+    {
+        var program = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        await OpenAsAsync("ana");
+        await Expect(_page.Locator("#time-zone")).ToHaveTextAsync("Times in America/New York");
+
+        await SendAsync("What time is it where the group is?");
+        var time = Messages().Filter(new() { HasText = "What time is it where the group is?" }).Locator("time");
+        await Expect(time).ToHaveCountAsync(1);
+        var postedAt = DateTimeOffset.Parse(await time.GetAttributeAsync("datetime") ?? "", System.Globalization.CultureInfo.InvariantCulture);
+        var local = TimeZoneInfo.ConvertTime(postedAt, program);
+        Assert.Equal(local.ToString("h:mm tt", System.Globalization.CultureInfo.InvariantCulture), Plain(await time.InnerTextAsync()));
+
+        var clockNow = _page.Locator("#clock-now");
+        var shownNow = DateTimeOffset.Parse(await clockNow.GetAttributeAsync("datetime") ?? "", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(TimeZoneInfo.ConvertTime(shownNow, program).ToString("ddd, MMM d, h:mm tt", System.Globalization.CultureInfo.InvariantCulture), Plain(await clockNow.InnerTextAsync()));
+
+        // A day later, yesterday's message shows its date (the program's date, not the browser's).
+        using (var client = Client())
+        {
+            using var moved = await client.PostAsJsonAsync("/api/clock/advance", new { minutes = 24 * 60 });
+            Assert.True(moved.IsSuccessStatusCode);
+        }
+
+        await _page.ReloadAsync();
+        await WaitUntilLiveAsync(_page);
+        var dated = local.ToString("ddd, MMM d, h:mm tt", System.Globalization.CultureInfo.InvariantCulture);
+        await Expect(time).ToHaveTextAsync(new Regex("^" + Regex.Escape(dated).Replace("\\ ", "\\s", StringComparison.Ordinal) + "$"));
+    }
+
+    // Chromium's Intl puts narrow and no-break spaces around AM/PM.
+    private static string Plain(string text) => text.Replace('\u202f', ' ').Replace('\u00a0', ' ');
+
     private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");
 
     private ILocator Composer() => _page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false });

@@ -12,6 +12,7 @@ const state = {
   events: null,
   clock: null,
   clockSkew: 0,
+  timeZone: undefined,   // the program's time zone (IANA); every time on the page is shown in it
   openForm: null,
   maxMessageLength: 4000,
 };
@@ -78,13 +79,22 @@ function avatar(name, isBot) {
   return node;
 }
 
+// Times are the program's (the bot writes "Tuesday 19:00" in it), never the browser's: one zone, named once in the
+// header. A message from before today shows its date.
 function formatTime(iso) {
   const date = new Date(iso);
-  const now = sandboxNow();
-  const sameDay = date.toDateString() === now.toDateString();
+  const sameDay = dayKey(date) === dayKey(sandboxNow());
   return new Intl.DateTimeFormat(undefined, sameDay
-    ? { hour: "2-digit", minute: "2-digit" }
-    : { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(date);
+    ? { hour: "numeric", minute: "2-digit", timeZone: state.timeZone }
+    : { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: state.timeZone }).format(date);
+}
+
+function formatDateTime(date) {
+  return new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: state.timeZone }).format(date);
+}
+
+function dayKey(date) {
+  return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: state.timeZone }).format(date);
 }
 
 function sandboxNow() {
@@ -515,18 +525,30 @@ async function submitForm() {
 function setClock(clock) {
   state.clock = clock;
   state.clockSkew = new Date(clock.now).getTime() - Date.now();
+  if (clock.timeZone && clock.timeZone !== state.timeZone) {
+    try {
+      new Intl.DateTimeFormat(undefined, { timeZone: clock.timeZone });
+      state.timeZone = clock.timeZone;
+    } catch {
+      state.timeZone = "UTC";  // a zone this browser does not know: UTC, still named, never the browser's own
+    }
+    const label = $("time-zone");
+    label.textContent = `Times in ${state.timeZone.replaceAll("_", " ")}`;
+    label.title = "The program's time zone: PeerBot writes its times in it too.";
+    label.hidden = false;
+  }
   renderClock();
 }
 
 function renderClock() {
   if (!state.clock) return;
   const now = sandboxNow();
-  const text = new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(now);
+  const text = formatDateTime(now);
   const time = $("clock-now");
   time.textContent = text;
   time.setAttribute("datetime", now.toISOString());
   $("clock-next").textContent = state.clock.nextPromptAt
-    ? `Next prompt: ${new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(state.clock.nextPromptAt))}`
+    ? `Next prompt: ${formatDateTime(new Date(state.clock.nextPromptAt))}`
       + (state.clock.nextPromptGroup ? ` in ${state.clock.nextPromptGroup}` : "")
     : "No prompt scheduled";
   $("next-prompt").disabled = !state.clock.nextPromptAt;

@@ -169,6 +169,19 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
     // Chromium's Intl puts narrow and no-break spaces around AM/PM.
     private static string Plain(string text) => text.Replace('\u202f', ' ').Replace('\u00a0', ' ');
 
+    [BrowserFact]
+    public async Task SidebarChannel_EnterPressed_OpensItAndFocusesTheComposer()
+    {
+        await OpenAsAsync("ana");
+        var general = _page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^general") });
+        await general.FocusAsync();
+
+        await _page.Keyboard.PressAsync("Enter");
+
+        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "# general", Level = 1 })).ToBeVisibleAsync();
+        await Expect(Composer()).ToBeFocusedAsync();
+    }
+
     private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");
 
     private ILocator Composer() => _page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false });

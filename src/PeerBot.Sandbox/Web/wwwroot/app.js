@@ -222,7 +222,7 @@ function renderChannels() {
       "aria-current": channel.id === state.current ? "page" : null,
       "data-channel": channel.id,
       "aria-label": `${channel.name}${kindText}${channel.archived ? ", archived" : ""}${unread ? `, ${unread} unread` : ""}`,
-      onclick: (e) => { e.preventDefault(); openChannel(channel.id); },
+      onclick: (e) => { e.preventDefault(); openChannel(channel.id); focusConversation(); },
     },
       el("span", { class: `sigil${channel.kind === "private" ? " lock" : ""}`, "aria-hidden": "true", text: sigil }),
       el("span", { text: channel.name }),
@@ -230,6 +230,13 @@ function renderChannels() {
       channel.archived ? el("span", { class: "archived", "aria-hidden": "true", text: "archived" }) : null);
     (channel.kind === "direct" ? dms : rooms).append(el("li", {}, link));
   }
+}
+
+// Opening a channel from the sidebar (click or Enter) takes focus to where one writes, as the sidebar is redrawn and
+// the link that had focus is gone; an archived channel cannot be written in, so its messages get focus instead.
+function focusConversation() {
+  const input = $("composer-input");
+  if (input.disabled) $("messages").focus(); else input.focus();
 }
 
 async function openChannel(channelId) {

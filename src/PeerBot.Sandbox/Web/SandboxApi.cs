@@ -87,6 +87,7 @@ internal sealed partial class SandboxApi
         app.MapPost("/api/clock/advance", (Func<HttpContext, Task<IResult>>)AdvanceAsync);
         app.MapPost("/api/clock/next-prompt", (Func<Task<IResult>>)NextPromptAsync);
         app.MapGet("/api/events", EventsAsync);
+        app.MapGet("/api/events/shared", (Func<HttpContext, Task>)SharedEventsAsync);
     }
 
     /// <summary>When the next scheduled prompt of any group is due, or null.</summary>
@@ -446,6 +447,82 @@ internal sealed partial class SandboxApi
         catch (OperationCanceledException)
         {
             // The page went away or the sandbox is stopping: the stream simply ends.
+        }
+    }
+
+    /// <summary>Most people one shared stream may follow (one per open tab at most).</summary>
+    private const int MaxSharedPeople = 64;
+
+    // One stream for every tab of a browser (they share it through a worker), so a handful of tabs does not use up
+    // the browser's six connections: the events of each person named, each marked with whose it is.
+    private async Task SharedEventsAsync(HttpContext context)
+    {
+        var people = context.Request.Query["as"].OfType<string>().Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (people.Count is 0 or > MaxSharedPeople)
+        {
+            await BadRequest($"Name 1 to {MaxSharedPeople} people.").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var users = new List<(string PersonId, string UserId)>();
+        foreach (var personId in people)
+        {
+            if (!TryUser(personId, out var userId, out var problem))
+            {
+                await problem.ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            users.Add((personId, userId));
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        var subscriptions = users.Select(u => (u.PersonId, Subscription: _hub.Subscribe(u.UserId))).ToList();
+        var merged = System.Threading.Channels.Channel.CreateUnbounded<SandboxEvent>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
+        var pumps = subscriptions.Select(s => PumpAsync(s.PersonId, s.Subscription, merged.Writer, stop.Token)).ToList();
+        try
+        {
+            foreach (var (personId, _) in users)
+            {
+                await WriteEventAsync(context.Response, new SandboxEvent("ready", new SharedEventView(personId, Clock())), stop.Token).ConfigureAwait(false);
+            }
+
+            await foreach (var sandboxEvent in merged.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                await WriteEventAsync(context.Response, sandboxEvent, stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The tabs went away or the sandbox is stopping: the stream simply ends.
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var (_, subscription) in subscriptions)
+            {
+                subscription.Dispose();
+            }
+
+            await Task.WhenAll(pumps).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task PumpAsync(string personId, SandboxEventHub.Subscription subscription, System.Threading.Channels.ChannelWriter<SandboxEvent> merged, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var sandboxEvent in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await merged.WriteAsync(new SandboxEvent(sandboxEvent.Type, new SharedEventView(personId, sandboxEvent.Payload)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The stream ended.
         }
     }
 

@@ -18,6 +18,9 @@ internal sealed record RosterView(IReadOnlyList<PersonView> People, bool DemoRos
 /// </summary>
 internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptAt, string? NextPromptGroup, TimeSpan Offset, string TimeZone);
 
+/// <summary>An event of a shared stream, with the roster id of the person it is for.</summary>
+internal sealed record SharedEventView(string Person, object Payload);
+
 /// <summary>A message typed in the composer.</summary>
 internal sealed record PostRequest(string? As, string? Text);
 

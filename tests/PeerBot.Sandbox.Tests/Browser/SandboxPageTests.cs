@@ -182,6 +182,47 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
         await Expect(Composer()).ToBeFocusedAsync();
     }
 
+    [BrowserFact]
+    public async Task SevenTabs_OneBrowser_EveryTabStaysLiveAndGetsTheNewMessage()
+    {
+        string[] people = ["ana", "elena", "isla", "ben", "dr-lee", "dr-kim", "dev"];
+        var tabs = new List<IPage> { _page };
+        while (tabs.Count < people.Length)
+        {
+            tabs.Add(await _context!.NewPageAsync());
+        }
+
+        // Each tab opens the lobby, where the message will be posted.
+        for (var i = 0; i < tabs.Count; i++)
+        {
+            await OpenAsAsync(people[i], tabs[i]);
+            await tabs[i].GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^general") }).ClickAsync();
+            await Expect(tabs[i].GetByRole(AriaRole.Heading, new() { Name = "# general", Level = 1 })).ToBeVisibleAsync();
+            await Expect(tabs[i].Locator("#connection")).ToBeHiddenAsync();
+        }
+
+        await PostAsAsync("ben", "general", "Seven tabs and every one of them hears this.");
+
+        foreach (var tab in tabs)
+        {
+            await Expect(tab.GetByRole(AriaRole.Log).Locator("li.message").Filter(new() { HasText = "Seven tabs and every one of them hears this." })).ToHaveCountAsync(1);
+        }
+    }
+
+    [BrowserFact]
+    public async Task SandboxStops_ThePageSaysUpdatesHaveStopped()
+    {
+        await OpenAsAsync("ana");
+        var connection = _page.Locator("#connection");
+        await Expect(connection).ToBeHiddenAsync();
+
+        await _host.StopAsync();
+
+        await Expect(connection).ToBeVisibleAsync();
+        await Expect(connection).ToContainTextAsync("Reconnecting");
+        await Expect(_page.Locator("body[data-live='false']")).ToHaveCountAsync(1);
+    }
+
     private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");
 
     private ILocator Composer() => _page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false });

@@ -586,70 +586,66 @@ async function moveClock(url, body) {
 
 // ---- Live updates ----
 
-function connectEvents() {
-  if (state.events) state.events.close();
-  const me = state.me;
-  document.body.dataset.live = "false";
-  const events = new EventSource(`/api/events?as=${encodeURIComponent(me.id)}`);
-  state.events = events;
-  const live = (handler) => (e) => { if (state.me === me) handler(JSON.parse(e.data)); };
-  let reconnected = false;
-  events.addEventListener("ready", live((clock) => {
+// The tabs share one stream through a worker (events-worker.js): a browser gives a site six connections, and a
+// stream per tab used them up at six tabs, after which the page silently stopped updating. Without shared workers,
+// each tab has its own stream.
+const liveHandlers = {
+  ready: (clock) => {
     setClock(clock);
-    document.body.dataset.live = "true";
-    if (reconnected) {
+    setLive(true);
+    if (state.wasLive) {
       // Whatever happened while the stream was down is fetched afresh.
       loadChannels().then(() => openChannel(state.current));
     }
-    reconnected = true;
-  }));
-  events.addEventListener("message", live(upsertMessage));
-  events.addEventListener("deleted", live((d) => {
+    state.wasLive = true;
+  },
+  message: (message) => upsertMessage(message),
+  deleted: (d) => {
     const list = state.messages.get(d.channelId);
     if (list) state.messages.set(d.channelId, list.filter((m) => m.id !== d.id));
     if (d.channelId === state.current) renderMessages();
-  }));
-  events.addEventListener("channels", live(() => loadChannels()));
-  events.addEventListener("clock", live(setClock));
-  events.addEventListener("error", () => { document.body.dataset.live = "false"; });
+  },
+  channels: () => loadChannels(),
+  clock: (clock) => setClock(clock),
+};
+
+// Whenever updates stop, the page says so, until the stream is back.
+function setLive(live) {
+  document.body.dataset.live = live ? "true" : "false";
+  const banner = $("connection");
+  banner.hidden = live;
+  banner.textContent = live ? "" : state.wasLive
+    ? "Reconnecting to the sandbox… new messages will appear once it answers again."
+    : "Connecting to the sandbox…";
 }
 
-// ---- Length limits ----
-
-function formatCount(n) {
-  return new Intl.NumberFormat().format(n);
-}
-
-// The counter shows from 90% of the limit; past the limit, it says by how much and nothing can be sent.
-function describeLength(length, max) {
-  if (length > max) return { text: `${formatCount(length)} / ${formatCount(max)} characters: ${formatCount(length - max)} too many to send`, over: true, near: true };
-  return { text: `${formatCount(length)} / ${formatCount(max)} characters`, over: false, near: length >= max * 0.9 };
-}
-
-function updateComposerCount() {
-  const input = $("composer-input");
-  const count = $("composer-count");
-  const length = describeLength(input.value.trim().length, state.maxMessageLength);
-  count.hidden = !length.near;
-  count.textContent = length.near ? length.text : "";
-  count.classList.toggle("over", length.over);
-  $("send-button").disabled = input.disabled || length.over;
-}
-
-function updateFormCounts() {
-  const form = state.openForm;
-  let over = false;
-  for (const [index, field] of (form?.fields ?? []).entries()) {
-    const count = document.getElementById(`form-field-${index}-count`);
-    const input = document.getElementById(`form-field-${index}`);
-    if (!count || !input || !field.maxLength) continue;
-    const length = describeLength(input.value.trim().length, field.maxLength);
-    count.hidden = !length.near;
-    count.textContent = length.near ? length.text : "";
-    count.classList.toggle("over", length.over);
-    over ||= length.over;
+function connectEvents() {
+  if (state.events) state.events.close();
+  state.events = null;
+  state.wasLive = false;
+  setLive(false);
+  const me = state.me;
+  if (typeof SharedWorker !== "undefined") {
+    if (!state.worker) {
+      state.worker = new SharedWorker("/events-worker.js");
+      state.worker.port.onmessage = (e) => {
+        const { type, person, payload } = e.data ?? {};
+        if (type === "down") setLive(false);
+        else if (state.me && person === state.me.id && liveHandlers[type]) liveHandlers[type](payload);
+      };
+      state.worker.port.start();
+      addEventListener("pagehide", () => state.worker.port.postMessage({ type: "bye" }));
+      addEventListener("pageshow", (e) => { if (e.persisted && state.me) state.worker.port.postMessage({ type: "watch", person: state.me.id }); });
+    }
+    state.worker.port.postMessage({ type: "watch", person: me.id });
+    return;
   }
-  $("form-submit").disabled = over;
+  const events = new EventSource(`/api/events?as=${encodeURIComponent(me.id)}`);
+  state.events = events;
+  for (const [type, handler] of Object.entries(liveHandlers)) {
+    events.addEventListener(type, (e) => { if (state.me === me) handler(JSON.parse(e.data)); });
+  }
+  events.addEventListener("error", () => setLive(false));
 }
 
 function autosize() {

@@ -648,6 +648,44 @@ function connectEvents() {
   events.addEventListener("error", () => setLive(false));
 }
 
+// ---- Length limits ----
+
+function formatCount(n) {
+  return new Intl.NumberFormat().format(n);
+}
+
+// The counter shows from 90% of the limit; past the limit, it says by how much and nothing can be sent.
+function describeLength(length, max) {
+  if (length > max) return { text: `${formatCount(length)} / ${formatCount(max)} characters: ${formatCount(length - max)} too many to send`, over: true, near: true };
+  return { text: `${formatCount(length)} / ${formatCount(max)} characters`, over: false, near: length >= max * 0.9 };
+}
+
+function updateComposerCount() {
+  const input = $("composer-input");
+  const count = $("composer-count");
+  const length = describeLength(input.value.trim().length, state.maxMessageLength);
+  count.hidden = !length.near;
+  count.textContent = length.near ? length.text : "";
+  count.classList.toggle("over", length.over);
+  $("send-button").disabled = input.disabled || length.over;
+}
+
+function updateFormCounts() {
+  const form = state.openForm;
+  let over = false;
+  for (const [index, field] of (form?.fields ?? []).entries()) {
+    const count = document.getElementById(`form-field-${index}-count`);
+    const input = document.getElementById(`form-field-${index}`);
+    if (!count || !input || !field.maxLength) continue;
+    const length = describeLength(input.value.trim().length, field.maxLength);
+    count.hidden = !length.near;
+    count.textContent = length.near ? length.text : "";
+    count.classList.toggle("over", length.over);
+    over ||= length.over;
+  }
+  $("form-submit").disabled = over;
+}
+
 function autosize() {
   const input = $("composer-input");
   input.style.height = "auto";

@@ -6,23 +6,34 @@ namespace PeerBot.Sandbox;
 /// The sandbox's own clock: another clock (the system's) plus an offset that only moves forward, so a
 /// visitor can jump to the next scheduled prompt instead of waiting for Tuesday. Timers made through it
 /// are tracked and re-armed on every jump, so whatever fell due in the skipped time fires at once and the
-/// rest keep their due time in sandbox time.
+/// rest keep their due time in sandbox time. The offset can be kept with the sandbox's data, so its messages
+/// are never dated after "now" once the program restarts.
 /// </summary>
 public sealed class SandboxClock : TimeProvider
 {
     private readonly TimeProvider _inner;
     private readonly object _gate = new();
     private readonly HashSet<SandboxTimer> _timers = [];
+    private readonly Action<TimeSpan>? _saveOffset;
     private TimeSpan _offset;
 
     /// <summary>Creates a clock over the system clock.</summary>
     public SandboxClock() : this(System) { }
 
     /// <summary>Creates a clock over another clock (tests pass a fake one).</summary>
-    public SandboxClock(TimeProvider inner)
+    public SandboxClock(TimeProvider inner) : this(inner, TimeSpan.Zero, null) { }
+
+    /// <summary>
+    /// Creates a clock over another clock, already <paramref name="offset"/> ahead (the offset kept from an earlier
+    /// run), that hands every new offset to <paramref name="saveOffset"/> before any timer fires for it.
+    /// </summary>
+    public SandboxClock(TimeProvider inner, TimeSpan offset, Action<TimeSpan>? saveOffset)
     {
         ArgumentNullException.ThrowIfNull(inner);
+        ArgumentOutOfRangeException.ThrowIfLessThan(offset, TimeSpan.Zero);
         _inner = inner;
+        _offset = offset;
+        _saveOffset = saveOffset;
     }
 
     /// <summary>Raised after the clock jumped, with the new time.</summary>
@@ -87,6 +98,9 @@ public sealed class SandboxClock : TimeProvider
         lock (_gate)
         {
             _offset += by;
+
+            // Saved under the lock, so two jumps are kept in the order they happened.
+            _saveOffset?.Invoke(_offset);
             timers = [.. _timers];
         }
 

@@ -63,7 +63,12 @@ public static class SandboxRegistration
     {
         services.RemoveAll<TimeProvider>();
         // The clock stands on the system clock; it must not ask the container for TimeProvider, which is itself.
-        services.TryAddSingleton(_ => new SandboxClock(TimeProvider.System));
+        // Its offset is kept in the sandbox's database with the messages it dated, and restored before anything reads it.
+        services.TryAddSingleton(sp =>
+        {
+            var store = sp.GetRequiredService<SandboxStore>();
+            return new SandboxClock(TimeProvider.System, store.ClockOffset(), store.SaveClockOffset);
+        });
         services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<SandboxClock>());
 
         services.RemoveAll<PeerBotDatabase>();
@@ -75,6 +80,7 @@ public static class SandboxRegistration
         services.TryAddSingleton<SandboxChatPlatform>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatPlatform, SandboxChatPlatform>(sp => sp.GetRequiredService<SandboxChatPlatform>()));
 
+        services.TryAddSingleton(_ => new SandboxConsole());
         services.TryAddSingleton<SandboxWebHost>();
         services.AddHostedService(sp => sp.GetRequiredService<SandboxWebHost>());
         return services;

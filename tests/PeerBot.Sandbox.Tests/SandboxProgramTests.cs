@@ -127,7 +127,58 @@ public sealed partial class SandboxProgramTests
         Assert.True(host.Groups.All().All(g => g.Channel is not null), $"a group without its channel after the jump to {jumpedTo:O} (groups: {Groups()})");
     }
 
-    [GeneratedRegex(@"PeerBot sandbox: (http://127\.0\.0\.1:\d+/)")]
+    [Fact(Timeout = 120_000)]
+    public async Task Run_PortTaken_PrintsOnePlainLineNamingTheEnvironmentVariableAndExitsNonZero()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        using var folder = new TempFolder();
+        using var process = StartProgram(folder, new Dictionary<string, string>
+        {
+            ["PeerBot__Sandbox__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PeerBot__Sandbox__StoragePath"] = folder.File("sandbox.db"),
+            ["PeerBot__Storage__Path"] = folder.File("peerbot.db"),
+            ["PeerBot__Anonymity__KeyPath"] = folder.File("anonymity.key"),
+        });
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        try
+        {
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+
+            // A child process runs on real time; the bound only catches one that never stops.
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+            process.WaitForExit();
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        var printed = string.Join('\n', output);
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains($"PeerBot sandbox: port {port} is already in use. Set PeerBot__Sandbox__Port={port + 1} (or 0, any free port) and run it again.", output);
+        Assert.DoesNotContain("PeerBot:Sandbox:Port", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain(output, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.Contains("   at ", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal));
+
+        void Keep(string? line)
+        {
+            if (line is not null)
+            {
+                output.Enqueue(line);
+            }
+        }
+    }
+
+    // The whole line, as the README shows it: no log prefix before the address.
+    [GeneratedRegex(@"^PeerBot sandbox: (http://127\.0\.0\.1:\d+/)$")]
     private static partial Regex SandboxAddress();
 
     /// <summary>The built program, in an empty folder with an empty home.</summary>

@@ -86,6 +86,23 @@ public sealed class SandboxRegistrationTests : IDisposable
     }
 
     [Fact]
+    public void AddSandbox_ClockMovedForwardThenRestarted_StartsWithTheSameOffset()
+    {
+        DateTimeOffset movedTo;
+        using (var first = SandboxOnly())
+        {
+            movedTo = first.Services.GetRequiredService<SandboxClock>().Advance(TimeSpan.FromDays(3));
+        }
+
+        using var restarted = SandboxOnly();
+        var clock = restarted.Services.GetRequiredService<SandboxClock>();
+
+        // Messages dated in the moved time are never after "now" once the program starts again.
+        Assert.Equal(TimeSpan.FromDays(3), clock.Offset);
+        Assert.True(clock.GetUtcNow() >= movedTo, $"now {clock.GetUtcNow():O} is before the time the clock was moved to, {movedTo:O}");
+    }
+
+    [Fact]
     public async Task Stop_WithALiveEventStreamOpen_EndsTheStream()
     {
         var builder = Builder(new() { ["PeerBot:Sandbox:StoragePath"] = _folder.File("sandbox.db"), ["PeerBot:Sandbox:Port"] = "0" });
@@ -132,6 +149,14 @@ public sealed class SandboxRegistrationTests : IDisposable
             Environment.ExitCode = 0;
             await host.StopAsync();
         }
+    }
+
+    private IHost SandboxOnly()
+    {
+        var builder = Builder(new() { ["PeerBot:Sandbox:StoragePath"] = _folder.File("sandbox.db"), ["PeerBot:Sandbox:Port"] = "0" });
+        builder.Services.AddPeerBotCore(builder.Configuration);
+        builder.UseSandbox();
+        return builder.Build();
     }
 
     private static HostApplicationBuilder Builder(Dictionary<string, string?> settings)

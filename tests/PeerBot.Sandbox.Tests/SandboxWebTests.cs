@@ -283,6 +283,36 @@ public sealed class SandboxWebTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SharedEvents_TwoPeople_EachEventIsMarkedWithWhoseItIsAndGoesOnlyToThoseWhoSeeIt()
+    {
+        using var shared = await EventStream.OpenUrlAsync(_client, "/api/events/shared?as=elena&as=chloe");
+        var ready = new[] { await shared.NextAsync("ready"), await shared.NextAsync("ready") };
+        Assert.Equal(["chloe", "elena"], ready.Select(r => r.GetProperty("person").GetString()).Order());
+        Assert.True(ready[0].GetProperty("payload").TryGetProperty("now", out _));
+
+        await _host.Platform.PostMessageAsync(_host.GroupChannel, OutgoingMessage.Plain("group only"), default);
+        await _host.Platform.PostMessageAsync(new ChannelRef(PlatformKind.Sandbox, "general"), OutgoingMessage.Plain("for everyone"), default);
+
+        // Chloe is not in the group: the group's message is Elena's alone, the lobby's comes to both.
+        var events = new List<(string? Person, string Text)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var next = await shared.NextAsync("message");
+            events.Add((next.GetProperty("person").GetString(), Text(next.GetProperty("payload").GetProperty("content"))));
+        }
+
+        Assert.Equal([("chloe", "for everyone"), ("elena", "for everyone"), ("elena", "group only")], events.OrderBy(e => e.Text, StringComparer.Ordinal).ThenBy(e => e.Person, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task SharedEvents_SomeoneNotInTheRoster_IsRefused()
+    {
+        using var response = await _client.GetAsync("/api/events/shared?as=elena&as=nobody", HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Events_MessageInAGroup_StreamsOnlyToThoseWhoSeeIt()
     {
         using var member = await EventStream.OpenAsync(_client, "elena");
@@ -362,12 +392,17 @@ public sealed class SandboxWebTests : IAsyncLifetime
 
         public static async Task<EventStream> OpenAsync(HttpClient client, string person)
         {
-            var response = await client.GetAsync($"/api/events?as={person}", HttpCompletionOption.ResponseHeadersRead);
-            response.EnsureSuccessStatusCode();
-            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-            var stream = new EventStream(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+            var stream = await OpenUrlAsync(client, $"/api/events?as={person}");
             await stream.NextAsync("ready");
             return stream;
+        }
+
+        public static async Task<EventStream> OpenUrlAsync(HttpClient client, string url)
+        {
+            var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+            response.EnsureSuccessStatusCode();
+            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+            return new EventStream(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
         }
 
         public async Task<JsonElement> NextAsync(string type)

@@ -41,6 +41,7 @@ internal sealed partial class SandboxApi
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
     private readonly bool _demoRoster;
+    private readonly string _timeZone;
     private readonly CancellationToken _stopping;
 
     // Forms the page was asked to open, per user: a submission must answer one, as on the real platforms.
@@ -58,6 +59,7 @@ internal sealed partial class SandboxApi
         IServiceProvider services,
         ILogger logger,
         bool demoRoster,
+        string timeZone,
         CancellationToken stopping)
     {
         _workspace = workspace;
@@ -68,6 +70,7 @@ internal sealed partial class SandboxApi
         _services = services;
         _logger = logger;
         _demoRoster = demoRoster;
+        _timeZone = timeZone;
         _stopping = stopping;
     }
 
@@ -77,12 +80,14 @@ internal sealed partial class SandboxApi
         app.MapGet("/api/channels", ChannelsAsync);
         app.MapGet("/api/channels/{channelId}/messages", MessagesAsync);
         app.MapPost("/api/channels/{channelId}/messages", PostAsync);
+        app.MapPost("/api/channels/{channelId}/read", MarkReadAsync);
         app.MapPost("/api/forms", (Func<HttpContext, Task<IResult>>)SubmitFormAsync);
         app.MapPost("/api/buttons", (Func<HttpContext, Task<IResult>>)PressButtonAsync);
         app.MapGet("/api/clock", () => Results.Json(Clock(), Json));
         app.MapPost("/api/clock/advance", (Func<HttpContext, Task<IResult>>)AdvanceAsync);
         app.MapPost("/api/clock/next-prompt", (Func<Task<IResult>>)NextPromptAsync);
         app.MapGet("/api/events", EventsAsync);
+        app.MapGet("/api/events/shared", (Func<HttpContext, Task>)SharedEventsAsync);
     }
 
     /// <summary>When the next scheduled prompt of any group is due, or null.</summary>
@@ -92,7 +97,7 @@ internal sealed partial class SandboxApi
     {
         var now = _clock.GetUtcNow();
         var next = EarliestPrompt(now);
-        return new ClockView(now, next?.At, next?.GroupName, _clock.Offset);
+        return new ClockView(now, next?.At, next?.GroupName, _clock.Offset, _timeZone);
     }
 
     // The clock is shared by everyone in the sandbox, so "next" is the earliest prompt of any group; the
@@ -122,7 +127,8 @@ internal sealed partial class SandboxApi
         new RosterView(
             _people.All.Select(p => new PersonView(p.Id, p.Name, p.Role.ToString(), p.Pgy)).ToList(),
             _demoRoster,
-            Clock()),
+            Clock(),
+            MaxMessageLength),
         Json);
 
     private IResult ChannelsAsync(string? @as)
@@ -134,7 +140,7 @@ internal sealed partial class SandboxApi
 
         // Everyone has a conversation with the bot, even before it has said anything.
         _workspace.EnsureDirect(userId);
-        return Results.Json(_workspace.VisibleTo(userId).Select(_workspace.ChannelView).ToList(), Json);
+        return Results.Json(_workspace.VisibleTo(userId).Select(c => _workspace.ChannelView(c, userId)).ToList(), Json);
     }
 
     private IResult MessagesAsync(string channelId, string? @as)
@@ -147,6 +153,29 @@ internal sealed partial class SandboxApi
         return FindChannel(userId, channelId) is null
             ? NoSuchChannel()
             : Results.Json(_workspace.Messages(channelId), Json);
+    }
+
+    // Unread state is the server's, per person and channel, so a badge is there after switching person or reloading.
+    private async Task<IResult> MarkReadAsync(string channelId, HttpContext context)
+    {
+        var request = await ReadAsync<ReadRequest>(context).ConfigureAwait(false);
+        if (request is null)
+        {
+            return BadRequest("The request body is not the JSON the page sends.");
+        }
+
+        if (!TryUser(request.As, out var userId, out var problem))
+        {
+            return problem;
+        }
+
+        if (FindChannel(userId, channelId) is null)
+        {
+            return NoSuchChannel();
+        }
+
+        _workspace.MarkRead(userId, channelId, request.UpTo);
+        return Results.Json(new { }, Json);
     }
 
     private async Task<IResult> PostAsync(string channelId, HttpContext context)
@@ -418,6 +447,82 @@ internal sealed partial class SandboxApi
         catch (OperationCanceledException)
         {
             // The page went away or the sandbox is stopping: the stream simply ends.
+        }
+    }
+
+    /// <summary>Most people one shared stream may follow (one per open tab at most).</summary>
+    private const int MaxSharedPeople = 64;
+
+    // One stream for every tab of a browser (they share it through a worker), so a handful of tabs does not use up
+    // the browser's six connections: the events of each person named, each marked with whose it is.
+    private async Task SharedEventsAsync(HttpContext context)
+    {
+        var people = context.Request.Query["as"].OfType<string>().Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (people.Count is 0 or > MaxSharedPeople)
+        {
+            await BadRequest($"Name 1 to {MaxSharedPeople} people.").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        var users = new List<(string PersonId, string UserId)>();
+        foreach (var personId in people)
+        {
+            if (!TryUser(personId, out var userId, out var problem))
+            {
+                await problem.ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            users.Add((personId, userId));
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        var subscriptions = users.Select(u => (u.PersonId, Subscription: _hub.Subscribe(u.UserId))).ToList();
+        var merged = System.Threading.Channels.Channel.CreateUnbounded<SandboxEvent>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
+        var pumps = subscriptions.Select(s => PumpAsync(s.PersonId, s.Subscription, merged.Writer, stop.Token)).ToList();
+        try
+        {
+            foreach (var (personId, _) in users)
+            {
+                await WriteEventAsync(context.Response, new SandboxEvent("ready", new SharedEventView(personId, Clock())), stop.Token).ConfigureAwait(false);
+            }
+
+            await foreach (var sandboxEvent in merged.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                await WriteEventAsync(context.Response, sandboxEvent, stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The tabs went away or the sandbox is stopping: the stream simply ends.
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var (_, subscription) in subscriptions)
+            {
+                subscription.Dispose();
+            }
+
+            await Task.WhenAll(pumps).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task PumpAsync(string personId, SandboxEventHub.Subscription subscription, System.Threading.Channels.ChannelWriter<SandboxEvent> merged, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var sandboxEvent in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await merged.WriteAsync(new SandboxEvent(sandboxEvent.Type, new SharedEventView(personId, sandboxEvent.Payload)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The stream ended.
         }
     }
 

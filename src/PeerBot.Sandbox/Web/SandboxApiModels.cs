@@ -6,14 +6,26 @@ namespace PeerBot.Sandbox.Web;
 /// <summary>A person of the roster, for the picker.</summary>
 internal sealed record PersonView(string Id, string Name, string Role, int? Pgy);
 
-/// <summary>The page's first call: who can be chosen and whether they are the demo roster.</summary>
-internal sealed record RosterView(IReadOnlyList<PersonView> People, bool DemoRoster, ClockView Clock);
+/// <summary>
+/// The page's first call: who can be chosen, whether they are the demo roster, and the longest message the page
+/// may send (so it can refuse a longer one before sending it).
+/// </summary>
+internal sealed record RosterView(IReadOnlyList<PersonView> People, bool DemoRoster, ClockView Clock, int MaxMessageLength);
 
-/// <summary>The sandbox clock.</summary>
-internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptAt, string? NextPromptGroup, TimeSpan Offset);
+/// <summary>
+/// The sandbox clock, and the program's time zone (IANA), in which the page shows every time: the bot writes in it,
+/// so the page never mixes it with the browser's.
+/// </summary>
+internal sealed record ClockView(DateTimeOffset Now, DateTimeOffset? NextPromptAt, string? NextPromptGroup, TimeSpan Offset, string TimeZone);
+
+/// <summary>An event of a shared stream, with the roster id of the person it is for.</summary>
+internal sealed record SharedEventView(string Person, object Payload);
 
 /// <summary>A message typed in the composer.</summary>
 internal sealed record PostRequest(string? As, string? Text);
+
+/// <summary>A channel read up to a message (its last message when <see cref="UpTo"/> is null).</summary>
+internal sealed record ReadRequest(string? As, string? UpTo);
 
 /// <summary>A submitted form.</summary>
 internal sealed record FormRequest(string? As, string? FormId, Dictionary<string, string>? Values);

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace PeerBot.Sandbox.Web;
 
-/// <summary>The page itself: one HTML file, its stylesheet and script, embedded in the assembly.</summary>
+/// <summary>The page itself: one HTML file, its stylesheet, its script and the tabs' shared event worker, embedded in the assembly.</summary>
 internal static class SandboxPage
 {
     private static readonly (string Route, string Resource, string ContentType)[] Files =
@@ -12,6 +12,7 @@ internal static class SandboxPage
         ("/", "index.html", "text/html; charset=utf-8"),
         ("/app.css", "app.css", "text/css; charset=utf-8"),
         ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+        ("/events-worker.js", "events-worker.js", "text/javascript; charset=utf-8"),
         ("/favicon.svg", "favicon.svg", "image/svg+xml"),
     ];
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -34,9 +35,11 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
     private readonly IPlatformEventHandler _handler;
     private readonly IServiceProvider _services;
     private readonly SandboxOptions _options;
+    private readonly string _timeZone;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<SandboxWebHost> _logger;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly SandboxConsole _console;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource<Uri> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplication? _app;
@@ -51,7 +54,8 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
         IServiceProvider services,
         IOptions<PeerBotOptions> options,
         ILoggerFactory loggerFactory,
-        IHostApplicationLifetime lifetime)
+        IHostApplicationLifetime lifetime,
+        SandboxConsole console)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -62,9 +66,11 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
         _handler = handler;
         _services = services;
         _options = options.Value.Sandbox;
+        _timeZone = options.Value.TimeZone;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SandboxWebHost>();
         _lifetime = lifetime;
+        _console = console;
     }
 
     /// <summary>The page's address once it listens.</summary>
@@ -78,7 +84,7 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
     {
         _workspace.EnsureGeneral(Welcome);
         var demoRoster = string.Equals(_services.GetService<IConfiguration>()?[SandboxDemoRoster.MarkerKey], "true", StringComparison.OrdinalIgnoreCase);
-        _api = new SandboxApi(_workspace, _hub, _clock, _people, _handler, _services, _logger, demoRoster, _stopping.Token);
+        _api = new SandboxApi(_workspace, _hub, _clock, _people, _handler, _services, _logger, demoRoster, _timeZone, _stopping.Token);
         _app = Build(_api);
         _clock.Advanced += OnClockAdvanced;
         try
@@ -87,7 +93,12 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
         }
         catch (IOException ex)
         {
-            LogCannotListen(_logger, _options.Port, ex.Message);
+            // A taken port is the person's to fix, not a bug: one plain line saying how, no stack trace.
+            var inUse = ex.InnerException is AddressInUseException;
+            await _console.Error.WriteLineAsync(inUse
+                ? SandboxConsole.PortTakenLine(_options.Port)
+                : SandboxConsole.CannotListenLine(_options.Port, ex.InnerException?.Message ?? ex.Message)).ConfigureAwait(false);
+            await _console.Error.FlushAsync(cancellationToken).ConfigureAwait(false);
             _started.TrySetException(ex);
             Environment.ExitCode = 1;
             _lifetime.StopApplication();
@@ -99,7 +110,8 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
             ?? throw new InvalidOperationException("Kestrel started without an address.");
         var port = new Uri(bound).Port;
         var address = new Uri($"http://127.0.0.1:{port}/");
-        LogListening(_logger, address);
+        await _console.Out.WriteLineAsync(SandboxConsole.AddressLine(address)).ConfigureAwait(false);
+        await _console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (_options.AllowRemote)
         {
             LogRemote(_logger, port);
@@ -139,7 +151,9 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
             ApplicationName = typeof(SandboxWebHost).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Services.Replace(ServiceDescriptor.Singleton(_loggerFactory));
+        // The program's host already reports its own start; this embedded one's "Hosting failed to start" would
+        // only repeat a taken port as a stack trace before the line that says what to do.
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(new EmbeddedLoggerFactory(_loggerFactory)));
 
         // The program's host owns Ctrl-C and SIGTERM; a second console lifetime here would swallow them.
         builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, EmbeddedLifetime>());
@@ -216,12 +230,22 @@ public sealed partial class SandboxWebHost : IHostedService, IAsyncDisposable
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "PeerBot sandbox: {Address}")]
-    private static partial void LogListening(ILogger logger, Uri address);
+    /// <summary>The program's loggers, less the embedded host's own lifetime records.</summary>
+    private sealed class EmbeddedLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+    {
+        private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == HostCategory ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : inner.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+        // The program's host owns the factory beneath and disposes it.
+        public void Dispose()
+        {
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The sandbox also answers other computers on port {Port} (Sandbox:AllowRemote is on): anyone who reaches it can act as anyone in the roster.")]
     private static partial void LogRemote(ILogger logger, int port);
-
-    [LoggerMessage(Level = LogLevel.Critical, Message = "The PeerBot sandbox could not listen on port {Port}: {Reason}. Set PeerBot:Sandbox:Port to a free port (0 picks one).")]
-    private static partial void LogCannotListen(ILogger logger, int port, string reason);
 }

@@ -68,3 +68,26 @@ public sealed class SandboxMessageDocument
     /// <summary>True once the bot replaced the content.</summary>
     public bool Edited { get; set; }
 }
+
+/// <summary>A value the sandbox keeps between runs (the clock's offset).</summary>
+public sealed class SandboxStateDocument
+{
+    /// <summary>What it is (<c>clock</c>).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The value, in ticks.</summary>
+    public long Ticks { get; set; }
+}
+
+/// <summary>Where one person has read up to in one channel.</summary>
+public sealed class SandboxReadDocument
+{
+    /// <summary>The person and the channel (<see cref="Key"/>).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The sequence number of the last message read.</summary>
+    public long UpToSeq { get; set; }
+
+    /// <summary>The id of a person's marker in a channel.</summary>
+    public static string Key(string userId, string channelId) => userId + "\n" + channelId;
+}

@@ -30,7 +30,8 @@ public sealed record SandboxMessageView(
 /// <param name="Kind"><c>public</c>, <c>private</c> or <c>direct</c>.</param>
 /// <param name="Archived">Read-only when true.</param>
 /// <param name="MemberCount">People who can see it (besides the bot).</param>
-public sealed record SandboxChannelView(string Id, string Name, string Topic, string Kind, bool Archived, int MemberCount);
+/// <param name="Unread">Messages by others since the person last read the channel (for the person asking).</param>
+public sealed record SandboxChannelView(string Id, string Name, string Topic, string Kind, bool Archived, int MemberCount, int Unread = 0);
 
 /// <summary>
 /// The sandbox workspace: the lobby, group channels and DMs with the bot, with who can see what, kept in
@@ -341,6 +342,37 @@ public sealed class SandboxWorkspace
             channel.Kind.ToString().ToLowerInvariant(),
             channel.Archived,
             channel.Kind == SandboxChannelKind.Public ? _people.All.Count : channel.Members.Count);
+    }
+
+    /// <summary>A channel as the page lists it for one person, with what they have not read.</summary>
+    public SandboxChannelView ChannelView(SandboxChannelDocument channel, string userId)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        int unread;
+        lock (_gate)
+        {
+            unread = _store.CountAfter(channel.Id, _store.ReadUpTo(userId, channel.Id), userId);
+        }
+
+        return ChannelView(channel) with { Unread = unread };
+    }
+
+    /// <summary>
+    /// Marks a channel read by a person up to a message (its last message when none is named); a marker only moves
+    /// forward, so a late call from an older page cannot bring back what was read.
+    /// </summary>
+    public void MarkRead(string userId, string channelId, string? upToMessageId)
+    {
+        lock (_gate)
+        {
+            var upTo = upToMessageId is null
+                ? _store.LastSeqOf(channelId)
+                : _store.FindMessage(upToMessageId) is { } message && message.ChannelId == channelId ? message.Seq : 0;
+            if (upTo > _store.ReadUpTo(userId, channelId))
+            {
+                _store.SaveReadUpTo(userId, channelId, upTo);
+            }
+        }
     }
 
     /// <summary>The name of a person, from the directory; the id itself for someone not configured.</summary>

@@ -34,6 +34,13 @@ internal sealed class RealSandboxHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Stops the program (the page stops answering); disposing later is still safe.</summary>
+    public async Task StopAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _host!.StopAsync(timeout.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_host is not null)

@@ -12,7 +12,9 @@ const state = {
   events: null,
   clock: null,
   clockSkew: 0,
+  timeZone: undefined,   // the program's time zone (IANA); every time on the page is shown in it
   openForm: null,
+  maxMessageLength: 4000,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -77,13 +79,22 @@ function avatar(name, isBot) {
   return node;
 }
 
+// Times are the program's (the bot writes "Tuesday 19:00" in it), never the browser's: one zone, named once in the
+// header. A message from before today shows its date.
 function formatTime(iso) {
   const date = new Date(iso);
-  const now = sandboxNow();
-  const sameDay = date.toDateString() === now.toDateString();
+  const sameDay = dayKey(date) === dayKey(sandboxNow());
   return new Intl.DateTimeFormat(undefined, sameDay
-    ? { hour: "2-digit", minute: "2-digit" }
-    : { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(date);
+    ? { hour: "numeric", minute: "2-digit", timeZone: state.timeZone }
+    : { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: state.timeZone }).format(date);
+}
+
+function formatDateTime(date) {
+  return new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: state.timeZone }).format(date);
+}
+
+function dayKey(date) {
+  return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: state.timeZone }).format(date);
 }
 
 function sandboxNow() {
@@ -99,6 +110,7 @@ async function start() {
     return;
   }
   state.people = data.people;
+  if (data.maxMessageLength) state.maxMessageLength = data.maxMessageLength;
   setClock(data.clock);
   if (data.demoRoster) {
     $("demo-note").textContent = "A local demo workspace with the example program's people (appsettings.example.json): "
@@ -117,7 +129,7 @@ async function start() {
       send();
     }
   });
-  $("composer-input").addEventListener("input", autosize);
+  $("composer-input").addEventListener("input", () => { autosize(); updateComposerCount(); });
   $("next-prompt").addEventListener("click", () => moveClock("/api/clock/next-prompt", undefined));
   $("skip-ahead").addEventListener("click", () => moveClock("/api/clock/advance", { minutes: 5 }));
   $("form-cancel").addEventListener("click", () => closeForm());
@@ -177,6 +189,11 @@ async function loadChannels() {
   const { ok, data } = await api("GET", `/api/channels?as=${encodeURIComponent(me.id)}`);
   if (!ok || state.me !== me) return;
   state.channels = data;
+  // What is unread is kept by the server for each person, so badges are right after switching person or reloading.
+  state.unread.clear();
+  for (const channel of data) {
+    if (channel.unread > 0 && channel.id !== state.current) state.unread.set(channel.id, channel.unread);
+  }
   renderChannels();
   if (state.current && !state.channels.some((c) => c.id === state.current)) {
     // Taken out of the channel (a pause, forget-me): go to the conversation with PeerBot, where what happened is
@@ -205,7 +222,7 @@ function renderChannels() {
       "aria-current": channel.id === state.current ? "page" : null,
       "data-channel": channel.id,
       "aria-label": `${channel.name}${kindText}${channel.archived ? ", archived" : ""}${unread ? `, ${unread} unread` : ""}`,
-      onclick: (e) => { e.preventDefault(); openChannel(channel.id); },
+      onclick: (e) => { e.preventDefault(); openChannel(channel.id); focusConversation(); },
     },
       el("span", { class: `sigil${channel.kind === "private" ? " lock" : ""}`, "aria-hidden": "true", text: sigil }),
       el("span", { text: channel.name }),
@@ -213,6 +230,13 @@ function renderChannels() {
       channel.archived ? el("span", { class: "archived", "aria-hidden": "true", text: "archived" }) : null);
     (channel.kind === "direct" ? dms : rooms).append(el("li", {}, link));
   }
+}
+
+// Opening a channel from the sidebar (click or Enter) takes focus to where one writes, as the sidebar is redrawn and
+// the link that had focus is gone; an archived channel cannot be written in, so its messages get focus instead.
+function focusConversation() {
+  const input = $("composer-input");
+  if (input.disabled) $("messages").focus(); else input.focus();
 }
 
 async function openChannel(channelId) {
@@ -227,8 +251,8 @@ async function openChannel(channelId) {
   $("composer-label").textContent = `Message ${channel.name}`;
   $("composer-input").placeholder = channel.kind === "direct" ? `Message ${channel.name} privately` : `Message ${channelName(channel)}`;
   $("composer-input").disabled = channel.archived;
-  $("send-button").disabled = channel.archived;
   $("composer-error").textContent = "";
+  updateComposerCount();
   const me = state.me;
   // Messages that arrive live while the history loads are collected here and merged in.
   state.messages.set(channelId, []);
@@ -245,6 +269,13 @@ async function openChannel(channelId) {
   }
   state.messages.set(channelId, merged);
   renderMessages();
+  markRead(channelId);
+}
+
+function markRead(channelId) {
+  const me = state.me;
+  if (!me || !channelId) return;
+  api("POST", `/api/channels/${encodeURIComponent(channelId)}/read`, { as: me.id });
 }
 
 // ---- Messages ----
@@ -369,7 +400,10 @@ function upsertMessage(message) {
   if (message.channelId === state.current) {
     const existing = document.getElementById(`message-${message.id}`);
     if (existing) existing.replaceWith(renderMessage(message));
-    else if (!known) appendToList(renderMessage(message));
+    else if (!known) {
+      appendToList(renderMessage(message));
+      markRead(message.channelId);
+    }
   } else if (!message.edited) {
     state.unread.set(message.channelId, (state.unread.get(message.channelId) ?? 0) + 1);
     renderChannels();
@@ -382,12 +416,22 @@ async function send() {
   const error = $("composer-error");
   error.textContent = "";
   if (!text || !state.current || !state.me) return;
+  // Too long: refused here, before anything is sent, with the text left as typed (the counter says by how much).
+  if (text.length > state.maxMessageLength) {
+    updateComposerCount();
+    return;
+  }
   const channelId = state.current;
   input.value = "";
   autosize();
+  updateComposerCount();
   const { ok, data } = await api("POST", `/api/channels/${encodeURIComponent(channelId)}/messages`, { as: state.me.id, text });
   if (!ok) {
-    if (text.length > 0 && !input.value) input.value = text;
+    if (text.length > 0 && !input.value) {
+      input.value = text;
+      autosize();
+      updateComposerCount();
+    }
     error.textContent = data.error;
     return;
   }
@@ -436,12 +480,20 @@ function openForm(form) {
         field.required ? el("option", { value: "", text: "Choose…" }) : el("option", { value: "", text: "None" }),
         (field.choices ?? []).map((c) => el("option", { value: c.value, text: c.label })));
     } else if (field.kind === "long") {
-      input = el("textarea", { id, name: field.id, required: field.required, maxLength: field.maxLength ?? undefined, placeholder: field.placeholder ?? undefined });
+      input = el("textarea", { id, name: field.id, required: field.required, placeholder: field.placeholder ?? undefined });
     } else {
-      input = el("input", { id, name: field.id, type: "text", required: field.required, maxLength: field.maxLength ?? undefined, placeholder: field.placeholder ?? undefined });
+      input = el("input", { id, name: field.id, type: "text", required: field.required, placeholder: field.placeholder ?? undefined });
     }
-    fields.append(el("div", { class: "field" }, label, input));
+    // No maxlength: it would cut pasted text without a word. A counter says how long it is, and the form is refused
+    // while a field is over.
+    const count = field.maxLength ? el("p", { class: "field-count", id: `${id}-count`, "aria-live": "polite", hidden: true }) : null;
+    if (count) {
+      input.setAttribute("aria-describedby", count.id);
+      input.addEventListener("input", () => updateFormCounts());
+    }
+    fields.append(el("div", { class: "field" }, label, input, count));
   });
+  updateFormCounts();
   const dialog = $("form-dialog");
   if (!dialog.open) dialog.showModal();
   fields.querySelector("input, textarea, select")?.focus();
@@ -465,11 +517,16 @@ async function submitForm() {
       input.focus();
       return;
     }
+    if (field.maxLength && value.length > field.maxLength) {
+      $("form-error").textContent = `"${field.label}" is at most ${formatCount(field.maxLength)} characters; it has ${formatCount(value.length)}.`;
+      input.focus();
+      return;
+    }
     values[field.id] = value;
   }
   $("form-submit").disabled = true;
   const { status, data } = await api("POST", "/api/forms", { as: state.me.id, formId: form.formId, values });
-  $("form-submit").disabled = false;
+  updateFormCounts();
   if (status === 400) {
     // A value the form refuses: the dialog stays open with what was typed.
     $("form-error").textContent = data.error;
@@ -484,18 +541,30 @@ async function submitForm() {
 function setClock(clock) {
   state.clock = clock;
   state.clockSkew = new Date(clock.now).getTime() - Date.now();
+  if (clock.timeZone && clock.timeZone !== state.timeZone) {
+    try {
+      new Intl.DateTimeFormat(undefined, { timeZone: clock.timeZone });
+      state.timeZone = clock.timeZone;
+    } catch {
+      state.timeZone = "UTC";  // a zone this browser does not know: UTC, still named, never the browser's own
+    }
+    const label = $("time-zone");
+    label.textContent = `Times in ${state.timeZone.replaceAll("_", " ")}`;
+    label.title = "The program's time zone: PeerBot writes its times in it too.";
+    label.hidden = false;
+  }
   renderClock();
 }
 
 function renderClock() {
   if (!state.clock) return;
   const now = sandboxNow();
-  const text = new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(now);
+  const text = formatDateTime(now);
   const time = $("clock-now");
   time.textContent = text;
   time.setAttribute("datetime", now.toISOString());
   $("clock-next").textContent = state.clock.nextPromptAt
-    ? `Next prompt: ${new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(state.clock.nextPromptAt))}`
+    ? `Next prompt: ${formatDateTime(new Date(state.clock.nextPromptAt))}`
       + (state.clock.nextPromptGroup ? ` in ${state.clock.nextPromptGroup}` : "")
     : "No prompt scheduled";
   $("next-prompt").disabled = !state.clock.nextPromptAt;
@@ -526,32 +595,104 @@ async function moveClock(url, body) {
 
 // ---- Live updates ----
 
-function connectEvents() {
-  if (state.events) state.events.close();
-  const me = state.me;
-  document.body.dataset.live = "false";
-  const events = new EventSource(`/api/events?as=${encodeURIComponent(me.id)}`);
-  state.events = events;
-  const live = (handler) => (e) => { if (state.me === me) handler(JSON.parse(e.data)); };
-  let reconnected = false;
-  events.addEventListener("ready", live((clock) => {
+// The tabs share one stream through a worker (events-worker.js): a browser gives a site six connections, and a
+// stream per tab used them up at six tabs, after which the page silently stopped updating. Without shared workers,
+// each tab has its own stream.
+const liveHandlers = {
+  ready: (clock) => {
     setClock(clock);
-    document.body.dataset.live = "true";
-    if (reconnected) {
+    setLive(true);
+    if (state.wasLive) {
       // Whatever happened while the stream was down is fetched afresh.
       loadChannels().then(() => openChannel(state.current));
     }
-    reconnected = true;
-  }));
-  events.addEventListener("message", live(upsertMessage));
-  events.addEventListener("deleted", live((d) => {
+    state.wasLive = true;
+  },
+  message: (message) => upsertMessage(message),
+  deleted: (d) => {
     const list = state.messages.get(d.channelId);
     if (list) state.messages.set(d.channelId, list.filter((m) => m.id !== d.id));
     if (d.channelId === state.current) renderMessages();
-  }));
-  events.addEventListener("channels", live(() => loadChannels()));
-  events.addEventListener("clock", live(setClock));
-  events.addEventListener("error", () => { document.body.dataset.live = "false"; });
+  },
+  channels: () => loadChannels(),
+  clock: (clock) => setClock(clock),
+};
+
+// Whenever updates stop, the page says so, until the stream is back.
+function setLive(live) {
+  document.body.dataset.live = live ? "true" : "false";
+  const banner = $("connection");
+  banner.hidden = live;
+  banner.textContent = live ? "" : state.wasLive
+    ? "Reconnecting to the sandbox… new messages will appear once it answers again."
+    : "Connecting to the sandbox…";
+}
+
+function connectEvents() {
+  if (state.events) state.events.close();
+  state.events = null;
+  state.wasLive = false;
+  setLive(false);
+  const me = state.me;
+  if (typeof SharedWorker !== "undefined") {
+    if (!state.worker) {
+      state.worker = new SharedWorker("/events-worker.js");
+      state.worker.port.onmessage = (e) => {
+        const { type, person, payload } = e.data ?? {};
+        if (type === "down") setLive(false);
+        else if (state.me && person === state.me.id && liveHandlers[type]) liveHandlers[type](payload);
+      };
+      state.worker.port.start();
+      addEventListener("pagehide", () => state.worker.port.postMessage({ type: "bye" }));
+      addEventListener("pageshow", (e) => { if (e.persisted && state.me) state.worker.port.postMessage({ type: "watch", person: state.me.id }); });
+    }
+    state.worker.port.postMessage({ type: "watch", person: me.id });
+    return;
+  }
+  const events = new EventSource(`/api/events?as=${encodeURIComponent(me.id)}`);
+  state.events = events;
+  for (const [type, handler] of Object.entries(liveHandlers)) {
+    events.addEventListener(type, (e) => { if (state.me === me) handler(JSON.parse(e.data)); });
+  }
+  events.addEventListener("error", () => setLive(false));
+}
+
+// ---- Length limits ----
+
+function formatCount(n) {
+  return new Intl.NumberFormat().format(n);
+}
+
+// The counter shows from 90% of the limit; past the limit, it says by how much and nothing can be sent.
+function describeLength(length, max) {
+  if (length > max) return { text: `${formatCount(length)} / ${formatCount(max)} characters: ${formatCount(length - max)} too many to send`, over: true, near: true };
+  return { text: `${formatCount(length)} / ${formatCount(max)} characters`, over: false, near: length >= max * 0.9 };
+}
+
+function updateComposerCount() {
+  const input = $("composer-input");
+  const count = $("composer-count");
+  const length = describeLength(input.value.trim().length, state.maxMessageLength);
+  count.hidden = !length.near;
+  count.textContent = length.near ? length.text : "";
+  count.classList.toggle("over", length.over);
+  $("send-button").disabled = input.disabled || length.over;
+}
+
+function updateFormCounts() {
+  const form = state.openForm;
+  let over = false;
+  for (const [index, field] of (form?.fields ?? []).entries()) {
+    const count = document.getElementById(`form-field-${index}-count`);
+    const input = document.getElementById(`form-field-${index}`);
+    if (!count || !input || !field.maxLength) continue;
+    const length = describeLength(input.value.trim().length, field.maxLength);
+    count.hidden = !length.near;
+    count.textContent = length.near ? length.text : "";
+    count.classList.toggle("over", length.over);
+    over ||= length.over;
+  }
+  $("form-submit").disabled = over;
 }
 
 function autosize() {

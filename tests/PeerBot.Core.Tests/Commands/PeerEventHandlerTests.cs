@@ -869,6 +869,21 @@ public sealed class PeerEventHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task MyData_TheirAnswerToACrisisAlert_Listed()
+    {
+        var at = _world.Time.GetUtcNow();
+        await _world.Safety.AlertStore.TryAddAsync(new AlertRecord { Id = "A1", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ana, AuthorAnswerToken = "tok-1", AuthorAnswer = CrisisAnswer.ReachOut, AuthorAnsweredAt = at }, default);
+        await _world.Safety.AlertStore.TryAddAsync(new AlertRecord { Id = "A2", GroupId = W.Tuesday, Kind = AlertKind.Crisis, RaisedAt = at, AuthorPersonId = W.Ben, AuthorAnswerToken = "tok-2", AuthorAnswer = CrisisAnswer.OkForNow, AuthorAnsweredAt = at }, default);
+
+        var ana = Text(await _world.CommandAsync(W.AnaUser, "my-data"));
+        var cy = Text(await _world.CommandAsync(W.CyUser, "my-data"));
+
+        Assert.Contains("Your answers to the question after a crisis alert, shown with the alert to your group's psychologist: \"Please reach out\" (1).", ana, StringComparison.Ordinal);
+        Assert.DoesNotContain("I'm OK for now", ana, StringComparison.Ordinal);
+        Assert.DoesNotContain("Your answers to the question", cy, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MyData_CrisisAlertAboutThem_Listed_OthersNot()
     {
         var at = _world.Time.GetUtcNow();

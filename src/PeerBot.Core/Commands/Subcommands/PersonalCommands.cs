@@ -255,6 +255,15 @@ public sealed class MyDataCommand(
             items.Add([new TextSpan($"Safety alerts about your messages, seen by your group's psychologist and facilitators: {aboutMe.Count} "
                 + $"({string.Join(", ", aboutMe.GroupBy(a => a.Kind).OrderBy(k => k.Key).Select(k => $"{k.Count()} {k.Key.ToString().ToLowerInvariant()}"))}; "
                 + $"{(withExcerpts == 0 ? "no excerpt kept" : $"{withExcerpts} still with an excerpt of your words")}).")]);
+            var answered = aboutMe.Where(a => a.AuthorAnswer is not null).ToList();
+            if (answered.Count > 0)
+            {
+                var okForNow = answered.Count(a => a.AuthorAnswer == Safety.CrisisAnswer.OkForNow);
+                var reachOut = answered.Count - okForNow;
+                items.Add([new TextSpan($"Your answers to the question after a crisis alert, shown with the alert to your group's psychologist: "
+                    + string.Join(", ", new[] { okForNow > 0 ? $"\"I'm OK for now\" ({okForNow})" : null, reachOut > 0 ? $"\"Please reach out\" ({reachOut})" : null }.OfType<string>())
+                    + ".")]);
+            }
         }
 
         items.Add([new TextSpan("Check-in answers: kept only as counts per answer for the group, with nothing that links an answer to you.")]);

@@ -192,6 +192,8 @@ public sealed class AnonymousOutboxTests : IDisposable
 
         public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, CancellationToken cancellationToken) => inner.SendDirectMessageAsync(userId, message, cancellationToken);
 
+        public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken) => inner.SendDirectMessageAsync(userId, message, images, cancellationToken);
+
         public Task DeleteMessageAsync(MessageRef message, CancellationToken cancellationToken) => inner.DeleteMessageAsync(message, cancellationToken);
 
         public Task UpdateMessageAsync(MessageRef message, OutgoingMessage content, CancellationToken cancellationToken) => inner.UpdateMessageAsync(message, content, cancellationToken);

@@ -182,6 +182,8 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await Expect(alert.Locator(".tone-label")).ToHaveTextAsync("URGENT \u2014 CRISIS");
         await Expect(alert).ToContainTextAsync("What to do now");
         await Expect(alert).ToContainTextAsync("They asked you to reach out");
+        await alert.ScrollIntoViewIfNeededAsync();
+        await ScreenshotAsync("crisis-alert");
     }
 
     [BrowserFact]
@@ -347,9 +349,9 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await Expect(composer).ToHaveValueAsync("");
     }
 
-    private async Task ScreenshotAsync()
+    private async Task ScreenshotAsync(string name = "sandbox")
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "sandbox.png");
+        var path = Path.Combine(AppContext.BaseDirectory, name + ".png");
         await _page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
         if (Environment.GetEnvironmentVariable("PEERBOT_UPDATE_SCREENSHOTS") == "1")
         {
@@ -360,7 +362,7 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
             }
 
             Assert.NotNull(root);
-            var target = Path.Combine(root, "docs", "images", "sandbox.png");
+            var target = Path.Combine(root, "docs", "images", name + ".png");
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(path, target, overwrite: true);
         }

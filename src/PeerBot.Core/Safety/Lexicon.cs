@@ -247,6 +247,11 @@ internal static class Lexicon
         (Cue.Ideation, 0.85, "", "dont|not want|wanna to? be here anymore"),
         (Cue.Ideation, 0.95, "", "kill|killing|kil myself"),
         (Cue.Ideation, 0.85, "A", "kms"),
+        // "SI", the clinical abbreviation residents use of their own suicidal ideation; about a patient ("pt has active
+        // SI") the subject check discounts it.
+        (Cue.Ideation, 0.85, "", "having|had|have|getting|got passive|active? si"),
+        (Cue.Ideation, 0.8, "", "passive|active si"),
+        (Cue.Ideation, 0.85, "", "si ** back|again|worse"),
         (Cue.Ideation, 0.8, "", "tired of living|existing"),
         (Cue.Ideation, 0.8, "", "tired of being alive"),
         (Cue.Ideation, 0.95, "", "end|ending|ended|take|taking my own? life"),

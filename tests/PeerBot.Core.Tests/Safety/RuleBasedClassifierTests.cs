@@ -84,6 +84,10 @@ public sealed class RuleBasedClassifierTests
     [InlineData("i hurt myself again last night", "crisis, self-harm")]
     [InlineData("went to the gym to cope. then i hurt myself again after", "crisis, self-harm")]
     [InlineData("i hurt myself again, ran the code after and nobody noticed", "crisis, self-harm")]
+    [InlineData("been having SI again this week", "crisis, ideation")]
+    [InlineData("my si is back since nights started", "crisis, ideation")]
+    [InlineData("passive si most nights tbh", "crisis, ideation")]
+    [InlineData("the SI came back after the M&M", "crisis, ideation")]
     public void Classify_CrisisTalk_Crisis(string text, string category)
     {
         var a = _classifier.Classify(text);
@@ -104,6 +108,10 @@ public sealed class RuleBasedClassifierTests
     [InlineData("third suicidal teen this week")]
     [InlineData("i hurt myself at the gym, pulled a hamstring")]
     [InlineData("ran 5 kms before shift")]
+    [InlineData("pt has active SI with a plan, 1:1 sitter ordered")]
+    [InlineData("she had passive si last year, none now, outpatient f/u")]
+    [InlineData("si joint injection scheduled for my mom next week")]
+    [InlineData("my si joint hurts after that 9 hour case")]
     public void Classify_IdiomOrClinicalOrNegated_NotCrisis(string text)
     {
         var a = _classifier.Classify(text);

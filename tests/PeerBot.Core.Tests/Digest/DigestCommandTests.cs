@@ -57,4 +57,47 @@ public sealed class DigestCommandTests : IDisposable
 
     [Fact]
     public void Audience_StaffOnly() => Assert.Equal(CommandAudience.Staff, _command.Audience);
+
+    [Fact]
+    public async Task ExecuteAsync_WithCharts_TextAnswersPrivatelyAndTheChartsFollowAsADirectMessage()
+    {
+        var slack = new PeerBot.Testing.FakeChatPlatform(PlatformKind.Slack);
+        var command = WithCharts(slack);
+
+        var reply = (await command.ExecuteAsync(new CommandContext(_world.Person("lee"), PlatformKind.Slack, "U-lee", "C-tue", false), [], default)).Reply!;
+
+        Assert.Contains("Tuesday Circle: 4 of 5 members took part", reply.ToPlainText(), StringComparison.Ordinal);
+        Assert.Contains("Its chart is in your direct messages with PeerBot.", reply.ToPlainText(), StringComparison.Ordinal);
+        var sent = Assert.Single(slack.Calls, c => c.Operation == "SendDirectImages");
+        Assert.Equal("U-lee", sent.Target);
+        var image = Assert.Single(sent.Images!);
+        Assert.Equal("chart of Tuesday Circle", image.AltText);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ChartsCannotBeSent_TheReplySaysSoAndStillHasEveryFigure()
+    {
+        var slack = new PeerBot.Testing.FakeChatPlatform(PlatformKind.Slack);
+        slack.FailNext("SendDirectImages");
+        var command = WithCharts(slack);
+
+        var reply = (await command.ExecuteAsync(new CommandContext(_world.Person("lee"), PlatformKind.Slack, "U-lee", "C-tue", false), [], default)).Reply!.ToPlainText();
+
+        Assert.Contains("Tuesday Circle: 4 of 5 members took part", reply, StringComparison.Ordinal);
+        Assert.Contains("Its charts could not be sent just now", reply, StringComparison.Ordinal);
+    }
+
+    private DigestCommand WithCharts(IChatPlatform platform) =>
+        new(
+            new CommandAuthorizer(_world.Groups, _audit, _world.Time, NullLogger<CommandAuthorizer>.Instance),
+            _world.Builder,
+            new DigestComposer(_world.Builder, new NamedChart()),
+            new PlatformRegistry([platform]));
+
+    private sealed class NamedChart : IDigestChartRenderer
+    {
+        public DigestChart Render(GroupDigest group) => new(group.GroupId + ".png", new byte[] { 1 }, "chart of " + group.Name);
+
+        public DigestChart RenderProgram(DigestReport report) => new("every-group.png", new byte[] { 2 }, "chart of every group");
+    }
 }

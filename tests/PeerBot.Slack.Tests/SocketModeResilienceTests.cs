@@ -87,6 +87,10 @@ public sealed class SocketModeResilienceTests
         harness.Emulator.DropSocket();
         await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "during");
         await harness.Emulator.WaitUntilAsync(e => e.ConnectionsOpened == 2, what: "a second connection");
+
+        // What was sent meanwhile arrives on the new connection. Slack promises no order between that redelivery and a
+        // new event, so the next message is sent once it is in.
+        await harness.Recorder.WaitUntilAsync(h => h.Messages.Count == 2, "the message sent meanwhile");
         await harness.Emulator.InjectMessageAsync(channel, "U0ANA", "after");
 
         await harness.Recorder.WaitUntilAsync(h => h.Messages.Count == 3, "all three messages");

@@ -992,6 +992,17 @@ public sealed class PeerEventHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task ForgetMe_AdapterCannotForget_EverythingElseErasedAndTheAnswerStillDone()
+    {
+        _world.Platform.FailNext("ForgetPerson", new InvalidOperationException("store unavailable"));
+
+        var reply = Text(await _world.CommandAsync(W.AnaUser, "forget-me confirm"));
+
+        Assert.StartsWith("Done.", reply, StringComparison.Ordinal);
+        Assert.Contains(_world.Logs.Lines, l => l.Contains("could not forget its direct-message channel", StringComparison.Ordinal) && !l.Contains(W.AnaUser, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ForgetMe_WhilePaused_PauseBecomesOpenEnded()
     {
         await _world.CommandAsync(W.AnaUser, "pause 1");

@@ -384,7 +384,15 @@ public sealed partial class ForgetMeCommand(
         {
             if (people.PlatformUserId(personId, platform.Kind) is { Length: > 0 } userId)
             {
-                await platform.ForgetPersonAsync(userId, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await platform.ForgetPersonAsync(userId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Everything else is erased already; the person hears so. Only the adapter's note of the DM channel stays.
+                    LogPlatformForgetFailed(logger, platform.Kind, ex.GetType().Name);
+                }
             }
         }
     }
@@ -416,6 +424,9 @@ public sealed partial class ForgetMeCommand(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "forget-me: {Platform} could not forget its direct-message channel with the person ({ExceptionType}).")]
+    private static partial void LogPlatformForgetFailed(ILogger logger, PlatformKind platform, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A coordinator could not be told that someone left group {GroupId} ({Kind}).")]
     private static partial void LogCoordinatorUnreachable(ILogger logger, string groupId, PlatformErrorKind kind);

@@ -87,8 +87,11 @@ public sealed class AdapterEndToEndTests
         await e.InjectMessageAsync(group.Id, ana, "what's the point of any of this");
         await e.InjectMessageAsync(group.Id, ben, "honestly no point, nothing changes");
         await e.InjectMessageAsync(group.Id, ana, "there's no point trying anymore");
-        // The DM is in the emulator as soon as Discord answers the send; the handler records its reference a moment later.
-        await e.WaitUntilAsync(() => e.DirectChannel(lee) is { } d && e.MessagesIn(d.Id).Count == 1 && alert is not null, what: "the alert DM");
+        await e.WaitUntilAsync(() => e.DirectChannel(lee) is { } d && e.MessagesIn(d.Id).Count == 1, what: "the alert DM");
+
+        // The DM is in the emulator as soon as Discord applies the send; the handler records its reference a moment later
+        // (the emulator's wait looks again only when the emulator changes, so this one polls).
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref alert) is not null, TimeSpan.FromSeconds(10)), "the handler never got the alert's reference");
 
         var leeDm = e.DirectChannel(lee)!;
         var alertMessage = e.MessagesIn(leeDm.Id).Single();

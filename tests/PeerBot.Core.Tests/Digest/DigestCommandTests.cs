@@ -87,12 +87,31 @@ public sealed class DigestCommandTests : IDisposable
         Assert.Contains("Its charts could not be sent just now", reply, StringComparison.Ordinal);
     }
 
-    private DigestCommand WithCharts(IChatPlatform platform) =>
+    [Fact]
+    public async Task ExecuteAsync_ChartsCannotBeDrawn_TheTextStillAnswers()
+    {
+        var slack = new PeerBot.Testing.FakeChatPlatform(PlatformKind.Slack);
+        var command = WithCharts(slack, new BrokenChart());
+
+        var reply = (await command.ExecuteAsync(new CommandContext(_world.Person("lee"), PlatformKind.Slack, "U-lee", "C-tue", false), [], default)).Reply!.ToPlainText();
+
+        Assert.Contains("Tuesday Circle: 4 of 5 members took part", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain(slack.Calls, c => c.Operation == "SendDirectImages");
+    }
+
+    private DigestCommand WithCharts(IChatPlatform platform, IDigestChartRenderer? charts = null) =>
         new(
             new CommandAuthorizer(_world.Groups, _audit, _world.Time, NullLogger<CommandAuthorizer>.Instance),
             _world.Builder,
-            new DigestComposer(_world.Builder, new NamedChart()),
+            new DigestComposer(_world.Builder, charts ?? new NamedChart()),
             new PlatformRegistry([platform]));
+
+    private sealed class BrokenChart : IDigestChartRenderer
+    {
+        public DigestChart Render(GroupDigest group) => throw new InvalidOperationException("font missing");
+
+        public DigestChart RenderProgram(DigestReport report) => throw new InvalidOperationException("font missing");
+    }
 
     private sealed class NamedChart : IDigestChartRenderer
     {

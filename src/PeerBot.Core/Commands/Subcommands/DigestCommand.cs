@@ -37,7 +37,7 @@ public sealed class DigestCommand(CommandAuthorizer auth, DigestBuilder digests,
         var onlyGroupId = args.Count == 1 ? targets[0].Id : null;
         var composed = targets.Count == 0 || composer is null || platforms is null
             ? null
-            : await composer.ForPersonAsync(context.Actor, onlyGroupId, cancellationToken).ConfigureAwait(false);
+            : await ComposeAsync(context, onlyGroupId, cancellationToken).ConfigureAwait(false);
         var report = composed?.Report ?? (targets.Count == 0
             ? null
             : await digests.ForPersonAsync(context.Actor, onlyGroupId, cancellationToken).ConfigureAwait(false));
@@ -58,6 +58,20 @@ public sealed class DigestCommand(CommandAuthorizer auth, DigestBuilder digests,
             ? (composed.Charts.Count == 1 ? "Its chart is in your direct messages with PeerBot." : "Its charts are in your direct messages with PeerBot.")
             : "Its charts could not be sent just now; the figures are all here.";
         return InteractionResponse.Message(message with { Blocks = [.. message.Blocks, new ParagraphBlock(new[] { new TextSpan(note, SpanStyle.Italic) })] });
+    }
+
+    /// <summary>The digest with its charts; null (the text alone follows) when drawing them failed.</summary>
+    private async Task<ComposedDigest?> ComposeAsync(CommandContext context, string? onlyGroupId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await composer!.ForPersonAsync(context.Actor, onlyGroupId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The figures are all in the text; a chart that cannot be drawn must not cost the answer.
+            return null;
+        }
     }
 
     private async Task<bool> SendChartsAsync(CommandContext context, ComposedDigest composed, CancellationToken cancellationToken)

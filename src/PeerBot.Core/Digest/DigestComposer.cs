@@ -8,7 +8,11 @@ namespace PeerBot.Core.Digest;
 /// <param name="Message">The message for a chat platform.</param>
 /// <param name="Text">The same as plain text.</param>
 /// <param name="Charts">One chart per group, in the report's group order; for a program-wide digest, one chart of every group.</param>
-public sealed record ComposedDigest(DigestReport Report, OutgoingMessage Message, string Text, IReadOnlyList<DigestChart> Charts);
+public sealed record ComposedDigest(DigestReport Report, OutgoingMessage Message, string Text, IReadOnlyList<DigestChart> Charts)
+{
+    /// <summary>The charts as images to send with a message, each with its alt text.</summary>
+    public IReadOnlyList<MessageImage> Images() => Charts.Select(c => new MessageImage(c.FileName, c.Png, c.AltText)).ToList();
+}
 
 /// <summary>Puts digests together: figures from <see cref="DigestBuilder"/>, words from <see cref="DigestText"/>, charts from the renderer.</summary>
 public sealed class DigestComposer

@@ -69,7 +69,7 @@ public sealed partial class DigestDelivery
         var message = digest.Message with { IdempotencyKey = key };
         if (digest.Charts.Count > 0)
         {
-            var images = digest.Charts.Select(c => new MessageImage(c.FileName, c.Png, c.AltText)).ToList();
+            var images = digest.Images();
             try
             {
                 await to.Platform.SendDirectMessageAsync(to.UserId, message, images, cancellationToken).ConfigureAwait(false);

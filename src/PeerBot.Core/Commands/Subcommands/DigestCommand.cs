@@ -82,7 +82,7 @@ public sealed class DigestCommand(CommandAuthorizer auth, DigestBuilder digests,
             return false;
         }
 
-        var images = composed.Charts.Select(c => new MessageImage(c.FileName, c.Png, c.AltText)).ToList();
+        var images = composed.Images();
         var names = string.Join(", ", composed.Report.Groups.Select(g => g.Name));
         try
         {

@@ -13,63 +13,25 @@ namespace PeerBot.Sandbox.Tests.Browser;
 /// the real Core answer everything (commands, anonymous sharing, safety alerts). Every wait is on a DOM
 /// condition; the timeouts are only a safety net.
 /// </summary>
-public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>, IAsyncLifetime
+public sealed partial class SandboxBrowserTests(ChromiumFixture chromium) : SandboxPageTestBase(chromium, "America/New_York"), IClassFixture<ChromiumFixture>
 {
     private const string Circle = "Tuesday Circle";
-    private readonly ChromiumFixture _chromium;
-    private RealSandboxHost _host = null!;
-    private IBrowserContext? _context;
-    private IPage _page = null!;
-
-    public SandboxBrowserTests(ChromiumFixture chromium)
-    {
-        _chromium = chromium;
-        SetDefaultExpectTimeout(20_000);
-    }
-
-    public async Task InitializeAsync()
-    {
-        _host = await RealSandboxHost.StartAsync();
-        if (_chromium.Problem is not null || Environment.GetEnvironmentVariable(BrowserFactAttribute.SkipVariable) == "1")
-        {
-            return;
-        }
-
-        _context = await _chromium.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-            Locale = "en-US",
-            TimezoneId = "America/New_York",
-        });
-        _context.SetDefaultTimeout(20_000);
-        _page = await _context.NewPageAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_context is not null)
-        {
-            await _context.DisposeAsync();
-        }
-
-        await _host.DisposeAsync();
-    }
 
     [BrowserFact]
     public async Task ResidentPostsThenSharesAnonymously_PostAppearsAsAnonymousMemberOnceTheClockPassesTheDelay()
     {
         await OpenAsAsync("Ana R.", withKeyboard: true);
         await OpenGroupAsync();
-        await Expect(_page.GetByText("nobody signs in", new() { Exact = false })).ToBeVisibleAsync();
+        await Expect(Page.GetByText("nobody signs in", new() { Exact = false })).ToBeVisibleAsync();
 
         // The group's scheduled prompt (Tuesdays), posted by the real scheduler once the clock reaches it; the other
         // demo groups' prompts (Saturday, Wednesday) may come first, depending on today's weekday.
         var prompt = Messages().Filter(new() { HasText = "Answer here, or share anonymously with /peer share." });
-        var next = _page.Locator("#clock-next");
+        var next = Page.Locator("#clock-next");
         for (var jumps = 0; jumps < 3 && await prompt.CountAsync() == 0; jumps++)
         {
             var before = await next.InnerTextAsync();
-            await _page.GetByRole(AriaRole.Button, new() { Name = "Jump to next prompt" }).ClickAsync();
+            await Page.GetByRole(AriaRole.Button, new() { Name = "Jump to next prompt" }).ClickAsync();
             if (before.Contains("Tue", StringComparison.Ordinal))
             {
                 break;
@@ -89,7 +51,7 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await Expect(Messages().Filter(new() { HasText = "Nights start for me next week" })).ToContainTextAsync("Ana R.");
 
         await SendAsync("/peer share");
-        var dialog = _page.GetByRole(AriaRole.Dialog);
+        var dialog = Page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToBeVisibleAsync();
         await dialog.GetByRole(AriaRole.Textbox).First.FillAsync("I froze during a code last week and I keep replaying it.");
         await dialog.Locator("#form-submit").ClickAsync();
@@ -98,7 +60,7 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await Expect(Messages().Filter(new() { HasText = "Only you can see this" })).Not.ToHaveCountAsync(0);
         await Expect(Messages().Filter(new() { HasText = "I froze during a code" })).ToHaveCountAsync(0);
 
-        await _page.GetByRole(AriaRole.Button, new() { Name = "+5 minutes" }).ClickAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "+5 minutes" }).ClickAsync();
 
         var anonymous = Messages().Filter(new() { HasText = "I froze during a code last week" });
         await Expect(anonymous).ToHaveCountAsync(1);
@@ -131,8 +93,8 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await SendAsync("There's no point trying, it never gets better and it never will.");
 
         await SwitchToAsync("dr-lee");
-        await _page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message" }).ClickAsync();
-        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
+        await Page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message" }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
         var alert = Messages().Filter(new() { HasText = $"Fatalistic spiral: {Circle}" });
         await Expect(alert).ToHaveCountAsync(1);
         await Expect(alert).ToContainTextAsync("America/New_York");
@@ -146,8 +108,8 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
 
         // Residents are never told they were flagged.
         await SwitchToAsync("ana");
-        await _page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message" }).ClickAsync();
-        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
+        await Page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message" }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
         await Expect(Messages().Filter(new() { HasText = "Fatalistic" })).ToHaveCountAsync(0);
     }
 
@@ -237,15 +199,15 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
 
         // Ben leaves the group's channel, and the page takes him to his conversation with PeerBot, where the
         // confirmation stays: how long, and how to come back.
-        await Expect(_page.GetByRole(AriaRole.Link, new() { NameRegex = CircleChannel() })).ToHaveCountAsync(0);
-        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
+        await Expect(Page.GetByRole(AriaRole.Link, new() { NameRegex = CircleChannel() })).ToHaveCountAsync(0);
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
         var confirmation = Messages().Filter(new() { HasText = "You've stepped out of Tuesday Circle until" });
         await Expect(confirmation).ToHaveCountAsync(1);
         await Expect(confirmation).ToContainTextAsync("/peer resume");
         await Expect(confirmation).Not.ToContainTextAsync("Only you can see this");
 
         // It is a message, so it is still there after a reload.
-        await _page.ReloadAsync();
+        await Page.ReloadAsync();
         await WaitUntilLiveAsync();
         await OpenDirectAsync();
         await Expect(Messages().Filter(new() { HasText = "You've stepped out of Tuesday Circle until" })).ToHaveCountAsync(1);
@@ -264,10 +226,10 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         await SwitchToAsync("dr-lee");
 
         // The real composer (figures, words, ScottPlot charts) and the real delivery, as the weekly schedule runs them.
-        var composer = _host.Services.GetRequiredService<DigestComposer>();
-        var lee = _host.Services.GetRequiredService<IPeopleDirectory>().Find("dr-lee")!;
+        var composer = Host.Services.GetRequiredService<DigestComposer>();
+        var lee = Host.Services.GetRequiredService<IPeopleDirectory>().Find("dr-lee")!;
         var digest = (await composer.ForPersonAsync(lee, null, default))!;
-        var sent = await _host.Services.GetRequiredService<DigestDelivery>().SendAsync(digest, _host.Groups.All(), default);
+        var sent = await Host.Services.GetRequiredService<DigestDelivery>().SendAsync(digest, Host.Groups.All(), default);
         Assert.Equal(DigestSendResult.Sent, sent);
 
         await OpenDirectAsync();
@@ -285,25 +247,23 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
         Assert.Equal(1080, width);
     }
 
-    private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");
-
     private async Task OpenAsAsync(string name, bool withKeyboard = false)
     {
-        Assert.True(_chromium.Problem is null, _chromium.Problem);
-        await _page.GotoAsync(_host.Address.ToString());
-        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "Who are you?" })).ToBeVisibleAsync();
-        var person = _page.GetByRole(AriaRole.Button, new() { Name = name });
+        Assert.True(Chromium.Problem is null, Chromium.Problem);
+        await Page.GotoAsync(Host.Address.ToString());
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Who are you?" })).ToBeVisibleAsync();
+        var person = Page.GetByRole(AriaRole.Button, new() { Name = name });
         if (withKeyboard)
         {
             // Tab from the top of the page until the person's button has focus, then Enter, as a keyboard user would.
             for (var presses = 0; presses < 40 && !await person.EvaluateAsync<bool>("b => b === document.activeElement"); presses++)
             {
-                await _page.Keyboard.PressAsync("Tab");
+                await Page.Keyboard.PressAsync("Tab");
             }
 
             await Expect(person).ToBeFocusedAsync();
-            await _page.Keyboard.PressAsync("Enter");
-            await Expect(_page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false })).ToBeFocusedAsync();
+            await Page.Keyboard.PressAsync("Enter");
+            await Expect(Page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false })).ToBeFocusedAsync();
         }
         else
         {
@@ -316,34 +276,34 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
     private async Task OpenGroupAsync()
     {
         // Reconciliation names the channel after the group (peer-tuesday-circle).
-        await _page.GetByRole(AriaRole.Link, new() { NameRegex = CircleChannel() }).ClickAsync();
-        await Expect(_page.GetByRole(AriaRole.Heading, new() { NameRegex = CircleChannel(), Level = 1 })).ToBeVisibleAsync();
+        await Page.GetByRole(AriaRole.Link, new() { NameRegex = CircleChannel() }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { NameRegex = CircleChannel(), Level = 1 })).ToBeVisibleAsync();
         await WaitUntilLiveAsync();
     }
 
     private async Task OpenDirectAsync()
     {
-        await _page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message" }).ClickAsync();
-        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
+        await Page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message" }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "PeerBot", Level = 1 })).ToBeVisibleAsync();
         await WaitUntilLiveAsync();
     }
 
     private async Task SwitchToAsync(string personId)
     {
-        await _page.GetByLabel("You are").SelectOptionAsync(personId);
-        await Expect(_page).ToHaveURLAsync(new Regex($"as={Regex.Escape(personId)}"));
+        await Page.GetByLabel("You are").SelectOptionAsync(personId);
+        await Expect(Page).ToHaveURLAsync(new Regex($"as={Regex.Escape(personId)}"));
         await WaitUntilLiveAsync();
     }
 
     private async Task WaitUntilLiveAsync()
     {
-        await Expect(_page.Locator("body[data-live='true']")).ToHaveCountAsync(1);
-        await Expect(_page.GetByRole(AriaRole.Log)).ToBeVisibleAsync();
+        await Expect(Page.Locator("body[data-live='true']")).ToHaveCountAsync(1);
+        await Expect(Page.GetByRole(AriaRole.Log)).ToBeVisibleAsync();
     }
 
     private async Task SendAsync(string text)
     {
-        var composer = _page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false });
+        var composer = Page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false });
         await composer.FillAsync(text);
         await composer.PressAsync("Enter");
         await Expect(composer).ToHaveValueAsync("");
@@ -352,7 +312,7 @@ public sealed partial class SandboxBrowserTests : IClassFixture<ChromiumFixture>
     private async Task ScreenshotAsync(string name = "sandbox")
     {
         var path = Path.Combine(AppContext.BaseDirectory, name + ".png");
-        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
         if (Environment.GetEnvironmentVariable("PEERBOT_UPDATE_SCREENSHOTS") == "1")
         {
             var root = AppContext.BaseDirectory;

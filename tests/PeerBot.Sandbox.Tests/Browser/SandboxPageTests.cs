@@ -9,50 +9,11 @@ namespace PeerBot.Sandbox.Tests.Browser;
 
 /// <summary>
 /// The page's own behaviour in a real headless Chromium against the program's host: length limits, unread
-/// badges, times, keyboard focus and many tabs. Every wait is on a DOM condition; the timeouts are a safety net.
+/// badges, times, keyboard focus and many tabs. Every wait is on a DOM condition; the timeouts are a safety net. The
+/// browser's time zone (Asia/Tokyo) differs from the program's (America/New_York) on purpose.
 /// </summary>
-public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, IAsyncLifetime
+public sealed partial class SandboxPageTests(ChromiumFixture chromium) : SandboxPageTestBase(chromium, "Asia/Tokyo"), IClassFixture<ChromiumFixture>
 {
-    private readonly ChromiumFixture _chromium;
-    private RealSandboxHost _host = null!;
-    private IBrowserContext? _context;
-    private IPage _page = null!;
-
-    public SandboxPageTests(ChromiumFixture chromium)
-    {
-        _chromium = chromium;
-        SetDefaultExpectTimeout(20_000);
-    }
-
-    public async Task InitializeAsync()
-    {
-        _host = await RealSandboxHost.StartAsync();
-        if (_chromium.Problem is not null || Environment.GetEnvironmentVariable(BrowserFactAttribute.SkipVariable) == "1")
-        {
-            return;
-        }
-
-        // The browser's time zone differs from the program's (America/New_York) on purpose.
-        _context = await _chromium.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-            Locale = "en-US",
-            TimezoneId = "Asia/Tokyo",
-        });
-        _context.SetDefaultTimeout(20_000);
-        _page = await _context.NewPageAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_context is not null)
-        {
-            await _context.DisposeAsync();
-        }
-
-        await _host.DisposeAsync();
-    }
-
     [BrowserFact]
     public async Task Composer_TextOverTheLimit_CountsItAndRefusesBeforeSendingKeepingTheText()
     {
@@ -63,20 +24,20 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
 
         await composer.FillAsync(text);
 
-        var count = _page.Locator("#composer-count");
+        var count = Page.Locator("#composer-count");
         await Expect(count).ToBeVisibleAsync();
         await Expect(count).ToContainTextAsync($"{text.Length:N0} / 4,000 characters");
-        await Expect(_page.GetByRole(AriaRole.Button, new() { Name = "Send" })).ToBeDisabledAsync();
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Send" })).ToBeDisabledAsync();
 
         await composer.PressAsync("Enter");
 
         await Expect(composer).ToHaveValueAsync(text);
         await Expect(Messages().Filter(new() { HasText = "A long night, and a longer morning." })).ToHaveCountAsync(0);
-        Assert.Equal(string.Empty, await _page.Locator("#composer-error").InnerTextAsync());
+        Assert.Equal(string.Empty, await Page.Locator("#composer-error").InnerTextAsync());
 
         // Cut back under the limit, it goes.
         await composer.FillAsync(text[..3990]);
-        await Expect(_page.GetByRole(AriaRole.Button, new() { Name = "Send" })).ToBeEnabledAsync();
+        await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Send" })).ToBeEnabledAsync();
     }
 
     [BrowserFact]
@@ -84,7 +45,7 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
     {
         await OpenAsAsync("ana");
         await SendAsync("/peer share");
-        var dialog = _page.GetByRole(AriaRole.Dialog);
+        var dialog = Page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToBeVisibleAsync();
         var field = dialog.GetByRole(AriaRole.Textbox).First;
         var text = string.Concat(Enumerable.Repeat("I keep replaying it. ", 100)).Trim();
@@ -103,7 +64,7 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
         await OpenAsAsync("ben");
 
         // Dr. Lee's own page, open elsewhere on the group's channel, shows when the alert has arrived.
-        var elsewhere = await _context!.NewPageAsync();
+        var elsewhere = await Context!.NewPageAsync();
         await OpenAsAsync("dr-lee", elsewhere);
         var group = await ChannelIdAsync("ana", "private");
         await PostAsAsync("ana", group, "Honestly, what's the point. Nothing will ever change here.");
@@ -114,15 +75,15 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
 
         await SwitchToAsync("dr-lee");
 
-        var unread = _page.GetByRole(AriaRole.Link, new() { NameRegex = UnreadDirect() });
+        var unread = Page.GetByRole(AriaRole.Link, new() { NameRegex = UnreadDirect() });
         await Expect(unread).ToBeVisibleAsync();
-        await _page.ReloadAsync();
-        await WaitUntilLiveAsync(_page);
+        await Page.ReloadAsync();
+        await WaitUntilLiveAsync(Page);
         await Expect(unread).ToBeVisibleAsync();
 
         await unread.ClickAsync();
         await Expect(Messages().Filter(new() { HasText = "Fatalistic spiral" })).ToHaveCountAsync(1);
-        var read = _page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message", Exact = true });
+        var read = Page.GetByRole(AriaRole.Link, new() { Name = "PeerBot, direct message", Exact = true });
         await Expect(read).ToBeVisibleAsync();
 
         // Read is kept too: back as Ben and then Dr. Lee again, the badge does not come back.
@@ -140,7 +101,7 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
     {
         var program = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
         await OpenAsAsync("ana");
-        await Expect(_page.Locator("#time-zone")).ToHaveTextAsync("Times in America/New York");
+        await Expect(Page.Locator("#time-zone")).ToHaveTextAsync("Times in America/New York");
 
         await SendAsync("What time is it where the group is?");
         var time = Messages().Filter(new() { HasText = "What time is it where the group is?" }).Locator("time");
@@ -149,7 +110,7 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
         var local = TimeZoneInfo.ConvertTime(postedAt, program);
         Assert.Equal(local.ToString("h:mm tt", System.Globalization.CultureInfo.InvariantCulture), Plain(await time.InnerTextAsync()));
 
-        var clockNow = _page.Locator("#clock-now");
+        var clockNow = Page.Locator("#clock-now");
         var shownNow = DateTimeOffset.Parse(await clockNow.GetAttributeAsync("datetime") ?? "", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(TimeZoneInfo.ConvertTime(shownNow, program).ToString("ddd, MMM d, h:mm tt", System.Globalization.CultureInfo.InvariantCulture), Plain(await clockNow.InnerTextAsync()));
 
@@ -160,8 +121,8 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
             Assert.True(moved.IsSuccessStatusCode);
         }
 
-        await _page.ReloadAsync();
-        await WaitUntilLiveAsync(_page);
+        await Page.ReloadAsync();
+        await WaitUntilLiveAsync(Page);
         var dated = local.ToString("ddd, MMM d, h:mm tt", System.Globalization.CultureInfo.InvariantCulture);
         await Expect(time).ToHaveTextAsync(new Regex("^" + Regex.Escape(dated).Replace("\\ ", "\\s", StringComparison.Ordinal) + "$"));
     }
@@ -173,12 +134,12 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
     public async Task SidebarChannel_EnterPressed_OpensItAndFocusesTheComposer()
     {
         await OpenAsAsync("ana");
-        var general = _page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^general") });
+        var general = Page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^general") });
         await general.FocusAsync();
 
-        await _page.Keyboard.PressAsync("Enter");
+        await Page.Keyboard.PressAsync("Enter");
 
-        await Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "# general", Level = 1 })).ToBeVisibleAsync();
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "# general", Level = 1 })).ToBeVisibleAsync();
         await Expect(Composer()).ToBeFocusedAsync();
     }
 
@@ -186,10 +147,10 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
     public async Task SevenTabs_OneBrowser_EveryTabStaysLiveAndGetsTheNewMessage()
     {
         string[] people = ["ana", "elena", "isla", "ben", "dr-lee", "dr-kim", "dev"];
-        var tabs = new List<IPage> { _page };
+        var tabs = new List<IPage> { Page };
         while (tabs.Count < people.Length)
         {
-            tabs.Add(await _context!.NewPageAsync());
+            tabs.Add(await Context!.NewPageAsync());
         }
 
         // Each tab opens the lobby, where the message will be posted.
@@ -213,33 +174,31 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
     public async Task SandboxStops_ThePageSaysUpdatesHaveStopped()
     {
         await OpenAsAsync("ana");
-        var connection = _page.Locator("#connection");
+        var connection = Page.Locator("#connection");
         await Expect(connection).ToBeHiddenAsync();
 
-        await _host.StopAsync();
+        await Host.StopAsync();
 
         await Expect(connection).ToBeVisibleAsync();
         await Expect(connection).ToContainTextAsync("Reconnecting");
-        await Expect(_page.Locator("body[data-live='false']")).ToHaveCountAsync(1);
+        await Expect(Page.Locator("body[data-live='false']")).ToHaveCountAsync(1);
     }
 
-    private ILocator Messages() => _page.GetByRole(AriaRole.Log).Locator("li.message");
-
-    private ILocator Composer() => _page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false });
+    private ILocator Composer() => Page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = false });
 
     private async Task OpenAsAsync(string personId, IPage? page = null)
     {
-        Assert.True(_chromium.Problem is null, _chromium.Problem);
-        page ??= _page;
-        await page.GotoAsync(new Uri(_host.Address, $"?as={Uri.EscapeDataString(personId)}").ToString());
+        Assert.True(Chromium.Problem is null, Chromium.Problem);
+        page ??= Page;
+        await page.GotoAsync(new Uri(Host.Address, $"?as={Uri.EscapeDataString(personId)}").ToString());
         await WaitUntilLiveAsync(page);
     }
 
     private async Task SwitchToAsync(string personId)
     {
-        await _page.GetByLabel("You are").SelectOptionAsync(personId);
-        await Expect(_page).ToHaveURLAsync(new Regex($"as={Regex.Escape(personId)}"));
-        await WaitUntilLiveAsync(_page);
+        await Page.GetByLabel("You are").SelectOptionAsync(personId);
+        await Expect(Page).ToHaveURLAsync(new Regex($"as={Regex.Escape(personId)}"));
+        await WaitUntilLiveAsync(Page);
     }
 
     private static async Task WaitUntilLiveAsync(IPage page)
@@ -256,7 +215,7 @@ public sealed partial class SandboxPageTests : IClassFixture<ChromiumFixture>, I
         await Expect(composer).ToHaveValueAsync("");
     }
 
-    private HttpClient Client() => new() { BaseAddress = _host.Address, Timeout = TimeSpan.FromSeconds(30) };
+    private HttpClient Client() => new() { BaseAddress = Host.Address, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>Posts as a person through the page's API, as another browser would.</summary>
     private async Task PostAsAsync(string personId, string channelId, string text)

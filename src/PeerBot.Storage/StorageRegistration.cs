@@ -15,13 +15,15 @@ public static class StorageRegistration
     /// <summary>
     /// Registers the shared database, opened at <c>Storage:Path</c>; <see cref="StorageStartCheck"/>, which opens it
     /// as the host starts so that a damaged file stops the start; and the stores of groups, prompts, safety,
-    /// sharing, commands and the digest, and the adapters' direct-message channels.
+    /// sharing, commands and the digest, the adapters' direct-message channels, and the send journal that makes
+    /// messages go exactly once.
     /// </summary>
     public static IServiceCollection AddLiteDbStorage(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => PeerBotDatabase.OpenFile(sp.GetRequiredService<IOptions<PeerBotOptions>>().Value.Storage.Path));
         services.AddHostedService<StorageStartCheck>();
         services.TryAddSingleton<IDirectChannelStore, LiteDbDirectChannelStore>();
+        services.TryAddSingleton<ISendJournal, LiteDbSendJournal>();
         return services
             .AddLiteDbGroupStore()
             .AddLiteDbPromptStore()

@@ -5,10 +5,14 @@ namespace PeerBot.Testing;
 
 /// <summary>
 /// An in-memory chat platform that records every call, keeps channels, members and messages,
-/// and fails on demand. Thread-safe.
+/// and fails on demand. Thread-safe. Like the real platforms it does not de-duplicate by idempotency key (Discord
+/// remembers a nonce for minutes, Slack not at all): a message sent twice is there twice, unless PeerBot's own send
+/// journal stops the second (<see cref="ExactlyOncePlatform"/>). It keeps each keyed message's
+/// <see cref="SendMarker"/>, as Slack keeps message metadata, and finds a message by it.
 /// </summary>
-public sealed class FakeChatPlatform : IChatPlatform
+public sealed class FakeChatPlatform : IChatPlatform, ISentMessageFinder
 {
+    private readonly HashSet<string> _loseAnswers = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private readonly List<PlatformCall> _calls = [];
     private readonly Dictionary<string, FakeChannel> _channels = new(StringComparer.Ordinal);
@@ -78,6 +82,37 @@ public sealed class FakeChatPlatform : IChatPlatform
         _failures.Enqueue(call => call.Operation == operation
             ? exception ?? new PlatformException(PlatformErrorKind.Unavailable, $"Injected failure of {operation}.")
             : null);
+
+    /// <summary>
+    /// The next call of <paramref name="operation"/> (PostMessage, SendDirectMessage, SendDirectImages) is carried out,
+    /// and then fails as if its answer was lost on the way back: the message is on the platform, the caller is not told.
+    /// </summary>
+    public void LoseAnswerOfNext(string operation)
+    {
+        lock (_gate)
+        {
+            _loseAnswers.Add(operation);
+        }
+    }
+
+    /// <summary>How many times <see cref="FindSentAsync"/> was asked.</summary>
+    public int Lookups { get; private set; }
+
+    /// <inheritdoc />
+    public Task<MessageRef?> FindSentAsync(SentMessageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_gate)
+        {
+            Lookups++;
+            Fail(new PlatformCall("FindSent", query.Channel?.Id ?? query.DirectUserId ?? "", query.Marker));
+            var channelId = query.Channel?.Id ?? "D-" + query.DirectUserId;
+            var found = _channels.TryGetValue(channelId, out var channel)
+                ? channel.Messages.FirstOrDefault(m => m.Marker == query.Marker)
+                : null;
+            return Task.FromResult(found is null ? null : new MessageRef(new ChannelRef(Kind, channelId), found.Id));
+        }
+    }
 
     /// <summary>Messages posted in a channel, in order.</summary>
     public IReadOnlyList<FakeMessage> MessagesIn(string channelId)
@@ -161,7 +196,9 @@ public sealed class FakeChatPlatform : IChatPlatform
         lock (_gate)
         {
             Record(new PlatformCall("PostMessage", channel.Id, message.ToPlainText(), message));
-            return Task.FromResult(Append(Channel(channel.Id), message));
+            var posted = Append(Channel(channel.Id), message);
+            LoseAnswer("PostMessage");
+            return Task.FromResult(posted);
         }
     }
 
@@ -178,7 +215,9 @@ public sealed class FakeChatPlatform : IChatPlatform
                 _channels[id] = dm;
             }
 
-            return Task.FromResult(Append(dm, message));
+            var sent = Append(dm, message);
+            LoseAnswer("SendDirectMessage");
+            return Task.FromResult(sent);
         }
     }
 
@@ -197,7 +236,9 @@ public sealed class FakeChatPlatform : IChatPlatform
                 _channels[id] = dm;
             }
 
-            return Task.FromResult(Append(dm, message, images));
+            var sent = Append(dm, message, images);
+            LoseAnswer("SendDirectImages");
+            return Task.FromResult(sent);
         }
     }
 
@@ -255,18 +296,21 @@ public sealed class FakeChatPlatform : IChatPlatform
         }
     }
 
+    private void LoseAnswer(string operation)
+    {
+        if (_loseAnswers.Remove(operation))
+        {
+            throw new PlatformException(PlatformErrorKind.Unavailable, $"The answer to {operation} was lost.");
+        }
+    }
+
     private MessageRef Append(FakeChannel channel, OutgoingMessage message, IReadOnlyList<MessageImage>? images = null)
     {
-        if (message.IdempotencyKey is not null)
+        var posted = new FakeMessage(NextId("M"), message)
         {
-            var duplicate = channel.Messages.FirstOrDefault(m => m.Content.IdempotencyKey == message.IdempotencyKey);
-            if (duplicate is not null)
-            {
-                return new MessageRef(new ChannelRef(Kind, channel.Id), duplicate.Id);
-            }
-        }
-
-        var posted = new FakeMessage(NextId("M"), message) { Images = images ?? [] };
+            Images = images ?? [],
+            Marker = message.IdempotencyKey is { } key ? SendMarker.Of(Kind, key) : null,
+        };
         channel.Messages.Add(posted);
         return new MessageRef(new ChannelRef(Kind, channel.Id), posted.Id);
     }
@@ -279,6 +323,12 @@ public sealed class FakeChatPlatform : IChatPlatform
     private void Record(PlatformCall call)
     {
         _calls.Add(call);
+        Fail(call);
+    }
+
+    /// <summary>Throws the first injected failure that matches the call (lookups are not recorded calls, but fail alike).</summary>
+    private void Fail(PlatformCall call)
+    {
         var pending = _failures.Count;
         for (var i = 0; i < pending && _failures.TryDequeue(out var failure); i++)
         {
@@ -326,4 +376,7 @@ public sealed record FakeMessage(string Id, OutgoingMessage Content)
 {
     /// <summary>Images sent with it.</summary>
     public IReadOnlyList<MessageImage> Images { get; init; } = [];
+
+    /// <summary>The <see cref="SendMarker"/> of its idempotency key, as Slack keeps message metadata; null without a key.</summary>
+    public string? Marker { get; init; }
 }

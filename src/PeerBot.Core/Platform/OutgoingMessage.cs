@@ -8,8 +8,9 @@ namespace PeerBot.Core.Platform;
 /// <param name="Blocks">The content, in order.</param>
 /// <param name="Buttons">Buttons under the content, where the platform has them.</param>
 /// <param name="IdempotencyKey">
-/// A key that identifies this message across retries, so a retried send cannot post it twice
-/// (Discord: the nonce with <c>enforce_nonce</c>); null when duplicates do not matter.
+/// A key that identifies this message across retries and restarts, so a retried send cannot post it twice: the send is
+/// recorded before it goes and looked for on the platform when its outcome is unknown (<see cref="ExactlyOncePlatform"/>);
+/// null when duplicates do not matter.
 /// </param>
 public sealed record OutgoingMessage(
     IReadOnlyList<MessageBlock> Blocks,
@@ -21,6 +22,12 @@ public sealed record OutgoingMessage(
     /// way (a leading line on Discord, a header on Slack, a coloured card in the sandbox). Normal adds nothing.
     /// </summary>
     public MessageTone Tone { get; init; } = MessageTone.Normal;
+
+    /// <summary>
+    /// True for a message whose recipient must leave no trace in PeerBot's records (a private note to an anonymous
+    /// post's author): the send journal keeps that it went, never where (<see cref="ExactlyOncePlatform"/>).
+    /// </summary>
+    public bool Discreet { get; init; }
 
     /// <summary>A message of one plain paragraph.</summary>
     public static OutgoingMessage Plain(string text, string? idempotencyKey = null) =>

@@ -54,7 +54,8 @@ internal sealed partial class AuthorNotes
 
             try
             {
-                await platform.SendDirectMessageAsync(userId, message, cancellationToken).ConfigureAwait(false);
+                // Discreet: the send journal keeps that the note went, never to whom.
+                await platform.SendDirectMessageAsync(userId, message with { Discreet = true }, cancellationToken).ConfigureAwait(false);
                 return NoteOutcome.Sent;
             }
             catch (PlatformException ex)

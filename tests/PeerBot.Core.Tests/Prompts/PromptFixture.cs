@@ -84,12 +84,15 @@ internal sealed class PromptFixture : IDisposable
     public IReadOnlyList<FakeMessage> PromptMessages =>
         Platform.MessagesIn(Channel.Id).Where(m => m.Content.IdempotencyKey?.StartsWith("prompt:", StringComparison.Ordinal) == true).ToList();
 
+    /// <summary>PeerBot's record of sends that must happen once; like the stores, it outlives a restart.</summary>
+    public InMemorySendJournal Journal { get; } = new();
+
     public void Restart()
     {
         Prompts?.Dispose();
         CheckIns?.Dispose();
         Directory = new GroupDirectory(GroupStore, Time);
-        var registry = new PlatformRegistry([Platform]);
+        var registry = new PlatformRegistry([Platform], Journal, Time);
         Prompts = new PromptService(Library, PromptStore, Directory, registry, Time, NullLogger<PromptService>.Instance, Digest);
         CheckIns = new CheckInService(PromptStore, People, Directory, registry, Marks, Options, Time, NullLogger<CheckInService>.Instance, Digest);
         Scheduler = new PromptScheduler(Prompts, CheckIns, Directory, PromptStore, Options, Time, NullLogger<PromptScheduler>.Instance);

@@ -78,7 +78,7 @@ public sealed class SharingWorld : IDisposable
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         DigestCounters = digest;
         Digest = digest is null ? null : new DigestRecorder(digest, Handles, LoggerFactory.CreateLogger<DigestRecorder>());
-        Registry = new PlatformRegistry([Platform]);
+        Registry = new PlatformRegistry([Platform], Journal, Time);
         Sharing = NewSharing();
         Handler = BuildHandler();
     }
@@ -90,6 +90,9 @@ public sealed class SharingWorld : IDisposable
     public FakeChatPlatform Platform { get; } = new(PlatformKind.Slack);
 
     public PlatformRegistry Registry { get; }
+
+    /// <summary>PeerBot's record of sends that must happen once; like the stores, it outlives a restart.</summary>
+    public InMemorySendJournal Journal { get; } = new();
 
     public PeopleDirectory People { get; }
 
@@ -145,7 +148,7 @@ public sealed class SharingWorld : IDisposable
     public AnonymousSharingService NewSharing(IAnonymousPostStore? posts = null, IChatPlatform? platform = null)
     {
         var service = new AnonymousSharingService(
-            posts ?? Posts, Mutes, Handles, Groups, People, platform is null ? Registry : new PlatformRegistry([platform]), Safety, Jitter, Stats, Time,
+            posts ?? Posts, Mutes, Handles, Groups, People, platform is null ? Registry : new PlatformRegistry([platform], Journal, Time), Safety, Jitter, Stats, Time,
             Microsoft.Extensions.Options.Options.Create(Options), LoggerFactory.CreateLogger<AnonymousSharingService>(), Digest);
         _disposables.Add(service);
         return service;

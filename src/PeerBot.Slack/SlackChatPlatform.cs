@@ -14,18 +14,17 @@ namespace PeerBot.Slack;
 /// (<c>chat.*</c>) rendered as escaped mrkdwn and Block Kit, DMs through <c>conversations.open</c>.
 /// Slack errors become <see cref="PlatformException"/>s.
 /// </summary>
-public sealed partial class SlackChatPlatform : IChatPlatform
+public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinder
 {
     private const int TopicMaxLength = 250;
     // conversations.invite takes 1 to 1,000 user ids a call (docs.slack.dev/reference/methods/conversations.invite).
     private const int InviteBatch = 1000;
-    private const int MaxRememberedKeys = 2048;
+    // A look for a message whose answer was lost reads at most this many pages of history (200 messages each).
+    private const int MaxHistoryPages = 10;
     private readonly SlackApiClient _api;
     private readonly SlackBotIdentity _identity;
     private readonly ILogger<SlackChatPlatform> _logger;
     private readonly ConcurrentDictionary<string, string> _dmChannels = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, MessageRef> _sentByKey = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _sentKeys = new();
     private readonly ConcurrentDictionary<string, SlackUserInfo> _users = new(StringComparer.Ordinal);
     private readonly SlackStaffNotices _notices;
 
@@ -206,11 +205,6 @@ public sealed partial class SlackChatPlatform : IChatPlatform
 
         return MapErrorsAsync(async () =>
         {
-            if (message.IdempotencyKey is { } key && _sentByKey.TryGetValue(key, out var sent))
-            {
-                return sent;
-            }
-
             var channel = await DirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
             var files = new JsonArray();
             string? firstId = null;
@@ -240,9 +234,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform
                 "files.completeUploadExternal",
                 new JsonObject { ["files"] = files, ["channel_id"] = channel, ["blocks"] = rendered.Blocks },
                 cancellationToken).ConfigureAwait(false);
-            var reference = new MessageRef(new ChannelRef(PlatformKind.Slack, channel), firstId!);
-            Remember(message.IdempotencyKey, reference);
-            return reference;
+            return new MessageRef(new ChannelRef(PlatformKind.Slack, channel), firstId!);
         });
     }
 
@@ -400,43 +392,96 @@ public sealed partial class SlackChatPlatform : IChatPlatform
     {
         ArgumentNullException.ThrowIfNull(message);
 
-        // Slack has no nonce; a retried send with the same key returns the message already posted by this process.
-        if (message.IdempotencyKey is { } key && _sentByKey.TryGetValue(key, out var sent))
+        var rendered = SlackMessageRenderer.Render(message);
+        var body = new JsonObject
         {
-            return sent;
+            ["channel"] = channelId,
+            ["text"] = rendered.Text,
+            ["blocks"] = rendered.Blocks,
+            ["unfurl_links"] = false,
+            ["unfurl_media"] = false,
+        };
+        if (message.IdempotencyKey is { } key)
+        {
+            // Slack has no idempotency key: the message carries the one-way mark of its key, so that after a crash PeerBot
+            // can find it again in the channel's history (FindSentAsync) instead of posting it twice.
+            body["metadata"] = new JsonObject
+            {
+                ["event_type"] = SendMarker.MetadataEventType,
+                ["event_payload"] = new JsonObject { ["marker"] = SendMarker.Of(PlatformKind.Slack, key) },
+            };
         }
 
-        var rendered = SlackMessageRenderer.Render(message);
-        var response = await _api.PostAsync(
-            "chat.postMessage",
-            new JsonObject
-            {
-                ["channel"] = channelId,
-                ["text"] = rendered.Text,
-                ["blocks"] = rendered.Blocks,
-                ["unfurl_links"] = false,
-                ["unfurl_media"] = false,
-            },
-            limitScope,
-            cancellationToken).ConfigureAwait(false);
+        // A keyed message is not retried here when Slack's answer is lost: the send journal looks for it first.
+        var response = message.IdempotencyKey is null
+            ? await _api.PostAsync("chat.postMessage", body, limitScope, cancellationToken).ConfigureAwait(false)
+            : await _api.PostOnceAsync("chat.postMessage", body, limitScope, cancellationToken).ConfigureAwait(false);
         var ts = response.GetProperty("ts").GetString()
             ?? throw new SlackApiException("chat.postMessage", "invalid_response", "Slack posted a message without a ts.");
         var channel = response.TryGetProperty("channel", out var c) ? c.GetString() ?? channelId : channelId;
-        var reference = new MessageRef(new ChannelRef(PlatformKind.Slack, channel), ts);
-        Remember(message.IdempotencyKey, reference);
-        return reference;
+        return new MessageRef(new ChannelRef(PlatformKind.Slack, channel), ts);
     }
 
-    private void Remember(string? key, MessageRef reference)
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reads the channel's (or the person's DM's) history since <see cref="SentMessageQuery.NotBefore"/> with
+    /// <c>include_all_metadata</c>, newest first, for the bot's message whose metadata carries the marker
+    /// (docs.slack.dev/reference/methods/conversations.history, docs.slack.dev/messaging/message-metadata). A message
+    /// sent with images (<c>files.completeUploadExternal</c>) has no metadata and is never found.
+    /// </remarks>
+    public Task<MessageRef?> FindSentAsync(SentMessageQuery query, CancellationToken cancellationToken)
     {
-        if (key is not null && _sentByKey.TryAdd(key, reference))
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.HasImages)
         {
-            _sentKeys.Enqueue(key);
-            while (_sentKeys.Count > MaxRememberedKeys && _sentKeys.TryDequeue(out var old))
-            {
-                _sentByKey.TryRemove(old, out _);
-            }
+            return Task.FromResult<MessageRef?>(null);
         }
+
+        return MapErrorsAsync(async () =>
+        {
+            var channel = query.Channel?.Id ?? await DirectChannelAsync(query.DirectUserId!, cancellationToken).ConfigureAwait(false);
+            var oldest = ((decimal)(query.NotBefore - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerSecond).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture);
+            string? cursor = null;
+            for (var page = 0; page < MaxHistoryPages; page++)
+            {
+                var arguments = new Dictionary<string, string>
+                {
+                    ["channel"] = channel,
+                    ["oldest"] = oldest,
+                    ["include_all_metadata"] = "true",
+                    ["limit"] = "200",
+                };
+                if (cursor is not null)
+                {
+                    arguments["cursor"] = cursor;
+                }
+
+                var response = await _api.GetAsync("conversations.history", arguments, cancellationToken).ConfigureAwait(false);
+                if (response.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var message in messages.EnumerateArray())
+                    {
+                        if (message.TryGetProperty("metadata", out var metadata)
+                            && metadata.ValueKind == JsonValueKind.Object
+                            && metadata.TryGetProperty("event_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == SendMarker.MetadataEventType
+                            && metadata.TryGetProperty("event_payload", out var payload) && payload.ValueKind == JsonValueKind.Object
+                            && payload.TryGetProperty("marker", out var marker) && marker.ValueKind == JsonValueKind.String && marker.GetString() == query.Marker
+                            && message.TryGetProperty("ts", out var ts) && ts.GetString() is { } found)
+                        {
+                            return (MessageRef?)new MessageRef(new ChannelRef(PlatformKind.Slack, channel), found);
+                        }
+                    }
+                }
+
+                cursor = response.TryGetProperty("response_metadata", out var meta) && meta.TryGetProperty("next_cursor", out var next) ? next.GetString() : null;
+                if (string.IsNullOrEmpty(cursor))
+                {
+                    break;
+                }
+            }
+
+            return null;
+        });
     }
 
     private async Task<ChannelInfo?> GetChannelAsync(string channelId, CancellationToken cancellationToken)

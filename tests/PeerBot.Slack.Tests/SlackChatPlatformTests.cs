@@ -288,17 +288,73 @@ public sealed class SlackChatPlatformTests
     }
 
     [Fact]
-    public async Task PostMessage_SameIdempotencyKey_PostsOnce()
+    public async Task PostMessage_SameKeyTwice_SlackKeepsNoKeySoTheAdapterPostsTwice_AndMarksEach()
     {
+        // Slack has no idempotency key; only PeerBot's send journal (ExactlyOncePlatform) may stop a second post.
         await using var harness = await SlackHarness.StartAsync(People);
         var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
 
-        var first = await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("prompt", "prompt:g1:1"), None);
-        var retried = await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("prompt", "prompt:g1:1"), None);
+        await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("prompt", "prompt:g1:1"), None);
+        await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("prompt", "prompt:g1:1"), None);
 
-        Assert.Equal(first, retried);
-        Assert.Single(harness.Emulator.Channel(channel.Id).Messages);
+        var messages = harness.Emulator.Channel(channel.Id).Messages;
+        Assert.Equal(2, messages.Count);
+        Assert.All(messages, m =>
+        {
+            Assert.Equal(SendMarker.MetadataEventType, m.Metadata!["event_type"]!.GetValue<string>());
+            Assert.Equal(SendMarker.Of(PlatformKind.Slack, "prompt:g1:1"), m.Metadata["event_payload"]!["marker"]!.GetValue<string>());
+        });
     }
+
+    [Fact]
+    public async Task PostMessage_AnswerLostThenRestarted_FoundInHistoryNotPostedAgain()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+        await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("someone else's earlier post", "prompt:g1:0"), None);
+        var journal = new InMemorySendJournal();
+        harness.Emulator.LoseAnswerOfNext("chat.postMessage");
+
+        var lost = await Assert.ThrowsAsync<PlatformException>(() => new ExactlyOncePlatform(harness.Platform, journal, harness.Emulator.Time).PostMessageAsync(channel, OutgoingMessage.Plain("anonymous post", "p-42"), None));
+        Assert.True(lost.IsTransient);
+        Assert.Single(harness.Emulator.Calls, c => c.Method == "chat.postMessage" && c.Arguments?["text"]?.ToString() == "anonymous post");
+
+        var again = await new ExactlyOncePlatform(harness.Platform, journal, harness.Emulator.Time).PostMessageAsync(channel, OutgoingMessage.Plain("anonymous post", "p-42"), None);
+
+        var posted = Assert.Single(harness.Emulator.Channel(channel.Id).Messages, m => m.Text == "anonymous post");
+        Assert.Equal(posted.Ts, again.Id);
+        Assert.Contains(harness.Emulator.Calls, c => c.Method == "conversations.history");
+    }
+
+    [Fact]
+    public async Task FindSent_DirectMessage_FoundByMarkerInTheDm_NotByText()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        await harness.Platform.SendDirectMessageAsync("U0LEE", OutgoingMessage.Plain("alert", "alert-a1-lee"), None);
+        await harness.Platform.SendDirectMessageAsync("U0LEE", OutgoingMessage.Plain("alert"), None);
+
+        var found = await harness.Platform.FindSentAsync(Query(null, "U0LEE", "alert-a1-lee", harness.Emulator.Time), None);
+        var other = await harness.Platform.FindSentAsync(Query(null, "U0LEE", "alert-a2-lee", harness.Emulator.Time), None);
+
+        Assert.NotNull(found);
+        Assert.Equal(harness.Emulator.Channel(found.Channel.Id).Messages[0].Ts, found.Id);
+        Assert.Null(other);
+    }
+
+    [Fact]
+    public async Task FindSent_MessageOlderThanTheIntent_NotTaken()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+        await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("prompt", "prompt:g1:1"), None);
+
+        var found = await harness.Platform.FindSentAsync(Query(channel, null, "prompt:g1:1", harness.Emulator.Time) with { NotBefore = harness.Emulator.Time.GetUtcNow().AddSeconds(1) }, None);
+
+        Assert.Null(found);
+    }
+
+    private static SentMessageQuery Query(ChannelRef? channel, string? userId, string key, TimeProvider time) =>
+        new(channel, userId, OutgoingMessage.Plain("x", key), SendMarker.Of(PlatformKind.Slack, key), time.GetUtcNow().AddHours(-1), false);
 
     [Fact]
     public async Task DeleteAndUpdate_Message_AreAppliedAndDeletingTwiceIsFine()

@@ -46,13 +46,14 @@ public sealed class SlackFileUploadTests
     }
 
     [Fact]
-    public async Task SendDirectMessage_SameKeyAgain_NothingUploadedTwice()
+    public async Task SendDirectMessage_SameKeyAgainThroughTheJournal_NothingUploadedTwice()
     {
         await using var harness = await SlackHarness.StartAsync(People);
         var message = OutgoingMessage.Plain("digest", "digest:2026-11-09:lee");
+        var platform = new ExactlyOncePlatform(harness.Platform, new InMemorySendJournal(), TimeProvider.System);
 
-        var first = await harness.Platform.SendDirectMessageAsync("U0LEE", message, [Image("a.png", 10, "a")], default);
-        var again = await harness.Platform.SendDirectMessageAsync("U0LEE", message, [Image("a.png", 10, "a")], default);
+        var first = await platform.SendDirectMessageAsync("U0LEE", message, [Image("a.png", 10, "a")], default);
+        var again = await platform.SendDirectMessageAsync("U0LEE", message, [Image("a.png", 10, "a")], default);
 
         Assert.Equal(first, again);
         Assert.Single(harness.Emulator.Calls, c => c.Method == "files.completeUploadExternal");

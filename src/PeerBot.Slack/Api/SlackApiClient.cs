@@ -77,6 +77,15 @@ public sealed class SlackApiClient
         SendAsync(method, HttpMethod.Post, args, null, SlackTokenKind.Bot, limitScope, cancellationToken);
 
     /// <summary>
+    /// Calls a write method that must not happen twice (a keyed message): a failure that leaves it unknown whether Slack
+    /// acted (no answer, a timeout, a 5xx) is not retried here but thrown as <c>unavailable</c>, so the caller's send
+    /// journal looks for the message before sending it again. A 429, which Slack answers without acting, is still waited
+    /// out and retried.
+    /// </summary>
+    public Task<JsonElement> PostOnceAsync(string method, JsonObject? args, string? limitScope, CancellationToken cancellationToken) =>
+        SendAsync(method, HttpMethod.Post, args, null, SlackTokenKind.Bot, limitScope, cancellationToken, retryUnknown: false);
+
+    /// <summary>
     /// Calls a write method with a form-encoded body and the bot token, for the methods that take no JSON
     /// (<c>files.getUploadURLExternal</c> answers a JSON body with <c>invalid_arguments</c>).
     /// </summary>
@@ -186,7 +195,8 @@ public sealed class SlackApiClient
         SlackTokenKind tokenKind,
         string? limitScope,
         CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string>? form = null)
+        IReadOnlyDictionary<string, string>? form = null,
+        bool retryUnknown = true)
     {
         var channel = limitScope ?? (args?["channel"] is JsonValue c && c.TryGetValue<string>(out var id) ? id : null);
         var limits = SlackMethodLimits.For(method, channel, _options);
@@ -207,6 +217,11 @@ public sealed class SlackApiClient
             }
             catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
+                if (!retryUnknown)
+                {
+                    throw new SlackApiException(method, "unavailable", $"Slack did not answer {method}; whether it acted is unknown: {ex.Message}", ex);
+                }
+
                 if (++serverFailures > _options.MaxServerErrorRetries)
                 {
                     throw new SlackApiException(method, "unavailable", $"Slack did not answer {method} after {serverFailures} attempts: {ex.Message}", ex);
@@ -246,6 +261,11 @@ public sealed class SlackApiClient
 
                 if ((int)response.StatusCode >= 500)
                 {
+                    if (!retryUnknown)
+                    {
+                        throw new SlackApiException(method, "unavailable", $"Slack answered {(int)response.StatusCode} to {method}; whether it acted is unknown.");
+                    }
+
                     if (++serverFailures > _options.MaxServerErrorRetries)
                     {
                         throw new SlackApiException(method, "unavailable", $"Slack answered {(int)response.StatusCode} to {method} {serverFailures} times; try again later.");

@@ -47,6 +47,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     private readonly List<SlackApiCall> _calls = [];
     private readonly List<string> _violations = [];
     private readonly Dictionary<string, Queue<InjectedFailure>> _failures = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _answersToLose = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _kickRefusals = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<DateTimeOffset>> _rateWindows = new(StringComparer.Ordinal);
     private WebApplication? _app;
@@ -334,7 +335,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         {
             ["apps.connections.open"] = 1, ["auth.test"] = 4, ["conversations.create"] = 2, ["conversations.invite"] = 3,
             ["conversations.kick"] = 3, ["conversations.archive"] = 2, ["conversations.setTopic"] = 2, ["conversations.open"] = 3,
-            ["conversations.info"] = 3, ["conversations.members"] = 4, ["conversations.list"] = 2, ["chat.postEphemeral"] = 4,
+            ["conversations.info"] = 3, ["conversations.members"] = 4, ["conversations.history"] = 3, ["conversations.list"] = 2, ["chat.postEphemeral"] = 4,
             ["chat.delete"] = 3, ["chat.update"] = 3, ["users.info"] = 4, ["users.list"] = 2, ["users.lookupByEmail"] = 3, ["views.open"] = 4,
             ["files.getUploadURLExternal"] = 4, ["files.completeUploadExternal"] = 4,
         })
@@ -701,13 +702,34 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         }
 
         JsonObject response;
+        bool loseAnswer;
         lock (_gate)
         {
             response = Dispatch(method, args);
+            loseAnswer = _answersToLose.Remove(method);
         }
 
         Changed();
+        if (loseAnswer)
+        {
+            // Slack acted, but its answer never arrives: the connection drops, as on a timeout.
+            context.Abort();
+            return;
+        }
+
         await WriteAsync(context, response);
+    }
+
+    /// <summary>
+    /// The next call of <paramref name="method"/> is carried out, and its answer is lost (the connection drops): the
+    /// message is in the channel, the caller does not know.
+    /// </summary>
+    public void LoseAnswerOfNext(string method)
+    {
+        lock (_gate)
+        {
+            _answersToLose.Add(method);
+        }
     }
 
     private JsonObject Dispatch(string method, JsonObject args)
@@ -766,6 +788,42 @@ public sealed partial class SlackEmulator : IAsyncDisposable
 
             case "conversations.info":
                 return WithChannel(Arg("channel"), c => Ok(new JsonObject { ["channel"] = c.Json() }));
+            case "conversations.history":
+                // Newest first; "oldest" excludes messages at or before it unless "inclusive"; a message's metadata only
+                // with include_all_metadata (docs.slack.dev/reference/methods/conversations.history).
+                return WithChannel(Arg("channel"), c =>
+                {
+                    var oldest = decimal.TryParse(Arg("oldest"), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var o) ? o : 0m;
+                    var inclusive = Arg("inclusive") is "true" or "1";
+                    var withMetadata = Arg("include_all_metadata") is "true" or "1";
+                    var items = c.Messages
+                        .Where(m => decimal.Parse(m.Ts, CultureInfo.InvariantCulture) is var ts && (inclusive ? ts >= oldest : ts > oldest))
+                        .Reverse()
+                        .Select(m =>
+                        {
+                            var json = new JsonObject { ["type"] = "message", ["user"] = m.User, ["text"] = m.Text, ["ts"] = m.Ts };
+                            if (m.User == BotUserId)
+                            {
+                                json["bot_id"] = BotId;
+                            }
+
+                            if (m.Blocks is not null)
+                            {
+                                json["blocks"] = m.Blocks.DeepClone();
+                            }
+
+                            if (withMetadata && m.Metadata is not null)
+                            {
+                                json["metadata"] = m.Metadata.DeepClone();
+                            }
+
+                            return (JsonNode)json;
+                        })
+                        .ToList();
+                    var page = Page(items, "messages", Arg("cursor"), Arg("limit"));
+                    page["has_more"] = page["response_metadata"]?["next_cursor"]?.GetValue<string>() is { Length: > 0 };
+                    return page;
+                });
             case "conversations.members":
                 return WithChannel(Arg("channel"), c => Page(c.Members.Select(m => (JsonNode)JsonValue.Create(m)).ToList(), "members", Arg("cursor"), Arg("limit")));
             case "conversations.list":
@@ -907,7 +965,17 @@ public sealed partial class SlackEmulator : IAsyncDisposable
                         return Error("no_text");
                     }
 
-                    var message = new SlackEmulatedMessage(NextTs(), BotUserId, text ?? "", (JsonArray?)blocks?.DeepClone(), (JsonObject)args.DeepClone());
+                    var metadata = args["metadata"] as JsonObject ?? (Arg("metadata") is { } m ? JsonNode.Parse(m) as JsonObject : null);
+                    if (metadata is not null && (metadata["event_type"] is null || metadata["event_payload"] is not JsonObject))
+                    {
+                        return Error("invalid_metadata_format");
+                    }
+
+                    // Slack keeps no idempotency key: the same message sent twice is there twice.
+                    var message = new SlackEmulatedMessage(NextTs(), BotUserId, text ?? "", (JsonArray?)blocks?.DeepClone(), (JsonObject)args.DeepClone())
+                    {
+                        Metadata = (JsonObject?)metadata?.DeepClone(),
+                    };
                     c.Messages.Add(message);
                     return Ok(new JsonObject { ["channel"] = c.Id, ["ts"] = message.Ts, ["message"] = new JsonObject { ["ts"] = message.Ts, ["text"] = message.Text } });
                 });

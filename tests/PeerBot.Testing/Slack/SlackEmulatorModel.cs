@@ -15,6 +15,9 @@ public sealed record SlackEmulatedMessage(string Ts, string User, string Text, J
 {
     /// <summary>Files shared with the message (files.completeUploadExternal).</summary>
     public IReadOnlyList<SlackEmulatedFile> Files { get; init; } = [];
+
+    /// <summary>The message's metadata (<c>event_type</c>, <c>event_payload</c>), if it was posted with some; kept by edits.</summary>
+    public JsonObject? Metadata { get; init; }
 }
 
 /// <summary>A file uploaded through files.getUploadURLExternal and shared by files.completeUploadExternal.</summary>

@@ -17,7 +17,7 @@ namespace PeerBot.Discord;
 /// category (<c>@everyone</c> denied View Channel, members, facilitators and the bot allowed), archived by moving
 /// them read-only to an archive category; direct messages go through the bot's DM channels.
 /// </summary>
-public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
+public sealed class DiscordChatPlatform : IChatPlatform, ISentMessageFinder, IDisposable
 {
     /// <summary>View Channel | Send Messages | Read Message History.</summary>
     public const long MemberAllow = Permissions.ViewChannel | Permissions.SendMessages | Permissions.ReadMessageHistory;
@@ -439,6 +439,10 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
     /// <summary>The longest attachment description (alt text) Discord keeps.</summary>
     internal const int MaxDescriptionLength = 1024;
 
+    // A look for a message whose answer was lost reads at most this many pages of history (100 messages each).
+    private const int MaxHistoryPages = 10;
+    private static readonly DateTimeOffset DiscordEpoch = new(2015, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>
     /// Posts a message; images go as attachments of its last part (Discord's 2,000 characters may split it), ten to a
     /// message, each with its alt text as the attachment's description.
@@ -483,6 +487,72 @@ public sealed class DiscordChatPlatform : IChatPlatform, IDisposable
 
         // Every part's id, in order: removing or editing the message (an anonymous post, an alert) reaches all of it.
         return new MessageRef(channel, JoinPartIds(ids));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Discord's history returns no nonce and keeps no metadata, so the message itself is the marker: the bot's own
+    /// messages in the channel (or the person's DM) since <see cref="SentMessageQuery.NotBefore"/>, read oldest first
+    /// with <c>after</c> a snowflake of that time, with the text of every part in order. A message cut short by a crash
+    /// (some parts there, not all) is removed, so that it is sent again whole rather than half twice.
+    /// </remarks>
+    public async Task<MessageRef?> FindSentAsync(SentMessageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var channelId = query.Channel?.Id ?? (await DirectChannelAsync(query.DirectUserId!, cancellationToken).ConfigureAwait(false)).Id;
+        var (botId, _) = await _session.GetIdentityAsync(_rest, cancellationToken).ConfigureAwait(false);
+        var parts = MessageRenderer.Split(MessageRenderer.RenderContent(query.Message)).Select(p => p.Trim()).ToList();
+        var cursor = SnowflakeAt(query.NotBefore);
+        var found = new List<string>();
+        for (var page = 0; page < MaxHistoryPages && found.Count < parts.Count; page++)
+        {
+            var listed = (await _rest.SendAsync(HttpMethod.Get, $"/channels/{channelId}/messages?limit=100&after={cursor}", null, "Read Message History", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            var messages = listed.ValueKind == JsonValueKind.Array
+                ? listed.EnumerateArray()
+                    .Select(m => (Id: m.TryGetProperty("id", out var id) ? id.GetString() : null, Author: m.TryGetProperty("author", out var a) && a.TryGetProperty("id", out var aid) ? aid.GetString() : null, Content: m.TryGetProperty("content", out var c) ? c.GetString() ?? "" : ""))
+                    .Where(m => m.Id is not null && RouteInfo.IsSnowflake(m.Id))
+                    .OrderBy(m => ulong.Parse(m.Id!, CultureInfo.InvariantCulture))
+                    .ToList()
+                : [];
+            foreach (var message in messages.Where(m => m.Author == botId))
+            {
+                if (found.Count < parts.Count && string.Equals(message.Content.Trim(), parts[found.Count], StringComparison.Ordinal))
+                {
+                    found.Add(message.Id!);
+                }
+                else if (found.Count > 0 && found.Count < parts.Count)
+                {
+                    // Another bot message came between the parts: not this one after all.
+                    found.Clear();
+                }
+            }
+
+            if (messages.Count < 100)
+            {
+                break;
+            }
+
+            cursor = messages[^1].Id!;
+        }
+
+        if (found.Count == parts.Count)
+        {
+            return new MessageRef(new ChannelRef(PlatformKind.Discord, channelId), JoinPartIds(found));
+        }
+
+        foreach (var part in found)
+        {
+            await DeleteMessageAsync(new MessageRef(new ChannelRef(PlatformKind.Discord, channelId), part), cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    /// <summary>A snowflake for a moment: the milliseconds since Discord's epoch (2015) in its top bits.</summary>
+    internal static string SnowflakeAt(DateTimeOffset time)
+    {
+        var ms = Math.Max(0, (time - DiscordEpoch).Ticks / TimeSpan.TicksPerMillisecond);
+        return ((ulong)ms << 22).ToString(CultureInfo.InvariantCulture);
     }
 
     private static JsonObject WithAttachments(JsonObject body, MessageImage[] images)

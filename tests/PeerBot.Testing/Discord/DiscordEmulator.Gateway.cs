@@ -134,7 +134,7 @@ public sealed partial class DiscordEmulator
     public async Task<string> InjectMessageAsync(string channelId, string authorId, string content, bool attachments = false)
     {
         var channel = FindChannel(channelId) ?? throw new InvalidOperationException("no channel " + channelId);
-        var message = new EmulatedMessage { Id = NextId(), ChannelId = channelId, AuthorId = authorId, Content = content };
+        var message = new EmulatedMessage { Id = NextMessageId(), ChannelId = channelId, AuthorId = authorId, Content = content };
         lock (_gate)
         {
             channel.Messages.Add(message);

@@ -828,7 +828,7 @@ public sealed partial class DiscordEmulator
 
             message = new EmulatedMessage
             {
-                Id = NextId(),
+                Id = NextMessageId(),
                 ChannelId = channel.Id,
                 AuthorId = BotUserId,
                 Content = content,
@@ -900,8 +900,8 @@ public sealed partial class DiscordEmulator
     }
 
     /// <summary>
-    /// A channel's recent messages, newest first (<c>limit</c> 1 to 100, 50 by default). Like Discord's, the listing
-    /// carries no nonces: only the answer to the create and the gateway's echo do.
+    /// A channel's messages, newest first (<c>limit</c> 1 to 100, 50 by default; <c>after</c> or <c>before</c> a
+    /// snowflake). Like Discord's, the listing carries no nonces: only the answer to the create and the gateway's echo do.
     /// </summary>
     private (int, JsonNode?) ListMessages(Request r)
     {
@@ -916,10 +916,30 @@ public sealed partial class DiscordEmulator
             return (400, Error(50035, "Invalid Form Body: limit must be between 1 and 100."));
         }
 
+        ulong? after = null, before = null;
+        foreach (var (name, set) in new (string, Action<ulong>)[] { ("after", v => after = v), ("before", v => before = v) })
+        {
+            if (r.Query.TryGetValue(name, out var text))
+            {
+                if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    return (400, Error(50035, $"Invalid Form Body: {name} is not a snowflake."));
+                }
+
+                set(value);
+            }
+        }
+
         lock (_gate)
         {
-            var recent = channel.Messages.Where(m => !m.Deleted).Reverse().Take(limit).ToList();
-            return (200, new JsonArray(recent.Select(m => (JsonNode)MessageJson(m, channel, includeNonce: false)).ToArray()));
+            var live = channel.Messages.Where(m => !m.Deleted).OrderBy(m => ulong.Parse(m.Id, CultureInfo.InvariantCulture));
+
+            // With after, the messages just after it; otherwise (before, or neither) the newest before it. Newest first
+            // either way, as Discord answers.
+            var chosen = after is { } a
+                ? live.Where(m => ulong.Parse(m.Id, CultureInfo.InvariantCulture) > a).Take(limit).Reverse().ToList()
+                : live.Where(m => before is not { } b || ulong.Parse(m.Id, CultureInfo.InvariantCulture) < b).Reverse().Take(limit).ToList();
+            return (200, new JsonArray(chosen.Select(m => (JsonNode)MessageJson(m, channel, includeNonce: false)).ToArray()));
         }
     }
 

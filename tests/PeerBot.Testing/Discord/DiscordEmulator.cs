@@ -45,7 +45,9 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
     private readonly List<string> _violations = [];
     private readonly List<RecordedRequest> _requests = [];
     private readonly Dictionary<string, EmulatedInteraction> _interactions = new(StringComparer.Ordinal);
+    private static readonly DateTimeOffset DiscordEpoch = new(2015, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private long _nextId = 200000000000000000;
+    private long _lastMessageId;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private DiscordEmulator(WebApplication? app, DiscordEmulatorOptions options)
@@ -385,6 +387,23 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
     }
 
     internal string NextId() => Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A message's id: like Discord's, a snowflake whose top bits are the milliseconds since 2015 on the host's clock (so
+    /// <c>after</c> and <c>before</c> in a channel's history follow time), increasing even when the clock stands still.
+    /// </summary>
+    internal string NextMessageId()
+    {
+        var ms = Math.Max(0, ((HostClock ?? Clock).GetUtcNow() - DiscordEpoch).Ticks / TimeSpan.TicksPerMillisecond);
+        long previous, next;
+        do
+        {
+            previous = Interlocked.Read(ref _lastMessageId);
+            next = Math.Max(ms << 22, previous + 1);
+        }
+        while (Interlocked.CompareExchange(ref _lastMessageId, next, previous) != previous);
+        return next.ToString(CultureInfo.InvariantCulture);
+    }
 
     internal static readonly TimeProvider Clock = TimeProvider.System;
 

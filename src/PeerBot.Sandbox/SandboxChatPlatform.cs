@@ -10,7 +10,7 @@ namespace PeerBot.Sandbox;
 /// The sandbox adapter of the <see cref="IChatPlatform"/> port: Core's calls land in the local workspace,
 /// where the page shows them. A person's sandbox user id is their config id.
 /// </summary>
-public sealed class SandboxChatPlatform : IChatPlatform
+public sealed class SandboxChatPlatform : IChatPlatform, ISentMessageFinder
 {
     private readonly SandboxWorkspace _workspace;
     private readonly IReadOnlyList<PersonOptions> _people;
@@ -66,7 +66,7 @@ public sealed class SandboxChatPlatform : IChatPlatform
     public Task<MessageRef> PostMessageAsync(ChannelRef channel, OutgoingMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var posted = _workspace.Post(Own(channel), null, SandboxContent.From(message), message.IdempotencyKey);
+        var posted = _workspace.Post(Own(channel), null, SandboxContent.From(message), Marker(message));
         return Task.FromResult(new MessageRef(channel, posted.Id));
     }
 
@@ -79,7 +79,7 @@ public sealed class SandboxChatPlatform : IChatPlatform
             throw new PlatformException(PlatformErrorKind.CannotMessageUser, $"Nobody in the sandbox has the user id {userId}.");
         }
 
-        var posted = _workspace.PostDirect(userId, SandboxContent.From(message), message.IdempotencyKey);
+        var posted = _workspace.PostDirect(userId, SandboxContent.From(message), Marker(message));
         return Task.FromResult(new MessageRef(Ref(posted.ChannelId), posted.Id));
     }
 
@@ -93,7 +93,7 @@ public sealed class SandboxChatPlatform : IChatPlatform
             throw new PlatformException(PlatformErrorKind.CannotMessageUser, $"Nobody in the sandbox has the user id {userId}.");
         }
 
-        var posted = _workspace.PostDirect(userId, SandboxContent.From(message, images), message.IdempotencyKey);
+        var posted = _workspace.PostDirect(userId, SandboxContent.From(message, images), Marker(message));
         return Task.FromResult(new MessageRef(Ref(posted.ChannelId), posted.Id));
     }
 
@@ -125,6 +125,18 @@ public sealed class SandboxChatPlatform : IChatPlatform
             || string.Equals(p.Slack, nameOrId, StringComparison.OrdinalIgnoreCase));
         return Task.FromResult(match?.Id);
     }
+
+    /// <inheritdoc />
+    public Task<MessageRef?> FindSentAsync(SentMessageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var channelId = query.Channel is { } channel ? Own(channel) : SandboxWorkspace.DirectChannelId(query.DirectUserId!);
+        return Task.FromResult(_workspace.FindByMarker(channelId, query.Marker) is { } id ? new MessageRef(Ref(channelId), id) : null);
+    }
+
+    /// <summary>The mark of a message's idempotency key, kept with it as Slack keeps message metadata.</summary>
+    private static string? Marker(OutgoingMessage message) =>
+        message.IdempotencyKey is { } key ? SendMarker.Of(PlatformKind.Sandbox, key) : null;
 
     private static ChannelRef Ref(string channelId) => new(PlatformKind.Sandbox, channelId);
 

@@ -148,12 +148,35 @@ public sealed class SandboxChatPlatformTests : IDisposable
     }
 
     [Fact]
-    public async Task PostMessage_RetriedWithTheSameIdempotencyKey_PostsOnce()
+    public async Task PostMessage_SameKeyTwice_PostedTwiceAsOnTheRealPlatforms_AndFoundByItsMarker()
     {
+        // Only PeerBot's send journal stops a second post; the sandbox, like Discord past its nonce window and Slack,
+        // does not, so no test passes because the double forgives.
         var channel = await _platform.EnsurePrivateChannelAsync(Spec(Circle, null), default);
 
         var first = await _platform.PostMessageAsync(channel, OutgoingMessage.Plain("Prompt of the week", "prompt:1"), default);
-        var retry = await _platform.PostMessageAsync(channel, OutgoingMessage.Plain("Prompt of the week", "prompt:1"), default);
+        var second = await _platform.PostMessageAsync(channel, OutgoingMessage.Plain("Prompt of the week", "prompt:1"), default);
+        var found = await _platform.FindSentAsync(new SentMessageQuery(channel, null, OutgoingMessage.Plain("x", "prompt:1"), SendMarker.Of(PlatformKind.Sandbox, "prompt:1"), DateTimeOffset.MinValue, false), default);
+        var other = await _platform.FindSentAsync(new SentMessageQuery(channel, null, OutgoingMessage.Plain("x", "prompt:2"), SendMarker.Of(PlatformKind.Sandbox, "prompt:2"), DateTimeOffset.MinValue, false), default);
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(2, _workspace.Messages(channel.Id).Count);
+        Assert.Equal(first, found);
+        Assert.Null(other);
+    }
+
+    [Fact]
+    public async Task PostMessage_ThroughTheSendJournal_RetriedWithTheSameKey_PostsOnce()
+    {
+        var channel = await _platform.EnsurePrivateChannelAsync(Spec(Circle, null), default);
+        var journal = new InMemorySendJournal();
+        var platform = new ExactlyOncePlatform(_platform, journal, TimeProvider.System);
+
+        var first = await platform.PostMessageAsync(channel, OutgoingMessage.Plain("Prompt of the week", "prompt:1"), default);
+
+        // A restart that lost the completion: the intent alone is left, and the message is found by its marker.
+        journal.Save(Assert.Single(journal.Records) with { Sent = false, ChannelId = null, MessageId = null });
+        var retry = await new ExactlyOncePlatform(_platform, journal, TimeProvider.System).PostMessageAsync(channel, OutgoingMessage.Plain("Prompt of the week", "prompt:1"), default);
 
         Assert.Equal(first, retry);
         Assert.Single(_workspace.Messages(channel.Id));

@@ -42,7 +42,9 @@ public sealed class SandboxRegistrationTests : IDisposable
         Assert.Same(host.Services.GetRequiredService<SandboxClock>(), clock);
         Assert.Equal(_folder.File("sandbox.db"), host.Services.GetRequiredService<PeerBotDatabase>().Path);
         Assert.False(File.Exists(_folder.File("real.db")), "a real program's database is never touched in sandbox mode");
-        Assert.IsType<SandboxChatPlatform>(host.Services.GetRequiredService<IPlatformRegistry>().Find(PlatformKind.Sandbox));
+        // Reached through the send journal, so a keyed message goes exactly once.
+        var platform = Assert.IsType<ExactlyOncePlatform>(host.Services.GetRequiredService<IPlatformRegistry>().Find(PlatformKind.Sandbox));
+        Assert.IsType<SandboxChatPlatform>(platform.Inner);
         Assert.Single(host.Services.GetServices<IChatPlatform>());
         Assert.Contains(host.Services.GetServices<IHostedService>(), s => s is SandboxWebHost);
     }

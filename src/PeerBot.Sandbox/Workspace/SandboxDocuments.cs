@@ -62,8 +62,12 @@ public sealed class SandboxMessageDocument
     /// <summary>The content, as the JSON of a <see cref="SandboxContent"/>.</summary>
     public string ContentJson { get; set; } = "";
 
-    /// <summary>The idempotency key of a bot message, so a retried send posts once.</summary>
-    public string? IdempotencyKey { get; set; }
+    /// <summary>
+    /// The one-way mark of a bot message's idempotency key (<see cref="Core.Platform.SendMarker"/>), as Slack keeps
+    /// message metadata: PeerBot's send journal finds a message by it after a crash. Like the real platforms, the sandbox
+    /// does not refuse a second message with the same mark.
+    /// </summary>
+    public string? Marker { get; set; }
 
     /// <summary>True once the bot replaced the content.</summary>
     public bool Edited { get; set; }

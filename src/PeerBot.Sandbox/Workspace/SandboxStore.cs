@@ -68,9 +68,9 @@ public sealed class SandboxStore
     /// <summary>The message with this id, or null.</summary>
     public SandboxMessageDocument? FindMessage(string id) => _messages.FindById(id);
 
-    /// <summary>A message of a channel with this idempotency key, or null.</summary>
-    public SandboxMessageDocument? FindByIdempotencyKey(string channelId, string key) =>
-        _messages.FindOne(m => m.ChannelId == channelId && m.IdempotencyKey == key);
+    /// <summary>The first message of a channel with this send marker, or null.</summary>
+    public SandboxMessageDocument? FindByMarker(string channelId, string marker) =>
+        _messages.Query().Where(m => m.ChannelId == channelId && m.Marker == marker).OrderBy(m => m.Seq).FirstOrDefault();
 
     /// <summary>Inserts or replaces a message.</summary>
     public void SaveMessage(SandboxMessageDocument message) => _messages.Upsert(message);

@@ -201,8 +201,11 @@ public sealed class SandboxWorkspace
         }
     }
 
-    /// <summary>Posts a message in a channel; a bot message with a known idempotency key is not posted twice.</summary>
-    public SandboxMessageView Post(string channelId, string? authorId, SandboxContent content, string? idempotencyKey = null)
+    /// <summary>
+    /// Posts a message in a channel. A bot message may carry the mark of its idempotency key, to be found again
+    /// (<see cref="FindByMarker"/>); as on the real platforms, nothing stops the same message being posted twice.
+    /// </summary>
+    public SandboxMessageView Post(string channelId, string? authorId, SandboxContent content, string? marker = null)
     {
         SandboxMessageView view;
         SandboxChannelDocument channel;
@@ -214,20 +217,24 @@ public sealed class SandboxWorkspace
                 throw new PlatformException(PlatformErrorKind.Other, $"Channel {channelId} is archived.");
             }
 
-            if (idempotencyKey is not null && _store.FindByIdempotencyKey(channelId, idempotencyKey) is { } duplicate)
-            {
-                return View(duplicate);
-            }
-
-            view = AppendLocked(channel, authorId, content, idempotencyKey);
+            view = AppendLocked(channel, authorId, content, marker);
         }
 
         Announce(channel, new SandboxEvent("message", view));
         return view;
     }
 
+    /// <summary>The id of the first message in a channel with this send marker, or null.</summary>
+    public string? FindByMarker(string channelId, string marker)
+    {
+        lock (_gate)
+        {
+            return _store.FindByMarker(channelId, marker)?.Id;
+        }
+    }
+
     /// <summary>Sends a bot message to a person's DM.</summary>
-    public SandboxMessageView PostDirect(string userId, SandboxContent content, string? idempotencyKey = null)
+    public SandboxMessageView PostDirect(string userId, SandboxContent content, string? marker = null)
     {
         bool created;
         lock (_gate)
@@ -240,7 +247,7 @@ public sealed class SandboxWorkspace
             AnnounceChannels([userId]);
         }
 
-        return Post(DirectChannelId(userId), null, content, idempotencyKey);
+        return Post(DirectChannelId(userId), null, content, marker);
     }
 
     /// <summary>Replaces a message's content.</summary>
@@ -401,7 +408,7 @@ public sealed class SandboxWorkspace
         return channel;
     }
 
-    private SandboxMessageView AppendLocked(SandboxChannelDocument channel, string? authorId, SandboxContent content, string? idempotencyKey)
+    private SandboxMessageView AppendLocked(SandboxChannelDocument channel, string? authorId, SandboxContent content, string? marker)
     {
         var seq = ++_seq;
         var message = new SandboxMessageDocument
@@ -412,7 +419,7 @@ public sealed class SandboxWorkspace
             AuthorId = authorId,
             PostedAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
             ContentJson = content.Serialize(),
-            IdempotencyKey = idempotencyKey,
+            Marker = marker,
         };
         _store.SaveMessage(message);
         return View(message);

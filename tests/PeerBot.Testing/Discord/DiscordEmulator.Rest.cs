@@ -192,7 +192,21 @@ public sealed partial class DiscordEmulator
         }
 
         var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+        var hold = TakeHold(method, relative, body);
+        if (hold is { AfterActing: false })
+        {
+            await HoldAsync(context, hold);
+            return;
+        }
+
         var (status, response, route) = Dispatch(context, method, relative, query, body, files);
+        if (hold is not null)
+        {
+            Changed();
+            await HoldAsync(context, hold);
+            return;
+        }
+
         lock (_gate)
         {
             _requests.Add(new RecordedRequest(method, relative, route, body, Clock.GetUtcNow(), status)

@@ -48,6 +48,7 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
     private static readonly DateTimeOffset DiscordEpoch = new(2015, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private long _nextId = 200000000000000000;
     private long _lastMessageId;
+    private readonly List<RequestHold> _holds = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private DiscordEmulator(WebApplication? app, DiscordEmulatorOptions options)
@@ -384,6 +385,54 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
         }
 
         Changed();
+    }
+
+    /// <summary>
+    /// The next request that <paramref name="match"/> accepts (method, path, body) gets no answer until its connection
+    /// drops, as when the caller dies waiting: with <paramref name="afterActing"/> Discord has acted on it (a message is
+    /// stored), without it nothing happened. The returned task completes when such a request arrives.
+    /// </summary>
+    public Task HoldNext(Func<string, string, JsonNode?, bool> match, bool afterActing)
+    {
+        var hold = new RequestHold(match, afterActing);
+        lock (_gate)
+        {
+            _holds.Add(hold);
+        }
+
+        return hold.Arrived.Task;
+    }
+
+    private RequestHold? TakeHold(string method, string path, JsonNode? body)
+    {
+        lock (_gate)
+        {
+            var hold = _holds.FirstOrDefault(h => h.Match(method, path, body));
+            if (hold is not null)
+            {
+                _holds.Remove(hold);
+            }
+
+            return hold;
+        }
+    }
+
+    private static async Task HoldAsync(Microsoft.AspNetCore.Http.HttpContext context, RequestHold hold)
+    {
+        hold.Arrived.TrySetResult();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller went away: nothing to answer.
+        }
+    }
+
+    private sealed record RequestHold(Func<string, string, JsonNode?, bool> Match, bool AfterActing)
+    {
+        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     internal string NextId() => Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);

@@ -48,6 +48,7 @@ public sealed partial class SlackEmulator : IAsyncDisposable
     private readonly List<string> _violations = [];
     private readonly Dictionary<string, Queue<InjectedFailure>> _failures = new(StringComparer.Ordinal);
     private readonly HashSet<string> _answersToLose = new(StringComparer.Ordinal);
+    private readonly List<RequestHold> _holds = [];
     private readonly Dictionary<string, string> _kickRefusals = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<DateTimeOffset>> _rateWindows = new(StringComparer.Ordinal);
     private WebApplication? _app;
@@ -701,6 +702,22 @@ public sealed partial class SlackEmulator : IAsyncDisposable
             return;
         }
 
+        RequestHold? hold;
+        lock (_gate)
+        {
+            hold = _holds.FirstOrDefault(h => h.Match(method, args));
+            if (hold is not null)
+            {
+                _holds.Remove(hold);
+            }
+        }
+
+        if (hold is { AfterActing: false })
+        {
+            await HoldAsync(context, hold);
+            return;
+        }
+
         JsonObject response;
         bool loseAnswer;
         lock (_gate)
@@ -710,6 +727,12 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         }
 
         Changed();
+        if (hold is not null)
+        {
+            await HoldAsync(context, hold);
+            return;
+        }
+
         if (loseAnswer)
         {
             // Slack acted, but its answer never arrives: the connection drops, as on a timeout.
@@ -718,6 +741,40 @@ public sealed partial class SlackEmulator : IAsyncDisposable
         }
 
         await WriteAsync(context, response);
+    }
+
+    /// <summary>
+    /// The next call that <paramref name="match"/> accepts (method, arguments) gets no answer until its connection
+    /// drops, as when the caller dies waiting: with <paramref name="afterActing"/> Slack has acted on it (a message is
+    /// posted), without it nothing happened. The returned task completes when such a call arrives.
+    /// </summary>
+    public Task HoldNext(Func<string, JsonObject, bool> match, bool afterActing)
+    {
+        var hold = new RequestHold(match, afterActing);
+        lock (_gate)
+        {
+            _holds.Add(hold);
+        }
+
+        return hold.Arrived.Task;
+    }
+
+    private static async Task HoldAsync(HttpContext context, RequestHold hold)
+    {
+        hold.Arrived.TrySetResult();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller went away: nothing to answer.
+        }
+    }
+
+    private sealed record RequestHold(Func<string, JsonObject, bool> Match, bool AfterActing)
+    {
+        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ public sealed class DigestSchedulerTests : IDisposable
     private readonly DigestWorld _world = new(DigestWorld.Now.AddHours(-1));
     private readonly PeerBotDatabase _db = PeerBotDatabase.OpenInMemory();
     private readonly FakeChatPlatform _slack = new(PlatformKind.Slack);
+    private readonly InMemorySendJournal _journal = new();
     private readonly PeerBotOptions _options = new() { TimeZone = "America/New_York" };
 
     public DigestSchedulerTests()
@@ -37,16 +38,16 @@ public sealed class DigestSchedulerTests : IDisposable
 
     private IReadOnlyList<string> Recipients => _slack.DirectMessages.Select(d => d.UserId).ToList();
 
-    // Sends as the platform saw them: the fake drops a repeated idempotency key as a real one might not. Each digest
-    // goes first with its charts.
+    // Sends as the platform saw them: like the real platforms, the fake keeps no idempotency key, so only PeerBot's send
+    // journal stops a second digest. Each digest goes first with its charts.
     private int SendCalls => _slack.Calls.Count(c => c.Operation == "SendDirectImages");
 
     /// <summary>A scheduler as a fresh process would build it, over the same database.</summary>
-    private DigestScheduler Start(ILogger<DigestDelivery>? deliveryLog = null) => new(
+    private DigestScheduler Start(ILogger<DigestDelivery>? deliveryLog = null, IDigestSendLog? sendLog = null) => new(
         new TestOptionsMonitor<PeerBotOptions>(_options),
         new DigestComposer(_world.Builder, new SolidChart()),
-        new DigestDelivery(new PlatformRegistry([_slack]), _world.People, deliveryLog ?? NullLogger<DigestDelivery>.Instance),
-        new LiteDigestSendLog(_db),
+        new DigestDelivery(new PlatformRegistry([_slack], _journal, _world.Time), _world.People, deliveryLog ?? NullLogger<DigestDelivery>.Instance),
+        sendLog ?? new LiteDigestSendLog(_db),
         _world.Time,
         NullLogger<DigestScheduler>.Instance);
 
@@ -81,6 +82,50 @@ public sealed class DigestSchedulerTests : IDisposable
         await Start().RunDueAsync(default);
 
         Assert.Equal(4, SendCalls);
+    }
+
+    [Fact]
+    public async Task RunDueAsync_DiedAfterSendingBeforeRecordingIt_RestartSendsNoSecondDigest()
+    {
+        _world.Time.SetUtcNow(DigestWorld.Now);
+        var dying = new DyingSendLog(new LiteDigestSendLog(_db));
+
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => Start(sendLog: dying).RunDueAsync(default));
+        Assert.Equal(1, SendCalls);
+        _world.Time.Advance(TimeSpan.FromMinutes(30));
+        await Start().RunDueAsync(default);
+
+        Assert.Equal(4, _slack.DirectMessages.Count);
+        Assert.Equal(4, _slack.DirectMessages.Select(d => d.UserId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task RunDueAsync_ChartsAnswerLost_TheTextDoesNotFollowAsASecondDigest()
+    {
+        _world.Time.SetUtcNow(DigestWorld.Now);
+        _slack.LoseAnswerOfNext("SendDirectImages");
+
+        await Start().RunDueAsync(default);
+
+        Assert.Equal(4, _slack.DirectMessages.Count);
+        Assert.DoesNotContain(_slack.Calls, c => c.Operation == "SendDirectMessage");
+    }
+
+    private sealed class SimulatedCrashException : Exception
+    {
+        public SimulatedCrashException() : base("Simulated crash.") { }
+    }
+
+    /// <summary>The process dies as it records its first digest as sent: the digest went, the record did not.</summary>
+    private sealed class DyingSendLog(IDigestSendLog inner) : IDigestSendLog
+    {
+        public DateTimeOffset? LastOccurrence => inner.LastOccurrence;
+
+        public void SetLastOccurrence(DateTimeOffset occurrence) => inner.SetLastOccurrence(occurrence);
+
+        public bool IsSent(DateOnly week, string personId) => inner.IsSent(week, personId);
+
+        public void MarkSent(DateOnly week, string personId, DateTimeOffset at) => throw new SimulatedCrashException();
     }
 
     [Theory]

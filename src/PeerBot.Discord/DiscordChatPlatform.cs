@@ -400,6 +400,60 @@ public sealed class DiscordChatPlatform : IChatPlatform, ISentMessageFinder, IDi
     }
 
     /// <summary>
+    /// Archived group channels made read-only before archives also denied threads (members could still open a thread
+    /// there and write in it, unscreened): their member overwrites get the archive's full denial. Checked once a start;
+    /// returns how many channels were set right.
+    /// </summary>
+    public async Task<int> SecureArchivedChannelsAsync(CancellationToken cancellationToken)
+    {
+        var (botId, _) = await _session.GetIdentityAsync(_rest, cancellationToken).ConfigureAwait(false);
+        var listing = await ListingAsync(cancellationToken).ConfigureAwait(false);
+        var archives = listing.Categories(ArchiveCategoryName).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        const long ArchivedDeny = Permissions.SendMessages | MemberDeny;
+        var fixedCount = 0;
+        foreach (var channel in listing.TextChannelsIn(archives))
+        {
+            var people = MemberOverwrites(channel).Where(o => o.Id != botId).ToList();
+            if (people.All(o => (o.Deny & ArchivedDeny) == ArchivedDeny && (o.Allow & (Permissions.SendMessages | MemberDeny)) == 0))
+            {
+                continue;
+            }
+
+            var overwrites = Overwrites([], botId, MemberAllow);
+            foreach (var (id, _, _) in people)
+            {
+                overwrites.Add(new JsonObject
+                {
+                    ["id"] = id,
+                    ["type"] = MemberOverwrite,
+                    ["allow"] = ArchivedAllow.ToString(CultureInfo.InvariantCulture),
+                    ["deny"] = ArchivedDeny.ToString(CultureInfo.InvariantCulture),
+                });
+            }
+
+            var channelId = Str(channel, "id")!;
+            var response = await _rest.SendAsync(
+                HttpMethod.Patch, $"/channels/{channelId}", new JsonObject { ["permission_overwrites"] = overwrites }, SetsOverwritesHint, AuditReasons.Archived, cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccess)
+            {
+                listing.Add(response.Body!.Value.Clone());
+                fixedCount++;
+            }
+            else
+            {
+                _logger.LogWarning("Archived Discord channel {Channel} still lets members open threads: {Error}", channelId, response.ToException().Message);
+            }
+        }
+
+        if (fixedCount > 0)
+        {
+            _logger.LogInformation("{Count} archived Discord channels now deny threads as well as messages", fixedCount);
+        }
+
+        return fixedCount;
+    }
+
+    /// <summary>
     /// Edits a channel, putting it in a category of the series (group or archive) with room unless it already is in
     /// <paramref name="keepIn"/>; a category found full on the way is counted so and the next one tried. The caller holds
     /// the placement lock.
@@ -1026,6 +1080,15 @@ internal sealed class GuildListing(DateTimeOffset takenAt)
                 .ThenBy(c => c.Id.Length)
                 .ThenBy(c => c.Id, StringComparer.Ordinal)
                 .ToList();
+        }
+    }
+
+    /// <summary>The text channels in any of the given categories, as listed.</summary>
+    public List<JsonElement> TextChannelsIn(HashSet<string> categories)
+    {
+        lock (_gate)
+        {
+            return _channels.Values.Where(c => c.Type == 0 && c.Parent is not null && categories.Contains(c.Parent)).Select(c => c.Json).ToList();
         }
     }
 

@@ -183,6 +183,19 @@ public sealed class DiscordHostedService : BackgroundService
         {
             _logger.LogError("Registering /peer on Discord failed; residents cannot use it until this is fixed: {Error}", registered.ToException().Message);
         }
+
+        if (_platform is not null)
+        {
+            try
+            {
+                await _platform.SecureArchivedChannelsAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is PlatformException or HttpRequestException)
+            {
+                // Worth a warning, not a stop: the next start tries again.
+                _logger.LogWarning("Checking archived Discord channels for threads failed: {Error}", ex.Message);
+            }
+        }
     }
 
     private void Fail(string message)

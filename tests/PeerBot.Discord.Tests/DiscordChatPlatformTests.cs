@@ -392,8 +392,10 @@ public sealed class DiscordChatPlatformTests
         Assert.Equal(20, h.Emulator.Channels.Count(c => c.Type == 0));
         Assert.Equal(20, requests.Count(r => r.Route == "POST /guilds/{guild_id}/channels" && r.Body!["type"]!.GetValue<int>() == 0));
 
-        // One listing, to find the categories, count their room and look for channels a lost answer may have made; not one per group.
-        Assert.Equal(1, requests.Count(r => r.Route == "GET /guilds/{guild_id}/channels"));
+        // At most one listing, to find the categories, count their room and look for channels a lost answer may have
+        // made; not one per group. (The start's check of archived channels may already have listed them.)
+        Assert.InRange(requests.Count(r => r.Route == "GET /guilds/{guild_id}/channels"), 0, 1);
+        Assert.InRange(h.Emulator.Requests.Count(r => r.Route == "GET /guilds/{guild_id}/channels"), 1, 2);
         Assert.DoesNotContain(requests, r => r.Method == "PUT");
         h.Emulator.AssertNoViolations();
     }

@@ -412,10 +412,40 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
             };
         }
 
-        // A keyed message is not retried here when Slack's answer is lost: the send journal looks for it first.
-        var response = message.IdempotencyKey is null
-            ? await _api.PostAsync("chat.postMessage", body, limitScope, cancellationToken).ConfigureAwait(false)
-            : await _api.PostOnceAsync("chat.postMessage", body, limitScope, cancellationToken).ConfigureAwait(false);
+        JsonElement response;
+        if (message.IdempotencyKey is not { } keyed)
+        {
+            response = await _api.PostAsync("chat.postMessage", body, limitScope, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // A keyed message is never sent again blind when Slack's answer is lost (a timeout, a 5xx): after the backoff,
+            // it is looked for by its mark, and sent again only if it is not there.
+            var since = _api.Now - ExactlyOncePlatform.ClockAllowance;
+            var marker = SendMarker.Of(PlatformKind.Slack, keyed);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    response = await _api.PostOnceAsync("chat.postMessage", body, limitScope, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (SlackApiException ex) when (ex.Error == "unavailable")
+                {
+                    if (!await _api.BackOffAsync("chat.postMessage", attempt, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw;
+                    }
+
+                    var lookIn = limitScope is not null ? await DirectChannelAsync(limitScope, cancellationToken).ConfigureAwait(false) : channelId;
+                    if (await FindByMarkerAsync(lookIn, marker, since, cancellationToken).ConfigureAwait(false) is { } found)
+                    {
+                        return found;
+                    }
+                }
+            }
+        }
+
         var ts = response.GetProperty("ts").GetString()
             ?? throw new SlackApiException("chat.postMessage", "invalid_response", "Slack posted a message without a ts.");
         var channel = response.TryGetProperty("channel", out var c) ? c.GetString() ?? channelId : channelId;
@@ -440,48 +470,54 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
         return MapErrorsAsync(async () =>
         {
             var channel = query.Channel?.Id ?? await DirectChannelAsync(query.DirectUserId!, cancellationToken).ConfigureAwait(false);
-            var oldest = ((decimal)(query.NotBefore - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerSecond).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture);
-            string? cursor = null;
-            for (var page = 0; page < MaxHistoryPages; page++)
+            return await FindByMarkerAsync(channel, query.Marker, query.NotBefore, cancellationToken).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>The bot's message in a channel since <paramref name="notBefore"/> whose metadata carries the marker, or null.</summary>
+    private async Task<MessageRef?> FindByMarkerAsync(string channel, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken)
+    {
+        var oldest = ((decimal)(notBefore - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerSecond).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture);
+        string? cursor = null;
+        for (var page = 0; page < MaxHistoryPages; page++)
+        {
+            var arguments = new Dictionary<string, string>
             {
-                var arguments = new Dictionary<string, string>
-                {
-                    ["channel"] = channel,
-                    ["oldest"] = oldest,
-                    ["include_all_metadata"] = "true",
-                    ["limit"] = "200",
-                };
-                if (cursor is not null)
-                {
-                    arguments["cursor"] = cursor;
-                }
+                ["channel"] = channel,
+                ["oldest"] = oldest,
+                ["include_all_metadata"] = "true",
+                ["limit"] = "200",
+            };
+            if (cursor is not null)
+            {
+                arguments["cursor"] = cursor;
+            }
 
-                var response = await _api.GetAsync("conversations.history", arguments, cancellationToken).ConfigureAwait(false);
-                if (response.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+            var response = await _api.GetAsync("conversations.history", arguments, cancellationToken).ConfigureAwait(false);
+            if (response.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var message in messages.EnumerateArray())
                 {
-                    foreach (var message in messages.EnumerateArray())
+                    if (message.TryGetProperty("metadata", out var metadata)
+                        && metadata.ValueKind == JsonValueKind.Object
+                        && metadata.TryGetProperty("event_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == SendMarker.MetadataEventType
+                        && metadata.TryGetProperty("event_payload", out var payload) && payload.ValueKind == JsonValueKind.Object
+                        && payload.TryGetProperty("marker", out var found) && found.ValueKind == JsonValueKind.String && found.GetString() == marker
+                        && message.TryGetProperty("ts", out var ts) && ts.GetString() is { } id)
                     {
-                        if (message.TryGetProperty("metadata", out var metadata)
-                            && metadata.ValueKind == JsonValueKind.Object
-                            && metadata.TryGetProperty("event_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == SendMarker.MetadataEventType
-                            && metadata.TryGetProperty("event_payload", out var payload) && payload.ValueKind == JsonValueKind.Object
-                            && payload.TryGetProperty("marker", out var marker) && marker.ValueKind == JsonValueKind.String && marker.GetString() == query.Marker
-                            && message.TryGetProperty("ts", out var ts) && ts.GetString() is { } found)
-                        {
-                            return (MessageRef?)new MessageRef(new ChannelRef(PlatformKind.Slack, channel), found);
-                        }
+                        return new MessageRef(new ChannelRef(PlatformKind.Slack, channel), id);
                     }
-                }
-
-                cursor = response.TryGetProperty("response_metadata", out var meta) && meta.TryGetProperty("next_cursor", out var next) ? next.GetString() : null;
-                if (string.IsNullOrEmpty(cursor))
-                {
-                    break;
                 }
             }
 
-            return null;
-        });
+            cursor = response.TryGetProperty("response_metadata", out var meta) && meta.TryGetProperty("next_cursor", out var next) ? next.GetString() : null;
+            if (string.IsNullOrEmpty(cursor))
+            {
+                break;
+            }
+        }
+
+        return null;
     }
 
     private async Task<ChannelInfo?> GetChannelAsync(string channelId, CancellationToken cancellationToken)

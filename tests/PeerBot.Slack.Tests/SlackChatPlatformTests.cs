@@ -307,23 +307,48 @@ public sealed class SlackChatPlatformTests
     }
 
     [Fact]
-    public async Task PostMessage_AnswerLostThenRestarted_FoundInHistoryNotPostedAgain()
+    public async Task PostMessage_KeyedAndTheAnswerLost_FoundInHistoryNotPostedAgain()
     {
         await using var harness = await SlackHarness.StartAsync(People);
         var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
-        await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("someone else's earlier post", "prompt:g1:0"), None);
-        var journal = new InMemorySendJournal();
+        await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("an earlier post", "prompt:g1:0"), None);
         harness.Emulator.LoseAnswerOfNext("chat.postMessage");
+        using var clock = MovedOnRetry(harness);
 
-        var lost = await Assert.ThrowsAsync<PlatformException>(() => new ExactlyOncePlatform(harness.Platform, journal, harness.Emulator.Time).PostMessageAsync(channel, OutgoingMessage.Plain("anonymous post", "p-42"), None));
-        Assert.True(lost.IsTransient);
-        Assert.Single(harness.Emulator.Calls, c => c.Method == "chat.postMessage" && c.Arguments?["text"]?.ToString() == "anonymous post");
+        var posted = await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("anonymous post", "p-42"), None);
 
-        var again = await new ExactlyOncePlatform(harness.Platform, journal, harness.Emulator.Time).PostMessageAsync(channel, OutgoingMessage.Plain("anonymous post", "p-42"), None);
-
-        var posted = Assert.Single(harness.Emulator.Channel(channel.Id).Messages, m => m.Text == "anonymous post");
-        Assert.Equal(posted.Ts, again.Id);
+        var only = Assert.Single(harness.Emulator.Channel(channel.Id).Messages, m => m.Text == "anonymous post");
+        Assert.Equal(only.Ts, posted.Id);
+        Assert.Single(harness.Emulator.Calls, c => c.Method == "chat.postMessage" && c.Arguments["text"]?.ToString() == "anonymous post");
         Assert.Contains(harness.Emulator.Calls, c => c.Method == "conversations.history");
+    }
+
+    [Fact]
+    public async Task DirectMessage_KeyedAndSlackFailedBeforeActing_LookedForThenSentOnce()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        harness.Emulator.FailNext("chat.postMessage", 503);
+        using var clock = MovedOnRetry(harness);
+
+        await harness.Platform.SendDirectMessageAsync("U0LEE", OutgoingMessage.Plain("crisis alert", "alert-a1-lee"), None);
+
+        Assert.Single(harness.Emulator.DirectMessagesTo("U0LEE"));
+        Assert.Equal(2, harness.Emulator.Calls.Count(c => c.Method == "chat.postMessage"));
+        Assert.Contains(harness.Emulator.Calls, c => c.Method == "conversations.history" && c.Arguments["channel"]?.ToString()?.StartsWith('D') == true);
+    }
+
+    [Fact]
+    public async Task PostMessage_UnkeyedAnd5xx_RetriedAsBefore()
+    {
+        await using var harness = await SlackHarness.StartAsync(People);
+        var channel = await harness.Platform.EnsurePrivateChannelAsync(new PrivateChannelSpec("g1", "circle", "T", ["U0ANA"], null), None);
+        harness.Emulator.FailNext("chat.postMessage", 503);
+        using var clock = MovedOnRetry(harness);
+
+        await harness.Platform.PostMessageAsync(channel, OutgoingMessage.Plain("hello"), None);
+
+        Assert.Single(harness.Emulator.Channel(channel.Id).Messages);
+        Assert.DoesNotContain(harness.Emulator.Calls, c => c.Method == "conversations.history");
     }
 
     [Fact]
@@ -351,6 +376,30 @@ public sealed class SlackChatPlatformTests
         var found = await harness.Platform.FindSentAsync(Query(channel, null, "prompt:g1:1", harness.Emulator.Time) with { NotBefore = harness.Emulator.Time.GetUtcNow().AddSeconds(1) }, None);
 
         Assert.Null(found);
+    }
+
+    /// <summary>Moves the harness's clock through each retry's backoff as soon as the wait starts (its timer is set by then).</summary>
+    private static RetryClock MovedOnRetry(SlackHarness harness) => new(harness);
+
+    private sealed class RetryClock : IDisposable
+    {
+        private readonly SlackHarness _harness;
+
+        public RetryClock(SlackHarness harness)
+        {
+            _harness = harness;
+            _harness.Timers.DelayStarted += OnDelay;
+        }
+
+        public void Dispose() => _harness.Timers.DelayStarted -= OnDelay;
+
+        private void OnDelay(TimeSpan delay, string purpose)
+        {
+            if (purpose.StartsWith("retry ", StringComparison.Ordinal))
+            {
+                _harness.Time.Advance(delay);
+            }
+        }
     }
 
     private static SentMessageQuery Query(ChannelRef? channel, string? userId, string key, TimeProvider time) =>

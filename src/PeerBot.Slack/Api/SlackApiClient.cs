@@ -76,6 +76,26 @@ public sealed class SlackApiClient
     public Task<JsonElement> PostAsync(string method, JsonObject? args, string? limitScope, CancellationToken cancellationToken) =>
         SendAsync(method, HttpMethod.Post, args, null, SlackTokenKind.Bot, limitScope, cancellationToken);
 
+    /// <summary>The time on the client's clock.</summary>
+    public DateTimeOffset Now => _timers.Time.GetUtcNow();
+
+    /// <summary>
+    /// After the <paramref name="attempt"/>th failure of a call whose outcome is unknown: false once the retries are
+    /// spent; otherwise waits the backoff the client waits between retries, and returns true.
+    /// </summary>
+    public async Task<bool> BackOffAsync(string method, int attempt, CancellationToken cancellationToken)
+    {
+        if (attempt > _options.MaxServerErrorRetries)
+        {
+            return false;
+        }
+
+        var delay = SlackTimers.Backoff(attempt, _options.RetryBaseDelay, TimeSpan.FromMinutes(1));
+        _logger.LogWarning("Slack's answer to {Method} was lost; looking for the message in {Delay}, then trying again if it is not there.", method, delay);
+        await _timers.DelayAsync(delay, $"retry {method}", cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>
     /// Calls a write method that must not happen twice (a keyed message): a failure that leaves it unknown whether Slack
     /// acted (no answer, a timeout, a 5xx) is not retried here but thrown as <c>unavailable</c>, so the caller's send

@@ -69,27 +69,24 @@ public sealed class SemanticClassifier : IMessageClassifier
     {
         ArgumentNullException.ThrowIfNull(texts);
 
-        // Each message and, for a message of several sentences or clauses, each of them: one batch for the encoder.
-        var sentences = texts.Select(t => SafetyFeatures.Sentences(t ?? "")).ToList();
-        var batch = new List<string>(texts.Count + sentences.Sum(s => s.Count));
-        batch.AddRange(texts.Select(t => t ?? ""));
-        foreach (var parts in sentences)
-        {
-            batch.AddRange(parts);
-        }
-
-        var embeddings = _encoder.Encode(batch);
+        // The messages in one call and their sentences and clauses (for messages of several) in another, as in training:
+        // a batch is padded to its longest text, so a message's clauses batched with it would cost as much as the message.
+        var messages = texts.Select(t => t ?? "").ToList();
+        var sentences = messages.Select(SafetyFeatures.Sentences).ToList();
+        var embeddings = _encoder.Encode(messages);
+        var allSentences = sentences.SelectMany(s => s).ToList();
+        var partEmbeddings = allSentences.Count == 0 ? [] : _encoder.Encode(allSentences);
         var results = new MessageAssessment[texts.Count];
-        var next = texts.Count;
+        var next = 0;
         for (var i = 0; i < texts.Count; i++)
         {
             var parts = new (MessageAssessment Lexicon, float[] Embedding)[sentences[i].Count];
             for (var p = 0; p < parts.Length; p++)
             {
-                parts[p] = (_lexicon.Classify(sentences[i][p]), embeddings[next++]);
+                parts[p] = (_lexicon.Classify(sentences[i][p]), partEmbeddings[next++]);
             }
 
-            results[i] = Decide(texts[i] ?? "", _lexicon.Classify(texts[i] ?? ""), embeddings[i], parts);
+            results[i] = Decide(messages[i], _lexicon.Classify(messages[i]), embeddings[i], parts);
         }
 
         return results;

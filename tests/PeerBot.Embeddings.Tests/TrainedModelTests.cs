@@ -17,7 +17,7 @@ public sealed class TrainedModelTests
         var trained = SafetyTrainer.Train(corpus, SharedEncoder.Instance);
 
         Assert.Equal(committed.TrainingMessages, trained.TrainingMessages);
-        foreach (var (a, b) in new[] { (committed.Fatalism, trained.Fatalism), (committed.Crisis, trained.Crisis), (committed.Coping, trained.Coping) })
+        foreach (var (a, b) in new[] { (committed.Fatalism, trained.Fatalism), (committed.Crisis, trained.Crisis), (committed.Coping, trained.Coping), (committed.CrisisDecision, trained.CrisisDecision) })
         {
             // Thresholds are chosen on a 0.01 grid or from a training score: equal unless the arithmetic of another CPU
             // moved a score across one, which would show as a small difference.
@@ -30,6 +30,7 @@ public sealed class TrainedModelTests
         }
 
         Assert.Equal(committed.Examples.Select(e => e.Text), trained.Examples.Select(e => e.Text));
+        Assert.Equal(committed.CrisisWords, trained.CrisisWords);
     }
 
     [Fact]
@@ -59,6 +60,6 @@ public sealed class TrainedModelTests
     {
         Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("{not json"u8.ToArray())));
         Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("""{"format":99}"""u8.ToArray())));
-        Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("""{"format":1,"dimensions":384,"fatalism":{"weights":[1,2]}}"""u8.ToArray())));
+        Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("""{"format":2,"dimensions":384,"fatalism":{"weights":[1,2]}}"""u8.ToArray())));
     }
 }

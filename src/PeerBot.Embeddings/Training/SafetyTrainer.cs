@@ -8,16 +8,26 @@ namespace PeerBot.Embeddings.Training;
 /// <summary>
 /// Trains the safety heads from the labelled corpus: embeds every message, adds the lexicon's findings, fits one
 /// logistic regression per label, and chooses each threshold on out-of-fold scores of a five-fold cross-validation
-/// (fatalism and coping: best F1; crisis: the highest threshold that still catches <see cref="CrisisRecallTarget"/> of
-/// the crisis messages). Deterministic: folds come from the ids, the fit is Newton's method in a fixed order.
+/// (fatalism and coping: best F1). Crisis is decided one level up: a small logistic regression over the crisis head's
+/// out-of-fold scores (whole message and most alarming sentence), the lexicon's crisis flag and a naive-Bayes word score
+/// fitted on the other folds. It confirms or overrules what the crisis head proposes at its own threshold (chosen to catch
+/// <see cref="CrisisHeadRecallTarget"/> of the crisis messages out of fold), and its threshold is the highest at which the
+/// two together, with the lexicon, still catch <see cref="CrisisRecallTarget"/> of them. Deterministic: folds come from the ids, the fits are Newton's method in a fixed order.
 /// </summary>
 public static class SafetyTrainer
 {
     /// <summary>The share of crisis messages the crisis threshold must catch out of fold.</summary>
-    public const double CrisisRecallTarget = 0.95;
+    public const double CrisisRecallTarget = 0.955;
+
+    /// <summary>
+    /// The share of crisis messages the crisis head's own threshold catches out of fold: a message the head scores below
+    /// it is never crisis (unless the lexicon says so), whatever the crisis decision says.
+    /// </summary>
+    public const double CrisisHeadRecallTarget = 0.97;
 
     private const int Folds = 5;
     private const double Ridge = 0.5;
+    private const double DecisionRidge = 1.0;
 
     /// <summary>Trains a model from <paramref name="corpus"/>.</summary>
     /// <param name="corpus">The labelled messages.</param>
@@ -65,9 +75,67 @@ public static class SafetyTrainer
         // whatever its fatalism, and corpora disagree on whether "I want it all to end" is also fatalistic.
         var calm = Enumerable.Range(0, messages.Count).Where(i => !messages[i].Crisis).ToList();
         var all = Enumerable.Range(0, messages.Count).ToList();
-        var fatalism = TrainHead("fatalism", calm, i => messages[i].Fatalistic, folds, finalRows, foldRows, ThresholdRule.BestF1, figures, log);
-        var crisis = TrainHead("crisis", all, i => messages[i].Crisis, folds, finalRows, foldRows, ThresholdRule.Recall, figures, log, i => lexical[i].Crisis);
-        var coping = TrainHead("coping", all, i => messages[i].Coping, folds, finalRows, foldRows, ThresholdRule.BestF1, figures, log);
+        var (fatalism, fatalismFoldHeads, _) = TrainHead("fatalism", calm, i => messages[i].Fatalistic, folds, finalRows, foldRows, ThresholdRule.BestF1, figures, log);
+        var (crisis, crisisFoldHeads, _) = TrainHead("crisis-head", all, i => messages[i].Crisis, folds, finalRows, foldRows, ThresholdRule.Recall, figures, log, i => lexical[i].Crisis, recallTarget: CrisisHeadRecallTarget);
+        var (coping, copingFoldHeads, _) = TrainHead("coping", all, i => messages[i].Coping, folds, finalRows, foldRows, ThresholdRule.BestF1, figures, log);
+        SafetyHead[][] foldHeads = [crisisFoldHeads, copingFoldHeads, fatalismFoldHeads];
+
+        // The crisis decision's inputs, out of fold: the fold's heads on the message and on each of its sentences (neighbours
+        // from the other folds, as for the message itself) and word scores counted on the other folds.
+        var sentenceTexts = messages.Select(m => SafetyFeatures.Sentences(m.Text)).ToList();
+        var distinct = sentenceTexts.SelectMany(s => s).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal).ToList();
+        var sentenceEmbeddings = distinct.Zip(encoder.Encode(distinct)).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+        var sentenceLexical = distinct.ToDictionary(s => s, s => lexicon.Classify(s), StringComparer.Ordinal);
+        // Per message: the whole message's and its sentences' highest out-of-fold scores of the crisis, coping and
+        // fatalism heads (the fatalism head scores crisis messages too, here, as it does live).
+        var whole = new double[3][];
+        var sentence = new double[3][];
+        for (var h = 0; h < 3; h++)
+        {
+            var heads = foldHeads[h];
+            whole[h] = all.Select(i => heads[folds[i]].Score(foldRows[folds[i]][i])).ToArray();
+            sentence[h] = (double[])whole[h].Clone();
+        }
+
+        var sentenceSimilarities = new float[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (sentenceTexts[i].Count > 0)
+            {
+                for (var h = 0; h < 3; h++)
+                {
+                    sentence[h][i] = double.MinValue;
+                }
+            }
+
+            foreach (var text in sentenceTexts[i])
+            {
+                var e = sentenceEmbeddings[text];
+                for (var j = 0; j < messages.Count; j++)
+                {
+                    sentenceSimilarities[j] = SafetyModel.Similarity(e, stored.AsSpan(j * dimensions, dimensions));
+                }
+
+                var fold = folds[i];
+                var row = SafetyFeatures.Build(e, sentenceLexical[text], SafetyModel.NeighboursFromSimilarities(
+                    sentenceSimilarities, examples, j => j == i || folds[j] == fold));
+                for (var h = 0; h < 3; h++)
+                {
+                    sentence[h][i] = Math.Max(sentence[h][i], foldHeads[h][fold].Score(row));
+                }
+            }
+        }
+
+        var grams = messages.Select(m => SafetyFeatures.WordGrams(m.Text)).ToList();
+        var foldWords = Enumerable.Range(0, Folds).Select(f => WordRatios(all.Where(i => folds[i] != f), grams, i => messages[i].Crisis)).ToArray();
+        var decisionRows = all.Select(i => SafetyFeatures.CrisisDecision(
+            whole[0][i], lexical[i].Crisis, SafetyModel.CrisisWordScore(grams[i], foldWords[folds[i]]), sentence[0][i], sentence[1][i], sentence[2][i])).ToList();
+        // The decision only ever confirms what the head proposes at its own threshold (a message whose words the corpus
+        // does not know must not be called crisis on the decision's intercept alone).
+        var crisisDecision = TrainHead(
+            "crisis", all, i => messages[i].Crisis, folds, decisionRows, Enumerable.Repeat(decisionRows, Folds).ToList(), ThresholdRule.Recall, figures, log,
+            i => lexical[i].Crisis, DecisionRidge, 30, CrisisRecallTarget, i => whole[0][i] >= crisis.Threshold).Head;
+        var crisisWords = WordRatios(all, grams, i => messages[i].Crisis).ToDictionary(p => p.Key, p => Math.Round(p.Value, 3), StringComparer.Ordinal);
 
         return new SafetyModel
         {
@@ -77,6 +145,8 @@ public static class SafetyTrainer
             TrainingMessages = messages.Count,
             Fatalism = fatalism,
             Crisis = crisis,
+            CrisisDecision = crisisDecision,
+            CrisisWords = crisisWords,
             Coping = coping,
             CrossValidation = figures,
             Examples = examples,
@@ -90,7 +160,42 @@ public static class SafetyTrainer
         Recall,
     }
 
-    private static SafetyHead TrainHead(
+    /// <summary>
+    /// Naive-Bayes log-count ratios of the words and word pairs of the given messages: log of a gram's share among the
+    /// crisis messages' grams over its share among the others', each count plus one. In ordinal order, so the same
+    /// messages give the same numbers.
+    /// </summary>
+    private static Dictionary<string, double> WordRatios(IEnumerable<int> messages, List<IReadOnlyList<string>> grams, Func<int, bool> label)
+    {
+        var positive = new Dictionary<string, int>(StringComparer.Ordinal);
+        var negative = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in messages)
+        {
+            var counts = label(i) ? positive : negative;
+            foreach (var gram in grams[i])
+            {
+                counts[gram] = counts.GetValueOrDefault(gram) + 1;
+            }
+        }
+
+        var keys = positive.Keys.Union(negative.Keys).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        double positiveTotal = 0, negativeTotal = 0;
+        foreach (var key in keys)
+        {
+            positiveTotal += positive.GetValueOrDefault(key) + 1;
+            negativeTotal += negative.GetValueOrDefault(key) + 1;
+        }
+
+        var ratios = new Dictionary<string, double>(keys.Count, StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            ratios[key] = Math.Log((positive.GetValueOrDefault(key) + 1) / positiveTotal) - Math.Log((negative.GetValueOrDefault(key) + 1) / negativeTotal);
+        }
+
+        return ratios;
+    }
+
+    private static (SafetyHead Head, SafetyHead[] FoldHeads, double[] OutOfFold) TrainHead(
         string name,
         List<int> subset,
         Func<int, bool> label,
@@ -100,12 +205,17 @@ public static class SafetyTrainer
         ThresholdRule rule,
         Dictionary<string, double> figures,
         TextWriter? log,
-        Func<int, bool>? decidedAlready = null)
+        Func<int, bool>? decidedAlready = null,
+        double ridge = Ridge,
+        int iterations = 12,
+        double recallTarget = CrisisRecallTarget,
+        Func<int, bool>? proposed = null)
     {
         var labels = subset.Select(label).ToList();
         var positives = labels.Count(l => l);
         var positiveWeight = positives == 0 ? 1 : (labels.Count - positives) / (double)positives;
         var outOfFold = new double[subset.Count];
+        var foldHeads = new SafetyHead[Folds];
         for (var fold = 0; fold < Folds; fold++)
         {
             var trainRows = new List<float[]>();
@@ -119,8 +229,9 @@ public static class SafetyTrainer
                 }
             }
 
-            var (weights, bias) = LogisticRegression.Fit(trainRows, trainLabels, Ridge, positiveWeight);
+            var (weights, bias) = LogisticRegression.Fit(trainRows, trainLabels, ridge, positiveWeight, iterations);
             var head = new SafetyHead { Weights = weights.Select(w => (float)w).ToArray(), Bias = bias };
+            foldHeads[fold] = head;
             for (var k = 0; k < subset.Count; k++)
             {
                 if (folds[subset[k]] == fold)
@@ -131,12 +242,13 @@ public static class SafetyTrainer
         }
 
         var already = subset.Select(i => decidedAlready?.Invoke(i) ?? false).ToList();
-        var threshold = rule == ThresholdRule.BestF1 ? BestF1Threshold(outOfFold, labels) : RecallThreshold(outOfFold, labels, already, CrisisRecallTarget);
+        var eligible = subset.Select(i => proposed?.Invoke(i) ?? true).ToList();
+        var threshold = rule == ThresholdRule.BestF1 ? BestF1Threshold(outOfFold, labels) : RecallThreshold(outOfFold, labels, already, eligible, recallTarget);
         threshold = Math.Round(threshold, 4, MidpointRounding.AwayFromZero);
         int tp = 0, fp = 0, fn = 0, negatives = 0;
         for (var k = 0; k < subset.Count; k++)
         {
-            var predicted = already[k] || outOfFold[k] >= threshold;
+            var predicted = already[k] || (eligible[k] && outOfFold[k] >= threshold);
             tp += predicted && labels[k] ? 1 : 0;
             fp += predicted && !labels[k] ? 1 : 0;
             fn += !predicted && labels[k] ? 1 : 0;
@@ -151,8 +263,8 @@ public static class SafetyTrainer
         figures[name + "-false-positive-rate"] = Math.Round(negatives == 0 ? 0 : fp / (double)negatives, 4);
         log?.WriteLine(Invariant($"{name}: threshold {threshold:0.0000}, out of fold precision {precision:0.000} recall {recall:0.000} ({tp} caught, {fn} missed, {fp} of {negatives} negatives flagged)"));
 
-        var (finalWeights, finalBias) = LogisticRegression.Fit(subset.Select(i => finalRows[i]).ToList(), labels, Ridge, positiveWeight);
-        return new SafetyHead { Weights = finalWeights.Select(w => (float)w).ToArray(), Bias = Math.Round(finalBias, 6), Threshold = threshold };
+        var (finalWeights, finalBias) = LogisticRegression.Fit(subset.Select(i => finalRows[i]).ToList(), labels, ridge, positiveWeight, iterations);
+        return (new SafetyHead { Weights = finalWeights.Select(w => (float)w).ToArray(), Bias = Math.Round(finalBias, 6), Threshold = threshold }, foldHeads, outOfFold);
     }
 
     private static double BestF1Threshold(double[] scores, List<bool> labels)
@@ -183,13 +295,14 @@ public static class SafetyTrainer
 
     /// <summary>
     /// The highest threshold at which the head, together with what already decides on its own (the lexicon's crisis
-    /// phrases), catches <paramref name="target"/> of the positives out of fold; never above 0.5.
+    /// phrases), catches <paramref name="target"/> of the positives out of fold; never above 0.5. Only the
+    /// <paramref name="eligible"/> messages can be caught by the score.
     /// </summary>
-    private static double RecallThreshold(double[] scores, List<bool> labels, List<bool> already, double target)
+    private static double RecallThreshold(double[] scores, List<bool> labels, List<bool> already, List<bool> eligible, double target)
     {
         var total = labels.Count(l => l);
         var caught = Enumerable.Range(0, scores.Length).Count(i => labels[i] && already[i]);
-        var rest = Enumerable.Range(0, scores.Length).Where(i => labels[i] && !already[i]).Select(i => scores[i]).OrderByDescending(s => s).ToList();
+        var rest = Enumerable.Range(0, scores.Length).Where(i => labels[i] && !already[i] && eligible[i]).Select(i => scores[i]).OrderByDescending(s => s).ToList();
         var needed = (int)Math.Ceiling(target * total) - caught;
         if (rest.Count == 0 || needed <= 0)
         {

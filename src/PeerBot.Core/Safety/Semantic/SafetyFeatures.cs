@@ -1,10 +1,12 @@
+using System.Text.RegularExpressions;
+
 namespace PeerBot.Core.Safety.Semantic;
 
 /// <summary>
 /// The inputs the trained heads see for one message: its sentence embedding followed by what the lexicon found. Built
 /// the same way by the trainer and the live classifier, so the heads' weights line up with them.
 /// </summary>
-public static class SafetyFeatures
+public static partial class SafetyFeatures
 {
     /// <summary>Lexicon features appended after the embedding.</summary>
     public const int LexiconFeatureCount = 3;
@@ -57,4 +59,69 @@ public static class SafetyFeatures
 
         return features;
     }
+
+    /// <summary>Inputs of the crisis decision (<see cref="SafetyModel.CrisisDecision"/>), in order.</summary>
+    public static IReadOnlyList<string> CrisisDecisionFeatureNames { get; } =
+        ["crisis-head-logit", "lexicon-crisis", "crisis-words", "sentence-crisis-logit", "sentence-coping-logit", "sentence-fatalism-logit"];
+
+    /// <summary>
+    /// The inputs of the crisis decision: the crisis head's log-odds on the whole message, the lexicon's crisis flag, the
+    /// message's word score (<see cref="SafetyModel.CrisisWordScore(string)"/>), and the crisis, coping and fatalism heads'
+    /// highest log-odds over the message's sentences and clauses (<see cref="Sentences"/>; the whole message's when it has
+    /// one).
+    /// </summary>
+    public static float[] CrisisDecision(double crisisHead, bool lexiconCrisis, double words, double sentenceCrisis, double sentenceCoping, double sentenceFatalism) =>
+        [(float)Logit(crisisHead), lexiconCrisis ? 1 : 0, (float)words, (float)Logit(sentenceCrisis), (float)Logit(sentenceCoping), (float)Logit(sentenceFatalism)];
+
+    /// <summary>
+    /// The sentences and clauses of a message as the crisis decision reads them (split after <c>. ! ? ; , :</c> followed
+    /// by a space, at line breaks and at a dash between spaces, keeping those with a letter); empty when the message has
+    /// fewer than two, so only longer messages cost more.
+    /// </summary>
+    public static IReadOnlyList<string> Sentences(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = SentenceBreak().Split(text).Select(s => s.Trim()).Where(s => s.Any(char.IsLetter)).ToList();
+        return parts.Count > 1 ? parts : [];
+    }
+
+    /// <summary>The distinct words and word pairs of a message (lower case, apostrophes dropped, runs of a-z and 0-9).</summary>
+    public static IReadOnlyList<string> WordGrams(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var words = Word().Matches(text.ToLowerInvariant().Replace("'", "", StringComparison.Ordinal).Replace("\u2019", "", StringComparison.Ordinal))
+            .Select(m => m.Value).ToList();
+        var grams = new List<string>(words.Count * 2);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var word in words)
+        {
+            if (seen.Add(word))
+            {
+                grams.Add(word);
+            }
+        }
+
+        for (var i = 0; i + 1 < words.Count; i++)
+        {
+            var pair = words[i] + " " + words[i + 1];
+            if (seen.Add(pair))
+            {
+                grams.Add(pair);
+            }
+        }
+
+        return grams;
+    }
+
+    private static double Logit(double p)
+    {
+        p = Math.Clamp(p, 1e-6, 1 - 1e-6);
+        return Math.Log(p / (1 - p));
+    }
+
+    [GeneratedRegex(@"(?<=[.!?;,:])\s+|\n+|\s+[-—–]+\s+")]
+    private static partial Regex SentenceBreak();
+
+    [GeneratedRegex("[a-z0-9]+")]
+    private static partial Regex Word();
 }

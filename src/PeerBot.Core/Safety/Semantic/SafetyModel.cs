@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace PeerBot.Core.Safety.Semantic;
 
-/// <summary>One trained head: a logistic regression over <see cref="SafetyFeatures"/>, and its decision threshold.</summary>
+/// <summary>
+/// One trained logistic regression and its decision threshold: a head over <see cref="SafetyFeatures"/>, or the crisis
+/// decision over <see cref="SafetyFeatures.CrisisDecision"/>.
+/// </summary>
 public sealed class SafetyHead
 {
     /// <summary>One weight per feature.</summary>
@@ -57,8 +60,8 @@ public sealed record SafetyExample(string Text, bool Fatalistic, bool Crisis, bo
 /// </summary>
 public sealed class SafetyModel
 {
-    /// <summary>The file's format version this code reads.</summary>
-    public const int CurrentFormat = 1;
+    /// <summary>The file's format version this code reads (2: with the crisis decision and its word scores).</summary>
+    public const int CurrentFormat = 2;
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -94,8 +97,25 @@ public sealed class SafetyModel
     /// <summary>The fatalism head.</summary>
     public SafetyHead Fatalism { get; init; } = new();
 
-    /// <summary>The crisis head (its threshold chosen for recall).</summary>
+    /// <summary>
+    /// The crisis head: it proposes (its threshold chosen for recall), and <see cref="CrisisDecision"/>, which reads its
+    /// score among others, confirms or overrules.
+    /// </summary>
     public SafetyHead Crisis { get; init; } = new();
+
+    /// <summary>
+    /// The crisis decision: a logistic regression over the crisis head's score on the whole message and its highest
+    /// score over the message's sentences, the lexicon's crisis flag and the word score
+    /// (<see cref="SafetyFeatures.CrisisDecision"/>), trained on out-of-fold inputs; it decides among the messages the crisis
+    /// head proposes, and its threshold is chosen for recall.
+    /// </summary>
+    public SafetyHead CrisisDecision { get; init; } = new();
+
+    /// <summary>
+    /// Each word and word pair of the corpus (<see cref="SafetyFeatures.WordGrams"/>) with its log-count ratio: how much
+    /// more often it occurs in crisis messages than in others (naive Bayes, add-one smoothing).
+    /// </summary>
+    public Dictionary<string, double> CrisisWords { get; init; } = [];
 
     /// <summary>The coping head.</summary>
     public SafetyHead Coping { get; init; } = new();
@@ -145,12 +165,42 @@ public sealed class SafetyModel
             }
         }
 
+        if (model.CrisisDecision.Weights.Length != SafetyFeatures.CrisisDecisionFeatureNames.Count)
+        {
+            throw new InvalidDataException($"The safety model's crisis decision has {model.CrisisDecision.Weights.Length} weights, not {SafetyFeatures.CrisisDecisionFeatureNames.Count}.");
+        }
+
         if (model._vectors.Length != model.Examples.Count * model.Dimensions)
         {
             throw new InvalidDataException("The safety model's example vectors do not match its examples.");
         }
 
         return model;
+    }
+
+    /// <summary>
+    /// The word score of a message: the sum of <see cref="CrisisWords"/> over its words and word pairs (unknown ones
+    /// count 0), divided by the square root of how many it has.
+    /// </summary>
+    public double CrisisWordScore(string text) => CrisisWordScore(SafetyFeatures.WordGrams(text), CrisisWords);
+
+    /// <summary>As <see cref="CrisisWordScore(string)"/>, for given grams and ratios (the trainer's folds).</summary>
+    public static double CrisisWordScore(IReadOnlyList<string> grams, IReadOnlyDictionary<string, double> ratios)
+    {
+        ArgumentNullException.ThrowIfNull(grams);
+        ArgumentNullException.ThrowIfNull(ratios);
+        if (grams.Count == 0)
+        {
+            return 0;
+        }
+
+        var sum = 0.0;
+        foreach (var gram in grams)
+        {
+            sum += ratios.GetValueOrDefault(gram);
+        }
+
+        return sum / Math.Sqrt(grams.Count);
     }
 
     /// <summary>The model committed with PeerBot (embedded in this assembly).</summary>

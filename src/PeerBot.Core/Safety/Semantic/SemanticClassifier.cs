@@ -6,7 +6,8 @@ namespace PeerBot.Core.Safety.Semantic;
 /// The safety engine's decision: the lexicon (<see cref="RuleBasedClassifier"/>) and the trained heads over sentence
 /// embeddings, combined. The heads see the lexicon's findings as features, so a lexicon phrase weighs in but a new
 /// wording of an idea the lexicon lacks is still recognised. Crisis is recall first: the lexicon's crisis phrases decide on
-/// their own, and the crisis head's threshold is chosen for recall. Every flag's reasons name the lexicon phrases and/or
+/// their own, and otherwise a second-level decision weighs the crisis head's reading of the whole message, the heads' readings of
+/// its most alarming sentence, the lexicon's flag and the message's words, with its threshold chosen for recall. Every flag's reasons name the lexicon phrases and/or
 /// the heads' scores with the closest labelled examples ("close to: …").
 /// </summary>
 public sealed class SemanticClassifier : IMessageClassifier
@@ -67,25 +68,66 @@ public sealed class SemanticClassifier : IMessageClassifier
     public IReadOnlyList<MessageAssessment> ClassifyMany(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var embeddings = _encoder.Encode(texts);
+
+        // The messages in one call and their sentences and clauses (for messages of several) in another, as in training:
+        // a batch is padded to its longest text, so a message's clauses batched with it would cost as much as the message.
+        var messages = texts.Select(t => t ?? "").ToList();
+        var sentences = messages.Select(SafetyFeatures.Sentences).ToList();
+        var embeddings = _encoder.Encode(messages);
+        var allSentences = sentences.SelectMany(s => s).ToList();
+        var partEmbeddings = allSentences.Count == 0 ? [] : _encoder.Encode(allSentences);
         var results = new MessageAssessment[texts.Count];
+        var next = 0;
         for (var i = 0; i < texts.Count; i++)
         {
-            results[i] = Decide(_lexicon.Classify(texts[i]), embeddings[i]);
+            var parts = new (MessageAssessment Lexicon, float[] Embedding)[sentences[i].Count];
+            for (var p = 0; p < parts.Length; p++)
+            {
+                parts[p] = (_lexicon.Classify(sentences[i][p]), partEmbeddings[next++]);
+            }
+
+            results[i] = Decide(messages[i], _lexicon.Classify(messages[i]), embeddings[i], parts);
         }
 
         return results;
     }
 
-    /// <summary>The combined decision for one message, given the lexicon's assessment and the message's embedding.</summary>
-    public MessageAssessment Decide(MessageAssessment lexicon, float[] embedding)
+    /// <summary>
+    /// The combined decision for one message, given its text, the lexicon's assessment and the message's embedding, and
+    /// the same for each of its sentences (<see cref="SafetyFeatures.Sentences"/>; none for a message of one).
+    /// </summary>
+    public MessageAssessment Decide(string text, MessageAssessment lexicon, float[] embedding, IReadOnlyList<(MessageAssessment Lexicon, float[] Embedding)> sentences)
     {
+        ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(lexicon);
         ArgumentNullException.ThrowIfNull(embedding);
+        ArgumentNullException.ThrowIfNull(sentences);
         var features = SafetyFeatures.Build(embedding, lexicon, _model.Neighbours(embedding));
         var fatalism = Calibrate(_model.Fatalism.Score(features), _model.Fatalism.Threshold);
-        var crisis = Calibrate(_model.Crisis.Score(features), _model.Crisis.Threshold);
         var coping = Calibrate(_model.Coping.Score(features), _model.Coping.Threshold);
+
+        // Crisis: the head's reading of the whole message and the heads' readings of its most alarming sentence, the
+        // lexicon's flag and the message's words, weighed by the trained crisis decision.
+        var crisisHead = _model.Crisis.Score(features);
+        double sentenceCrisis = crisisHead, sentenceCoping = _model.Coping.Score(features), sentenceFatalism = _model.Fatalism.Score(features);
+        if (sentences.Count > 0)
+        {
+            sentenceCrisis = sentenceCoping = sentenceFatalism = double.MinValue;
+            foreach (var (sentenceLexicon, sentenceEmbedding) in sentences)
+            {
+                var sentenceFeatures = SafetyFeatures.Build(sentenceEmbedding, sentenceLexicon, _model.Neighbours(sentenceEmbedding));
+                sentenceCrisis = Math.Max(sentenceCrisis, _model.Crisis.Score(sentenceFeatures));
+                sentenceCoping = Math.Max(sentenceCoping, _model.Coping.Score(sentenceFeatures));
+                sentenceFatalism = Math.Max(sentenceFatalism, _model.Fatalism.Score(sentenceFeatures));
+            }
+        }
+
+        var decision = SafetyFeatures.CrisisDecision(crisisHead, lexicon.Crisis, _model.CrisisWordScore(text), sentenceCrisis, sentenceCoping, sentenceFatalism);
+        // The decision confirms or overrules what the head proposes; it never raises a message the head scores below its
+        // own threshold. The crisis score is the smaller of the two calibrated scores, so it reaches 0.5 when both agree.
+        var crisis = Math.Min(
+            Calibrate(crisisHead, _model.Crisis.Threshold),
+            Calibrate(_model.CrisisDecision.Score(decision), _model.CrisisDecision.Threshold));
 
         var isFatalistic = fatalism >= _fatalismThreshold;
         var isCrisis = lexicon.Crisis || crisis >= 0.5;

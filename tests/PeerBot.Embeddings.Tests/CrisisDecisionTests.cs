@@ -1,0 +1,114 @@
+using PeerBot.Core.Safety;
+using PeerBot.Core.Safety.Semantic;
+
+namespace PeerBot.Embeddings.Tests;
+
+/// <summary>
+/// The crisis decision is the trained second level (<see cref="SafetyModel.CrisisDecision"/>) over what the crisis head
+/// proposes: the message's words can overrule a confident head, one alarming sentence counts where the whole message
+/// reads mild, and nothing the head does not propose is raised. Shown with a two-dimensional encoder and hand-set
+/// weights, so each input's effect is plain.
+/// </summary>
+public sealed class CrisisDecisionTests
+{
+    private const int Width = 2 + SafetyFeatures.ExtraFeatureCount;
+
+    [Fact]
+    public void Words_OverruleAConfidentCrisisHead()
+    {
+        // The head alone says crisis for every message (probability 0.95 against a threshold of 0.5); the decision
+        // follows the head unless the words say otherwise, and "sign out" says otherwise.
+        var model = Model(
+            crisisHead: Head(bias: 3),
+            decision: Decision(headLogit: 1, words: 4),
+            words: new() { ["sign out"] = -5 });
+        var classifier = new SemanticClassifier(new RuleBasedClassifier(), new FakeEncoder(), model);
+
+        var results = classifier.ClassifyMany(["who has sign out for 4B tonight", "my list is empty tonight"]);
+
+        Assert.False(results[0].Crisis);
+        Assert.True(results[1].Crisis);
+        Assert.True(results[1].CrisisScore > 0.5);
+    }
+
+    [Fact]
+    public void OneAlarmingClause_DecidesAmongWhatTheHeadProposes()
+    {
+        // The encoder places only the clause "kept the pills" where the head is alarmed; the whole messages read mild
+        // (head probability 0.05, above the head's threshold of 0.01, so the head proposes both and the clause decides).
+        var crisisHead = Head(bias: -3, second: 6, threshold: 0.01);
+        var model = Model(crisisHead: crisisHead, decision: Decision(sentenceCrisisLogit: 1));
+        var classifier = new SemanticClassifier(new RuleBasedClassifier(), new FakeEncoder("kept the pills"), model);
+
+        var results = classifier.ClassifyMany(["long day, kept the pills", "long day, kept the receipts", "kept the pills"]);
+
+        Assert.True(results[0].Crisis);
+        Assert.False(results[1].Crisis);
+        Assert.True(results[2].Crisis);
+    }
+
+    [Fact]
+    public void MessageTheHeadDoesNotPropose_NeverCrisis_WhateverTheDecisionSays()
+    {
+        var model = Model(crisisHead: Head(bias: -3), decision: new SafetyHead { Weights = new float[6], Bias = 5, Threshold = 0.5 });
+        var classifier = new SemanticClassifier(new RuleBasedClassifier(), new FakeEncoder(), model);
+
+        var result = classifier.Classify("not started.");
+
+        Assert.False(result.Crisis);
+        Assert.True(result.CrisisScore < 0.5);
+    }
+
+    [Fact]
+    public void Sentences_SplitAtSentenceAndClauseEnds_OnlyForMessagesOfSeveral()
+    {
+        Assert.Equal(["long day,", "kept the pills.", "bye"], SafetyFeatures.Sentences("long day, kept the pills.\nbye"));
+        Assert.Equal(["fine", "just tired"], SafetyFeatures.Sentences("fine - just tired"));
+        Assert.Empty(SafetyFeatures.Sentences("just one thought here"));
+        Assert.Empty(SafetyFeatures.Sentences("ok. :)"));
+    }
+
+    [Fact]
+    public void WordGrams_DistinctWordsAndPairs_ApostrophesDropped()
+    {
+        Assert.Equal(["im", "done", "im done", "done done"], SafetyFeatures.WordGrams("I'm done, DONE"));
+        Assert.Equal(
+            -3 / Math.Sqrt(3),
+            SafetyModel.CrisisWordScore(SafetyFeatures.WordGrams("sign out"), new Dictionary<string, double> { ["sign out"] = -5, ["sign"] = 2 }),
+            6);
+    }
+
+    private static SafetyHead Head(double bias, float second = 0, double threshold = 0.5)
+    {
+        var weights = new float[Width];
+        weights[1] = second;
+        return new SafetyHead { Weights = weights, Bias = bias, Threshold = threshold };
+    }
+
+    private static SafetyHead Decision(float headLogit = 0, float words = 0, float sentenceCrisisLogit = 0) =>
+        new() { Weights = [headLogit, 0, words, sentenceCrisisLogit, 0, 0], Bias = 0, Threshold = 0.5 };
+
+    private static SafetyModel Model(SafetyHead crisisHead, SafetyHead decision, Dictionary<string, double>? words = null) => new()
+    {
+        EncoderModel = FakeEncoder.Name,
+        Dimensions = 2,
+        Fatalism = Head(bias: -5),
+        Coping = Head(bias: -5),
+        Crisis = crisisHead,
+        CrisisDecision = decision,
+        CrisisWords = words ?? [],
+    };
+
+    /// <summary>Every text at (1, 0), except the given ones at (0, 1).</summary>
+    private sealed class FakeEncoder(params string[] alarming) : ISentenceEncoder
+    {
+        public const string Name = "fake";
+
+        public int Dimensions => 2;
+
+        public string ModelName => Name;
+
+        public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts) =>
+            texts.Select(t => alarming.Contains(t, StringComparer.Ordinal) ? new float[] { 0, 1 } : [1, 0]).ToList();
+    }
+}

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using PeerBot.Core.Platform;
+using PeerBot.Testing.Platform;
 using PeerBot.Testing;
 
 namespace PeerBot.Core.Tests;
@@ -199,21 +200,6 @@ public sealed class ExactlyOncePlatformTests
     private ExactlyOncePlatform Run() => new(_platform, _journal, _time);
 
     private static OutgoingMessage Message(string key) => OutgoingMessage.Plain("the words", key);
-
-    private sealed class CompletionLosingJournal(ISendJournal inner) : ISendJournal
-    {
-        public SendRecord? Find(string id) => inner.Find(id);
-
-        public void Save(SendRecord record)
-        {
-            if (!record.Sent)
-            {
-                inner.Save(record);
-            }
-        }
-
-        public int RemoveOlderThan(DateTimeOffset cutoff) => inner.RemoveOlderThan(cutoff);
-    }
 
     private sealed class BrokenJournal : ISendJournal
     {

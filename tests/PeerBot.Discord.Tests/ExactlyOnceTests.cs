@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using PeerBot.Core.Platform;
+using PeerBot.Testing.Platform;
 using PeerBot.Testing.Discord;
 
 namespace PeerBot.Discord.Tests;
@@ -93,19 +94,4 @@ public sealed class ExactlyOnceTests
     private ExactlyOncePlatform Dying(AdapterHarness h) => new(h.Platform, new CompletionLosingJournal(_journal), _clock);
 
     private ExactlyOncePlatform Restarted(AdapterHarness h) => new(h.Platform, _journal, _clock);
-
-    private sealed class CompletionLosingJournal(ISendJournal inner) : ISendJournal
-    {
-        public SendRecord? Find(string id) => inner.Find(id);
-
-        public void Save(SendRecord record)
-        {
-            if (!record.Sent)
-            {
-                inner.Save(record);
-            }
-        }
-
-        public int RemoveOlderThan(DateTimeOffset cutoff) => inner.RemoveOlderThan(cutoff);
-    }
 }

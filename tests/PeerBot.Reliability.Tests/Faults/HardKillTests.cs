@@ -682,7 +682,7 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
     }
 
     /// <summary>A temporary folder for one test's database and key, removed after it.</summary>
-    private sealed class KillFolder : IDisposable
+    internal sealed class KillFolder : IDisposable
     {
         public KillFolder() => Directory.CreateDirectory(Path);
 

@@ -33,7 +33,7 @@ public sealed class PlatformCrashPointTests(ITestOutputHelper output)
         var ben = discord.AddMember("ben.t");
         var cy = discord.AddMember("cy.m");
         var lee = discord.AddMember("drlee");
-        using var folder = new Folder();
+        using var folder = NewFolder();
         var environment = Environment(folder, discord.HostConfiguration(), "Discord", [ana, ben, cy, lee], slack: false);
         var held = discord.HoldNext((method, path, body) => method == "POST" && path.EndsWith("/messages", StringComparison.Ordinal)
             && body?["content"]?.GetValue<string>().Contains(IntroductionWords, StringComparison.Ordinal) == true, afterActing: platformStoredIt);
@@ -65,7 +65,7 @@ public sealed class PlatformCrashPointTests(ITestOutputHelper output)
         slack.AddUser("U0BEN", "ben");
         slack.AddUser("U0CY", "cy");
         slack.AddUser("U0LEE", "lee");
-        using var folder = new Folder();
+        using var folder = NewFolder();
         var environment = Environment(folder, slack.ConfigurationValues, "Slack", ["U0ANA", "U0BEN", "U0CY", "U0LEE"], slack: true);
         var held = slack.HoldNext((method, args) => method == "chat.postMessage" && args.ToJsonString().Contains(IntroductionWords.Replace("'", "\\u0027", StringComparison.Ordinal), StringComparison.Ordinal), afterActing: platformStoredIt);
 
@@ -85,17 +85,24 @@ public sealed class PlatformCrashPointTests(ITestOutputHelper output)
         Assert.Equal(1, Introductions(slack));
     }
 
+    private static HardKillTests.KillFolder NewFolder()
+    {
+        var folder = new HardKillTests.KillFolder();
+        Directory.CreateDirectory(folder.File("keys"));
+        return folder;
+    }
+
     private static int Introductions(DiscordEmulator discord) =>
         discord.Channels.Where(c => c.Type == 0).Sum(c => discord.MessagesIn(c.Id).Count(m => m.Content.Contains(IntroductionWords, StringComparison.Ordinal)));
 
     private static int Introductions(SlackEmulator slack) =>
         slack.Channels.Where(c => !c.IsIm).Sum(c => c.Messages.Count(m => (m.Blocks?.ToJsonString() ?? m.Text).Contains(IntroductionWords.Replace("'", "\\u0027", StringComparison.Ordinal), StringComparison.Ordinal) || m.Text.Contains(IntroductionWords, StringComparison.Ordinal)));
 
-    private static Dictionary<string, string> Environment(Folder folder, IReadOnlyDictionary<string, string?> platform, string platformName, string[] ids, bool slack)
+    private static Dictionary<string, string> Environment(HardKillTests.KillFolder folder, IReadOnlyDictionary<string, string?> platform, string platformName, string[] ids, bool slack)
     {
         var environment = platform.Where(p => p.Value is not null).ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value!);
         environment["PeerBot__Storage__Path"] = folder.File("peerbot.db");
-        environment["PeerBot__Anonymity__KeyPath"] = Path.Combine(folder.Path, "keys", "anonymity.key");
+        environment["PeerBot__Anonymity__KeyPath"] = Path.Combine(folder.File("keys"), "anonymity.key");
         environment["PeerBot__Safety__Engine"] = "Lexicon";
         environment["PeerBot__TimeZone"] = "UTC";
         var people = new[] { ("ana", "Ana R.", "Resident", ids[0]), ("ben", "Ben T.", "Resident", ids[1]), ("cy", "Cy M.", "Resident", ids[2]), ("dr-lee", "Dr. Sam Lee", "Psychologist", ids[3]) };
@@ -133,7 +140,7 @@ public sealed class PlatformCrashPointTests(ITestOutputHelper output)
             _lines = lines;
         }
 
-        public static Bot Start(Folder folder, Dictionary<string, string> environment, ITestOutputHelper output)
+        public static Bot Start(HardKillTests.KillFolder folder, Dictionary<string, string> environment, ITestOutputHelper output)
         {
             var process = new Process { StartInfo = BuiltProgram.StartInfo(folder.Path, environment) };
             var lines = new ConcurrentQueue<string>();
@@ -195,27 +202,6 @@ public sealed class PlatformCrashPointTests(ITestOutputHelper output)
         {
             await KillAsync();
             _process.Dispose();
-        }
-    }
-
-    private sealed class Folder : IDisposable
-    {
-        public Folder() => Directory.CreateDirectory(System.IO.Path.Combine(Path, "keys"));
-
-        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "peerbot-crash-points", Guid.NewGuid().ToString("N"));
-
-        public string File(string name) => System.IO.Path.Combine(Path, name);
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-                // The killed program's files may still be held for a moment; the OS temp cleaner takes them.
-            }
         }
     }
 }

@@ -19,6 +19,10 @@ namespace PeerBot.Embeddings.Tests;
 /// Since then the crisis decision became a second level over the heads, the sentences and the words (docs/SAFETY.md),
 /// developed with set d in view: on set d it catches 105 of 105 with 19 of 363 others called crisis, on set c 83 of 85
 /// with 8 of 303; the crisis gates hold those figures (fatalism and coping are unchanged).
+/// The newest set, corpus/sealed/2026-12-e.jsonl (533 messages by a third author, from the taxonomy alone, committed
+/// before the engine first ran on it), measured that engine once: fatalism 0.821 / 0.958; crisis 115 of 121 caught, 21
+/// of 412 others called crisis; coping 0.859 / 0.859 (the engine before the second-level decision, measured once too:
+/// 113 of 121 with 30 false). Its gates hold those figures.
 /// </summary>
 public sealed class SealedSetTests
 {
@@ -103,6 +107,42 @@ public sealed class SealedSetTests
         Assert.True(lexicon.Crisis.TruePositives <= 27, $"lexicon caught {lexicon.Crisis.TruePositives}");
         Assert.True(FiguresD.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 75);
         Assert.True(FiguresD.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.3);
+    }
+
+    private static readonly Lazy<SetFigures> FiguresE = new(() =>
+        SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-e.jsonl")), SemanticSafetyServiceCollectionExtensions.CreateClassifier(new SafetyOptions())));
+
+    [Fact]
+    public void SetE_Crisis_AsMeasured()
+    {
+        var crisis = FiguresE.Value.Crisis;
+
+        Assert.Equal(121, crisis.Positives);
+        Assert.True(crisis.TruePositives >= 115, $"caught {crisis.TruePositives} of 121");
+        Assert.True(crisis.FalsePositiveRate <= 0.053, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
+    }
+
+    [Fact]
+    public void SetE_FatalismAndCoping_AtLeastAsMeasured()
+    {
+        var fatalism = FiguresE.Value.Fatalism;
+        var coping = FiguresE.Value.Coping;
+
+        Assert.True(fatalism.Precision >= 0.81, $"fatalism precision {fatalism.Precision:0.000}");
+        Assert.True(fatalism.Recall >= 0.95, $"fatalism recall {fatalism.Recall:0.000}");
+        Assert.True(coping.Precision >= 0.85, $"coping precision {coping.Precision:0.000}");
+        Assert.True(coping.Recall >= 0.85, $"coping recall {coping.Recall:0.000}");
+    }
+
+    [Fact]
+    public void SetE_SemanticEngine_FarAheadOfTheLexiconAlone()
+    {
+        // Measured on the same set: the lexicon alone caught 25 of 121 crisis messages (2 false), fatalism F1 0.556, no coping.
+        var lexicon = SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-e.jsonl")), new PeerBot.Core.Safety.RuleBasedClassifier());
+
+        Assert.True(lexicon.Crisis.TruePositives <= 30, $"lexicon caught {lexicon.Crisis.TruePositives}");
+        Assert.True(FiguresE.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 85);
+        Assert.True(FiguresE.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.3);
     }
 
     [Fact]

@@ -27,6 +27,8 @@ internal sealed partial class SandboxApi
     /// <summary>How long a jump to the next prompt waits for the groups' channels right after start.</summary>
     public static readonly TimeSpan GroupSetUpWait = TimeSpan.FromSeconds(10);
 
+    private static readonly TimeSpan GroupSetUpPoll = TimeSpan.FromMilliseconds(250);
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -409,9 +411,26 @@ internal sealed partial class SandboxApi
             return;
         }
 
+        // A run made while the people of the sandbox are still being resolved skips its groups and ends at once; the run
+        // after the resolution sets them up. So ask again until every group has its channel, within the bounded wait.
+        var deadline = _clock.GetUtcNow() + GroupSetUpWait;
         try
         {
-            await reconciliation.RequestReconcile().WaitAsync(GroupSetUpWait, _clock, _stopping).ConfigureAwait(false);
+            while (directory.All().Any(g => g.Channel is null))
+            {
+                var left = deadline - _clock.GetUtcNow();
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException();
+                }
+
+                await reconciliation.RequestReconcile().WaitAsync(left, _clock, _stopping).ConfigureAwait(false);
+                if (directory.All().Any(g => g.Channel is null))
+                {
+                    // Not set up by that run: give the resolution a moment before asking again.
+                    await Task.Delay(GroupSetUpPoll, _clock, _stopping).ConfigureAwait(false);
+                }
+            }
         }
         catch (TimeoutException)
         {

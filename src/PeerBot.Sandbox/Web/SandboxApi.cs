@@ -402,21 +402,24 @@ internal sealed partial class SandboxApi
     // A jump made while the groups are still being set up (right after start) would move the clock past a prompt
     // of a group that has no channel yet, and a group only counts its schedule from when it got one: so the jump
     // first waits for the groups' channels (a bounded wait; reconciling again makes no platform call).
+    private static bool SetUp(IReadOnlyList<GroupInfo> groups) => groups.Count > 0 && groups.All(g => g.Channel is not null);
+
     private async Task GroupsSetUpAsync()
     {
         var directory = _services.GetService<IGroupDirectory>();
         var reconciliation = _services.GetService<GroupReconciliationService>();
-        if (directory is null || reconciliation is null || directory.All().All(g => g.Channel is not null))
+        if (directory is null || reconciliation is null || SetUp(directory.All()))
         {
             return;
         }
 
-        // A run made while the people of the sandbox are still being resolved skips its groups and ends at once; the run
-        // after the resolution sets them up. So ask again until every group has its channel, within the bounded wait.
+        // Right after start the directory may hold no group yet (the first run fills it), and a run made while the
+        // people of the sandbox are still being resolved skips its groups and ends at once; the run after the
+        // resolution sets them up. So ask again until every group has its channel, within the bounded wait.
         var deadline = _clock.GetUtcNow() + GroupSetUpWait;
         try
         {
-            while (directory.All().Any(g => g.Channel is null))
+            while (true)
             {
                 var left = deadline - _clock.GetUtcNow();
                 if (left <= TimeSpan.Zero)
@@ -425,11 +428,15 @@ internal sealed partial class SandboxApi
                 }
 
                 await reconciliation.RequestReconcile().WaitAsync(left, _clock, _stopping).ConfigureAwait(false);
-                if (directory.All().Any(g => g.Channel is null))
+                var groups = directory.All();
+                if (groups.Count == 0 || SetUp(groups))
                 {
-                    // Not set up by that run: give the resolution a moment before asking again.
-                    await Task.Delay(GroupSetUpPoll, _clock, _stopping).ConfigureAwait(false);
+                    // Set up, or (after a run) no group configured at all.
+                    return;
                 }
+
+                // Not set up by that run: give the resolution a moment before asking again.
+                await Task.Delay(GroupSetUpPoll, _clock, _stopping).ConfigureAwait(false);
             }
         }
         catch (TimeoutException)

@@ -205,7 +205,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
 
         return MapErrorsAsync(async () =>
         {
-            var channel = await DirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
+            var channel = await OpenDirectChannelAsync(userId, cancellationToken).ConfigureAwait(false);
             var files = new JsonArray();
             string? firstId = null;
             foreach (var image in images)
@@ -236,21 +236,6 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
                 cancellationToken).ConfigureAwait(false);
             return new MessageRef(new ChannelRef(PlatformKind.Slack, channel), firstId!);
         });
-    }
-
-    /// <summary>The bot's DM with a person: known, or opened with <c>conversations.open</c>.</summary>
-    private async Task<string> DirectChannelAsync(string userId, CancellationToken cancellationToken)
-    {
-        if (_dmChannels.TryGetValue(userId, out var known))
-        {
-            return known;
-        }
-
-        var opened = await _api.PostAsync("conversations.open", new JsonObject { ["users"] = userId }, cancellationToken).ConfigureAwait(false);
-        var id = opened.GetProperty("channel").GetProperty("id").GetString()
-            ?? throw new SlackApiException("conversations.open", "invalid_response", "Slack opened a DM without an id.");
-        _dmChannels[userId] = id;
-        return id;
     }
 
     /// <inheritdoc />
@@ -437,7 +422,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
                         throw;
                     }
 
-                    var lookIn = limitScope is not null ? await DirectChannelAsync(limitScope, cancellationToken).ConfigureAwait(false) : channelId;
+                    var lookIn = limitScope is not null ? await OpenDirectChannelAsync(limitScope, cancellationToken).ConfigureAwait(false) : channelId;
                     if (await FindByMarkerAsync(lookIn, marker, since, cancellationToken).ConfigureAwait(false) is { } found)
                     {
                         return found;
@@ -469,7 +454,7 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
 
         return MapErrorsAsync(async () =>
         {
-            var channel = query.Channel?.Id ?? await DirectChannelAsync(query.DirectUserId!, cancellationToken).ConfigureAwait(false);
+            var channel = query.Channel?.Id ?? await OpenDirectChannelAsync(query.DirectUserId!, cancellationToken).ConfigureAwait(false);
             return await FindByMarkerAsync(channel, query.Marker, query.NotBefore, cancellationToken).ConfigureAwait(false);
         });
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Platform;
 using PeerBot.Testing.Discord;
+using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Discord.Tests;
 
@@ -196,6 +197,7 @@ internal sealed class AdapterHarness : IAsyncDisposable
             o.Discord.CategoryName = "Peer Support";
         });
         builder.Services.AddSingleton<IPlatformEventHandler>(handler);
+        builder.Services.AddTestLifetime();
         services?.Invoke(builder.Services);
         builder.Services.AddDiscord(o =>
         {
@@ -209,15 +211,23 @@ internal sealed class AdapterHarness : IAsyncDisposable
             configure?.Invoke(o);
         });
         var host = builder.Build();
-        await host.StartAsync();
-        var harness = new AdapterHarness(emulator, host, handler, logs);
-        if (waitUntilConnected)
+        try
         {
-            await emulator.WaitUntilAsync(() => emulator.IsConnected && emulator.Commands is not null, what: "the bot to connect");
-            await host.Services.GetRequiredService<DiscordHostedService>().Started;
+            await host.StartAsync();
+            if (waitUntilConnected)
+            {
+                await emulator.WaitUntilAsync(() => emulator.IsConnected && emulator.Commands is not null, what: "the bot to connect");
+                await host.Services.GetRequiredService<DiscordHostedService>().Started.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+        }
+        catch
+        {
+            // The test never gets the harness to dispose: nothing it started may outlive it.
+            await HostShutdown.StopQuietlyAsync(host, emulator);
+            throw;
         }
 
-        return harness;
+        return new AdapterHarness(emulator, host, handler, logs);
     }
 
     public async ValueTask DisposeAsync()

@@ -9,6 +9,7 @@ using PeerBot.Core.Platform;
 using PeerBot.Sandbox.Tests.Support;
 using PeerBot.Sandbox.Web;
 using PeerBot.Storage;
+using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Sandbox.Tests;
 
@@ -167,6 +168,7 @@ public sealed class SandboxRegistrationTests : IDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true }));
         builder.Services.AddSingleton<IPlatformEventHandler, SilentHandler>();
+        builder.Services.AddTestLifetime();
         return builder;
     }
 

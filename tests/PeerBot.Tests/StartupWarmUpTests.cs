@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerBot.Core.Commands;
+using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Tests;
 
@@ -34,6 +35,7 @@ public sealed class StartupWarmUpTests : IDisposable
             }),
             b =>
             {
+                b.Services.AddTestLifetime();
                 b.Logging.AddProvider(logs);
                 b.Logging.AddFilter<ListLoggerProvider>(null, LogLevel.Debug);
             }).Build();

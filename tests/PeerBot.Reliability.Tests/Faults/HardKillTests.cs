@@ -582,6 +582,7 @@ public sealed partial class HardKillTests(ITestOutputHelper output)
                 configure: b =>
                 {
                     b.Services.Replace(ServiceDescriptor.Singleton(new SandboxClock(time)));
+                    b.Services.AddTestLifetime();
                     b.Logging.AddProvider(new ErrorCollector(errors));
                 }).Build();
             await host.StartAsync();

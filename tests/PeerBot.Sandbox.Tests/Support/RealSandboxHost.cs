@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PeerBot.Core.Groups;
 using PeerBot.Sandbox.Web;
+using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Sandbox.Tests.Support;
 
@@ -67,6 +68,7 @@ internal sealed class RealSandboxHost : IAsyncDisposable
         _host = PeerBotHost.CreateBuilder(
             configFile: null,
             configureConfiguration: c => c.AddInMemoryCollection(settings),
+            configure: b => b.Services.AddTestLifetime(),
             sandbox: SandboxMode.Always).Build();
         await _host.StartAsync();
         Address = await Services.GetRequiredService<SandboxWebHost>().Started.WaitAsync(TimeSpan.FromSeconds(30));

@@ -6,6 +6,7 @@ using PeerBot.Core.Groups;
 using PeerBot.Core.Platform;
 using PeerBot.Sandbox.Web;
 using PeerBot.Storage;
+using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Sandbox.Tests.Support;
 
@@ -72,6 +73,7 @@ internal sealed class SandboxTestHost : IAsyncDisposable
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true }));
+        builder.Services.AddTestLifetime();
         builder.Services.AddPeerBotCore(builder.Configuration);
         builder.Services.AddLiteDbStorage();
         builder.UseSandbox();

@@ -8,6 +8,7 @@ using PeerBot.Core.People;
 using PeerBot.Core.Platform;
 using PeerBot.Slack.SocketMode;
 using PeerBot.Testing.Slack;
+using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Slack.Tests.Support;
 
@@ -85,25 +86,35 @@ public sealed class SlackHarness : IAsyncDisposable
         }
         builder.Services.AddSingleton<IPeopleDirectory>(new PeopleDirectory(configuredPeople));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddTestLifetime();
         builder.Services.AddSlack(configure);
         services?.Invoke(builder.Services);
         var host = builder.Build();
         var harness = new SlackHarness(emulator, host, time, logs, exitCode, handler);
-        await host.StartAsync();
-        if (waitUntilConnected)
+        try
         {
-            try
+            await host.StartAsync();
+            if (waitUntilConnected)
             {
-                var stopping = harness.StoppingAsync();
-                if (await Task.WhenAny(harness.Client.Ready, stopping).WaitAsync(TimeSpan.FromSeconds(20)) == stopping)
+                try
                 {
-                    throw new TimeoutException("The host stopped.");
+                    var stopping = harness.StoppingAsync();
+                    if (await Task.WhenAny(harness.Client.Ready, stopping).WaitAsync(TimeSpan.FromSeconds(20)) == stopping)
+                    {
+                        throw new TimeoutException("The host stopped.");
+                    }
+                }
+                catch (TimeoutException ex)
+                {
+                    throw new TimeoutException("The adapter never connected. Log:\n" + logs.AllText, ex);
                 }
             }
-            catch (TimeoutException ex)
-            {
-                throw new TimeoutException("The adapter never connected. Log:\n" + logs.AllText, ex);
-            }
+        }
+        catch
+        {
+            // The test never gets the harness to dispose: nothing it started may outlive it.
+            await HostShutdown.StopQuietlyAsync(host, emulator);
+            throw;
         }
 
         return harness;

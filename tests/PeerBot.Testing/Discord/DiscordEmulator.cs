@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Testing.Discord;
 
@@ -203,6 +204,7 @@ public sealed partial class DiscordEmulator : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddTestLifetime();
         builder.WebHost.UseUrls("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
         var app = builder.Build();
         app.UseWebSockets();

@@ -76,6 +76,7 @@ public sealed class PeerBotTestHost : IAsyncDisposable
             b =>
             {
                 b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+                b.Services.AddTestLifetime();
                 b.Services.Replace(ServiceDescriptor.Singleton<ExitCodeSink>(new QuietExitCodeSink()));
                 b.Services.Replace(ServiceDescriptor.Singleton<IPlatformEventHandler>(
                     sp => Inbound.Wrap(ActivatorUtilities.CreateInstance<PeerEventHandler>(sp))));

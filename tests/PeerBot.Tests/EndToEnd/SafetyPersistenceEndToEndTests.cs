@@ -14,6 +14,7 @@ using PeerBot.Slack;
 using PeerBot.Slack.SocketMode;
 using PeerBot.Testing.Safety;
 using PeerBot.Testing.Slack;
+using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Tests.EndToEnd;
 
@@ -283,6 +284,7 @@ public sealed class SafetyPersistenceEndToEndTests : IAsyncLifetime
             b =>
             {
                 b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time));
+                b.Services.AddTestLifetime();
                 b.Services.Replace(ServiceDescriptor.Singleton<ExitCodeSink>(new QuietExitCodeSink()));
 
                 // Counts every message the safety engine has finished with, so the test waits on that, not on time.

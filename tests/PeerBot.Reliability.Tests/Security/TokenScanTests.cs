@@ -9,7 +9,6 @@ using PeerBot.Cli;
 using PeerBot.Reliability.Tests.Fuzzing;
 using PeerBot.Storage;
 using PeerBot.Testing.Sharing;
-using PeerBot.Testing.Hosting;
 
 namespace PeerBot.Reliability.Tests.Security;
 
@@ -58,11 +57,7 @@ public sealed class TokenScanTests : IDisposable
         return PeerBotHost.CreateBuilder(
             null,
             configuration => configuration.AddInMemoryCollection(values),
-            builder =>
-            {
-                builder.Services.AddTestLifetime();
-                builder.Logging.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace);
-            }).Build();
+            builder => builder.Logging.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace)).Build();
     }
 
     private void AssertNoSecretAnywhere(params string[] outputs)

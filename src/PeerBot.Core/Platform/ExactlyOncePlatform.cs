@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -31,7 +30,9 @@ public sealed partial class ExactlyOncePlatform : IChatPlatform
     private readonly ISendJournal _journal;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _sending = new(StringComparer.Ordinal);
+    // One gate per key being sent, with the number of callers holding or awaiting it; the last to leave removes it, so a
+    // caller never waits on a gate that another caller of the same key no longer shares.
+    private readonly Dictionary<string, (SemaphoreSlim Gate, int Users)> _sending = new(StringComparer.Ordinal);
     private long _nextSweepTicks;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
@@ -117,8 +118,17 @@ public sealed partial class ExactlyOncePlatform : IChatPlatform
         }
 
         var id = SendMarker.Of(Kind, key);
-        var gate = _sending.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var gate = EnterGate(id);
+        try
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            LeaveGate(id);
+            throw;
+        }
+
         try
         {
             var record = Read(id);
@@ -154,9 +164,33 @@ public sealed partial class ExactlyOncePlatform : IChatPlatform
         finally
         {
             gate.Release();
-            if (gate.CurrentCount == 1)
+            LeaveGate(id);
+        }
+    }
+
+    private SemaphoreSlim EnterGate(string id)
+    {
+        lock (_sending)
+        {
+            var entry = _sending.TryGetValue(id, out var existing) ? existing : (Gate: new SemaphoreSlim(1, 1), Users: 0);
+            _sending[id] = (entry.Gate, entry.Users + 1);
+            return entry.Gate;
+        }
+    }
+
+    private void LeaveGate(string id)
+    {
+        lock (_sending)
+        {
+            var (gate, users) = _sending[id];
+            if (users == 1)
             {
-                _sending.TryRemove(new KeyValuePair<string, SemaphoreSlim>(id, gate));
+                _sending.Remove(id);
+                gate.Dispose();
+            }
+            else
+            {
+                _sending[id] = (gate, users - 1);
             }
         }
     }

@@ -60,6 +60,24 @@ public sealed class CrisisDecisionTests
     }
 
     [Fact]
+    public void Clauses_EncodedOnlyForMessagesTheHeadProposes()
+    {
+        // The head proposes only what the encoder places at (0, 1): the first message. The second is several clauses too,
+        // but the decision could only clear it, so its clauses are never encoded.
+        var encoder = new FakeEncoder("long day, kept the pills");
+        var model = Model(crisisHead: Head(bias: -3, second: 6), decision: Decision(headLogit: 1));
+        var classifier = new SemanticClassifier(new RuleBasedClassifier(), encoder, model);
+
+        var results = classifier.ClassifyMany(["long day, kept the pills", "long day, kept the receipts"]);
+
+        Assert.True(results[0].Crisis);
+        Assert.False(results[1].Crisis);
+        Assert.Equal(2, encoder.Calls.Count);
+        Assert.Equal(["long day, kept the pills", "long day, kept the receipts"], encoder.Calls[0]);
+        Assert.Equal(["long day,", "kept the pills"], encoder.Calls[1]);
+    }
+
+    [Fact]
     public void Sentences_SplitAtSentenceAndClauseEnds_OnlyForMessagesOfSeveral()
     {
         Assert.Equal(["long day,", "kept the pills.", "bye"], SafetyFeatures.Sentences("long day, kept the pills.\nbye"));
@@ -108,7 +126,13 @@ public sealed class CrisisDecisionTests
 
         public string ModelName => Name;
 
-        public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts) =>
-            texts.Select(t => alarming.Contains(t, StringComparer.Ordinal) ? new float[] { 0, 1 } : [1, 0]).ToList();
+        /// <summary>The texts of each call, in order.</summary>
+        public List<string[]> Calls { get; } = [];
+
+        public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts)
+        {
+            Calls.Add([.. texts]);
+            return texts.Select(t => alarming.Contains(t, StringComparer.Ordinal) ? new float[] { 0, 1 } : [1, 0]).ToList();
+        }
     }
 }

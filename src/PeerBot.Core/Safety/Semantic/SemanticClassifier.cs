@@ -69,13 +69,23 @@ public sealed class SemanticClassifier : IMessageClassifier
     {
         ArgumentNullException.ThrowIfNull(texts);
 
-        // The messages in one call and their sentences and clauses (for messages of several) in another, as in training:
-        // a batch is padded to its longest text, so a message's clauses batched with it would cost as much as the message.
+        // The messages in one call. Their sentences and clauses matter only to the crisis decision, which only confirms
+        // or clears what the crisis head proposes: they are encoded, in a second call, only for the messages the head
+        // proposes (a batch is padded to its longest text, so clauses batched with the messages would cost as much as
+        // the messages).
         var messages = texts.Select(t => t ?? "").ToList();
-        var sentences = messages.Select(SafetyFeatures.Sentences).ToList();
         var embeddings = _encoder.Encode(messages);
-        var allSentences = sentences.SelectMany(s => s).ToList();
-        var partEmbeddings = allSentences.Count == 0 ? [] : _encoder.Encode(allSentences);
+        var readings = new Reading[messages.Count];
+        var sentences = new IReadOnlyList<string>[messages.Count];
+        var wanted = new List<string>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            readings[i] = Read(messages[i], _lexicon.Classify(messages[i]), embeddings[i]);
+            sentences[i] = readings[i].Proposed ? SafetyFeatures.Sentences(messages[i]) : [];
+            wanted.AddRange(sentences[i]);
+        }
+
+        var partEmbeddings = wanted.Count == 0 ? [] : _encoder.Encode(wanted);
         var results = new MessageAssessment[texts.Count];
         var next = 0;
         for (var i = 0; i < texts.Count; i++)
@@ -86,7 +96,7 @@ public sealed class SemanticClassifier : IMessageClassifier
                 parts[p] = (_lexicon.Classify(sentences[i][p]), partEmbeddings[next++]);
             }
 
-            results[i] = Decide(messages[i], _lexicon.Classify(messages[i]), embeddings[i], parts);
+            results[i] = Decide(readings[i], parts);
         }
 
         return results;
@@ -102,32 +112,47 @@ public sealed class SemanticClassifier : IMessageClassifier
         ArgumentNullException.ThrowIfNull(lexicon);
         ArgumentNullException.ThrowIfNull(embedding);
         ArgumentNullException.ThrowIfNull(sentences);
+        return Decide(Read(text, lexicon, embedding), sentences);
+    }
+
+    /// <summary>The heads' reading of a whole message: what every decision starts from.</summary>
+    private Reading Read(string text, MessageAssessment lexicon, float[] embedding)
+    {
         var features = SafetyFeatures.Build(embedding, lexicon, _model.Neighbours(embedding));
-        var fatalism = Calibrate(_model.Fatalism.Score(features), _model.Fatalism.Threshold);
-        var coping = Calibrate(_model.Coping.Score(features), _model.Coping.Threshold);
+        var crisisHead = _model.Crisis.Score(features);
+        return new Reading(text, lexicon, embedding, _model.Fatalism.Score(features), crisisHead, _model.Coping.Score(features), crisisHead >= _model.Crisis.Threshold);
+    }
+
+    private MessageAssessment Decide(Reading reading, IReadOnlyList<(MessageAssessment Lexicon, float[] Embedding)> sentences)
+    {
+        var (text, lexicon, embedding) = (reading.Text, reading.Lexicon, reading.Embedding);
+        var fatalism = Calibrate(reading.Fatalism, _model.Fatalism.Threshold);
+        var coping = Calibrate(reading.Coping, _model.Coping.Threshold);
 
         // Crisis: the head's reading of the whole message and the heads' readings of its most alarming sentence, the
-        // lexicon's flag and the message's words, weighed by the trained crisis decision.
-        var crisisHead = _model.Crisis.Score(features);
-        double sentenceCrisis = crisisHead, sentenceCoping = _model.Coping.Score(features), sentenceFatalism = _model.Fatalism.Score(features);
-        if (sentences.Count > 0)
+        // lexicon's flag and the message's words, weighed by the trained crisis decision. The decision confirms or
+        // overrules what the head proposes; it never raises a message the head scores below its own threshold, so for
+        // those it is not weighed and the head's own calibrated score (below 0.5) is the crisis score. Otherwise the
+        // crisis score is the smaller of the two calibrated scores, so it reaches 0.5 when both agree.
+        var crisis = Calibrate(reading.Crisis, _model.Crisis.Threshold);
+        if (reading.Proposed)
         {
-            sentenceCrisis = sentenceCoping = sentenceFatalism = double.MinValue;
-            foreach (var (sentenceLexicon, sentenceEmbedding) in sentences)
+            double sentenceCrisis = reading.Crisis, sentenceCoping = reading.Coping, sentenceFatalism = reading.Fatalism;
+            if (sentences.Count > 0)
             {
-                var sentenceFeatures = SafetyFeatures.Build(sentenceEmbedding, sentenceLexicon, _model.Neighbours(sentenceEmbedding));
-                sentenceCrisis = Math.Max(sentenceCrisis, _model.Crisis.Score(sentenceFeatures));
-                sentenceCoping = Math.Max(sentenceCoping, _model.Coping.Score(sentenceFeatures));
-                sentenceFatalism = Math.Max(sentenceFatalism, _model.Fatalism.Score(sentenceFeatures));
+                sentenceCrisis = sentenceCoping = sentenceFatalism = double.MinValue;
+                foreach (var (sentenceLexicon, sentenceEmbedding) in sentences)
+                {
+                    var sentenceFeatures = SafetyFeatures.Build(sentenceEmbedding, sentenceLexicon, _model.Neighbours(sentenceEmbedding));
+                    sentenceCrisis = Math.Max(sentenceCrisis, _model.Crisis.Score(sentenceFeatures));
+                    sentenceCoping = Math.Max(sentenceCoping, _model.Coping.Score(sentenceFeatures));
+                    sentenceFatalism = Math.Max(sentenceFatalism, _model.Fatalism.Score(sentenceFeatures));
+                }
             }
-        }
 
-        var decision = SafetyFeatures.CrisisDecision(crisisHead, lexicon.Crisis, _model.CrisisWordScore(text), sentenceCrisis, sentenceCoping, sentenceFatalism);
-        // The decision confirms or overrules what the head proposes; it never raises a message the head scores below its
-        // own threshold. The crisis score is the smaller of the two calibrated scores, so it reaches 0.5 when both agree.
-        var crisis = Math.Min(
-            Calibrate(crisisHead, _model.Crisis.Threshold),
-            Calibrate(_model.CrisisDecision.Score(decision), _model.CrisisDecision.Threshold));
+            var decision = SafetyFeatures.CrisisDecision(reading.Crisis, lexicon.Crisis, _model.CrisisWordScore(text), sentenceCrisis, sentenceCoping, sentenceFatalism);
+            crisis = Math.Min(crisis, Calibrate(_model.CrisisDecision.Score(decision), _model.CrisisDecision.Threshold));
+        }
 
         var isFatalistic = fatalism >= _fatalismThreshold;
         var isCrisis = lexicon.Crisis || crisis >= 0.5;
@@ -161,6 +186,9 @@ public sealed class SemanticClassifier : IMessageClassifier
             CopingScore = coping,
         };
     }
+
+    /// <summary>A message's text, lexicon assessment and embedding, with the three heads' probabilities on it.</summary>
+    private sealed record Reading(string Text, MessageAssessment Lexicon, float[] Embedding, double Fatalism, double Crisis, double Coping, bool Proposed);
 
     private string ModelReason(string label, double score, float[] embedding)
     {

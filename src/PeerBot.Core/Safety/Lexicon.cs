@@ -270,9 +270,20 @@ internal static class Lexicon
         (Cue.Ideation, 0.6, "", "disappear forever"),
         (Cue.Ideation, 0.5, "", "never come back"),
         (Cue.Ideation, 0.6, "", "im|i am a burden"),
+        // Being a burden, said of oneself ("im just a burden 2 everyone", "i feel like such a burden"): a crisis level of
+        // its own. Workload, documentation and a patient's caregivers are burdens without a first person before them.
+        (Cue.Ideation, 0.7, "", "im|am|become|becoming just|such|only|mostly? a burden"),
+        (Cue.Ideation, 0.7, "", "feel|feeling|felt|feels like just|such|only? a burden"),
+        (Cue.Ideation, 0.8, "", "happier|easier|lighter without me"),
+        (Cue.Ideation, 0.85, "", "easier|better for everyone|everybody|them|all|you ** if i ** gone|dead|wasnt|werent|disappeared|vanished|died"),
         (Cue.Ideation, 0.85, "", "notice if i ** gone|dead|disappeared|died|wasnt|werent"),
-        (Cue.Ideation, 0.8, "", "nobody|noone would|wouldnt miss me"),
-        (Cue.Ideation, 0.8, "", "no one would|wouldnt miss me"),
+        (Cue.Ideation, 0.8, "", "nobody|noone|nobodyd would|wouldnt|will * miss me"),
+        (Cue.Ideation, 0.8, "", "no one would|wouldnt|will * miss me"),
+        (Cue.Ideation, 0.8, "", "nobody|noone * notice|care|mind if i ** gone|dead|disappeared|died|wasnt|werent"),
+        (Cue.Ideation, 0.8, "", "i|id wouldnt|wont even? be missed"),
+        (Cue.Ideation, 0.8, "", "i|id would|will not even? be missed"),
+        // An old darkness come back ("the dark stuff from intern year is back"), hedged or not: the taxonomy flags it.
+        (Cue.Ideation, 0.6, "", "dark thoughts|stuff|place|thinking ** back|again|returning|creeping"),
         (Cue.Ideation, 0.8, "", "and not|never wake up"),
         (Cue.Ideation, 0.85, "", "dont|not|longer want|wanna to? wake up"),
         (Cue.Ideation, 0.85, "", "point in|of living|existing"),
@@ -304,14 +315,24 @@ internal static class Lexicon
 
         // ---- Crisis: self-harm.
         (Cue.SelfHarm, 0.85, "", "cut|cutting|cuts myself|again"),
-        (Cue.SelfHarm, 0.85, "", "cut|cutting my arms|arm|wrists|wrist|legs|thighs|skin"),
+        (Cue.SelfHarm, 0.85, "A", "cut|cutting my arms|arm|wrists|wrist|legs|thighs|skin"),
         (Cue.SelfHarm, 0.85, "", "relapsed * cut|cutting"),
         (Cue.SelfHarm, 0.7, "", "been|started cutting"),
         (Cue.SelfHarm, 0.85, "A", "hurt|hurting|hurts myself"),
         (Cue.SelfHarm, 0.85, "", "harm|harming myself"),
         (Cue.SelfHarm, 0.8, "", "hit|hitting|punch|punching myself"),
         (Cue.SelfHarm, 0.85, "", "burn|burned|burnt|burning myself"),
-        (Cue.SelfHarm, 0.85, "", "burn|burned|burnt|burning my arm|arms|skin|wrist|leg"),
+        (Cue.SelfHarm, 0.85, "A", "burn|burned|burnt|burning my arm|arms|skin|wrist|leg"),
+        (Cue.SelfHarm, 0.85, "A", "burn|burned|burnt|burning|scratch|scratched|scratching|carve|carved|carving|cut|cutting|slice|sliced|slicing my thigh|thighs|legs|wrists|forearm|forearms|stomach|hip|hips|skin"),
+        (Cue.SelfHarm, 0.8, "A", "burn|burned|burnt|burning|burns myself|my ** lighter|lighters|cigarette|cigarettes|cig"),
+        (Cue.SelfHarm, 0.75, "", "back to the|my? cutting|scratching|razor|razors|blade|blades"),
+        (Cue.SelfHarm, 0.75, "", "the|my razor|blade|blades again"),
+        (Cue.SelfHarm, 0.8, "", "started|been|relapsed|resumed|restarted cutting|scratching|carving"),
+        (Cue.SelfHarm, 0.8, "", "self harm urges|urge|again|relapse|relapsed"),
+        (Cue.SelfHarm, 0.8, "", "selfharm urges|urge|again|relapse|relapsed"),
+        (Cue.SelfHarm, 0.8, "", "relapsed|relapse|relapsing on? self harm|harming"),
+        (Cue.SelfHarm, 0.75, "", "my self harm"),
+        (Cue.SelfHarm, 0.75, "", "my selfharm"),
         (Cue.SelfHarm, 0.8, "", "self harming|harmed"),
 
         // ---- Crisis: goodbye.
@@ -336,6 +357,7 @@ internal static class Lexicon
         (Cue.Goodbye, 0.75, "", "letter|letters|note|notes to my family|mom|dad|parents|wife|husband|kids|partner"),
         (Cue.Goodbye, 0.75, "", "written|wrote|writing letters"),
         (Cue.Goodbye, 0.6, "", "and goodbye"),
+        (Cue.Goodbye, 0.6, "I", "nice|good|great knowing you|yall|ya|everyone|all|u"),
 
         // ---- Context: negation with a scope (may overlap the phrase it negates).
         (Cue.Negator, 0, "", "refuse|refusing|refused to"),
@@ -414,10 +436,12 @@ internal static class Lexicon
         // ---- Context: a farewell that is not one.
         (Cue.NotCrisis, 0, "", "see you|ya|yall"),
         (Cue.NotCrisis, 0, "", "cya|ttyl|vacation|conference|interview|postcall"),
+        (Cue.NotCrisis, 0, "", "visit|visiting|rotation|graduation|graduating|block"),
         (Cue.NotCrisis, 0, "", "post call"),
         (Cue.NotCrisis, 0, "", "day off"),
 
         // ---- Context: an accident or a sport, not self-harm.
+        (Cue.Accident, 0, "", "stove|oven|autoclave|cooking|kitchen|onions|onion|bagel|accidentally|iron|curling|cautery|bovie|scalpel|suture|splash|spilled|coffee|tea|sunburn|sunburnt|beach"),
         (Cue.Accident, 0, "", "gym|lifting|skiing|climbing|hiking|workout|soccer|basketball|football|tennis|yoga|tripped|slipped|marathon|biking|cycling|deadlift|squats"),
     ];
 

@@ -88,6 +88,17 @@ public sealed class RuleBasedClassifierTests
     [InlineData("my si is back since nights started", "crisis, ideation")]
     [InlineData("passive si most nights tbh", "crisis, ideation")]
     [InlineData("the SI came back after the M&M", "crisis, ideation")]
+    [InlineData("honestly i'm just a burden 2 everyone lately", "crisis, ideation")]
+    [InlineData("i feel like such a burden on my family", "crisis, ideation")]
+    [InlineData("nobody would actually miss me", "crisis, ideation")]
+    [InlineData("it'd be easier for everyone if i just disappeared", "crisis, ideation")]
+    [InlineData("i wouldn't even be missed tbh", "crisis, ideation")]
+    [InlineData("the dark thoughts from intern year are back", "crisis, ideation")]
+    [InlineData("i go home and burn my thighs with a lighter", "crisis, self-harm")]
+    [InlineData("scratched my forearms till they bled", "crisis, self-harm")]
+    [InlineData("back to the razor this week", "crisis, self-harm")]
+    [InlineData("relapsed on self harm after 2 years", "crisis, self-harm")]
+    [InlineData("it was nice knowing y'all. for real this time", "crisis, goodbye")]
     public void Classify_CrisisTalk_Crisis(string text, string category)
     {
         var a = _classifier.Classify(text);
@@ -112,6 +123,12 @@ public sealed class RuleBasedClassifierTests
     [InlineData("she had passive si last year, none now, outpatient f/u")]
     [InlineData("si joint injection scheduled for my mom next week")]
     [InlineData("my si joint hurts after that 9 hour case")]
+    [InlineData("the documentation burden on everyone is unreal")]
+    [InlineData("caregiver burden is huge for her daughter")]
+    [InlineData("burned my forearm on the autoclave door again")]
+    [InlineData("sliced my thigh open on the bed rail, accidentally, it's fine")]
+    [InlineData("nice knowing you all, see you after vacation")]
+    [InlineData("pt burned her forearms with a lighter, psych consulted")]
     public void Classify_IdiomOrClinicalOrNegated_NotCrisis(string text)
     {
         var a = _classifier.Classify(text);

@@ -247,6 +247,47 @@ public sealed partial class SandboxBrowserTests(ChromiumFixture chromium) : Sand
         Assert.Equal(1080, width);
     }
 
+    [BrowserFact]
+    public async Task DigestOnDemand_FacilitatorTypesPeerDigest_ReadsTheWeekAndSeesTheChart()
+    {
+        // Eight past weeks of example figures for Tuesday Circle, counted as the recorder counts them (a sandbox started
+        // today has none): what a facilitator sees two months into a program. The README's screenshot is taken here.
+        var circle = Host.Groups.All().Single(g => g.Name == Circle);
+        var counters = Host.Services.GetRequiredService<IDigestCounters>();
+        var today = DateOnly.FromDateTime(Host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime);
+        var thisWeek = today.AddDays(-(((int)today.DayOfWeek + 6) % 7));
+        int[] messages = [14, 19, 11, 22, 17, 9, 16, 21], took = [4, 3, 3, 4, 4, 2, 3, 4], fatalistic = [1, 0, 2, 3, 1, 4, 2, 1];
+        for (var w = 0; w < 8; w++)
+        {
+            var week = thisWeek.AddDays(-7 * (8 - w));
+            counters.Add(circle.Id, DigestCounter.Messages, week, messages[w]);
+            counters.Add(circle.Id, DigestCounter.PromptsPosted, week, 1);
+            counters.Add(circle.Id, DigestCounter.PromptsReplied, week, 1);
+            counters.Add(circle.Id, DigestCounter.FatalisticMessages, week, fatalistic[w]);
+            for (var m = 0; m < took[w]; m++)
+            {
+                counters.AddParticipant(circle.Id, week, $"example-{w}-{m}");
+            }
+        }
+
+        counters.Add(circle.Id, DigestCounter.SpiralRaised, thisWeek.AddDays(-7 * 3));
+        counters.Add(circle.Id, DigestCounter.SpiralResolved, thisWeek.AddDays(-7 * 3));
+
+        await OpenAsAsync("Dr. Sam Lee");
+        await OpenDirectAsync();
+        await SendAsync("/peer digest " + circle.Id);
+
+        var reply = Messages().Filter(new() { HasText = "Only you can see this" }).Filter(new() { HasText = $"{Circle}: 4 of 4" });
+        await Expect(reply).ToHaveCountAsync(1);
+        await Expect(reply).ToContainTextAsync("took part, up from 3");
+        await Expect(Messages().Locator($"img[alt*='{Circle}']")).ToHaveCountAsync(1);
+        var image = Messages().Locator($"img[alt*='{Circle}']");
+        var width = await image.EvaluateAsync<int>("img => img.complete ? img.naturalWidth : new Promise(r => img.onload = () => r(img.naturalWidth))");
+        Assert.Equal(1080, width);
+        await reply.EvaluateAsync("m => m.scrollIntoView({ block: 'start' })");
+        await ScreenshotAsync("digest");
+    }
+
     private async Task OpenAsAsync(string name, bool withKeyboard = false)
     {
         Assert.True(Chromium.Problem is null, Chromium.Problem);

@@ -192,7 +192,9 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
     /// Slack's external upload, per image: <c>files.getUploadURLExternal</c> (file name, length in bytes, alt text),
     /// the bytes posted to the <c>upload_url</c> it gives; then one <c>files.completeUploadExternal</c> shares them all
     /// into the person's DM (opened with <c>conversations.open</c>) with the message as its blocks. Slack's answer names
-    /// the files, not the message they were shared in, so the reference carries the first file's id.
+    /// the files, not the message they were shared in, so the reference carries the first file's id. Such a message
+    /// carries no metadata; a keyed one carries the mark of its key as its first block's <c>block_id</c> (never shown),
+    /// so the send journal finds it in the DM's history after a crash.
     /// </remarks>
     public Task<MessageRef> SendDirectMessageAsync(string userId, OutgoingMessage message, IReadOnlyList<MessageImage> images, CancellationToken cancellationToken)
     {
@@ -230,6 +232,11 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
             }
 
             var rendered = SlackMessageRenderer.Render(message);
+            if (message.IdempotencyKey is { } key && rendered.Blocks.FirstOrDefault() is JsonObject first && first["block_id"] is null)
+            {
+                first["block_id"] = MarkBlockId(SendMarker.Of(PlatformKind.Slack, key));
+            }
+
             await _api.PostAsync(
                 "files.completeUploadExternal",
                 new JsonObject { ["files"] = files, ["channel_id"] = channel, ["blocks"] = rendered.Blocks },
@@ -442,16 +449,12 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
     /// Reads the channel's (or the person's DM's) history since <see cref="SentMessageQuery.NotBefore"/> with
     /// <c>include_all_metadata</c>, newest first, for the bot's message whose metadata carries the marker
     /// (docs.slack.dev/reference/methods/conversations.history, docs.slack.dev/messaging/message-metadata). A message
-    /// sent with images (<c>files.completeUploadExternal</c>) has no metadata and is never found.
+    /// sent with images (<c>files.completeUploadExternal</c>) has no metadata: it is found by the mark in its first
+    /// block's <c>block_id</c>.
     /// </remarks>
     public Task<MessageRef?> FindSentAsync(SentMessageQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.HasImages)
-        {
-            return Task.FromResult<MessageRef?>(null);
-        }
-
         return MapErrorsAsync(async () =>
         {
             var channel = query.Channel?.Id ?? await OpenDirectChannelAsync(query.DirectUserId!, cancellationToken).ConfigureAwait(false);
@@ -459,7 +462,10 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
         });
     }
 
-    /// <summary>The bot's message in a channel since <paramref name="notBefore"/> whose metadata carries the marker, or null.</summary>
+    /// <summary>The <c>block_id</c> that marks a message sent with images (at most 255 characters; Slack never shows it).</summary>
+    internal static string MarkBlockId(string marker) => SendMarker.MetadataEventType + ":" + marker;
+
+    /// <summary>The bot's message in a channel since <paramref name="notBefore"/> whose metadata (or, for one sent with images, whose first block) carries the marker, or null.</summary>
     private async Task<MessageRef?> FindByMarkerAsync(string channel, string marker, DateTimeOffset notBefore, CancellationToken cancellationToken)
     {
         var oldest = ((decimal)(notBefore - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerSecond).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture);
@@ -483,12 +489,8 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
             {
                 foreach (var message in messages.EnumerateArray())
                 {
-                    if (message.TryGetProperty("metadata", out var metadata)
-                        && metadata.ValueKind == JsonValueKind.Object
-                        && metadata.TryGetProperty("event_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == SendMarker.MetadataEventType
-                        && metadata.TryGetProperty("event_payload", out var payload) && payload.ValueKind == JsonValueKind.Object
-                        && payload.TryGetProperty("marker", out var found) && found.ValueKind == JsonValueKind.String && found.GetString() == marker
-                        && message.TryGetProperty("ts", out var ts) && ts.GetString() is { } id)
+                    if ((MetadataMarks(message, marker) || FirstBlockMarks(message, marker))
+                        && message.TryGetProperty("ts", out var ts) && ts.ValueKind == JsonValueKind.String && ts.GetString() is { } id)
                     {
                         return new MessageRef(new ChannelRef(PlatformKind.Slack, channel), id);
                     }
@@ -504,6 +506,21 @@ public sealed partial class SlackChatPlatform : IChatPlatform, ISentMessageFinde
 
         return null;
     }
+
+    private static bool MetadataMarks(JsonElement message, string marker) =>
+        message.TryGetProperty("metadata", out var metadata)
+        && metadata.ValueKind == JsonValueKind.Object
+        && metadata.TryGetProperty("event_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == SendMarker.MetadataEventType
+        && metadata.TryGetProperty("event_payload", out var payload) && payload.ValueKind == JsonValueKind.Object
+        && payload.TryGetProperty("marker", out var found) && found.ValueKind == JsonValueKind.String && found.GetString() == marker;
+
+    private static bool FirstBlockMarks(JsonElement message, string marker) =>
+        message.TryGetProperty("blocks", out var blocks)
+        && blocks.ValueKind == JsonValueKind.Array
+        && blocks.GetArrayLength() > 0
+        && blocks[0].ValueKind == JsonValueKind.Object
+        && blocks[0].TryGetProperty("block_id", out var blockId) && blockId.ValueKind == JsonValueKind.String
+        && blockId.GetString() == MarkBlockId(marker);
 
     private async Task<ChannelInfo?> GetChannelAsync(string channelId, CancellationToken cancellationToken)
     {

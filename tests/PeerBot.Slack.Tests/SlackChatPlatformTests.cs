@@ -367,6 +367,28 @@ public sealed class SlackChatPlatformTests
     }
 
     [Fact]
+    public async Task DirectMessageWithImages_StoredButNeverRecorded_FoundByItsMarkedBlockNotSentTwice()
+    {
+        // A digest with its charts goes through the file upload, which carries no metadata: the first block's block_id
+        // carries the mark instead, and the send journal finds it after a process died before recording the send.
+        await using var harness = await SlackHarness.StartAsync(People);
+        var journal = new InMemorySendJournal();
+        var digest = new OutgoingMessage([new QuoteBlock("Weekly digest, week of Mon 23 Nov")], [], "digest:dr-lee:2026-11-23");
+        MessageImage[] charts = [new("tuesday-circle.png", new byte[] { 0x89, 0x50, 0x4E, 0x47 }, "Tuesday Circle, eight weeks")];
+        await new ExactlyOncePlatform(harness.Platform, new PeerBot.Testing.Platform.CompletionLosingJournal(journal), harness.Time)
+            .SendDirectMessageAsync("U0LEE", digest, charts, None);
+        harness.Time.Advance(TimeSpan.FromHours(2));
+
+        await new ExactlyOncePlatform(harness.Platform, journal, harness.Time).SendDirectMessageAsync("U0LEE", digest, charts, None);
+
+        var sent = Assert.Single(harness.Emulator.DirectMessagesTo("U0LEE"));
+        Assert.Single(sent.Files!);
+        Assert.Equal(SlackChatPlatform.MarkBlockId(SendMarker.Of(PlatformKind.Slack, "digest:dr-lee:2026-11-23")), sent.Blocks![0]!["block_id"]!.GetValue<string>());
+        Assert.Single(harness.Emulator.Calls, c => c.Method == "files.completeUploadExternal");
+        Assert.Contains(harness.Emulator.Calls, c => c.Method == "conversations.history");
+    }
+
+    [Fact]
     public async Task FindSent_MessageOlderThanTheIntent_NotTaken()
     {
         await using var harness = await SlackHarness.StartAsync(People);

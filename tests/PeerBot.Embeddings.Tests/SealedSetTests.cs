@@ -96,13 +96,7 @@ public sealed class SealedSetTests
     [Fact]
     public void SetD_FatalismAndCoping_AtLeastAsMeasured()
     {
-        var fatalism = FiguresD.Value.Fatalism;
-        var coping = FiguresD.Value.Coping;
-
-        Assert.True(fatalism.Precision >= 0.77, $"fatalism precision {fatalism.Precision:0.000}");
-        Assert.True(fatalism.Recall >= 0.94, $"fatalism recall {fatalism.Recall:0.000}");
-        Assert.True(coping.Precision >= 0.82, $"coping precision {coping.Precision:0.000}");
-        Assert.True(coping.Recall >= 0.85, $"coping recall {coping.Recall:0.000}");
+        AssertAtLeast(FiguresD.Value, fatalismPrecision: 0.77, fatalismRecall: 0.94, copingPrecision: 0.82, copingRecall: 0.85);
     }
 
     [Fact]
@@ -132,13 +126,7 @@ public sealed class SealedSetTests
     [Fact]
     public void SetF_FatalismAndCoping_AtLeastAsMeasured()
     {
-        var fatalism = FiguresF.Value.Fatalism;
-        var coping = FiguresF.Value.Coping;
-
-        Assert.True(fatalism.Precision >= 0.84, $"fatalism precision {fatalism.Precision:0.000}");
-        Assert.True(fatalism.Recall >= 0.96, $"fatalism recall {fatalism.Recall:0.000}");
-        Assert.True(coping.Precision >= 0.94, $"coping precision {coping.Precision:0.000}");
-        Assert.True(coping.Recall >= 0.90, $"coping recall {coping.Recall:0.000}");
+        AssertAtLeast(FiguresF.Value, fatalismPrecision: 0.84, fatalismRecall: 0.96, copingPrecision: 0.94, copingRecall: 0.90);
     }
 
     [Fact]
@@ -150,6 +138,14 @@ public sealed class SealedSetTests
         Assert.True(lexicon.Crisis.TruePositives <= 30, $"lexicon caught {lexicon.Crisis.TruePositives}");
         Assert.True(FiguresF.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 95);
         Assert.True(FiguresF.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.4);
+    }
+
+    private static void AssertAtLeast(SetFigures figures, double fatalismPrecision, double fatalismRecall, double copingPrecision, double copingRecall)
+    {
+        Assert.True(figures.Fatalism.Precision >= fatalismPrecision, $"fatalism precision {figures.Fatalism.Precision:0.000}");
+        Assert.True(figures.Fatalism.Recall >= fatalismRecall, $"fatalism recall {figures.Fatalism.Recall:0.000}");
+        Assert.True(figures.Coping.Precision >= copingPrecision, $"coping precision {figures.Coping.Precision:0.000}");
+        Assert.True(figures.Coping.Recall >= copingRecall, $"coping recall {figures.Coping.Recall:0.000}");
     }
 
     [Fact]

@@ -259,6 +259,14 @@ internal static class Lexicon
         (Cue.Ideation, 0.8, "", "want|wanna|wanted to? end it"),
         (Cue.Ideation, 0.8, "", "want|wanted it all to end|stop"),
         (Cue.Ideation, 0.9, "", "unalive|unaliving myself"),
+        // Slang for suicide said without "myself" ("unalive arc starting", "ctb"; "unalive this stack of prior auths" is
+        // an idiom), and sleep as death ("the long nap", "dirt nap"; "a long nap after this shift" is ordinary).
+        (Cue.Ideation, 0.7, "", "unalive|unaliving arc|era|thoughts|mode|hours|vibes|plan|plans"),
+        (Cue.Ideation, 0.7, "", "thinking|thought|thoughts about|of unalive|unaliving"),
+        (Cue.Ideation, 0.7, "A", "ctb"),
+        (Cue.Ideation, 0.7, "", "the long|eternal|permanent|forever nap|sleep"),
+        (Cue.Ideation, 0.7, "", "dirt nap"),
+        (Cue.Ideation, 0.7, "", "dirtnap"),
         (Cue.Ideation, 0.85, "", "sewer slide"),
         (Cue.Ideation, 0.85, "", "sewerslide"),
         (Cue.Ideation, 0.85, "", "suicidal"),

@@ -99,6 +99,9 @@ public sealed class RuleBasedClassifierTests
     [InlineData("back to the razor this week", "crisis, self-harm")]
     [InlineData("relapsed on self harm after 2 years", "crisis, self-harm")]
     [InlineData("it was nice knowing y'all. for real this time", "crisis, goodbye")]
+    [InlineData("unalive arc starting", "crisis, ideation")]
+    [InlineData("thinking about taking the long nap", "crisis, ideation")]
+    [InlineData("a dirt nap sounds kind of nice ngl", "crisis, ideation")]
     public void Classify_CrisisTalk_Crisis(string text, string category)
     {
         var a = _classifier.Classify(text);
@@ -129,6 +132,8 @@ public sealed class RuleBasedClassifierTests
     [InlineData("sliced my thigh open on the bed rail, accidentally, it's fine")]
     [InlineData("nice knowing you all, see you after vacation")]
     [InlineData("pt burned her forearms with a lighter, psych consulted")]
+    [InlineData("going to unalive this stack of prior auths with my bare hands")]
+    [InlineData("taking a long nap after this shift, do not page me")]
     public void Classify_IdiomOrClinicalOrNegated_NotCrisis(string text)
     {
         var a = _classifier.Classify(text);

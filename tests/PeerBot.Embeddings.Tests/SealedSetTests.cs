@@ -11,8 +11,8 @@ namespace PeerBot.Embeddings.Tests;
 /// (small margins for another CPU's arithmetic): they catch a regression, and they are below the goals of #13 (fatalism
 /// ≥ 0.90/0.90, every crisis caught with at most 2% false, coping ≥ 0.85/0.85), which this version reaches for coping
 /// only. The conversations of the older set 2026-12-a, whose messages have since joined the training corpus, are a
-/// regression gate only: that set has been read and re-measured, so it is no longer unseen. There the shipped model
-/// alerts 10 of 12 spirals and one calm conversation, c04 (as the model two before it did; the one between alerted none).
+/// regression gate only: that set has been read and re-measured, so it is no longer unseen. There the models alert 10
+/// of 12 spirals and at most one calm conversation, c04 (one hopeless line, then pushback some models read as fatalism).
 /// The newest set, corpus/sealed/2026-12-d.jsonl (468 messages by another author, from the taxonomy alone, committed
 /// before the engine first ran on it), measured the shipped model once: fatalism 0.786 / 0.951; crisis 103 of 105
 /// caught, 33 of 363 others called crisis; coping 0.838 / 0.864. Its gates hold those figures in the same way.
@@ -162,8 +162,8 @@ public sealed class SealedSetTests
         Assert.True(results.Count(r => r.ExpectSpiral && r.Alerted) >= 10, string.Join(", ", results.Where(r => r.ExpectSpiral && !r.Alerted).Select(r => r.Id)));
 
         // c04: one hopeless line, then pushback ("when we pushed on the sleep room they fixed it in 2 weeks"), which the
-        // model trained with set e reads as fatalistic (0.64), and a "hangry" the models read as crisis: alerted again,
-        // as by the model two before this one. No other calm conversation is.
+        // model trained with set e read as fatalistic (0.64), and a "hangry" the models read as crisis: alerted by some
+        // models, as by one before the second-level decision. No other calm conversation may be.
         var calmAlerted = results.Where(r => !r.ExpectSpiral && r.Alerted).Select(r => r.Id).ToList();
         Assert.True(calmAlerted.Count == 0 || calmAlerted.SequenceEqual(["c04"]), string.Join(", ", calmAlerted));
     }

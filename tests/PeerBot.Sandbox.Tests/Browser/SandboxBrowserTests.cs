@@ -280,8 +280,8 @@ public sealed partial class SandboxBrowserTests(ChromiumFixture chromium) : Sand
         var reply = Messages().Filter(new() { HasText = "Only you can see this" }).Filter(new() { HasText = $"{Circle}: 4 of 4" });
         await Expect(reply).ToHaveCountAsync(1);
         await Expect(reply).ToContainTextAsync("took part, up from 3");
-        await Expect(Messages().Locator($"img[alt*='{Circle}']")).ToHaveCountAsync(1);
         var image = Messages().Locator($"img[alt*='{Circle}']");
+        await Expect(image).ToHaveCountAsync(1);
         var width = await image.EvaluateAsync<int>("img => img.complete ? img.naturalWidth : new Promise(r => img.onload = () => r(img.naturalWidth))");
         Assert.Equal(1080, width);
         await reply.EvaluateAsync("m => m.scrollIntoView({ block: 'start' })");

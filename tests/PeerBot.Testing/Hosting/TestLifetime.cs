@@ -5,10 +5,9 @@ using Microsoft.Extensions.Hosting;
 namespace PeerBot.Testing.Hosting;
 
 /// <summary>
-/// The lifetime of a host a test starts and stops itself. The default console lifetime hooks the process's exit and,
-/// there, waits for its host to be disposed: a host that a failing test never disposed would hold the whole test
-/// process open after its last test, and the run would end only when something outside kills it. This one hooks
-/// nothing.
+/// The lifetime of a host a test starts and stops itself. The default console lifetime hooks the process's exit, Ctrl-C
+/// and SIGTERM for every host built, including hosts a failing test never disposed; a test host needs none of that.
+/// This one hooks nothing.
 /// </summary>
 public sealed class TestLifetime : IHostLifetime
 {

@@ -24,11 +24,13 @@ namespace PeerBot.Embeddings.Tests;
 /// Set 2026-12-f (579 messages by a fourth author) measured the engine trained with set e, the first targeted messages
 /// and the lexicon's burden and self-harm wording once: fatalism 0.848 / 0.969; crisis 123 of 132 caught, 23 of 447
 /// others called crisis; coping 0.943 / 0.911. It has since joined the training corpus.
-/// The newest set, corpus/sealed/2026-12-g.jsonl (555 messages by a fifth author, from the taxonomy alone, committed
-/// before the engine first ran on it), measured the engine trained with set f and the second targeted messages (and
-/// the lexicon's slang for suicide and sleep as death) once: fatalism 0.960 / 0.970; crisis 129 of 136 caught, 29 of 419
-/// others called crisis; coping 0.924 / 0.904 (the engine before, measured once too: 0.932 / 0.970; 127 of 136 with 29
-/// false; 0.902 / 0.883). Its gates hold those figures.
+/// Set 2026-12-g (555 messages by a fifth author) measured the engine trained with set f and the second targeted
+/// messages once: fatalism 0.960 / 0.970; crisis 129 of 136 caught, 29 of 419 others called crisis; coping 0.924 / 0.904.
+/// It has since joined the training corpus.
+/// The newest set, corpus/sealed/2026-12-h.jsonl (584 messages by a sixth author, from the taxonomy alone, committed
+/// before the engine first ran on it), measured the engine trained with set g and the third targeted messages once:
+/// fatalism 0.911 / 0.919; crisis 134 of 146 caught, 20 of 438 others called crisis; coping 0.956 / 0.851 (the engine
+/// before, measured once too: 0.918 / 0.910; 135 of 146 with 18 false; 0.933 / 0.822). Its gates hold those figures.
 /// </summary>
 public sealed class SealedSetTests
 {
@@ -45,7 +47,8 @@ public sealed class SealedSetTests
         Assert.Equal(85, crisis.Positives);
         Assert.True(crisis.TruePositives >= 83, $"caught {crisis.TruePositives} of 85");
         // 23 of 303 before the second-level crisis decision; 8 since (84 caught since the lexicon learned burden and more
-        // self-harm wording); 10 since the corpus took in set f and the second targeted messages.
+        // self-harm wording); 10 since the corpus took in set f and the second targeted messages; 85 with 7 since it took in
+        // set g and the third.
         Assert.True(crisis.FalsePositiveRate <= 0.034, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
     }
 
@@ -92,7 +95,8 @@ public sealed class SealedSetTests
         // 103 as first measured; 104 since the lexicon learned "SI" (a development figure: that miss prompted it); 105 with
         // the second-level crisis decision, whose false alarms fell from 33 to 19, and to 12 once the corpus took in set e
         // and the targeted messages (development figures too); 104 with 14 since the corpus took in set f and the second
-        // targeted messages (googling carbon monoxide in a garage scores 0.38).
+        // targeted messages (googling carbon monoxide in a garage scores 0.38); 105 with 13 since it took in set g and the
+        // third.
         Assert.True(crisis.TruePositives >= 104, $"caught {crisis.TruePositives} of 105");
         Assert.True(crisis.FalsePositiveRate <= 0.04, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
     }
@@ -114,34 +118,34 @@ public sealed class SealedSetTests
         Assert.True(FiguresD.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.3);
     }
 
-    private static readonly Lazy<SetFigures> FiguresG = new(() =>
-        SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-g.jsonl")), SemanticSafetyServiceCollectionExtensions.CreateClassifier(new SafetyOptions())));
+    private static readonly Lazy<SetFigures> FiguresH = new(() =>
+        SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-h.jsonl")), SemanticSafetyServiceCollectionExtensions.CreateClassifier(new SafetyOptions())));
 
     [Fact]
-    public void SetG_Crisis_AsMeasured()
+    public void SetH_Crisis_AsMeasured()
     {
-        var crisis = FiguresG.Value.Crisis;
+        var crisis = FiguresH.Value.Crisis;
 
-        Assert.Equal(136, crisis.Positives);
-        Assert.True(crisis.TruePositives >= 129, $"caught {crisis.TruePositives} of 136");
-        Assert.True(crisis.FalsePositiveRate <= 0.07, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
+        Assert.Equal(146, crisis.Positives);
+        Assert.True(crisis.TruePositives >= 134, $"caught {crisis.TruePositives} of 146");
+        Assert.True(crisis.FalsePositiveRate <= 0.046, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
     }
 
     [Fact]
-    public void SetG_FatalismAndCoping_AtLeastAsMeasured()
+    public void SetH_FatalismAndCoping_AtLeastAsMeasured()
     {
-        AssertAtLeast(FiguresG.Value, fatalismPrecision: 0.95, fatalismRecall: 0.96, copingPrecision: 0.92, copingRecall: 0.90);
+        AssertAtLeast(FiguresH.Value, fatalismPrecision: 0.90, fatalismRecall: 0.91, copingPrecision: 0.95, copingRecall: 0.85);
     }
 
     [Fact]
-    public void SetG_SemanticEngine_FarAheadOfTheLexiconAlone()
+    public void SetH_SemanticEngine_FarAheadOfTheLexiconAlone()
     {
-        // Measured on the same set: the lexicon alone caught 30 of 136 crisis messages (5 false), fatalism F1 0.549, no coping.
-        var lexicon = SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-g.jsonl")), new PeerBot.Core.Safety.RuleBasedClassifier());
+        // Measured on the same set: the lexicon alone caught 35 of 146 crisis messages (1 false), fatalism F1 0.422, no coping.
+        var lexicon = SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-h.jsonl")), new PeerBot.Core.Safety.RuleBasedClassifier());
 
-        Assert.True(lexicon.Crisis.TruePositives <= 35, $"lexicon caught {lexicon.Crisis.TruePositives}");
-        Assert.True(FiguresG.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 95);
-        Assert.True(FiguresG.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.4);
+        Assert.True(lexicon.Crisis.TruePositives <= 40, $"lexicon caught {lexicon.Crisis.TruePositives}");
+        Assert.True(FiguresH.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 95);
+        Assert.True(FiguresH.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.45);
     }
 
     private static void AssertAtLeast(SetFigures figures, double fatalismPrecision, double fatalismRecall, double copingPrecision, double copingRecall)

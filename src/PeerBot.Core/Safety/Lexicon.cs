@@ -344,7 +344,10 @@ internal static class Lexicon
         (Cue.SelfHarm, 0.8, "", "self harming|harmed"),
 
         // ---- Crisis: goodbye.
-        (Cue.Goodbye, 0.7, "", "goodbye|bye everyone|all|guys|yall|friends|world"),
+        (Cue.Goodbye, 0.7, "", "goodbye everyone|all|guys|yall|friends|world"),
+        (Cue.Goodbye, 0.7, "", "bye world"),
+        // "bye all" is how a chat is left every evening: alone it is not crisis (below 0.5), beside another cue it is.
+        (Cue.Goodbye, 0.45, "", "bye everyone|all|guys|yall|friends"),
         (Cue.Goodbye, 0.85, "", "this is goodbye"),
         (Cue.Goodbye, 0.85, "", "this is my goodbye"),
         (Cue.Goodbye, 0.6, "", "say|saying goodbye"),

@@ -102,6 +102,8 @@ public sealed class RuleBasedClassifierTests
     [InlineData("unalive arc starting", "crisis, ideation")]
     [InlineData("thinking about taking the long nap", "crisis, ideation")]
     [InlineData("a dirt nap sounds kind of nice ngl", "crisis, ideation")]
+    [InlineData("bye all. sorry for everything", "crisis, goodbye")]
+    [InlineData("goodbye world", "crisis, goodbye")]
     public void Classify_CrisisTalk_Crisis(string text, string category)
     {
         var a = _classifier.Classify(text);
@@ -119,6 +121,8 @@ public sealed class RuleBasedClassifierTests
     [InlineData("i want to die of embarrassment, i called the attending mom")]
     [InlineData("i'm not suicidal, just really tired")]
     [InlineData("goodbye everyone, see you after vacation!")]
+    [InlineData("ok bye all")]
+    [InlineData("bye guys, pager's handed off")]
     [InlineData("third suicidal teen this week")]
     [InlineData("i hurt myself at the gym, pulled a hamstring")]
     [InlineData("ran 5 kms before shift")]

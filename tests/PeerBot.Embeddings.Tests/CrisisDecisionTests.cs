@@ -60,21 +60,34 @@ public sealed class CrisisDecisionTests
     }
 
     [Fact]
-    public void Clauses_EncodedOnlyForMessagesTheHeadProposes()
+    public void AnAlarmingClause_ProposesAMessageWhoseWholeReadsMild()
     {
-        // The head proposes only what the encoder places at (0, 1): the first message. The second is several clauses too,
-        // but the decision could only clear it, so its clauses are never encoded.
-        var encoder = new FakeEncoder("long day, kept the pills");
-        var model = Model(crisisHead: Head(bias: -3, second: 6), decision: Decision(headLogit: 1));
+        // A crisis said in passing inside ordinary talk: the whole message reads mild (head probability 0.05, below the
+        // head's threshold of 0.5), the clause "kept the pills" alarming (0.95). The clause proposes the message, and the
+        // decision, reading the clause, confirms it; the same message with a harmless clause is not proposed.
+        var encoder = new FakeEncoder("kept the pills");
+        var model = Model(crisisHead: Head(bias: -3, second: 6), decision: Decision(sentenceCrisisLogit: 1));
         var classifier = new SemanticClassifier(new RuleBasedClassifier(), encoder, model);
 
         var results = classifier.ClassifyMany(["long day, kept the pills", "long day, kept the receipts"]);
 
         Assert.True(results[0].Crisis);
+        Assert.True(results[0].CrisisScore >= 0.5);
         Assert.False(results[1].Crisis);
-        Assert.Equal(2, encoder.Calls.Count);
+        Assert.True(results[1].CrisisScore < 0.5);
         Assert.Equal(["long day, kept the pills", "long day, kept the receipts"], encoder.Calls[0]);
-        Assert.Equal(["long day,", "kept the pills"], encoder.Calls[1]);
+        Assert.Equal(["long day,", "kept the pills", "long day,", "kept the receipts"], encoder.Calls[1]);
+    }
+
+    [Fact]
+    public void SentenceRanges_WhereTheSentencesLie()
+    {
+        const string text = "long day,  kept the pills.\nbye ";
+
+        var ranges = SafetyFeatures.SentenceRanges(text);
+
+        Assert.Equal(["long day,", "kept the pills.", "bye"], ranges.Select(r => text[r]));
+        Assert.Empty(SafetyFeatures.SentenceRanges("one thought"));
     }
 
     [Fact]
@@ -84,6 +97,22 @@ public sealed class CrisisDecisionTests
         Assert.Equal(["fine", "just tired"], SafetyFeatures.Sentences("fine - just tired"));
         Assert.Empty(SafetyFeatures.Sentences("just one thought here"));
         Assert.Empty(SafetyFeatures.Sentences("ok. :)"));
+    }
+
+    [Theory]
+    [InlineData(384)]
+    [InlineData(13)]
+    [InlineData(3)]
+    public void Similarity_TheDotProduct_RemainderIncluded(int length)
+    {
+        var random = new Random(length);
+        var a = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var b = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var expected = a.Zip(b).Sum(p => (double)p.First * p.Second);
+
+        Assert.Equal(expected, SafetyModel.Similarity(a, b), 5);
+        Assert.Equal(SafetyModel.Similarity(a, b), SafetyModel.Similarity(a.ToArray(), b.ToArray()));
+        Assert.Throws<ArgumentException>(() => SafetyModel.Similarity(a, b.AsSpan(1)));
     }
 
     [Fact]

@@ -43,6 +43,47 @@ public sealed class MiniLmEncoderTests
     }
 
     [Fact]
+    public void EncodeWithParts_TextsAndPartsAsEncodeReadsThem()
+    {
+        // In one call, batched together by length: the same vectors as each text and each part read alone.
+        string[] texts =
+        [
+            "anyone know if the cafeteria's open past 8? also, i have been thinking about not wanting to be alive. anyway - cafeteria?",
+            "long day,   kept the pills.\nbye",
+            "no parts here",
+        ];
+        var ranges = texts.Select(SafetyFeatures.SentenceRanges).ToList();
+
+        var encoded = Encoder.EncodeWithParts(texts, ranges);
+
+        Assert.Equal([5, 3, 0], encoded.Select(e => e.Parts.Count));
+        for (var i = 0; i < texts.Length; i++)
+        {
+            AssertSame(Encoder.Encode([texts[i]])[0], encoded[i].Embedding);
+            for (var p = 0; p < ranges[i].Count; p++)
+            {
+                AssertSame(Encoder.Encode([texts[i][ranges[i][p]]])[0], encoded[i].Parts[p]);
+            }
+        }
+
+        static void AssertSame(float[] expected, float[] actual)
+        {
+            for (var d = 0; d < expected.Length; d++)
+            {
+                Assert.Equal(expected[d], actual[d], 4);
+            }
+        }
+    }
+
+    [Fact]
+    public void EncodeWithParts_PartsOutOfOrderOrOutsideTheText_Refused()
+    {
+        Assert.ThrowsAny<ArgumentException>(() => Encoder.EncodeWithParts(["abc def"], [[4..7, 0..3]]));
+        Assert.ThrowsAny<ArgumentException>(() => Encoder.EncodeWithParts(["abc"], [[0..9]]));
+        Assert.ThrowsAny<ArgumentException>(() => Encoder.EncodeWithParts(["abc", "def"], [[0..1]]));
+    }
+
+    [Fact]
     public void Encode_Paraphrases_CloserThanUnrelatedMessages()
     {
         var v = Encoder.Encode(["I want to kill myself", "I keep thinking about ending my life", "can someone swap my saturday shift"]);

@@ -10,7 +10,8 @@ namespace PeerBot.Embeddings.Training;
 /// logistic regression per label, and chooses each threshold on out-of-fold scores of a five-fold cross-validation
 /// (fatalism and coping: best F1). Crisis is decided one level up: a small logistic regression over the crisis head's
 /// out-of-fold scores (whole message and most alarming sentence), the lexicon's crisis flag and a naive-Bayes word score
-/// fitted on the other folds. It confirms or overrules what the crisis head proposes at its own threshold (chosen to catch
+/// fitted on the other folds. It confirms or overrules what the crisis head proposes, on the whole message or on one of
+/// its sentences, at its own threshold (chosen to catch
 /// <see cref="CrisisHeadRecallTarget"/> of the crisis messages out of fold), and its threshold is the highest at which the
 /// two together, with the lexicon, still catch <see cref="CrisisRecallTarget"/> of them. Deterministic: folds come from the ids, the fits are Newton's method in a fixed order.
 /// </summary>
@@ -41,7 +42,10 @@ public static class SafetyTrainer
         log?.WriteLine(Invariant($"{messages.Count} messages: {messages.Count(m => m.Fatalistic)} fatalistic, {messages.Count(m => m.Crisis)} crisis, {messages.Count(m => m.Coping)} coping"));
 
         var lexicon = new RuleBasedClassifier();
-        var embeddings = encoder.Encode(messages.Select(m => m.Text).ToList());
+        // Each message with its sentences and clauses, read from one run of the encoder as the live engine reads them.
+        var sentenceRanges = messages.Select(m => SafetyFeatures.SentenceRanges(m.Text)).ToList();
+        var encoded = encoder.EncodeWithParts(messages.Select(m => m.Text).ToList(), sentenceRanges);
+        var embeddings = encoded.Select(e => e.Embedding).ToList();
         var lexical = messages.Select(m => lexicon.Classify(m.Text)).ToList();
         var examples = messages.Select(m => new SafetyExample(m.Text, m.Fatalistic, m.Crisis, m.Coping)).ToList();
 
@@ -82,10 +86,7 @@ public static class SafetyTrainer
 
         // The crisis decision's inputs, out of fold: the fold's heads on the message and on each of its sentences (neighbours
         // from the other folds, as for the message itself) and word scores counted on the other folds.
-        var sentenceTexts = messages.Select(m => SafetyFeatures.Sentences(m.Text)).ToList();
-        var distinct = sentenceTexts.SelectMany(s => s).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal).ToList();
-        var sentenceEmbeddings = distinct.Zip(encoder.Encode(distinct)).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
-        var sentenceLexical = distinct.ToDictionary(s => s, s => lexicon.Classify(s), StringComparer.Ordinal);
+        var sentenceTexts = messages.Select((m, i) => sentenceRanges[i].Select(r => m.Text[r]).ToList()).ToList();
         // Per message: the whole message's and its sentences' highest out-of-fold scores of the crisis, coping and
         // fatalism heads (the fatalism head scores crisis messages too, here, as it does live).
         var whole = new double[3][];
@@ -108,16 +109,16 @@ public static class SafetyTrainer
                 }
             }
 
-            foreach (var text in sentenceTexts[i])
+            for (var p = 0; p < sentenceTexts[i].Count; p++)
             {
-                var e = sentenceEmbeddings[text];
+                var e = encoded[i].Parts[p];
                 for (var j = 0; j < messages.Count; j++)
                 {
                     sentenceSimilarities[j] = SafetyModel.Similarity(e, stored.AsSpan(j * dimensions, dimensions));
                 }
 
                 var fold = folds[i];
-                var row = SafetyFeatures.Build(e, sentenceLexical[text], SafetyModel.NeighboursFromSimilarities(
+                var row = SafetyFeatures.Build(e, lexicon.Classify(sentenceTexts[i][p]), SafetyModel.NeighboursFromSimilarities(
                     sentenceSimilarities, examples, j => j == i || folds[j] == fold));
                 for (var h = 0; h < 3; h++)
                 {
@@ -130,11 +131,12 @@ public static class SafetyTrainer
         var foldWords = Enumerable.Range(0, Folds).Select(f => WordRatios(all.Where(i => folds[i] != f), grams, i => messages[i].Crisis)).ToArray();
         var decisionRows = all.Select(i => SafetyFeatures.CrisisDecision(
             whole[0][i], lexical[i].Crisis, SafetyModel.CrisisWordScore(grams[i], foldWords[folds[i]]), sentence[0][i], sentence[1][i], sentence[2][i])).ToList();
-        // The decision only ever confirms what the head proposes at its own threshold (a message whose words the corpus
-        // does not know must not be called crisis on the decision's intercept alone).
+        // The decision only ever confirms what the head proposes at its own threshold, on the whole message or on one of its
+        // sentences (a message whose words the corpus does not know must not be called crisis on the decision's intercept
+        // alone).
         var crisisDecision = TrainHead(
             "crisis", all, i => messages[i].Crisis, folds, decisionRows, Enumerable.Repeat(decisionRows, Folds).ToList(), ThresholdRule.Recall, figures, log,
-            i => lexical[i].Crisis, DecisionRidge, 30, CrisisRecallTarget, i => whole[0][i] >= crisis.Threshold).Head;
+            i => lexical[i].Crisis, DecisionRidge, 30, CrisisRecallTarget, i => Math.Max(whole[0][i], sentence[0][i]) >= crisis.Threshold).Head;
         var crisisWords = WordRatios(all, grams, i => messages[i].Crisis).ToDictionary(p => p.Key, p => Math.Round(p.Value, 3), StringComparer.Ordinal);
 
         return new SafetyModel

@@ -14,4 +14,72 @@ public interface ISentenceEncoder
 
     /// <summary>Embeds the texts, in order; each embedding has unit length.</summary>
     IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts);
+
+    /// <summary>
+    /// Embeds the texts and, for each, the given parts of it (character ranges, in order, not overlapping), in order; each
+    /// embedding has unit length. This default embeds each part as a text of its own; an encoder that can read a part
+    /// from the run over its whole text (as <c>MiniLmEncoder</c> does, pooling the text's token states over the part's
+    /// tokens) should, so the parts cost no second run.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lists differ in length, or a range lies outside its text or out of order.</exception>
+    IReadOnlyList<EncodedText> EncodeWithParts(IReadOnlyList<string> texts, IReadOnlyList<IReadOnlyList<Range>> parts)
+    {
+        ValidateParts(texts, parts);
+        var whole = Encode(texts);
+        var partTexts = new List<string>();
+        for (var i = 0; i < texts.Count; i++)
+        {
+            partTexts.AddRange(parts[i].Select(r => texts[i][r]));
+        }
+
+        var encoded = partTexts.Count == 0 ? [] : Encode(partTexts);
+        var results = new EncodedText[texts.Count];
+        var next = 0;
+        for (var i = 0; i < texts.Count; i++)
+        {
+            var own = new float[parts[i].Count][];
+            for (var p = 0; p < own.Length; p++)
+            {
+                own[p] = encoded[next++];
+            }
+
+            results[i] = new EncodedText(whole[i], own);
+        }
+
+        return results;
+    }
+
+    /// <summary>Checks the arguments of <see cref="EncodeWithParts"/>.</summary>
+    /// <exception cref="ArgumentException">The lists differ in length, or a range lies outside its text or out of order.</exception>
+    public static void ValidateParts(IReadOnlyList<string> texts, IReadOnlyList<IReadOnlyList<Range>> parts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(parts);
+        if (texts.Count != parts.Count)
+        {
+            throw new ArgumentException($"{texts.Count} texts but {parts.Count} lists of parts", nameof(parts));
+        }
+
+        for (var i = 0; i < texts.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(texts[i], nameof(texts));
+            ArgumentNullException.ThrowIfNull(parts[i], nameof(parts));
+            var end = 0;
+            foreach (var range in parts[i])
+            {
+                var (offset, length) = range.GetOffsetAndLength(texts[i].Length);
+                if (offset < end)
+                {
+                    throw new ArgumentException($"the parts of text {i} overlap or are out of order", nameof(parts));
+                }
+
+                end = offset + length;
+            }
+        }
+    }
 }
+
+/// <summary>A text's embedding and its parts' (<see cref="ISentenceEncoder.EncodeWithParts"/>).</summary>
+/// <param name="Embedding">The whole text's embedding.</param>
+/// <param name="Parts">One embedding per part, in the order given.</param>
+public sealed record EncodedText(float[] Embedding, IReadOnlyList<float[]> Parts);

@@ -78,11 +78,44 @@ public static partial class SafetyFeatures
     /// by a space, at line breaks and at a dash between spaces, keeping those with a letter); empty when the message has
     /// fewer than two, so only longer messages cost more.
     /// </summary>
-    public static IReadOnlyList<string> Sentences(string text)
+    public static IReadOnlyList<string> Sentences(string text) => SentenceRanges(text).Select(r => text[r]).ToList();
+
+    /// <summary>Where <see cref="Sentences"/> lie in the message: their character ranges, in order.</summary>
+    public static IReadOnlyList<Range> SentenceRanges(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var parts = SentenceBreak().Split(text).Select(s => s.Trim()).Where(s => s.Any(char.IsLetter)).ToList();
-        return parts.Count > 1 ? parts : [];
+        var ranges = new List<Range>();
+        var start = 0;
+        foreach (Match end in SentenceBreak().Matches(text))
+        {
+            Add(start, end.Index);
+            start = end.Index + end.Length;
+        }
+
+        Add(start, text.Length);
+        return ranges.Count > 1 ? ranges : [];
+
+        void Add(int from, int to)
+        {
+            while (from < to && char.IsWhiteSpace(text[from]))
+            {
+                from++;
+            }
+
+            while (to > from && char.IsWhiteSpace(text[to - 1]))
+            {
+                to--;
+            }
+
+            for (var i = from; i < to; i++)
+            {
+                if (char.IsLetter(text[i]))
+                {
+                    ranges.Add(from..to);
+                    return;
+                }
+            }
+        }
     }
 
     /// <summary>The distinct words and word pairs of a message (lower case, apostrophes dropped, runs of a-z and 0-9).</summary>

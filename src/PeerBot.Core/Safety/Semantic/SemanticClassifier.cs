@@ -6,9 +6,10 @@ namespace PeerBot.Core.Safety.Semantic;
 /// The safety engine's decision: the lexicon (<see cref="RuleBasedClassifier"/>) and the trained heads over sentence
 /// embeddings, combined. The heads see the lexicon's findings as features, so a lexicon phrase weighs in but a new
 /// wording of an idea the lexicon lacks is still recognised. Crisis is recall first: the lexicon's crisis phrases decide on
-/// their own, and otherwise a second-level decision weighs the crisis head's reading of the whole message, the heads' readings of
-/// its most alarming sentence, the lexicon's flag and the message's words, with its threshold chosen for recall. Every flag's reasons name the lexicon phrases and/or
-/// the heads' scores with the closest labelled examples ("close to: …").
+/// their own; otherwise the crisis head proposes, on the whole message or on one of its sentences and clauses, and a
+/// second-level decision weighs the crisis head's reading of the whole message, the heads' readings of its most alarming
+/// sentence, the lexicon's flag and the message's words, with its threshold chosen for recall. Every flag's reasons name
+/// the lexicon phrases and/or the heads' scores with the closest labelled examples ("close to: …").
 /// </summary>
 public sealed class SemanticClassifier : IMessageClassifier
 {
@@ -69,34 +70,21 @@ public sealed class SemanticClassifier : IMessageClassifier
     {
         ArgumentNullException.ThrowIfNull(texts);
 
-        // The messages in one call. Their sentences and clauses matter only to the crisis decision, which only confirms
-        // or clears what the crisis head proposes: they are encoded, in a second call, only for the messages the head
-        // proposes (a batch is padded to its longest text, so clauses batched with the messages would cost as much as
-        // the messages).
+        // The messages and their sentences and clauses, encoded in one call (a clause can propose a message whose whole
+        // reads mild: a crisis said in passing inside ordinary talk).
         var messages = texts.Select(t => t ?? "").ToList();
-        var embeddings = _encoder.Encode(messages);
-        var readings = new Reading[messages.Count];
-        var sentences = new IReadOnlyList<string>[messages.Count];
-        var wanted = new List<string>();
+        var ranges = messages.Select(SafetyFeatures.SentenceRanges).ToList();
+        var encoded = _encoder.EncodeWithParts(messages, ranges);
+        var results = new MessageAssessment[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
-            readings[i] = Read(messages[i], _lexicon.Classify(messages[i]), embeddings[i]);
-            sentences[i] = readings[i].Proposed ? SafetyFeatures.Sentences(messages[i]) : [];
-            wanted.AddRange(sentences[i]);
-        }
-
-        var partEmbeddings = wanted.Count == 0 ? [] : _encoder.Encode(wanted);
-        var results = new MessageAssessment[texts.Count];
-        var next = 0;
-        for (var i = 0; i < texts.Count; i++)
-        {
-            var parts = new (MessageAssessment Lexicon, float[] Embedding)[sentences[i].Count];
+            var parts = new (MessageAssessment Lexicon, float[] Embedding)[ranges[i].Count];
             for (var p = 0; p < parts.Length; p++)
             {
-                parts[p] = (_lexicon.Classify(sentences[i][p]), partEmbeddings[next++]);
+                parts[p] = (_lexicon.Classify(messages[i][ranges[i][p]]), encoded[i].Parts[p]);
             }
 
-            results[i] = Decide(readings[i], parts);
+            results[i] = Decide(Read(messages[i], _lexicon.Classify(messages[i]), encoded[i].Embedding), parts);
         }
 
         return results;
@@ -119,8 +107,7 @@ public sealed class SemanticClassifier : IMessageClassifier
     private Reading Read(string text, MessageAssessment lexicon, float[] embedding)
     {
         var features = SafetyFeatures.Build(embedding, lexicon, _model.Neighbours(embedding));
-        var crisisHead = _model.Crisis.Score(features);
-        return new Reading(text, lexicon, embedding, _model.Fatalism.Score(features), crisisHead, _model.Coping.Score(features), crisisHead >= _model.Crisis.Threshold);
+        return new Reading(text, lexicon, embedding, _model.Fatalism.Score(features), _model.Crisis.Score(features), _model.Coping.Score(features));
     }
 
     private MessageAssessment Decide(Reading reading, IReadOnlyList<(MessageAssessment Lexicon, float[] Embedding)> sentences)
@@ -130,26 +117,27 @@ public sealed class SemanticClassifier : IMessageClassifier
         var coping = Calibrate(reading.Coping, _model.Coping.Threshold);
 
         // Crisis: the head's reading of the whole message and the heads' readings of its most alarming sentence, the
-        // lexicon's flag and the message's words, weighed by the trained crisis decision. The decision confirms or
-        // overrules what the head proposes; it never raises a message the head scores below its own threshold, so for
-        // those it is not weighed and the head's own calibrated score (below 0.5) is the crisis score. Otherwise the
-        // crisis score is the smaller of the two calibrated scores, so it reaches 0.5 when both agree.
-        var crisis = Calibrate(reading.Crisis, _model.Crisis.Threshold);
-        if (reading.Proposed)
+        // lexicon's flag and the message's words, weighed by the trained crisis decision. The crisis head proposes, on the
+        // whole message or on one of its sentences; the decision confirms or overrules what it proposes and never raises
+        // anything else, so for the rest it is not weighed and the head's own calibrated score (below 0.5) is the crisis
+        // score. Otherwise the crisis score is the smaller of the two calibrated scores, so it reaches 0.5 when both agree.
+        double sentenceCrisis = reading.Crisis, sentenceCoping = reading.Coping, sentenceFatalism = reading.Fatalism;
+        if (sentences.Count > 0)
         {
-            double sentenceCrisis = reading.Crisis, sentenceCoping = reading.Coping, sentenceFatalism = reading.Fatalism;
-            if (sentences.Count > 0)
+            sentenceCrisis = sentenceCoping = sentenceFatalism = double.MinValue;
+            foreach (var (sentenceLexicon, sentenceEmbedding) in sentences)
             {
-                sentenceCrisis = sentenceCoping = sentenceFatalism = double.MinValue;
-                foreach (var (sentenceLexicon, sentenceEmbedding) in sentences)
-                {
-                    var sentenceFeatures = SafetyFeatures.Build(sentenceEmbedding, sentenceLexicon, _model.Neighbours(sentenceEmbedding));
-                    sentenceCrisis = Math.Max(sentenceCrisis, _model.Crisis.Score(sentenceFeatures));
-                    sentenceCoping = Math.Max(sentenceCoping, _model.Coping.Score(sentenceFeatures));
-                    sentenceFatalism = Math.Max(sentenceFatalism, _model.Fatalism.Score(sentenceFeatures));
-                }
+                var sentenceFeatures = SafetyFeatures.Build(sentenceEmbedding, sentenceLexicon, _model.Neighbours(sentenceEmbedding));
+                sentenceCrisis = Math.Max(sentenceCrisis, _model.Crisis.Score(sentenceFeatures));
+                sentenceCoping = Math.Max(sentenceCoping, _model.Coping.Score(sentenceFeatures));
+                sentenceFatalism = Math.Max(sentenceFatalism, _model.Fatalism.Score(sentenceFeatures));
             }
+        }
 
+        var proposing = Math.Max(reading.Crisis, sentenceCrisis);
+        var crisis = Calibrate(proposing, _model.Crisis.Threshold);
+        if (proposing >= _model.Crisis.Threshold)
+        {
             var decision = SafetyFeatures.CrisisDecision(reading.Crisis, lexicon.Crisis, _model.CrisisWordScore(text), sentenceCrisis, sentenceCoping, sentenceFatalism);
             crisis = Math.Min(crisis, Calibrate(_model.CrisisDecision.Score(decision), _model.CrisisDecision.Threshold));
         }
@@ -188,7 +176,7 @@ public sealed class SemanticClassifier : IMessageClassifier
     }
 
     /// <summary>A message's text, lexicon assessment and embedding, with the three heads' probabilities on it.</summary>
-    private sealed record Reading(string Text, MessageAssessment Lexicon, float[] Embedding, double Fatalism, double Crisis, double Coping, bool Proposed);
+    private sealed record Reading(string Text, MessageAssessment Lexicon, float[] Embedding, double Fatalism, double Crisis, double Coping);
 
     private string ModelReason(string label, double score, float[] embedding)
     {

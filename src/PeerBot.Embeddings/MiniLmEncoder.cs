@@ -107,38 +107,6 @@ public sealed class MiniLmEncoder : ISentenceEncoder, IDisposable
         return results;
     }
 
-    /// <summary>
-    /// Embeds the texts and their parts in one call: the parts are encoded as texts of their own (a clause read inside its
-    /// message reads differently, closer to the message than to itself), batched with the texts by length, so a short
-    /// clause is padded only to other short texts and costs about its own tokens.
-    /// </summary>
-    /// <inheritdoc />
-    public IReadOnlyList<EncodedText> EncodeWithParts(IReadOnlyList<string> texts, IReadOnlyList<IReadOnlyList<Range>> parts)
-    {
-        ISentenceEncoder.ValidateParts(texts, parts);
-        var all = new List<string>(texts);
-        for (var i = 0; i < texts.Count; i++)
-        {
-            all.AddRange(parts[i].Select(r => texts[i][r]));
-        }
-
-        var vectors = Encode(all);
-        var results = new EncodedText[texts.Count];
-        var next = texts.Count;
-        for (var i = 0; i < texts.Count; i++)
-        {
-            var own = new float[parts[i].Count][];
-            for (var p = 0; p < own.Length; p++)
-            {
-                own[p] = vectors[next++];
-            }
-
-            results[i] = new EncodedText(vectors[i], own);
-        }
-
-        return results;
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {

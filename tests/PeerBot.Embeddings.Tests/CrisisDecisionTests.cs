@@ -75,8 +75,7 @@ public sealed class CrisisDecisionTests
         Assert.True(results[0].CrisisScore >= 0.5);
         Assert.False(results[1].Crisis);
         Assert.True(results[1].CrisisScore < 0.5);
-        Assert.Equal(["long day, kept the pills", "long day, kept the receipts"], encoder.Calls[0]);
-        Assert.Equal(["long day,", "kept the pills", "long day,", "kept the receipts"], encoder.Calls[1]);
+        Assert.Equal(["long day, kept the pills", "long day, kept the receipts", "long day,", "kept the pills", "long day,", "kept the receipts"], Assert.Single(encoder.Calls));
     }
 
     [Fact]

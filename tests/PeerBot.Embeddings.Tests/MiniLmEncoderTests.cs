@@ -9,6 +9,9 @@ public sealed class MiniLmEncoderTests
 {
     private static readonly MiniLmEncoder Encoder = SharedEncoder.Instance;
 
+    /// <summary>The encoder as the engine sees it (<see cref="ISentenceEncoder.EncodeWithParts"/> is the port's).</summary>
+    private static readonly ISentenceEncoder Port = Encoder;
+
     [Fact]
     public void Encode_AnyText_UnitLengthVectorsOfTheModelsWidth()
     {
@@ -54,7 +57,7 @@ public sealed class MiniLmEncoderTests
         ];
         var ranges = texts.Select(SafetyFeatures.SentenceRanges).ToList();
 
-        var encoded = Encoder.EncodeWithParts(texts, ranges);
+        var encoded = Port.EncodeWithParts(texts, ranges);
 
         Assert.Equal([5, 3, 0], encoded.Select(e => e.Parts.Count));
         for (var i = 0; i < texts.Length; i++)
@@ -78,9 +81,9 @@ public sealed class MiniLmEncoderTests
     [Fact]
     public void EncodeWithParts_PartsOutOfOrderOrOutsideTheText_Refused()
     {
-        Assert.ThrowsAny<ArgumentException>(() => Encoder.EncodeWithParts(["abc def"], [[4..7, 0..3]]));
-        Assert.ThrowsAny<ArgumentException>(() => Encoder.EncodeWithParts(["abc"], [[0..9]]));
-        Assert.ThrowsAny<ArgumentException>(() => Encoder.EncodeWithParts(["abc", "def"], [[0..1]]));
+        Assert.ThrowsAny<ArgumentException>(() => Port.EncodeWithParts(["abc def"], [[4..7, 0..3]]));
+        Assert.ThrowsAny<ArgumentException>(() => Port.EncodeWithParts(["abc"], [[0..9]]));
+        Assert.ThrowsAny<ArgumentException>(() => Port.EncodeWithParts(["abc", "def"], [[0..1]]));
     }
 
     [Fact]

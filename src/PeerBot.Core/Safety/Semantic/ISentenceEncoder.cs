@@ -17,33 +17,33 @@ public interface ISentenceEncoder
 
     /// <summary>
     /// Embeds the texts and, for each, the given parts of it (character ranges, in order, not overlapping), in order; each
-    /// embedding has unit length. This default embeds each part as a text of its own; an encoder that can read a part
-    /// from the run over its whole text (as <c>MiniLmEncoder</c> does, pooling the text's token states over the part's
-    /// tokens) should, so the parts cost no second run.
+    /// embedding has unit length. Each part is embedded as a text of its own, in one <see cref="Encode"/> call with the
+    /// texts, so an encoder that batches by length pads a short clause only to other short texts. (A part read inside its
+    /// text, from the text's own token states, reads closer to the text than to itself, and the heads are trained on
+    /// texts read alone.)
     /// </summary>
     /// <exception cref="ArgumentException">The lists differ in length, or a range lies outside its text or out of order.</exception>
     IReadOnlyList<EncodedText> EncodeWithParts(IReadOnlyList<string> texts, IReadOnlyList<IReadOnlyList<Range>> parts)
     {
         ValidateParts(texts, parts);
-        var whole = Encode(texts);
-        var partTexts = new List<string>();
+        var all = new List<string>(texts);
         for (var i = 0; i < texts.Count; i++)
         {
-            partTexts.AddRange(parts[i].Select(r => texts[i][r]));
+            all.AddRange(parts[i].Select(r => texts[i][r]));
         }
 
-        var encoded = partTexts.Count == 0 ? [] : Encode(partTexts);
+        var vectors = Encode(all);
         var results = new EncodedText[texts.Count];
-        var next = 0;
+        var next = texts.Count;
         for (var i = 0; i < texts.Count; i++)
         {
             var own = new float[parts[i].Count][];
             for (var p = 0; p < own.Length; p++)
             {
-                own[p] = encoded[next++];
+                own[p] = vectors[next++];
             }
 
-            results[i] = new EncodedText(whole[i], own);
+            results[i] = new EncodedText(vectors[i], own);
         }
 
         return results;

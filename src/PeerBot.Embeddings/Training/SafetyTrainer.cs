@@ -42,7 +42,7 @@ public static class SafetyTrainer
         log?.WriteLine(Invariant($"{messages.Count} messages: {messages.Count(m => m.Fatalistic)} fatalistic, {messages.Count(m => m.Crisis)} crisis, {messages.Count(m => m.Coping)} coping"));
 
         var lexicon = new RuleBasedClassifier();
-        // Each message with its sentences and clauses, read from one run of the encoder as the live engine reads them.
+        // Each message with its sentences and clauses, encoded in one call as the live engine encodes them.
         var sentenceRanges = messages.Select(m => SafetyFeatures.SentenceRanges(m.Text)).ToList();
         var encoded = encoder.EncodeWithParts(messages.Select(m => m.Text).ToList(), sentenceRanges);
         var embeddings = encoded.Select(e => e.Embedding).ToList();

@@ -360,9 +360,15 @@ public sealed class DiscordHostFaultTests : IAsyncLifetime
 
     private async Task<InteractionAnswer> AnswerAsync(EmulatedInteraction interaction, string what)
     {
-        await _driver.UntilAsync(() => interaction.FirstAnswer.IsCompleted, "an answer to " + what);
+        // In tenths of a second: the host defers an answer not ready after 2 s and Discord refuses one after 3 s, both on
+        // the host's clock. In whole seconds a host busy for a few quiet periods (40 ms each) would see the clock jump from
+        // its deferral to past the deadline; in tenths its deferral has ten quiet periods to land.
+        await _driver.UntilAsync(() => interaction.FirstAnswer.IsCompleted, "an answer to " + what, AnswerStep);
         return await interaction.FirstAnswer;
     }
+
+    /// <summary>How far the clock moves per quiet period while an interaction waits for its answer.</summary>
+    private static readonly TimeSpan AnswerStep = TimeSpan.FromMilliseconds(100);
 
     private static string Content(InteractionAnswer answer) => answer.Data?["content"]?.GetValue<string>() ?? "";
 

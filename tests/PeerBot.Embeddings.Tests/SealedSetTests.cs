@@ -27,11 +27,11 @@ namespace PeerBot.Embeddings.Tests;
 /// Set 2026-12-g (555 messages by a fifth author) measured the engine trained with set f and the second targeted
 /// messages once: fatalism 0.960 / 0.970; crisis 129 of 136 caught, 29 of 419 others called crisis; coping 0.924 / 0.904.
 /// It has since joined the training corpus.
-/// The newest set, corpus/sealed/2026-12-h.jsonl (584 messages by a sixth author, from the taxonomy alone, committed
+/// Set 2026-12-h, corpus/sealed/2026-12-h.jsonl (584 messages by a sixth author, from the taxonomy alone, committed
 /// before the engine first ran on it), measured the engine trained with set g and the third targeted messages once:
 /// fatalism 0.911 / 0.919; crisis 134 of 146 caught, 20 of 438 others called crisis; coping 0.956 / 0.851 (the engine
-/// before, measured once too: 0.918 / 0.910; 135 of 146 with 18 false; 0.933 / 0.822). Its gates hold those figures.
-/// Since then the lexicon no longer calls "bye all" alone a goodbye: 19 false on set h (a development figure); and a
+/// before, measured once too: 0.918 / 0.910; 135 of 146 with 18 false; 0.933 / 0.822). Its gates hold the development
+/// figures that follow. Since then the lexicon no longer calls "bye all" alone a goodbye: 19 false on set h (a development figure); and a
 /// sentence or clause can propose a message to the crisis decision, which found crises said in passing inside ordinary
 /// talk: 139 of 146 caught on set h with 17 false (development figures too: that is what set h showed missing).
 /// The newest set, corpus/sealed/2026-12-i.jsonl (562 messages by a seventh author, from the taxonomy alone, committed

@@ -44,20 +44,15 @@ public sealed class SealedSetTests
 {
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "corpus", "sealed");
 
-    private static readonly Lazy<SetFigures> Figures = new(() =>
-        SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-c.jsonl")), SemanticSafetyServiceCollectionExtensions.CreateClassifier(new SafetyOptions())));
+    private static readonly Lazy<SetFigures> Figures = new(() => Semantic("2026-12-c.jsonl"));
 
     [Fact]
     public void Crisis_AtMostTwoMissed_FalseAlarmsNoHigherThanMeasured()
     {
-        var crisis = Figures.Value.Crisis;
-
-        Assert.Equal(85, crisis.Positives);
-        Assert.True(crisis.TruePositives >= 83, $"caught {crisis.TruePositives} of 85");
         // 23 of 303 before the second-level crisis decision; 8 since (84 caught since the lexicon learned burden and more
         // self-harm wording); 10 since the corpus took in set f and the second targeted messages; 85 with 7 since it took in
         // set g and the third.
-        Assert.True(crisis.FalsePositiveRate <= 0.034, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
+        AssertCrisis(Figures.Value, positives: 85, caughtAtLeast: 83, falseRateAtMost: 0.034);
     }
 
     [Fact]
@@ -84,29 +79,20 @@ public sealed class SealedSetTests
     public void SemanticEngine_FarAheadOfTheLexiconAlone()
     {
         // Measured on the same set: the lexicon alone caught 25 of 85 crisis messages, fatalism F1 0.451, no coping.
-        var lexicon = SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-c.jsonl")), new PeerBot.Core.Safety.RuleBasedClassifier());
-
-        Assert.True(lexicon.Crisis.TruePositives <= 30, $"lexicon caught {lexicon.Crisis.TruePositives}");
-        Assert.True(Figures.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 50);
-        Assert.True(Figures.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.35);
+        AssertFarAheadOfTheLexicon("2026-12-c.jsonl", Figures.Value, lexiconCaughtAtMost: 30, moreCaught: 50, higherFatalismF1: 0.35);
     }
 
-    private static readonly Lazy<SetFigures> FiguresD = new(() =>
-        SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-d.jsonl")), SemanticSafetyServiceCollectionExtensions.CreateClassifier(new SafetyOptions())));
+    private static readonly Lazy<SetFigures> FiguresD = new(() => Semantic("2026-12-d.jsonl"));
 
     [Fact]
     public void SetD_Crisis_AtMostTwoMissed_FalseAlarmsNoHigherThanMeasured()
     {
-        var crisis = FiguresD.Value.Crisis;
-
-        Assert.Equal(105, crisis.Positives);
         // 103 as first measured; 104 since the lexicon learned "SI" (a development figure: that miss prompted it); 105 with
         // the second-level crisis decision, whose false alarms fell from 33 to 19, and to 12 once the corpus took in set e
         // and the targeted messages (development figures too); 104 with 14 since the corpus took in set f and the second
         // targeted messages (googling carbon monoxide in a garage scores 0.38); 105 with 13 since it took in set g and the
         // third; 15 since a clause can propose a message.
-        Assert.True(crisis.TruePositives >= 104, $"caught {crisis.TruePositives} of 105");
-        Assert.True(crisis.FalsePositiveRate <= 0.042, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
+        AssertCrisis(FiguresD.Value, positives: 105, caughtAtLeast: 104, falseRateAtMost: 0.042);
     }
 
     [Fact]
@@ -119,25 +105,16 @@ public sealed class SealedSetTests
     public void SetD_SemanticEngine_FarAheadOfTheLexiconAlone()
     {
         // Measured on the same set: the lexicon alone caught 22 of 105 crisis messages, fatalism F1 0.504, no coping.
-        var lexicon = SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-d.jsonl")), new PeerBot.Core.Safety.RuleBasedClassifier());
-
-        Assert.True(lexicon.Crisis.TruePositives <= 27, $"lexicon caught {lexicon.Crisis.TruePositives}");
-        Assert.True(FiguresD.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 75);
-        Assert.True(FiguresD.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.3);
+        AssertFarAheadOfTheLexicon("2026-12-d.jsonl", FiguresD.Value, lexiconCaughtAtMost: 27, moreCaught: 75, higherFatalismF1: 0.3);
     }
 
-    private static readonly Lazy<SetFigures> FiguresH = new(() =>
-        SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-h.jsonl")), SemanticSafetyServiceCollectionExtensions.CreateClassifier(new SafetyOptions())));
+    private static readonly Lazy<SetFigures> FiguresH = new(() => Semantic("2026-12-h.jsonl"));
 
     [Fact]
     public void SetH_Crisis_AsMeasured()
     {
-        var crisis = FiguresH.Value.Crisis;
-
-        Assert.Equal(146, crisis.Positives);
         // 134 with 20 as measured once; 139 with 17 since a clause can propose a message (development figures).
-        Assert.True(crisis.TruePositives >= 139, $"caught {crisis.TruePositives} of 146");
-        Assert.True(crisis.FalsePositiveRate <= 0.039, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
+        AssertCrisis(FiguresH.Value, positives: 146, caughtAtLeast: 139, falseRateAtMost: 0.039);
     }
 
     [Fact]
@@ -150,24 +127,15 @@ public sealed class SealedSetTests
     public void SetH_SemanticEngine_FarAheadOfTheLexiconAlone()
     {
         // Measured on the same set: the lexicon alone caught 35 of 146 crisis messages (1 false), fatalism F1 0.422, no coping.
-        var lexicon = SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-h.jsonl")), new PeerBot.Core.Safety.RuleBasedClassifier());
-
-        Assert.True(lexicon.Crisis.TruePositives <= 40, $"lexicon caught {lexicon.Crisis.TruePositives}");
-        Assert.True(FiguresH.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 95);
-        Assert.True(FiguresH.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.45);
+        AssertFarAheadOfTheLexicon("2026-12-h.jsonl", FiguresH.Value, lexiconCaughtAtMost: 40, moreCaught: 95, higherFatalismF1: 0.45);
     }
 
-    private static readonly Lazy<SetFigures> FiguresI = new(() =>
-        SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-i.jsonl")), SemanticSafetyServiceCollectionExtensions.CreateClassifier(new SafetyOptions())));
+    private static readonly Lazy<SetFigures> FiguresI = new(() => Semantic("2026-12-i.jsonl"));
 
     [Fact]
     public void SetI_Crisis_AsMeasured()
     {
-        var crisis = FiguresI.Value.Crisis;
-
-        Assert.Equal(143, crisis.Positives);
-        Assert.True(crisis.TruePositives >= 136, $"caught {crisis.TruePositives} of 143");
-        Assert.True(crisis.FalsePositiveRate <= 0.029, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
+        AssertCrisis(FiguresI.Value, positives: 143, caughtAtLeast: 136, falseRateAtMost: 0.029);
     }
 
     [Fact]
@@ -180,11 +148,29 @@ public sealed class SealedSetTests
     public void SetI_SemanticEngine_FarAheadOfTheLexiconAlone()
     {
         // Measured on the same set: the lexicon alone caught 39 of 143 crisis messages (3 false), fatalism F1 0.392, no coping.
-        var lexicon = SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, "2026-12-i.jsonl")), new PeerBot.Core.Safety.RuleBasedClassifier());
+        AssertFarAheadOfTheLexicon("2026-12-i.jsonl", FiguresI.Value, lexiconCaughtAtMost: 44, moreCaught: 90, higherFatalismF1: 0.5);
+    }
 
-        Assert.True(lexicon.Crisis.TruePositives <= 44, $"lexicon caught {lexicon.Crisis.TruePositives}");
-        Assert.True(FiguresI.Value.Crisis.TruePositives >= lexicon.Crisis.TruePositives + 90);
-        Assert.True(FiguresI.Value.Fatalism.F1 > lexicon.Fatalism.F1 + 0.5);
+    private static SetFigures Semantic(string file) =>
+        SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, file)), SemanticSafetyServiceCollectionExtensions.CreateClassifier(new SafetyOptions()));
+
+    private static void AssertCrisis(SetFigures figures, int positives, int caughtAtLeast, double falseRateAtMost)
+    {
+        var crisis = figures.Crisis;
+
+        Assert.Equal(positives, crisis.Positives);
+        Assert.True(crisis.TruePositives >= caughtAtLeast, $"caught {crisis.TruePositives} of {positives}");
+        Assert.True(crisis.FalsePositiveRate <= falseRateAtMost, $"{crisis.FalsePositives} of {crisis.Negatives} called crisis");
+    }
+
+    /// <summary>The lexicon alone, on the same set, catches at most what it measured; the engine catches and separates far more.</summary>
+    private static void AssertFarAheadOfTheLexicon(string file, SetFigures engine, int lexiconCaughtAtMost, int moreCaught, double higherFatalismF1)
+    {
+        var lexicon = SafetyEvaluation.Measure(LabelledCorpus.ReadFile(Path.Combine(Folder, file)), new PeerBot.Core.Safety.RuleBasedClassifier());
+
+        Assert.True(lexicon.Crisis.TruePositives <= lexiconCaughtAtMost, $"lexicon caught {lexicon.Crisis.TruePositives}");
+        Assert.True(engine.Crisis.TruePositives >= lexicon.Crisis.TruePositives + moreCaught, $"engine {engine.Crisis.TruePositives}, lexicon {lexicon.Crisis.TruePositives}");
+        Assert.True(engine.Fatalism.F1 > lexicon.Fatalism.F1 + higherFatalismF1, $"fatalism F1 {engine.Fatalism.F1:0.000}, lexicon {lexicon.Fatalism.F1:0.000}");
     }
 
     private static void AssertAtLeast(SetFigures figures, double fatalismPrecision, double fatalismRecall, double copingPrecision, double copingRecall)

@@ -114,6 +114,71 @@ public sealed class CrisisDecisionTests
         Assert.Throws<ArgumentException>(() => SafetyModel.Similarity(a, b.AsSpan(1)));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(21)]
+    public void Similarities_InBlocks_TheSameBitsAsOneAtATime(int queries)
+    {
+        const int dimensions = 19;
+        var random = new Random(queries);
+        float[] Vector() => Enumerable.Range(0, dimensions).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var stored = Enumerable.Range(0, 11).SelectMany(_ => Vector()).ToArray();
+        var asked = Enumerable.Range(0, queries).Select(_ => Vector()).ToList();
+
+        var blocked = SafetyModel.Similarities(asked, stored, dimensions);
+
+        Assert.Equal(queries, blocked.Length);
+        for (var q = 0; q < queries; q++)
+        {
+            var one = Enumerable.Range(0, 11).Select(e => SafetyModel.Similarity(asked[q], stored.AsSpan(e * dimensions, dimensions))).ToArray();
+            Assert.Equal(one, blocked[q]);
+        }
+
+        Assert.Throws<ArgumentException>(() => SafetyModel.Similarities(asked, stored[1..], dimensions));
+    }
+
+    [Fact]
+    public void NeighboursMany_TheSameFeaturesAsOneAtATime()
+    {
+        var model = SafetyModel.LoadBuiltIn();
+        var random = new Random(7);
+        var embeddings = Enumerable.Range(0, 12).Select(_ => Unit(Enumerable.Range(0, model.Dimensions).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray())).ToList();
+
+        var many = model.NeighboursMany(embeddings);
+
+        Assert.Equal(embeddings.Count, many.Count);
+        for (var i = 0; i < embeddings.Count; i++)
+        {
+            Assert.Equal(model.Neighbours(embeddings[i]), many[i]);
+        }
+
+        // The positive and negative neighbourhoods of each label differ, and each difference is their difference.
+        Assert.All(many, f => Assert.Equal(f[0] - f[1], f[2]));
+    }
+
+    [Fact]
+    public void NeighboursFromSimilarities_TheClosestOfEachSideOfEachLabel()
+    {
+        // Labels as bits: 1 fatalism, 2 crisis, 4 coping.
+        var labels = SafetyModel.LabelBits([
+            new SafetyExample("a", Fatalistic: true, Crisis: false, Coping: false),
+            new SafetyExample("b", Fatalistic: false, Crisis: true, Coping: true),
+            new SafetyExample("c", Fatalistic: false, Crisis: false, Coping: false),
+        ]);
+        Assert.Equal(new byte[] { 1, 6, 0 }, labels);
+
+        var features = SafetyModel.NeighboursFromSimilarities([0.9f, 0.6f, 0.3f], labels);
+
+        // Fatalism: with it, only "a" (0.9); without it, "b" and "c" (mean 0.45).
+        Assert.Equal(0.9f, features[0]);
+        Assert.Equal(0.45f, features[1], 5);
+        // Crisis: with it, only "b" (0.6); without it, "a" and "c" (mean 0.6).
+        Assert.Equal(0.6f, features[3]);
+        Assert.Equal(0.6f, features[4], 5);
+        Assert.Throws<ArgumentException>(() => SafetyModel.NeighboursFromSimilarities([0.9f, 0.6f], labels));
+    }
+
     [Fact]
     public void WordGrams_DistinctWordsAndPairs_ApostrophesDropped()
     {
@@ -162,5 +227,11 @@ public sealed class CrisisDecisionTests
             Calls.Add([.. texts]);
             return texts.Select(t => alarming.Contains(t, StringComparer.Ordinal) ? new float[] { 0, 1 } : [1, 0]).ToList();
         }
+    }
+
+    private static float[] Unit(float[] v)
+    {
+        var norm = (float)Math.Sqrt(v.Sum(x => (double)x * x));
+        return v.Select(x => x / norm).ToArray();
     }
 }

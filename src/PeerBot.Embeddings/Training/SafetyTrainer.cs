@@ -52,15 +52,8 @@ public static class SafetyTrainer
         // Every message is also a reference example, as the model stores it (8-bit); similarities are computed once.
         var dimensions = encoder.Dimensions;
         var stored = embeddings.SelectMany(SafetyModel.Stored).ToArray();
-        var similarities = new float[messages.Count][];
-        for (var i = 0; i < messages.Count; i++)
-        {
-            similarities[i] = new float[messages.Count];
-            for (var j = 0; j < messages.Count; j++)
-            {
-                similarities[i][j] = SafetyModel.Similarity(embeddings[i], stored.AsSpan(j * dimensions, dimensions));
-            }
-        }
+        var similarities = SafetyModel.Similarities(embeddings, stored, dimensions);
+        var labelBits = SafetyModel.LabelBits(examples);
 
         var folds = messages.Select(m => (int)(StableHash(FoldKey(m.Id)) % Folds)).ToArray();
 
@@ -68,7 +61,7 @@ public static class SafetyTrainer
         // neighbour): fold -1 uses every other message, as the final model does.
         float[] Features(int i, int heldOutFold) =>
             SafetyFeatures.Build(embeddings[i], lexical[i], SafetyModel.NeighboursFromSimilarities(
-                similarities[i], examples, j => j == i || (heldOutFold >= 0 && folds[j] == heldOutFold)));
+                similarities[i], labelBits, j => j == i || (heldOutFold >= 0 && folds[j] == heldOutFold)));
 
         var finalRows = Enumerable.Range(0, messages.Count).Select(i => Features(i, -1)).ToList();
         var foldRows = Enumerable.Range(0, Folds).Select(f => Enumerable.Range(0, messages.Count).Select(i => Features(i, f)).ToList()).ToList();
@@ -98,7 +91,6 @@ public static class SafetyTrainer
             sentence[h] = (double[])whole[h].Clone();
         }
 
-        var sentenceSimilarities = new float[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
             if (sentenceTexts[i].Count > 0)
@@ -109,17 +101,13 @@ public static class SafetyTrainer
                 }
             }
 
+            var partSimilarities = SafetyModel.Similarities(encoded[i].Parts, stored, dimensions);
             for (var p = 0; p < sentenceTexts[i].Count; p++)
             {
                 var e = encoded[i].Parts[p];
-                for (var j = 0; j < messages.Count; j++)
-                {
-                    sentenceSimilarities[j] = SafetyModel.Similarity(e, stored.AsSpan(j * dimensions, dimensions));
-                }
-
                 var fold = folds[i];
                 var row = SafetyFeatures.Build(e, lexicon.Classify(sentenceTexts[i][p]), SafetyModel.NeighboursFromSimilarities(
-                    sentenceSimilarities, examples, j => j == i || folds[j] == fold));
+                    partSimilarities[p], labelBits, j => j == i || folds[j] == fold));
                 for (var h = 0; h < 3; h++)
                 {
                     sentence[h][i] = Math.Max(sentence[h][i], foldHeads[h][fold].Score(row));
@@ -128,6 +116,7 @@ public static class SafetyTrainer
         }
 
         var grams = messages.Select(m => SafetyFeatures.WordGrams(m.Text)).ToList();
+
         var foldWords = Enumerable.Range(0, Folds).Select(f => WordRatios(all.Where(i => folds[i] != f), grams, i => messages[i].Crisis)).ToArray();
         var decisionRows = all.Select(i => SafetyFeatures.CrisisDecision(
             whole[0][i], lexical[i].Crisis, SafetyModel.CrisisWordScore(grams[i], foldWords[folds[i]]), sentence[0][i], sentence[1][i], sentence[2][i])).ToList();

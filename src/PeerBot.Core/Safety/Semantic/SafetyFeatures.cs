@@ -36,7 +36,7 @@ public static partial class SafetyFeatures
     /// <summary>Writes the feature vector of a message: embedding, the lexicon's fatalism score and flags, the nearest-example features.</summary>
     /// <param name="embedding">The message's sentence embedding.</param>
     /// <param name="lexicon">The lexicon's assessment of the same message.</param>
-    /// <param name="neighbours">The <see cref="NeighbourFeatureCount"/> nearest-example features (<see cref="SafetyModel.Neighbours(ReadOnlySpan{float}, Func{int, bool})"/>).</param>
+    /// <param name="neighbours">The <see cref="NeighbourFeatureCount"/> nearest-example features (<see cref="SafetyModel.Neighbours(float[])"/>).</param>
     /// <returns>A new vector of <c>embedding.Length + ExtraFeatureCount</c> values.</returns>
     public static float[] Build(float[] embedding, MessageAssessment lexicon, ReadOnlySpan<float> neighbours)
     {

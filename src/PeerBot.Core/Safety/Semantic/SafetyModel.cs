@@ -78,7 +78,11 @@ public sealed class SafetyModel
 
     private static readonly string[] Labels = ["fatalism", "crisis", "coping"];
 
+    /// <summary>How many queries <see cref="Similarities"/> takes against each stored vector at a time.</summary>
+    private const int SimilarityBlock = 8;
+
     private float[] _vectors = [];
+    private byte[]? _labels;
 
     /// <summary>The file format.</summary>
     public int Format { get; init; } = CurrentFormat;
@@ -218,42 +222,138 @@ public sealed class SafetyModel
     /// <summary>
     /// The nearest-example features of an embedding (<see cref="SafetyFeatures"/>): for each label, the mean cosine
     /// similarity of the <see cref="Neighbourhood"/> closest examples with the label, of the closest without it, and the
-    /// difference. <paramref name="exclude"/> leaves examples out (the trainer leaves out the message itself, and in
-    /// cross-validation the held-out fold); null uses them all.
+    /// difference.
     /// </summary>
-    public float[] Neighbours(ReadOnlySpan<float> embedding, Func<int, bool>? exclude = null) =>
-        Neighbours(embedding, Examples, _vectors, Dimensions, exclude);
+    public float[] Neighbours(float[] embedding) => NeighboursMany([embedding])[0];
 
-    /// <summary>As <see cref="Neighbours(ReadOnlySpan{float}, Func{int, bool}?)"/>, over any examples and vectors (the trainer's).</summary>
-    public static float[] Neighbours(ReadOnlySpan<float> embedding, IReadOnlyList<SafetyExample> examples, ReadOnlySpan<float> vectors, int dimensions, Func<int, bool>? exclude = null)
+    /// <summary>
+    /// As <see cref="Neighbours(float[])"/>, for many embeddings at once: the similarities are computed a block of
+    /// embeddings per stored example (<see cref="Similarities"/>), so each stored vector is read from memory once per block
+    /// rather than once per embedding. The figures are the same bits as one at a time.
+    /// </summary>
+    public IReadOnlyList<float[]> NeighboursMany(IReadOnlyList<float[]> embeddings)
     {
-        ArgumentNullException.ThrowIfNull(examples);
-        var similarities = new float[examples.Count];
-        for (var e = 0; e < examples.Count; e++)
-        {
-            similarities[e] = Similarity(embedding, vectors.Slice(e * dimensions, dimensions));
-        }
+        ArgumentNullException.ThrowIfNull(embeddings);
+        var labels = _labels ??= LabelBits(Examples);
+        var results = new float[embeddings.Count][];
 
-        return NeighboursFromSimilarities(similarities, examples, exclude);
+        // A block's similarities are reduced to its features at once, so no more than a block's are ever held.
+        ForEachBlock(embeddings, _vectors, Dimensions, (first, similarities) =>
+        {
+            for (var q = 0; q < similarities.Length; q++)
+            {
+                results[first + q] = NeighboursFromSimilarities(similarities[q], labels);
+            }
+        });
+        return results;
     }
 
-    /// <summary>The nearest-example features from an embedding's similarities to each example (the trainer computes them once).</summary>
-    public static float[] NeighboursFromSimilarities(ReadOnlySpan<float> similarities, IReadOnlyList<SafetyExample> examples, Func<int, bool>? exclude = null)
+    /// <summary>
+    /// The labels of each example as bits (1 fatalism, 2 crisis, 4 coping), the form
+    /// <see cref="NeighboursFromSimilarities"/> reads.
+    /// </summary>
+    public static byte[] LabelBits(IReadOnlyList<SafetyExample> examples)
     {
         ArgumentNullException.ThrowIfNull(examples);
+        var bits = new byte[examples.Count];
+        for (var e = 0; e < bits.Length; e++)
+        {
+            for (var l = 0; l < Labels.Length; l++)
+            {
+                bits[e] |= (byte)(examples[e].Has(Labels[l]) ? 1 << l : 0);
+            }
+        }
+
+        return bits;
+    }
+
+    /// <summary>
+    /// The similarity (<see cref="Similarity"/>) of each query to each stored vector (<paramref name="vectors"/>, row
+    /// after row): one array per query. The queries are taken a block at a time against each stored vector, and the blocks
+    /// spread over the cores when there are many; each figure is computed exactly as <see cref="Similarity"/> computes it.
+    /// </summary>
+    public static float[][] Similarities(IReadOnlyList<float[]> queries, float[] vectors, int dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        var results = new float[queries.Count][];
+        ForEachBlock(queries, vectors, dimensions, (first, similarities) => similarities.CopyTo(results, first));
+        return results;
+    }
+
+    /// <summary>
+    /// Computes the similarities of each block of <see cref="SimilarityBlock"/> queries to every stored vector and hands
+    /// them to <paramref name="block"/> with the block's first index; blocks spread over the cores when there are several.
+    /// </summary>
+    private static void ForEachBlock(IReadOnlyList<float[]> queries, float[] vectors, int dimensions, Action<int, float[][]> block)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
+        if (vectors.Length % dimensions != 0)
+        {
+            throw new ArgumentException($"{vectors.Length} values are not rows of {dimensions}", nameof(vectors));
+        }
+
+        var rows = vectors.Length / dimensions;
+        var blocks = (queries.Count + SimilarityBlock - 1) / SimilarityBlock;
+
+        void Run(int index)
+        {
+            var first = index * SimilarityBlock;
+            var similarities = new float[Math.Min(queries.Count, first + SimilarityBlock) - first][];
+            for (var q = 0; q < similarities.Length; q++)
+            {
+                similarities[q] = new float[rows];
+            }
+
+            for (var e = 0; e < rows; e++)
+            {
+                var row = vectors.AsSpan(e * dimensions, dimensions);
+                for (var q = 0; q < similarities.Length; q++)
+                {
+                    similarities[q][e] = Similarity(queries[first + q], row);
+                }
+            }
+
+            block(first, similarities);
+        }
+
+        if (blocks > 1)
+        {
+            Parallel.For(0, blocks, Run);
+        }
+        else if (blocks == 1)
+        {
+            Run(0);
+        }
+    }
+
+    /// <summary>
+    /// The nearest-example features from an embedding's similarities to each example, given the examples' labels
+    /// (<see cref="LabelBits"/>). <paramref name="exclude"/> leaves examples out (the trainer leaves out the message
+    /// itself, and in cross-validation the held-out fold); null uses them all.
+    /// </summary>
+    public static float[] NeighboursFromSimilarities(ReadOnlySpan<float> similarities, ReadOnlySpan<byte> labels, Func<int, bool>? exclude = null)
+    {
+        if (similarities.Length != labels.Length)
+        {
+            throw new ArgumentException($"{similarities.Length} similarities for {labels.Length} examples", nameof(labels));
+        }
+
         Span<float> top = stackalloc float[Labels.Length * 2 * Neighbourhood];
         top.Fill(-1);
-        for (var e = 0; e < examples.Count; e++)
+        for (var e = 0; e < similarities.Length; e++)
         {
             if (exclude is not null && exclude(e))
             {
                 continue;
             }
 
+            var similarity = similarities[e];
             for (var l = 0; l < Labels.Length; l++)
             {
-                var slot = ((l * 2) + (examples[e].Has(Labels[l]) ? 0 : 1)) * Neighbourhood;
-                Insert(top.Slice(slot, Neighbourhood), similarities[e]);
+                var slot = ((l * 2) + ((labels[e] & (1 << l)) != 0 ? 0 : 1)) * Neighbourhood;
+                Insert(top.Slice(slot, Neighbourhood), similarity);
             }
         }
 

@@ -75,16 +75,28 @@ public sealed class SemanticClassifier : IMessageClassifier
         var messages = texts.Select(t => t ?? "").ToList();
         var ranges = messages.Select(SafetyFeatures.SentenceRanges).ToList();
         var encoded = _encoder.EncodeWithParts(messages, ranges);
+
+        // The nearest examples of every message and part, searched together (each stored example read once per block).
+        var vectors = new List<float[]>(messages.Count);
+        foreach (var item in encoded)
+        {
+            vectors.Add(item.Embedding);
+            vectors.AddRange(item.Parts);
+        }
+
+        var neighbours = _model.NeighboursMany(vectors);
         var results = new MessageAssessment[messages.Count];
+        var at = 0;
         for (var i = 0; i < messages.Count; i++)
         {
-            var parts = new (MessageAssessment Lexicon, float[] Embedding)[ranges[i].Count];
+            var reading = Read(messages[i], _lexicon.Classify(messages[i]), encoded[i].Embedding, neighbours[at++]);
+            var parts = new Part[ranges[i].Count];
             for (var p = 0; p < parts.Length; p++)
             {
-                parts[p] = (_lexicon.Classify(messages[i][ranges[i][p]]), encoded[i].Parts[p]);
+                parts[p] = new Part(_lexicon.Classify(messages[i][ranges[i][p]]), encoded[i].Parts[p], neighbours[at++]);
             }
 
-            results[i] = Decide(Read(messages[i], _lexicon.Classify(messages[i]), encoded[i].Embedding), parts);
+            results[i] = Decide(reading, parts);
         }
 
         return results;
@@ -100,17 +112,19 @@ public sealed class SemanticClassifier : IMessageClassifier
         ArgumentNullException.ThrowIfNull(lexicon);
         ArgumentNullException.ThrowIfNull(embedding);
         ArgumentNullException.ThrowIfNull(sentences);
-        return Decide(Read(text, lexicon, embedding), sentences);
+        return Decide(
+            Read(text, lexicon, embedding, _model.Neighbours(embedding)),
+            sentences.Select(s => new Part(s.Lexicon, s.Embedding, _model.Neighbours(s.Embedding))).ToList());
     }
 
     /// <summary>The heads' reading of a whole message: what every decision starts from.</summary>
-    private Reading Read(string text, MessageAssessment lexicon, float[] embedding)
+    private Reading Read(string text, MessageAssessment lexicon, float[] embedding, float[] neighbours)
     {
-        var features = SafetyFeatures.Build(embedding, lexicon, _model.Neighbours(embedding));
+        var features = SafetyFeatures.Build(embedding, lexicon, neighbours);
         return new Reading(text, lexicon, embedding, _model.Fatalism.Score(features), _model.Crisis.Score(features), _model.Coping.Score(features));
     }
 
-    private MessageAssessment Decide(Reading reading, IReadOnlyList<(MessageAssessment Lexicon, float[] Embedding)> sentences)
+    private MessageAssessment Decide(Reading reading, IReadOnlyList<Part> sentences)
     {
         var (text, lexicon, embedding) = (reading.Text, reading.Lexicon, reading.Embedding);
         var fatalism = Calibrate(reading.Fatalism, _model.Fatalism.Threshold);
@@ -125,9 +139,9 @@ public sealed class SemanticClassifier : IMessageClassifier
         if (sentences.Count > 0)
         {
             sentenceCrisis = sentenceCoping = sentenceFatalism = double.MinValue;
-            foreach (var (sentenceLexicon, sentenceEmbedding) in sentences)
+            foreach (var (sentenceLexicon, sentenceEmbedding, sentenceNeighbours) in sentences)
             {
-                var sentenceFeatures = SafetyFeatures.Build(sentenceEmbedding, sentenceLexicon, _model.Neighbours(sentenceEmbedding));
+                var sentenceFeatures = SafetyFeatures.Build(sentenceEmbedding, sentenceLexicon, sentenceNeighbours);
                 sentenceCrisis = Math.Max(sentenceCrisis, _model.Crisis.Score(sentenceFeatures));
                 sentenceCoping = Math.Max(sentenceCoping, _model.Coping.Score(sentenceFeatures));
                 sentenceFatalism = Math.Max(sentenceFatalism, _model.Fatalism.Score(sentenceFeatures));
@@ -177,6 +191,9 @@ public sealed class SemanticClassifier : IMessageClassifier
 
     /// <summary>A message's text, lexicon assessment and embedding, with the three heads' probabilities on it.</summary>
     private sealed record Reading(string Text, MessageAssessment Lexicon, float[] Embedding, double Fatalism, double Crisis, double Coping);
+
+    /// <summary>A sentence or clause of a message: its lexicon assessment, embedding and nearest-example features.</summary>
+    private sealed record Part(MessageAssessment Lexicon, float[] Embedding, float[] Neighbours);
 
     private string ModelReason(string label, double score, float[] embedding)
     {

@@ -350,13 +350,15 @@ internal static class Lexicon
         (Cue.Goodbye, 0.45, "", "bye everyone|all|guys|yall|friends"),
         (Cue.Goodbye, 0.85, "", "this is goodbye"),
         (Cue.Goodbye, 0.85, "", "this is my goodbye"),
-        (Cue.Goodbye, 0.6, "", "say|saying goodbye"),
+        // A rotation, a patient or a program is said goodbye to, and a group is told to take care before a holiday: alone
+        // these are not crisis (below 0.5), beside another cue they are.
+        (Cue.Goodbye, 0.45, "", "say|saying goodbye"),
         (Cue.Goodbye, 0.4, "", "before i go"),
         (Cue.Goodbye, 0.4, "", "made up my mind"),
         (Cue.Goodbye, 0.8, "", "wont be around|here * after|tomorrow|anymore|much"),
         (Cue.Goodbye, 0.6, "", "last message"),
         (Cue.Goodbye, 0.85, "", "last * hear from me"),
-        (Cue.Goodbye, 0.55, "", "take care of each other|yourselves"),
+        (Cue.Goodbye, 0.45, "", "take care of each other|yourselves"),
         (Cue.Goodbye, 0.6, "", "sorry for everything"),
         (Cue.Goodbye, 0.8, "", "wont have to ** me"),
         (Cue.Goodbye, 0.85, "", "gave|given|giving away my stuff|things|belongings|cat|dog"),

@@ -104,6 +104,8 @@ public sealed class RuleBasedClassifierTests
     [InlineData("a dirt nap sounds kind of nice ngl", "crisis, ideation")]
     [InlineData("bye all. sorry for everything", "crisis, goodbye")]
     [InlineData("goodbye world", "crisis, goodbye")]
+    [InlineData("take care of each other. sorry for everything", "crisis, goodbye")]
+    [InlineData("wanted to say goodbye. i wont be around after friday", "crisis, goodbye")]
     public void Classify_CrisisTalk_Crisis(string text, string category)
     {
         var a = _classifier.Classify(text);
@@ -122,6 +124,8 @@ public sealed class RuleBasedClassifierTests
     [InlineData("i'm not suicidal, just really tired")]
     [InlineData("goodbye everyone, see you after vacation!")]
     [InlineData("ok bye all")]
+    [InlineData("off the grid till monday, take care of each other")]
+    [InlineData("saying goodbye to my continuity clinic patients this week")]
     [InlineData("bye guys, pager's handed off")]
     [InlineData("third suicidal teen this week")]
     [InlineData("i hurt myself at the gym, pulled a hamstring")]

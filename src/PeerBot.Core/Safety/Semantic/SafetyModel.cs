@@ -228,8 +228,8 @@ public sealed class SafetyModel
 
     /// <summary>
     /// As <see cref="Neighbours(float[])"/>, for many embeddings at once: the similarities are computed a block of
-    /// embeddings per stored example (<see cref="Similarities"/>), so each stored vector is read from memory once per block
-    /// rather than once per embedding. The figures are the same bits as one at a time.
+    /// embeddings per stored example (<see cref="Similarities"/>), the blocks spread over the cores. The figures are the
+    /// same bits as one at a time.
     /// </summary>
     public IReadOnlyList<float[]> NeighboursMany(IReadOnlyList<float[]> embeddings)
     {

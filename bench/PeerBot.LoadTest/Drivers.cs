@@ -22,8 +22,8 @@ internal interface IPlatformDriver : IAsyncDisposable
     /// <summary>Adds a person to the emulated workspace; returns how the configuration names them.</summary>
     string AddPerson(int index);
 
-    /// <summary>True once the host has connected (gateway identified, Socket Mode connected).</summary>
-    bool Connected { get; }
+    /// <summary>How many times a host has connected (gateway identified, Socket Mode connected).</summary>
+    int Connections { get; }
 
     /// <summary>The group's channel, once made.</summary>
     string? GroupChannel(int group);
@@ -48,6 +48,25 @@ internal interface IPlatformDriver : IAsyncDisposable
     IReadOnlyList<string> Violations { get; }
 
     string Extra { get; }
+
+    /// <summary>What the platform holds now: group channels (and any made twice), and welcomes (and any sent twice).</summary>
+    Census Count(int groups, IReadOnlyList<string> people);
+}
+
+/// <summary>
+/// What a platform holds after start-up: each group's channel once, each person welcomed once. After a hard kill a
+/// second channel for a group is a defect; a second welcome is a send the killed host made but could not record.
+/// </summary>
+/// <param name="GroupChannels">Groups with at least one channel.</param>
+/// <param name="DuplicateChannels">Channels beyond the first for a group.</param>
+/// <param name="Categories">Categories (Discord) holding the channels; 0 on Slack.</param>
+/// <param name="Welcomed">People with at least one welcome.</param>
+/// <param name="DuplicateWelcomes">Welcomes beyond the first for a person.</param>
+internal sealed record Census(int GroupChannels, int DuplicateChannels, int Categories, int Welcomed, int DuplicateWelcomes)
+{
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"group channels {GroupChannels} ({DuplicateChannels} made twice), categories {Categories}, welcomed {Welcomed} ({DuplicateWelcomes} welcomed twice)");
 }
 
 internal sealed class DiscordDriver : IPlatformDriver
@@ -71,7 +90,7 @@ internal sealed class DiscordDriver : IPlatformDriver
 
     public string AddPerson(int index) => E.AddMember($"user{index:D5}");
 
-    public bool Connected => E.Identifies > 0;
+    public int Connections => E.Identifies;
 
     public string? GroupChannel(int group) => E.FindChannelByName($"peer-group-{group:D4}")?.Id;
 
@@ -103,6 +122,14 @@ internal sealed class DiscordDriver : IPlatformDriver
     public IReadOnlyList<string> Violations => E.Violations;
 
     public string Extra => "";
+
+    public Census Count(int groups, IReadOnlyList<string> people)
+    {
+        var channels = E.Channels;
+        var byName = channels.Where(c => c.Type == 0 && c.Name.StartsWith("peer-group-", StringComparison.Ordinal)).GroupBy(c => c.Name).ToList();
+        var welcomes = people.Select(p => E.DirectChannel(p) is { } dm ? E.MessagesIn(dm.Id).Count(m => m.Content.Contains("Welcome to", StringComparison.Ordinal)) : 0).ToList();
+        return new Census(byName.Count, byName.Sum(g => g.Count() - 1), channels.Count(c => c.Type == 4), welcomes.Count(w => w > 0), welcomes.Sum(w => Math.Max(0, w - 1)));
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -142,7 +169,7 @@ internal sealed class SlackDriver : IPlatformDriver
         return id;
     }
 
-    public bool Connected => _emulator.ConnectionsOpened > 0;
+    public int Connections => _emulator.ConnectionsOpened;
 
     public string? GroupChannel(int group)
     {
@@ -176,6 +203,14 @@ internal sealed class SlackDriver : IPlatformDriver
     public IReadOnlyList<string> Violations => _emulator.Violations;
 
     public string Extra => $"; unacknowledged envelopes {_emulator.UnacknowledgedEnvelopes}; 429s {_emulator.Calls.Count(c => c.Status == 429)}";
+
+    public Census Count(int groups, IReadOnlyList<string> people)
+    {
+        var byName = _emulator.Channels.Where(c => !c.IsIm && c.Name.Contains("group-", StringComparison.Ordinal)).GroupBy(c => c.Name).ToList();
+        var welcomes = people.Select(p => _emulator.DirectMessagesTo(p).Count(m =>
+            m.Text.Contains("Welcome to", StringComparison.Ordinal) || (m.Blocks?.ToJsonString().Contains("Welcome to", StringComparison.Ordinal) ?? false))).ToList();
+        return new Census(byName.Count, byName.Sum(g => g.Count() - 1), 0, welcomes.Count(w => w > 0), welcomes.Sum(w => Math.Max(0, w - 1)));
+    }
 
     public ValueTask DisposeAsync() => _emulator.DisposeAsync();
 }

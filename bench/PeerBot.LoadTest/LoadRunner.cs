@@ -84,21 +84,51 @@ internal static class LoadRunner
                 Console.WriteLine($"measured: {host.Description}");
 
                 // Start-up: start, connect, resolve people, reconcile every group, welcome everyone.
+                var everyone = residents.SelectMany(r => r).Concat(facilitators).ToList();
+                var connections = 0;
                 var startClock = Stopwatch.StartNew();
                 await host.StartAsync();
-                await WaitAsync(host, () => driver.Connected, generous, "connected");
-                var connected = startClock.Elapsed;
-                var groupChannels = new string[o.Groups];
-                await WaitAsync(host, () => Enumerable.Range(0, o.Groups).All(g => (groupChannels[g] ??= driver.GroupChannel(g)!) is not null), generous, "every group's channel");
-                var reconciled = startClock.Elapsed;
+                if (o.Restart is { } kill && kill.StartsWith("kill:", StringComparison.Ordinal))
+                {
+                    // A hard kill in the middle of whatever the host is doing (channels, welcomes), then a start on the same
+                    // store: nothing may be made twice.
+                    var killAt = TimeSpan.FromSeconds(double.Parse(kill[5..], CultureInfo.InvariantCulture));
+                    while (startClock.Elapsed < killAt && !host.HasExited)
+                    {
+                        await Task.Delay(20);
+                    }
 
-                // Welcomes go out as DMs after the channels; ready is when every person has theirs.
-                var everyone = residents.SelectMany(r => r).Concat(facilitators).ToList();
-                await WaitAsync(host, () => everyone.All(driver.Welcomed), generous, "every welcome");
-                var ready = startClock.Elapsed;
+                    connections = driver.Connections;
+                    host.Process.Kill(entireProcessTree: true);
+                    await host.Process.WaitForExitAsync();
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"killed (SIGKILL) at {startClock.Elapsed.TotalSeconds:F2} s: {driver.Count(o.Groups, everyone)}"));
+                    await host.DisposeAsync();
+                    host = HostUnderTest.Create(o, configFile, folder);
+                    startClock.Restart();
+                    await host.StartAsync();
+                }
+
+                var (connected, reconciled, ready) = await StartUpAsync(host, driver, o.Groups, everyone, startClock, generous, connections);
                 var routes = driver.CallRoutes();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"start-up: connected {connected.TotalSeconds:F2} s, every channel made {reconciled.TotalSeconds:F2} s, every welcome delivered (ready) {ready.TotalSeconds:F2} s; {routes.Count} {driver.CallsName}"));
+                if (o.Restart == "ready")
+                {
+                    // A clean stop once ready, and a start on the same store: the figures below are the second start's.
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first start: ready {ready.TotalSeconds:F2} s; {routes.Count} {driver.CallsName}; stopping cleanly and starting again"));
+                    connections = driver.Connections;
+                    await host.StopAsync();
+                    await host.DisposeAsync();
+                    host = HostUnderTest.Create(o, configFile, folder);
+                    startClock.Restart();
+                    await host.StartAsync();
+                    (connected, reconciled, ready) = await StartUpAsync(host, driver, o.Groups, everyone, startClock, generous, connections);
+                    routes = [.. driver.CallRoutes().Skip(routes.Count)];
+                }
+
+                var groupChannels = Enumerable.Range(0, o.Groups).Select(g => driver.GroupChannel(g)!).ToArray();
+                var census = driver.Count(o.Groups, everyone);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"start-up{(o.Restart is null ? "" : " (after the restart)")}: connected {connected.TotalSeconds:F2} s, every channel made {reconciled.TotalSeconds:F2} s, every welcome delivered (ready) {ready.TotalSeconds:F2} s; {routes.Count} {driver.CallsName}"));
                 Console.WriteLine("  by route: " + string.Join(", ", routes.GroupBy(r => r).OrderByDescending(r => r.Count()).Take(8).Select(r => $"{r.Key} {r.Count()}")));
+                Console.WriteLine("  platform: " + census);
 
                 host.Process.Refresh();
                 var hostWsAtReady = host.Process.WorkingSet64;
@@ -140,8 +170,8 @@ internal static class LoadRunner
                     Console.WriteLine("  violation: " + v);
                 }
 
-                // A lost answer or alert is a failed run, whatever the latencies.
-                return burst.CommandFailures > 0 || burst.Alerts.Count < o.Spirals || host.Errors > 0 ? 1 : 0;
+                // A lost answer or alert, or a group's channel made twice, is a failed run, whatever the latencies.
+                return burst.CommandFailures > 0 || burst.Alerts.Count < o.Spirals || host.Errors > 0 || census.DuplicateChannels > 0 ? 1 : 0;
             }
             finally
             {
@@ -170,13 +200,16 @@ internal static class LoadRunner
         var total = o.Rate * o.Seconds;
         var spiralGroups = Enumerable.Range(0, o.Spirals).Select(i => i * o.Groups / o.Spirals).ToArray();
         var spiralAt = new Dictionary<int, (int Group, int Step)>();
+        // Start somewhere in the first 80% of the burst; the three messages are 20 messages apart, or closer when the
+        // spirals are close together, so that no spiral's message takes the place of another's.
+        var spacing = (int)((long)total * 8 / 10 / spiralGroups.Length);
+        var gap = Math.Clamp((spacing - 1) / 3, 1, 20);
         for (var s = 0; s < spiralGroups.Length; s++)
         {
-            // Start somewhere in the first 80% of the burst; the three messages are 20 messages apart.
-            var start = (int)((long)s * total * 8 / 10 / spiralGroups.Length);
+            var start = s * spacing;
             for (var step = 0; step < 3; step++)
             {
-                spiralAt[start + (step * 20)] = (spiralGroups[s], step);
+                spiralAt[start + (step * gap)] = (spiralGroups[s], step);
             }
         }
 
@@ -278,6 +311,21 @@ internal static class LoadRunner
         await stopWatching.CancelAsync();
         await watcher;
         return new BurstResult(messagesSent, elapsed, [.. commands], commandFailures, [.. alertLatencies]);
+    }
+
+    /// <summary>Waits for the host to connect, make every group's channel and welcome everyone; the times since the start.</summary>
+    private static async Task<(TimeSpan Connected, TimeSpan Reconciled, TimeSpan Ready)> StartUpAsync(
+        HostUnderTest host, IPlatformDriver driver, int groups, IReadOnlyList<string> everyone, Stopwatch startClock, TimeSpan timeout, int connectionsBefore)
+    {
+        var before = connectionsBefore;
+        await WaitAsync(host, () => driver.Connections > before, timeout, "connected");
+        var connected = startClock.Elapsed;
+        await WaitAsync(host, () => Enumerable.Range(0, groups).All(g => driver.GroupChannel(g) is not null), timeout, "every group's channel");
+        var reconciled = startClock.Elapsed;
+
+        // Welcomes go out as DMs after the channels; ready is when every person has theirs.
+        await WaitAsync(host, () => everyone.All(driver.Welcomed), timeout, "every welcome");
+        return (connected, reconciled, startClock.Elapsed);
     }
 
     private static async Task WaitAsync(HostUnderTest host, Func<bool> condition, TimeSpan timeout, string what)

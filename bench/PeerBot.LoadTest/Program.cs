@@ -12,7 +12,7 @@ if (args.Length > 0 && args[0] == HostMode.Verb)
 var options = LoadOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord|slack|both] [--slack-tiers lifted|real] [--host separate|inproc|PATH/peerbot.dll]");
+    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord|slack|both] [--slack-tiers lifted|real] [--host separate|inproc|PATH/peerbot.dll] [--engine semantic|lexicon] [--restart ready|kill:SECONDS]");
     return 2;
 }
 
@@ -45,7 +45,12 @@ namespace PeerBot.LoadTest
         Executable,
     }
 
-    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers, HostKind Host, string? HostPath, string? Engine = null)
+    /// <param name="Restart">
+    /// null: start once. <c>ready</c>: stop the host cleanly once it is ready and start it again on the same store (the
+    /// second start is the one measured). <c>kill:SECONDS</c>: kill the host's process (SIGKILL) that long after it started,
+    /// whatever it was doing, and start it again on the same store.
+    /// </param>
+    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers, HostKind Host, string? HostPath, string? Engine = null, string? Restart = null)
     {
         public static LoadOptions? Parse(string[] args)
         {
@@ -81,6 +86,19 @@ namespace PeerBot.LoadTest
                 return null;
             }
 
+            var restart = values.GetValueOrDefault("restart");
+            if (restart is not null && restart != "ready" && !(restart.StartsWith("kill:", StringComparison.Ordinal) && double.TryParse(restart[5..], CultureInfo.InvariantCulture, out var at) && at > 0))
+            {
+                Console.Error.WriteLine("--restart must be ready or kill:SECONDS");
+                return null;
+            }
+
+            if (restart is not null && kind == HostKind.InProcess)
+            {
+                Console.Error.WriteLine("--restart needs the host in a process of its own (--host separate or a peerbot.dll)");
+                return null;
+            }
+
             return new LoadOptions(
                 groups,
                 Int("people", groups * 5),
@@ -92,7 +110,8 @@ namespace PeerBot.LoadTest
                 values.TryGetValue("slack-tiers", out var t) && t == "real",
                 kind.Value,
                 kind == HostKind.Executable ? Path.GetFullPath(host) : null,
-                values.TryGetValue("engine", out var e) ? (e.Equals("lexicon", StringComparison.OrdinalIgnoreCase) ? "Lexicon" : "Semantic") : null);
+                values.TryGetValue("engine", out var e) ? (e.Equals("lexicon", StringComparison.OrdinalIgnoreCase) ? "Lexicon" : "Semantic") : null,
+                restart);
         }
     }
 

@@ -41,10 +41,15 @@ namespace PeerBot.Embeddings.Tests;
 /// of 143 with 16 false). Since then the corpus took in the fourth targeted messages, written for what set i showed
 /// missing, and the lexicon's weaker goodbye cues no longer decide alone: on set i 141 of 143 with 13 false, fatalism
 /// 0.964 / 0.972, coping 0.943 / 0.922 (development figures); its gates hold those.
-/// The newest set, corpus/sealed/2026-12-j.jsonl (560 messages by an eighth author, from the taxonomy alone, committed
+/// Set 2026-12-j, corpus/sealed/2026-12-j.jsonl (560 messages by an eighth author, from the taxonomy alone, committed
 /// before the engine first ran on it), measured that engine once: fatalism 0.888 / 0.832; crisis 138 of 139 caught, 14
 /// of 421 others called crisis; coping 0.903 / 0.930 (the engine before, measured once too: 0.848 / 0.884; 134 of 139
-/// with 11 false; 0.938 / 0.900). Its gates hold those figures.
+/// with 11 false; 0.938 / 0.900). Since then the corpus took in the fifth targeted messages, written for what set j
+/// showed missing; its gates hold the development figures that gives.
+/// The newest set, corpus/sealed/2026-12-k.jsonl (560 messages by a ninth author, from the taxonomy alone, committed
+/// before the engine first ran on it), measured that engine once: fatalism 0.838 / 0.902; crisis 139 of 140 caught, 20
+/// of 420 others called crisis; coping 0.861 / 0.870 (the engine before, measured once too: 0.891 / 0.891; 139 of 140
+/// with 21 false; 0.895 / 0.850). Its gates hold those figures.
 /// </summary>
 public sealed class SealedSetTests
 {
@@ -66,7 +71,8 @@ public sealed class SealedSetTests
     {
         var fatalism = Figures.Value.Fatalism;
 
-        Assert.True(fatalism.Precision >= 0.87, $"precision {fatalism.Precision:0.000}");
+        // 0.884 / 0.836 as first measured; 0.863 / 0.863 since the corpus took in the fifth targeted messages.
+        Assert.True(fatalism.Precision >= 0.86, $"precision {fatalism.Precision:0.000}");
         Assert.True(fatalism.Recall >= 0.82, $"recall {fatalism.Recall:0.000}");
     }
 
@@ -76,8 +82,8 @@ public sealed class SealedSetTests
         var coping = Figures.Value.Coping;
 
         // 0.914 / 0.869 as first measured; 0.871 / 0.885 since the corpus took in set e and the targeted messages (a
-        // development figure: set c has been looked at since).
-        Assert.True(coping.Precision >= 0.86, $"precision {coping.Precision:0.000}");
+        // development figure: set c has been looked at since); 0.812 / 0.918 since the fifth targeted messages.
+        Assert.True(coping.Precision >= 0.81, $"precision {coping.Precision:0.000}");
         Assert.True(coping.Recall >= 0.87, $"recall {coping.Recall:0.000}");
     }
 
@@ -97,8 +103,9 @@ public sealed class SealedSetTests
         // the second-level crisis decision, whose false alarms fell from 33 to 19, and to 12 once the corpus took in set e
         // and the targeted messages (development figures too); 104 with 14 since the corpus took in set f and the second
         // targeted messages (googling carbon monoxide in a garage scores 0.38); 105 with 13 since it took in set g and the
-        // third; 15 since a clause can propose a message; 19 since the corpus took in the fourth targeted messages.
-        AssertCrisis(FiguresD.Value, positives: 105, caughtAtLeast: 104, falseRateAtMost: 0.053);
+        // third; 15 since a clause can propose a message; 19 since the corpus took in the fourth targeted messages, 20 since
+        // the fifth.
+        AssertCrisis(FiguresD.Value, positives: 105, caughtAtLeast: 104, falseRateAtMost: 0.056);
     }
 
     [Fact]
@@ -120,15 +127,15 @@ public sealed class SealedSetTests
     public void SetH_Crisis_AsMeasured()
     {
         // 134 with 20 as measured once; 139 with 17 since a clause can propose a message; 141 with 17 since the corpus took
-        // in the fourth targeted messages (development figures).
-        AssertCrisis(FiguresH.Value, positives: 146, caughtAtLeast: 139, falseRateAtMost: 0.039);
+        // in the fourth targeted messages, 18 false since the fifth (development figures).
+        AssertCrisis(FiguresH.Value, positives: 146, caughtAtLeast: 139, falseRateAtMost: 0.042);
     }
 
     [Fact]
     public void SetH_FatalismAndCoping_AtLeastAsMeasured()
     {
-        // Coping 0.937 / 0.881 since the corpus took in the fourth targeted messages.
-        AssertAtLeast(FiguresH.Value, fatalismPrecision: 0.90, fatalismRecall: 0.91, copingPrecision: 0.93, copingRecall: 0.85);
+        // Coping 0.937 / 0.881 since the corpus took in the fourth targeted messages; fatalism 0.897 / 0.946 since the fifth.
+        AssertAtLeast(FiguresH.Value, fatalismPrecision: 0.89, fatalismRecall: 0.91, copingPrecision: 0.93, copingRecall: 0.85);
     }
 
     [Fact]
@@ -144,15 +151,16 @@ public sealed class SealedSetTests
     public void SetI_Crisis_AsMeasured()
     {
         // 136 with 12 as measured once; 141 with 13 since the corpus took in the fourth targeted messages (development
-        // figures: those messages were written for what set i showed missing).
-        AssertCrisis(FiguresI.Value, positives: 143, caughtAtLeast: 141, falseRateAtMost: 0.032);
+        // figures: those messages were written for what set i showed missing); 140 with 13 since the fifth.
+        AssertCrisis(FiguresI.Value, positives: 143, caughtAtLeast: 140, falseRateAtMost: 0.032);
     }
 
     [Fact]
     public void SetI_FatalismAndCoping_AtLeastAsMeasured()
     {
-        // 0.955 / 0.963 and 0.961 / 0.822 as measured once; coping 0.943 / 0.922 since the fourth targeted messages.
-        AssertAtLeast(FiguresI.Value, fatalismPrecision: 0.95, fatalismRecall: 0.96, copingPrecision: 0.94, copingRecall: 0.92);
+        // 0.955 / 0.963 and 0.961 / 0.822 as measured once; coping 0.943 / 0.922 since the fourth targeted messages;
+        // fatalism 0.938 / 0.972 and coping 0.925 / 0.956 since the fifth.
+        AssertAtLeast(FiguresI.Value, fatalismPrecision: 0.93, fatalismRecall: 0.96, copingPrecision: 0.92, copingRecall: 0.92);
     }
 
     [Fact]
@@ -167,13 +175,16 @@ public sealed class SealedSetTests
     [Fact]
     public void SetJ_Crisis_AsMeasured()
     {
-        AssertCrisis(FiguresJ.Value, positives: 139, caughtAtLeast: 138, falseRateAtMost: 0.034);
+        // 138 with 14 as measured once; 11 false since the fifth targeted messages (a development figure: they were written
+        // for what set j showed).
+        AssertCrisis(FiguresJ.Value, positives: 139, caughtAtLeast: 138, falseRateAtMost: 0.027);
     }
 
     [Fact]
     public void SetJ_FatalismAndCoping_AtLeastAsMeasured()
     {
-        AssertAtLeast(FiguresJ.Value, fatalismPrecision: 0.88, fatalismRecall: 0.83, copingPrecision: 0.90, copingRecall: 0.93);
+        // 0.888 / 0.832 and 0.903 / 0.930 as measured once; 0.866 / 0.884 and 0.887 / 0.940 since the fifth targeted messages.
+        AssertAtLeast(FiguresJ.Value, fatalismPrecision: 0.86, fatalismRecall: 0.88, copingPrecision: 0.88, copingRecall: 0.93);
     }
 
     [Fact]
@@ -181,6 +192,27 @@ public sealed class SealedSetTests
     {
         // Measured on the same set: the lexicon alone caught 32 of 139 crisis messages (3 false), fatalism F1 0.400, no coping.
         AssertFarAheadOfTheLexicon("2026-12-j.jsonl", FiguresJ.Value, lexiconCaughtAtMost: 37, moreCaught: 100, higherFatalismF1: 0.45);
+    }
+
+    private static readonly Lazy<SetFigures> FiguresK = new(() => Semantic("2026-12-k.jsonl"));
+
+    [Fact]
+    public void SetK_Crisis_AsMeasured()
+    {
+        AssertCrisis(FiguresK.Value, positives: 140, caughtAtLeast: 139, falseRateAtMost: 0.048);
+    }
+
+    [Fact]
+    public void SetK_FatalismAndCoping_AtLeastAsMeasured()
+    {
+        AssertAtLeast(FiguresK.Value, fatalismPrecision: 0.83, fatalismRecall: 0.90, copingPrecision: 0.86, copingRecall: 0.87);
+    }
+
+    [Fact]
+    public void SetK_SemanticEngine_FarAheadOfTheLexiconAlone()
+    {
+        // Measured on the same set: the lexicon alone caught 26 of 140 crisis messages (none false), fatalism F1 0.423, no coping.
+        AssertFarAheadOfTheLexicon("2026-12-k.jsonl", FiguresK.Value, lexiconCaughtAtMost: 31, moreCaught: 110, higherFatalismF1: 0.4);
     }
 
     private static SetFigures Semantic(string file) =>

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PeerBot.Core.Platform;
+using PeerBot.Core.Safety;
 using PeerBot.Discord.Gateway;
 using PeerBot.Discord.Interactions;
 
@@ -20,6 +21,7 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
     private readonly InteractionResponder _responder;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
+    private readonly ClassificationBatch? _batch;
     // New messages and edits, in arrival order (an edit never overtakes the message it edits).
     private readonly Channel<object> _messages = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -31,13 +33,26 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
     private readonly object _gate = new();
     private readonly HashSet<Task> _interactions = [];
 
-    public DiscordEventRouter(DiscordSession session, InteractionResponder responder, IServiceScopeFactory scopes, ILogger<DiscordEventRouter> logger)
+    /// <summary>Creates the router.</summary>
+    /// <param name="session">The gateway session's state.</param>
+    /// <param name="responder">Answers interactions.</param>
+    /// <param name="scopes">A scope per message or interaction.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="batch">
+    /// When set, the group messages already queued are classified together before they are handled one by one (see
+    /// <see cref="ClassificationBatch"/>).
+    /// </param>
+    public DiscordEventRouter(DiscordSession session, InteractionResponder responder, IServiceScopeFactory scopes, ILogger<DiscordEventRouter> logger, ClassificationBatch? batch = null)
     {
         _session = session;
         _responder = responder;
         _scopes = scopes;
         _logger = logger;
+        _batch = batch;
     }
+
+    /// <summary>How many queued messages are classified together at most.</summary>
+    public const int ClassifyTogether = 32;
 
     /// <summary>Cancels interaction work when the adapter stops.</summary>
     public CancellationToken Stopping { get; set; }
@@ -86,37 +101,57 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
         return Task.CompletedTask;
     }
 
-    /// <summary>Hands queued messages to Core, in order, until cancelled.</summary>
+    /// <summary>
+    /// Hands queued messages to Core, in order, until cancelled. What is already queued when the loop comes round (up to
+    /// <see cref="ClassifyTogether"/> items) is taken at once, and the texts of its group messages are classified together
+    /// first, so a backlog costs one model run a batch rather than one a message; alone, a message goes straight through.
+    /// </summary>
     public async Task RunMessagesAsync(CancellationToken cancellationToken)
     {
+        var batch = new List<object>(ClassifyTogether);
         try
         {
-            await foreach (var item in _messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (await _messages.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var messageId = item is IncomingMessage m ? m.MessageId : ((MessageEdited)item).MessageId;
-                try
+                batch.Clear();
+                while (batch.Count < ClassifyTogether && _messages.Reader.TryRead(out var queued))
                 {
-                    using var scope = _scopes.CreateScope();
-                    var handler = scope.ServiceProvider.GetRequiredService<IPlatformEventHandler>();
-                    if (item is IncomingMessage message)
-                    {
-                        await handler.HandleMessageAsync(message, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await handler.HandleMessageEditedAsync((MessageEdited)item, cancellationToken).ConfigureAwait(false);
-                    }
+                    batch.Add(queued);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+
+                using var prepared = _batch?.Prepare([.. batch.OfType<IncomingMessage>().Where(m => !m.IsDirect).Select(m => InboundText.Clean(m.Text))]);
+                foreach (var item in batch)
                 {
-                    // The message id is enough to find it; its text and author stay out of the log.
-                    _logger.LogError(ex, "Handling Discord message {Message} failed", messageId);
+                    await HandleAsync(item, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping.
+        }
+    }
+
+    private async Task HandleAsync(object item, CancellationToken cancellationToken)
+    {
+        var messageId = item is IncomingMessage m ? m.MessageId : ((MessageEdited)item).MessageId;
+        try
+        {
+            using var scope = _scopes.CreateScope();
+            var handler = scope.ServiceProvider.GetRequiredService<IPlatformEventHandler>();
+            if (item is IncomingMessage message)
+            {
+                await handler.HandleMessageAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await handler.HandleMessageEditedAsync((MessageEdited)item, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The message id is enough to find it; its text and author stay out of the log.
+            _logger.LogError(ex, "Handling Discord message {Message} failed", messageId);
         }
     }
 

@@ -29,7 +29,9 @@ public static class SafetyServiceCollectionExtensions
         services.TryAddSingleton<AlertIdGenerator>(_ => new AlertIdGenerator());
         services.TryAddSingleton<AlertDelivery>();
         services.TryAddSingleton<ISpiralEntryStore, InMemorySpiralEntryStore>();
-        services.TryAddSingleton<SafetyMonitor>();
+        // The monitor classifies through the batch, so a platform's message loop can classify what it has queued together.
+        services.TryAddSingleton(sp => new ClassificationBatch(sp.GetRequiredService<IMessageClassifier>()));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<SafetyMonitor>(sp, sp.GetRequiredService<ClassificationBatch>()));
         services.TryAddSingleton<ISafetyMonitor>(sp => sp.GetRequiredService<SafetyMonitor>());
         services.TryAddSingleton<ISafetyDataEraser>(sp => sp.GetRequiredService<SafetyMonitor>());
         services.TryAddSingleton<IAlertService, AlertService>();

@@ -1,11 +1,7 @@
-using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PeerBot.Core.Configuration;
 using PeerBot.Core.Platform;
-using PeerBot.Discord.Rest;
-using PeerBot.Testing;
 
 namespace PeerBot.Discord.Tests;
 
@@ -19,23 +15,7 @@ public sealed class DiscordEventRouterTests : IAsyncDisposable
 
     public DiscordEventRouterTests()
     {
-        var time = new SignallingTimeProvider();
-        var adapterOptions = new DiscordAdapterOptions();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Debug));
-        services.AddOptions<PeerBotOptions>().Configure(o =>
-        {
-            o.Discord.Token = "tkn";
-            o.Discord.GuildId = "100";
-            o.Discord.ApiBaseUrl = "https://discord.test/api/v10";
-        });
-        services.AddSingleton<TimeProvider>(time);
-        services.AddSingleton<IPlatformEventHandler>(new ScriptedEventHandler());
-        services.AddDiscord();
-        services.AddSingleton(adapterOptions);
-        services.AddSingleton(sp => new DiscordRestClient(
-            new HttpClient(new NoContentHandler()), "https://discord.test/api/v10", "tkn", adapterOptions, time, sp.GetRequiredService<ILogger<DiscordRestClient>>()));
-        _provider = services.BuildServiceProvider();
+        _provider = RouterServices.Build(new ScriptedEventHandler(), _logs);
         _router = _provider.GetRequiredService<DiscordEventRouter>();
         _session = _provider.GetRequiredService<DiscordSession>();
         _session.CategoryId = "500";
@@ -93,11 +73,5 @@ public sealed class DiscordEventRouterTests : IAsyncDisposable
     {
         using var document = JsonDocument.Parse(data);
         await _router.OnDispatchAsync(eventName, document.RootElement.Clone(), CancellationToken.None);
-    }
-
-    private sealed class NoContentHandler : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.NoContent));
     }
 }

@@ -1,12 +1,7 @@
-using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using PeerBot.Core.Configuration;
 using PeerBot.Core.Platform;
 using PeerBot.Core.Safety;
-using PeerBot.Discord.Rest;
-using PeerBot.Testing;
 
 namespace PeerBot.Discord.Tests;
 
@@ -24,25 +19,8 @@ public sealed class DiscordMessageBatchTests : IAsyncDisposable
 
     public DiscordMessageBatchTests()
     {
-        var time = new SignallingTimeProvider();
-        var adapterOptions = new DiscordAdapterOptions();
         _batch = new ClassificationBatch(_classifier);
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddOptions<PeerBotOptions>().Configure(o =>
-        {
-            o.Discord.Token = "tkn";
-            o.Discord.GuildId = "100";
-            o.Discord.ApiBaseUrl = "https://discord.test/api/v10";
-        });
-        services.AddSingleton<TimeProvider>(time);
-        services.AddSingleton<IPlatformEventHandler>(_handler);
-        services.AddSingleton(_batch);
-        services.AddDiscord();
-        services.AddSingleton(adapterOptions);
-        services.AddSingleton(sp => new DiscordRestClient(
-            new HttpClient(new NoContentHandler()), "https://discord.test/api/v10", "tkn", adapterOptions, time, sp.GetRequiredService<ILogger<DiscordRestClient>>()));
-        _provider = services.BuildServiceProvider();
+        _provider = RouterServices.Build(_handler, configure: services => services.AddSingleton(_batch));
         _router = _provider.GetRequiredService<DiscordEventRouter>();
         _provider.GetRequiredService<DiscordSession>().CategoryId = "500";
 
@@ -120,11 +98,5 @@ public sealed class DiscordMessageBatchTests : IAsyncDisposable
             ManyCalls.Add(texts.Count);
             return texts.Select(t => new MessageAssessment(false, 0, false, [t])).ToList();
         }
-    }
-
-    private sealed class NoContentHandler : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.NoContent));
     }
 }

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerBot.Core.Configuration;
 using PeerBot.Core.Platform;
+using PeerBot.Discord.Rest;
+using PeerBot.Testing;
 using PeerBot.Testing.Discord;
 using PeerBot.Testing.Hosting;
 
@@ -246,5 +248,43 @@ internal sealed class AdapterHarness : IAsyncDisposable
 
         // Every request of every test is checked against the published API description and the protocol rules.
         Emulator.AssertNoViolations();
+    }
+}
+
+/// <summary>The Discord adapter's services around a given stand-in for Core, with a REST client that answers every request 204.</summary>
+internal static class RouterServices
+{
+    public static ServiceProvider Build(IPlatformEventHandler handler, ILoggerProvider? logs = null, Action<IServiceCollection>? configure = null)
+    {
+        var time = new SignallingTimeProvider();
+        var adapterOptions = new DiscordAdapterOptions();
+        var services = new ServiceCollection();
+        services.AddLogging(b =>
+        {
+            if (logs is not null)
+            {
+                b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
+            }
+        });
+        services.AddOptions<PeerBotOptions>().Configure(o =>
+        {
+            o.Discord.Token = "tkn";
+            o.Discord.GuildId = "100";
+            o.Discord.ApiBaseUrl = "https://discord.test/api/v10";
+        });
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton(handler);
+        configure?.Invoke(services);
+        services.AddDiscord();
+        services.AddSingleton(adapterOptions);
+        services.AddSingleton(sp => new DiscordRestClient(
+            new HttpClient(new NoContentHandler()), "https://discord.test/api/v10", "tkn", adapterOptions, time, sp.GetRequiredService<ILogger<DiscordRestClient>>()));
+        return services.BuildServiceProvider();
+    }
+
+    private sealed class NoContentHandler : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.NoContent));
     }
 }

@@ -7,6 +7,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PeerBot.Core.Platform;
+using PeerBot.Core.Safety;
 using PeerBot.Slack.SocketMode;
 
 namespace PeerBot.Slack.Inbound;
@@ -29,14 +30,28 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
     private readonly RecentIds _screenedTexts = new(RememberedIds);
     private readonly Channel<JsonElement> _queue = Channel.CreateUnbounded<JsonElement>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+    private readonly ClassificationBatch? _batch;
 
-    public SlackEventDispatcher(IServiceScopeFactory scopes, SlackInteractions interactions, SlackBotIdentity identity, ILogger<SlackEventDispatcher> logger)
+    /// <summary>Creates the dispatcher.</summary>
+    /// <param name="scopes">A scope per message.</param>
+    /// <param name="interactions">Handles slash commands and interactive payloads.</param>
+    /// <param name="identity">The bot's own ids, whose messages are ignored.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="batch">
+    /// When set, the group messages already queued are classified together before they are handled one by one (see
+    /// <see cref="ClassificationBatch"/>).
+    /// </param>
+    public SlackEventDispatcher(IServiceScopeFactory scopes, SlackInteractions interactions, SlackBotIdentity identity, ILogger<SlackEventDispatcher> logger, ClassificationBatch? batch = null)
     {
         _scopes = scopes;
         _interactions = interactions;
         _identity = identity;
         _logger = logger;
+        _batch = batch;
     }
+
+    /// <summary>How many queued events are classified together at most.</summary>
+    public const int ClassifyTogether = 32;
 
     /// <inheritdoc />
     public async Task HandleEnvelopeAsync(SocketModeEnvelope envelope, ISocketModeAcknowledger acknowledger, CancellationToken cancellationToken)
@@ -76,18 +91,33 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
         }
     }
 
-    /// <summary>Hands queued messages to Core, one at a time and in the order they arrived, until cancelled.</summary>
+    /// <summary>
+    /// Hands queued messages to Core, one at a time and in the order they arrived, until cancelled. What is already queued
+    /// when the loop comes round (up to <see cref="ClassifyTogether"/> events) is taken at once, and the texts of its
+    /// group messages are classified together first; alone, a message goes straight through.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await foreach (var payload in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        var batch = new List<(IncomingMessage? Message, MessageEdited? Edit, string? Ignored)>(ClassifyTogether);
+        while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var message = SlackMessageEvents.Map(payload, _identity.UserId, _identity.BotId, out var ignoredBecause);
-            if (message is null)
+            batch.Clear();
+            while (batch.Count < ClassifyTogether && _queue.Reader.TryRead(out var payload))
             {
-                var edit = SlackMessageEvents.MapEdit(payload, _identity.UserId, _identity.BotId, out var editIgnoredBecause);
-                if (edit is null)
+                batch.Add(Map(payload));
+            }
+
+            using var prepared = _batch?.Prepare([.. batch.Where(b => b.Message is { IsDirect: false }).Select(b => InboundText.Clean(b.Message!.Text))]);
+            foreach (var (message, edit, ignored) in batch)
+            {
+                if (message is not null)
                 {
-                    _logger.LogTrace("Ignored a Slack event: {Reason}.", editIgnoredBecause == "not an edit" ? ignoredBecause : editIgnoredBecause);
+                    _screenedTexts.Add(TextKey(message.ChannelId, message.MessageId, message.Text));
+                    await HandleAsync(h => h.HandleMessageAsync(message, cancellationToken), message.IsDirect, message.MessageId, message.ChannelId, cancellationToken).ConfigureAwait(false);
+                }
+                else if (edit is null)
+                {
+                    _logger.LogTrace("Ignored a Slack event: {Reason}.", ignored);
                 }
                 else if (!_screenedTexts.Add(TextKey(edit.ChannelId, edit.MessageId, edit.Text)))
                 {
@@ -97,13 +127,21 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
                 {
                     await HandleAsync(h => h.HandleMessageEditedAsync(edit, cancellationToken), edit.IsDirect, edit.MessageId, edit.ChannelId, cancellationToken).ConfigureAwait(false);
                 }
-
-                continue;
             }
-
-            _screenedTexts.Add(TextKey(message.ChannelId, message.MessageId, message.Text));
-            await HandleAsync(h => h.HandleMessageAsync(message, cancellationToken), message.IsDirect, message.MessageId, message.ChannelId, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // A queued event as a new message, an edit, or the reason it is ignored.
+    private (IncomingMessage? Message, MessageEdited? Edit, string? Ignored) Map(JsonElement payload)
+    {
+        var message = SlackMessageEvents.Map(payload, _identity.UserId, _identity.BotId, out var ignoredBecause);
+        if (message is not null)
+        {
+            return (message, null, null);
+        }
+
+        var edit = SlackMessageEvents.MapEdit(payload, _identity.UserId, _identity.BotId, out var editIgnoredBecause);
+        return (null, edit, edit is null ? (editIgnoredBecause == "not an edit" ? ignoredBecause : editIgnoredBecause) : null);
     }
 
     // Each text of a message is screened once: the key holds a hash of the text, never the text.

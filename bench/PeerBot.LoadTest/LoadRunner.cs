@@ -317,8 +317,7 @@ internal static class LoadRunner
     private static async Task<(TimeSpan Connected, TimeSpan Reconciled, TimeSpan Ready)> StartUpAsync(
         HostUnderTest host, IPlatformDriver driver, int groups, IReadOnlyList<string> everyone, Stopwatch startClock, TimeSpan timeout, int connectionsBefore)
     {
-        var before = connectionsBefore;
-        await WaitAsync(host, () => driver.Connections > before, timeout, "connected");
+        await WaitAsync(host, () => driver.Connections > connectionsBefore, timeout, "connected");
         var connected = startClock.Elapsed;
         await WaitAsync(host, () => Enumerable.Range(0, groups).All(g => driver.GroupChannel(g) is not null), timeout, "every group's channel");
         var reconciled = startClock.Elapsed;

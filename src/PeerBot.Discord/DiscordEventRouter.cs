@@ -119,7 +119,7 @@ public sealed class DiscordEventRouter : IGatewayDispatchHandler
                     batch.Add(queued);
                 }
 
-                using var prepared = _batch?.Prepare([.. batch.OfType<IncomingMessage>().Where(m => !m.IsDirect).Select(m => InboundText.Clean(m.Text))]);
+                using var prepared = _batch?.PrepareMessages(batch.OfType<IncomingMessage>());
                 foreach (var item in batch)
                 {
                     await HandleAsync(item, cancellationToken).ConfigureAwait(false);

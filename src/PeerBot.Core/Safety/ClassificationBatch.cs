@@ -1,3 +1,5 @@
+using PeerBot.Core.Platform;
+
 namespace PeerBot.Core.Safety;
 
 /// <summary>
@@ -80,6 +82,16 @@ public sealed class ClassificationBatch : IMessageClassifier
         }
 
         return owner;
+    }
+
+    /// <summary>
+    /// <see cref="Prepare"/> for a platform's queued messages: the group messages among them, with their text as Core
+    /// screens it (<see cref="InboundText.Clean"/>); DMs are not screened, so they are not classified.
+    /// </summary>
+    public IDisposable PrepareMessages(IEnumerable<IncomingMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return Prepare([.. messages.Where(m => !m.IsDirect).Select(m => InboundText.Clean(m.Text))]);
     }
 
     /// <inheritdoc />

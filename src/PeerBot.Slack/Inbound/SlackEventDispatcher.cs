@@ -107,7 +107,7 @@ public sealed class SlackEventDispatcher : ISocketModeEnvelopeHandler
                 batch.Add(Map(payload));
             }
 
-            using var prepared = _batch?.Prepare([.. batch.Where(b => b.Message is { IsDirect: false }).Select(b => InboundText.Clean(b.Message!.Text))]);
+            using var prepared = _batch?.PrepareMessages(batch.Select(b => b.Message).OfType<IncomingMessage>());
             foreach (var (message, edit, ignored) in batch)
             {
                 if (message is not null)

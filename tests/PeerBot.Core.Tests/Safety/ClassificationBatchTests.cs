@@ -1,3 +1,4 @@
+using PeerBot.Core.Platform;
 using PeerBot.Core.Safety;
 
 namespace PeerBot.Core.Tests.Safety;
@@ -76,6 +77,24 @@ public sealed class ClassificationBatchTests
             Assert.Equal(0, batch.Waiting);
             Assert.Equal("p", batch.Classify("p").Reasons[0]);
             Assert.Equal(["p"], inner.SingleCalls);
+        }
+    }
+
+    [Fact]
+    public void PrepareMessages_GroupMessagesAsCoreScreensThem_DirectMessagesLeftOut()
+    {
+        var inner = new CountingClassifier();
+        var batch = new ClassificationBatch(inner);
+        IncomingMessage Message(string text, bool direct) => new(PlatformKind.Discord, "c", text, "u", text, DateTimeOffset.UnixEpoch, direct);
+
+        // A lone surrogate is replaced before Core screens a message; the prepared text is the one Core asks for.
+        using (batch.PrepareMessages([Message("one\ud800", direct: false), Message("a draft", direct: true), Message("two", direct: false)]))
+        {
+            Assert.Equal([2], inner.ManyCalls);
+            Assert.Equal(2, batch.Waiting);
+            Assert.Equal("one\ufffd", batch.Classify(InboundText.Clean("one\ud800")).Reasons[0]);
+            Assert.Equal("two", batch.Classify("two").Reasons[0]);
+            Assert.Empty(inner.SingleCalls);
         }
     }
 

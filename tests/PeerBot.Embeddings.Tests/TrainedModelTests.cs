@@ -60,6 +60,55 @@ public sealed class TrainedModelTests
     {
         Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("{not json"u8.ToArray())));
         Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("""{"format":99}"""u8.ToArray())));
-        Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("""{"format":2,"dimensions":384,"fatalism":{"weights":[1,2]}}"""u8.ToArray())));
+        Assert.Throws<InvalidDataException>(() => SafetyModel.Load(new MemoryStream("""{"format":3,"dimensions":384,"fatalism":{"weights":[1,2]}}"""u8.ToArray())));
+    }
+
+    [Fact]
+    public void Load_VectorRowsThatDoNotMatchTheExamples_ClearError()
+    {
+        var saved = SaveToString(SafetyModel.LoadBuiltIn());
+        var firstRow = ExampleVectorRows(saved)[0];
+
+        // A row that is not base64, a row one byte short, and a row missing: each refused with a clear error.
+        Assert.Throws<InvalidDataException>(() => Load(saved.Replace(firstRow, "not base64!")));
+        Assert.Throws<InvalidDataException>(() => Load(saved.Replace(firstRow, Convert.ToBase64String(Convert.FromBase64String(firstRow)[1..]))));
+        Assert.Throws<InvalidDataException>(() => Load(saved.Replace("\"" + firstRow + "\",", "")));
+
+        // The format before one row per example is refused by name.
+        var error = Assert.Throws<InvalidDataException>(() => Load(saved.Replace("\"format\": 3", "\"format\": 2")));
+        Assert.Contains("format", error.Message);
+    }
+
+    [Fact]
+    public void Save_OneLinePerExampleVector_AndTheSameBytesAfterALoad()
+    {
+        var model = SafetyModel.LoadBuiltIn();
+        var saved = SaveToString(model);
+
+        // Each example's vector is a line of its own, so a retrain that adds examples adds lines instead of rewriting one.
+        var rows = ExampleVectorRows(saved);
+        Assert.Equal(model.Examples.Count, rows.Count);
+        Assert.All(rows, row => Assert.Equal(model.Dimensions, Convert.FromBase64String(row).Length));
+
+        var reloaded = Load(saved);
+        Assert.Equal(saved, SaveToString(reloaded));
+        Assert.True(model.Vectors.SequenceEqual(reloaded.Vectors));
+    }
+
+    private static SafetyModel Load(string json) => SafetyModel.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
+
+    private static string SaveToString(SafetyModel model)
+    {
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static List<string> ExampleVectorRows(string saved)
+    {
+        var lines = saved.Split('\n');
+        var start = Array.FindIndex(lines, l => l.Trim() == "\"exampleVectors\": [");
+        Assert.True(start >= 0, "no exampleVectors array");
+        return lines.Skip(start + 1).TakeWhile(l => l.Trim() != "]" && l.Trim() != "],").Select(l => l.Trim().TrimEnd(',').Trim('"')).ToList();
     }
 }

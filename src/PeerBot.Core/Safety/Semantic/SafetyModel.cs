@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -61,13 +62,22 @@ public sealed record SafetyExample(string Text, bool Fatalistic, bool Crisis, bo
 /// </summary>
 public sealed class SafetyModel
 {
-    /// <summary>The file's format version this code reads (2: with the crisis decision and its word scores).</summary>
-    public const int CurrentFormat = 2;
+    /// <summary>
+    /// The file's format version this code reads (2: with the crisis decision and its word scores; 3: one vector row per
+    /// example).
+    /// </summary>
+    public const int CurrentFormat = 3;
 
+    // Indented, so that every example, vector row and word score is a line of its own: a retrain's diff holds what
+    // changed (the examples added, the heads, the word scores) instead of a new copy of one 8 MB line.
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = false,
+        WriteIndented = true,
+        IndentSize = 1,
+
+        // A file read by this program and by people, never embedded in a page: '+' and apostrophes stay as they are.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Embedding values are stored as value × this, rounded, in a signed byte (values beyond ±0.496 are clamped).</summary>
@@ -82,6 +92,8 @@ public sealed class SafetyModel
     private const int SimilarityBlock = 8;
 
     private float[] _vectors = [];
+    private int _vectorRows;
+    private bool _vectorRowsEven = true;
     private byte[]? _labels;
 
     /// <summary>The file format.</summary>
@@ -131,11 +143,27 @@ public sealed class SafetyModel
     /// <summary>The training messages.</summary>
     public IReadOnlyList<SafetyExample> Examples { get; init; } = [];
 
-    /// <summary>The examples' embeddings, 8-bit (<see cref="QuantizationScale"/>), row after row, in base64.</summary>
-    public string ExampleVectors
+    /// <summary>The examples' embeddings, 8-bit (<see cref="QuantizationScale"/>), one base64 row per example.</summary>
+    public IReadOnlyList<string> ExampleVectors
     {
-        get => Convert.ToBase64String(_vectors.Select(v => unchecked((byte)Quantize(v))).ToArray());
-        init => _vectors = Convert.FromBase64String(value).Select(b => unchecked((sbyte)b) / QuantizationScale).ToArray();
+        get
+        {
+            var rows = new string[Dimensions == 0 ? 0 : _vectors.Length / Dimensions];
+            for (var r = 0; r < rows.Length; r++)
+            {
+                rows[r] = QuantizeRow(_vectors.AsSpan(r * Dimensions, Dimensions));
+            }
+
+            return rows;
+        }
+
+        init
+        {
+            var rows = (value ?? []).Select(r => Convert.FromBase64String(r ?? "")).ToArray();
+            _vectorRows = rows.Length;
+            _vectorRowsEven = rows.All(r => r.Length == rows[0].Length);
+            _vectors = rows.SelectMany(r => r).Select(b => unchecked((sbyte)b) / QuantizationScale).ToArray();
+        }
     }
 
     /// <summary>The examples' embeddings as the model uses them (after 8-bit storage).</summary>
@@ -154,6 +182,10 @@ public sealed class SafetyModel
         catch (JsonException ex)
         {
             throw new InvalidDataException($"The safety model is not valid JSON: {ex.Message}", ex);
+        }
+        catch (FormatException ex)
+        {
+            throw new InvalidDataException($"The safety model's example vectors are not base64: {ex.Message}", ex);
         }
 
         if (model is null || model.Format != CurrentFormat)
@@ -175,7 +207,7 @@ public sealed class SafetyModel
             throw new InvalidDataException($"The safety model's crisis decision has {model.CrisisDecision.Weights.Length} weights, not {SafetyFeatures.CrisisDecisionFeatureNames.Count}.");
         }
 
-        if (model._vectors.Length != model.Examples.Count * model.Dimensions)
+        if (model._vectorRows != model.Examples.Count || !model._vectorRowsEven || model._vectors.Length != model.Examples.Count * model.Dimensions)
         {
             throw new InvalidDataException("The safety model's example vectors do not match its examples.");
         }
@@ -444,10 +476,21 @@ public sealed class SafetyModel
     }
 
     /// <summary>Embeddings in the form of <see cref="ExampleVectors"/>.</summary>
-    public static string QuantizeVectors(IEnumerable<float[]> embeddings)
+    public static IReadOnlyList<string> QuantizeVectors(IEnumerable<float[]> embeddings)
     {
         ArgumentNullException.ThrowIfNull(embeddings);
-        return Convert.ToBase64String(embeddings.SelectMany(v => v).Select(v => unchecked((byte)Quantize(v))).ToArray());
+        return embeddings.Select(v => QuantizeRow(v)).ToArray();
+    }
+
+    private static string QuantizeRow(ReadOnlySpan<float> row)
+    {
+        var bytes = new byte[row.Length];
+        for (var i = 0; i < row.Length; i++)
+        {
+            bytes[i] = unchecked((byte)Quantize(row[i]));
+        }
+
+        return Convert.ToBase64String(bytes);
     }
 
     private static sbyte Quantize(float value) =>

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using PeerBot.Testing.Discord;
 
@@ -81,7 +83,7 @@ public sealed class DiscordEmulatorTests : IAsyncLifetime
         request.Headers.TryAddWithoutValidation("User-Agent", "DiscordBot (https://example.test, 1.0)");
         request.Headers.TryAddWithoutValidation("Authorization", "Bot " + _emulator.Token);
         using var response = await Http.SendAsync(request);
-        var listed = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
+        var listed = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(["there", "hi"], listed.Select(m => m!["content"]!.GetValue<string>()));
@@ -97,6 +99,67 @@ public sealed class DiscordEmulatorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized);
         Assert.Contains(_emulator.Violations, v => v.Contains("no such path", StringComparison.Ordinal));
         Assert.NotEqual(HttpStatusCode.OK, unknown);
+    }
+
+    [Fact]
+    public async Task Interaction_CarriesTheFieldsDiscordAlwaysSends_AndItsChannelAsAnObject()
+    {
+        var group = _emulator.AddChannel("peer-group-0001");
+        var person = _emulator.AddMember("ana");
+        var dm = _emulator.OpenDirectChannel(person);
+        using var socket = new ClientWebSocket();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await socket.ConnectAsync(new Uri(_emulator.BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/gateway?v=10&encoding=json"), timeout.Token);
+        Assert.Equal(10, (await ReceiveAsync(socket, timeout.Token))["op"]!.GetValue<int>());
+        var identify = "{\"op\":2,\"d\":{\"token\":\"" + _emulator.Token + "\",\"intents\":37377,\"properties\":{\"os\":\"linux\",\"browser\":\"t\",\"device\":\"t\"}}}";
+        await socket.SendAsync(Encoding.UTF8.GetBytes(identify), WebSocketMessageType.Text, true, timeout.Token);
+        await NextDispatchAsync(socket, "GUILD_CREATE", timeout.Token);
+
+        await _emulator.InjectCommandAsync(person, group.Id, inGuild: true, DiscordEmulator.Sub("stats"));
+        var inGuild = await NextDispatchAsync(socket, "INTERACTION_CREATE", timeout.Token);
+        await _emulator.InjectCommandAsync(person, dm.Id, inGuild: false, DiscordEmulator.Sub("help"));
+        var inDm = await NextDispatchAsync(socket, "INTERACTION_CREATE", timeout.Token);
+
+        // Discord's interaction object: entitlements, authorizing_integration_owners and attachment_size_limit are not
+        // optional, and the channel comes as a partial object as well as channel_id (discord.js reads both from there).
+        Assert.Empty(inGuild["entitlements"]!.AsArray());
+        Assert.Equal(DiscordEmulator.GuildId, inGuild["authorizing_integration_owners"]!["0"]!.GetValue<string>());
+        Assert.True(inGuild["attachment_size_limit"]!.GetValue<long>() > 0);
+        Assert.Equal(group.Id, inGuild["channel"]!["id"]!.GetValue<string>());
+        Assert.Equal(0, inGuild["channel"]!["type"]!.GetValue<int>());
+        Assert.Equal(group.Id, inGuild["channel_id"]!.GetValue<string>());
+        Assert.Equal("0", inDm["authorizing_integration_owners"]!["0"]!.GetValue<string>());
+        Assert.Equal(dm.Id, inDm["channel"]!["id"]!.GetValue<string>());
+        Assert.Equal(1, inDm["channel"]!["type"]!.GetValue<int>());
+        Assert.Empty(inDm["entitlements"]!.AsArray());
+        Assert.Empty(_emulator.Violations);
+    }
+
+    private static async Task<JsonNode> NextDispatchAsync(ClientWebSocket socket, string name, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var payload = await ReceiveAsync(socket, cancellationToken);
+            if (payload["t"]?.GetValue<string>() == name)
+            {
+                return payload["d"]!;
+            }
+        }
+    }
+
+    private static async Task<JsonNode> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[8192];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cancellationToken);
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                return JsonNode.Parse(message.ToArray())!;
+            }
+        }
     }
 
     private async Task<HttpStatusCode> SendAsync(HttpMethod method, string path, string? body, string? token = null)

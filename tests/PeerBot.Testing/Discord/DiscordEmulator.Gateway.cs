@@ -264,9 +264,24 @@ public sealed partial class DiscordEmulator
             ["app_permissions"] = BotPermissions.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["locale"] = "en-US",
             ["context"] = inGuild ? 0 : 1,
+
+            // Fields Discord's interaction object always carries (the app is installed to the server only): clients such
+            // as discord.js read them unconditionally.
+            ["entitlements"] = new JsonArray(),
+            ["authorizing_integration_owners"] = new JsonObject { ["0"] = inGuild ? GuildId : "0" },
+            ["attachment_size_limit"] = Options.MaxUploadBytes,
         };
         lock (_gate)
         {
+            // The channel as a partial object beside its id, as Discord sends it (discord.js takes the id from it).
+            if (channelId is not null)
+            {
+                var channelType = _channels.TryGetValue(channelId, out var source) ? source.Type : inGuild ? 0 : 1;
+                payload["channel"] = channelType == 1
+                    ? new JsonObject { ["id"] = channelId, ["type"] = 1 }
+                    : new JsonObject { ["id"] = channelId, ["type"] = channelType, ["name"] = source?.Name, ["guild_id"] = GuildId, ["parent_id"] = source?.ParentId };
+            }
+
             if (inGuild)
             {
                 payload["guild_id"] = GuildId;

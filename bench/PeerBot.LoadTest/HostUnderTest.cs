@@ -24,6 +24,12 @@ internal abstract class HostUnderTest : IAsyncDisposable
             folder,
             reports: false,
             "the published or built peerbot alone (dotnet peerbot.dll run), measured from outside"),
+        HostKind.DiscordJsPeer => new ChildHost(
+            [options.PeerScript!, "--config", configFile, "--model", ModelFolder()],
+            folder,
+            reports: false,
+            "the discord.js peer alone (node peer.mjs), not PeerBot, measured from outside",
+            program: "node"),
         _ => new ChildHost(
             [
                 "exec",
@@ -52,6 +58,13 @@ internal abstract class HostUnderTest : IAsyncDisposable
     public abstract Task StopAsync();
 
     public abstract ValueTask DisposeAsync();
+
+    private static string ModelFolder()
+    {
+        // The MiniLM files PeerBot loads, copied next to this program by the project reference: the peer loads the same.
+        var path = Path.Combine(AppContext.BaseDirectory, "models");
+        return File.Exists(Path.Combine(path, "all-MiniLM-L6-v2.onnx")) ? path : throw new FileNotFoundException("the MiniLM model is not next to the load test; build it again", path);
+    }
 
     private static string RuntimeConfig()
     {
@@ -130,10 +143,10 @@ internal sealed class InProcessHost(string configFile, bool realSlackTiers) : Ho
 }
 
 /// <summary>
-/// The host in a child process (<c>dotnet …</c>): its working set, peak and CPU are read from outside; in host mode it
-/// also reports its GC figures over stdout.
+/// The host in a child process (<c>dotnet …</c>, or <c>node …</c> for the peer): its working set, peak (VmRSS and VmHWM
+/// of /proc/PID/status) and CPU are read from outside; in host mode it also reports its GC figures over stdout.
 /// </summary>
-internal sealed class ChildHost(string[] arguments, string folder, bool reports, string description) : HostUnderTest
+internal sealed class ChildHost(string[] arguments, string folder, bool reports, string description, string program = "dotnet") : HostUnderTest
 {
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
@@ -157,7 +170,7 @@ internal sealed class ChildHost(string[] arguments, string folder, bool reports,
 
     public override async Task StartAsync()
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = folder,
             RedirectStandardInput = true,
@@ -283,7 +296,8 @@ internal sealed class ChildHost(string[] arguments, string folder, bool reports,
 
             if (!reports)
             {
-                // The real program's console log: count what it logged at warning and above (simple console format).
+                // The real program's console log: count what it logged at warning and above (simple console format; the
+                // peer writes its own lines in the same form).
                 if (line.Contains(" warn: ", StringComparison.Ordinal))
                 {
                     Interlocked.Increment(ref _warnings);

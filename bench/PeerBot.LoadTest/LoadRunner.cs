@@ -80,7 +80,7 @@ internal static class LoadRunner
                 ConfigFile.Write(configFile, settings);
                 host = HostUnderTest.Create(o, configFile, folder);
                 var emulatorWs = WorkingSet(self);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"platform={driver.ConfigName.ToLowerInvariant()} groups={o.Groups} people={person} rate={o.Rate}/s seconds={o.Seconds} commands={o.CommandsPerSecond}/s spirals={o.Spirals} host={o.Host}{(driver is SlackDriver ? $" slack-tiers={(o.RealSlackTiers ? "real" : "lifted")}" : "")} engine={o.Engine ?? "default (Semantic)"}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"platform={driver.ConfigName.ToLowerInvariant()} groups={o.Groups} people={person} rate={o.Rate}/s seconds={o.Seconds} commands={o.CommandsPerSecond}/s spirals={o.Spirals} host={o.Host}{(driver is SlackDriver ? $" slack-tiers={(o.RealSlackTiers ? "real" : "lifted")}" : "")} engine={(o.Host == HostKind.DiscordJsPeer ? "the peer's (MiniLM in onnxruntime-node, word test)" : o.Engine ?? "default (Semantic)")}"));
                 Console.WriteLine($"measured: {host.Description}");
 
                 // Start-up: start, connect, resolve people, reconcile every group, welcome everyone.

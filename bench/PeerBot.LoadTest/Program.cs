@@ -12,7 +12,7 @@ if (args.Length > 0 && args[0] == HostMode.Verb)
 var options = LoadOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord|slack|both] [--slack-tiers lifted|real] [--host separate|inproc|PATH/peerbot.dll] [--engine semantic|lexicon] [--restart ready|kill:SECONDS]");
+    Console.Error.WriteLine("usage: PeerBot.LoadTest [--groups 200] [--people 1000] [--rate 2000] [--seconds 10] [--commands 20] [--spirals 20] [--platform discord|slack|both] [--slack-tiers lifted|real] [--host separate|inproc|PATH/peerbot.dll] [--engine semantic|lexicon] [--restart ready|kill:SECONDS] [--peer bench/discordjs-peer]");
     return 2;
 }
 
@@ -43,6 +43,12 @@ namespace PeerBot.LoadTest
 
         /// <summary>A built or published <c>peerbot.dll</c>, run as <c>dotnet peerbot.dll run --config FILE</c>.</summary>
         Executable,
+
+        /// <summary>
+        /// Not PeerBot: the discord.js peer (<c>--peer DIR</c>), run as <c>node DIR/peer.mjs --config FILE --model DIR</c> on
+        /// the same configuration file, for a side-by-side comparison on Discord.
+        /// </summary>
+        DiscordJsPeer,
     }
 
     /// <param name="Restart">
@@ -50,7 +56,8 @@ namespace PeerBot.LoadTest
     /// second start is the one measured). <c>kill:SECONDS</c>: kill the host's process (SIGKILL) that long after it started,
     /// whatever it was doing, and start it again on the same store.
     /// </param>
-    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers, HostKind Host, string? HostPath, string? Engine = null, string? Restart = null)
+    /// <param name="PeerScript">With <see cref="HostKind.DiscordJsPeer"/>: the full path of the peer's <c>peer.mjs</c>.</param>
+    internal sealed record LoadOptions(int Groups, int People, int Rate, int Seconds, int CommandsPerSecond, int Spirals, string Platform, bool RealSlackTiers, HostKind Host, string? HostPath, string? Engine = null, string? Restart = null, string? PeerScript = null)
     {
         public static LoadOptions? Parse(string[] args)
         {
@@ -99,6 +106,27 @@ namespace PeerBot.LoadTest
                 return null;
             }
 
+            // --peer DIR: the discord.js peer instead of PeerBot, on Discord only; PeerBot's own options do not apply to it.
+            string? peerScript = null;
+            if (values.TryGetValue("peer", out var peerDir))
+            {
+                peerScript = Path.GetFullPath(Path.Combine(peerDir, "peer.mjs"));
+                if (!File.Exists(peerScript))
+                {
+                    Console.Error.WriteLine($"--peer: no {peerScript}");
+                    return null;
+                }
+
+                if (values.ContainsKey("host") || restart is not null || values.ContainsKey("engine") || values.ContainsKey("slack-tiers")
+                    || (values.TryGetValue("platform", out var peerPlatform) && !peerPlatform.Equals("discord", StringComparison.OrdinalIgnoreCase)))
+                {
+                    Console.Error.WriteLine("--peer runs the discord.js peer on Discord only: without --host, --restart, --engine or --slack-tiers, and with --platform discord");
+                    return null;
+                }
+
+                kind = HostKind.DiscordJsPeer;
+            }
+
             return new LoadOptions(
                 groups,
                 Int("people", groups * 5),
@@ -111,7 +139,8 @@ namespace PeerBot.LoadTest
                 kind.Value,
                 kind == HostKind.Executable ? Path.GetFullPath(host) : null,
                 values.TryGetValue("engine", out var e) ? (e.Equals("lexicon", StringComparison.OrdinalIgnoreCase) ? "Lexicon" : "Semantic") : null,
-                restart);
+                restart,
+                peerScript);
         }
     }
 

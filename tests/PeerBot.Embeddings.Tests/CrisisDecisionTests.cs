@@ -79,6 +79,39 @@ public sealed class CrisisDecisionTests
     }
 
     [Fact]
+    public void LexiconPhrase_DecidesAlone_UnlessTheDecisionReadsItFarFromCrisis()
+    {
+        // Both messages carry a lexicon crisis phrase; the head proposes both, and the words of a screening read the
+        // second as far from crisis (decision score about 0.06). Below the model's floor (0.2) the decision overrules the
+        // lexicon; with no floor, as before it, the lexicon decides alone.
+        const string plain = "i want to kill myself";
+        const string screening = "i want to kill myself, she said during the screen";
+        var lexicon = new RuleBasedClassifier();
+        Assert.True(lexicon.Classify(plain).Crisis);
+        Assert.True(lexicon.Classify(screening).Crisis);
+        SafetyModel WithFloor(double floor) => new()
+        {
+            EncoderModel = FakeEncoder.Name,
+            Dimensions = 2,
+            Fatalism = Head(bias: -5),
+            Coping = Head(bias: -5),
+            Crisis = Head(bias: 3),
+            CrisisDecision = Decision(headLogit: 1, words: 4),
+            CrisisWords = new() { ["screen"] = -5 },
+            CrisisLexiconFloor = floor,
+        };
+
+        var withFloor = new SemanticClassifier(lexicon, new FakeEncoder(), WithFloor(0.2)).ClassifyMany([plain, screening]);
+        var withoutFloor = new SemanticClassifier(lexicon, new FakeEncoder(), WithFloor(0)).ClassifyMany([plain, screening]);
+
+        Assert.True(withFloor[0].Crisis);
+        Assert.False(withFloor[1].Crisis);
+        Assert.True(withFloor[1].CrisisScore < 0.5);
+        Assert.True(withoutFloor[0].Crisis);
+        Assert.True(withoutFloor[1].Crisis);
+    }
+
+    [Fact]
     public void SentenceRanges_WhereTheSentencesLie()
     {
         const string text = "long day,  kept the pills.\nbye ";

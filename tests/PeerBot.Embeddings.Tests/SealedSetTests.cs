@@ -46,10 +46,15 @@ namespace PeerBot.Embeddings.Tests;
 /// of 421 others called crisis; coping 0.903 / 0.930 (the engine before, measured once too: 0.848 / 0.884; 134 of 139
 /// with 11 false; 0.938 / 0.900). Since then the corpus took in the fifth targeted messages, written for what set j
 /// showed missing; its gates hold the development figures that gives.
-/// The newest set, corpus/sealed/2026-12-k.jsonl (560 messages by a ninth author, from the taxonomy alone, committed
+/// Set 2026-12-k, corpus/sealed/2026-12-k.jsonl (560 messages by a ninth author, from the taxonomy alone, committed
 /// before the engine first ran on it), measured that engine once: fatalism 0.838 / 0.902; crisis 139 of 140 caught, 20
 /// of 420 others called crisis; coping 0.861 / 0.870 (the engine before, measured once too: 0.891 / 0.891; 139 of 140
-/// with 21 false; 0.895 / 0.850). Its gates hold those figures.
+/// with 21 false; 0.895 / 0.850). Its gates hold those figures. Since then the crisis decision can overrule a lexicon
+/// phrase it reads as far from crisis (the lexicon floor), chosen on the corpus and the development sets c to k.
+/// The newest set, corpus/sealed/2026-12-l.jsonl (571 messages by a tenth author, from the taxonomy alone, committed
+/// before the engine first ran on it), measured that engine once: fatalism 0.866 / 0.913; crisis 141 of 145 caught, 26
+/// of 426 others called crisis; coping 0.917 / 0.880 (the engine before, measured once too: the same but 28 false). Its
+/// gates hold those figures.
 /// </summary>
 public sealed class SealedSetTests
 {
@@ -104,8 +109,8 @@ public sealed class SealedSetTests
         // and the targeted messages (development figures too); 104 with 14 since the corpus took in set f and the second
         // targeted messages (googling carbon monoxide in a garage scores 0.38); 105 with 13 since it took in set g and the
         // third; 15 since a clause can propose a message; 19 since the corpus took in the fourth targeted messages, 20 since
-        // the fifth.
-        AssertCrisis(FiguresD.Value, positives: 105, caughtAtLeast: 104, falseRateAtMost: 0.056);
+        // the fifth; 17 since the lexicon floor.
+        AssertCrisis(FiguresD.Value, positives: 105, caughtAtLeast: 104, falseRateAtMost: 0.047);
     }
 
     [Fact]
@@ -151,8 +156,9 @@ public sealed class SealedSetTests
     public void SetI_Crisis_AsMeasured()
     {
         // 136 with 12 as measured once; 141 with 13 since the corpus took in the fourth targeted messages (development
-        // figures: those messages were written for what set i showed missing); 140 with 13 since the fifth.
-        AssertCrisis(FiguresI.Value, positives: 143, caughtAtLeast: 140, falseRateAtMost: 0.032);
+        // figures: those messages were written for what set i showed missing); 140 with 13 since the fifth; 12 false since
+        // the lexicon floor.
+        AssertCrisis(FiguresI.Value, positives: 143, caughtAtLeast: 140, falseRateAtMost: 0.029);
     }
 
     [Fact]
@@ -176,8 +182,8 @@ public sealed class SealedSetTests
     public void SetJ_Crisis_AsMeasured()
     {
         // 138 with 14 as measured once; 11 false since the fifth targeted messages (a development figure: they were written
-        // for what set j showed).
-        AssertCrisis(FiguresJ.Value, positives: 139, caughtAtLeast: 138, falseRateAtMost: 0.027);
+        // for what set j showed); 9 since the lexicon floor.
+        AssertCrisis(FiguresJ.Value, positives: 139, caughtAtLeast: 138, falseRateAtMost: 0.022);
     }
 
     [Fact]
@@ -213,6 +219,27 @@ public sealed class SealedSetTests
     {
         // Measured on the same set: the lexicon alone caught 26 of 140 crisis messages (none false), fatalism F1 0.423, no coping.
         AssertFarAheadOfTheLexicon("2026-12-k.jsonl", FiguresK.Value, lexiconCaughtAtMost: 31, moreCaught: 110, higherFatalismF1: 0.4);
+    }
+
+    private static readonly Lazy<SetFigures> FiguresL = new(() => Semantic("2026-12-l.jsonl"));
+
+    [Fact]
+    public void SetL_Crisis_AsMeasured()
+    {
+        AssertCrisis(FiguresL.Value, positives: 145, caughtAtLeast: 141, falseRateAtMost: 0.062);
+    }
+
+    [Fact]
+    public void SetL_FatalismAndCoping_AtLeastAsMeasured()
+    {
+        AssertAtLeast(FiguresL.Value, fatalismPrecision: 0.86, fatalismRecall: 0.91, copingPrecision: 0.91, copingRecall: 0.88);
+    }
+
+    [Fact]
+    public void SetL_SemanticEngine_FarAheadOfTheLexiconAlone()
+    {
+        // Measured on the same set: the lexicon alone caught 45 of 145 crisis messages (4 false), fatalism F1 0.523, no coping.
+        AssertFarAheadOfTheLexicon("2026-12-l.jsonl", FiguresL.Value, lexiconCaughtAtMost: 50, moreCaught: 95, higherFatalismF1: 0.35);
     }
 
     private static SetFigures Semantic(string file) =>

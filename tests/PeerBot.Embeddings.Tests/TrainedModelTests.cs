@@ -29,6 +29,8 @@ public sealed class TrainedModelTests
             }
         }
 
+        Assert.Equal(committed.CrisisLexiconFloor, trained.CrisisLexiconFloor, 2);
+        Assert.True(committed.CrisisLexiconFloor > 0, "the lexicon floor was not trained");
         Assert.Equal(committed.Examples.Select(e => e.Text), trained.Examples.Select(e => e.Text));
         Assert.Equal(committed.CrisisWords, trained.CrisisWords);
     }

@@ -123,9 +123,19 @@ public static class SafetyTrainer
         // The decision only ever confirms what the head proposes at its own threshold, on the whole message or on one of its
         // sentences (a message whose words the corpus does not know must not be called crisis on the decision's intercept
         // alone).
-        var crisisDecision = TrainHead(
+        var proposedByHead = all.Select(i => Math.Max(whole[0][i], sentence[0][i]) >= crisis.Threshold).ToArray();
+        var (crisisDecision, _, decisionOutOfFold) = TrainHead(
             "crisis", all, i => messages[i].Crisis, folds, decisionRows, Enumerable.Repeat(decisionRows, Folds).ToList(), ThresholdRule.Recall, figures, log,
-            i => lexical[i].Crisis, DecisionRidge, 30, CrisisRecallTarget, i => Math.Max(whole[0][i], sentence[0][i]) >= crisis.Threshold).Head;
+            i => lexical[i].Crisis, DecisionRidge, 30, CrisisRecallTarget, i => proposedByHead[i]);
+
+        // The lexicon's crisis phrases decide on their own unless the decision reads the message as far from crisis:
+        // below half the lowest out-of-fold score of any crisis message the lexicon caught (a screening question or a
+        // patient's words said as work). No crisis message the lexicon catches in the corpus falls below it, so the
+        // threshold above, chosen with them counted as caught, stands.
+        var lexiconCaught = all.Where(i => lexical[i].Crisis && messages[i].Crisis && proposedByHead[i]).Select(i => decisionOutOfFold[i]).DefaultIfEmpty(0).Min();
+        var lexiconFloor = Math.Floor(lexiconCaught / 2 * 100) / 100;
+        ReportCrisis(all.Select(i => lexical[i].Crisis && (!proposedByHead[i] || decisionOutOfFold[i] >= lexiconFloor)).ToList(),
+            all.Select(i => proposedByHead[i] && decisionOutOfFold[i] >= crisisDecision.Threshold).ToList(), all.Select(i => messages[i].Crisis).ToList(), lexiconFloor, figures, log);
         var crisisWords = WordRatios(all, grams, i => messages[i].Crisis).ToDictionary(p => p.Key, p => Math.Round(p.Value, 3), StringComparer.Ordinal);
 
         return new SafetyModel
@@ -137,6 +147,7 @@ public static class SafetyTrainer
             Fatalism = fatalism,
             Crisis = crisis,
             CrisisDecision = crisisDecision,
+            CrisisLexiconFloor = lexiconFloor,
             CrisisWords = crisisWords,
             Coping = coping,
             CrossValidation = figures,
@@ -256,6 +267,31 @@ public static class SafetyTrainer
 
         var (finalWeights, finalBias) = LogisticRegression.Fit(subset.Select(i => finalRows[i]).ToList(), labels, ridge, positiveWeight, iterations);
         return (new SafetyHead { Weights = finalWeights.Select(w => (float)w).ToArray(), Bias = Math.Round(finalBias, 6), Threshold = threshold }, foldHeads, outOfFold);
+    }
+
+    /// <summary>
+    /// The crisis figures out of fold as the live engine decides: the lexicon's phrases (unless the decision overrules
+    /// them, below <paramref name="lexiconFloor"/>) or the decision at its threshold.
+    /// </summary>
+    private static void ReportCrisis(List<bool> byLexicon, List<bool> byDecision, List<bool> labels, double lexiconFloor, Dictionary<string, double> figures, TextWriter? log)
+    {
+        int tp = 0, fp = 0, fn = 0, negatives = 0;
+        for (var k = 0; k < labels.Count; k++)
+        {
+            var predicted = byLexicon[k] || byDecision[k];
+            tp += predicted && labels[k] ? 1 : 0;
+            fp += predicted && !labels[k] ? 1 : 0;
+            fn += !predicted && labels[k] ? 1 : 0;
+            negatives += labels[k] ? 0 : 1;
+        }
+
+        var precision = tp + fp == 0 ? 0 : tp / (double)(tp + fp);
+        var recall = tp + fn == 0 ? 0 : tp / (double)(tp + fn);
+        figures["crisis-lexicon-floor"] = lexiconFloor;
+        figures["crisis-precision"] = Math.Round(precision, 4);
+        figures["crisis-recall"] = Math.Round(recall, 4);
+        figures["crisis-false-positive-rate"] = Math.Round(negatives == 0 ? 0 : fp / (double)negatives, 4);
+        log?.WriteLine(Invariant($"crisis with the lexicon floor {lexiconFloor:0.00}: out of fold precision {precision:0.000} recall {recall:0.000} ({tp} caught, {fn} missed, {fp} of {negatives} negatives flagged)"));
     }
 
     private static double BestF1Threshold(double[] scores, List<bool> labels)

@@ -129,6 +129,13 @@ public sealed class SafetyModel
     public SafetyHead CrisisDecision { get; init; } = new();
 
     /// <summary>
+    /// The crisis decision's score below which it overrules the lexicon's crisis phrases (a screening question or a
+    /// patient's words said as work): half the lowest out-of-fold score of any crisis message the lexicon caught in the
+    /// corpus, so none of those would have been overruled. 0 lets the lexicon decide alone.
+    /// </summary>
+    public double CrisisLexiconFloor { get; init; }
+
+    /// <summary>
     /// Each word and word pair of the corpus (<see cref="SafetyFeatures.WordGrams"/>) with its log-count ratio: how much
     /// more often it occurs in crisis messages than in others (naive Bayes, add-one smoothing).
     /// </summary>

@@ -6,7 +6,8 @@ namespace PeerBot.Core.Safety.Semantic;
 /// The safety engine's decision: the lexicon (<see cref="RuleBasedClassifier"/>) and the trained heads over sentence
 /// embeddings, combined. The heads see the lexicon's findings as features, so a lexicon phrase weighs in but a new
 /// wording of an idea the lexicon lacks is still recognised. Crisis is recall first: the lexicon's crisis phrases decide on
-/// their own; otherwise the crisis head proposes, on the whole message or on one of its sentences and clauses, and a
+/// their own (unless the second-level decision reads the message as far from crisis, below a floor no crisis message the
+/// lexicon caught in the corpus came near: a screening question, a patient's words said as work); otherwise the crisis head proposes, on the whole message or on one of its sentences and clauses, and a
 /// second-level decision weighs the crisis head's reading of the whole message, the heads' readings of its most alarming
 /// sentence, the lexicon's flag and the message's words, with its threshold chosen for recall. Every flag's reasons name
 /// the lexicon phrases and/or the heads' scores with the closest labelled examples ("close to: …").
@@ -150,14 +151,21 @@ public sealed class SemanticClassifier : IMessageClassifier
 
         var proposing = Math.Max(reading.Crisis, sentenceCrisis);
         var crisis = Calibrate(proposing, _model.Crisis.Threshold);
+        var lexiconOverruled = false;
         if (proposing >= _model.Crisis.Threshold)
         {
-            var decision = SafetyFeatures.CrisisDecision(reading.Crisis, lexicon.Crisis, _model.CrisisWordScore(text), sentenceCrisis, sentenceCoping, sentenceFatalism);
-            crisis = Math.Min(crisis, Calibrate(_model.CrisisDecision.Score(decision), _model.CrisisDecision.Threshold));
+            var decision = _model.CrisisDecision.Score(
+                SafetyFeatures.CrisisDecision(reading.Crisis, lexicon.Crisis, _model.CrisisWordScore(text), sentenceCrisis, sentenceCoping, sentenceFatalism));
+            crisis = Math.Min(crisis, Calibrate(decision, _model.CrisisDecision.Threshold));
+
+            // A lexicon phrase decides on its own unless the decision reads the message as far from crisis (a screening
+            // question, a patient's words said as work): below a floor no crisis message the lexicon caught in the
+            // corpus came near.
+            lexiconOverruled = decision < _model.CrisisLexiconFloor;
         }
 
         var isFatalistic = fatalism >= _fatalismThreshold;
-        var isCrisis = lexicon.Crisis || crisis >= 0.5;
+        var isCrisis = (lexicon.Crisis && !lexiconOverruled) || crisis >= 0.5;
         var isCoping = coping >= 0.5;
 
         var reasons = new List<string>(lexicon.Reasons.Count + 3);

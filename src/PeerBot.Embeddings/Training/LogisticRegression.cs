@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace PeerBot.Embeddings.Training;
 
 /// <summary>
@@ -40,12 +42,7 @@ public static class LogisticRegression
                 for (var j = 0; j < d; j++)
                 {
                     gradient[j] += residual * x[j];
-                    var scaled = curvature * x[j];
-                    var rowStart = j * d;
-                    for (var k = j; k < d; k++)
-                    {
-                        hessian[rowStart + k] += scaled * x[k];
-                    }
+                    AddScaled(hessian.AsSpan((j * d) + j, d - j), curvature * x[j], x.AsSpan(j));
                 }
             }
 
@@ -79,6 +76,29 @@ public static class LogisticRegression
         }
 
         return (beta[..^1], beta[^1]);
+    }
+
+    /// <summary>
+    /// <paramref name="target"/>[k] += <paramref name="scale"/> × <paramref name="x"/>[k], several at a time: each element
+    /// is multiplied and added on its own (no fused multiply-add), so the result is the same bits as one at a time.
+    /// </summary>
+    private static void AddScaled(Span<double> target, double scale, ReadOnlySpan<double> x)
+    {
+        var k = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var scales = new Vector<double>(scale);
+            for (; k <= target.Length - Vector<double>.Count; k += Vector<double>.Count)
+            {
+                var sum = new Vector<double>(target[k..]) + (scales * new Vector<double>(x[k..]));
+                sum.CopyTo(target[k..]);
+            }
+        }
+
+        for (; k < target.Length; k++)
+        {
+            target[k] += scale * x[k];
+        }
     }
 
     private static void Row(float[] features, double[] x)

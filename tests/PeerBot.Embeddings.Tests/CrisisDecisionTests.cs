@@ -112,6 +112,57 @@ public sealed class CrisisDecisionTests
     }
 
     [Fact]
+    public void FatalismAndCopingDecisions_WordsOverruleAConfidentHead()
+    {
+        // Both heads say yes to every message (0.95 against 0.5); each decision follows its head unless its words say
+        // otherwise: "epic" speaks against fatalism, "gym" against coping.
+        var model = new SafetyModel
+        {
+            EncoderModel = FakeEncoder.Name,
+            Dimensions = 2,
+            Fatalism = Head(bias: 3),
+            Coping = Head(bias: 3),
+            Crisis = Head(bias: -5),
+            CrisisDecision = Decision(),
+            FatalismDecision = new SafetyHead { Weights = [1, 0, 0, 0, 0, 4], Threshold = 0.5 },
+            FatalismWords = new() { ["epic"] = -5 },
+            CopingDecision = new SafetyHead { Weights = [1, 0, 0, 0, 4], Threshold = 0.5 },
+            CopingWords = new() { ["gym"] = -5 },
+        };
+        var classifier = new SemanticClassifier(new RuleBasedClassifier(), new FakeEncoder(), model);
+
+        var results = classifier.ClassifyMany(["epic is down again", "gym after call", "same as ever"]);
+
+        Assert.False(results[0].Fatalistic);
+        Assert.True(results[0].Coping);
+        Assert.True(results[1].Fatalistic);
+        Assert.False(results[1].Coping);
+        Assert.True(results[2].Fatalistic);
+        Assert.True(results[2].Coping);
+        Assert.Contains(results[2].Reasons, r => r.StartsWith("model fatalism", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ModelWithoutFatalismOrCopingDecision_TheHeadsDecide()
+    {
+        // No FatalismDecision or CopingDecision (no weights), as in a model trained before they existed.
+        var model = new SafetyModel
+        {
+            EncoderModel = FakeEncoder.Name,
+            Dimensions = 2,
+            Fatalism = Head(bias: 3),
+            Coping = Head(bias: -3),
+            Crisis = Head(bias: -5),
+            CrisisDecision = Decision(),
+        };
+
+        var result = new SemanticClassifier(new RuleBasedClassifier(), new FakeEncoder(), model).Classify("epic is down again");
+
+        Assert.True(result.Fatalistic);
+        Assert.False(result.Coping);
+    }
+
+    [Fact]
     public void SentenceRanges_WhereTheSentencesLie()
     {
         const string text = "long day,  kept the pills.\nbye ";

@@ -51,10 +51,15 @@ namespace PeerBot.Embeddings.Tests;
 /// of 420 others called crisis; coping 0.861 / 0.870 (the engine before, measured once too: 0.891 / 0.891; 139 of 140
 /// with 21 false; 0.895 / 0.850). Its gates hold those figures. Since then the crisis decision can overrule a lexicon
 /// phrase it reads as far from crisis (the lexicon floor), chosen on the corpus and the development sets c to k.
-/// The newest set, corpus/sealed/2026-12-l.jsonl (571 messages by a tenth author, from the taxonomy alone, committed
+/// Set 2026-12-l, corpus/sealed/2026-12-l.jsonl (571 messages by a tenth author, from the taxonomy alone, committed
 /// before the engine first ran on it), measured that engine once: fatalism 0.866 / 0.913; crisis 141 of 145 caught, 26
 /// of 426 others called crisis; coping 0.917 / 0.880 (the engine before, measured once too: the same but 28 false). Its
-/// gates hold those figures.
+/// gates hold those figures. Since then fatalism and coping are decided one level up too, over the heads, the sentences
+/// and the words (chosen on the corpus and the development sets c to l).
+/// The newest set, corpus/sealed/2026-12-m.jsonl (564 messages by an eleventh author, from the taxonomy alone, committed
+/// before the engine first ran on it), measured that engine once: fatalism 0.914 / 0.924; crisis 135 of 142 caught, 23
+/// of 422 others called crisis; coping 0.931 / 0.931 (the engine before, measured once too: 0.823 / 0.859; the same
+/// crisis; 0.881 / 0.873). Its gates hold those figures.
 /// </summary>
 public sealed class SealedSetTests
 {
@@ -67,8 +72,8 @@ public sealed class SealedSetTests
     {
         // 23 of 303 before the second-level crisis decision; 8 since (84 caught since the lexicon learned burden and more
         // self-harm wording); 10 since the corpus took in set f and the second targeted messages; 85 with 7 since it took in
-        // set g and the third.
-        AssertCrisis(Figures.Value, positives: 85, caughtAtLeast: 83, falseRateAtMost: 0.034);
+        // set g and the third; 8 since the fifth.
+        AssertCrisis(Figures.Value, positives: 85, caughtAtLeast: 85, falseRateAtMost: 0.027);
     }
 
     [Fact]
@@ -76,9 +81,10 @@ public sealed class SealedSetTests
     {
         var fatalism = Figures.Value.Fatalism;
 
-        // 0.884 / 0.836 as first measured; 0.863 / 0.863 since the corpus took in the fifth targeted messages.
-        Assert.True(fatalism.Precision >= 0.86, $"precision {fatalism.Precision:0.000}");
-        Assert.True(fatalism.Recall >= 0.82, $"recall {fatalism.Recall:0.000}");
+        // 0.884 / 0.836 as first measured; 0.863 / 0.863 since the corpus took in the fifth targeted messages; 0.910 / 0.973
+        // since the fatalism decision.
+        Assert.True(fatalism.Precision >= 0.91, $"precision {fatalism.Precision:0.000}");
+        Assert.True(fatalism.Recall >= 0.97, $"recall {fatalism.Recall:0.000}");
     }
 
     [Fact]
@@ -87,9 +93,10 @@ public sealed class SealedSetTests
         var coping = Figures.Value.Coping;
 
         // 0.914 / 0.869 as first measured; 0.871 / 0.885 since the corpus took in set e and the targeted messages (a
-        // development figure: set c has been looked at since); 0.812 / 0.918 since the fifth targeted messages.
-        Assert.True(coping.Precision >= 0.81, $"precision {coping.Precision:0.000}");
-        Assert.True(coping.Recall >= 0.87, $"recall {coping.Recall:0.000}");
+        // development figure: set c has been looked at since); 0.812 / 0.918 since the fifth targeted messages; 0.938 /
+        // 0.984 since the coping decision.
+        Assert.True(coping.Precision >= 0.93, $"precision {coping.Precision:0.000}");
+        Assert.True(coping.Recall >= 0.98, $"recall {coping.Recall:0.000}");
     }
 
     [Fact]
@@ -116,7 +123,8 @@ public sealed class SealedSetTests
     [Fact]
     public void SetD_FatalismAndCoping_AtLeastAsMeasured()
     {
-        AssertAtLeast(FiguresD.Value, fatalismPrecision: 0.77, fatalismRecall: 0.93, copingPrecision: 0.82, copingRecall: 0.85);
+        // 0.868 / 0.975 and 0.940 / 0.955 since the fatalism and coping decisions.
+        AssertAtLeast(FiguresD.Value, fatalismPrecision: 0.86, fatalismRecall: 0.97, copingPrecision: 0.94, copingRecall: 0.95);
     }
 
     [Fact]
@@ -140,7 +148,8 @@ public sealed class SealedSetTests
     public void SetH_FatalismAndCoping_AtLeastAsMeasured()
     {
         // Coping 0.937 / 0.881 since the corpus took in the fourth targeted messages; fatalism 0.897 / 0.946 since the fifth.
-        AssertAtLeast(FiguresH.Value, fatalismPrecision: 0.89, fatalismRecall: 0.91, copingPrecision: 0.93, copingRecall: 0.85);
+        // 0.957 / 0.991 and 0.930 / 0.921 since the fatalism and coping decisions.
+        AssertAtLeast(FiguresH.Value, fatalismPrecision: 0.95, fatalismRecall: 0.99, copingPrecision: 0.93, copingRecall: 0.92);
     }
 
     [Fact]
@@ -166,7 +175,8 @@ public sealed class SealedSetTests
     {
         // 0.955 / 0.963 and 0.961 / 0.822 as measured once; coping 0.943 / 0.922 since the fourth targeted messages;
         // fatalism 0.938 / 0.972 and coping 0.925 / 0.956 since the fifth.
-        AssertAtLeast(FiguresI.Value, fatalismPrecision: 0.93, fatalismRecall: 0.96, copingPrecision: 0.92, copingRecall: 0.92);
+        // 0.964 / 0.991 and 0.989 / 0.956 since the fatalism and coping decisions.
+        AssertAtLeast(FiguresI.Value, fatalismPrecision: 0.96, fatalismRecall: 0.99, copingPrecision: 0.98, copingRecall: 0.95);
     }
 
     [Fact]
@@ -190,7 +200,8 @@ public sealed class SealedSetTests
     public void SetJ_FatalismAndCoping_AtLeastAsMeasured()
     {
         // 0.888 / 0.832 and 0.903 / 0.930 as measured once; 0.866 / 0.884 and 0.887 / 0.940 since the fifth targeted messages.
-        AssertAtLeast(FiguresJ.Value, fatalismPrecision: 0.86, fatalismRecall: 0.88, copingPrecision: 0.88, copingRecall: 0.93);
+        // 0.959 / 0.979 and 0.907 / 0.970 since the fatalism and coping decisions.
+        AssertAtLeast(FiguresJ.Value, fatalismPrecision: 0.95, fatalismRecall: 0.97, copingPrecision: 0.90, copingRecall: 0.97);
     }
 
     [Fact]
@@ -211,7 +222,9 @@ public sealed class SealedSetTests
     [Fact]
     public void SetK_FatalismAndCoping_AtLeastAsMeasured()
     {
-        AssertAtLeast(FiguresK.Value, fatalismPrecision: 0.83, fatalismRecall: 0.90, copingPrecision: 0.86, copingRecall: 0.87);
+        // 0.838 / 0.902 and 0.861 / 0.870 as measured once; 0.958 / 0.989 and 0.939 / 0.930 since the fatalism and coping
+        // decisions (development figures).
+        AssertAtLeast(FiguresK.Value, fatalismPrecision: 0.95, fatalismRecall: 0.98, copingPrecision: 0.93, copingRecall: 0.93);
     }
 
     [Fact]
@@ -232,7 +245,9 @@ public sealed class SealedSetTests
     [Fact]
     public void SetL_FatalismAndCoping_AtLeastAsMeasured()
     {
-        AssertAtLeast(FiguresL.Value, fatalismPrecision: 0.86, fatalismRecall: 0.91, copingPrecision: 0.91, copingRecall: 0.88);
+        // 0.866 / 0.913 and 0.917 / 0.880 as measured once; 0.937 / 0.967 and 0.928 / 0.900 since the fatalism and coping
+        // decisions (development figures: set l was among the sets they were chosen on).
+        AssertAtLeast(FiguresL.Value, fatalismPrecision: 0.93, fatalismRecall: 0.96, copingPrecision: 0.92, copingRecall: 0.90);
     }
 
     [Fact]
@@ -240,6 +255,28 @@ public sealed class SealedSetTests
     {
         // Measured on the same set: the lexicon alone caught 45 of 145 crisis messages (4 false), fatalism F1 0.523, no coping.
         AssertFarAheadOfTheLexicon("2026-12-l.jsonl", FiguresL.Value, lexiconCaughtAtMost: 50, moreCaught: 95, higherFatalismF1: 0.35);
+    }
+
+    private static readonly Lazy<SetFigures> FiguresM = new(() => Semantic("2026-12-m.jsonl"));
+
+    [Fact]
+    public void SetM_Crisis_AsMeasured()
+    {
+        AssertCrisis(FiguresM.Value, positives: 142, caughtAtLeast: 135, falseRateAtMost: 0.055);
+    }
+
+    [Fact]
+    public void SetM_FatalismAndCoping_AtLeastAsMeasured()
+    {
+        // The first sealed set on which fatalism and coping reach #13's goals (0.90 / 0.90 and 0.85 / 0.85).
+        AssertAtLeast(FiguresM.Value, fatalismPrecision: 0.91, fatalismRecall: 0.92, copingPrecision: 0.93, copingRecall: 0.93);
+    }
+
+    [Fact]
+    public void SetM_SemanticEngine_FarAheadOfTheLexiconAlone()
+    {
+        // Measured on the same set: the lexicon alone caught 38 of 142 crisis messages (1 false), fatalism F1 0.407, no coping.
+        AssertFarAheadOfTheLexicon("2026-12-m.jsonl", FiguresM.Value, lexiconCaughtAtMost: 43, moreCaught: 95, higherFatalismF1: 0.5);
     }
 
     private static SetFigures Semantic(string file) =>

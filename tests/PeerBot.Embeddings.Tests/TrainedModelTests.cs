@@ -17,7 +17,8 @@ public sealed class TrainedModelTests
         var trained = SafetyTrainer.Train(corpus, SharedEncoder.Instance);
 
         Assert.Equal(committed.TrainingMessages, trained.TrainingMessages);
-        foreach (var (a, b) in new[] { (committed.Fatalism, trained.Fatalism), (committed.Crisis, trained.Crisis), (committed.Coping, trained.Coping), (committed.CrisisDecision, trained.CrisisDecision) })
+        foreach (var (a, b) in new[] { (committed.Fatalism, trained.Fatalism), (committed.Crisis, trained.Crisis), (committed.Coping, trained.Coping), (committed.CrisisDecision, trained.CrisisDecision),
+            (committed.FatalismDecision, trained.FatalismDecision), (committed.CopingDecision, trained.CopingDecision) })
         {
             // Thresholds are chosen on a 0.01 grid or from a training score: equal unless the arithmetic of another CPU
             // moved a score across one, which would show as a small difference.
@@ -33,6 +34,10 @@ public sealed class TrainedModelTests
         Assert.True(committed.CrisisLexiconFloor > 0, "the lexicon floor was not trained");
         Assert.Equal(committed.Examples.Select(e => e.Text), trained.Examples.Select(e => e.Text));
         Assert.Equal(committed.CrisisWords, trained.CrisisWords);
+        Assert.Equal(committed.FatalismWords, trained.FatalismWords);
+        Assert.Equal(committed.CopingWords, trained.CopingWords);
+        Assert.Equal(SafetyFeatures.FatalismDecisionFeatureNames.Count, committed.FatalismDecision.Weights.Length);
+        Assert.Equal(SafetyFeatures.CopingDecisionFeatureNames.Count, committed.CopingDecision.Weights.Length);
     }
 
     [Fact]
@@ -75,6 +80,9 @@ public sealed class TrainedModelTests
         Assert.Throws<InvalidDataException>(() => Load(saved.Replace(firstRow, "not base64!")));
         Assert.Throws<InvalidDataException>(() => Load(saved.Replace(firstRow, Convert.ToBase64String(Convert.FromBase64String(firstRow)[1..]))));
         Assert.Throws<InvalidDataException>(() => Load(saved.Replace("\"" + firstRow + "\",", "")));
+
+        // A fatalism or coping decision with the wrong number of weights.
+        Assert.Throws<InvalidDataException>(() => Load(saved.Replace("\"fatalismDecision\": {\n  \"weights\": [\n", "\"fatalismDecision\": {\n  \"weights\": [\n   1,\n")));
 
         // The format before one row per example is refused by name.
         var error = Assert.Throws<InvalidDataException>(() => Load(saved.Replace("\"format\": 3", "\"format\": 2")));

@@ -72,9 +72,9 @@ public static class SafetyTrainer
         // whatever its fatalism, and corpora disagree on whether "I want it all to end" is also fatalistic.
         var calm = Enumerable.Range(0, messages.Count).Where(i => !messages[i].Crisis).ToList();
         var all = Enumerable.Range(0, messages.Count).ToList();
-        var (fatalism, fatalismFoldHeads, _) = TrainHead("fatalism", calm, i => messages[i].Fatalistic, folds, finalRows, foldRows, ThresholdRule.BestF1, figures, log);
+        var (fatalism, fatalismFoldHeads, _) = TrainHead("fatalism-head", calm, i => messages[i].Fatalistic, folds, finalRows, foldRows, ThresholdRule.BestF1, figures, log);
         var (crisis, crisisFoldHeads, _) = TrainHead("crisis-head", all, i => messages[i].Crisis, folds, finalRows, foldRows, ThresholdRule.Recall, figures, log, i => lexical[i].Crisis, recallTarget: CrisisHeadRecallTarget);
-        var (coping, copingFoldHeads, _) = TrainHead("coping", all, i => messages[i].Coping, folds, finalRows, foldRows, ThresholdRule.BestF1, figures, log);
+        var (coping, copingFoldHeads, _) = TrainHead("coping-head", all, i => messages[i].Coping, folds, finalRows, foldRows, ThresholdRule.BestF1, figures, log);
         SafetyHead[][] foldHeads = [crisisFoldHeads, copingFoldHeads, fatalismFoldHeads];
 
         // The crisis decision's inputs, out of fold: the fold's heads on the message and on each of its sentences (neighbours
@@ -138,6 +138,26 @@ public static class SafetyTrainer
             all.Select(i => proposedByHead[i] && decisionOutOfFold[i] >= crisisDecision.Threshold).ToList(), all.Select(i => messages[i].Crisis).ToList(), lexiconFloor, figures, log);
         var crisisWords = WordRatios(all, grams, i => messages[i].Crisis).ToDictionary(p => p.Key, p => Math.Round(p.Value, 3), StringComparer.Ordinal);
 
+        // Fatalism and coping are decided one level up too, on the same out-of-fold readings: each head's score on the
+        // whole message and its highest over the sentences, the other heads', the lexicon's flag (fatalism) and a word
+        // score of the label counted on the other folds. Fatalism is learned on the messages that are not crisis talk, as
+        // its head.
+        var fatalismFoldWords = Enumerable.Range(0, Folds).Select(f => WordRatios(calm.Where(i => folds[i] != f), grams, i => messages[i].Fatalistic)).ToArray();
+        var fatalismRows = all.Select(i => SafetyFeatures.FatalismDecision(
+            whole[2][i], sentence[2][i], whole[1][i], whole[0][i], lexical[i].Fatalistic, SafetyModel.WordScore(grams[i], fatalismFoldWords[folds[i]]))).ToList();
+        var fatalismDecision = TrainHead(
+            "fatalism", calm, i => messages[i].Fatalistic, folds, fatalismRows, Enumerable.Repeat(fatalismRows, Folds).ToList(), ThresholdRule.BestF1, figures, log,
+            ridge: DecisionRidge, iterations: 30).Head;
+        var fatalismWords = WordRatios(calm, grams, i => messages[i].Fatalistic).ToDictionary(p => p.Key, p => Math.Round(p.Value, 3), StringComparer.Ordinal);
+
+        var copingFoldWords = Enumerable.Range(0, Folds).Select(f => WordRatios(all.Where(i => folds[i] != f), grams, i => messages[i].Coping)).ToArray();
+        var copingRows = all.Select(i => SafetyFeatures.CopingDecision(
+            whole[1][i], sentence[1][i], whole[2][i], whole[0][i], SafetyModel.WordScore(grams[i], copingFoldWords[folds[i]]))).ToList();
+        var copingDecision = TrainHead(
+            "coping", all, i => messages[i].Coping, folds, copingRows, Enumerable.Repeat(copingRows, Folds).ToList(), ThresholdRule.BestF1, figures, log,
+            ridge: DecisionRidge, iterations: 30).Head;
+        var copingWords = WordRatios(all, grams, i => messages[i].Coping).ToDictionary(p => p.Key, p => Math.Round(p.Value, 3), StringComparer.Ordinal);
+
         return new SafetyModel
         {
             EncoderModel = encoder.ModelName,
@@ -150,6 +170,10 @@ public static class SafetyTrainer
             CrisisLexiconFloor = lexiconFloor,
             CrisisWords = crisisWords,
             Coping = coping,
+            FatalismDecision = fatalismDecision,
+            FatalismWords = fatalismWords,
+            CopingDecision = copingDecision,
+            CopingWords = copingWords,
             CrossValidation = figures,
             Examples = examples,
             ExampleVectors = SafetyModel.QuantizeVectors(embeddings),

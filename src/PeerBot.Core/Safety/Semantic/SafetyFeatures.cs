@@ -73,6 +73,30 @@ public static partial class SafetyFeatures
     public static float[] CrisisDecision(double crisisHead, bool lexiconCrisis, double words, double sentenceCrisis, double sentenceCoping, double sentenceFatalism) =>
         [(float)Logit(crisisHead), lexiconCrisis ? 1 : 0, (float)words, (float)Logit(sentenceCrisis), (float)Logit(sentenceCoping), (float)Logit(sentenceFatalism)];
 
+    /// <summary>Inputs of the fatalism decision (<see cref="SafetyModel.FatalismDecision"/>), in order.</summary>
+    public static IReadOnlyList<string> FatalismDecisionFeatureNames { get; } =
+        ["fatalism-head-logit", "sentence-fatalism-logit", "coping-head-logit", "crisis-head-logit", "lexicon-fatalistic", "fatalism-words"];
+
+    /// <summary>
+    /// The inputs of the fatalism decision: the fatalism head's log-odds on the whole message and its highest over the
+    /// message's sentences and clauses, the coping and crisis heads' log-odds on the whole message, the lexicon's
+    /// fatalistic flag, and the message's fatalism word score.
+    /// </summary>
+    public static float[] FatalismDecision(double fatalismHead, double sentenceFatalism, double copingHead, double crisisHead, bool lexiconFatalistic, double words) =>
+        [(float)Logit(fatalismHead), (float)Logit(sentenceFatalism), (float)Logit(copingHead), (float)Logit(crisisHead), lexiconFatalistic ? 1 : 0, (float)words];
+
+    /// <summary>Inputs of the coping decision (<see cref="SafetyModel.CopingDecision"/>), in order.</summary>
+    public static IReadOnlyList<string> CopingDecisionFeatureNames { get; } =
+        ["coping-head-logit", "sentence-coping-logit", "fatalism-head-logit", "crisis-head-logit", "coping-words"];
+
+    /// <summary>
+    /// The inputs of the coping decision: the coping head's log-odds on the whole message and its highest over the
+    /// message's sentences and clauses, the fatalism and crisis heads' log-odds on the whole message, and the message's
+    /// coping word score.
+    /// </summary>
+    public static float[] CopingDecision(double copingHead, double sentenceCoping, double fatalismHead, double crisisHead, double words) =>
+        [(float)Logit(copingHead), (float)Logit(sentenceCoping), (float)Logit(fatalismHead), (float)Logit(crisisHead), (float)words];
+
     /// <summary>
     /// The sentences and clauses of a message as the crisis decision reads them (split after <c>. ! ? ; , :</c> followed
     /// by a space, at line breaks and at a dash between spaces, keeping those with a letter); empty when the message has

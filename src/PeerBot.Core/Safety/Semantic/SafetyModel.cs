@@ -144,6 +144,27 @@ public sealed class SafetyModel
     /// <summary>The coping head.</summary>
     public SafetyHead Coping { get; init; } = new();
 
+    /// <summary>
+    /// The fatalism decision: a logistic regression over the fatalism head's score on the whole message and its highest
+    /// over the message's sentences, the coping and crisis heads' scores, the lexicon's fatalistic flag and the fatalism
+    /// word score (<see cref="SafetyFeatures.FatalismDecision"/>), trained on out-of-fold inputs, its threshold the best
+    /// F1 out of fold. It decides fatalism in place of the head's own threshold; a model without one (no weights) leaves
+    /// the decision to the head.
+    /// </summary>
+    public SafetyHead FatalismDecision { get; init; } = new();
+
+    /// <summary>As <see cref="CrisisWords"/>, for fatalism (counted on the messages that are not crisis talk).</summary>
+    public Dictionary<string, double> FatalismWords { get; init; } = [];
+
+    /// <summary>
+    /// The coping decision: as <see cref="FatalismDecision"/>, over the coping head's scores, the fatalism and crisis
+    /// heads' scores and the coping word score (<see cref="SafetyFeatures.CopingDecision"/>).
+    /// </summary>
+    public SafetyHead CopingDecision { get; init; } = new();
+
+    /// <summary>As <see cref="CrisisWords"/>, for coping.</summary>
+    public Dictionary<string, double> CopingWords { get; init; } = [];
+
     /// <summary>Figures of the trainer's cross-validation on the corpus (out-of-fold), for the docs.</summary>
     public Dictionary<string, double> CrossValidation { get; init; } = [];
 
@@ -214,6 +235,18 @@ public sealed class SafetyModel
             throw new InvalidDataException($"The safety model's crisis decision has {model.CrisisDecision.Weights.Length} weights, not {SafetyFeatures.CrisisDecisionFeatureNames.Count}.");
         }
 
+        foreach (var (name, decision, count) in new[]
+        {
+            ("fatalism", model.FatalismDecision, SafetyFeatures.FatalismDecisionFeatureNames.Count),
+            ("coping", model.CopingDecision, SafetyFeatures.CopingDecisionFeatureNames.Count),
+        })
+        {
+            if (decision.Weights.Length != 0 && decision.Weights.Length != count)
+            {
+                throw new InvalidDataException($"The safety model's {name} decision has {decision.Weights.Length} weights, not {count}.");
+            }
+        }
+
         if (model._vectorRows != model.Examples.Count || !model._vectorRowsEven || model._vectors.Length != model.Examples.Count * model.Dimensions)
         {
             throw new InvalidDataException("The safety model's example vectors do not match its examples.");
@@ -227,6 +260,13 @@ public sealed class SafetyModel
     /// count 0), divided by the square root of how many it has.
     /// </summary>
     public double CrisisWordScore(string text) => CrisisWordScore(SafetyFeatures.WordGrams(text), CrisisWords);
+
+    /// <summary>
+    /// The word score of a message's grams (<see cref="SafetyFeatures.WordGrams"/>) in a table of log-count ratios: the sum
+    /// over its words and word pairs (unknown ones count 0), divided by the square root of how many it has. The same
+    /// arithmetic as <see cref="CrisisWordScore(string)"/>, for any of the model's tables.
+    /// </summary>
+    public static double WordScore(IReadOnlyList<string> grams, IReadOnlyDictionary<string, double> ratios) => CrisisWordScore(grams, ratios);
 
     /// <summary>As <see cref="CrisisWordScore(string)"/>, for given grams and ratios (the trainer's folds).</summary>
     public static double CrisisWordScore(IReadOnlyList<string> grams, IReadOnlyDictionary<string, double> ratios)

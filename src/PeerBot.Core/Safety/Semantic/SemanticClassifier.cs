@@ -128,8 +128,7 @@ public sealed class SemanticClassifier : IMessageClassifier
     private MessageAssessment Decide(Reading reading, IReadOnlyList<Part> sentences)
     {
         var (text, lexicon, embedding) = (reading.Text, reading.Lexicon, reading.Embedding);
-        var fatalism = Calibrate(reading.Fatalism, _model.Fatalism.Threshold);
-        var coping = Calibrate(reading.Coping, _model.Coping.Threshold);
+        var grams = SafetyFeatures.WordGrams(text);
 
         // Crisis: the head's reading of the whole message and the heads' readings of its most alarming sentence, the
         // lexicon's flag and the message's words, weighed by the trained crisis decision. The crisis head proposes, on the
@@ -149,13 +148,29 @@ public sealed class SemanticClassifier : IMessageClassifier
             }
         }
 
+        // Fatalism and coping: each head's reading of the whole message and of its most telling sentence, the other heads',
+        // the lexicon's flag and the message's words, weighed by the trained decision (the head alone for a model without
+        // one).
+        var fatalism = _model.FatalismDecision.Weights.Length == 0
+            ? Calibrate(reading.Fatalism, _model.Fatalism.Threshold)
+            : Calibrate(
+                _model.FatalismDecision.Score(SafetyFeatures.FatalismDecision(
+                    reading.Fatalism, sentenceFatalism, reading.Coping, reading.Crisis, lexicon.Fatalistic, SafetyModel.WordScore(grams, _model.FatalismWords))),
+                _model.FatalismDecision.Threshold);
+        var coping = _model.CopingDecision.Weights.Length == 0
+            ? Calibrate(reading.Coping, _model.Coping.Threshold)
+            : Calibrate(
+                _model.CopingDecision.Score(SafetyFeatures.CopingDecision(
+                    reading.Coping, sentenceCoping, reading.Fatalism, reading.Crisis, SafetyModel.WordScore(grams, _model.CopingWords))),
+                _model.CopingDecision.Threshold);
+
         var proposing = Math.Max(reading.Crisis, sentenceCrisis);
         var crisis = Calibrate(proposing, _model.Crisis.Threshold);
         var lexiconOverruled = false;
         if (proposing >= _model.Crisis.Threshold)
         {
             var decision = _model.CrisisDecision.Score(
-                SafetyFeatures.CrisisDecision(reading.Crisis, lexicon.Crisis, _model.CrisisWordScore(text), sentenceCrisis, sentenceCoping, sentenceFatalism));
+                SafetyFeatures.CrisisDecision(reading.Crisis, lexicon.Crisis, SafetyModel.WordScore(grams, _model.CrisisWords), sentenceCrisis, sentenceCoping, sentenceFatalism));
             crisis = Math.Min(crisis, Calibrate(decision, _model.CrisisDecision.Threshold));
 
             // A lexicon phrase decides on its own unless the decision reads the message as far from crisis (a screening

@@ -130,8 +130,9 @@ public sealed class SealedSetTests
     [Fact]
     public void SetD_SemanticEngine_FarAheadOfTheLexiconAlone()
     {
-        // Measured on the same set: the lexicon alone caught 22 of 105 crisis messages, fatalism F1 0.504, no coping.
-        AssertFarAheadOfTheLexicon("2026-12-d.jsonl", FiguresD.Value, lexiconCaughtAtMost: 27, moreCaught: 75, higherFatalismF1: 0.3);
+        // Measured on the same set: the lexicon alone caught 22 of 105 crisis messages, fatalism F1 0.504, no coping; 28 since
+        // it learned "SI", burden and self-harm wording and "thinking about ending it".
+        AssertFarAheadOfTheLexicon("2026-12-d.jsonl", FiguresD.Value, lexiconCaughtAtMost: 28, moreCaught: 75, higherFatalismF1: 0.3);
     }
 
     private static readonly Lazy<SetFigures> FiguresH = new(() => Semantic("2026-12-h.jsonl"));
@@ -200,8 +201,9 @@ public sealed class SealedSetTests
     public void SetJ_FatalismAndCoping_AtLeastAsMeasured()
     {
         // 0.888 / 0.832 and 0.903 / 0.930 as measured once; 0.866 / 0.884 and 0.887 / 0.940 since the fifth targeted messages.
-        // 0.959 / 0.979 and 0.907 / 0.970 since the fatalism and coping decisions.
-        AssertAtLeast(FiguresJ.Value, fatalismPrecision: 0.95, fatalismRecall: 0.97, copingPrecision: 0.90, copingRecall: 0.97);
+        // 0.959 / 0.979 and 0.907 / 0.970 since the fatalism and coping decisions; coping 0.899 / 0.980 since the lexicon
+        // learned "thinking about ending it" (the heads, which see its flag, were retrained).
+        AssertAtLeast(FiguresJ.Value, fatalismPrecision: 0.95, fatalismRecall: 0.97, copingPrecision: 0.89, copingRecall: 0.98);
     }
 
     [Fact]
@@ -246,8 +248,9 @@ public sealed class SealedSetTests
     public void SetL_FatalismAndCoping_AtLeastAsMeasured()
     {
         // 0.866 / 0.913 and 0.917 / 0.880 as measured once; 0.937 / 0.967 and 0.928 / 0.900 since the fatalism and coping
-        // decisions (development figures: set l was among the sets they were chosen on).
-        AssertAtLeast(FiguresL.Value, fatalismPrecision: 0.93, fatalismRecall: 0.96, copingPrecision: 0.92, copingRecall: 0.90);
+        // decisions (development figures: set l was among the sets they were chosen on); coping 0.929 / 0.920 since the
+        // lexicon learned "thinking about ending it".
+        AssertAtLeast(FiguresL.Value, fatalismPrecision: 0.93, fatalismRecall: 0.96, copingPrecision: 0.92, copingRecall: 0.92);
     }
 
     [Fact]
@@ -262,7 +265,9 @@ public sealed class SealedSetTests
     [Fact]
     public void SetM_Crisis_AsMeasured()
     {
-        AssertCrisis(FiguresM.Value, positives: 142, caughtAtLeast: 135, falseRateAtMost: 0.055);
+        // 135 as measured once; 136 since the lexicon learned "thinking about ending it", a miss of this set (a development
+        // figure).
+        AssertCrisis(FiguresM.Value, positives: 142, caughtAtLeast: 136, falseRateAtMost: 0.055);
     }
 
     [Fact]

@@ -272,6 +272,9 @@ internal static class Lexicon
         (Cue.Ideation, 0.85, "", "suicidal"),
         (Cue.Ideation, 0.9, "", "think|thinking|thought|thoughts|considering|considered|contemplating about|of? suicide|dying|sewerslide"),
         (Cue.Ideation, 0.9, "", "thoughts of|about killing|ending"),
+        // The same thought said as a verb ("at home alone I start thinking about ending it"); a patient's words are
+        // discounted by the subject check, as the phrase has no first-person word.
+        (Cue.Ideation, 0.8, "", "thinking|think|thought|considering|contemplating about|of ending it"),
         (Cue.Ideation, 0.6, "", "thinking|thought about|of jumping"),
         (Cue.Ideation, 0.85, "", "wish|hope|hoping ** not|never|dont|didnt|wouldnt|wont wake up"),
         (Cue.Ideation, 0.9, "", "no reason to live|keep|go|be"),

@@ -100,6 +100,8 @@ public sealed class RuleBasedClassifierTests
     [InlineData("relapsed on self harm after 2 years", "crisis, self-harm")]
     [InlineData("it was nice knowing y'all. for real this time", "crisis, goodbye")]
     [InlineData("unalive arc starting", "crisis, ideation")]
+    [InlineData("picking up every extra shift bc at home alone I start thinking about ending it", "crisis, ideation")]
+    [InlineData("thought about ending it last night", "crisis, ideation")]
     [InlineData("thinking about taking the long nap", "crisis, ideation")]
     [InlineData("a dirt nap sounds kind of nice ngl", "crisis, ideation")]
     [InlineData("bye all. sorry for everything", "crisis, goodbye")]
@@ -142,6 +144,8 @@ public sealed class RuleBasedClassifierTests
     [InlineData("pt burned her forearms with a lighter, psych consulted")]
     [InlineData("going to unalive this stack of prior auths with my bare hands")]
     [InlineData("taking a long nap after this shift, do not page me")]
+    [InlineData("not thinking about ending it, just tired")]
+    [InlineData("pt told me he keeps thinking about ending it, psych consulted")]
     public void Classify_IdiomOrClinicalOrNegated_NotCrisis(string text)
     {
         var a = _classifier.Classify(text);

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { createTokenizer } from '../minilm-tokenizer.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : 'true']);
@@ -16,49 +17,7 @@ const threads = Number(args.threads ?? 2);
 const batchSize = Number(args.batch ?? 64);
 const maxTokens = 256;
 
-// BERT uncased WordPiece, as the model was trained: lower case, strip accents, split on whitespace and punctuation.
-const vocab = new Map(fs.readFileSync(path.join(modelDir, 'all-MiniLM-L6-v2.vocab.txt'), 'utf8').split('\n').map((t, i) => [t.replace(/\r$/, ''), i]));
-const [CLS, SEP, UNK] = ['[CLS]', '[SEP]', '[UNK]'].map(t => vocab.get(t));
-const isPunct = ch => /\p{P}/u.test(ch) || /[!-\/:-@\[-`{-~]/.test(ch);
-function basicTokens(text) {
-  const clean = text.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '');
-  const words = [];
-  let current = '';
-  for (const ch of clean) {
-    const cp = ch.codePointAt(0);
-    if (/\s/.test(ch)) { if (current) words.push(current); current = ''; }
-    else if (isPunct(ch) || (cp >= 0x4e00 && cp <= 0x9fff)) { if (current) words.push(current); words.push(ch); current = ''; }
-    else if (cp === 0 || cp === 0xfffd || /\p{Cc}/u.test(ch)) { /* dropped */ }
-    else current += ch;
-  }
-  if (current) words.push(current);
-  return words;
-}
-function wordPiece(word) {
-  if (word.length > 100) return [UNK];
-  const pieces = [];
-  let start = 0;
-  while (start < word.length) {
-    let end = word.length, found = null;
-    while (start < end) {
-      const piece = (start > 0 ? '##' : '') + word.slice(start, end);
-      if (vocab.has(piece)) { found = vocab.get(piece); break; }
-      end--;
-    }
-    if (found === null) return [UNK];
-    pieces.push(found);
-    start = end;
-  }
-  return pieces;
-}
-function encode(text) {
-  const ids = [CLS];
-  for (const w of basicTokens(text)) {
-    for (const id of wordPiece(w)) { if (ids.length < maxTokens - 1) ids.push(id); }
-  }
-  ids.push(SEP);
-  return ids;
-}
+const encode = createTokenizer(path.join(modelDir, 'all-MiniLM-L6-v2.vocab.txt'), maxTokens);
 
 const session = await ort.InferenceSession.create(path.join(modelDir, 'all-MiniLM-L6-v2.onnx'), {
   intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',

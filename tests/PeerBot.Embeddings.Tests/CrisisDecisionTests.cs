@@ -89,17 +89,8 @@ public sealed class CrisisDecisionTests
         var lexicon = new RuleBasedClassifier();
         Assert.True(lexicon.Classify(plain).Crisis);
         Assert.True(lexicon.Classify(screening).Crisis);
-        SafetyModel WithFloor(double floor) => new()
-        {
-            EncoderModel = FakeEncoder.Name,
-            Dimensions = 2,
-            Fatalism = Head(bias: -5),
-            Coping = Head(bias: -5),
-            Crisis = Head(bias: 3),
-            CrisisDecision = Decision(headLogit: 1, words: 4),
-            CrisisWords = new() { ["screen"] = -5 },
-            CrisisLexiconFloor = floor,
-        };
+        SafetyModel WithFloor(double floor) =>
+            Model(crisisHead: Head(bias: 3), decision: Decision(headLogit: 1, words: 4), words: new() { ["screen"] = -5 }, lexiconFloor: floor);
 
         var withFloor = new SemanticClassifier(lexicon, new FakeEncoder(), WithFloor(0.2)).ClassifyMany([plain, screening]);
         var withoutFloor = new SemanticClassifier(lexicon, new FakeEncoder(), WithFloor(0)).ClassifyMany([plain, screening]);
@@ -116,19 +107,15 @@ public sealed class CrisisDecisionTests
     {
         // Both heads say yes to every message (0.95 against 0.5); each decision follows its head unless its words say
         // otherwise: "epic" speaks against fatalism, "gym" against coping.
-        var model = new SafetyModel
-        {
-            EncoderModel = FakeEncoder.Name,
-            Dimensions = 2,
-            Fatalism = Head(bias: 3),
-            Coping = Head(bias: 3),
-            Crisis = Head(bias: -5),
-            CrisisDecision = Decision(),
-            FatalismDecision = new SafetyHead { Weights = [1, 0, 0, 0, 0, 4], Threshold = 0.5 },
-            FatalismWords = new() { ["epic"] = -5 },
-            CopingDecision = new SafetyHead { Weights = [1, 0, 0, 0, 4], Threshold = 0.5 },
-            CopingWords = new() { ["gym"] = -5 },
-        };
+        var model = Model(
+            crisisHead: Head(bias: -5),
+            decision: Decision(),
+            fatalism: Head(bias: 3),
+            coping: Head(bias: 3),
+            fatalismDecision: new SafetyHead { Weights = [1, 0, 0, 0, 0, 4], Threshold = 0.5 },
+            fatalismWords: new() { ["epic"] = -5 },
+            copingDecision: new SafetyHead { Weights = [1, 0, 0, 0, 4], Threshold = 0.5 },
+            copingWords: new() { ["gym"] = -5 });
         var classifier = new SemanticClassifier(new RuleBasedClassifier(), new FakeEncoder(), model);
 
         var results = classifier.ClassifyMany(["epic is down again", "gym after call", "same as ever"]);
@@ -146,15 +133,7 @@ public sealed class CrisisDecisionTests
     public void ModelWithoutFatalismOrCopingDecision_TheHeadsDecide()
     {
         // No FatalismDecision or CopingDecision (no weights), as in a model trained before they existed.
-        var model = new SafetyModel
-        {
-            EncoderModel = FakeEncoder.Name,
-            Dimensions = 2,
-            Fatalism = Head(bias: 3),
-            Coping = Head(bias: -3),
-            Crisis = Head(bias: -5),
-            CrisisDecision = Decision(),
-        };
+        var model = Model(crisisHead: Head(bias: -5), decision: Decision(), fatalism: Head(bias: 3), coping: Head(bias: -3));
 
         var result = new SemanticClassifier(new RuleBasedClassifier(), new FakeEncoder(), model).Classify("epic is down again");
 
@@ -283,15 +262,30 @@ public sealed class CrisisDecisionTests
     private static SafetyHead Decision(float headLogit = 0, float words = 0, float sentenceCrisisLogit = 0) =>
         new() { Weights = [headLogit, 0, words, sentenceCrisisLogit, 0, 0], Bias = 0, Threshold = 0.5 };
 
-    private static SafetyModel Model(SafetyHead crisisHead, SafetyHead decision, Dictionary<string, double>? words = null) => new()
+    private static SafetyModel Model(
+        SafetyHead crisisHead,
+        SafetyHead decision,
+        Dictionary<string, double>? words = null,
+        double lexiconFloor = 0,
+        SafetyHead? fatalism = null,
+        SafetyHead? coping = null,
+        SafetyHead? fatalismDecision = null,
+        Dictionary<string, double>? fatalismWords = null,
+        SafetyHead? copingDecision = null,
+        Dictionary<string, double>? copingWords = null) => new()
     {
         EncoderModel = FakeEncoder.Name,
         Dimensions = 2,
-        Fatalism = Head(bias: -5),
-        Coping = Head(bias: -5),
+        Fatalism = fatalism ?? Head(bias: -5),
+        Coping = coping ?? Head(bias: -5),
         Crisis = crisisHead,
         CrisisDecision = decision,
         CrisisWords = words ?? [],
+        CrisisLexiconFloor = lexiconFloor,
+        FatalismDecision = fatalismDecision ?? new(),
+        FatalismWords = fatalismWords ?? [],
+        CopingDecision = copingDecision ?? new(),
+        CopingWords = copingWords ?? [],
     };
 
     /// <summary>Every text at (1, 0), except the given ones at (0, 1).</summary>

@@ -82,7 +82,7 @@ public static class LogisticRegression
     /// <paramref name="target"/>[k] += <paramref name="scale"/> × <paramref name="x"/>[k], several at a time: each element
     /// is multiplied and added on its own (no fused multiply-add), so the result is the same bits as one at a time.
     /// </summary>
-    private static void AddScaled(Span<double> target, double scale, ReadOnlySpan<double> x)
+    internal static void AddScaled(Span<double> target, double scale, ReadOnlySpan<double> x)
     {
         var k = 0;
         if (Vector.IsHardwareAccelerated)

@@ -271,23 +271,10 @@ public static class SafetyTrainer
         var eligible = subset.Select(i => proposed?.Invoke(i) ?? true).ToList();
         var threshold = rule == ThresholdRule.BestF1 ? BestF1Threshold(outOfFold, labels) : RecallThreshold(outOfFold, labels, already, eligible, recallTarget);
         threshold = Math.Round(threshold, 4, MidpointRounding.AwayFromZero);
-        int tp = 0, fp = 0, fn = 0, negatives = 0;
-        for (var k = 0; k < subset.Count; k++)
-        {
-            var predicted = already[k] || (eligible[k] && outOfFold[k] >= threshold);
-            tp += predicted && labels[k] ? 1 : 0;
-            fp += predicted && !labels[k] ? 1 : 0;
-            fn += !predicted && labels[k] ? 1 : 0;
-            negatives += labels[k] ? 0 : 1;
-        }
-
-        var precision = tp + fp == 0 ? 0 : tp / (double)(tp + fp);
-        var recall = tp + fn == 0 ? 0 : tp / (double)(tp + fn);
         figures[name + "-threshold"] = threshold;
-        figures[name + "-precision"] = Math.Round(precision, 4);
-        figures[name + "-recall"] = Math.Round(recall, 4);
-        figures[name + "-false-positive-rate"] = Math.Round(negatives == 0 ? 0 : fp / (double)negatives, 4);
-        log?.WriteLine(Invariant($"{name}: threshold {threshold:0.0000}, out of fold precision {precision:0.000} recall {recall:0.000} ({tp} caught, {fn} missed, {fp} of {negatives} negatives flagged)"));
+        Report(
+            name, Invariant($"{name}: threshold {threshold:0.0000},"),
+            Enumerable.Range(0, subset.Count).Select(k => already[k] || (eligible[k] && outOfFold[k] >= threshold)).ToList(), labels, figures, log);
 
         var (finalWeights, finalBias) = LogisticRegression.Fit(subset.Select(i => finalRows[i]).ToList(), labels, ridge, positiveWeight, iterations);
         return (new SafetyHead { Weights = finalWeights.Select(w => (float)w).ToArray(), Bias = Math.Round(finalBias, 6), Threshold = threshold }, foldHeads, outOfFold);
@@ -299,23 +286,30 @@ public static class SafetyTrainer
     /// </summary>
     private static void ReportCrisis(List<bool> byLexicon, List<bool> byDecision, List<bool> labels, double lexiconFloor, Dictionary<string, double> figures, TextWriter? log)
     {
+        figures["crisis-lexicon-floor"] = lexiconFloor;
+        Report(
+            "crisis", Invariant($"crisis with the lexicon floor {lexiconFloor:0.00}:"),
+            Enumerable.Range(0, labels.Count).Select(k => byLexicon[k] || byDecision[k]).ToList(), labels, figures, log);
+    }
+
+    /// <summary>Records and logs the out-of-fold precision, recall and false positive rate of the given calls.</summary>
+    private static void Report(string name, string heading, List<bool> predicted, List<bool> labels, Dictionary<string, double> figures, TextWriter? log)
+    {
         int tp = 0, fp = 0, fn = 0, negatives = 0;
         for (var k = 0; k < labels.Count; k++)
         {
-            var predicted = byLexicon[k] || byDecision[k];
-            tp += predicted && labels[k] ? 1 : 0;
-            fp += predicted && !labels[k] ? 1 : 0;
-            fn += !predicted && labels[k] ? 1 : 0;
+            tp += predicted[k] && labels[k] ? 1 : 0;
+            fp += predicted[k] && !labels[k] ? 1 : 0;
+            fn += !predicted[k] && labels[k] ? 1 : 0;
             negatives += labels[k] ? 0 : 1;
         }
 
         var precision = tp + fp == 0 ? 0 : tp / (double)(tp + fp);
         var recall = tp + fn == 0 ? 0 : tp / (double)(tp + fn);
-        figures["crisis-lexicon-floor"] = lexiconFloor;
-        figures["crisis-precision"] = Math.Round(precision, 4);
-        figures["crisis-recall"] = Math.Round(recall, 4);
-        figures["crisis-false-positive-rate"] = Math.Round(negatives == 0 ? 0 : fp / (double)negatives, 4);
-        log?.WriteLine(Invariant($"crisis with the lexicon floor {lexiconFloor:0.00}: out of fold precision {precision:0.000} recall {recall:0.000} ({tp} caught, {fn} missed, {fp} of {negatives} negatives flagged)"));
+        figures[name + "-precision"] = Math.Round(precision, 4);
+        figures[name + "-recall"] = Math.Round(recall, 4);
+        figures[name + "-false-positive-rate"] = Math.Round(negatives == 0 ? 0 : fp / (double)negatives, 4);
+        log?.WriteLine(Invariant($"{heading} out of fold precision {precision:0.000} recall {recall:0.000} ({tp} caught, {fn} missed, {fp} of {negatives} negatives flagged)"));
     }
 
     private static double BestF1Threshold(double[] scores, List<bool> labels)

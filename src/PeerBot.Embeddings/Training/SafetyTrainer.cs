@@ -13,7 +13,10 @@ namespace PeerBot.Embeddings.Training;
 /// fitted on the other folds. It confirms or overrules what the crisis head proposes, on the whole message or on one of
 /// its sentences, at its own threshold (chosen to catch
 /// <see cref="CrisisHeadRecallTarget"/> of the crisis messages out of fold), and its threshold is the highest at which the
-/// two together, with the lexicon, still catch <see cref="CrisisRecallTarget"/> of them. Deterministic: folds come from the ids, the fits are Newton's method in a fixed order.
+/// two together, with the lexicon, still catch <see cref="CrisisRecallTarget"/> of them; below a floor it also overrules
+/// the lexicon. Fatalism and coping are decided one level up in the same way (the head on the message and its sentences,
+/// the other heads, the lexicon's flag, a word score; thresholds the best F1 out of fold). Deterministic: folds come from
+/// the ids, the fits are Newton's method in a fixed order.
 /// </summary>
 public static class SafetyTrainer
 {

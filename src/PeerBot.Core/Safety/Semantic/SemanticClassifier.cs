@@ -5,12 +5,13 @@ namespace PeerBot.Core.Safety.Semantic;
 /// <summary>
 /// The safety engine's decision: the lexicon (<see cref="RuleBasedClassifier"/>) and the trained heads over sentence
 /// embeddings, combined. The heads see the lexicon's findings as features, so a lexicon phrase weighs in but a new
-/// wording of an idea the lexicon lacks is still recognised. Crisis is recall first: the lexicon's crisis phrases decide on
-/// their own (unless the second-level decision reads the message as far from crisis, below a floor no crisis message the
-/// lexicon caught in the corpus came near: a screening question, a patient's words said as work); otherwise the crisis head proposes, on the whole message or on one of its sentences and clauses, and a
-/// second-level decision weighs the crisis head's reading of the whole message, the heads' readings of its most alarming
-/// sentence, the lexicon's flag and the message's words, with its threshold chosen for recall. Every flag's reasons name
-/// the lexicon phrases and/or the heads' scores with the closest labelled examples ("close to: …").
+/// wording of an idea the lexicon lacks is still recognised. Each label is decided one level up from its head: a trained
+/// decision weighs the heads' readings of the whole message and of its sentences and clauses, the lexicon's flag and the
+/// message's words. Crisis is recall first: the lexicon's crisis phrases decide on their own (unless the crisis decision
+/// reads the message as far from crisis, below a floor no crisis message the lexicon caught in the corpus came near: a
+/// screening question, a patient's words said as work); otherwise the crisis head proposes, on the whole message or on
+/// one of its sentences and clauses, and the crisis decision, its threshold chosen for recall, confirms or overrules.
+/// Every flag's reasons name the lexicon phrases and/or the scores with the closest labelled examples ("close to: …").
 /// </summary>
 public sealed class SemanticClassifier : IMessageClassifier
 {

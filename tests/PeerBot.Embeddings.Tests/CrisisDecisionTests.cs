@@ -248,7 +248,7 @@ public sealed class CrisisDecisionTests
         Assert.Equal(["im", "done", "im done", "done done"], SafetyFeatures.WordGrams("I'm done, DONE"));
         Assert.Equal(
             -3 / Math.Sqrt(3),
-            SafetyModel.CrisisWordScore(SafetyFeatures.WordGrams("sign out"), new Dictionary<string, double> { ["sign out"] = -5, ["sign"] = 2 }),
+            SafetyModel.WordScore(SafetyFeatures.WordGrams("sign out"), new Dictionary<string, double> { ["sign out"] = -5, ["sign"] = 2 }),
             6);
     }
 

@@ -122,7 +122,7 @@ public static class SafetyTrainer
 
         var foldWords = Enumerable.Range(0, Folds).Select(f => WordRatios(all.Where(i => folds[i] != f), grams, i => messages[i].Crisis)).ToArray();
         var decisionRows = all.Select(i => SafetyFeatures.CrisisDecision(
-            whole[0][i], lexical[i].Crisis, SafetyModel.CrisisWordScore(grams[i], foldWords[folds[i]]), sentence[0][i], sentence[1][i], sentence[2][i])).ToList();
+            whole[0][i], lexical[i].Crisis, SafetyModel.WordScore(grams[i], foldWords[folds[i]]), sentence[0][i], sentence[1][i], sentence[2][i])).ToList();
         // The decision only ever confirms what the head proposes at its own threshold, on the whole message or on one of its
         // sentences (a message whose words the corpus does not know must not be called crisis on the decision's intercept
         // alone).

@@ -255,21 +255,15 @@ public sealed class SafetyModel
         return model;
     }
 
-    /// <summary>
-    /// The word score of a message: the sum of <see cref="CrisisWords"/> over its words and word pairs (unknown ones
-    /// count 0), divided by the square root of how many it has.
-    /// </summary>
-    public double CrisisWordScore(string text) => CrisisWordScore(SafetyFeatures.WordGrams(text), CrisisWords);
+    /// <summary>The crisis word score of a message (<see cref="WordScore"/> in <see cref="CrisisWords"/>).</summary>
+    public double CrisisWordScore(string text) => WordScore(SafetyFeatures.WordGrams(text), CrisisWords);
 
     /// <summary>
-    /// The word score of a message's grams (<see cref="SafetyFeatures.WordGrams"/>) in a table of log-count ratios: the sum
-    /// over its words and word pairs (unknown ones count 0), divided by the square root of how many it has. The same
-    /// arithmetic as <see cref="CrisisWordScore(string)"/>, for any of the model's tables.
+    /// The word score of a message's grams (<see cref="SafetyFeatures.WordGrams"/>) in a table of log-count ratios
+    /// (<see cref="CrisisWords"/>, <see cref="FatalismWords"/>, <see cref="CopingWords"/>, or a fold's in the trainer): the
+    /// sum over its words and word pairs (unknown ones count 0), divided by the square root of how many it has.
     /// </summary>
-    public static double WordScore(IReadOnlyList<string> grams, IReadOnlyDictionary<string, double> ratios) => CrisisWordScore(grams, ratios);
-
-    /// <summary>As <see cref="CrisisWordScore(string)"/>, for given grams and ratios (the trainer's folds).</summary>
-    public static double CrisisWordScore(IReadOnlyList<string> grams, IReadOnlyDictionary<string, double> ratios)
+    public static double WordScore(IReadOnlyList<string> grams, IReadOnlyDictionary<string, double> ratios)
     {
         ArgumentNullException.ThrowIfNull(grams);
         ArgumentNullException.ThrowIfNull(ratios);
